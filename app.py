@@ -1,0 +1,306 @@
+"""Laurel's entry points: routes only.
+
+Each route parses its request, calls one service function and maps the result.
+Services are imported lazily (see chalicelib/lazy.py) to keep cold starts short.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+
+from aws_lambda_powertools import Logger
+from chalice import Chalice, Response
+
+from chalicelib import http
+from chalicelib.config import get_settings
+from chalicelib.domain.errors import LaurelError, NotFound
+from chalicelib.lazy import LazyModule
+
+app = Chalice(app_name="laurel", configure_logs=False)
+logger = Logger(service="laurel")
+
+auth = LazyModule("chalicelib.services.auth")
+issuers = LazyModule("chalicelib.services.issuers")
+templates = LazyModule("chalicelib.services.templates")
+credentials = LazyModule("chalicelib.services.credentials")
+claims = LazyModule("chalicelib.services.claims")
+verification = LazyModule("chalicelib.services.verification")
+schemas = LazyModule("chalicelib.schemas")
+web = LazyModule("chalicelib.web")
+mail = LazyModule("chalicelib.adapters.mail")
+
+ANY_BODY = [http.JSON, http.FORM, "image/png", "text/plain", "application/octet-stream", "multipart/form-data"]
+
+
+def _errors(view):
+    """Map Laurel's errors to JSON 4xx answers; log anything unexpected."""
+
+    @functools.wraps(view)
+    def wrapper(*args, **kwargs):
+        try:
+            return view(*args, **kwargs)
+        except LaurelError as exc:
+            return http.error_response(exc)
+
+    return wrapper
+
+
+def issuer_route(path: str, methods: tuple[str, ...] = ("GET",)):
+    """A route of the issuer API: `Authorization: Bearer <key>` names the tenant."""
+
+    def decorator(view):
+        @_errors
+        def handler(**params):
+            request = app.current_request
+            principal = auth.authenticate(request.headers.get("authorization"))
+            return view(principal.tenant_id, **params)
+
+        handler.__name__ = view.__name__
+        app.route(path, methods=list(methods), content_types=ANY_BODY)(handler)
+        return view
+
+    return decorator
+
+
+def public_route(path: str, methods: tuple[str, ...] = ("GET",)):
+    def decorator(view):
+        app.route(path, methods=list(methods), content_types=ANY_BODY)(_errors(view))
+        return view
+
+    return decorator
+
+
+@app.middleware("http")
+def uniform_errors(event, get_response):
+    """Chalice's own error answers (405, 415, 500) get Laurel's error shape too."""
+    response = get_response(event)
+    body = response.body
+    if response.status_code >= 400 and isinstance(body, dict) and set(body) == {"Code", "Message"}:
+        code = re.sub(r"(?<!^)(?=[A-Z])", "_", body["Code"]).lower()
+        if response.status_code >= 500:
+            logger.error("unhandled error", extra={"path": event.path})
+        response.body = {"error": {"code": code, "message": body["Message"]}}
+    return response
+
+
+# ---------------------------------------------------------------- health
+
+
+@public_route("/health")
+def health():
+    return http.json_response({"status": "ok", "stage": get_settings().stage})
+
+
+# ---------------------------------------------------------------- issuer profile and keys
+
+
+@issuer_route("/issuer")
+def get_issuer(tenant_id):
+    return http.json_response(issuers.get_profile(tenant_id))
+
+
+@issuer_route("/issuer", methods=("PATCH",))
+def update_issuer(tenant_id):
+    patch = http.parse_json(app.current_request, schemas.IssuerPatch)
+    return http.json_response(issuers.update_profile(tenant_id, patch))
+
+
+@issuer_route("/issuer/logo", methods=("PUT",))
+def put_issuer_logo(tenant_id):
+    png = http.binary_body(app.current_request, "image/png")
+    return http.json_response(issuers.set_logo(tenant_id, png))
+
+
+@issuer_route("/issuer/api-keys")
+def list_api_keys(tenant_id):
+    return http.json_response({"items": issuers.list_api_keys(tenant_id)})
+
+
+@issuer_route("/issuer/api-keys", methods=("POST",))
+def create_api_key(tenant_id):
+    data = http.parse_json(app.current_request, schemas.ApiKeyIn, allow_empty=True)
+    key, view = issuers.create_api_key(tenant_id, label=data.label)
+    return http.json_response({**view, "key": key}, status=201)
+
+
+@issuer_route("/issuer/api-keys/{key_id}", methods=("DELETE",))
+def revoke_api_key(tenant_id, key_id):
+    return http.json_response(issuers.revoke_api_key(tenant_id, key_id))
+
+
+# ---------------------------------------------------------------- badge templates
+
+
+@issuer_route("/templates", methods=("POST",))
+def create_template(tenant_id):
+    data = http.parse_json(app.current_request, schemas.TemplateIn)
+    return http.json_response(templates.create(tenant_id, data), status=201)
+
+
+@issuer_route("/templates")
+def list_templates(tenant_id):
+    request = app.current_request
+    return http.json_response(
+        templates.list_page(
+            tenant_id,
+            state=http.query_param(request, "state", choices=("draft", "active", "archived")),
+            limit=http.limit_param(request),
+            cursor=http.query_param(request, "cursor", max_length=2000),
+        )
+    )
+
+
+@issuer_route("/templates/{template_id}")
+def get_template(tenant_id, template_id):
+    return http.json_response(templates.get(tenant_id, template_id))
+
+
+@issuer_route("/templates/{template_id}", methods=("PATCH",))
+def update_template(tenant_id, template_id):
+    patch = http.parse_json(app.current_request, schemas.TemplatePatch)
+    return http.json_response(templates.update(tenant_id, template_id, patch))
+
+
+@issuer_route("/templates/{template_id}/image", methods=("PUT",))
+def put_template_image(tenant_id, template_id):
+    png = http.binary_body(app.current_request, "image/png")
+    return http.json_response(templates.set_image(tenant_id, template_id, png))
+
+
+@issuer_route("/templates/{template_id}/activate", methods=("POST",))
+def activate_template(tenant_id, template_id):
+    return http.json_response(templates.activate(tenant_id, template_id))
+
+
+@issuer_route("/templates/{template_id}/archive", methods=("POST",))
+def archive_template(tenant_id, template_id):
+    return http.json_response(templates.archive(tenant_id, template_id))
+
+
+# ---------------------------------------------------------------- credentials (issuer side)
+
+
+@issuer_route("/credentials", methods=("POST",))
+def issue_credential(tenant_id):
+    data = http.parse_json(app.current_request, schemas.IssueIn)
+    return http.json_response(credentials.issue(tenant_id, data), status=201)
+
+
+@issuer_route("/credentials")
+def list_credentials(tenant_id):
+    request = app.current_request
+    return http.json_response(
+        credentials.list_page(
+            tenant_id,
+            template_id=http.query_param(request, "template_id", max_length=16),
+            status=http.query_param(request, "status", choices=("pending", "accepted", "rejected", "revoked")),
+            email=http.query_param(request, "email", max_length=320),
+            limit=http.limit_param(request),
+            cursor=http.query_param(request, "cursor", max_length=2000),
+        )
+    )
+
+
+@issuer_route("/credentials/{credential_id}")
+def get_credential(tenant_id, credential_id):
+    return http.json_response(credentials.get(tenant_id, credential_id))
+
+
+@issuer_route("/credentials/{credential_id}/revoke", methods=("POST",))
+def revoke_credential(tenant_id, credential_id):
+    data = http.parse_json(app.current_request, schemas.RevokeIn)
+    return http.json_response(credentials.revoke(tenant_id, credential_id, data))
+
+
+@issuer_route("/credentials/{credential_id}/resend", methods=("POST",))
+def resend_claim(tenant_id, credential_id):
+    return http.json_response(credentials.resend(tenant_id, credential_id))
+
+
+# ---------------------------------------------------------------- public: verification
+
+
+def _page(status: int, title: str, message: str) -> Response:
+    html = web.render("message.html", title=title, message=message, link=None)
+    return Response(body=html, status_code=status, headers={**web.page_headers(), "Cache-Control": "no-store"})
+
+
+@app.route("/badges/{credential_id}", methods=["GET"])
+def verify_credential(credential_id):
+    request = app.current_request
+    as_json = credential_id.endswith(".json") or http.wants_json(request)
+    credential_id = credential_id.removesuffix(".json")
+    try:
+        result = verification.verify(credential_id)
+    except NotFound as exc:
+        if as_json:
+            return http.json_response(exc.to_body(), 404)
+        return _page(404, "Credential not found", exc.message)
+    if as_json:
+        import json
+
+        body = json.dumps({k: v for k, v in result.items() if k != "json_url"}, separators=(",", ":"))
+        return http.cached(request, body, content_type=http.JSON, headers={}, max_age=60)
+    body = web.render("verify.html", c=result)
+    return http.cached(request, body, content_type="text/html; charset=utf-8", headers=web.page_headers(), max_age=60)
+
+
+# ---------------------------------------------------------------- public: claim
+
+
+@app.route("/claim/{credential_id}", methods=["GET"])
+def claim_page(credential_id):
+    token = http.query_param(app.current_request, "token", max_length=100) or ""
+    try:
+        view = claims.preview(credential_id, token)
+    except LaurelError as exc:
+        return _page(exc.status, "This link cannot be used", exc.message)
+    return Response(
+        body=web.render("claim.html", **view),
+        status_code=200,
+        headers={**web.page_headers(), "Cache-Control": "no-store"},
+    )
+
+
+@app.route("/claim/{credential_id}", methods=["POST"], content_types=ANY_BODY)
+def claim(credential_id):
+    request = app.current_request
+    is_form = (request.headers.get("content-type") or "").startswith(http.FORM)
+    try:
+        if is_form:
+            data = http.parse_form(request, schemas.ClaimIn)
+        else:
+            data = http.parse_json(request, schemas.ClaimIn)
+        result = claims.decide(credential_id, data.token, data.decision)
+    except LaurelError as exc:
+        if is_form:
+            return _page(exc.status, "This link cannot be used", exc.message)
+        return http.error_response(exc)
+    if not is_form:
+        return http.json_response(result)
+    if result["status"] == "accepted":
+        return Response(body="", status_code=303, headers={"Location": f"/badges/{credential_id}"})
+    return _page(200, "Credential rejected", "You rejected this credential. It will not be shown anywhere.")
+
+
+# ---------------------------------------------------------------- local stage only: the outbox
+
+
+if get_settings().is_local:
+
+    @app.route("/_local/outbox", methods=["GET"])
+    def local_outbox():
+        messages = mail.local_outbox()
+        for m in messages:
+            m["links"] = re.findall(r'href="([^"]+)"', m["html"])
+            m["links"] = list(dict.fromkeys(m["links"]))
+        return Response(body=web.render("outbox.html", messages=messages),
+                        headers={**web.page_headers(), "Cache-Control": "no-store"})
+
+    @app.route("/_local/outbox/{message_id}", methods=["GET"])
+    def local_outbox_message(message_id):
+        for m in mail.local_outbox():
+            if m["id"] == message_id:
+                return Response(body=m["html"], headers={"Content-Type": "text/html; charset=utf-8"})
+        return _page(404, "Not found", "No such message in the local outbox.")

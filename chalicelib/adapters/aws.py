@@ -1,0 +1,23 @@
+"""Lazily created boto3 clients, one per service, shared by the adapters.
+
+Creating a client costs tens of milliseconds; the verification path creates none.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+from ..config import get_settings
+
+
+@lru_cache(maxsize=None)
+def client(service: str) -> Any:
+    import boto3
+
+    return boto3.session.Session().client(service, region_name=get_settings().region)
+
+
+def reset() -> None:
+    """Forget cached clients (tests start a fresh embedded AWS for each case)."""
+    client.cache_clear()

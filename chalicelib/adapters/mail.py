@@ -1,0 +1,65 @@
+"""SES (v2): sends one message with an HTML and a text part.
+
+Messages are rendered by the app (moto does not implement SES templates).
+"""
+
+from __future__ import annotations
+
+import json
+import urllib.request
+from dataclasses import dataclass
+
+from ..config import get_settings
+from .aws import client
+
+
+@dataclass(frozen=True)
+class Message:
+    to: str
+    subject: str
+    html: str
+    text: str
+
+
+def send(message: Message) -> str:
+    settings = get_settings()
+    response = client("sesv2").send_email(
+        FromEmailAddress=settings.mail_from,
+        Destination={"ToAddresses": [message.to]},
+        Content={
+            "Simple": {
+                "Subject": {"Data": message.subject, "Charset": "UTF-8"},
+                "Body": {
+                    "Text": {"Data": message.text, "Charset": "UTF-8"},
+                    "Html": {"Data": message.html, "Charset": "UTF-8"},
+                },
+            }
+        },
+    )
+    return response["MessageId"]
+
+
+def ensure_sender_identity() -> None:
+    client("sesv2").create_email_identity(EmailIdentity=get_settings().mail_from)
+
+
+def local_outbox() -> list[dict]:
+    """The mail the embedded SES accepted (local stage only), newest first.
+
+    moto server exposes its state at /moto-api/data.json; SES keeps sent messages there.
+    """
+    endpoint = get_settings().local_aws_endpoint
+    if not endpoint:
+        return []
+    with urllib.request.urlopen(f"{endpoint}/moto-api/data.json", timeout=5) as resp:  # noqa: S310 - loopback only
+        data = json.load(resp)
+    messages = data.get("ses", {}).get("Message", [])
+    return [
+        {
+            "id": m.get("id"),
+            "to": ", ".join(m.get("destinations", {}).get("ToAddresses", [])),
+            "subject": m.get("subject", ""),
+            "html": m.get("body", ""),
+        }
+        for m in reversed(messages)
+    ]

@@ -1,0 +1,31 @@
+"""S3: badge images and issuer logos."""
+
+from __future__ import annotations
+
+from ..config import get_settings
+from .aws import client
+
+
+def put(key: str, body: bytes, content_type: str, *, cache_control: str = "public, max-age=31536000, immutable") -> None:
+    client("s3").put_object(
+        Bucket=get_settings().bucket_name, Key=key, Body=body, ContentType=content_type, CacheControl=cache_control
+    )
+
+
+def get(key: str) -> bytes:
+    return client("s3").get_object(Bucket=get_settings().bucket_name, Key=key)["Body"].read()
+
+
+def public_url(key: str | None) -> str | None:
+    """Where browsers fetch an object: the bucket locally, CloudFront when deployed."""
+    if not key:
+        return None
+    return f"{get_settings().asset_base_url}/{key}"
+
+
+def ensure_bucket() -> None:
+    s3 = client("s3")
+    name = get_settings().bucket_name
+    existing = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
+    if name not in existing:
+        s3.create_bucket(Bucket=name)

@@ -1,0 +1,91 @@
+"""Operator commands.
+
+    python -m chalicelib.cli init                    create table, bucket and SES sender (idempotent)
+    python -m chalicelib.cli create-issuer --name N --url U --email E [--linkedin-org-id ID]
+    python -m chalicelib.cli create-api-key --tenant T [--label L]
+    python -m chalicelib.cli revoke-api-key --tenant T --key-id K
+    python -m chalicelib.cli seed-demo [--json]
+
+API keys are printed once; only their hashes are stored.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+
+def init_resources() -> None:
+    from .adapters import aws, mail, objects
+    from .config import get_settings
+    from .store.schema import create_table
+
+    create_table(aws.client("dynamodb"), get_settings().table_name)
+    objects.ensure_bucket()
+    mail.ensure_sender_identity()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m chalicelib.cli", description="Laurel operator commands")
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("init", help="create the table, bucket and SES sender identity")
+    p = sub.add_parser("create-issuer", help="create an issuer and print its first API key once")
+    p.add_argument("--name", required=True)
+    p.add_argument("--url", required=True)
+    p.add_argument("--email", required=True)
+    p.add_argument("--linkedin-org-id")
+    p = sub.add_parser("create-api-key", help="add an API key to an issuer")
+    p.add_argument("--tenant", required=True)
+    p.add_argument("--label")
+    p = sub.add_parser("revoke-api-key", help="revoke one API key of an issuer")
+    p.add_argument("--tenant", required=True)
+    p.add_argument("--key-id", required=True)
+    p = sub.add_parser("seed-demo", help="create demo issuer, template and credential")
+    p.add_argument("--json", action="store_true")
+    args = parser.parse_args(argv)
+
+    from pydantic import ValidationError
+
+    from .domain.errors import LaurelError
+
+    try:
+        if args.command == "init":
+            init_resources()
+            print("table, bucket and sender identity are ready")
+        elif args.command == "create-issuer":
+            from .schemas import IssuerIn
+            from .services import issuers
+
+            data = IssuerIn(name=args.name, url=args.url, email=args.email,
+                            linkedin_organization_id=args.linkedin_org_id)
+            issuer, key = issuers.create_issuer(data)
+            print(f"issuer {issuer['id']} created")
+            print(f"API key (shown once, store it now): {key}")
+        elif args.command == "create-api-key":
+            from .services import issuers
+
+            issuers.get_profile(args.tenant)
+            key, view = issuers.create_api_key(args.tenant, label=args.label)
+            print(f"API key {view['id']} (shown once, store it now): {key}")
+        elif args.command == "revoke-api-key":
+            from .services import issuers
+
+            view = issuers.revoke_api_key(args.tenant, args.key_id)
+            print(f"API key {view['id']} revoked at {view['revoked_at']}")
+        elif args.command == "seed-demo":
+            from .demo import seed
+
+            result = seed()
+            print(json.dumps(result) if args.json else "\n".join(f"{k}: {v}" for k, v in result.items()))
+    except ValidationError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except LaurelError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,69 @@
+"""Settings read once from the environment.
+
+Every stage (local, dev, prod) sets these through `.chalice/config.json`; tests set
+them in `tests/conftest.py`. Nothing else in the code reads `os.environ`.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+
+MIB = 1024 * 1024
+
+
+@dataclass(frozen=True)
+class Settings:
+    stage: str
+    table_name: str
+    bucket_name: str
+    region: str
+    mail_from: str
+    # Base URL of the public site (verification pages, claim links). No trailing slash.
+    public_base_url: str
+    # Base URL images are served from: the bucket locally, CloudFront in a deployment.
+    asset_base_url: str
+    claim_token_days: int = 30
+    max_body_bytes: int = MIB
+    max_image_bytes: int = MIB
+    max_image_side: int = 2048
+    # Only set on the local stage: where the embedded AWS (moto server) listens.
+    local_aws_endpoint: str = ""
+
+    @property
+    def is_local(self) -> bool:
+        return self.stage == "local"
+
+    @property
+    def api_key_prefix(self) -> str:
+        """Keys name their stage so a dev key is refused by prod (and the reverse)."""
+        return f"lrl_{self.stage}_"
+
+
+def _env(name: str, default: str | None = None) -> str:
+    value = os.environ.get(name, default)
+    if value is None:
+        raise RuntimeError(f"missing required setting {name}")
+    return value
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    stage = _env("LAUREL_STAGE", "local")
+    public = _env("LAUREL_PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
+    bucket = _env("LAUREL_BUCKET", f"laurel-{stage}-assets")
+    endpoint = os.environ.get("AWS_ENDPOINT_URL", "") if stage == "local" else ""
+    return Settings(
+        stage=stage,
+        table_name=_env("LAUREL_TABLE", f"laurel-{stage}"),
+        bucket_name=bucket,
+        region=_env("AWS_DEFAULT_REGION", "us-east-1"),
+        mail_from=_env("LAUREL_MAIL_FROM", "badges@laurel.example"),
+        public_base_url=public,
+        asset_base_url=_env(
+            "LAUREL_ASSET_BASE_URL", f"https://{bucket}.s3.amazonaws.com"
+        ).rstrip("/"),
+        claim_token_days=int(_env("LAUREL_CLAIM_TOKEN_DAYS", "30")),
+        local_aws_endpoint=endpoint,
+    )

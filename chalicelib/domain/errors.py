@@ -1,0 +1,66 @@
+"""Errors the use cases raise. The HTTP layer maps each to its status code.
+
+Kept free of any web framework so domain and services stay importable anywhere.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class LaurelError(Exception):
+    status = 400
+    code = "bad_request"
+
+    def __init__(self, message: str, *, details: Any = None, code: str | None = None):
+        super().__init__(message)
+        self.message = message
+        self.details = details
+        if code:
+            self.code = code
+
+    def to_body(self) -> dict[str, Any]:
+        err: dict[str, Any] = {"code": self.code, "message": self.message}
+        if self.details is not None:
+            err["details"] = self.details
+        return {"error": err}
+
+
+class BadRequest(LaurelError):
+    status = 400
+    code = "bad_request"
+
+
+class ValidationFailed(LaurelError):
+    status = 422
+    code = "validation_error"
+
+
+class Unauthorized(LaurelError):
+    status = 401
+    code = "unauthorized"
+
+
+class NotFound(LaurelError):
+    status = 404
+    code = "not_found"
+
+
+class Conflict(LaurelError):
+    status = 409
+    code = "conflict"
+
+
+class Gone(LaurelError):
+    status = 410
+    code = "gone"
+
+
+class PayloadTooLarge(LaurelError):
+    status = 413
+    code = "payload_too_large"
+
+
+class UnsupportedMediaType(LaurelError):
+    status = 415
+    code = "unsupported_media_type"

@@ -1,0 +1,137 @@
+"""HTTP helpers shared by the routes: JSON bodies in, JSON or HTML out, errors as
+`{"error": {"code", "message"}}`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any, TypeVar
+
+from chalice import Response
+
+from .config import get_settings
+from .domain.errors import BadRequest, LaurelError, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
+
+T = TypeVar("T")
+
+JSON = "application/json"
+FORM = "application/x-www-form-urlencoded"
+
+
+def json_response(body: Any, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(
+        body=json.dumps(body, separators=(",", ":"), ensure_ascii=False),
+        status_code=status,
+        headers={"Content-Type": JSON, "Cache-Control": "no-store", **(headers or {})},
+    )
+
+
+def error_response(exc: LaurelError) -> Response:
+    return json_response(exc.to_body(), exc.status)
+
+
+def raw_body(request) -> bytes:
+    body = request.raw_body or b""
+    if len(body) > get_settings().max_body_bytes:
+        raise PayloadTooLarge(f"the request body exceeds {get_settings().max_body_bytes} bytes")
+    return body
+
+
+def _content_type(request) -> str:
+    return (request.headers.get("content-type") or "").split(";")[0].strip().lower()
+
+
+def parse_json(request, model: type[T], *, allow_empty: bool = False) -> T:
+    """Validate a JSON object body against `model`; any problem is a 4xx, never a 500."""
+    body = raw_body(request)
+    if _content_type(request) not in ("", JSON):
+        raise UnsupportedMediaType("send the body as application/json")
+    if not body.strip():
+        if allow_empty:
+            body = b"{}"
+        else:
+            raise BadRequest("a JSON body is required", code="invalid_json")
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError):
+        raise BadRequest("the body is not valid JSON", code="invalid_json") from None
+    if not isinstance(data, dict):
+        raise BadRequest("the body must be a JSON object", code="invalid_json")
+    return validate(model, data)
+
+
+def validate(model: type[T], data: dict) -> T:
+    from pydantic import ValidationError
+
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        details = [
+            {"field": ".".join(str(p) for p in err["loc"]) or "(body)", "problem": err["msg"]}
+            for err in exc.errors(include_url=False, include_input=False)
+        ]
+        raise ValidationFailed("the request is not valid", details=details) from None
+    except RecursionError:
+        raise BadRequest("the body is nested too deeply", code="invalid_json") from None
+
+
+def parse_form(request, model: type[T]) -> T:
+    """Validate an HTML form post against `model` (each field taken once)."""
+    from urllib.parse import parse_qs
+
+    body = raw_body(request)
+    try:
+        fields = parse_qs(body.decode("utf-8"), keep_blank_values=True, max_num_fields=20)
+    except (UnicodeDecodeError, ValueError):
+        raise BadRequest("the form could not be read") from None
+    return validate(model, {k: v[0] for k, v in fields.items() if k in model.model_fields})
+
+
+def binary_body(request, content_type: str) -> bytes:
+    if _content_type(request) != content_type:
+        raise UnsupportedMediaType(f"send the file with Content-Type: {content_type}")
+    body = request.raw_body or b""
+    if not body:
+        raise BadRequest("the request body is empty")
+    return body
+
+
+def query_param(request, name: str, *, choices: tuple[str, ...] | None = None, max_length: int = 320) -> str | None:
+    value = (request.query_params or {}).get(name)
+    if value is None or value == "":
+        return None
+    if len(value) > max_length:
+        raise BadRequest(f"query parameter {name} is too long", code="invalid_query")
+    if choices and value not in choices:
+        raise BadRequest(f"query parameter {name} must be one of {', '.join(choices)}", code="invalid_query")
+    return value
+
+
+def limit_param(request, default: int = 25, maximum: int = 100) -> int:
+    value = query_param(request, "limit", max_length=4)
+    if value is None:
+        return default
+    if not value.isdigit() or not 1 <= int(value) <= maximum:
+        raise BadRequest(f"limit must be a number from 1 to {maximum}", code="invalid_query")
+    return int(value)
+
+
+def wants_json(request) -> bool:
+    accept = (request.headers.get("accept") or "").lower()
+    return "application/json" in accept and "text/html" not in accept
+
+
+def cached(request, body: str, *, content_type: str, headers: dict[str, str], max_age: int) -> Response:
+    """A public, cacheable response with a strong ETag; a matching If-None-Match gets 304."""
+    etag = '"' + hashlib.sha256(body.encode()).hexdigest()[:32] + '"'
+    common = {
+        **headers,
+        "Content-Type": content_type,
+        "Cache-Control": f"public, max-age={max_age}",
+        "ETag": etag,
+        "Vary": "Accept",
+    }
+    if etag in (request.headers.get("if-none-match") or ""):
+        return Response(body="", status_code=304, headers=common)
+    return Response(body=body, status_code=200, headers=common)

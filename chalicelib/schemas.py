@@ -1,0 +1,131 @@
+"""Request models: every body the API accepts is declared here and validated at the edge.
+
+Unknown fields are rejected; every string and list is bounded.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Annotated, Literal
+
+from pydantic import (
+    AnyHttpUrl,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    Field,
+    StringConstraints,
+    model_validator,
+)
+
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+PersonName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
+ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+Skill = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+LocalId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{16}$")]
+Url = Annotated[AnyHttpUrl, Field(max_length=2000)]
+LinkedInOrgId = Annotated[str, StringConstraints(pattern=r"^[0-9]{1,20}$")]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_max_length=10000)
+
+
+class IssuerIn(Strict):
+    name: Name
+    url: Url
+    email: EmailStr
+    linkedin_organization_id: LinkedInOrgId | None = None
+
+
+class IssuerPatch(Strict):
+    name: Name | None = None
+    url: Url | None = None
+    email: EmailStr | None = None
+    linkedin_organization_id: LinkedInOrgId | None = None
+
+
+class ApiKeyIn(Strict):
+    label: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100)] | None = None
+
+
+class CriteriaIn(Strict):
+    narrative: Text | None = None
+    url: Url | None = None
+
+    @model_validator(mode="after")
+    def _one_of(self):
+        if not self.narrative and not self.url:
+            raise ValueError("criteria needs a narrative, a url, or both")
+        return self
+
+
+class ExpiryIn(Strict):
+    unit: Literal["never", "days", "months", "years"] = "never"
+    amount: int | None = Field(default=None, ge=1, le=1000)
+
+    @model_validator(mode="after")
+    def _amount(self):
+        if self.unit == "never" and self.amount is not None:
+            raise ValueError("an expiry of 'never' takes no amount")
+        if self.unit != "never" and self.amount is None:
+            raise ValueError(f"an expiry in {self.unit} needs an amount")
+        return self
+
+
+Kind = Literal["certification", "micro-credential", "badge"]
+
+
+class TemplateIn(Strict):
+    name: Name
+    description: Text
+    criteria: CriteriaIn
+    skills: list[Skill] = Field(default_factory=list, max_length=50)
+    kind: Kind = "badge"
+    expiry: ExpiryIn = Field(default_factory=ExpiryIn)
+
+
+class TemplatePatch(Strict):
+    name: Name | None = None
+    description: Text | None = None
+    criteria: CriteriaIn | None = None
+    skills: list[Skill] | None = Field(default=None, max_length=50)
+    kind: Kind | None = None
+    expiry: ExpiryIn | None = None
+
+
+class EvidenceIn(Strict):
+    url: Url | None = None
+    narrative: ShortText | None = None
+    name: Name | None = None
+
+    @model_validator(mode="after")
+    def _one_of(self):
+        if not self.url and not self.narrative:
+            raise ValueError("evidence needs a url, a narrative, or both")
+        return self
+
+
+class IssueIn(Strict):
+    template_id: LocalId
+    email: EmailStr
+    first_name: PersonName
+    last_name: PersonName
+    issued_at: datetime | date | None = None
+    # omitted: the template's policy; a date: that date; false: never expires
+    expires_at: datetime | date | Literal[False] | None = None
+    evidence: list[EvidenceIn] = Field(default_factory=list, max_length=20)
+    earner_id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] | None = None
+    suppress_email: bool = False
+    duplicate_policy: Literal["allow", "deny", "replace"] = "deny"
+
+
+class RevokeIn(Strict):
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+    suppress_email: bool = False
+
+
+class ClaimIn(Strict):
+    token: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    decision: Literal["accept", "reject"]

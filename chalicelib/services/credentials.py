@@ -1,0 +1,214 @@
+"""Issuer use cases on credentials: issue, read, list, revoke, re-send the claim mail."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from ..adapters import objects
+from ..config import get_settings
+from ..domain import credentials as rules
+from ..domain import ids
+from ..domain.clock import as_utc, iso, utcnow
+from ..domain.errors import Conflict, NotFound, ValidationFailed
+from ..domain.templates import ExpiryPolicy, check_can_issue
+from ..store import credentials as store
+from ..store import issuers as issuer_store
+from . import notify
+from .templates import require as require_template
+
+CLOCK_SKEW = timedelta(minutes=5)
+
+
+def credential_view(item) -> dict:
+    """The issuer's view: everything, including the recipient's email."""
+    snap = item.snapshot
+    return {
+        "id": item.credential_id,
+        "template_id": item.template_id,
+        "status": item.status,
+        "display_status": rules.display_status(item.status, _dt(item.expires_at), utcnow()),
+        "recipient": {
+            "email": item.email,
+            "first_name": item.first_name,
+            "last_name": item.last_name,
+            "earner_id": item.earner_id,
+        },
+        "issued_at": item.issued_at,
+        "expires_at": item.expires_at,
+        "evidence": item.evidence,
+        "issuer": snap["issuer"],
+        "badge": {**{k: v for k, v in snap["template"].items() if k != "image_key"},
+                  "image_url": objects.public_url(snap["template"].get("image_key"))},
+        "accepted_at": item.accepted_at,
+        "rejected_at": item.rejected_at,
+        "revoked_at": item.revoked_at,
+        "revocation_reason": item.revocation_reason,
+        "verification_url": notify.verify_url(item.credential_id),
+        "created_at": item.created_at,
+        "updated_at": item.updated_at,
+    }
+
+
+def _dt(value: str | None) -> datetime | None:
+    from ..domain.clock import parse_iso
+
+    return parse_iso(value) if value else None
+
+
+def snapshot(issuer, template) -> dict:
+    """Issuer and template exactly as they are now; stored with the credential for good."""
+    return {
+        "issuer": {
+            "id": issuer.tenant_id,
+            "name": issuer.name,
+            "url": issuer.url,
+            "email": issuer.email,
+            "linkedin_organization_id": issuer.linkedin_organization_id,
+            "logo_key": issuer.logo_key,
+        },
+        "template": {
+            "id": template.template_id,
+            "version": template.version,
+            "name": template.name,
+            "description": template.description,
+            "criteria": template.criteria,
+            "skills": template.skills,
+            "kind": template.kind,
+            "image_key": template.image_key,
+        },
+    }
+
+
+def _dates(data, template, now: datetime) -> tuple[datetime, datetime | None]:
+    issued_at = as_utc(data.issued_at) if data.issued_at else now
+    if issued_at > now + CLOCK_SKEW:
+        raise ValidationFailed("issued_at cannot be in the future", code="invalid_dates")
+    if data.expires_at is False:
+        expires_at = None
+    elif data.expires_at is None:
+        expires_at = ExpiryPolicy.from_dict(template.expiry).expires_at(issued_at)
+    else:
+        expires_at = as_utc(data.expires_at)
+    if expires_at is not None and expires_at <= issued_at:
+        raise ValidationFailed("expires_at must be after issued_at", code="invalid_dates")
+    return issued_at, expires_at
+
+
+def _claim_token(now: datetime) -> tuple[str, str, str]:
+    token = ids.random_token()
+    expires = now + timedelta(days=get_settings().claim_token_days)
+    return token, ids.sha256_hex(token), iso(expires)
+
+
+def issue(tenant_id: str, data) -> dict:
+    now = utcnow()
+    template = require_template(tenant_id, data.template_id)
+    check_can_issue(template.state)
+    issuer = issuer_store.get_issuer(tenant_id)
+    if issuer is None:
+        raise NotFound("issuer not found")
+    issued_at, expires_at = _dates(data, template, now)
+    email = ids.normalize_email(str(data.email))
+    email_hash = ids.email_hash(email)
+
+    replacing = []
+    if data.duplicate_policy != "allow":
+        existing = store.for_recipient(tenant_id, email_hash, template.template_id)
+        blocking = [c for c in existing if c.status in ("pending", "accepted")]
+        if blocking and data.duplicate_policy == "deny":
+            raise Conflict(
+                "this person already holds this credential (duplicate_policy is 'deny')",
+                code="duplicate_credential",
+                details={"existing": [c.credential_id for c in blocking]},
+            )
+        replacing = blocking
+
+    token, token_hash, token_expires = _claim_token(now)
+    credential_id = ids.new_credential_id(tenant_id)
+    item = store.build(
+        {
+            "credential_id": credential_id,
+            "tenant_id": tenant_id,
+            "template_id": template.template_id,
+            "status": "pending",
+            "email": email,
+            "email_hash": email_hash,
+            "first_name": data.first_name,
+            "last_name": data.last_name,
+            "earner_id": data.earner_id,
+            "issued_at": iso(issued_at),
+            "expires_at": iso(expires_at) if expires_at else None,
+            "evidence": [e.model_dump(mode="json", exclude_none=True) for e in data.evidence],
+            "snapshot": snapshot(issuer, template),
+            "claim_token_hash": token_hash,
+            "claim_expires_at": token_expires,
+            "created_at": iso(now),
+            "updated_at": iso(now),
+        }
+    )
+    store.insert(
+        item,
+        replacing=replacing,
+        revoke_fields={
+            "status": "revoked",
+            "revoked_at": iso(now),
+            "revocation_reason": f"Replaced by credential {credential_id}",
+            "updated_at": iso(now),
+        },
+    )
+    if not data.suppress_email:
+        notify.send_claim(item, token)
+    view = credential_view(item)
+    view["replaced"] = [c.credential_id for c in replacing]
+    return view
+
+
+def require(tenant_id: str, credential_id: str):
+    item = store.get_for_tenant(tenant_id, credential_id)
+    if item is None:
+        raise NotFound("credential not found")
+    return item
+
+
+def get(tenant_id: str, credential_id: str) -> dict:
+    return credential_view(require(tenant_id, credential_id))
+
+
+def list_page(tenant_id: str, *, template_id: str | None, status: str | None, email: str | None,
+              limit: int, cursor: str | None) -> dict:
+    items, next_cursor = store.list_page(
+        tenant_id,
+        template_id=template_id,
+        status=status,
+        email_hash=ids.email_hash(email) if email else None,
+        limit=limit,
+        cursor=cursor,
+    )
+    return {"items": [credential_view(i) for i in items], "next_cursor": next_cursor}
+
+
+def revoke(tenant_id: str, credential_id: str, data) -> dict:
+    item = require(tenant_id, credential_id)
+    if not rules.check_revocable(item.status):
+        return credential_view(item)  # already revoked: same answer, nothing written, no mail
+    now = iso(utcnow())
+    changes = {"status": "revoked", "revoked_at": now, "revocation_reason": data.reason, "updated_at": now}
+    if not store.conditional_update(item, changes, expect_status=(item.status,),
+                                    remove=("claim_token_hash", "claim_expires_at")):
+        # Someone changed it meanwhile (a claim or another revocation): decide on fresh data.
+        return revoke(tenant_id, credential_id, data)
+    if not data.suppress_email:
+        notify.send_revoked(item)
+    return credential_view(item)
+
+
+def resend(tenant_id: str, credential_id: str) -> dict:
+    """A fresh claim link; the previous one stops working."""
+    item = require(tenant_id, credential_id)
+    rules.check_resendable(item.status)
+    token, token_hash, token_expires = _claim_token(utcnow())
+    changes = {"claim_token_hash": token_hash, "claim_expires_at": token_expires, "updated_at": iso(utcnow())}
+    if not store.conditional_update(item, changes, expect_status=("pending",)):
+        raise Conflict("the credential is no longer pending", code="invalid_state")
+    notify.send_claim(item, token)
+    return credential_view(item)

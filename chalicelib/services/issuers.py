@@ -1,0 +1,114 @@
+"""Issuers (tenants): profile, logo and API keys."""
+
+from __future__ import annotations
+
+import hashlib
+
+from ..config import get_settings
+from ..adapters import objects
+from ..domain import ids
+from ..domain.clock import iso, utcnow
+from ..domain.errors import NotFound
+from ..domain.images import validate_png
+from ..store import issuers as store
+from .auth import new_api_key
+
+
+def issuer_view(item) -> dict:
+    return {
+        "id": item.tenant_id,
+        "name": item.name,
+        "url": item.url,
+        "email": item.email,
+        "linkedin_organization_id": item.linkedin_organization_id,
+        "logo_url": objects.public_url(item.logo_key),
+        "created_at": item.created_at,
+        "updated_at": item.updated_at,
+    }
+
+
+def key_view(item) -> dict:
+    return {
+        "id": item.key_id,
+        "label": item.label,
+        "hint": item.hint,
+        "created_at": item.created_at,
+        "revoked_at": item.revoked_at,
+    }
+
+
+def create_issuer(data) -> tuple[dict, str]:
+    """Operator use case: a new tenant and its first API key (shown once)."""
+    now = iso(utcnow())
+    tenant_id = ids.new_tenant_id()
+    item = store.create_issuer(
+        {
+            "tenant_id": tenant_id,
+            "name": data.name,
+            "url": str(data.url),
+            "email": str(data.email),
+            "linkedin_organization_id": data.linkedin_organization_id,
+            "created_at": now,
+            "updated_at": now,
+        }
+    )
+    key, _ = create_api_key(tenant_id, label="first key")
+    return issuer_view(item), key
+
+
+def _require(tenant_id: str):
+    item = store.get_issuer(tenant_id)
+    if item is None:
+        raise NotFound("issuer not found")
+    return item
+
+
+def get_profile(tenant_id: str) -> dict:
+    return issuer_view(_require(tenant_id))
+
+
+def update_profile(tenant_id: str, patch) -> dict:
+    item = _require(tenant_id)
+    changes = {k: (str(v) if k in ("url", "email") and v is not None else v)
+               for k, v in patch.model_dump(exclude_unset=True).items()}
+    for required in ("name", "url", "email"):
+        if required in changes and changes[required] is None:
+            changes.pop(required)
+    if changes:
+        changes["updated_at"] = iso(utcnow())
+        store.update_issuer(item, changes)
+    return issuer_view(item)
+
+
+def set_logo(tenant_id: str, png: bytes) -> dict:
+    settings = get_settings()
+    validate_png(png, max_bytes=settings.max_image_bytes, max_side=settings.max_image_side)
+    item = _require(tenant_id)
+    key = f"issuers/{tenant_id}/logo-{hashlib.sha256(png).hexdigest()[:20]}.png"
+    objects.put(key, png, "image/png")
+    store.update_issuer(item, {"logo_key": key, "updated_at": iso(utcnow())})
+    return issuer_view(item)
+
+
+def create_api_key(tenant_id: str, label: str | None = None) -> tuple[str, dict]:
+    key = new_api_key(tenant_id)
+    item = store.put_api_key(
+        tenant_id,
+        ids.sha256_hex(key),
+        {"key_id": ids.new_local_id(), "label": label, "hint": key[-4:], "created_at": iso(utcnow())},
+    )
+    return key, key_view(item)
+
+
+def list_api_keys(tenant_id: str) -> list[dict]:
+    return sorted((key_view(k) for k in store.list_api_keys(tenant_id)), key=lambda k: k["created_at"])
+
+
+def revoke_api_key(tenant_id: str, key_id: str) -> dict:
+    for item in store.list_api_keys(tenant_id):
+        if item.key_id == key_id:
+            if not item.revoked_at:
+                store.revoke_api_key(item, iso(utcnow()))
+                item.revoked_at = item.revoked_at or iso(utcnow())
+            return key_view(item)
+    raise NotFound("API key not found")

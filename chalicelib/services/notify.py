@@ -1,0 +1,54 @@
+"""The mails Laurel sends about a credential, rendered here and sent through SES."""
+
+from __future__ import annotations
+
+from ..adapters import mail, objects
+from ..config import get_settings
+from ..web import render
+
+
+def claim_url(credential_id: str, token: str) -> str:
+    return f"{get_settings().public_base_url}/claim/{credential_id}?token={token}"
+
+
+def verify_url(credential_id: str) -> str:
+    return f"{get_settings().public_base_url}/badges/{credential_id}"
+
+
+def send_claim(item, token: str) -> str:
+    snap = item.snapshot
+    ctx = {
+        "first_name": item.first_name,
+        "issuer_name": snap["issuer"]["name"],
+        "badge_name": snap["template"]["name"],
+        "image_url": objects.public_url(snap["template"].get("image_key")),
+        "claim_url": claim_url(item.credential_id, token),
+        "expires_on": item.claim_expires_at[:10],
+    }
+    return mail.send(
+        mail.Message(
+            to=item.email,
+            subject=f"{ctx['issuer_name']} issued you a credential: {ctx['badge_name']}",
+            html=render("mail/claim.html", **ctx),
+            text=render("mail/claim.txt", **ctx),
+        )
+    )
+
+
+def send_revoked(item) -> str:
+    snap = item.snapshot
+    ctx = {
+        "first_name": item.first_name,
+        "issuer_name": snap["issuer"]["name"],
+        "badge_name": snap["template"]["name"],
+        "reason": item.revocation_reason,
+        "verify_url": verify_url(item.credential_id) if item.accepted_at else None,
+    }
+    return mail.send(
+        mail.Message(
+            to=item.email,
+            subject=f"Your credential {ctx['badge_name']} was revoked",
+            html=render("mail/revoked.html", **ctx),
+            text=render("mail/revoked.txt", **ctx),
+        )
+    )

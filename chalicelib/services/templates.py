@@ -1,0 +1,110 @@
+"""Badge templates: design, image, lifecycle (draft -> active -> archived)."""
+
+from __future__ import annotations
+
+import hashlib
+
+from ..adapters import objects
+from ..config import get_settings
+from ..domain import ids
+from ..domain import templates as rules
+from ..domain.clock import iso, utcnow
+from ..domain.errors import Conflict, NotFound
+from ..domain.images import validate_png
+from ..store import templates as store
+
+
+def template_view(item) -> dict:
+    return {
+        "id": item.template_id,
+        "name": item.name,
+        "description": item.description,
+        "criteria": item.criteria,
+        "skills": item.skills,
+        "kind": item.kind,
+        "expiry": item.expiry,
+        "state": item.state,
+        "image_url": objects.public_url(item.image_key),
+        "created_at": item.created_at,
+        "updated_at": item.updated_at,
+        "version": item.version,
+    }
+
+
+def _fields(model) -> dict:
+    data = model.model_dump(mode="json", exclude_unset=True, exclude_none=False)
+    if "criteria" in data and data["criteria"] is not None:
+        data["criteria"] = {k: v for k, v in data["criteria"].items() if v is not None}
+    if "expiry" in data and data["expiry"] is not None:
+        data["expiry"] = rules.ExpiryPolicy.from_dict(data["expiry"]).to_dict()
+    return data
+
+
+def create(tenant_id: str, data) -> dict:
+    now = iso(utcnow())
+    fields = _fields(data)
+    fields.setdefault("skills", [])
+    fields.setdefault("kind", "badge")
+    fields.setdefault("expiry", {"unit": "never"})
+    item = store.create(
+        tenant_id, ids.new_local_id(), {**fields, "state": "draft", "created_at": now, "updated_at": now, "version": 1}
+    )
+    return template_view(item)
+
+
+def require(tenant_id: str, template_id: str):
+    item = store.get(tenant_id, template_id) if ids.LOCAL_ID.match(template_id or "") else None
+    if item is None:
+        raise NotFound("template not found")
+    return item
+
+
+def get(tenant_id: str, template_id: str) -> dict:
+    return template_view(require(tenant_id, template_id))
+
+
+def update(tenant_id: str, template_id: str, patch) -> dict:
+    item = require(tenant_id, template_id)
+    rules.check_editable(item.state)
+    changes = {k: v for k, v in _fields(patch).items() if v is not None}
+    if changes:
+        changes["updated_at"] = iso(utcnow())
+        store.update(item, changes)
+    return template_view(item)
+
+
+def set_image(tenant_id: str, template_id: str, png: bytes) -> dict:
+    settings = get_settings()
+    validate_png(png, max_bytes=settings.max_image_bytes, max_side=settings.max_image_side)
+    item = require(tenant_id, template_id)
+    rules.check_editable(item.state)
+    # Content-addressed key: credentials issued earlier keep pointing at the image they were issued with.
+    key = f"templates/{tenant_id}/{template_id}/{hashlib.sha256(png).hexdigest()[:24]}.png"
+    objects.put(key, png, "image/png")
+    store.update(item, {"image_key": key, "updated_at": iso(utcnow())})
+    return template_view(item)
+
+
+def activate(tenant_id: str, template_id: str) -> dict:
+    item = require(tenant_id, template_id)
+    if item.state == "active":
+        return template_view(item)
+    rules.check_transition(item.state, "active")
+    if not item.image_key:
+        raise Conflict("upload the badge image before activating the template", code="image_required")
+    store.update(item, {"state": "active", "updated_at": iso(utcnow())})
+    return template_view(item)
+
+
+def archive(tenant_id: str, template_id: str) -> dict:
+    item = require(tenant_id, template_id)
+    if item.state == "archived":
+        return template_view(item)
+    rules.check_transition(item.state, "archived")
+    store.update(item, {"state": "archived", "updated_at": iso(utcnow())})
+    return template_view(item)
+
+
+def list_page(tenant_id: str, *, state: str | None, limit: int, cursor: str | None) -> dict:
+    items, next_cursor = store.list_page(tenant_id, state=state, limit=limit, cursor=cursor)
+    return {"items": [template_view(i) for i in items], "next_cursor": next_cursor}

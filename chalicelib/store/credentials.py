@@ -1,0 +1,126 @@
+"""Credentials: one item each, found by id with one GetItem.
+
+Status changes are conditional writes, so two racing claims (or a claim racing a
+revocation) can never both win, and a replayed claim token finds nothing to change.
+"""
+
+from __future__ import annotations
+
+from pynamodb.connection import Connection
+from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
+from pynamodb.transactions import TransactWrite
+
+from ..config import get_settings
+from ..domain.errors import BadRequest, Conflict
+from . import keys, paging
+from .models import CredentialItem
+
+
+def _index_keys(fields: dict) -> dict:
+    tenant_id, cid = fields["tenant_id"], fields["credential_id"]
+    rand = cid.split("-", 1)[1]
+    out = {
+        "gsi1pk": keys.tenant_credentials_pk(tenant_id),
+        "gsi1sk": f"{fields['created_at']}#{rand}",
+        "gsi2pk": keys.email_pk(fields["email_hash"]),
+        "gsi2sk": f"{keys.email_sk_prefix(tenant_id, fields['template_id'])}{fields['created_at']}#{rand}",
+    }
+    if fields.get("expires_at"):
+        out["gsi3pk"] = keys.expiry_pk(fields["expires_at"][:10])
+        out["gsi3sk"] = f"{fields['expires_at']}#{cid}"
+    return out
+
+
+def build(fields: dict) -> CredentialItem:
+    pk, sk = keys.credential_key(fields["credential_id"])
+    return CredentialItem(pk, sk, **fields, **_index_keys(fields))
+
+
+def insert(item: CredentialItem, *, replacing: list[CredentialItem] = (), revoke_fields: dict | None = None) -> None:
+    """Write a new credential; with `replacing`, revoke those in the same transaction."""
+    if not replacing:
+        try:
+            item.save(condition=CredentialItem.pk.does_not_exist())
+        except PutError as exc:  # pragma: no cover - 160-bit id collision
+            raise Conflict("credential id collision; retry") from exc
+        return
+    try:
+        with TransactWrite(connection=Connection(region=get_settings().region)) as tx:
+            tx.save(item, condition=CredentialItem.pk.does_not_exist())
+            for old in replacing:
+                tx.update(
+                    old,
+                    actions=[getattr(CredentialItem, k).set(v) for k, v in revoke_fields.items()]
+                    + [CredentialItem.claim_token_hash.remove(), CredentialItem.claim_expires_at.remove()],
+                    condition=CredentialItem.status.is_in("pending", "accepted"),
+                )
+    except TransactWriteError as exc:
+        raise Conflict("a credential being replaced changed meanwhile; retry", code="concurrent_update") from exc
+
+
+def get(credential_id: str) -> CredentialItem | None:
+    key = keys.credential_key(credential_id)
+    if key is None:
+        return None
+    try:
+        return CredentialItem.get(*key)
+    except CredentialItem.DoesNotExist:
+        return None
+
+
+def get_for_tenant(tenant_id: str, credential_id: str) -> CredentialItem | None:
+    """Only ids inside the tenant's own partitions are read at all."""
+    if not credential_id.startswith(f"{tenant_id}-"):
+        return None
+    return get(credential_id)
+
+
+def conditional_update(item: CredentialItem, changes: dict, *, expect_status: tuple[str, ...],
+                       expect_token_hash: str | None = None, remove: tuple[str, ...] = ()) -> bool:
+    """Apply `changes` only if the item is still in one of `expect_status` (and, for
+    claims, still holds the same token hash). Returns False when the condition failed."""
+    actions = [getattr(CredentialItem, name).set(value) for name, value in changes.items()]
+    actions += [getattr(CredentialItem, name).remove() for name in remove]
+    condition = CredentialItem.status.is_in(*expect_status)
+    if expect_token_hash is not None:
+        condition &= CredentialItem.claim_token_hash == expect_token_hash
+    try:
+        item.update(actions=actions, condition=condition)
+    except UpdateError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
+def for_recipient(tenant_id: str, email_hash: str, template_id: str | None = None) -> list[CredentialItem]:
+    prefix = keys.email_sk_prefix(tenant_id, template_id)
+    return list(CredentialItem.by_email.query(keys.email_pk(email_hash), CredentialItem.gsi2sk.startswith(prefix)))
+
+
+def list_page(tenant_id: str, *, template_id: str | None, status: str | None, email_hash: str | None,
+              limit: int, cursor: str | None) -> tuple[list[CredentialItem], str | None]:
+    condition = None
+    if status:
+        condition = CredentialItem.status == status
+    if email_hash:
+        pk = keys.email_pk(email_hash)
+        start = paging.decode(cursor, expected={"gsi2pk": pk},
+                              allowed_keys={"pk", "sk", "gsi2pk", "gsi2sk"})
+        prefix = keys.email_sk_prefix(tenant_id, template_id)
+        if start and not start["gsi2sk"]["S"].startswith(prefix):
+            raise BadRequest("the cursor is not valid", code="invalid_cursor")
+        result = CredentialItem.by_email.query(pk, CredentialItem.gsi2sk.startswith(prefix),
+                                               filter_condition=condition, limit=limit,
+                                               last_evaluated_key=start, scan_index_forward=False)
+    else:
+        if template_id:
+            tpl = CredentialItem.template_id == template_id
+            condition = tpl if condition is None else condition & tpl
+        pk = keys.tenant_credentials_pk(tenant_id)
+        start = paging.decode(cursor, expected={"gsi1pk": pk},
+                              allowed_keys={"pk", "sk", "gsi1pk", "gsi1sk"})
+        result = CredentialItem.by_tenant.query(pk, filter_condition=condition, limit=limit,
+                                                last_evaluated_key=start, scan_index_forward=False)
+    items = list(result)
+    return items, paging.encode(result.last_evaluated_key)

@@ -1,0 +1,44 @@
+"""Key builders: the only place that spells Laurel's partition and sort keys."""
+
+from __future__ import annotations
+
+from ..domain.ids import split_credential_id
+
+
+def tenant_pk(tenant_id: str) -> str:
+    return f"T#{tenant_id}"
+
+
+PROFILE_SK = "PROFILE"
+
+
+def api_key_sk(key_hash: str) -> str:
+    return f"KEY#{key_hash}"
+
+
+def template_sk(template_id: str) -> str:
+    return f"TPL#{template_id}"
+
+
+def credential_key(credential_id: str) -> tuple[str, str] | None:
+    parts = split_credential_id(credential_id)
+    if parts is None:
+        return None
+    tenant_id, rand = parts
+    return f"T#{tenant_id}#C#{rand}", "C"
+
+
+def tenant_credentials_pk(tenant_id: str) -> str:
+    return f"T#{tenant_id}#C"
+
+
+def email_pk(email_hash: str) -> str:
+    return f"E#{email_hash}"
+
+
+def email_sk_prefix(tenant_id: str, template_id: str | None = None) -> str:
+    return f"T#{tenant_id}#" + (f"{template_id}#" if template_id else "")
+
+
+def expiry_pk(day: str) -> str:
+    return f"X#{day}"

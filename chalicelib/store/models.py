@@ -1,0 +1,157 @@
+"""PynamoDB models of Laurel's single table.
+
+This module is the one source of truth for the table's keys and indexes: the
+local/test table creation (`schema.table_definition`) and the deployment read it.
+Key layout (every tenant-owned partition key starts with `T#<tenant>`):
+
+| item        | pk                       | sk               |
+|-------------|--------------------------|------------------|
+| issuer      | T#<tenant>               | PROFILE          |
+| API key     | T#<tenant>               | KEY#<sha256>     |
+| template    | T#<tenant>               | TPL#<template>   |
+| credential  | T#<tenant>#C#<random>    | C                |
+
+Credential indexes: `by_tenant` (issuer listings, newest first), `by_email`
+(recipient look-ups: duplicates, issuer filter, later the wallet) and the sparse
+`by_expiry` (expiry sweeps touch only what expires on a given day).
+"""
+
+from __future__ import annotations
+
+from pynamodb.attributes import (
+    JSONAttribute,
+    NumberAttribute,
+    UnicodeAttribute,
+)
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
+
+from ..config import get_settings
+
+_settings = get_settings()
+
+
+class _TableMeta:
+    table_name = _settings.table_name
+    region = _settings.region
+
+
+class Item(Model):
+    class Meta(_TableMeta):
+        pass
+
+    pk = UnicodeAttribute(hash_key=True)
+    sk = UnicodeAttribute(range_key=True)
+
+
+class IssuerItem(Item):
+    class Meta(_TableMeta):
+        pass
+
+    tenant_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    url = UnicodeAttribute()
+    email = UnicodeAttribute()
+    linkedin_organization_id = UnicodeAttribute(null=True)
+    logo_key = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+
+
+class ApiKeyItem(Item):
+    class Meta(_TableMeta):
+        pass
+
+    tenant_id = UnicodeAttribute()
+    key_id = UnicodeAttribute()
+    label = UnicodeAttribute(null=True)
+    hint = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    revoked_at = UnicodeAttribute(null=True)
+
+
+class TemplateItem(Item):
+    class Meta(_TableMeta):
+        pass
+
+    tenant_id = UnicodeAttribute()
+    template_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    description = UnicodeAttribute()
+    criteria = JSONAttribute()
+    skills = JSONAttribute()
+    kind = UnicodeAttribute()
+    expiry = JSONAttribute()
+    state = UnicodeAttribute()
+    image_key = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    version = NumberAttribute(default=1)
+
+
+class ByTenant(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_tenant"
+        projection = AllProjection()
+
+    gsi1pk = UnicodeAttribute(hash_key=True)
+    gsi1sk = UnicodeAttribute(range_key=True)
+
+
+class ByEmail(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_email"
+        projection = AllProjection()
+
+    gsi2pk = UnicodeAttribute(hash_key=True)
+    gsi2sk = UnicodeAttribute(range_key=True)
+
+
+class ByExpiry(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_expiry"
+        projection = AllProjection()
+
+    gsi3pk = UnicodeAttribute(hash_key=True)
+    gsi3sk = UnicodeAttribute(range_key=True)
+
+
+class CredentialItem(Item):
+    class Meta(_TableMeta):
+        pass
+
+    credential_id = UnicodeAttribute()
+    tenant_id = UnicodeAttribute()
+    template_id = UnicodeAttribute()
+    status = UnicodeAttribute()
+    email = UnicodeAttribute()
+    email_hash = UnicodeAttribute()
+    first_name = UnicodeAttribute()
+    last_name = UnicodeAttribute()
+    earner_id = UnicodeAttribute(null=True)
+    issued_at = UnicodeAttribute()
+    expires_at = UnicodeAttribute(null=True)
+    evidence = JSONAttribute()
+    # Issuer and template exactly as they were at issue time; never rewritten.
+    snapshot = JSONAttribute()
+    claim_token_hash = UnicodeAttribute(null=True)
+    claim_expires_at = UnicodeAttribute(null=True)
+    accepted_at = UnicodeAttribute(null=True)
+    rejected_at = UnicodeAttribute(null=True)
+    revoked_at = UnicodeAttribute(null=True)
+    revocation_reason = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+
+    gsi1pk = UnicodeAttribute()
+    gsi1sk = UnicodeAttribute()
+    gsi2pk = UnicodeAttribute()
+    gsi2sk = UnicodeAttribute()
+    gsi3pk = UnicodeAttribute(null=True)
+    gsi3sk = UnicodeAttribute(null=True)
+    by_tenant = ByTenant()
+    by_email = ByEmail()
+    by_expiry = ByExpiry()
+
+
+MODELS: tuple[type[Item], ...] = (Item, IssuerItem, ApiKeyItem, TemplateItem, CredentialItem)

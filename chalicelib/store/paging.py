@@ -1,0 +1,39 @@
+"""Opaque page cursors for listings.
+
+A cursor is the DynamoDB `LastEvaluatedKey`, base64url-encoded. A cursor sent back
+is checked against the partition the caller may read, so a forged cursor can never
+point a query into another tenant's data (and never turns into a 500).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from typing import Any
+
+from ..domain.errors import BadRequest
+
+
+def encode(last_key: dict[str, Any] | None) -> str | None:
+    if not last_key:
+        return None
+    return base64.urlsafe_b64encode(json.dumps(last_key, separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def decode(cursor: str | None, *, expected: dict[str, str], allowed_keys: set[str]) -> dict[str, Any] | None:
+    if not cursor:
+        return None
+    try:
+        padded = cursor + "=" * (-len(cursor) % 4)
+        key = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    except (ValueError, TypeError):
+        raise BadRequest("the cursor is not valid", code="invalid_cursor") from None
+    if not isinstance(key, dict) or set(key) != allowed_keys:
+        raise BadRequest("the cursor is not valid", code="invalid_cursor")
+    for name, value in key.items():
+        if not isinstance(value, dict) or set(value) != {"S"} or not isinstance(value["S"], str):
+            raise BadRequest("the cursor is not valid", code="invalid_cursor")
+    for name, value in expected.items():
+        if key[name]["S"] != value:
+            raise BadRequest("the cursor is not valid", code="invalid_cursor")
+    return key

@@ -1,0 +1,51 @@
+"""Badge templates, stored under their tenant's partition."""
+
+from __future__ import annotations
+
+from pynamodb.exceptions import UpdateError
+
+from ..domain.errors import Conflict
+from . import keys, paging
+from .models import TemplateItem
+
+
+def create(tenant_id: str, template_id: str, fields: dict) -> TemplateItem:
+    item = TemplateItem(
+        keys.tenant_pk(tenant_id), keys.template_sk(template_id), tenant_id=tenant_id, template_id=template_id, **fields
+    )
+    item.save(condition=TemplateItem.pk.does_not_exist())
+    return item
+
+
+def get(tenant_id: str, template_id: str) -> TemplateItem | None:
+    try:
+        return TemplateItem.get(keys.tenant_pk(tenant_id), keys.template_sk(template_id))
+    except TemplateItem.DoesNotExist:
+        return None
+
+
+def update(item: TemplateItem, changes: dict) -> TemplateItem:
+    """Optimistic update: fails with 409 if someone else changed the template meanwhile."""
+    actions = [getattr(TemplateItem, name).set(value) for name, value in changes.items()]
+    actions.append(TemplateItem.version.add(1))
+    try:
+        item.update(actions=actions, condition=TemplateItem.version == item.version)
+    except UpdateError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            raise Conflict("the template changed meanwhile; read it again", code="concurrent_update") from exc
+        raise
+    return item
+
+
+def list_page(tenant_id: str, *, state: str | None, limit: int, cursor: str | None) -> tuple[list[TemplateItem], str | None]:
+    pk = keys.tenant_pk(tenant_id)
+    start = paging.decode(cursor, expected={"pk": pk}, allowed_keys={"pk", "sk"})
+    result = TemplateItem.query(
+        pk,
+        TemplateItem.sk.startswith("TPL#"),
+        filter_condition=(TemplateItem.state == state) if state else None,
+        limit=limit,
+        last_evaluated_key=start,
+    )
+    items = list(result)
+    return items, paging.encode(result.last_evaluated_key)

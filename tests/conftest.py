@@ -1,0 +1,92 @@
+"""Test set-up: moto in-process (never a server), the Chalice test client, a fresh
+embedded AWS for every test.
+
+Settings are read once, so the environment is fixed here before any Laurel import.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+for name in list(os.environ):
+    if name.startswith("AWS_ENDPOINT_URL"):
+        del os.environ[name]
+os.environ.update(
+    {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_SESSION_TOKEN": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "LAUREL_STAGE": "test",
+        "LAUREL_TABLE": "laurel-test",
+        "LAUREL_BUCKET": "laurel-test-assets",
+        "LAUREL_MAIL_FROM": "badges@laurel.test",
+        "LAUREL_PUBLIC_BASE_URL": "https://laurel.test",
+        "LAUREL_ASSET_BASE_URL": "https://assets.laurel.test",
+        "POWERTOOLS_LOG_LEVEL": "WARNING",
+    }
+)
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import boto3  # noqa: E402
+import pytest  # noqa: E402
+from moto import mock_aws  # noqa: E402
+from moto.core import DEFAULT_ACCOUNT_ID  # noqa: E402
+
+from chalicelib.adapters import aws  # noqa: E402
+
+
+@pytest.fixture()
+def aws_env():
+    with mock_aws():
+        aws.reset()
+        from chalicelib.cli import init_resources
+
+        init_resources()
+        yield
+        aws.reset()
+
+
+@pytest.fixture()
+def client(aws_env, tmp_path):
+    from chalice.test import Client
+
+    from app import app
+
+    # project_dir without a .chalice/config.json: the test environment above stays in force
+    with Client(app, project_dir=str(tmp_path)) as c:
+        yield c
+
+
+def sent_mail() -> list[dict]:
+    """Mail the embedded SES accepted, oldest first."""
+    from moto.ses.models import ses_backends
+
+    return [
+        {"to": m.destinations["ToAddresses"], "subject": m.subject, "body": m.body}
+        for m in ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages
+    ]
+
+
+def scan_table() -> list[dict]:
+    table = boto3.resource("dynamodb", region_name="us-east-1").Table("laurel-test")
+    items, kwargs = [], {}
+    while True:
+        page = table.scan(**kwargs)
+        items += page["Items"]
+        if "LastEvaluatedKey" not in page:
+            return sorted(items, key=lambda i: (i["pk"], i["sk"]))
+        kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def list_bucket() -> list[str]:
+    s3 = boto3.client("s3", region_name="us-east-1")
+    return sorted(o["Key"] for o in s3.list_objects_v2(Bucket="laurel-test-assets").get("Contents", []))
+
+
+def body(response) -> dict:
+    return json.loads(response.body)
