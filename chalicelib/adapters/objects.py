@@ -24,8 +24,20 @@ def public_url(key: str | None) -> str | None:
 
 
 def ensure_bucket() -> None:
+    """Local and test set-up. A deployment's bucket comes from infra/ and stays private."""
+    import json
+
+    settings = get_settings()
     s3 = client("s3")
-    name = get_settings().bucket_name
+    name = settings.bucket_name
     existing = {b["Name"] for b in s3.list_buckets().get("Buckets", [])}
     if name not in existing:
         s3.create_bucket(Bucket=name)
+    if settings.is_local:
+        # Locally the bucket stands in for the CDN, so browsers may read its objects.
+        policy = {
+            "Version": "2012-10-17",
+            "Statement": [{"Sid": "LocalCdn", "Effect": "Allow", "Principal": "*",
+                           "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{name}/*"}],
+        }
+        s3.put_bucket_policy(Bucket=name, Policy=json.dumps(policy))

@@ -1,0 +1,135 @@
+"""`make run`: the whole system on this machine.
+
+Starts moto server (the embedded AWS) on 127.0.0.1:5000, creates the table, bucket
+and SES sender, seeds demo data, starts `chalice local` on 127.0.0.1:8000, prints
+what a newcomer needs and writes it to `.laurel-local.json`. Ctrl-C stops all.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+AWS_PORT, APP_PORT = 5000, 8000
+
+
+def port_busy(port: int) -> bool:
+    with socket.socket() as s:
+        return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def wait_for(url: str, seconds: float = 30) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=1):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise SystemExit(f"gave up waiting for {url}")
+
+
+def local_stage_env() -> dict[str, str]:
+    config = json.loads((ROOT / ".chalice" / "config.json").read_text())
+    env = dict(config.get("environment_variables", {}))
+    env.update(config["stages"]["local"]["environment_variables"])
+    return env
+
+
+def main() -> int:
+    for port in (AWS_PORT, APP_PORT):
+        if port_busy(port):
+            print(f"port {port} on 127.0.0.1 is in use; stop whatever runs there and try again", file=sys.stderr)
+            return 1
+    children: list[subprocess.Popen] = []
+
+    def stop(*_):
+        for child in reversed(children):
+            if child.poll() is None:
+                child.terminate()
+        for child in children:
+            try:
+                child.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                child.kill()
+
+    signal.signal(signal.SIGTERM, lambda *a: (stop(), sys.exit(0)))
+    try:
+        print(f"starting the embedded AWS (moto server) on 127.0.0.1:{AWS_PORT} ...")
+        children.append(
+            subprocess.Popen(
+                [str(VENV_BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(AWS_PORT)],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        )
+        wait_for(f"http://127.0.0.1:{AWS_PORT}/moto-api/data.json")
+
+        env = local_stage_env()
+        os.environ.update(env)
+        sys.path.insert(0, str(ROOT))
+        from chalicelib.cli import init_resources
+        from chalicelib.demo import seed
+
+        init_resources()
+        demo = seed()
+
+        base = f"http://127.0.0.1:{APP_PORT}"
+        info = {
+            "api_url": base,
+            "api_key": demo["api_key"],
+            "tenant_id": demo["tenant_id"],
+            "template_id": demo["template_id"],
+            "credential_id": demo["credential_id"],
+            "verification_url": demo["verification_url"],
+            "outbox_url": f"{base}/_local/outbox",
+            "aws_endpoint": f"http://127.0.0.1:{AWS_PORT}",
+        }
+        (ROOT / ".laurel-local.json").write_text(json.dumps(info, indent=2) + "\n")
+        print(f"starting the API (chalice local) on 127.0.0.1:{APP_PORT} ...")
+        children.append(
+            subprocess.Popen(
+                [str(VENV_BIN / "chalice"), "local", "--stage", "local", "--host", "127.0.0.1",
+                 "--port", str(APP_PORT)],
+                cwd=ROOT,
+                env={**os.environ, **env},
+            )
+        )
+        wait_for(f"{base}/health", 60)
+        print(
+            "\nLaurel is running.\n"
+            f"  API:               {base}\n"
+            f"  demo API key:      {demo['api_key']}\n"
+            f"  demo template id:  {demo['template_id']}\n"
+            f"  verification page: {demo['verification_url']}  (answers 404 until the credential is claimed)\n"
+            f"  local outbox:      {info['outbox_url']}  (open the claim mail and accept)\n"
+            "  written to .laurel-local.json. Ctrl-C stops everything.\n"
+            "\nIssue a credential with curl:\n"
+            f"  curl -s -X POST {base}/credentials -H 'Authorization: Bearer {demo['api_key']}' \\\n"
+            "    -H 'Content-Type: application/json' \\\n"
+            f"    -d '{{\"template_id\": \"{demo['template_id']}\", \"email\": \"alan@example.com\", "
+            "\"first_name\": \"Alan\", \"last_name\": \"Turing\"}'\n",
+            flush=True,
+        )
+        while all(child.poll() is None for child in children):
+            time.sleep(0.5)
+        print("a child process stopped; shutting down", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("\nstopping ...")
+        return 0
+    finally:
+        stop()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
