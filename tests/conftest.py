@@ -37,18 +37,15 @@ import pytest  # noqa: E402
 from moto import mock_aws  # noqa: E402
 from moto.core import DEFAULT_ACCOUNT_ID  # noqa: E402
 
-from chalicelib.adapters import aws  # noqa: E402
 
 
 @pytest.fixture()
 def aws_env():
     with mock_aws():
-        aws.reset()
         from chalicelib.cli import init_resources
 
         init_resources()
         yield
-        aws.reset()
 
 
 @pytest.fixture()

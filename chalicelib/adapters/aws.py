@@ -11,13 +11,13 @@ from typing import Any
 from ..config import get_settings
 
 
-@lru_cache(maxsize=None)
-def client(service: str) -> Any:
+@lru_cache(maxsize=1)
+def _session() -> Any:
     import boto3
 
-    return boto3.session.Session().client(service, region_name=get_settings().region)
+    return boto3.session.Session()
 
 
-def reset() -> None:
-    """Forget cached clients (tests start a fresh embedded AWS for each case)."""
-    client.cache_clear()
+@lru_cache(maxsize=None)
+def client(service: str) -> Any:
+    return _session().client(service, region_name=get_settings().region)
