@@ -1,0 +1,58 @@
+"""AWS calls made by one public verification (HTML and JSON), under moto in-process.
+
+Every botocore call is counted (tests/aws_calls.py wraps the one method all clients
+use). Prints one line per variant and, last, `verify_aws_calls <max of the two>`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+for name in [n for n in os.environ if n.startswith("AWS_ENDPOINT_URL")]:
+    del os.environ[name]
+os.environ.update(AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench", AWS_DEFAULT_REGION="us-east-1",
+                  LAUREL_STAGE="bench", LAUREL_TABLE="laurel-bench", LAUREL_BUCKET="laurel-bench-assets",
+                  POWERTOOLS_LOG_LEVEL="ERROR")
+
+
+def main() -> None:
+    from chalice.test import Client
+    from moto import mock_aws
+
+    from tests.aws_calls import recording
+
+    with mock_aws():
+        from app import app
+        from chalicelib.cli import init_resources
+        from chalicelib.demo import seed
+        from chalicelib.services import claims
+        from moto.core import DEFAULT_ACCOUNT_ID
+        from moto.ses.models import ses_backends
+
+        init_resources()
+        demo = seed()
+        cid = demo["credential_id"]
+        # accept through the claim link of the mail the embedded SES accepted
+        mail = ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages[-1].body
+        token = re.search(rf"/claim/{cid}\?token=([a-z2-7]+)", mail).group(1)
+        claims.decide(cid, token, "accept")
+        results = {}
+        with Client(app, project_dir=tempfile.mkdtemp()) as client:
+            for label, path in (("html", f"/badges/{cid}"), ("json", f"/badges/{cid}.json")):
+                client.http.get(path)  # warm: imports, template compilation
+                with recording() as calls:
+                    res = client.http.get(path)
+                assert res.status_code == 200, res.body
+                results[label] = calls
+                print(f"verify_{label}_calls {len(calls)} {calls}")
+        print(f"verify_aws_calls {max(len(c) for c in results.values())}")
+
+
+if __name__ == "__main__":
+    main()
