@@ -24,6 +24,8 @@ class Settings:
     public_base_url: str
     # Base URL images are served from: the bucket locally, CloudFront in a deployment.
     asset_base_url: str
+    # SES configuration set (bounce/complaint tracking) in a deployment; none locally.
+    ses_configuration_set: str = ""
     claim_token_days: int = 30
     max_body_bytes: int = MIB
     max_image_bytes: int = MIB
@@ -64,6 +66,7 @@ def get_settings() -> Settings:
         asset_base_url=_env(
             "LAUREL_ASSET_BASE_URL", f"https://{bucket}.s3.amazonaws.com"
         ).rstrip("/"),
+        ses_configuration_set=os.environ.get("LAUREL_SES_CONFIGURATION_SET", ""),
         claim_token_days=int(_env("LAUREL_CLAIM_TOKEN_DAYS", "30")),
         local_aws_endpoint=endpoint,
     )

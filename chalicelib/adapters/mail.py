@@ -23,7 +23,9 @@ class Message:
 
 def send(message: Message) -> str:
     settings = get_settings()
+    extra = {"ConfigurationSetName": settings.ses_configuration_set} if settings.ses_configuration_set else {}
     response = client("sesv2").send_email(
+        **extra,
         FromEmailAddress=settings.mail_from,
         Destination={"ToAddresses": [message.to]},
         Content={

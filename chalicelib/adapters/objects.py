@@ -12,6 +12,19 @@ def put(key: str, body: bytes, content_type: str, *, cache_control: str = "publi
     )
 
 
+def put_public_png(folder: str, png: bytes) -> str:
+    """Store an image under `assets/<folder>/` with a content-addressed name and return its key.
+
+    Everything under `assets/` is what the CDN serves; a new image gets a new key,
+    so credentials issued earlier keep pointing at the image they were issued with.
+    """
+    import hashlib
+
+    key = f"assets/{folder}/{hashlib.sha256(png).hexdigest()[:32]}.png"
+    put(key, png, "image/png")
+    return key
+
+
 def get(key: str) -> bytes:
     return client("s3").get_object(Bucket=get_settings().bucket_name, Key=key)["Body"].read()
 

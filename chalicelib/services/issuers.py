@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-
 from ..config import get_settings
 from ..adapters import objects
 from ..domain import ids
@@ -84,8 +82,7 @@ def set_logo(tenant_id: str, png: bytes) -> dict:
     settings = get_settings()
     validate_png(png, max_bytes=settings.max_image_bytes, max_side=settings.max_image_side)
     item = _require(tenant_id)
-    key = f"issuers/{tenant_id}/logo-{hashlib.sha256(png).hexdigest()[:20]}.png"
-    objects.put(key, png, "image/png")
+    key = objects.put_public_png(f"issuers/{tenant_id}", png)
     store.update_issuer(item, {"logo_key": key, "updated_at": iso(utcnow())})
     return issuer_view(item)
 

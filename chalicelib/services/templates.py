@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-
 from ..adapters import objects
 from ..config import get_settings
 from ..domain import ids
@@ -78,9 +76,7 @@ def set_image(tenant_id: str, template_id: str, png: bytes) -> dict:
     validate_png(png, max_bytes=settings.max_image_bytes, max_side=settings.max_image_side)
     item = require(tenant_id, template_id)
     rules.check_editable(item.state)
-    # Content-addressed key: credentials issued earlier keep pointing at the image they were issued with.
-    key = f"templates/{tenant_id}/{template_id}/{hashlib.sha256(png).hexdigest()[:24]}.png"
-    objects.put(key, png, "image/png")
+    key = objects.put_public_png(f"templates/{tenant_id}/{template_id}", png)
     store.update(item, {"image_key": key, "updated_at": iso(utcnow())})
     return template_view(item)
 

@@ -17,7 +17,7 @@ def test_issuer_reads_and_updates_its_profile(client):
     assert body(res)["name"] == "Acme University" and body(res)["linkedin_organization_id"] == "4242"
     res = client.http.put("/issuer/logo", headers={**auth(key), "Content-Type": "image/png"}, body=PNG)
     assert res.status_code == 200
-    assert body(res)["logo_url"].startswith("https://assets.laurel.test/issuers/")
+    assert body(res)["logo_url"].startswith("https://assets.laurel.test/assets/issuers/")
 
 
 def test_api_keys_are_stored_only_as_hashes(client):

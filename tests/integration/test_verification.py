@@ -25,7 +25,7 @@ def test_page_shows_what_a_verifier_needs_and_never_the_email(client, accepted):
                  "https://lms.example/p/1", accepted["issued_at"][:10], accepted["expires_at"][:10]]:
         assert text in html, text
     assert "grace@example.com" not in html
-    assert 'src="https://assets.laurel.test/templates/' in html
+    assert 'src="https://assets.laurel.test/assets/templates/' in html
 
 
 def test_json_by_accept_header_or_suffix(client, accepted):
