@@ -8,7 +8,13 @@ STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | 
 # pip chatters about this machine's optional local indexes; keep real errors visible
 PIP_QUIET := 2> >(grep -v -e 'is neither a file nor a directory' -e '^$$' >&2 || true)
 
-.PHONY: install run test test-unit test-integration bench clean
+STAGE ?= dev
+# The CDK CLI (node) is only needed to deploy; synthesis runs in Python, offline.
+CDK_CLI := npx --yes aws-cdk@2.1148.1
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
+
+.PHONY: install run test test-unit test-integration test-infra bench synth diff deploy destroy clean
 
 install: $(STAMP)
 
@@ -32,8 +38,26 @@ test-unit: install
 test-integration: install
 	@$(PY) -m pytest -q tests/integration
 
+test-infra: install
+	@$(PY) -m pytest -q tests/infra
+
+# Offline: CloudFormation template for STAGE into cdk.out/, then cfn-lint on it.
+synth: install
+	@LAUREL_DEPLOY_STAGE=$(STAGE) AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} $(PY) infra/cdk_app.py
+	@$(VENV)/bin/cfn-lint cdk.out/$(STAGE).template.json && echo "cdk.out/$(STAGE).template.json: cfn-lint clean"
+
+# These need AWS credentials (and CDK bootstrap in the target account/region).
+diff: synth
+	@$(CDK_CLI) diff --app cdk.out $(STAGE)
+
+deploy: synth
+	@$(CDK_CLI) deploy --app cdk.out --require-approval broadening $(STAGE)
+
+destroy:
+	@$(CDK_CLI) destroy --app "$(PY) infra/cdk_app.py" -c stage=$(STAGE) $(STAGE)
+
 bench: install
 	@for b in benchmarks/*.py; do echo "== $$b"; $(PY) $$b; done
 
 clean:
-	rm -rf $(VENV) .pytest_cache .laurel-local.json
+	rm -rf $(VENV) .pytest_cache .laurel-local.json cdk.out chalice.out

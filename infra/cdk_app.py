@@ -1,0 +1,46 @@
+"""CDK app: `python infra/cdk_app.py` synthesises offline into cdk.out/.
+
+Stage: CDK context `stage` (`cdk deploy -c stage=prod`) or LAUREL_DEPLOY_STAGE, default dev.
+Optional context per stage: `public_base_url`, `mail_from`, `certificate_arn` (ACM, us-east-1)
+to put the public site on its own domain.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import aws_cdk as cdk
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from stack import LaurelStack, settings_from_chalice_config  # noqa: E402
+
+
+def build(stage: str, outdir: str | None = None, context: dict | None = None) -> tuple[cdk.App, LaurelStack]:
+    app = cdk.App(outdir=outdir, context=context or {})
+    get = app.node.try_get_context
+    settings = settings_from_chalice_config(
+        stage,
+        public_base_url=get("public_base_url"),
+        mail_from=get("mail_from"),
+        certificate_arn=get("certificate_arn"),
+    )
+    stack = LaurelStack(
+        app, settings,
+        env=cdk.Environment(account=os.environ.get("CDK_DEFAULT_ACCOUNT"), region=os.environ.get("CDK_DEFAULT_REGION")),
+    )
+    return app, stack
+
+
+def main() -> None:
+    probe = cdk.App()
+    stage = probe.node.try_get_context("stage") or os.environ.get("LAUREL_DEPLOY_STAGE", "dev")
+    if stage not in ("dev", "prod"):
+        raise SystemExit(f"unknown stage {stage!r}; use dev or prod")
+    app, _ = build(stage, outdir=os.environ.get("CDK_OUTDIR", str(Path(__file__).resolve().parent.parent / "cdk.out")))
+    app.synth()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,377 @@
+"""Laurel's deployment: one CDK stack per stage.
+
+The app (API Gateway + Lambda) comes from `chalice package` through the
+`chalice.cdk.Chalice` construct; everything the app uses is declared here:
+
+- the DynamoDB table, built from `chalicelib.store.schema.table_definition()`, the
+  same definition local set-up and tests create (one source of truth: the models);
+- the asset bucket (private, versioned, encrypted) served only through CloudFront
+  with origin access control; CloudFront also caches verification pages by their
+  `Cache-Control`;
+- the KMS signing key and the Secrets Manager secret for signing material, the SES
+  configuration set and sender identity;
+- the function's IAM role (least privilege, written here), its log group,
+  a CloudWatch dashboard and alarms.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import aws_cdk as cdk
+from aws_cdk import (
+    aws_cloudfront as cloudfront,
+    aws_cloudfront_origins as origins,
+    aws_cloudwatch as cw,
+    aws_dynamodb as dynamodb,
+    aws_iam as iam,
+    aws_kms as kms,
+    aws_logs as logs,
+    aws_s3 as s3,
+    aws_secretsmanager as secretsmanager,
+    aws_ses as ses,
+)
+from constructs import Construct
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from chalicelib.store.schema import table_definition  # noqa: E402
+
+API_STAGE = "api"  # .chalice/config.json api_gateway_stage
+API_HANDLER = "APIHandler"
+VERIFY_RESOURCE = "/badges/{credential_id}"
+# Placeholder the construct packages with; replaced by the role defined below.
+_ROLE_PLACEHOLDER = "arn:aws:iam::000000000000:role/laurel-placeholder"
+
+
+@dataclass(frozen=True)
+class StageSettings:
+    stage: str
+    public_base_url: str
+    mail_from: str
+    certificate_arn: str | None = None
+
+    @property
+    def is_prod(self) -> bool:
+        return self.stage == "prod"
+
+    @property
+    def public_domain(self) -> str:
+        return self.public_base_url.split("://", 1)[1].rstrip("/")
+
+    @property
+    def mail_domain(self) -> str:
+        return self.mail_from.split("@", 1)[1]
+
+
+def settings_from_chalice_config(stage: str, **overrides) -> StageSettings:
+    """Defaults come from the stage in .chalice/config.json; CDK context may override."""
+    config = json.loads((ROOT / ".chalice" / "config.json").read_text())
+    env = config["stages"][stage]["environment_variables"]
+    values = {"public_base_url": env["LAUREL_PUBLIC_BASE_URL"], "mail_from": env["LAUREL_MAIL_FROM"]}
+    values.update({k: v for k, v in overrides.items() if v})
+    return StageSettings(stage=stage, **values)
+
+
+class LaurelStack(cdk.Stack):
+    def __init__(self, scope: Construct, settings: StageSettings, **kwargs) -> None:
+        # The construct id is the Chalice stage name: the Chalice construct packages
+        # the stage of .chalice/config.json whose name equals its scope's id.
+        super().__init__(scope, settings.stage, stack_name=f"laurel-{settings.stage}", **kwargs)
+        self.settings = settings
+        stage, prod = settings.stage, settings.is_prod
+        removal = cdk.RemovalPolicy.RETAIN if prod else cdk.RemovalPolicy.DESTROY
+
+        self.table = self._table(f"laurel-{stage}", prod, removal)
+        self.bucket = s3.Bucket(
+            self, "Assets",
+            bucket_name=None,
+            versioned=True,
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            enforce_ssl=True,
+            object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+            removal_policy=removal,
+            lifecycle_rules=[s3.LifecycleRule(noncurrent_version_expiration=cdk.Duration.days(90))],
+        )
+        self.signing_key = kms.Key(
+            self, "SigningKey",
+            description=f"Laurel {stage}: signs Open Badges 3.0 credentials (private key never leaves KMS)",
+            key_spec=kms.KeySpec.RSA_2048,
+            key_usage=kms.KeyUsage.SIGN_VERIFY,
+            alias=f"alias/laurel-{stage}-signing",
+            removal_policy=cdk.RemovalPolicy.RETAIN,
+        )
+        self.secret = secretsmanager.Secret(
+            self, "SigningMaterial",
+            secret_name=f"laurel/{stage}/signing-material",
+            description="Session-cookie and webhook signing material",
+            generate_secret_string=secretsmanager.SecretStringGenerator(
+                secret_string_template=json.dumps({"purpose": "laurel"}),
+                generate_string_key="session_key",
+                password_length=64,
+                exclude_punctuation=True,
+            ),
+            removal_policy=removal,
+        )
+        self.config_set = ses.ConfigurationSet(
+            self, "MailConfig", configuration_set_name=f"laurel-{stage}",
+            reputation_metrics=True, sending_enabled=True,
+        )
+        self.identity = ses.EmailIdentity(
+            self, "MailIdentity",
+            identity=ses.Identity.domain(settings.mail_domain),
+            configuration_set=self.config_set,
+        )
+
+        self.role = self._role()
+        self.chalice = self._app()
+        self.distribution = self._cdn()
+        self.log_group = logs.LogGroup(
+            self, "ApiLogs",
+            log_group_name=cdk.Fn.join("", ["/aws/lambda/", self.chalice.get_resource(API_HANDLER).ref]),
+            retention=logs.RetentionDays.THREE_MONTHS if prod else logs.RetentionDays.TWO_WEEKS,
+            removal_policy=removal,
+        )
+        self._grant_logs()
+        self._observability()
+
+        cdk.CfnOutput(self, "PublicBaseUrl", value=settings.public_base_url)
+        cdk.CfnOutput(self, "DistributionDomain", value=self.distribution.distribution_domain_name)
+        cdk.CfnOutput(self, "TableName", value=self.table.ref)
+        cdk.CfnOutput(self, "BucketName", value=self.bucket.bucket_name)
+
+    # ------------------------------------------------------------------ data
+
+    def _table(self, name: str, prod: bool, removal: cdk.RemovalPolicy) -> dynamodb.CfnTable:
+        d = table_definition()
+        table = dynamodb.CfnTable(
+            self, "Table",
+            table_name=name,
+            billing_mode=d["BillingMode"],
+            key_schema=[dynamodb.CfnTable.KeySchemaProperty(attribute_name=k["AttributeName"], key_type=k["KeyType"])
+                        for k in d["KeySchema"]],
+            attribute_definitions=[
+                dynamodb.CfnTable.AttributeDefinitionProperty(attribute_name=a["AttributeName"],
+                                                             attribute_type=a["AttributeType"])
+                for a in d["AttributeDefinitions"]
+            ],
+            global_secondary_indexes=[
+                dynamodb.CfnTable.GlobalSecondaryIndexProperty(
+                    index_name=g["IndexName"],
+                    key_schema=[dynamodb.CfnTable.KeySchemaProperty(attribute_name=k["AttributeName"],
+                                                                   key_type=k["KeyType"]) for k in g["KeySchema"]],
+                    projection=dynamodb.CfnTable.ProjectionProperty(projection_type=g["Projection"]["ProjectionType"]),
+                )
+                for g in d["GlobalSecondaryIndexes"]
+            ],
+            point_in_time_recovery_specification=dynamodb.CfnTable.PointInTimeRecoverySpecificationProperty(
+                point_in_time_recovery_enabled=True),
+            sse_specification=dynamodb.CfnTable.SSESpecificationProperty(sse_enabled=True),
+            deletion_protection_enabled=prod,
+        )
+        table.apply_removal_policy(removal)
+        return table
+
+    # ------------------------------------------------------------------ app and IAM
+
+    def _role(self) -> iam.Role:
+        """The API function's role: exactly the calls the code makes, on exactly our resources."""
+        role = iam.Role(
+            self, "ApiRole",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description="Laurel API handler: table, asset bucket, SES sender",
+        )
+        table_arn = self.table.attr_arn
+        role.add_to_policy(iam.PolicyStatement(
+            sid="Table",
+            actions=["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query",
+                     "dynamodb:ConditionCheckItem", "dynamodb:DescribeTable"],
+            resources=[table_arn, cdk.Fn.join("", [table_arn, "/index/*"])],
+        ))
+        role.add_to_policy(iam.PolicyStatement(
+            sid="Assets",
+            actions=["s3:GetObject", "s3:PutObject"],
+            resources=[self.bucket.arn_for_objects("assets/*")],
+        ))
+        role.add_to_policy(iam.PolicyStatement(
+            sid="Mail",
+            actions=["ses:SendEmail"],
+            resources=[
+                self.format_arn(service="ses", resource="identity", resource_name=self.settings.mail_domain),
+                self.format_arn(service="ses", resource="configuration-set",
+                                resource_name=self.config_set.configuration_set_name),
+            ],
+        ))
+        return role
+
+    def _grant_logs(self) -> None:
+        self.role.add_to_policy(iam.PolicyStatement(
+            sid="Logs",
+            actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+            resources=[self.log_group.log_group_arn],
+        ))
+        # Lambda active tracing; X-Ray has no resource-level permissions.
+        self.role.add_to_policy(iam.PolicyStatement(
+            sid="Tracing",
+            actions=["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+            resources=["*"],
+        ))
+
+    def _app(self):
+        from chalice.cdk import Chalice
+
+        stage = self.settings.stage
+        app = Chalice(
+            self, "Api", source_dir=str(ROOT),
+            stage_config={"manage_iam_role": False, "iam_role_arn": _ROLE_PLACEHOLDER, "autogen_policy": False,
+                          "lambda_memory_size": 512, "lambda_timeout": 30, "xray": True},
+        )
+        handler = app.get_resource(API_HANDLER)
+        handler.add_property_override("Role", self.role.role_arn)
+        env = {
+            "LAUREL_STAGE": stage,
+            "LAUREL_TABLE": self.table.ref,
+            "LAUREL_BUCKET": self.bucket.bucket_name,
+            "LAUREL_MAIL_FROM": self.settings.mail_from,
+            "LAUREL_PUBLIC_BASE_URL": self.settings.public_base_url,
+            "LAUREL_ASSET_BASE_URL": self.settings.public_base_url,
+            "LAUREL_SES_CONFIGURATION_SET": self.config_set.configuration_set_name,
+            "LAUREL_SIGNING_KEY_ID": self.signing_key.key_arn,
+            "LAUREL_SECRET_ARN": self.secret.secret_arn,
+            "POWERTOOLS_LOG_LEVEL": "INFO",
+        }
+        for key, value in env.items():
+            app.add_environment_variable(key, value, API_HANDLER)
+        # Per-resource API metrics, so the verification path has its own latency series.
+        app.get_resource("RestAPI").add_property_override(
+            "MethodSettings",
+            [{"ResourcePath": "/*", "HttpMethod": "*", "MetricsEnabled": True, "ThrottlingBurstLimit": 2000,
+              "ThrottlingRateLimit": 1000}],
+        )
+        return app
+
+    def _cdn(self) -> cloudfront.Distribution:
+        rest_api = self.chalice.get_resource("RestAPI")
+        api_origin = origins.HttpOrigin(
+            cdk.Fn.join("", [rest_api.ref, ".execute-api.", self.region, ".", self.url_suffix]),
+            origin_path=f"/{API_STAGE}",
+            protocol_policy=cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
+        )
+        pages = cloudfront.CachePolicy(
+            self, "PagesByCacheControl",
+            comment="Verification pages: cached as long as the origin's Cache-Control allows",
+            default_ttl=cdk.Duration.seconds(0),
+            min_ttl=cdk.Duration.seconds(0),
+            max_ttl=cdk.Duration.days(1),
+            header_behavior=cloudfront.CacheHeaderBehavior.allow_list("Accept"),
+            query_string_behavior=cloudfront.CacheQueryStringBehavior.none(),
+            cookie_behavior=cloudfront.CacheCookieBehavior.none(),
+            enable_accept_encoding_gzip=True,
+            enable_accept_encoding_brotli=True,
+        )
+        api_uncached = cloudfront.BehaviorOptions(
+            origin=api_origin,
+            viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+            allowed_methods=cloudfront.AllowedMethods.ALLOW_ALL,
+            cache_policy=cloudfront.CachePolicy.CACHING_DISABLED,
+            origin_request_policy=cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+        )
+        certificate = None
+        domain_names = None
+        if self.settings.certificate_arn:
+            from aws_cdk import aws_certificatemanager as acm
+
+            certificate = acm.Certificate.from_certificate_arn(self, "Certificate", self.settings.certificate_arn)
+            domain_names = [self.settings.public_domain]
+        return cloudfront.Distribution(
+            self, "Cdn",
+            comment=f"Laurel {self.settings.stage}: public pages, documents and badge images",
+            default_behavior=api_uncached,
+            additional_behaviors={
+                "/badges/*": cloudfront.BehaviorOptions(
+                    origin=api_origin,
+                    viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+                    allowed_methods=cloudfront.AllowedMethods.ALLOW_GET_HEAD,
+                    cache_policy=pages,
+                    compress=True,
+                ),
+                "/assets/*": cloudfront.BehaviorOptions(
+                    origin=origins.S3BucketOrigin.with_origin_access_control(self.bucket),
+                    viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+                    allowed_methods=cloudfront.AllowedMethods.ALLOW_GET_HEAD,
+                    cache_policy=cloudfront.CachePolicy.CACHING_OPTIMIZED,
+                    compress=True,
+                ),
+            },
+            certificate=certificate,
+            domain_names=domain_names,
+            minimum_protocol_version=cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
+            http_version=cloudfront.HttpVersion.HTTP2_AND_3,
+            price_class=cloudfront.PriceClass.PRICE_CLASS_100,
+        )
+
+    # ------------------------------------------------------------------ CloudWatch
+
+    def _observability(self) -> None:
+        stage = self.settings.stage
+        function_name = self.chalice.get_resource(API_HANDLER).ref
+        api = {"ApiName": "laurel", "Stage": API_STAGE}
+        verify = {**api, "Resource": VERIFY_RESOURCE, "Method": "GET"}
+        period = cdk.Duration.minutes(1)
+
+        def api_metric(name, stat, dims=api, label=None):
+            return cw.Metric(namespace="AWS/ApiGateway", metric_name=name, dimensions_map=dims, statistic=stat,
+                             period=period, label=label or f"{name} {stat}")
+
+        def fn_metric(name, stat="Sum"):
+            return cw.Metric(namespace="AWS/Lambda", metric_name=name, dimensions_map={"FunctionName": function_name},
+                             statistic=stat, period=period)
+
+        cold_starts = logs.MetricFilter(
+            self, "ColdStarts",
+            log_group=self.log_group,
+            filter_pattern=logs.FilterPattern.literal('"Init Duration"'),
+            metric_namespace="Laurel",
+            metric_name="ColdStarts",
+            dimensions=None,
+            metric_value="1",
+            default_value=0,
+        ).metric(statistic="Sum", period=period)
+
+        dashboard = cw.Dashboard(self, "Dashboard", dashboard_name=f"laurel-{stage}")
+        dashboard.add_widgets(
+            cw.GraphWidget(title="Requests", left=[api_metric("Count", "Sum")], width=8),
+            cw.GraphWidget(title="4xx / 5xx", left=[api_metric("4XXError", "Sum"), api_metric("5XXError", "Sum")],
+                           width=8),
+            cw.GraphWidget(title="API latency (ms)", left=[api_metric("Latency", "p50"), api_metric("Latency", "p99")],
+                           width=8),
+            cw.GraphWidget(title="Verification latency (ms)",
+                           left=[api_metric("Latency", "p50", verify, "verify p50"),
+                                 api_metric("Latency", "p99", verify, "verify p99")], width=8),
+            cw.GraphWidget(title="Lambda errors and throttles", left=[fn_metric("Errors"), fn_metric("Throttles")],
+                           width=8),
+            cw.GraphWidget(title="Cold starts and duration", left=[cold_starts],
+                           right=[fn_metric("Duration", "p99")], width=8),
+        )
+        alarms = [
+            ("Api5xx", api_metric("5XXError", "Sum"), 5, "more than 5 server errors in 5 minutes"),
+            ("LambdaErrors", fn_metric("Errors"), 5, "the API function failed more than 5 times in 5 minutes"),
+            ("LambdaThrottles", fn_metric("Throttles"), 1, "the API function is being throttled"),
+            ("VerifyLatencyP99", api_metric("Latency", "p99", verify), 1000, "verification p99 latency over 1 s"),
+        ]
+        for name, metric, threshold, description in alarms:
+            cw.Alarm(
+                self, name,
+                alarm_name=f"laurel-{stage}-{name}",
+                alarm_description=description,
+                metric=metric.with_(period=cdk.Duration.minutes(5)),
+                threshold=threshold,
+                evaluation_periods=1,
+                comparison_operator=cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
+                treat_missing_data=cw.TreatMissingData.NOT_BREACHING,
+            )

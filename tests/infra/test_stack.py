@@ -1,0 +1,179 @@
+"""The deployment, synthesised offline and checked: schema from the models, private
+encrypted storage behind CloudFront, least-privilege IAM, observability, cfn-lint clean."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+DATA_SERVICES = {"dynamodb", "s3", "kms", "secretsmanager", "ses", "sqs", "sns", "events", "scheduler"}
+
+
+@pytest.fixture(scope="module")
+def synth(tmp_path_factory):
+    os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
+    os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
+    sys.path.insert(0, str(ROOT / "infra"))
+    from aws_cdk.assertions import Template
+
+    from cdk_app import build
+
+    outdir = tmp_path_factory.mktemp("cdk")
+    cwd = os.getcwd()
+    os.chdir(outdir)  # the Chalice construct writes chalice.out/ into the working directory
+    try:
+        app, stack = build("prod", outdir=str(outdir / "cdk.out"))
+        assembly = app.synth()
+    finally:
+        os.chdir(cwd)
+    template_path = Path(assembly.get_stack_by_name(stack.stack_name).template_full_path)
+    return Template.from_stack(stack), json.loads(template_path.read_text()), template_path
+
+
+def resources(template: dict, kind: str) -> dict:
+    return {k: v for k, v in template["Resources"].items() if v["Type"] == kind}
+
+
+def test_table_keys_and_indexes_equal_the_models(synth):
+    from chalicelib.store.schema import table_definition
+
+    _, tpl, _ = synth
+    (table,) = resources(tpl, "AWS::DynamoDB::Table").values()
+    props = table["Properties"]
+    expected = table_definition()
+    assert props["KeySchema"] == expected["KeySchema"]
+    assert props["AttributeDefinitions"] == expected["AttributeDefinitions"]
+    assert [
+        {"IndexName": g["IndexName"], "KeySchema": g["KeySchema"], "Projection": g["Projection"]}
+        for g in props["GlobalSecondaryIndexes"]
+    ] == expected["GlobalSecondaryIndexes"]
+    assert props["BillingMode"] == "PAY_PER_REQUEST"
+    assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert props["DeletionProtectionEnabled"] is True
+    assert table["DeletionPolicy"] == "Retain"
+
+
+def test_bucket_is_private_versioned_and_encrypted(synth):
+    template, _, _ = synth
+    template.has_resource_properties("AWS::S3::Bucket", {
+        "PublicAccessBlockConfiguration": {"BlockPublicAcls": True, "BlockPublicPolicy": True,
+                                           "IgnorePublicAcls": True, "RestrictPublicBuckets": True},
+        "VersioningConfiguration": {"Status": "Enabled"},
+        "BucketEncryption": {"ServerSideEncryptionConfiguration": [
+            {"ServerSideEncryptionByDefault": {"SSEAlgorithm": "AES256"}}]},
+    })
+
+
+def test_bucket_is_read_only_by_cloudfront(synth):
+    _, tpl, _ = synth
+    (policy,) = resources(tpl, "AWS::S3::BucketPolicy").values()
+    allows = [s for s in policy["Properties"]["PolicyDocument"]["Statement"] if s["Effect"] == "Allow"]
+    assert allows and all(s["Principal"] == {"Service": "cloudfront.amazonaws.com"} for s in allows)
+    assert all("AWS:SourceArn" in s["Condition"]["StringEquals"] for s in allows)
+
+
+def test_every_queue_has_a_dead_letter_queue(synth):
+    _, tpl, _ = synth
+    queues = resources(tpl, "AWS::SQS::Queue")
+    dlqs = {
+        json.dumps(q["Properties"]["RedrivePolicy"]["deadLetterTargetArn"])
+        for q in queues.values() if "RedrivePolicy" in q.get("Properties", {})
+    }
+    for name, queue in queues.items():
+        is_dlq = json.dumps({"Fn::GetAtt": [name, "Arn"]}) in dlqs
+        assert is_dlq or "RedrivePolicy" in queue.get("Properties", {}), name
+
+
+def _statements(tpl):
+    for kind in ("AWS::IAM::Policy", "AWS::IAM::Role", "AWS::IAM::ManagedPolicy"):
+        for name, res in resources(tpl, kind).items():
+            docs = [res["Properties"].get("PolicyDocument")] + [
+                p["PolicyDocument"] for p in res["Properties"].get("Policies", [])
+            ]
+            for doc in filter(None, docs):
+                for statement in doc["Statement"]:
+                    yield name, statement
+
+
+def test_no_wildcards_on_data_services(synth):
+    _, tpl, _ = synth
+    checked = 0
+    for name, st in _statements(tpl):
+        if st["Effect"] != "Allow" or "Action" not in st:
+            continue
+        actions = st["Action"] if isinstance(st["Action"], list) else [st["Action"]]
+        resources_ = st.get("Resource", [])
+        resources_ = resources_ if isinstance(resources_, list) else [resources_]
+        for action in actions:
+            assert action != "*", (name, st)
+            service, _, op = action.partition(":")
+            if service in DATA_SERVICES:
+                checked += 1
+                assert "*" not in op, (name, action)
+                assert "*" not in resources_, (name, st)
+    assert checked >= 5
+
+
+def test_function_uses_the_least_privilege_role_and_the_stack_resources(synth):
+    _, tpl, _ = synth
+    fn = tpl["Resources"]["APIHandler"]["Properties"]
+    role_ids = list(resources(tpl, "AWS::IAM::Role"))
+    assert fn["Role"] == {"Fn::GetAtt": [role_ids[0], "Arn"]} and len(role_ids) == 1
+    env = fn["Environment"]["Variables"]
+    table_id = next(iter(resources(tpl, "AWS::DynamoDB::Table")))
+    bucket_id = next(iter(resources(tpl, "AWS::S3::Bucket")))
+    assert env["LAUREL_TABLE"] == {"Ref": table_id}
+    assert env["LAUREL_BUCKET"] == {"Ref": bucket_id}
+    assert env["LAUREL_STAGE"] == "prod"
+    assert fn["Tracing"] == "Active"
+
+
+def test_public_verification_path_is_behind_cloudfront(synth):
+    _, tpl, _ = synth
+    (dist,) = resources(tpl, "AWS::CloudFront::Distribution").values()
+    config = dist["Properties"]["DistributionConfig"]
+    origins = {o["Id"]: o for o in config["Origins"]}
+    behaviors = {b["PathPattern"]: b for b in config["CacheBehaviors"]}
+    verify = behaviors["/badges/*"]
+    api_origin = origins[verify["TargetOriginId"]]
+    assert api_origin["OriginPath"] == "/api"
+    assert "execute-api" in json.dumps(api_origin["DomainName"])
+    assert verify["ViewerProtocolPolicy"] == "redirect-to-https"
+    assets = origins[behaviors["/assets/*"]["TargetOriginId"]]
+    assert "OriginAccessControlId" in assets
+    # the verification cache policy honours the origin's Cache-Control and varies by Accept
+    (policy,) = [p for p in resources(tpl, "AWS::CloudFront::CachePolicy").values()]
+    cfg = policy["Properties"]["CachePolicyConfig"]
+    assert cfg["DefaultTTL"] == 0 and cfg["MaxTTL"] > 0
+    assert cfg["ParametersInCacheKeyAndForwardedToOrigin"]["HeadersConfig"]["Headers"] == ["Accept"]
+
+
+def test_observability(synth):
+    template, tpl, _ = synth
+    template.has_resource_properties("AWS::Logs::LogGroup", {"RetentionInDays": 90})
+    (dashboard,) = resources(tpl, "AWS::CloudWatch::Dashboard").values()
+    body = json.dumps(dashboard["Properties"]["DashboardBody"])
+    for needle in ["5XXError", "4XXError", "Latency", "p99", "Throttles", "Errors", "ColdStarts", "/badges/"]:
+        assert needle in body, needle
+    alarms = resources(tpl, "AWS::CloudWatch::Alarm")
+    assert len(alarms) >= 4
+
+
+def test_signing_key_secret_and_mail(synth):
+    template, _, _ = synth
+    template.has_resource_properties("AWS::KMS::Key", {"KeySpec": "RSA_2048", "KeyUsage": "SIGN_VERIFY"})
+    template.resource_count_is("AWS::SecretsManager::Secret", 1)
+    template.resource_count_is("AWS::SES::ConfigurationSet", 1)
+
+
+def test_template_passes_cfn_lint(synth):
+    _, _, path = synth
+    lint = Path(sys.executable).parent / "cfn-lint"
+    result = subprocess.run([str(lint), str(path)], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr
