@@ -227,6 +227,7 @@ def _page(status: int, title: str, message: str) -> Response:
 
 
 @app.route("/badges/{credential_id}", methods=["GET"])
+@_errors
 def verify_credential(credential_id):
     request = app.current_request
     as_json = credential_id.endswith(".json") or http.wants_json(request)
@@ -250,9 +251,10 @@ def verify_credential(credential_id):
 
 
 @app.route("/claim/{credential_id}", methods=["GET"])
+@_errors
 def claim_page(credential_id):
-    token = http.query_param(app.current_request, "token", max_length=100) or ""
     try:
+        token = http.query_param(app.current_request, "token", max_length=100) or ""
         view = claims.preview(credential_id, token)
     except LaurelError as exc:
         return _page(exc.status, "This link cannot be used", exc.message)
@@ -280,22 +282,18 @@ def claim(credential_id):
     if not is_form:
         return http.json_response(result)
     if result["status"] == "accepted":
-        return Response(body="", status_code=303, headers={"Location": f"/badges/{credential_id}"})
+        return Response(body="", status_code=303, headers={"Location": result["url"]})
     return _page(200, "Credential rejected", "You rejected this credential. It will not be shown anywhere.")
 
 
 # ---------------------------------------------------------------- local stage only: the outbox
 
 
-if get_settings().is_local:
+if get_settings().is_local and get_settings().local_aws_endpoint:
 
     @app.route("/_local/outbox", methods=["GET"])
     def local_outbox():
-        messages = mail.local_outbox()
-        for m in messages:
-            m["links"] = re.findall(r'href="([^"]+)"', m["html"])
-            m["links"] = list(dict.fromkeys(m["links"]))
-        return Response(body=web.render("outbox.html", messages=messages),
+        return Response(body=web.render("outbox.html", messages=mail.local_outbox()),
                         headers={**web.page_headers(), "Cache-Control": "no-store"})
 
     @app.route("/_local/outbox/{message_id}", methods=["GET"])

@@ -52,7 +52,7 @@ def _env(name: str, default: str | None = None) -> str:
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    stage = _env("LAUREL_STAGE", "local")
+    stage = _env("LAUREL_STAGE")  # required: a deployment must never fall back to the local stage
     public = _env("LAUREL_PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
     bucket = _env("LAUREL_BUCKET", f"laurel-{stage}-assets")
     endpoint = os.environ.get("AWS_ENDPOINT_URL", "") if stage == "local" else ""

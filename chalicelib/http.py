@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from typing import Any, TypeVar
 
 from chalice import Response
@@ -112,7 +113,7 @@ def limit_param(request, default: int = 25, maximum: int = 100) -> int:
     value = query_param(request, "limit", max_length=4)
     if value is None:
         return default
-    if not value.isdigit() or not 1 <= int(value) <= maximum:
+    if not re.fullmatch(r"[0-9]{1,4}", value) or not 1 <= int(value) <= maximum:
         raise BadRequest(f"limit must be a number from 1 to {maximum}", code="invalid_query")
     return int(value)
 

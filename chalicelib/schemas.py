@@ -9,6 +9,7 @@ from datetime import date, datetime
 from typing import Annotated, Literal
 
 from pydantic import (
+    AfterValidator,
     AnyHttpUrl,
     BaseModel,
     ConfigDict,
@@ -18,14 +19,31 @@ from pydantic import (
     model_validator,
 )
 
-Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
-PersonName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+# Single-line text (names end up in mail subjects): no control characters at all.
+_LINE = r"^[^\x00-\x1f\x7f]+$"
+Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=_LINE)]
+PersonName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=_LINE)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
 Skill = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 LocalId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{16}$")]
 Url = Annotated[AnyHttpUrl, Field(max_length=2000)]
 LinkedInOrgId = Annotated[str, StringConstraints(pattern=r"^[0-9]{1,20}$")]
+
+
+def _ascii_email(value: str) -> str:
+    if not value.isascii():
+        raise ValueError("addresses with non-ASCII characters cannot receive mail through SES")
+    return value
+
+
+def _sane_year(value):
+    if value is not None and value is not False and not 1970 <= value.year <= 2999:
+        raise ValueError("the year must be between 1970 and 2999")
+    return value
+
+
+Email = Annotated[EmailStr, AfterValidator(_ascii_email)]
 
 
 class Strict(BaseModel):
@@ -35,14 +53,14 @@ class Strict(BaseModel):
 class IssuerIn(Strict):
     name: Name
     url: Url
-    email: EmailStr
+    email: Email
     linkedin_organization_id: LinkedInOrgId | None = None
 
 
 class IssuerPatch(Strict):
     name: Name | None = None
     url: Url | None = None
-    email: EmailStr | None = None
+    email: Email | None = None
     linkedin_organization_id: LinkedInOrgId | None = None
 
 
@@ -109,12 +127,12 @@ class EvidenceIn(Strict):
 
 class IssueIn(Strict):
     template_id: LocalId
-    email: EmailStr
+    email: Email
     first_name: PersonName
     last_name: PersonName
-    issued_at: datetime | date | None = None
+    issued_at: Annotated[datetime | date | None, AfterValidator(_sane_year)] = None
     # omitted: the template's policy; a date: that date; false: never expires
-    expires_at: datetime | date | Literal[False] | None = None
+    expires_at: Annotated[datetime | date | Literal[False] | None, AfterValidator(_sane_year)] = None
     evidence: list[EvidenceIn] = Field(default_factory=list, max_length=20)
     earner_id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] | None = None
     suppress_email: bool = False

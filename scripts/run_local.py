@@ -53,16 +53,21 @@ def main() -> int:
     children: list[subprocess.Popen] = []
 
     def stop(*_):
+        # Each child leads its own process group (chalice local forks a reloading worker).
         for child in reversed(children):
             if child.poll() is None:
-                child.terminate()
+                try:
+                    os.killpg(child.pid, signal.SIGTERM)
+                except ProcessLookupError:
+                    pass
         for child in children:
             try:
                 child.wait(timeout=10)
             except subprocess.TimeoutExpired:
-                child.kill()
+                os.killpg(child.pid, signal.SIGKILL)
 
     signal.signal(signal.SIGTERM, lambda *a: (stop(), sys.exit(0)))
+    signal.signal(signal.SIGHUP, lambda *a: (stop(), sys.exit(0)))
     try:
         print(f"starting the embedded AWS (moto server) on 127.0.0.1:{AWS_PORT} ...")
         children.append(
@@ -70,6 +75,7 @@ def main() -> int:
                 [str(VENV_BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(AWS_PORT)],
                 stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
+                start_new_session=True,
             )
         )
         wait_for(f"http://127.0.0.1:{AWS_PORT}/moto-api/data.json")
@@ -102,6 +108,7 @@ def main() -> int:
                  "--port", str(APP_PORT)],
                 cwd=ROOT,
                 env={**os.environ, **env},
+                start_new_session=True,
             )
         )
         wait_for(f"{base}/health", 60)

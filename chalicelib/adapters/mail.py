@@ -6,11 +6,16 @@ Messages are rendered by the app (moto does not implement SES templates).
 from __future__ import annotations
 
 import json
+import re
 import urllib.request
 from dataclasses import dataclass
 
 from ..config import get_settings
 from .aws import client
+
+
+class MailNotSent(Exception):
+    """SES refused the message (unverified recipient in the sandbox, throttling, bad address)."""
 
 
 @dataclass(frozen=True)
@@ -24,20 +29,25 @@ class Message:
 def send(message: Message) -> str:
     settings = get_settings()
     extra = {"ConfigurationSetName": settings.ses_configuration_set} if settings.ses_configuration_set else {}
-    response = client("sesv2").send_email(
-        **extra,
-        FromEmailAddress=settings.mail_from,
-        Destination={"ToAddresses": [message.to]},
-        Content={
-            "Simple": {
-                "Subject": {"Data": message.subject, "Charset": "UTF-8"},
-                "Body": {
-                    "Text": {"Data": message.text, "Charset": "UTF-8"},
-                    "Html": {"Data": message.html, "Charset": "UTF-8"},
-                },
-            }
-        },
-    )
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        response = client("sesv2").send_email(
+            **extra,
+            FromEmailAddress=settings.mail_from,
+            Destination={"ToAddresses": [message.to]},
+            Content={
+                "Simple": {
+                    "Subject": {"Data": message.subject, "Charset": "UTF-8"},
+                    "Body": {
+                        "Text": {"Data": message.text, "Charset": "UTF-8"},
+                        "Html": {"Data": message.html, "Charset": "UTF-8"},
+                    },
+                }
+            },
+        )
+    except (ClientError, BotoCoreError) as exc:
+        raise MailNotSent(str(exc)) from exc
     return response["MessageId"]
 
 
@@ -62,6 +72,7 @@ def local_outbox() -> list[dict]:
             "to": ", ".join(m.get("destinations", {}).get("ToAddresses", [])),
             "subject": m.get("subject", ""),
             "html": m.get("body", ""),
+            "links": list(dict.fromkeys(re.findall(r'href="([^"]+)"', m.get("body", "")))),
         }
         for m in reversed(messages)
     ]

@@ -1,16 +1,14 @@
-"""UTC timestamps as ISO 8601 with `Z`. Domain functions take `now`; only services call `utcnow`."""
+"""UTC timestamps as ISO 8601 with `Z`. Domain functions take `now` as an argument;
+the clock itself is read in `chalicelib.services.clock`."""
 
 from __future__ import annotations
 
 from datetime import date, datetime, time, timezone
 
 
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(microsecond=0)
-
-
 def iso(dt: datetime) -> str:
-    return dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    dt = dt.astimezone(timezone.utc)
+    return f"{dt.year:04d}-{dt.month:02d}-{dt.day:02d}T{dt.hour:02d}:{dt.minute:02d}:{dt.second:02d}Z"
 
 
 def parse_iso(value: str) -> datetime:

@@ -47,7 +47,5 @@ def display_status(status: str, expires_at: datetime | None, now: datetime) -> s
     return "valid"
 
 
-def blocking_duplicates(existing: list[dict]) -> list[dict]:
-    """Credentials that count as 'the same credential' for the duplicate policy:
-    anything not revoked and not rejected."""
-    return [c for c in existing if c["status"] in ("pending", "accepted")]
+# Statuses that count as "already holds this credential" for the duplicate policy.
+BLOCKING_STATUSES = ("pending", "accepted")

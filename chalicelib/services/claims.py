@@ -8,19 +8,25 @@ replayed or racing request changes nothing.
 from __future__ import annotations
 
 from ..adapters import objects
+from ..config import get_settings
 from ..domain import ids
-from ..domain.clock import iso, parse_iso, utcnow
+from ..domain.clock import iso, parse_iso
+from .clock import utcnow
 from ..domain.errors import Gone, NotFound
 from ..store import credentials as store
+from .notify import verify_url
 
 
 def _check_token(credential_id: str, token: str):
+    """The token is checked before anything about the credential is revealed: without
+    it, every answer is the same 404, so an id alone tells nothing about its status."""
     item = store.get(credential_id)
-    if item is None:
-        raise NotFound("this claim link does not match any credential", code="claim_not_found")
-    if item.status != "pending" or not item.claim_token_hash:
-        raise Gone(f"this credential was already {item.status}; the link cannot be used again", code="claim_used")
-    if not token or not ids.same_secret(ids.sha256_hex(token), item.claim_token_hash):
+    token_hash = ids.sha256_hex(token or "")
+    if item is None or not token:
+        raise NotFound("this claim link is not valid; use the newest mail you received", code="claim_not_found")
+    if item.claim_used_hash and ids.same_secret(token_hash, item.claim_used_hash):
+        raise Gone(f"this link was already used: the credential is {item.status}", code="claim_used")
+    if not item.claim_token_hash or not ids.same_secret(token_hash, item.claim_token_hash):
         raise NotFound("this claim link is not valid; use the newest mail you received", code="claim_not_found")
     if parse_iso(item.claim_expires_at) <= utcnow():
         raise Gone("this claim link has expired; ask the issuer to send a new one", code="claim_expired")
@@ -32,6 +38,7 @@ def preview(credential_id: str, token: str) -> dict:
     snap = item.snapshot
     return {
         "credential_id": item.credential_id,
+        "action_url": f"{get_settings().public_base_url}/claim/{item.credential_id}",
         "token": token,
         "recipient_name": f"{item.first_name} {item.last_name}",
         "issuer": snap["issuer"],
@@ -43,8 +50,9 @@ def decide(credential_id: str, token: str, decision: str) -> dict:
     item = _check_token(credential_id, token)
     now = iso(utcnow())
     status = "accepted" if decision == "accept" else "rejected"
-    changes = {"status": status, f"{status}_at": now, "updated_at": now}
+    # The used token's hash is kept so that a replay gets a clear "already used".
+    changes = {"status": status, f"{status}_at": now, "updated_at": now, "claim_used_hash": item.claim_token_hash}
     if not store.conditional_update(item, changes, expect_status=("pending",), expect_token_hash=item.claim_token_hash,
                                     remove=("claim_token_hash", "claim_expires_at")):
         raise Gone("this claim link was used a moment ago and cannot be used again", code="claim_used")
-    return {"id": item.credential_id, "status": status}
+    return {"id": item.credential_id, "status": status, "url": verify_url(item.credential_id)}

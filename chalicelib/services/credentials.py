@@ -8,7 +8,8 @@ from ..adapters import objects
 from ..config import get_settings
 from ..domain import credentials as rules
 from ..domain import ids
-from ..domain.clock import as_utc, iso, utcnow
+from ..domain.clock import as_utc, iso, parse_iso
+from .clock import utcnow
 from ..domain.errors import Conflict, NotFound, ValidationFailed
 from ..domain.templates import ExpiryPolicy, check_can_issue
 from ..store import credentials as store
@@ -50,8 +51,6 @@ def credential_view(item) -> dict:
 
 
 def _dt(value: str | None) -> datetime | None:
-    from ..domain.clock import parse_iso
-
     return parse_iso(value) if value else None
 
 
@@ -111,10 +110,15 @@ def issue(tenant_id: str, data) -> dict:
     email = ids.normalize_email(str(data.email))
     email_hash = ids.email_hash(email)
 
+    slot = store.recipient_slot(tenant_id, email_hash, template.template_id)
     replacing = []
     if data.duplicate_policy != "allow":
         existing = store.for_recipient(tenant_id, email_hash, template.template_id)
-        blocking = [c for c in existing if c.status in ("pending", "accepted")]
+        if slot.latest and slot.latest not in {c.credential_id for c in existing}:
+            # the index may lag a write made a moment ago; the slot never does
+            latest = store.get_consistent(slot.latest)
+            existing += [latest] if latest else []
+        blocking = [c for c in existing if c.status in rules.BLOCKING_STATUSES]
         if blocking and data.duplicate_policy == "deny":
             raise Conflict(
                 "this person already holds this credential (duplicate_policy is 'deny')",
@@ -148,6 +152,7 @@ def issue(tenant_id: str, data) -> dict:
     )
     store.insert(
         item,
+        slot,
         replacing=replacing,
         revoke_fields={
             "status": "revoked",
@@ -156,10 +161,10 @@ def issue(tenant_id: str, data) -> dict:
             "updated_at": iso(now),
         },
     )
-    if not data.suppress_email:
-        notify.send_claim(item, token)
+    mail_sent = False if data.suppress_email else notify.send_claim(item, token)
     view = credential_view(item)
     view["replaced"] = [c.credential_id for c in replacing]
+    view["claim_mail_sent"] = mail_sent
     return view
 
 
@@ -197,9 +202,8 @@ def revoke(tenant_id: str, credential_id: str, data) -> dict:
                                     remove=("claim_token_hash", "claim_expires_at")):
         # Someone changed it meanwhile (a claim or another revocation): decide on fresh data.
         return revoke(tenant_id, credential_id, data)
-    if not data.suppress_email:
-        notify.send_revoked(item)
-    return credential_view(item)
+    mail_sent = False if data.suppress_email else notify.send_revoked(item)
+    return {**credential_view(item), "notice_mail_sent": mail_sent}
 
 
 def resend(tenant_id: str, credential_id: str) -> dict:
@@ -210,5 +214,7 @@ def resend(tenant_id: str, credential_id: str) -> dict:
     changes = {"claim_token_hash": token_hash, "claim_expires_at": token_expires, "updated_at": iso(utcnow())}
     if not store.conditional_update(item, changes, expect_status=("pending",)):
         raise Conflict("the credential is no longer pending", code="invalid_state")
-    notify.send_claim(item, token)
-    return credential_view(item)
+    if not notify.send_claim(item, token):
+        raise ValidationFailed("the mail service refused the message to this address; check it and try again",
+                               code="mail_not_sent")
+    return {**credential_view(item), "claim_mail_sent": True}

@@ -5,7 +5,8 @@ from __future__ import annotations
 from ..config import get_settings
 from ..adapters import objects
 from ..domain import ids
-from ..domain.clock import iso, utcnow
+from ..domain.clock import iso
+from .clock import utcnow
 from ..domain.errors import NotFound
 from ..domain.images import validate_png
 from ..store import issuers as store

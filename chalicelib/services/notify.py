@@ -15,7 +15,20 @@ def verify_url(credential_id: str) -> str:
     return f"{get_settings().public_base_url}/badges/{credential_id}"
 
 
-def send_claim(item, token: str) -> str:
+def _send(message: mail.Message) -> bool:
+    """True when SES accepted the message. A refusal is logged and reported to the
+    caller; the credential itself is already safely stored and the mail can be re-sent."""
+    try:
+        mail.send(message)
+    except mail.MailNotSent as exc:
+        from aws_lambda_powertools import Logger
+
+        Logger(service="laurel").warning("mail not sent", extra={"reason": str(exc)[:300]})
+        return False
+    return True
+
+
+def send_claim(item, token: str) -> bool:
     snap = item.snapshot
     ctx = {
         "first_name": item.first_name,
@@ -25,7 +38,7 @@ def send_claim(item, token: str) -> str:
         "claim_url": claim_url(item.credential_id, token),
         "expires_on": item.claim_expires_at[:10],
     }
-    return mail.send(
+    return _send(
         mail.Message(
             to=item.email,
             subject=f"{ctx['issuer_name']} issued you a credential: {ctx['badge_name']}",
@@ -35,7 +48,7 @@ def send_claim(item, token: str) -> str:
     )
 
 
-def send_revoked(item) -> str:
+def send_revoked(item) -> bool:
     snap = item.snapshot
     ctx = {
         "first_name": item.first_name,
@@ -44,7 +57,7 @@ def send_revoked(item) -> str:
         "reason": item.revocation_reason,
         "verify_url": verify_url(item.credential_id) if item.accepted_at else None,
     }
-    return mail.send(
+    return _send(
         mail.Message(
             to=item.email,
             subject=f"Your credential {ctx['badge_name']} was revoked",

@@ -6,7 +6,8 @@ from ..adapters import objects
 from ..config import get_settings
 from ..domain import ids
 from ..domain import templates as rules
-from ..domain.clock import iso, utcnow
+from ..domain.clock import iso
+from .clock import utcnow
 from ..domain.errors import Conflict, NotFound
 from ..domain.images import validate_png
 from ..store import templates as store

@@ -7,7 +7,8 @@ built from configuration, never fetched.
 from __future__ import annotations
 
 from ..adapters.objects import public_url
-from ..domain.clock import parse_iso, utcnow
+from ..domain.clock import parse_iso
+from .clock import utcnow
 from ..domain.credentials import display_status, is_public
 from ..domain.errors import NotFound
 from ..store import credentials as store

@@ -7,13 +7,17 @@ revocation) can never both win, and a replayed claim token finds nothing to chan
 from __future__ import annotations
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
+from pynamodb.exceptions import TransactWriteError, UpdateError
 from pynamodb.transactions import TransactWrite
 
 from ..config import get_settings
 from ..domain.errors import BadRequest, Conflict
 from . import keys, paging
-from .models import CredentialItem
+from .models import CredentialItem, RecipientSlotItem
+
+
+# One transaction holds at most 100 items: the new credential plus those it replaces.
+MAX_REPLACED = 98
 
 
 def _index_keys(fields: dict) -> dict:
@@ -36,17 +40,40 @@ def build(fields: dict) -> CredentialItem:
     return CredentialItem(pk, sk, **fields, **_index_keys(fields))
 
 
-def insert(item: CredentialItem, *, replacing: list[CredentialItem] = (), revoke_fields: dict | None = None) -> None:
-    """Write a new credential; with `replacing`, revoke those in the same transaction."""
-    if not replacing:
-        try:
-            item.save(condition=CredentialItem.pk.does_not_exist())
-        except PutError as exc:  # pragma: no cover - 160-bit id collision
-            raise Conflict("credential id collision; retry") from exc
-        return
+def recipient_slot(tenant_id: str, email_hash: str, template_id: str) -> RecipientSlotItem:
+    """The slot as it is now (strongly consistent); a fresh one (version 0) if none exists."""
+    pk, sk = keys.recipient_slot_key(tenant_id, email_hash, template_id)
     try:
-        with TransactWrite(connection=Connection(region=get_settings().region)) as tx:
+        return RecipientSlotItem.get(pk, sk, consistent_read=True)
+    except RecipientSlotItem.DoesNotExist:
+        return RecipientSlotItem(pk, sk, version=0)
+
+
+def get_consistent(credential_id: str) -> CredentialItem | None:
+    key = keys.credential_key(credential_id)
+    try:
+        return CredentialItem.get(*key, consistent_read=True) if key else None
+    except CredentialItem.DoesNotExist:
+        return None
+
+
+def insert(item: CredentialItem, slot: RecipientSlotItem, *, replacing: list[CredentialItem] = (),
+           revoke_fields: dict | None = None) -> None:
+    """Write a new credential, move the recipient slot on, and revoke `replacing`, all
+    in one transaction. The slot's version condition makes a concurrent issuance of
+    the same credential to the same person fail instead of slipping past `deny`."""
+    if len(replacing) > MAX_REPLACED:
+        raise Conflict(f"this person holds {len(replacing)} copies of this credential; revoke them before replacing "
+                       f"(at most {MAX_REPLACED} are replaced in one step)", code="too_many_duplicates")
+    slot_condition = (RecipientSlotItem.version == slot.version) if slot.version else RecipientSlotItem.pk.does_not_exist()
+    try:
+        with TransactWrite(connection=_connection()) as tx:
             tx.save(item, condition=CredentialItem.pk.does_not_exist())
+            tx.update(
+                slot,
+                actions=[RecipientSlotItem.version.set(slot.version + 1), RecipientSlotItem.latest.set(item.credential_id)],
+                condition=slot_condition,
+            )
             for old in replacing:
                 tx.update(
                     old,
@@ -55,7 +82,12 @@ def insert(item: CredentialItem, *, replacing: list[CredentialItem] = (), revoke
                     condition=CredentialItem.status.is_in("pending", "accepted"),
                 )
     except TransactWriteError as exc:
-        raise Conflict("a credential being replaced changed meanwhile; retry", code="concurrent_update") from exc
+        raise Conflict("this person was issued this credential at the same moment by another request; retry",
+                       code="concurrent_update") from exc
+
+
+def _connection() -> Connection:
+    return Connection(region=get_settings().region)
 
 
 def get(credential_id: str) -> CredentialItem | None:
@@ -105,8 +137,9 @@ def list_page(tenant_id: str, *, template_id: str | None, status: str | None, em
         condition = CredentialItem.status == status
     if email_hash:
         pk = keys.email_pk(email_hash)
-        start = paging.decode(cursor, expected={"gsi2pk": pk},
-                              allowed_keys={"pk", "sk", "gsi2pk", "gsi2sk"})
+        start = paging.decode(cursor, expected={"gsi2pk": pk, "sk": "C"},
+                              allowed_keys={"pk", "sk", "gsi2pk", "gsi2sk"},
+                              prefixes={"pk": f"{keys.tenant_pk(tenant_id)}#C#"})
         prefix = keys.email_sk_prefix(tenant_id, template_id)
         if start and not start["gsi2sk"]["S"].startswith(prefix):
             raise BadRequest("the cursor is not valid", code="invalid_cursor")
@@ -118,8 +151,9 @@ def list_page(tenant_id: str, *, template_id: str | None, status: str | None, em
             tpl = CredentialItem.template_id == template_id
             condition = tpl if condition is None else condition & tpl
         pk = keys.tenant_credentials_pk(tenant_id)
-        start = paging.decode(cursor, expected={"gsi1pk": pk},
-                              allowed_keys={"pk", "sk", "gsi1pk", "gsi1sk"})
+        start = paging.decode(cursor, expected={"gsi1pk": pk, "sk": "C"},
+                              allowed_keys={"pk", "sk", "gsi1pk", "gsi1sk"},
+                              prefixes={"pk": f"{keys.tenant_pk(tenant_id)}#C#"})
         result = CredentialItem.by_tenant.query(pk, filter_condition=condition, limit=limit,
                                                 last_evaluated_key=start, scan_index_forward=False)
     items = list(result)

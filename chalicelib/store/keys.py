@@ -28,6 +28,10 @@ def credential_key(credential_id: str) -> tuple[str, str] | None:
     return f"T#{tenant_id}#C#{rand}", "C"
 
 
+def recipient_slot_key(tenant_id: str, email_hash: str, template_id: str) -> tuple[str, str]:
+    return f"T#{tenant_id}#R#{email_hash}", f"TPL#{template_id}"
+
+
 def tenant_credentials_pk(tenant_id: str) -> str:
     return f"T#{tenant_id}#C"
 

@@ -10,6 +10,7 @@ Key layout (every tenant-owned partition key starts with `T#<tenant>`):
 | API key     | T#<tenant>               | KEY#<sha256>     |
 | template    | T#<tenant>               | TPL#<template>   |
 | credential  | T#<tenant>#C#<random>    | C                |
+| recip. slot | T#<tenant>#R#<emailhash> | TPL#<template>   |
 
 Credential indexes: `by_tenant` (issuer listings, newest first), `by_email`
 (recipient look-ups: duplicates, issuer filter, later the wallet) and the sparse
@@ -136,6 +137,7 @@ class CredentialItem(Item):
     snapshot = JSONAttribute()
     claim_token_hash = UnicodeAttribute(null=True)
     claim_expires_at = UnicodeAttribute(null=True)
+    claim_used_hash = UnicodeAttribute(null=True)
     accepted_at = UnicodeAttribute(null=True)
     rejected_at = UnicodeAttribute(null=True)
     revoked_at = UnicodeAttribute(null=True)
@@ -154,4 +156,16 @@ class CredentialItem(Item):
     by_expiry = ByExpiry()
 
 
-MODELS: tuple[type[Item], ...] = (Item, IssuerItem, ApiKeyItem, TemplateItem, CredentialItem)
+class RecipientSlotItem(Item):
+    """One per (tenant, recipient, template): serialises issuances of the same
+    credential to the same person, so `deny` and `replace` hold under concurrency
+    and do not depend on the (eventually consistent) `by_email` index."""
+
+    class Meta(_TableMeta):
+        pass
+
+    version = NumberAttribute(default=0)
+    latest = UnicodeAttribute(null=True)
+
+
+MODELS: tuple[type[Item], ...] = (Item, IssuerItem, ApiKeyItem, TemplateItem, CredentialItem, RecipientSlotItem)

@@ -20,7 +20,10 @@ def encode(last_key: dict[str, Any] | None) -> str | None:
     return base64.urlsafe_b64encode(json.dumps(last_key, separators=(",", ":")).encode()).decode().rstrip("=")
 
 
-def decode(cursor: str | None, *, expected: dict[str, str], allowed_keys: set[str]) -> dict[str, Any] | None:
+def decode(cursor: str | None, *, expected: dict[str, str], allowed_keys: set[str],
+           prefixes: dict[str, str] | None = None) -> dict[str, Any] | None:
+    """`expected`: attributes that must equal the caller's partition; `prefixes`:
+    attributes that must start with the caller's own key prefix."""
     if not cursor:
         return None
     try:
@@ -31,9 +34,12 @@ def decode(cursor: str | None, *, expected: dict[str, str], allowed_keys: set[st
     if not isinstance(key, dict) or set(key) != allowed_keys:
         raise BadRequest("the cursor is not valid", code="invalid_cursor")
     for name, value in key.items():
-        if not isinstance(value, dict) or set(value) != {"S"} or not isinstance(value["S"], str):
+        if not isinstance(value, dict) or set(value) != {"S"} or not isinstance(value["S"], str) or not value["S"]:
             raise BadRequest("the cursor is not valid", code="invalid_cursor")
     for name, value in expected.items():
         if key[name]["S"] != value:
+            raise BadRequest("the cursor is not valid", code="invalid_cursor")
+    for name, prefix in (prefixes or {}).items():
+        if not key[name]["S"].startswith(prefix):
             raise BadRequest("the cursor is not valid", code="invalid_cursor")
     return key

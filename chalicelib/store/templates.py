@@ -39,7 +39,7 @@ def update(item: TemplateItem, changes: dict) -> TemplateItem:
 
 def list_page(tenant_id: str, *, state: str | None, limit: int, cursor: str | None) -> tuple[list[TemplateItem], str | None]:
     pk = keys.tenant_pk(tenant_id)
-    start = paging.decode(cursor, expected={"pk": pk}, allowed_keys={"pk", "sk"})
+    start = paging.decode(cursor, expected={"pk": pk}, allowed_keys={"pk", "sk"}, prefixes={"sk": "TPL#"})
     result = TemplateItem.query(
         pk,
         TemplateItem.sk.startswith("TPL#"),

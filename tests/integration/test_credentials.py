@@ -70,7 +70,7 @@ def test_accept_through_the_html_form_then_page_is_public(client, issuer):
     page = client.http.get(f"/claim/{cred['id']}?token={token}")
     assert page.status_code == 200 and b"Accept credential" in page.body
     res = client.http.post(f"/claim/{cred['id']}", headers=FORM, body=f"token={token}&decision=accept")
-    assert res.status_code == 303 and res.headers["Location"] == f"/badges/{cred['id']}"
+    assert res.status_code == 303 and res.headers["Location"] == f"https://laurel.test/badges/{cred['id']}"
     res = client.http.get(f"/badges/{cred['id']}")
     assert res.status_code == 200 and b"Valid" in res.body and b"Grace Hopper" in res.body
 

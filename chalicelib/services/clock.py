@@ -1,0 +1,9 @@
+"""The one place that reads the clock (domain code takes `now` as an argument)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc).replace(microsecond=0)
