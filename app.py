@@ -26,11 +26,15 @@ templates = LazyModule("chalicelib.services.templates")
 credentials = LazyModule("chalicelib.services.credentials")
 claims = LazyModule("chalicelib.services.claims")
 verification = LazyModule("chalicelib.services.verification")
+openbadges = LazyModule("chalicelib.services.openbadges")
+signing = LazyModule("chalicelib.services.signing")
 schemas = LazyModule("chalicelib.schemas")
 web = LazyModule("chalicelib.web")
 mail = LazyModule("chalicelib.adapters.mail")
 
-ANY_BODY = [http.JSON, http.FORM, "image/png", "text/plain", "application/octet-stream", "multipart/form-data"]
+ANY_BODY = [http.JSON, http.FORM, "image/png", "image/svg+xml", "text/plain", "application/octet-stream",
+            "multipart/form-data"]
+app.api.binary_types.append("image/svg+xml")
 
 
 def _errors(view):
@@ -164,8 +168,9 @@ def update_template(tenant_id, template_id):
 
 @issuer_route("/templates/{template_id}/image", methods=("PUT",))
 def put_template_image(tenant_id, template_id):
-    png = http.binary_body(app.current_request, "image/png")
-    return http.json_response(templates.set_image(tenant_id, template_id, png))
+    request = app.current_request
+    data = http.binary_body(request, "image/png", "image/svg+xml")
+    return http.json_response(templates.set_image(tenant_id, template_id, data, http.content_type(request)))
 
 
 @issuer_route("/templates/{template_id}/activate", methods=("POST",))
@@ -245,6 +250,84 @@ def verify_credential(credential_id):
         return http.cached(request, body, content_type=http.JSON, headers={}, max_age=60)
     body = web.render("verify.html", c=result)
     return http.cached(request, body, content_type="text/html; charset=utf-8", headers=web.page_headers(), max_age=60)
+
+
+# ---------------------------------------------------------------- public: Open Badges documents
+
+
+def _document(request, doc: dict, content_type: str) -> Response:
+    import json
+
+    body = json.dumps(doc, separators=(",", ":"), ensure_ascii=False)
+    return http.cached(request, body, content_type=content_type, headers={"Access-Control-Allow-Origin": "*"},
+                       max_age=60)
+
+
+def _ld(doc: dict) -> Response:
+    return _document(app.current_request, doc, "application/ld+json")
+
+
+@app.route("/ob/v2/assertions/{credential_id}", methods=["GET"])
+@_errors
+def ob2_assertion(credential_id):
+    from chalicelib.domain.errors import Gone
+
+    try:
+        return _ld(openbadges.assertion(credential_id))
+    except Gone as exc:  # a revoked assertion answers 410 with the OB 2.0 revocation body
+        return Response(body=exc.details, status_code=410,
+                        headers={"Content-Type": "application/ld+json", "Cache-Control": "public, max-age=60",
+                                 "Access-Control-Allow-Origin": "*"})
+
+
+@app.route("/ob/v2/assertions/{credential_id}/badge", methods=["GET"])
+@_errors
+def ob2_badge_class(credential_id):
+    return _ld(openbadges.badge_class(credential_id))
+
+
+@app.route("/ob/v2/issuers/{tenant_id}", methods=["GET"])
+@_errors
+def ob2_profile(tenant_id):
+    return _ld(openbadges.profile_v2(tenant_id))
+
+
+@app.route("/ob/v2/issuers/{tenant_id}/revocations", methods=["GET"])
+@_errors
+def ob2_revocation_list(tenant_id):
+    return _ld(openbadges.revocation_list(tenant_id))
+
+
+@app.route("/ob/v3/credentials/{credential_id}", methods=["GET"])
+@_errors
+def ob3_credential(credential_id):
+    request = app.current_request
+    as_jwt = credential_id.endswith(".jwt") or "application/vc+jwt" in (request.headers.get("accept") or "")
+    docs = openbadges.credential(credential_id.removesuffix(".jwt"))
+    if as_jwt:
+        return http.cached(request, docs["jwt"], content_type="application/vc+jwt",
+                           headers={"Access-Control-Allow-Origin": "*"}, max_age=60)
+    return _document(request, docs["json"], "application/vc+ld+json")
+
+
+@app.route("/ob/v3/issuers/{tenant_id}", methods=["GET"])
+@_errors
+def ob3_issuer(tenant_id):
+    return _ld(openbadges.profile_v3(tenant_id))
+
+
+@app.route("/.well-known/jwks.json", methods=["GET"])
+@_errors
+def jwks():
+    return _document(app.current_request, signing.jwks(), "application/jwk-set+json")
+
+
+@app.route("/badges/{credential_id}/image", methods=["GET"])
+@_errors
+def baked_image(credential_id):
+    """The badge image with the Open Badges assertion baked in (PNG or SVG); cached in S3."""
+    url = openbadges.baked_image_url(credential_id)
+    return Response(body="", status_code=302, headers={"Location": url, "Cache-Control": "no-store"})
 
 
 # ---------------------------------------------------------------- public: claim

@@ -17,13 +17,20 @@ import sys
 
 
 def init_resources() -> None:
-    from .adapters import aws, mail, objects
+    """Local and test set-up of what infra/ provides in a deployment (idempotent)."""
+    from .adapters import aws, kms, mail, objects, secrets
     from .config import get_settings
+    from .services import signing
+    from .store import openbadges
     from .store.schema import create_table
 
-    create_table(aws.client("dynamodb"), get_settings().table_name)
+    settings = get_settings()
+    create_table(aws.client("dynamodb"), settings.table_name)
     objects.ensure_bucket()
     mail.ensure_sender_identity()
+    secrets.ensure_signing_material(settings.secret_id)
+    if not openbadges.signing_keys():
+        signing.register_rsa_key(kms.create_rsa_signing_key(f"Laurel {settings.stage} VC-JWT signing"))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -41,6 +48,8 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("revoke-api-key", help="revoke one API key of an issuer")
     p.add_argument("--tenant", required=True)
     p.add_argument("--key-id", required=True)
+    p = sub.add_parser("rotate-signing-key", help="register a KMS key as the new VC-JWT key (old keys stay published)")
+    p.add_argument("--kms-key-id", required=True)
     p = sub.add_parser("seed-demo", help="create demo issuer, template and credential")
     p.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
@@ -73,6 +82,10 @@ def main(argv: list[str] | None = None) -> int:
 
             view = issuers.revoke_api_key(args.tenant, args.key_id)
             print(f"API key {view['id']} revoked at {view['revoked_at']}")
+        elif args.command == "rotate-signing-key":
+            from .services import signing
+
+            print(f"active signing key is now {signing.register_rsa_key(args.kms_key_id)}")
         elif args.command == "seed-demo":
             from .demo import seed
 

@@ -27,6 +27,10 @@ class Settings:
     # SES configuration set (bounce/complaint tracking) in a deployment; none locally.
     ses_configuration_set: str = ""
     claim_token_days: int = 30
+    # KMS key (RSA, SIGN_VERIFY) registered as the first VC-JWT signing key when none is.
+    signing_key_id: str = ""
+    # Secrets Manager secret holding signing material (Ed25519 seed is derived from it).
+    secret_id: str = ""
     max_body_bytes: int = MIB
     max_image_bytes: int = MIB
     max_image_side: int = 2048
@@ -68,5 +72,7 @@ def get_settings() -> Settings:
         ).rstrip("/"),
         ses_configuration_set=os.environ.get("LAUREL_SES_CONFIGURATION_SET", ""),
         claim_token_days=int(_env("LAUREL_CLAIM_TOKEN_DAYS", "30")),
+        signing_key_id=os.environ.get("LAUREL_SIGNING_KEY_ID", ""),
+        secret_id=_env("LAUREL_SECRET_ID", f"laurel/{stage}/signing-material"),
         local_aws_endpoint=endpoint,
     )

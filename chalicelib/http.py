@@ -39,14 +39,14 @@ def raw_body(request) -> bytes:
     return body
 
 
-def _content_type(request) -> str:
+def content_type(request) -> str:
     return (request.headers.get("content-type") or "").split(";")[0].strip().lower()
 
 
 def parse_json(request, model: type[T], *, allow_empty: bool = False) -> T:
     """Validate a JSON object body against `model`; any problem is a 4xx, never a 500."""
     body = raw_body(request)
-    if _content_type(request) not in ("", JSON):
+    if content_type(request) not in ("", JSON):
         raise UnsupportedMediaType("send the body as application/json")
     if not body.strip():
         if allow_empty:
@@ -89,9 +89,9 @@ def parse_form(request, model: type[T]) -> T:
     return validate(model, {k: v[0] for k, v in fields.items() if k in model.model_fields})
 
 
-def binary_body(request, content_type: str) -> bytes:
-    if _content_type(request) != content_type:
-        raise UnsupportedMediaType(f"send the file with Content-Type: {content_type}")
+def binary_body(request, *content_types: str) -> bytes:
+    if content_type(request) not in content_types:
+        raise UnsupportedMediaType(f"send the file with Content-Type: {' or '.join(content_types)}")
     body = request.raw_body or b""
     if not body:
         raise BadRequest("the request body is empty")

@@ -242,7 +242,7 @@ class LaurelStack(cdk.Stack):
             "LAUREL_ASSET_BASE_URL": self.settings.public_base_url,
             "LAUREL_SES_CONFIGURATION_SET": self.config_set.configuration_set_name,
             "LAUREL_SIGNING_KEY_ID": self.signing_key.key_arn,
-            "LAUREL_SECRET_ARN": self.secret.secret_arn,
+            "LAUREL_SECRET_ID": self.secret.secret_arn,
             "POWERTOOLS_LOG_LEVEL": "INFO",
         }
         for key, value in env.items():

@@ -12,7 +12,10 @@ def put(key: str, body: bytes, content_type: str, *, cache_control: str = "publi
     )
 
 
-def put_public_png(folder: str, png: bytes) -> str:
+IMAGE_TYPES = {"png": "image/png", "svg": "image/svg+xml"}
+
+
+def put_public_image(folder: str, data: bytes, ext: str = "png") -> str:
     """Store an image under `assets/<folder>/` with a content-addressed name and return its key.
 
     Everything under `assets/` is what the CDN serves; a new image gets a new key,
@@ -20,9 +23,13 @@ def put_public_png(folder: str, png: bytes) -> str:
     """
     import hashlib
 
-    key = f"assets/{folder}/{hashlib.sha256(png).hexdigest()[:32]}.png"
-    put(key, png, "image/png")
+    key = f"assets/{folder}/{hashlib.sha256(data).hexdigest()[:32]}.{ext}"
+    put(key, data, IMAGE_TYPES[ext])
     return key
+
+
+def delete(key: str) -> None:
+    client("s3").delete_object(Bucket=get_settings().bucket_name, Key=key)
 
 
 def get(key: str) -> bytes:
@@ -54,3 +61,6 @@ def ensure_bucket() -> None:
                            "Action": "s3:GetObject", "Resource": f"arn:aws:s3:::{name}/*"}],
         }
         s3.put_bucket_policy(Bucket=name, Policy=json.dumps(policy))
+        # browsers fetch status lists and documents cross-origin
+        s3.put_bucket_cors(Bucket=name, CORSConfiguration={"CORSRules": [
+            {"AllowedMethods": ["GET", "HEAD"], "AllowedOrigins": ["*"], "MaxAgeSeconds": 3600}]})

@@ -14,7 +14,8 @@ from ..domain.errors import Conflict, NotFound, ValidationFailed
 from ..domain.templates import ExpiryPolicy, check_can_issue
 from ..store import credentials as store
 from ..store import issuers as issuer_store
-from . import notify
+from ..store import openbadges as ob_store
+from . import notify, openbadges
 from .templates import require as require_template
 
 CLOCK_SKEW = timedelta(minutes=5)
@@ -129,27 +130,27 @@ def issue(tenant_id: str, data) -> dict:
 
     token, token_hash, token_expires = _claim_token(now)
     credential_id = ids.new_credential_id(tenant_id)
-    item = store.build(
-        {
-            "credential_id": credential_id,
-            "tenant_id": tenant_id,
-            "template_id": template.template_id,
-            "status": "pending",
-            "email": email,
-            "email_hash": email_hash,
-            "first_name": data.first_name,
-            "last_name": data.last_name,
-            "earner_id": data.earner_id,
-            "issued_at": iso(issued_at),
-            "expires_at": iso(expires_at) if expires_at else None,
-            "evidence": [e.model_dump(mode="json", exclude_none=True) for e in data.evidence],
-            "snapshot": snapshot(issuer, template),
-            "claim_token_hash": token_hash,
-            "claim_expires_at": token_expires,
-            "created_at": iso(now),
-            "updated_at": iso(now),
-        }
-    )
+    fields = {
+        "credential_id": credential_id,
+        "tenant_id": tenant_id,
+        "template_id": template.template_id,
+        "status": "pending",
+        "email": email,
+        "email_hash": email_hash,
+        "first_name": data.first_name,
+        "last_name": data.last_name,
+        "earner_id": data.earner_id,
+        "issued_at": iso(issued_at),
+        "expires_at": iso(expires_at) if expires_at else None,
+        "evidence": [e.model_dump(mode="json", exclude_none=True) for e in data.evidence],
+        "snapshot": snapshot(issuer, template),
+        "claim_token_hash": token_hash,
+        "claim_expires_at": token_expires,
+        "created_at": iso(now),
+        "updated_at": iso(now),
+    }
+    openbadges.prepare(fields)
+    item = store.build(fields)
     store.insert(
         item,
         slot,
@@ -198,10 +199,13 @@ def revoke(tenant_id: str, credential_id: str, data) -> dict:
         return credential_view(item)  # already revoked: same answer, nothing written, no mail
     now = iso(utcnow())
     changes = {"status": "revoked", "revoked_at": now, "revocation_reason": data.reason, "updated_at": now}
-    if not store.conditional_update(item, changes, expect_status=(item.status,),
-                                    remove=("claim_token_hash", "claim_expires_at")):
-        # Someone changed it meanwhile (a claim or another revocation): decide on fresh data.
+    list_no, status_list, new_bits = openbadges.revocation_bits(item)
+    if not ob_store.revoke(item, changes, expect_status=item.status, status_list=status_list, new_bits=new_bits):
+        # Someone changed it or its status list meanwhile: decide again on fresh data.
         return revoke(tenant_id, credential_id, data)
+    if status_list is not None:
+        openbadges.publish_status_list(tenant_id, list_no, new_bits)
+    openbadges.forget_baked(item)
     mail_sent = False if data.suppress_email else notify.send_revoked(item)
     return {**credential_view(item), "notice_mail_sent": mail_sent}
 

@@ -83,7 +83,7 @@ def set_logo(tenant_id: str, png: bytes) -> dict:
     settings = get_settings()
     validate_png(png, max_bytes=settings.max_image_bytes, max_side=settings.max_image_side)
     item = _require(tenant_id)
-    key = objects.put_public_png(f"issuers/{tenant_id}", png)
+    key = objects.put_public_image(f"issuers/{tenant_id}", png)
     store.update_issuer(item, {"logo_key": key, "updated_at": iso(utcnow())})
     return issuer_view(item)
 

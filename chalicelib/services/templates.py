@@ -8,7 +8,7 @@ from ..domain import ids
 from ..domain import templates as rules
 from ..domain.clock import iso
 from .clock import utcnow
-from ..domain.errors import Conflict, NotFound
+from ..domain.errors import Conflict, NotFound, PayloadTooLarge, ValidationFailed
 from ..domain.images import validate_png
 from ..store import templates as store
 
@@ -72,12 +72,24 @@ def update(tenant_id: str, template_id: str, patch) -> dict:
     return template_view(item)
 
 
-def set_image(tenant_id: str, template_id: str, png: bytes) -> dict:
+def set_image(tenant_id: str, template_id: str, data: bytes, content_type: str = "image/png") -> dict:
+    """PNG (checked with Pillow) or SVG (sanitised: no scripts, handlers or external references)."""
     settings = get_settings()
-    validate_png(png, max_bytes=settings.max_image_bytes, max_side=settings.max_image_side)
+    if content_type == "image/svg+xml":
+        from ..openbadges.baking import BakingError, sanitize_svg
+
+        if len(data) > settings.max_image_bytes:
+            raise PayloadTooLarge(f"the image is larger than {settings.max_image_bytes} bytes", code="image_too_large")
+        try:
+            data, ext = sanitize_svg(data, max_bytes=settings.max_image_bytes), "svg"
+        except BakingError as exc:
+            raise ValidationFailed(f"the SVG is not accepted: {exc}", code="invalid_image") from None
+    else:
+        validate_png(data, max_bytes=settings.max_image_bytes, max_side=settings.max_image_side)
+        ext = "png"
     item = require(tenant_id, template_id)
     rules.check_editable(item.state)
-    key = objects.put_public_png(f"templates/{tenant_id}/{template_id}", png)
+    key = objects.put_public_image(f"templates/{tenant_id}/{template_id}", data, ext)
     store.update(item, {"image_key": key, "updated_at": iso(utcnow())})
     return template_view(item)
 

@@ -125,6 +125,17 @@ def conditional_update(item: CredentialItem, changes: dict, *, expect_status: tu
     return True
 
 
+def set_baked_key(item: CredentialItem, key: str) -> bool:
+    """Remember the baked image, unless the credential changed since it was baked."""
+    try:
+        item.update(actions=[CredentialItem.baked_key.set(key)], condition=CredentialItem.updated_at == item.updated_at)
+    except UpdateError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
 def for_recipient(tenant_id: str, email_hash: str, template_id: str | None = None) -> list[CredentialItem]:
     prefix = keys.email_sk_prefix(tenant_id, template_id)
     return list(CredentialItem.by_email.query(keys.email_pk(email_hash), CredentialItem.gsi2sk.startswith(prefix)))

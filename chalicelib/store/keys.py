@@ -32,6 +32,25 @@ def recipient_slot_key(tenant_id: str, email_hash: str, template_id: str) -> tup
     return f"T#{tenant_id}#R#{email_hash}", f"TPL#{template_id}"
 
 
+def counter_sk(name: str) -> str:
+    return f"COUNTER#{name}"
+
+
+def status_list_sk(list_no: int) -> str:
+    return f"STATUSLIST#{list_no}"
+
+
+def revocations_pk(tenant_id: str) -> str:
+    return f"T#{tenant_id}#REVOKED"
+
+
+PLATFORM_PK = "PLATFORM"
+
+
+def signing_key_sk(kid: str) -> str:
+    return f"SIGNKEY#{kid}"
+
+
 def tenant_credentials_pk(tenant_id: str) -> str:
     return f"T#{tenant_id}#C"
 

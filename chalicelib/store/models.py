@@ -11,6 +11,10 @@ Key layout (every tenant-owned partition key starts with `T#<tenant>`):
 | template    | T#<tenant>               | TPL#<template>   |
 | credential  | T#<tenant>#C#<random>    | C                |
 | recip. slot | T#<tenant>#R#<emailhash> | TPL#<template>   |
+| counter     | T#<tenant>               | COUNTER#<name>   |
+| status list | T#<tenant>               | STATUSLIST#<n>   |
+| revocation  | T#<tenant>#REVOKED       | <credential id>  |
+| signing key | PLATFORM                 | SIGNKEY#<kid>    |
 
 Credential indexes: `by_tenant` (issuer listings, newest first), `by_email`
 (recipient look-ups: duplicates, issuer filter, later the wallet) and the sparse
@@ -20,6 +24,7 @@ Credential indexes: `by_tenant` (issuer listings, newest first), `by_email`
 from __future__ import annotations
 
 from pynamodb.attributes import (
+    BinaryAttribute,
     JSONAttribute,
     NumberAttribute,
     UnicodeAttribute,
@@ -138,6 +143,15 @@ class CredentialItem(Item):
     claim_token_hash = UnicodeAttribute(null=True)
     claim_expires_at = UnicodeAttribute(null=True)
     claim_used_hash = UnicodeAttribute(null=True)
+    # Open Badges: per-credential salt for the hashed recipient, status list slot,
+    # and the OB 3.0 credential signed once at issue time (JSON-LD with its Data
+    # Integrity proof, and the VC-JWT), so serving them costs one read.
+    recipient_salt = UnicodeAttribute(null=True)
+    status_index = NumberAttribute(null=True)
+    ob3 = JSONAttribute(null=True)
+    ob3_jwt = UnicodeAttribute(null=True)
+    # S3 key of the baked image for the credential's current state (see services/openbadges)
+    baked_key = UnicodeAttribute(null=True)
     accepted_at = UnicodeAttribute(null=True)
     rejected_at = UnicodeAttribute(null=True)
     revoked_at = UnicodeAttribute(null=True)
@@ -168,4 +182,49 @@ class RecipientSlotItem(Item):
     latest = UnicodeAttribute(null=True)
 
 
-MODELS: tuple[type[Item], ...] = (Item, IssuerItem, ApiKeyItem, TemplateItem, CredentialItem, RecipientSlotItem)
+class CounterItem(Item):
+    """A monotonically increasing counter (atomic ADD): status-list index allocation."""
+
+    class Meta(_TableMeta):
+        pass
+
+    value = NumberAttribute(default=0)
+
+
+class StatusListItem(Item):
+    """One W3C Bitstring Status List (revocation) of a tenant; `version` guards updates."""
+
+    class Meta(_TableMeta):
+        pass
+
+    bits = BinaryAttribute(legacy_encoding=False)
+    version = NumberAttribute(default=0)
+
+
+class RevocationItem(Item):
+    """One revoked credential in its tenant's Open Badges 2.0 RevocationList."""
+
+    class Meta(_TableMeta):
+        pass
+
+    reason = UnicodeAttribute()
+    revoked_at = UnicodeAttribute()
+
+
+class SigningKeyItem(Item):
+    """A platform signing key (held in KMS): its public JWK stays published after rotation."""
+
+    class Meta(_TableMeta):
+        pass
+
+    kid = UnicodeAttribute()
+    kms_key_id = UnicodeAttribute()
+    jwk = JSONAttribute()
+    created_at = UnicodeAttribute()
+    retired_at = UnicodeAttribute(null=True)
+
+
+MODELS: tuple[type[Item], ...] = (
+    Item, IssuerItem, ApiKeyItem, TemplateItem, CredentialItem, RecipientSlotItem,
+    CounterItem, StatusListItem, RevocationItem, SigningKeyItem,
+)

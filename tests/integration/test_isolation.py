@@ -17,7 +17,7 @@ CONTENT_TYPES = {("PUT", "/templates/{template_id}/image"): "image/png"}
 
 
 def issuer_routes_with_ids():
-    public = ("/badges/", "/claim/", "/_local/")
+    public = ("/badges/", "/claim/", "/_local/", "/ob/", "/.well-known/", "/verify", "/imports")
     for path, methods in app.routes.items():
         if "{" in path and not path.startswith(public):
             for method in methods:

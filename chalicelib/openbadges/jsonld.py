@@ -1,0 +1,254 @@
+"""JSON-LD processing over vendored contexts only.
+
+Why this module exists: signing and verifying Data Integrity proofs needs JSON-LD
+expansion and RDF Dataset Canonicalization (RDFC-1.0), and both need the
+`@context` documents a credential names. Fetching them at run time would make
+every issue and verification depend on third-party web servers (and let whoever
+controls those servers change what a signature means), so Laurel ships exact
+copies under `contexts/` and this loader serves those and nothing else. Any
+other URL raises `JsonLdError`; nothing is ever fetched.
+
+pyld's own caches are process-global and keyed only by URL, so a context resolved
+through one loader would be served to every other loader. Each
+`VendoredDocumentLoader` therefore carries its own resolved-context cache, and
+every call here passes a resolver bound to it. Importing this module also
+replaces pyld's process-wide default loader (an HTTP fetcher) with the vendored
+one, so no pyld call in the process can reach the network.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from cachetools import LRUCache
+from pyld import jsonld as _pyld
+from pyld.context_resolver import ContextResolver
+from pyld.jsonld import JsonLdError
+
+__all__ = [
+    "CONTEXTS_DIR",
+    "JsonLdError",
+    "UndefinedTermsError",
+    "VendoredDocumentLoader",
+    "canonize",
+    "context_index",
+    "default_loader",
+    "expand",
+    "make_document_loader",
+    "undefined_terms",
+]
+
+CONTEXTS_DIR = Path(__file__).parent / "contexts"
+_INDEX_FILE = CONTEXTS_DIR / "index.json"
+
+# Same shape test pyld uses for "absolute IRI" (a scheme, or "_" for blank nodes).
+_ABSOLUTE_IRI = re.compile(r"^([A-Za-z][A-Za-z0-9+\-.]*|_):\S*$")
+
+_RESOLVED_CACHE_SIZE = 64
+
+
+class UndefinedTermsError(ValueError):
+    """The document uses terms that its contexts do not define.
+
+    Such terms vanish during expansion, so a proof over the document would not
+    cover them while a reader of the JSON would still see them.
+    """
+
+    def __init__(self, terms: list[str]) -> None:
+        self.terms = terms
+        super().__init__("terms that do not expand to an absolute IRI: " + ", ".join(terms))
+
+
+class VendoredDocumentLoader:
+    """A pyld document loader over a fixed URL -> JSON document mapping.
+
+    URLs must match exactly (no redirects, no scheme or trailing-slash
+    guessing: the published credentials use the canonical URLs). Served
+    documents are deep copies, so pyld can never alter the vendored originals.
+    """
+
+    def __init__(self, documents: Mapping[str, Any]) -> None:
+        self._documents: dict[str, Any] = dict(documents)
+        self._lock = threading.Lock()
+        # Per-loader cache of resolved contexts (see module docstring).
+        self.resolved_cache: LRUCache = LRUCache(maxsize=_RESOLVED_CACHE_SIZE)
+
+    @property
+    def urls(self) -> frozenset[str]:
+        return frozenset(self._documents)
+
+    def __call__(self, url: str, options: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        document = self._documents.get(url) if isinstance(url, str) else None
+        if document is None:
+            raise JsonLdError(
+                "Refusing to load a JSON-LD document that is not vendored.",
+                "jsonld.LoadDocumentError",
+                {"url": url},
+                code="loading document failed",
+            )
+        return {
+            "contentType": "application/ld+json",
+            "contextUrl": None,
+            "documentUrl": url,
+            "document": copy.deepcopy(document),
+            # "static" lets pyld's resolver cache the processed context by URL.
+            "tag": "static",
+        }
+
+    def options(self, **extra: Any) -> dict[str, Any]:
+        """Processing options that route every lookup through this loader."""
+        opts: dict[str, Any] = {
+            "documentLoader": self,
+            "contextResolver": ContextResolver(self.resolved_cache, self),
+            "processingMode": "json-ld-1.1",
+            # None keeps relative IRIs relative (pyld would otherwise resolve them
+            # against http://example.org/base/), so they are reported, not minted.
+            "base": None,
+        }
+        opts.update(extra)
+        return opts
+
+
+def context_index() -> dict[str, str]:
+    """The vendored contexts: URL -> file name under `contexts/`."""
+    with _INDEX_FILE.open(encoding="utf-8") as fh:
+        index = json.load(fh)
+    if not isinstance(index, dict):
+        raise ValueError("contexts/index.json must map URL -> file name")
+    return {str(url): str(name) for url, name in index.items()}
+
+
+def _load_vendored() -> dict[str, Any]:
+    documents: dict[str, Any] = {}
+    for url, name in context_index().items():
+        path = (CONTEXTS_DIR / name).resolve()
+        if path.parent != CONTEXTS_DIR.resolve():
+            raise ValueError(f"context file outside contexts/: {name}")
+        with path.open(encoding="utf-8") as fh:
+            documents[url] = json.load(fh)
+    return documents
+
+
+_default_loader: VendoredDocumentLoader | None = None
+_default_lock = threading.Lock()
+
+
+def default_loader() -> VendoredDocumentLoader:
+    """The process-wide loader over the vendored contexts (built on first use)."""
+    global _default_loader
+    if _default_loader is None:
+        with _default_lock:
+            if _default_loader is None:
+                _default_loader = VendoredDocumentLoader(_load_vendored())
+    return _default_loader
+
+
+def _vendored_only(url: str, options: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    return default_loader()(url, options)
+
+
+# pyld's own default loader fetches over HTTP. Replace it process-wide so that a
+# pyld call anywhere that forgets to pass a loader still cannot reach the network.
+_pyld.set_document_loader(_vendored_only)
+
+
+def make_document_loader(extra: Mapping[str, Any] | None = None) -> VendoredDocumentLoader:
+    """A new loader over the vendored contexts plus `extra` (URL -> document).
+
+    For tests and for deliberately adding a context without touching the
+    process-wide loader. `extra` cannot replace a vendored URL.
+    """
+    documents = _load_vendored()
+    for url, document in (extra or {}).items():
+        if url in documents:
+            raise ValueError(f"{url} is already vendored")
+        documents[url] = copy.deepcopy(document)
+    return VendoredDocumentLoader(documents)
+
+
+def _loader(loader: VendoredDocumentLoader | None) -> VendoredDocumentLoader:
+    return loader if loader is not None else default_loader()
+
+
+def _expand(
+    doc: Any, loader: VendoredDocumentLoader, on_dropped: Callable[[str | None], Any]
+) -> list[Any]:
+    return _pyld.expand(doc, loader.options(), on_property_dropped=on_dropped)
+
+
+def expand(doc: Any, *, loader: VendoredDocumentLoader | None = None) -> list[Any]:
+    """JSON-LD 1.1 expansion using only vendored contexts."""
+    return _expand(doc, _loader(loader), _pyld.noop)
+
+
+def _walk_nodes(value: Any) -> Iterator[dict[str, Any]]:
+    if isinstance(value, list):
+        for item in value:
+            yield from _walk_nodes(item)
+    elif isinstance(value, dict):
+        yield value
+        for key, item in value.items():
+            if key in ("@value", "@json"):  # literals: nothing below is a term
+                continue
+            yield from _walk_nodes(item)
+
+
+def _silently_lost(expanded: list[Any], dropped: list[str | None]) -> list[str]:
+    lost: set[str] = set()
+    for term in dropped:
+        lost.add(term if term is not None else "(term mapped to null)")
+    for node in _walk_nodes(expanded):
+        if "@value" in node:
+            continue  # a value object's @type is a datatype, checked by pyld
+        types = node.get("@type", [])
+        for t in types if isinstance(types, list) else [types]:
+            if isinstance(t, str) and not _ABSOLUTE_IRI.match(t):
+                lost.add(t)
+        node_id = node.get("@id")
+        if isinstance(node_id, str) and not _ABSOLUTE_IRI.match(node_id):
+            lost.add(f"@id {node_id}")
+    return sorted(lost)
+
+
+def _expand_checked(doc: Any, loader: VendoredDocumentLoader) -> tuple[list[Any], list[str]]:
+    dropped: list[str | None] = []
+    expanded = _expand(doc, loader, dropped.append)
+    return expanded, _silently_lost(expanded, dropped)
+
+
+def undefined_terms(doc: Any, *, loader: VendoredDocumentLoader | None = None) -> list[str]:
+    """What in `doc` would silently vanish from its RDF form, sorted.
+
+    Properties whose term does not expand to an absolute IRI (expansion drops
+    them), `type` values that stay relative (RDF conversion drops them) and
+    relative node ids (prefixed "@id "). An empty list means every claim in the
+    document is covered by its contexts. Raises `JsonLdError` for contexts that
+    are not vendored or are invalid.
+    """
+    return _expand_checked(doc, _loader(loader))[1]
+
+
+def canonize(
+    doc: Any, *, loader: VendoredDocumentLoader | None = None, safe: bool = False
+) -> str:
+    """RDF Dataset Canonicalization (RDFC-1.0, a.k.a. URDNA2015) as N-Quads.
+
+    With `safe=True`, raise `UndefinedTermsError` instead of silently leaving
+    out what `undefined_terms` reports (JSON-LD "safe mode").
+    """
+    ld = _loader(loader)
+    source: Any = doc
+    if safe:
+        expanded, lost = _expand_checked(doc, ld)
+        if lost:
+            raise UndefinedTermsError(lost)
+        source = expanded
+    return _pyld.normalize(
+        source, ld.options(algorithm="URDNA2015", format="application/n-quads")
+    )

@@ -1,0 +1,194 @@
+"""Open Badges 3.0 (W3C Verifiable Credentials Data Model 2.0) documents and the
+pieces of their proofs that need no key: JWT signing input, status lists.
+
+Pure: signing happens behind the signer interfaces in services/signing.py.
+"""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import io
+import json
+from datetime import datetime
+
+VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
+OB3_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
+CONTEXTS = [VC_CONTEXT, OB3_CONTEXT]
+MEDIA_TYPE = "application/vc+ld+json"
+JWT_MEDIA_TYPE = "application/vc+jwt"
+STATUS_LIST_SIZE = 131072  # bits: the W3C minimum (16 KiB) keeps lists herd-private
+
+ACHIEVEMENT_TYPES = {"certification": "Certification", "micro-credential": "MicroCredential", "badge": "Badge"}
+
+
+def _image(url: str | None) -> dict | None:
+    return {"id": url, "type": "Image"} if url else None
+
+
+def issuer_profile(issuer: dict, urls, image_url: str | None, verification_methods: list[dict] = ()) -> dict:
+    doc = {
+        "@context": CONTEXTS,
+        "id": urls.issuer(issuer["id"]),
+        "type": ["Profile"],
+        "name": issuer["name"],
+        "url": issuer["url"],
+    }
+    if image_url:
+        doc["image"] = _image(image_url)
+    if verification_methods:
+        doc["@context"] = CONTEXTS + ["https://w3id.org/security/multikey/v1"]
+        doc["verificationMethod"] = list(verification_methods)
+        doc["assertionMethod"] = [m["id"] for m in verification_methods]
+    return doc
+
+
+def credential(c: dict, urls, *, image_url: str | None, issuer_image_url: str | None,
+               hashed_identity: str, status: dict) -> dict:
+    """The unsigned OpenBadgeCredential for a stored credential `c`."""
+    snap = c["snapshot"]
+    tpl, issuer = snap["template"], snap["issuer"]
+    criteria = {}
+    if tpl["criteria"].get("url"):
+        criteria["id"] = tpl["criteria"]["url"]
+    if tpl["criteria"].get("narrative"):
+        criteria["narrative"] = tpl["criteria"]["narrative"]
+    achievement = {
+        "id": f"urn:laurel:achievement:{issuer['id']}:{tpl['id']}:v{tpl['version']}",
+        "type": ["Achievement"],
+        "achievementType": ACHIEVEMENT_TYPES[tpl["kind"]],
+        "name": tpl["name"],
+        "description": tpl["description"],
+        "criteria": criteria,
+    }
+    if tpl.get("skills"):
+        achievement["tag"] = list(tpl["skills"])
+    if image_url:
+        achievement["image"] = _image(image_url)
+    issuer_doc = {"id": urls.issuer(issuer["id"]), "type": ["Profile"], "name": issuer["name"], "url": issuer["url"]}
+    if issuer_image_url:
+        issuer_doc["image"] = _image(issuer_image_url)
+    doc = {
+        "@context": CONTEXTS,
+        "id": urls.credential(c["credential_id"]),
+        "type": ["VerifiableCredential", "OpenBadgeCredential"],
+        "name": tpl["name"],
+        "issuer": issuer_doc,
+        "validFrom": c["issued_at"],
+        "credentialSubject": {
+            "type": ["AchievementSubject"],
+            "identifier": [{
+                "type": "IdentityObject",
+                "identityHash": hashed_identity,
+                "identityType": "emailAddress",
+                "hashed": True,
+                "salt": c["recipient_salt"],
+            }],
+            "achievement": achievement,
+        },
+        "credentialStatus": status,
+    }
+    if c.get("expires_at"):
+        doc["validUntil"] = c["expires_at"]
+    if image_url:
+        doc["image"] = _image(image_url)
+    evidence = []
+    for e in c.get("evidence") or []:
+        item = {"type": ["Evidence"]}
+        if e.get("url"):
+            item["id"] = e["url"]
+        for key in ("narrative", "name"):
+            if e.get(key):
+                item[key] = e[key]
+        evidence.append(item)
+    if evidence:
+        doc["evidence"] = evidence
+    return doc
+
+
+def status_entry(list_url: str, index: int) -> dict:
+    return {
+        "id": f"{list_url}#{index}",
+        "type": "BitstringStatusListEntry",
+        "statusPurpose": "revocation",
+        "statusListIndex": str(index),
+        "statusListCredential": list_url,
+    }
+
+
+# ------------------------------------------------------------------ VC-JWT (RS256)
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def b64url_decode(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def _epoch(value: str) -> int:
+    return int(datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp())
+
+
+def jwt_signing_input(vc: dict, kid: str) -> str:
+    """Header and payload of the VC-JWT: the credential's members are the claims,
+    with the registered claims iss, jti, nbf (and exp) derived from them."""
+    header = {"alg": "RS256", "typ": "JWT", "kid": kid}
+    payload = {k: v for k, v in vc.items() if k != "proof"}
+    payload.update(iss=vc["issuer"]["id"], jti=vc["id"], nbf=_epoch(vc["validFrom"]))
+    if vc.get("validUntil"):
+        payload["exp"] = _epoch(vc["validUntil"])
+    return b64url(json.dumps(header, separators=(",", ":")).encode()) + "." + \
+        b64url(json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode())
+
+
+# ------------------------------------------------------------------ Bitstring Status List
+
+
+def encode_bits(bits: bytes) -> str:
+    """Multibase base64url (no padding, prefix `u`) of the GZIP-compressed bitstring."""
+    return "u" + b64url(gzip.compress(bits, mtime=0))
+
+
+def decode_bits(encoded: str, max_bytes: int = 2 * 1024 * 1024) -> bytes:
+    if not encoded.startswith("u"):
+        raise ValueError("encodedList must be multibase base64url ('u' prefix)")
+    raw = b64url_decode(encoded[1:])
+    with gzip.GzipFile(fileobj=io.BytesIO(raw)) as f:
+        bits = f.read(max_bytes + 1)
+    if len(bits) > max_bytes:
+        raise ValueError("status list too large")
+    return bits
+
+
+def bit_is_set(bits: bytes, index: int) -> bool:
+    """Bit 0 is the left-most (most significant) bit of the first byte."""
+    byte, offset = divmod(index, 8)
+    if byte >= len(bits):
+        raise IndexError("status list index out of range")
+    return bool(bits[byte] & (0x80 >> offset))
+
+
+def set_bit(bits: bytes, index: int) -> bytes:
+    out = bytearray(bits)
+    byte, offset = divmod(index, 8)
+    out[byte] |= 0x80 >> offset
+    return bytes(out)
+
+
+def status_list_credential(tenant_id: str, list_no: int, bits: bytes, urls, issuer_id: str, now: str) -> dict:
+    url = urls.status_list(tenant_id, list_no)
+    return {
+        "@context": [VC_CONTEXT],
+        "id": url,
+        "type": ["VerifiableCredential", "BitstringStatusListCredential"],
+        "issuer": issuer_id,
+        "validFrom": now,
+        "credentialSubject": {
+            "id": f"{url}#list",
+            "type": "BitstringStatusList",
+            "statusPurpose": "revocation",
+            "encodedList": encode_bits(bits),
+        },
+    }

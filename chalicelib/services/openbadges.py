@@ -1,0 +1,166 @@
+"""Open Badges 2.0 and 3.0 for Laurel's own credentials.
+
+Issue time (`prepare`): salt the recipient hash, allocate a status-list index, build
+the OpenBadgeCredential and sign it twice (Data Integrity eddsa-rdfc-2022, VC-JWT
+RS256 through KMS). Both are stored with the credential, so every document below
+is served from one GetItem.
+"""
+
+from __future__ import annotations
+
+import json
+
+from ..adapters import objects
+from ..domain import ids
+from ..domain.clock import iso
+from ..domain.credentials import is_public
+from ..domain.errors import Gone, NotFound
+from ..openbadges import ob2, ob3
+from ..store import credentials as cred_store
+from ..store import issuers as issuer_store
+from ..store import openbadges as store
+from . import signing
+from .clock import utcnow
+
+LIST_BYTES = ob3.STATUS_LIST_SIZE // 8
+
+
+def prepare(fields: dict) -> None:
+    """Fill in the Open Badges parts of a credential about to be stored (mutates `fields`)."""
+    urls = signing.urls()
+    tenant_id = fields["tenant_id"]
+    fields["recipient_salt"] = ids.random_token(16)
+    index = store.allocate_status_index(tenant_id)
+    list_no = index // ob3.STATUS_LIST_SIZE
+    if index % ob3.STATUS_LIST_SIZE == 0:
+        publish_status_list(tenant_id, list_no)  # a new list is published before anyone can need it
+    fields["status_index"] = index
+    snap = fields["snapshot"]
+    vc = ob3.credential(
+        fields, urls,
+        image_url=objects.public_url(snap["template"].get("image_key")),
+        issuer_image_url=objects.public_url(snap["issuer"].get("logo_key")),
+        hashed_identity=ob2.hashed_email(fields["email"], fields["recipient_salt"]),
+        status=ob3.status_entry(urls.status_list(tenant_id, list_no), index),
+    )
+    from ..openbadges.data_integrity import add_proof
+
+    fields["ob3"] = add_proof(vc, signing.ed25519_signer(tenant_id), created=fields["created_at"])
+    key = signing.active_rsa_key()
+    fields["ob3_jwt"] = signing.sign_jwt(ob3.jwt_signing_input(vc, key.kid), key)
+
+
+def revocation_bits(item) -> tuple[int | None, object, bytes | None]:
+    """The number of the tenant's status list holding this credential, the list, and
+    its bits with the credential's bit set."""
+    if item.status_index is None:
+        return None, None, None
+    list_no, bit = divmod(int(item.status_index), ob3.STATUS_LIST_SIZE)
+    status_list = store.get_status_list(item.tenant_id, list_no, LIST_BYTES)
+    return list_no, status_list, ob3.set_bit(status_list.bits, bit)
+
+
+def publish_status_list(tenant_id: str, list_no: int, bits: bytes | None = None) -> None:
+    """Sign the status list as a BitstringStatusListCredential and put it where the CDN serves it."""
+    from ..openbadges.data_integrity import add_proof
+
+    urls = signing.urls()
+    if bits is None:
+        bits = store.get_status_list(tenant_id, list_no, LIST_BYTES).bits
+    now = iso(utcnow())
+    doc = ob3.status_list_credential(tenant_id, list_no, bits, urls, urls.issuer(tenant_id), now)
+    signed = add_proof(doc, signing.ed25519_signer(tenant_id), created=now)
+    objects.put(urls.status_list_key(tenant_id, list_no), json.dumps(signed).encode(), "application/vc+ld+json",
+                cache_control="public, max-age=300")
+
+
+# ------------------------------------------------------------------ documents (one GetItem each)
+
+
+def _public_item(credential_id: str):
+    item = cred_store.get(credential_id)
+    if item is None or not is_public(item.status, item.accepted_at):
+        raise NotFound("no credential is published at this address", code="credential_not_found")
+    return item
+
+
+def assertion(credential_id: str) -> dict:
+    item = _public_item(credential_id)
+    urls = signing.urls()
+    if item.status == "revoked":
+        raise Gone("revoked", details=ob2.revoked_assertion(item.credential_id, item.revocation_reason, urls))
+    return ob2.assertion(item.attribute_values, urls)
+
+
+def badge_class(credential_id: str) -> dict:
+    item = _public_item(credential_id)
+    return ob2.badge_class(item.credential_id, item.snapshot, signing.urls(),
+                           objects.public_url(item.snapshot["template"].get("image_key")))
+
+
+def credential(credential_id: str) -> dict:
+    item = _public_item(credential_id)
+    return {"json": item.ob3, "jwt": item.ob3_jwt}
+
+
+def profile_v2(tenant_id: str) -> dict:
+    issuer = _issuer(tenant_id)
+    return ob2.profile(issuer, signing.urls(), objects.public_url(issuer.get("logo_key")))
+
+
+def profile_v3(tenant_id: str) -> dict:
+    issuer = _issuer(tenant_id)
+    return ob3.issuer_profile(issuer, signing.urls(), objects.public_url(issuer.get("logo_key")),
+                              signing.verification_methods(tenant_id))
+
+
+def revocation_list(tenant_id: str) -> dict:
+    _issuer(tenant_id)
+    revoked = [(r.sk, r.reason) for r in store.revocations(tenant_id)]
+    return ob2.revocation_list(tenant_id, revoked, signing.urls())
+
+
+def _issuer(tenant_id: str) -> dict:
+    item = issuer_store.get_issuer(tenant_id) if ids.TENANT_ID.match(tenant_id or "") else None
+    if item is None:
+        raise NotFound("no issuer is published at this address", code="issuer_not_found")
+    return {"id": item.tenant_id, "name": item.name, "url": item.url, "email": item.email,
+            "logo_key": item.logo_key}
+
+
+# ------------------------------------------------------------------ baked downloads
+
+
+def baked_image_url(credential_id: str) -> str:
+    """Bake the OB 2.0 assertion into the badge image once per credential state and
+    cache the file in S3; a status change gives a new key (and revoke deletes the old)."""
+    import hashlib
+
+    from ..openbadges import baking
+
+    item = _public_item(credential_id)
+    urls = signing.urls()
+    image_key = item.snapshot["template"].get("image_key")
+    if not image_key:
+        raise NotFound("this credential has no image", code="image_not_found")
+    ext = image_key.rsplit(".", 1)[-1]
+    version = hashlib.sha256(f"{item.status}|{item.updated_at}|{image_key}".encode()).hexdigest()[:16]
+    key = f"assets/baked/{item.tenant_id}/{item.credential_id}/{version}.{ext}"
+    if item.baked_key != key:
+        doc = json.dumps(ob2.assertion(item.attribute_values, urls), separators=(",", ":"))
+        source = objects.get(image_key)
+        if ext == "svg":
+            baked = baking.bake_svg(source, doc, urls.assertion(item.credential_id))
+        else:
+            baked = baking.bake_png(source, doc)
+        objects.put(key, baked, objects.IMAGE_TYPES[ext])
+        old = item.baked_key
+        if cred_store.set_baked_key(item, key) and old:
+            objects.delete(old)
+    return objects.public_url(key)
+
+
+def forget_baked(item) -> None:
+    """Drop the cached baked file of a credential whose state just changed."""
+    if item.baked_key:
+        objects.delete(item.baked_key)

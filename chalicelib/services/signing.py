@@ -1,0 +1,111 @@
+"""Signing keys behind one interface each.
+
+- VC-JWT (RS256): RSA keys held in KMS; only `kms:Sign` and `kms:GetPublicKey` are
+  used, the private key never leaves KMS. Every key ever used is registered with its
+  public JWK and stays in the JWKS after rotation, so old credentials keep verifying.
+- Data Integrity (eddsa-rdfc-2022): an Ed25519 key derived from the Secrets Manager
+  signing material (HKDF), because KMS Ed25519 keys are not available everywhere
+  (nor in the embedded AWS). Swapping in a KMS-backed signer means implementing
+  `Ed25519Signer` with `kms:Sign`; callers do not change.
+"""
+
+from __future__ import annotations
+
+import base64
+from functools import lru_cache
+
+from ..adapters import kms, secrets
+from ..config import get_settings
+from ..domain.clock import iso
+from ..openbadges.urls import Urls
+from ..store import openbadges as store
+from .clock import utcnow
+
+ED25519_KEY_FRAGMENT = "ed25519-1"
+
+
+def urls() -> Urls:
+    settings = get_settings()
+    return Urls(base=settings.public_base_url, assets=settings.asset_base_url)
+
+
+# ------------------------------------------------------------------ RSA / KMS / JWKS
+
+
+def _b64(n: int) -> str:
+    raw = n.to_bytes((n.bit_length() + 7) // 8, "big")
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _jwk_from_der(der: bytes) -> dict:
+    import hashlib
+    import json
+
+    from cryptography.hazmat.primitives.serialization import load_der_public_key
+
+    numbers = load_der_public_key(der).public_numbers()
+    jwk = {"kty": "RSA", "n": _b64(numbers.n), "e": _b64(numbers.e)}
+    # RFC 7638 thumbprint as the key id: stable, derived from the key itself
+    thumb = hashlib.sha256(json.dumps({"e": jwk["e"], "kty": "RSA", "n": jwk["n"]}, separators=(",", ":")).encode())
+    kid = base64.urlsafe_b64encode(thumb.digest()).decode().rstrip("=")
+    return {**jwk, "kid": kid, "alg": "RS256", "use": "sig"}
+
+
+def register_rsa_key(kms_key_id: str) -> str:
+    """Make `kms_key_id` the active VC-JWT key; earlier keys are retired but stay published."""
+    jwk = _jwk_from_der(kms.public_key_der(kms_key_id))
+    now = iso(utcnow())
+    previous = store.signing_keys()
+    store.add_signing_key(jwk["kid"], kms_key_id, jwk, now)
+    for old in previous:
+        if not old.retired_at:
+            store.retire_signing_key(old, now)
+    return jwk["kid"]
+
+
+def active_rsa_key():
+    keys = [k for k in store.signing_keys() if not k.retired_at]
+    if not keys:
+        if not get_settings().signing_key_id:
+            raise RuntimeError("no signing key: run `python -m chalicelib.cli init` or set LAUREL_SIGNING_KEY_ID")
+        register_rsa_key(get_settings().signing_key_id)
+        keys = [k for k in store.signing_keys() if not k.retired_at]
+    return keys[-1]
+
+
+def sign_jwt(signing_input: str, key) -> str:
+    """One kms:Sign per token."""
+    from ..openbadges.ob3 import b64url
+
+    return signing_input + "." + b64url(kms.sign_rs256(key.kms_key_id, signing_input.encode()))
+
+
+def jwks() -> dict:
+    return {"keys": [k.jwk for k in store.signing_keys()]}
+
+
+# ------------------------------------------------------------------ Ed25519 (Data Integrity)
+
+
+@lru_cache(maxsize=1)
+def _ed25519_seed() -> bytes:
+    from cryptography.hazmat.primitives import hashes
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    material = secrets.get_json(get_settings().secret_id)["session_key"].encode()
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"laurel ed25519 v1").derive(material)
+
+
+def ed25519_signer(tenant_id: str):
+    """The signer for a tenant's credentials; its verification method is listed in the
+    tenant's Open Badges 3.0 issuer profile, so the issuer controls the key id."""
+    from ..openbadges.data_integrity import LocalEd25519Signer
+
+    return LocalEd25519Signer(_ed25519_seed(), key_id=f"{urls().issuer(tenant_id)}#{ED25519_KEY_FRAGMENT}")
+
+
+def verification_methods(tenant_id: str) -> list[dict]:
+    from ..openbadges.data_integrity import multikey_document
+
+    signer = ed25519_signer(tenant_id)
+    return [multikey_document(signer.key_id, urls().issuer(tenant_id), signer.public_key_multibase())]

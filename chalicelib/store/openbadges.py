@@ -1,0 +1,79 @@
+"""Storage behind Open Badges: status-list slots and bits, revocation records, signing keys."""
+
+from __future__ import annotations
+
+from pynamodb.exceptions import PutError, TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from ..domain.errors import Conflict
+from . import keys
+from .credentials import _connection
+from .models import CounterItem, CredentialItem, RevocationItem, SigningKeyItem, StatusListItem
+
+
+def allocate_status_index(tenant_id: str) -> int:
+    """A fresh index in the tenant's status lists; an atomic ADD, so no two credentials share one."""
+    counter = CounterItem(keys.tenant_pk(tenant_id), keys.counter_sk("status"))
+    counter.update(actions=[CounterItem.value.add(1)])
+    return int(counter.value) - 1
+
+
+def get_status_list(tenant_id: str, list_no: int, size_bytes: int) -> StatusListItem:
+    pk, sk = keys.tenant_pk(tenant_id), keys.status_list_sk(list_no)
+    try:
+        return StatusListItem.get(pk, sk, consistent_read=True)
+    except StatusListItem.DoesNotExist:
+        return StatusListItem(pk, sk, bits=bytes(size_bytes), version=0)
+
+
+def revoke(item: CredentialItem, changes: dict, *, expect_status: str, status_list: StatusListItem | None,
+           new_bits: bytes | None) -> bool:
+    """Revocation as one transaction: the credential's status, its RevocationList
+    record and its bit in the status list all change, or none does. False when the
+    credential or the list changed meanwhile (the caller re-reads and retries)."""
+    record = RevocationItem(keys.revocations_pk(item.tenant_id), item.credential_id,
+                            reason=changes["revocation_reason"], revoked_at=changes["revoked_at"])
+    try:
+        with TransactWrite(connection=_connection()) as tx:
+            tx.update(
+                item,
+                actions=[getattr(CredentialItem, k).set(v) for k, v in changes.items()]
+                + [CredentialItem.claim_token_hash.remove(), CredentialItem.claim_expires_at.remove()],
+                condition=CredentialItem.status == expect_status,
+            )
+            tx.save(record)
+            if status_list is not None:
+                condition = (StatusListItem.version == status_list.version) if status_list.version \
+                    else StatusListItem.pk.does_not_exist()
+                tx.update(
+                    status_list,
+                    actions=[StatusListItem.bits.set(new_bits), StatusListItem.version.set(status_list.version + 1)],
+                    condition=condition,
+                )
+    except TransactWriteError:
+        return False
+    item.refresh(consistent_read=True)
+    return True
+
+
+def revocations(tenant_id: str) -> list[RevocationItem]:
+    return list(RevocationItem.query(keys.revocations_pk(tenant_id)))
+
+
+def signing_keys() -> list[SigningKeyItem]:
+    return sorted(SigningKeyItem.query(keys.PLATFORM_PK, SigningKeyItem.sk.startswith("SIGNKEY#")),
+                  key=lambda k: k.created_at)
+
+
+def add_signing_key(kid: str, kms_key_id: str, jwk: dict, created_at: str) -> SigningKeyItem:
+    item = SigningKeyItem(keys.PLATFORM_PK, keys.signing_key_sk(kid), kid=kid, kms_key_id=kms_key_id, jwk=jwk,
+                          created_at=created_at)
+    try:
+        item.save(condition=SigningKeyItem.pk.does_not_exist())
+    except PutError as exc:
+        raise Conflict("this signing key is already registered", code="key_exists") from exc
+    return item
+
+
+def retire_signing_key(item: SigningKeyItem, at: str) -> None:
+    item.update(actions=[SigningKeyItem.retired_at.set(at)])
