@@ -19,9 +19,15 @@ def public_key_der(key_id: str) -> bytes:
     return client("kms").get_public_key(KeyId=key_id)["PublicKey"]
 
 
+RAW_LIMIT = 4096  # KMS signs at most 4 KiB of raw message
+
+
 def sign_rs256(key_id: str, message: bytes) -> bytes:
-    """One kms:Sign over the SHA-256 digest (DIGEST mode has no 4 KiB message limit)."""
-    digest = hashlib.sha256(message).digest()
-    response = client("kms").sign(KeyId=key_id, Message=digest, MessageType="DIGEST",
-                                  SigningAlgorithm=SIGNING_ALGORITHM)
-    return response["Signature"]
+    """One kms:Sign. Messages up to 4 KiB go RAW; longer ones as their SHA-256 DIGEST
+    (same signature on real KMS; moto ignores DIGEST and hashes again, so tests
+    exercise the RAW path)."""
+    if len(message) <= RAW_LIMIT:
+        kwargs = {"Message": message, "MessageType": "RAW"}
+    else:
+        kwargs = {"Message": hashlib.sha256(message).digest(), "MessageType": "DIGEST"}
+    return client("kms").sign(KeyId=key_id, SigningAlgorithm=SIGNING_ALGORITHM, **kwargs)["Signature"]

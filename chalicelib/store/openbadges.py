@@ -61,8 +61,9 @@ def revocations(tenant_id: str) -> list[RevocationItem]:
 
 
 def signing_keys() -> list[SigningKeyItem]:
+    """Retired keys first, then the active one(s), each group oldest first."""
     return sorted(SigningKeyItem.query(keys.PLATFORM_PK, SigningKeyItem.sk.startswith("SIGNKEY#")),
-                  key=lambda k: k.created_at)
+                  key=lambda k: (k.retired_at is None, k.created_at))
 
 
 def add_signing_key(kid: str, kms_key_id: str, jwk: dict, created_at: str) -> SigningKeyItem:
