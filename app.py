@@ -25,6 +25,8 @@ issuers = LazyModule("chalicelib.services.issuers")
 templates = LazyModule("chalicelib.services.templates")
 credentials = LazyModule("chalicelib.services.credentials")
 claims = LazyModule("chalicelib.services.claims")
+badge_check = LazyModule("chalicelib.services.badge_check")
+imports = LazyModule("chalicelib.services.imports")
 verification = LazyModule("chalicelib.services.verification")
 openbadges = LazyModule("chalicelib.services.openbadges")
 signing = LazyModule("chalicelib.services.signing")
@@ -328,6 +330,89 @@ def baked_image(credential_id):
     """The badge image with the Open Badges assertion baked in (PNG or SVG); cached in S3."""
     url = openbadges.baked_image_url(credential_id)
     return Response(body="", status_code=302, headers={"Location": url, "Cache-Control": "no-store"})
+
+
+# ---------------------------------------------------------------- public: verify any badge, import
+
+
+def _html(name: str, status: int = 200, **context) -> Response:
+    return Response(body=web.render(name, **context), status_code=status,
+                    headers={**web.page_headers(), "Cache-Control": "no-store"})
+
+
+@app.route("/verify", methods=["GET"])
+def verify_form():
+    return _html("verify_form.html", action_url=f"{get_settings().public_base_url}/verify")
+
+
+def _verify_input(request):
+    """(input, email, answer as HTML?) from a JSON body, a raw image, or the page's form."""
+    ctype = http.content_type(request)
+    if ctype in ("image/png", "image/svg+xml"):
+        return badge_check.Input(image=http.raw_body(request)), False
+    if ctype == "multipart/form-data":
+        form = http.parse_multipart(request)
+        email = form.get("email", b"").decode("utf-8", "replace").strip() or None
+        if email:
+            http.validate(schemas.VerifyIn, {"text": "x", "email": email})
+        image = form.get("image") or None
+        text = form.get("text", b"").decode("utf-8", "replace").strip() or None
+        return badge_check.Input(text=None if image else text, image=image, email=email), True
+    data = http.parse_json(request, schemas.VerifyIn)
+    return badge_check.Input(text=data.as_text(), email=str(data.email) if data.email else None), False
+
+
+@app.route("/verify", methods=["POST"], content_types=ANY_BODY)
+@_errors
+def verify_any():
+    source, as_html = _verify_input(app.current_request)
+    report = badge_check.verify(source)
+    if as_html:
+        return _html("verify_report.html", r=report, external=False)
+    return http.json_response(report)
+
+
+@app.route("/imports", methods=["POST"], content_types=ANY_BODY)
+@_errors
+def start_import():
+    data = http.parse_json(app.current_request, schemas.ImportIn)
+    return http.json_response(imports.start(str(data.email), badge_check.Input(text=data.as_text())), status=202)
+
+
+@app.route("/imports/{import_id}", methods=["GET"])
+@_errors
+def show_import(import_id):
+    request = app.current_request
+    token = http.query_param(request, "token", max_length=100)
+    if token:  # the emailed link: a button, because mail scanners follow links
+        return _html("message_form.html", title="Confirm the import",
+                     message="Add this external badge to your collection?",
+                     action_url=f"{get_settings().public_base_url}/imports/{import_id}", token=token,
+                     button="Confirm import")
+    result = imports.show(import_id)
+    if http.wants_json(request):
+        return http.json_response(result)
+    return _html("verify_report.html", r={**result, "checked_at": result["last_verified_at"]}, external=True,
+                 last_verified_at=result["last_verified_at"])
+
+
+@app.route("/imports/{import_id}", methods=["POST"], content_types=ANY_BODY)
+@_errors
+def confirm_import(import_id):
+    request = app.current_request
+    is_form = http.content_type(request) == http.FORM
+    data = http.parse_form(request, schemas.TokenIn) if is_form else http.parse_json(request, schemas.TokenIn)
+    result = imports.confirm(import_id, data.token)
+    if is_form:
+        return Response(body="", status_code=303,
+                        headers={"Location": f"{get_settings().public_base_url}/imports/{import_id}"})
+    return http.json_response(result)
+
+
+@app.route("/imports/{import_id}/verify", methods=["POST"], content_types=ANY_BODY)
+@_errors
+def reverify_import(import_id):
+    return http.json_response(imports.reverify(import_id))
 
 
 # ---------------------------------------------------------------- public: claim

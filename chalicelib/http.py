@@ -89,6 +89,27 @@ def parse_form(request, model: type[T]) -> T:
     return validate(model, {k: v[0] for k, v in fields.items() if k in model.model_fields})
 
 
+def parse_multipart(request, max_parts: int = 10) -> dict[str, bytes]:
+    """Fields of a multipart/form-data post (an HTML form with a file input)."""
+    from email.parser import BytesParser
+    from email.policy import HTTP
+
+    body = raw_body(request)
+    header = request.headers.get("content-type") or ""
+    try:
+        message = BytesParser(policy=HTTP).parsebytes(b"Content-Type: " + header.encode("latin-1") + b"\r\n\r\n" + body)
+    except (UnicodeEncodeError, ValueError):
+        raise BadRequest("the form could not be read") from None
+    if not message.is_multipart():
+        raise BadRequest("the form could not be read")
+    fields: dict[str, bytes] = {}
+    for part in list(message.iter_parts())[:max_parts]:
+        name = part.get_param("name", header="content-disposition")
+        if name:
+            fields[name] = part.get_payload(decode=True) or b""
+    return fields
+
+
 def binary_body(request, *content_types: str) -> bytes:
     if content_type(request) not in content_types:
         raise UnsupportedMediaType(f"send the file with Content-Type: {' or '.join(content_types)}")

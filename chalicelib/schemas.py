@@ -144,6 +144,37 @@ class RevokeIn(Strict):
     suppress_email: bool = False
 
 
+class VerifyIn(Strict):
+    """What to verify: exactly one of a URL, a VC-JWT, a JSON credential, or free text
+    holding any of them."""
+
+    url: Annotated[str, StringConstraints(max_length=2000)] | None = None
+    jwt: Annotated[str, StringConstraints(max_length=200_000)] | None = None
+    credential: dict | None = None
+    text: Annotated[str, StringConstraints(max_length=200_000)] | None = None
+    email: Email | None = None
+
+    @model_validator(mode="after")
+    def _one(self):
+        given = [v for v in (self.url, self.jwt, self.credential, self.text) if v]
+        if len(given) != 1:
+            raise ValueError("give exactly one of url, jwt, credential or text")
+        return self
+
+    def as_text(self) -> str:
+        import json
+
+        return self.url or self.jwt or self.text or json.dumps(self.credential)
+
+
+class ImportIn(VerifyIn):
+    email: Email
+
+
+class TokenIn(Strict):
+    token: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+
+
 class ClaimIn(Strict):
     token: Annotated[str, StringConstraints(min_length=1, max_length=100)]
     decision: Literal["accept", "reject"]

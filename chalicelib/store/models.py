@@ -15,6 +15,7 @@ Key layout (every tenant-owned partition key starts with `T#<tenant>`):
 | status list | T#<tenant>               | STATUSLIST#<n>   |
 | revocation  | T#<tenant>#REVOKED       | <credential id>  |
 | signing key | PLATFORM                 | SIGNKEY#<kid>    |
+| import      | IMPORT#<random>          | I                |
 
 Credential indexes: `by_tenant` (issuer listings, newest first), `by_email`
 (recipient look-ups: duplicates, issuer filter, later the wallet) and the sparse
@@ -224,7 +225,27 @@ class SigningKeyItem(Item):
     retired_at = UnicodeAttribute(null=True)
 
 
+class ImportItem(Item):
+    """A badge from another issuer that an earner added to their collection, with the
+    verification report of the last check. Listed by the recipient's email hash."""
+
+    class Meta(_TableMeta):
+        pass
+
+    import_id = UnicodeAttribute()
+    email_hash = UnicodeAttribute()
+    status = UnicodeAttribute()  # pending (awaiting the emailed confirmation) | confirmed
+    source = UnicodeAttribute()  # what was verified: a URL, a JWT or a JSON credential
+    report = JSONAttribute()
+    last_verified_at = UnicodeAttribute()
+    confirm_token_hash = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+    gsi2pk = UnicodeAttribute()
+    gsi2sk = UnicodeAttribute()
+    by_email = ByEmail()
+
+
 MODELS: tuple[type[Item], ...] = (
     Item, IssuerItem, ApiKeyItem, TemplateItem, CredentialItem, RecipientSlotItem,
-    CounterItem, StatusListItem, RevocationItem, SigningKeyItem,
+    CounterItem, StatusListItem, RevocationItem, SigningKeyItem, ImportItem,
 )

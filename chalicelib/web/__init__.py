@@ -42,8 +42,8 @@ def _style_hash() -> str:
     return "'sha256-" + base64.b64encode(digest).decode() + "'"
 
 
-def render(name: str, **context: Any) -> str:
-    return _env().get_template(name).render(**context)
+def render(template: str, /, **context: Any) -> str:
+    return _env().get_template(template).render(**context)
 
 
 def _asset_origin() -> str:

@@ -1,0 +1,129 @@
+"""Outbound HTTP for verifying other issuers' badges, hardened against SSRF.
+
+Every hop (the first URL and each redirect) is checked: HTTPS only (plain HTTP only
+where the policy allows it, i.e. the local stage), the host name is resolved once,
+every address it resolves to must be public (no private, loopback, link-local,
+multicast, reserved or unspecified address, IPv4-mapped ones included), and the
+connection goes to the address that was checked, so a DNS answer cannot change
+between the check and the connection. Short timeouts, a size cap and few redirects.
+"""
+
+from __future__ import annotations
+
+import http.client
+import ipaddress
+import socket
+import ssl
+from dataclasses import dataclass
+from urllib.parse import urljoin, urlsplit
+
+
+class FetchError(Exception):
+    """The URL was refused or could not be fetched; the message says why (safe to show)."""
+
+
+@dataclass(frozen=True)
+class Policy:
+    allow_http: bool = False
+    allow_private: bool = False
+    timeout: float = 5.0
+    max_bytes: int = 1024 * 1024
+    max_redirects: int = 3
+
+
+@dataclass(frozen=True)
+class Fetched:
+    url: str
+    status: int
+    content_type: str
+    body: bytes
+
+
+def _check_address(ip: str, policy: Policy) -> None:
+    addr = ipaddress.ip_address(ip)
+    if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped:
+        addr = addr.ipv4_mapped
+    if policy.allow_private:
+        return
+    if (addr.is_private or addr.is_loopback or addr.is_link_local or addr.is_multicast or addr.is_reserved
+            or addr.is_unspecified or not addr.is_global):
+        raise FetchError(f"refusing to fetch from a non-public address ({addr})")
+
+
+def _resolve(host: str, port: int, policy: Policy) -> str:
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise FetchError(f"cannot resolve {host}") from exc
+    addresses = sorted({info[4][0] for info in infos})
+    if not addresses:
+        raise FetchError(f"cannot resolve {host}")
+    for ip in addresses:  # every answer must be acceptable, not just the first
+        _check_address(ip, policy)
+    return addresses[0]
+
+
+class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+    """Connects to a pre-checked address while verifying TLS for the host name."""
+
+    def __init__(self, host: str, ip: str, port: int, timeout: float) -> None:
+        super().__init__(host, port, timeout=timeout, context=ssl.create_default_context())
+        self._ip = ip
+
+    def connect(self) -> None:
+        sock = socket.create_connection((self._ip, self.port), self.timeout)
+        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
+
+
+class _PinnedHTTPConnection(http.client.HTTPConnection):
+    def __init__(self, host: str, ip: str, port: int, timeout: float) -> None:
+        super().__init__(host, port, timeout=timeout)
+        self._ip = ip
+
+    def connect(self) -> None:
+        self.sock = socket.create_connection((self._ip, self.port), self.timeout)
+
+
+def check_url(url: str, policy: Policy) -> tuple[str, str, int, str]:
+    """Validate a URL's shape; return (scheme, host, port, path+query)."""
+    if not isinstance(url, str) or len(url) > 2000:
+        raise FetchError("the URL is missing or too long")
+    parts = urlsplit(url)
+    scheme = parts.scheme.lower()
+    if scheme not in ("https", "http") or (scheme == "http" and not policy.allow_http):
+        raise FetchError("only https:// URLs can be fetched")
+    if not parts.hostname or parts.username or parts.password:
+        raise FetchError("the URL must name a host and carry no credentials")
+    try:
+        port = parts.port or (443 if scheme == "https" else 80)
+    except ValueError as exc:
+        raise FetchError("the URL's port is not valid") from exc
+    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    return scheme, parts.hostname, port, path
+
+
+def fetch(url: str, policy: Policy, *, accept: str = "application/json, application/ld+json, */*;q=0.5") -> Fetched:
+    current = url
+    for _ in range(policy.max_redirects + 1):
+        scheme, host, port, path = check_url(current, policy)
+        ip = _resolve(host, port, policy)
+        cls = _PinnedHTTPSConnection if scheme == "https" else _PinnedHTTPConnection
+        conn = cls(host, ip, port, policy.timeout)
+        try:
+            conn.request("GET", path, headers={"Accept": accept, "User-Agent": "Laurel-verifier/1.0"})
+            response = conn.getresponse()
+            if response.status in (301, 302, 303, 307, 308):
+                location = response.getheader("Location")
+                if not location:
+                    raise FetchError("a redirect without a Location")
+                current = urljoin(current, location)
+                continue
+            body = response.read(policy.max_bytes + 1)
+            if len(body) > policy.max_bytes:
+                raise FetchError(f"the response is larger than {policy.max_bytes} bytes")
+            return Fetched(current, response.status, (response.getheader("Content-Type") or "").split(";")[0], body)
+        except (OSError, http.client.HTTPException) as exc:
+            raise FetchError(f"could not fetch {host}: {exc.__class__.__name__}") from exc
+        finally:
+            conn.close()
+    raise FetchError(f"more than {policy.max_redirects} redirects")
