@@ -195,8 +195,18 @@ class LaurelStack(cdk.Stack):
         ))
         role.add_to_policy(iam.PolicyStatement(
             sid="Assets",
-            actions=["s3:GetObject", "s3:PutObject"],
+            actions=["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],  # images, baked files, status lists
             resources=[self.bucket.arn_for_objects("assets/*")],
+        ))
+        role.add_to_policy(iam.PolicyStatement(
+            sid="SignCredentials",  # VC-JWT: the private key never leaves KMS
+            actions=["kms:Sign", "kms:GetPublicKey"],
+            resources=[self.signing_key.key_arn],
+        ))
+        role.add_to_policy(iam.PolicyStatement(
+            sid="SigningMaterial",  # Ed25519 (Data Integrity) seed material
+            actions=["secretsmanager:GetSecretValue"],
+            resources=[self.secret.secret_arn],
         ))
         role.add_to_policy(iam.PolicyStatement(
             sid="Mail",

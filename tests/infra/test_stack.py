@@ -117,7 +117,7 @@ def test_no_wildcards_on_data_services(synth):
                 checked += 1
                 assert "*" not in op, (name, action)
                 assert "*" not in resources_, (name, st)
-    assert checked >= 5
+    assert checked >= 8
 
 
 def test_function_uses_the_least_privilege_role_and_the_stack_resources(synth):
