@@ -27,6 +27,7 @@ credentials = LazyModule("chalicelib.services.credentials")
 claims = LazyModule("chalicelib.services.claims")
 badge_check = LazyModule("chalicelib.services.badge_check")
 imports = LazyModule("chalicelib.services.imports")
+lms = LazyModule("chalicelib.services.lms")
 verification = LazyModule("chalicelib.services.verification")
 openbadges = LazyModule("chalicelib.services.openbadges")
 signing = LazyModule("chalicelib.services.signing")
@@ -223,6 +224,61 @@ def revoke_credential(tenant_id, credential_id):
 @issuer_route("/credentials/{credential_id}/resend", methods=("POST",))
 def resend_claim(tenant_id, credential_id):
     return http.json_response(credentials.resend(tenant_id, credential_id))
+
+
+# ---------------------------------------------------------------- LMS integrations
+
+
+@issuer_route("/integrations", methods=("POST",))
+def create_integration(tenant_id):
+    data = http.parse_json(app.current_request, schemas.IntegrationIn)
+    return http.json_response(lms.create(tenant_id, data), status=201)
+
+
+@issuer_route("/integrations")
+def list_integrations(tenant_id):
+    return http.json_response({"items": lms.list_for(tenant_id)})
+
+
+@issuer_route("/integrations/{integration_id}")
+def get_integration(tenant_id, integration_id):
+    return http.json_response(lms.integration_view(lms.require(tenant_id, integration_id)))
+
+
+@issuer_route("/integrations/{integration_id}/rules", methods=("PUT",))
+def put_integration_rules(tenant_id, integration_id):
+    data = http.parse_json(app.current_request, schemas.IntegrationRulesIn)
+    return http.json_response(lms.update_rules(tenant_id, integration_id, data))
+
+
+@issuer_route("/integrations/{integration_id}/rotate-secret", methods=("POST",))
+def rotate_integration_secret(tenant_id, integration_id):
+    return http.json_response(lms.rotate_secret(tenant_id, integration_id))
+
+
+@issuer_route("/integrations/{integration_id}/retire-secret", methods=("POST",))
+def retire_integration_secret(tenant_id, integration_id):
+    return http.json_response(lms.retire_secret(tenant_id, integration_id))
+
+
+@issuer_route("/integrations/{integration_id}/disable", methods=("POST",))
+def disable_integration(tenant_id, integration_id):
+    return http.json_response(lms.disable(tenant_id, integration_id))
+
+
+@issuer_route("/integrations/{integration_id}/events")
+def integration_events(tenant_id, integration_id):
+    request = app.current_request
+    return http.json_response(lms.events(tenant_id, integration_id, http.limit_param(request),
+                                         http.query_param(request, "cursor", max_length=2000)))
+
+
+@public_route("/hooks/lms/{integration_id}", methods=("POST",))
+def lms_hook(integration_id):
+    request = app.current_request
+    result = lms.receive(integration_id, request.headers.get("laurel-signature"), http.raw_body(request),
+                         getattr(app, "lambda_context", None))
+    return http.json_response(result, status=202 if result["status"] in ("ignored", "scheduled") else 200)
 
 
 # ---------------------------------------------------------------- public: verification

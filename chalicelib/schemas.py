@@ -175,6 +175,27 @@ class TokenIn(Strict):
     token: Annotated[str, StringConstraints(min_length=1, max_length=100)]
 
 
+CourseId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200, pattern=_LINE)]
+
+
+class LmsRuleIn(Strict):
+    template_id: LocalId
+    threshold: Annotated[float, Field(ge=0, le=100)] = 80
+    retake_text: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = None
+    # issue in weekly batches on this day instead of at once
+    schedule_weekday: Literal["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"] | None = None
+
+
+class IntegrationIn(Strict):
+    name: Name
+    format: Literal["generic", "thought_industries"] = "generic"
+    rules: dict[CourseId, LmsRuleIn] = Field(default_factory=dict, max_length=500)
+
+
+class IntegrationRulesIn(Strict):
+    rules: dict[CourseId, LmsRuleIn] = Field(max_length=500)
+
+
 class ClaimIn(Strict):
     token: Annotated[str, StringConstraints(min_length=1, max_length=100)]
     decision: Literal["accept", "reject"]

@@ -65,3 +65,16 @@ def send_revoked(item) -> bool:
             text=render("mail/revoked.txt", **ctx),
         )
     )
+
+
+def send_retake(email: str, first_name: str, badge_name: str, text: str, threshold: str) -> bool:
+    """The learner did not reach the pass mark: no credential, an invitation to retake."""
+    ctx = {"first_name": first_name, "badge_name": badge_name, "text": text, "threshold": threshold}
+    return _send(
+        mail.Message(
+            to=email,
+            subject=f"Almost there: retake to earn {badge_name}",
+            html=render("mail/retake.html", **ctx),
+            text=render("mail/retake.txt", **ctx),
+        )
+    )

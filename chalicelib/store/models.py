@@ -16,6 +16,11 @@ Key layout (every tenant-owned partition key starts with `T#<tenant>`):
 | revocation  | T#<tenant>#REVOKED       | <credential id>  |
 | signing key | PLATFORM                 | SIGNKEY#<kid>    |
 | import      | IMPORT#<random>          | I                |
+| integration | T#<tenant>               | LMS#<integration>|
+| LMS event   | T#<tenant>#LMSEV#<integ.>| <time>#<event>   |
+| sched. row  | T#<tenant>#SCHED#<tpl>   | <time>#<event>   |
+| bulk job    | T#<tenant>               | JOB#<job>        |
+| job chunk   | T#<tenant>#JOB#<job>     | CHUNK#<n>        |
 
 Credential indexes: `by_tenant` (issuer listings, newest first), `by_email`
 (recipient look-ups: duplicates, issuer filter, later the wallet) and the sparse
@@ -245,7 +250,82 @@ class ImportItem(Item):
     by_email = ByEmail()
 
 
+class IntegrationItem(Item):
+    """An LMS integration: its inbound URL is /hooks/lms/<integration_id>. The HMAC
+    secrets must be kept usable (an HMAC cannot be checked against a hash); they are
+    never returned after creation or rotation."""
+
+    class Meta(_TableMeta):
+        pass
+
+    integration_id = UnicodeAttribute()
+    tenant_id = UnicodeAttribute()
+    name = UnicodeAttribute()
+    format = UnicodeAttribute()
+    rules = JSONAttribute()
+    secret = UnicodeAttribute()
+    previous_secret = UnicodeAttribute(null=True)  # verifies too, until retired
+    state = UnicodeAttribute()  # active | disabled
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+
+
+class LmsEventItem(Item):
+    """What came in, which rule applied and what happened: one per received event."""
+
+    class Meta(_TableMeta):
+        pass
+
+    event_key = UnicodeAttribute()
+    received_at = UnicodeAttribute()
+    payload = JSONAttribute()
+    rule = JSONAttribute(null=True)
+    outcome = UnicodeAttribute()
+    detail = UnicodeAttribute()
+    credential_id = UnicodeAttribute(null=True)
+
+
+class ScheduledRowItem(Item):
+    """A passing completion waiting for its template's weekly issuance day. Listed by
+    day through the sparse `by_expiry` index (its key is a date-like day name)."""
+
+    class Meta(_TableMeta):
+        pass
+
+    tenant_id = UnicodeAttribute()
+    template_id = UnicodeAttribute()
+    row = JSONAttribute()
+    gsi3pk = UnicodeAttribute()
+    gsi3sk = UnicodeAttribute()
+    by_expiry = ByExpiry()
+
+
+class JobItem(Item):
+    """A bulk issuance job and its progress counters."""
+
+    class Meta(_TableMeta):
+        pass
+
+    job_id = UnicodeAttribute()
+    tenant_id = UnicodeAttribute()
+    state = UnicodeAttribute()  # queued | completed
+    mode = UnicodeAttribute()
+    source = UnicodeAttribute()
+    seed = UnicodeAttribute()  # secret: derives the job's credential ids, so re-delivery rewrites, never adds
+    total = NumberAttribute(default=0)
+    rejected = NumberAttribute(default=0)
+    chunks = NumberAttribute(default=0)
+    chunks_done = NumberAttribute(default=0)
+    issued = NumberAttribute(default=0)
+    duplicates = NumberAttribute(default=0)
+    failed = NumberAttribute(default=0)
+    errors = JSONAttribute(default=list)
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+
+
 MODELS: tuple[type[Item], ...] = (
     Item, IssuerItem, ApiKeyItem, TemplateItem, CredentialItem, RecipientSlotItem,
     CounterItem, StatusListItem, RevocationItem, SigningKeyItem, ImportItem,
+    IntegrationItem, LmsEventItem, ScheduledRowItem, JobItem,
 )

@@ -12,12 +12,13 @@ BODIES = {
     ("PATCH", "/templates/{template_id}"): '{"name": "hijacked"}',
     ("PUT", "/templates/{template_id}/image"): PNG,
     ("POST", "/credentials/{credential_id}/revoke"): '{"reason": "hijacked"}',
+    ("PUT", "/integrations/{integration_id}/rules"): '{"rules": {}}',
 }
 CONTENT_TYPES = {("PUT", "/templates/{template_id}/image"): "image/png"}
 
 
 def issuer_routes_with_ids():
-    public = ("/badges/", "/claim/", "/_local/", "/ob/", "/.well-known/", "/verify", "/imports")
+    public = ("/badges/", "/claim/", "/_local/", "/ob/", "/.well-known/", "/verify", "/imports", "/hooks/")
     for path, methods in app.routes.items():
         if "{" in path and not path.startswith(public):
             for method in methods:
@@ -32,14 +33,16 @@ def two_tenants(client):
     cred_a = body(issue(client, key_a, tpl_a))
     extra_key_a = body(post(client, "/issuer/api-keys", key_a, {}))["id"]
     active_template(client, key_b, name="B's own")
+    integration_a = body(post(client, "/integrations", key_a, {"name": "LMS", "rules": {
+        "c1": {"template_id": tpl_a}}}))["id"]
     return {"key_a": key_a, "key_b": key_b, "template_id": tpl_a, "credential_id": cred_a["id"],
-            "key_id": extra_key_a}
+            "key_id": extra_key_a, "integration_id": integration_a}
 
 
 def test_every_issuer_route_with_an_id_is_covered():
     routes = set(issuer_routes_with_ids())
     params = {p for _, path in routes for p in re.findall(r"{(\w+)}", path)}
-    assert params == {"template_id", "credential_id", "key_id"}
+    assert params == {"template_id", "credential_id", "key_id", "integration_id"}
     assert len(routes) >= 9
 
 

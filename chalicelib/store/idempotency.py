@@ -1,0 +1,20 @@
+"""Powertools Idempotency records, kept in the single table under the tenant's own
+partition (`T#<tenant>#IDEMPOTENCY`, sort key = the hashed idempotency key), so one
+tenant's retries never touch another's partition and the table stays the only one."""
+
+from __future__ import annotations
+
+from ..adapters.aws import client
+from ..config import get_settings
+
+
+def persistence_for(tenant_id: str):
+    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+
+    return DynamoDBPersistenceLayer(
+        table_name=get_settings().table_name,
+        key_attr="pk",
+        sort_key_attr="sk",
+        static_pk_value=f"T#{tenant_id}#IDEMPOTENCY",
+        boto3_client=client("dynamodb"),
+    )

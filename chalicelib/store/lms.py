@@ -1,0 +1,73 @@
+"""LMS integrations, their event log and the weekly issuance queue."""
+
+from __future__ import annotations
+
+from ..domain.ids import split_credential_id
+from . import keys, paging
+from .models import IntegrationItem, LmsEventItem, ScheduledRowItem
+
+
+def integration_key(integration_id: str) -> tuple[str, str] | None:
+    """Integration ids are `<tenant>-<random>`, like credential ids: the inbound hook
+    finds its integration with one GetItem and no Authorization header."""
+    parts = split_credential_id(integration_id)
+    return (keys.tenant_pk(parts[0]), f"LMS#{integration_id}") if parts else None
+
+
+def create(fields: dict) -> IntegrationItem:
+    item = IntegrationItem(*integration_key(fields["integration_id"]), **fields)
+    item.save(condition=IntegrationItem.pk.does_not_exist())
+    return item
+
+
+def get(integration_id: str) -> IntegrationItem | None:
+    key = integration_key(integration_id)
+    if key is None:
+        return None
+    try:
+        return IntegrationItem.get(*key)
+    except IntegrationItem.DoesNotExist:
+        return None
+
+
+def update(item: IntegrationItem, changes: dict, remove: tuple[str, ...] = ()) -> IntegrationItem:
+    actions = [getattr(IntegrationItem, k).set(v) for k, v in changes.items()]
+    actions += [getattr(IntegrationItem, k).remove() for k in remove]
+    item.update(actions=actions, condition=IntegrationItem.pk.exists())
+    return item
+
+
+def list_for(tenant_id: str) -> list[IntegrationItem]:
+    return list(IntegrationItem.query(keys.tenant_pk(tenant_id), IntegrationItem.sk.startswith("LMS#")))
+
+
+def record_event(item: IntegrationItem, fields: dict) -> LmsEventItem:
+    event = LmsEventItem(f"{keys.tenant_pk(item.tenant_id)}#LMSEV#{item.integration_id}",
+                         f"{fields['received_at']}#{fields['event_key']}", **fields)
+    event.save()
+    return event
+
+
+def events_page(item: IntegrationItem, limit: int, cursor: str | None) -> tuple[list[LmsEventItem], str | None]:
+    pk = f"{keys.tenant_pk(item.tenant_id)}#LMSEV#{item.integration_id}"
+    start = paging.decode(cursor, expected={"pk": pk}, allowed_keys={"pk", "sk"})
+    result = LmsEventItem.query(pk, limit=limit, last_evaluated_key=start, scan_index_forward=False)
+    items = list(result)
+    return items, paging.encode(result.last_evaluated_key)
+
+
+def queue_for_schedule(tenant_id: str, template_id: str, weekday: str, sort: str, row: dict) -> None:
+    ScheduledRowItem(f"{keys.tenant_pk(tenant_id)}#SCHED#{template_id}", sort, tenant_id=tenant_id,
+                     template_id=template_id, row=row, gsi3pk=f"SCHED#{weekday}",
+                     gsi3sk=f"{tenant_id}#{template_id}#{sort}").save()
+
+
+def scheduled_for(weekday: str) -> list[ScheduledRowItem]:
+    """Every queued row of every tenant due on `weekday`: cost grows with the rows, not the table."""
+    return list(ScheduledRowItem.by_expiry.query(f"SCHED#{weekday}"))
+
+
+def dequeue(rows: list[ScheduledRowItem]) -> None:
+    with ScheduledRowItem.batch_write() as batch:
+        for row in rows:
+            batch.delete(row)
