@@ -28,6 +28,7 @@ claims = LazyModule("chalicelib.services.claims")
 badge_check = LazyModule("chalicelib.services.badge_check")
 imports = LazyModule("chalicelib.services.imports")
 lms = LazyModule("chalicelib.services.lms")
+bulk = LazyModule("chalicelib.services.bulk")
 verification = LazyModule("chalicelib.services.verification")
 openbadges = LazyModule("chalicelib.services.openbadges")
 signing = LazyModule("chalicelib.services.signing")
@@ -35,7 +36,7 @@ schemas = LazyModule("chalicelib.schemas")
 web = LazyModule("chalicelib.web")
 mail = LazyModule("chalicelib.adapters.mail")
 
-ANY_BODY = [http.JSON, http.FORM, "image/png", "image/svg+xml", "text/plain", "application/octet-stream",
+ANY_BODY = [http.JSON, http.FORM, "image/png", "image/svg+xml", "text/plain", "text/csv", "application/octet-stream",
             "multipart/form-data"]
 app.api.binary_types.append("image/svg+xml")
 
@@ -224,6 +225,54 @@ def revoke_credential(tenant_id, credential_id):
 @issuer_route("/credentials/{credential_id}/resend", methods=("POST",))
 def resend_claim(tenant_id, credential_id):
     return http.json_response(credentials.resend(tenant_id, credential_id))
+
+
+# ---------------------------------------------------------------- bulk jobs
+
+
+@issuer_route("/bulk-jobs", methods=("POST",))
+def create_bulk_job(tenant_id):
+    request = app.current_request
+    options = bulk.JobOptions(
+        mode=http.query_param(request, "mode", choices=("all_or_nothing", "valid_rows")) or "all_or_nothing",
+        duplicate_policy=http.query_param(request, "duplicate_policy", choices=("deny", "allow")) or "deny",
+        suppress_email=(http.query_param(request, "suppress_email", choices=("true", "false")) == "true"),
+    )
+    body = http.raw_body(request, limit=bulk.MAX_BYTES)
+    return http.json_response(bulk.create_job(tenant_id, body, http.content_type(request), options), status=202)
+
+
+@issuer_route("/bulk-jobs/{job_id}")
+def get_bulk_job(tenant_id, job_id):
+    return http.json_response(bulk.get_job(tenant_id, job_id))
+
+
+def _bulk_records(event):
+    """Powertools batch processing: each failed record is reported, the rest are done."""
+    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+
+    def handle(record):
+        import json
+
+        bulk.process_chunk(json.loads(record.body))
+
+    return process_partial_response(event=event.to_dict(), record_handler=handle,
+                                    processor=BatchProcessor(event_type=EventType.SQS),
+                                    context=getattr(app, "lambda_context", None))
+
+
+@app.on_sqs_message(queue=get_settings().bulk_queue, batch_size=5)
+def bulk_worker(event):
+    return _bulk_records(event)
+
+
+@app.schedule("cron(0 6 * * ? *)")
+def weekly_issuance(event):
+    """Daily at 06:00 UTC: issue the completions queued for today's weekday."""
+    from chalicelib.services.clock import utcnow
+
+    weekday = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")[utcnow().weekday()]
+    return {"weekday": weekday, "jobs": bulk.issue_scheduled(weekday)}
 
 
 # ---------------------------------------------------------------- LMS integrations

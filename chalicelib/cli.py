@@ -29,6 +29,9 @@ def init_resources() -> None:
     objects.ensure_bucket()
     mail.ensure_sender_identity()
     secrets.ensure_signing_material(settings.secret_id)
+    from .adapters import queue
+
+    queue.ensure_queue(settings.bulk_queue, f"{settings.bulk_queue}-dlq")
     if not openbadges.signing_keys():
         signing.register_rsa_key(kms.create_rsa_signing_key(f"Laurel {settings.stage} VC-JWT signing"))
 

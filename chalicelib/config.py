@@ -31,6 +31,8 @@ class Settings:
     signing_key_id: str = ""
     # Secrets Manager secret holding signing material (Ed25519 seed is derived from it).
     secret_id: str = ""
+    bulk_mail_per_second: float = 10.0
+    bulk_queue: str = ""
     max_body_bytes: int = MIB
     max_image_bytes: int = MIB
     max_image_side: int = 2048
@@ -73,6 +75,8 @@ def get_settings() -> Settings:
         ses_configuration_set=os.environ.get("LAUREL_SES_CONFIGURATION_SET", ""),
         claim_token_days=int(_env("LAUREL_CLAIM_TOKEN_DAYS", "30")),
         signing_key_id=os.environ.get("LAUREL_SIGNING_KEY_ID", ""),
+        bulk_mail_per_second=float(_env("LAUREL_BULK_MAIL_PER_SECOND", "10")),
+        bulk_queue=_env("LAUREL_BULK_QUEUE", f"laurel-{stage}-bulk"),
         secret_id=_env("LAUREL_SECRET_ID", f"laurel/{stage}/signing-material"),
         local_aws_endpoint=endpoint,
     )

@@ -32,10 +32,11 @@ def error_response(exc: LaurelError) -> Response:
     return json_response(exc.to_body(), exc.status)
 
 
-def raw_body(request) -> bytes:
+def raw_body(request, limit: int | None = None) -> bytes:
+    limit = limit or get_settings().max_body_bytes
     body = request.raw_body or b""
-    if len(body) > get_settings().max_body_bytes:
-        raise PayloadTooLarge(f"the request body exceeds {get_settings().max_body_bytes} bytes")
+    if len(body) > limit:
+        raise PayloadTooLarge(f"the request body exceeds {limit} bytes")
     return body
 
 

@@ -23,7 +23,9 @@ caller's business; it hands in an `Ed25519Signer`.
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
+import json
 import re
 from collections.abc import Mapping
 from typing import Any, Protocol, runtime_checkable
@@ -190,12 +192,17 @@ def _hash_data(
     proof_config: Mapping[str, Any],
     loader: jsonld.VendoredDocumentLoader | None,
 ) -> bytes:
-    canonical_config = jsonld.canonize(proof_config, loader=loader, safe=True)
     canonical_document = jsonld.canonize(document, loader=loader, safe=True)
-    return (
-        hashlib.sha256(canonical_config.encode("utf-8")).digest()
-        + hashlib.sha256(canonical_document.encode("utf-8")).digest()
-    )
+    return _config_hash(json.dumps(proof_config, sort_keys=True), loader) + \
+        hashlib.sha256(canonical_document.encode("utf-8")).digest()
+
+
+@functools.lru_cache(maxsize=64)
+def _config_hash(proof_config_json: str, loader: jsonld.VendoredDocumentLoader | None) -> bytes:
+    """The proof configuration repeats across a batch (same key, same `created`):
+    canonicalise it once."""
+    canonical = jsonld.canonize(json.loads(proof_config_json), loader=loader, safe=True)
+    return hashlib.sha256(canonical.encode("utf-8")).digest()
 
 
 def add_proof(

@@ -100,6 +100,36 @@ def _claim_token(now: datetime) -> tuple[str, str, str]:
     return token, ids.sha256_hex(token), iso(expires)
 
 
+def build(tenant_id: str, issuer, template, data, now: datetime, credential_id: str,
+          status_index: int | None = None, rsa_key=None):
+    """The complete credential item (snapshot, claim token, Open Badges proofs), not yet
+    stored, and its claim token. Shared by single and bulk issuance."""
+    issued_at, expires_at = _dates(data, template, now)
+    email = ids.normalize_email(str(data.email))
+    token, token_hash, token_expires = _claim_token(now)
+    fields = {
+        "credential_id": credential_id,
+        "tenant_id": tenant_id,
+        "template_id": template.template_id,
+        "status": "pending",
+        "email": email,
+        "email_hash": ids.email_hash(email),
+        "first_name": data.first_name,
+        "last_name": data.last_name,
+        "earner_id": data.earner_id,
+        "issued_at": iso(issued_at),
+        "expires_at": iso(expires_at) if expires_at else None,
+        "evidence": [e.model_dump(mode="json", exclude_none=True) for e in data.evidence],
+        "snapshot": snapshot(issuer, template),
+        "claim_token_hash": token_hash,
+        "claim_expires_at": token_expires,
+        "created_at": iso(now),
+        "updated_at": iso(now),
+    }
+    openbadges.prepare(fields, status_index, rsa_key)
+    return store.build(fields), token
+
+
 def issue(tenant_id: str, data) -> dict:
     now = utcnow()
     template = require_template(tenant_id, data.template_id)
@@ -107,9 +137,8 @@ def issue(tenant_id: str, data) -> dict:
     issuer = issuer_store.get_issuer(tenant_id)
     if issuer is None:
         raise NotFound("issuer not found")
-    issued_at, expires_at = _dates(data, template, now)
-    email = ids.normalize_email(str(data.email))
-    email_hash = ids.email_hash(email)
+    _dates(data, template, now)  # bad dates are refused before anything is read or written
+    email_hash = ids.email_hash(str(data.email))
 
     slot = store.recipient_slot(tenant_id, email_hash, template.template_id)
     replacing = []
@@ -128,29 +157,8 @@ def issue(tenant_id: str, data) -> dict:
             )
         replacing = blocking
 
-    token, token_hash, token_expires = _claim_token(now)
     credential_id = ids.new_credential_id(tenant_id)
-    fields = {
-        "credential_id": credential_id,
-        "tenant_id": tenant_id,
-        "template_id": template.template_id,
-        "status": "pending",
-        "email": email,
-        "email_hash": email_hash,
-        "first_name": data.first_name,
-        "last_name": data.last_name,
-        "earner_id": data.earner_id,
-        "issued_at": iso(issued_at),
-        "expires_at": iso(expires_at) if expires_at else None,
-        "evidence": [e.model_dump(mode="json", exclude_none=True) for e in data.evidence],
-        "snapshot": snapshot(issuer, template),
-        "claim_token_hash": token_hash,
-        "claim_expires_at": token_expires,
-        "created_at": iso(now),
-        "updated_at": iso(now),
-    }
-    openbadges.prepare(fields)
-    item = store.build(fields)
+    item, token = build(tenant_id, issuer, template, data, now, credential_id)
     store.insert(
         item,
         slot,

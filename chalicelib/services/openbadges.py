@@ -25,12 +25,13 @@ from .clock import utcnow
 LIST_BYTES = ob3.STATUS_LIST_SIZE // 8
 
 
-def prepare(fields: dict) -> None:
-    """Fill in the Open Badges parts of a credential about to be stored (mutates `fields`)."""
+def prepare(fields: dict, status_index: int | None = None, rsa_key=None) -> None:
+    """Fill in the Open Badges parts of a credential about to be stored (mutates `fields`).
+    Bulk issuance passes indexes it allocated as one block."""
     urls = signing.urls()
     tenant_id = fields["tenant_id"]
     fields["recipient_salt"] = ids.random_token(16)
-    index = store.allocate_status_index(tenant_id)
+    index = store.allocate_status_index(tenant_id) if status_index is None else status_index
     list_no = index // ob3.STATUS_LIST_SIZE
     if index % ob3.STATUS_LIST_SIZE == 0:
         publish_status_list(tenant_id, list_no)  # a new list is published before anyone can need it
@@ -46,7 +47,7 @@ def prepare(fields: dict) -> None:
     from ..openbadges.data_integrity import add_proof
 
     fields["ob3"] = add_proof(vc, signing.ed25519_signer(tenant_id), created=fields["created_at"])
-    key = signing.active_rsa_key()
+    key = rsa_key or signing.active_rsa_key()
     fields["ob3_jwt"] = signing.sign_jwt(ob3.jwt_signing_input(vc, key.kid), key)
 
 

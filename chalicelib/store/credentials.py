@@ -125,6 +125,32 @@ def conditional_update(item: CredentialItem, changes: dict, *, expect_status: tu
     return True
 
 
+def batch_put(items: list[CredentialItem], slots: list[RecipientSlotItem] = ()) -> None:
+    """BatchWriteItem, 25 items a request (PynamoDB retries unprocessed items). Used by
+    bulk jobs whose credential ids are deterministic, so a repeat rewrites the same items.
+    The recipient slots move on unconditionally here (a batch write has no conditions):
+    a single issuance racing a bulk row for the same person can still slip through."""
+    with CredentialItem.batch_write() as batch:
+        for item in items:
+            batch.save(item)
+    with RecipientSlotItem.batch_write() as batch:
+        for slot in slots:
+            batch.save(slot)
+
+
+def recipient_slots(tenant_id: str, pairs: set[tuple[str, str]]) -> dict[tuple[str, str], RecipientSlotItem]:
+    """Slots for (email hash, template) pairs with BatchGetItem (100 keys a request);
+    missing ones come back fresh (version 0)."""
+    keyed = {keys.recipient_slot_key(tenant_id, e, t): (e, t) for e, t in pairs}
+    found = {(s.pk, s.sk): s for s in RecipientSlotItem.batch_get(list(keyed))}
+    return {pair: found.get(key) or RecipientSlotItem(*key, version=0) for key, pair in keyed.items()}
+
+
+def batch_get(credential_ids: set[str]) -> dict[str, CredentialItem]:
+    wanted = [keys.credential_key(c) for c in credential_ids if keys.credential_key(c)]
+    return {c.credential_id: c for c in CredentialItem.batch_get(wanted)}
+
+
 def set_baked_key(item: CredentialItem, key: str) -> bool:
     """Remember the baked image, unless the credential changed since it was baked."""
     try:

@@ -324,8 +324,15 @@ class JobItem(Item):
     updated_at = UnicodeAttribute()
 
 
+class ChunkItem(Item):
+    """Marks one chunk of a bulk job as done (its existence is the record)."""
+
+    class Meta(_TableMeta):
+        pass
+
+
 MODELS: tuple[type[Item], ...] = (
     Item, IssuerItem, ApiKeyItem, TemplateItem, CredentialItem, RecipientSlotItem,
     CounterItem, StatusListItem, RevocationItem, SigningKeyItem, ImportItem,
-    IntegrationItem, LmsEventItem, ScheduledRowItem, JobItem,
+    IntegrationItem, LmsEventItem, ScheduledRowItem, JobItem, ChunkItem,
 )

@@ -11,11 +11,12 @@ from .credentials import _connection
 from .models import CounterItem, CredentialItem, RevocationItem, SigningKeyItem, StatusListItem
 
 
-def allocate_status_index(tenant_id: str) -> int:
-    """A fresh index in the tenant's status lists; an atomic ADD, so no two credentials share one."""
+def allocate_status_index(tenant_id: str, count: int = 1) -> int:
+    """The first of `count` fresh indexes in the tenant's status lists; an atomic ADD,
+    so no two credentials ever share one (bulk jobs take a block with one write)."""
     counter = CounterItem(keys.tenant_pk(tenant_id), keys.counter_sk("status"))
-    counter.update(actions=[CounterItem.value.add(1)])
-    return int(counter.value) - 1
+    counter.update(actions=[CounterItem.value.add(count)])
+    return int(counter.value) - count
 
 
 def get_status_list(tenant_id: str, list_no: int, size_bytes: int) -> StatusListItem:

@@ -1,0 +1,316 @@
+"""Bulk issuance: a CSV or JSON file of up to 100,000 rows becomes a job.
+
+1. `create_job` validates every row up front (row numbers in every error). In
+   all-or-nothing mode any error refuses the whole file and nothing is stored; in
+   valid-rows mode the valid rows go ahead and the rejected ones are reported.
+2. Valid rows go onto SQS in chunks; `process_chunk` (the SQS handler's work) issues
+   a chunk with one status-index allocation, batched DynamoDB writes and one progress
+   update, and records the chunk as done in the same transaction as the progress.
+3. Re-delivery never double-issues: a chunk already recorded is skipped, and a
+   chunk's credential ids derive from the job's secret seed and the row number, so
+   a chunk interrupted half way is rewritten, not added to.
+Claim mails go out at a bounded rate per worker (and workers are few: see infra/).
+"""
+
+from __future__ import annotations
+
+import base64
+import csv
+import hashlib
+import hmac
+import io
+import json
+import time
+
+from ..adapters import queue
+from ..config import get_settings
+from ..domain import credentials as rules
+from ..domain import ids
+from ..domain.clock import iso
+from ..domain.errors import BadRequest, LaurelError, NotFound, PayloadTooLarge, ValidationFailed
+from ..store import bulk as store
+from ..store import credentials as cred_store
+from ..store import issuers as issuer_store
+from ..store import openbadges as ob_store
+from . import notify, signing
+from .clock import utcnow
+
+MAX_ROWS = 100_000
+MAX_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
+CHUNK_ROWS = 250
+CHUNK_BYTES = 200_000  # SQS allows 256 KiB per message
+REQUIRED_COLUMNS = {"email", "first_name", "last_name", "template_id"}
+OPTIONAL_COLUMNS = {"issued_at", "expires_at", "evidence_url", "evidence_narrative", "evidence_name", "earner_id"}
+MAX_REPORTED_ERRORS = 1000
+
+
+def bulk_queue_name() -> str:
+    return get_settings().bulk_queue
+
+
+# ------------------------------------------------------------------ parsing and validation
+
+
+def _csv_rows(raw: bytes) -> list[dict]:
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise BadRequest("the file must be UTF-8 encoded", code="wrong_encoding") from None
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    header = {h.strip() for h in (reader.fieldnames or []) if h}
+    missing = REQUIRED_COLUMNS - header
+    if missing:
+        raise BadRequest(f"the header row must name the columns {', '.join(sorted(missing))}",
+                         code="missing_header", details={"required": sorted(REQUIRED_COLUMNS),
+                                                         "optional": sorted(OPTIONAL_COLUMNS)})
+    unknown = header - REQUIRED_COLUMNS - OPTIONAL_COLUMNS
+    if unknown:
+        raise BadRequest(f"unknown columns: {', '.join(sorted(unknown))}", code="unknown_columns")
+    rows = []
+    try:
+        for record in reader:
+            rows.append({k.strip(): (v.strip() if isinstance(v, str) else v) for k, v in record.items() if k})
+            if len(rows) > MAX_ROWS:
+                break
+    except csv.Error as exc:
+        raise BadRequest(f"the CSV cannot be read: {exc}", code="invalid_csv") from None
+    return [_from_columns(r) for r in rows]
+
+
+def _from_columns(record: dict) -> dict:
+    """CSV columns to the issue request's fields (empty cells are absent)."""
+    row = {k: v for k, v in record.items() if k in REQUIRED_COLUMNS | {"issued_at", "earner_id"} and v not in ("", None)}
+    expires = record.get("expires_at")
+    if expires:
+        row["expires_at"] = False if expires.lower() == "never" else expires
+    evidence = {k.removeprefix("evidence_"): record[k] for k in ("evidence_url", "evidence_narrative", "evidence_name")
+                if record.get(k)}
+    if evidence:
+        row["evidence"] = [evidence]
+    if None in record:  # more cells than header columns
+        row["__extra__"] = True
+    return row
+
+
+def parse(raw: bytes, content_type: str) -> list[dict]:
+    if len(raw) > MAX_BYTES:
+        raise PayloadTooLarge(f"the file is larger than {MAX_BYTES} bytes")
+    if content_type == "text/csv":
+        rows = _csv_rows(raw)
+    elif content_type == "application/json":
+        try:
+            rows = json.loads(raw)
+        except (ValueError, RecursionError):
+            raise BadRequest("the body is not valid JSON", code="invalid_json") from None
+        if not isinstance(rows, list):
+            raise BadRequest("the JSON body must be an array of rows", code="invalid_json")
+    else:
+        raise BadRequest("send text/csv or application/json", code="unsupported_media_type")
+    if len(rows) > MAX_ROWS:
+        raise PayloadTooLarge(f"at most {MAX_ROWS} rows per job", code="too_many_rows")
+    if not rows:
+        raise BadRequest("the file has no rows", code="empty_file")
+    return rows
+
+
+def _validate(tenant_id: str, rows: list[dict], options) -> tuple[list[dict], list[dict], int]:
+    """(valid rows with their row numbers, errors, duplicates within the file)."""
+    from pydantic import ValidationError
+
+    from .. import schemas
+    from .templates import require as require_template
+
+    valid, errors, seen, duplicates = [], [], set(), 0
+    templates: dict[str, str | None] = {}
+    for number, raw in enumerate(rows, start=1):
+        if not isinstance(raw, dict) or raw.get("__extra__"):
+            errors.append({"row": number, "errors": ["the row does not match the header"]})
+            continue
+        try:
+            data = schemas.IssueIn.model_validate({**raw, "suppress_email": options.suppress_email,
+                                                   "duplicate_policy": options.duplicate_policy})
+        except ValidationError as exc:
+            errors.append({"row": number, "errors": [
+                f"{'.'.join(str(p) for p in e['loc']) or 'row'}: {e['msg']}" for e in exc.errors(include_url=False)]})
+            continue
+        if data.template_id not in templates:
+            try:
+                template = require_template(tenant_id, data.template_id)
+                templates[data.template_id] = None if template.state == "active" else f"template is {template.state}"
+            except NotFound:
+                templates[data.template_id] = "template not found"
+        if templates[data.template_id]:
+            errors.append({"row": number, "errors": [f"template_id: {templates[data.template_id]}"]})
+            continue
+        key = (data.template_id, ids.normalize_email(str(data.email)))
+        if options.duplicate_policy == "deny" and key in seen:
+            duplicates += 1
+            continue
+        seen.add(key)
+        valid.append({"row": number, **data.model_dump(mode="json", exclude_none=True)})
+    return valid, errors, duplicates
+
+
+def create_job(tenant_id: str, raw: bytes, content_type: str, options) -> dict:
+    rows = parse(raw, content_type)
+    valid, errors, duplicates = _validate(tenant_id, rows, options)
+    if errors and options.mode == "all_or_nothing":
+        raise ValidationFailed(f"{len(errors)} of {len(rows)} rows are not valid; nothing was issued",
+                               code="invalid_rows", details={"errors": errors[:MAX_REPORTED_ERRORS],
+                                                             "error_count": len(errors)})
+    chunks = _chunks(valid)
+    now = iso(utcnow())
+    job = store.create_job(tenant_id, {
+        "job_id": ids.new_local_id() + ids.new_local_id(), "tenant_id": tenant_id, "state": "queued" if chunks
+        else "completed", "mode": options.mode, "source": content_type, "seed": ids.random_token(),
+        "total": len(rows), "rejected": len(errors), "chunks": len(chunks), "duplicates": duplicates,
+        "errors": errors[:MAX_REPORTED_ERRORS], "created_at": now, "updated_at": now,
+    })
+    queue.send_batch(bulk_queue_name(), [
+        {"tenant_id": tenant_id, "job_id": job.job_id, "chunk": n, "suppress_email": options.suppress_email,
+         "duplicate_policy": options.duplicate_policy, "rows": chunk}
+        for n, chunk in enumerate(chunks)])
+    return job_view(job)
+
+
+def _chunks(rows: list[dict]) -> list[list[dict]]:
+    chunks, current, size = [], [], 0
+    for row in rows:
+        row_size = len(json.dumps(row))
+        if current and (len(current) >= CHUNK_ROWS or size + row_size > CHUNK_BYTES):
+            chunks.append(current)
+            current, size = [], 0
+        current.append(row)
+        size += row_size
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def job_view(job) -> dict:
+    done = int(job.issued) + int(job.duplicates) + int(job.failed) + int(job.rejected)
+    return {"id": job.job_id, "state": job.state, "mode": job.mode, "total": int(job.total),
+            "issued": int(job.issued), "duplicates": int(job.duplicates), "failed": int(job.failed),
+            "rejected": int(job.rejected), "progress": round(100 * done / job.total, 1) if job.total else 100.0,
+            "chunks": int(job.chunks), "chunks_done": int(job.chunks_done), "errors": job.errors,
+            "created_at": job.created_at, "updated_at": job.updated_at}
+
+
+def get_job(tenant_id: str, job_id: str) -> dict:
+    job = store.get_job(tenant_id, job_id) if ids.LOCAL_ID.match(job_id[:16] or "") and len(job_id) == 32 else None
+    if job is None:
+        raise NotFound("job not found")
+    return job_view(job)
+
+
+# ------------------------------------------------------------------ the SQS worker
+
+
+def _credential_id(tenant_id: str, seed: str, row: int) -> str:
+    digest = hmac.new(seed.encode(), f"row:{row}".encode(), hashlib.sha256).digest()[:20]
+    return f"{tenant_id}-{base64.b32encode(digest).decode().lower()}"
+
+
+class _RateLimiter:
+    """At most `per_second` mails from one worker (SES has a sending rate)."""
+
+    def __init__(self, per_second: float) -> None:
+        self.interval, self.next = 1.0 / per_second, 0.0
+
+    def wait(self) -> None:
+        now = time.monotonic()
+        if now < self.next:
+            time.sleep(self.next - now)
+        self.next = max(now, self.next) + self.interval
+
+
+def process_chunk(message: dict) -> dict:
+    """Issue one chunk of a job. Safe to run again for the same message."""
+    from .. import schemas
+    from . import credentials
+    from .templates import require as require_template
+
+    tenant_id, job_id, chunk_no = message["tenant_id"], message["job_id"], int(message["chunk"])
+    if store.chunk_done(tenant_id, job_id, chunk_no):
+        return {"skipped": True}
+    job = store.get_job(tenant_id, job_id)
+    issuer = issuer_store.get_issuer(tenant_id)
+    if job is None or issuer is None:
+        return {"skipped": True}  # the job or tenant is gone: nothing to issue
+    now = utcnow()
+    rows = message["rows"]
+    templates, parsed, failures, duplicates = {}, [], [], 0
+    for row in rows:
+        number = row.pop("row")
+        try:
+            data = schemas.IssueIn.model_validate(row)
+            if data.template_id not in templates:
+                templates[data.template_id] = require_template(tenant_id, data.template_id)
+            if templates[data.template_id].state != "active":
+                raise ValidationFailed(f"template is {templates[data.template_id].state}")
+        except (LaurelError, ValueError) as exc:
+            failures.append({"row": number, "errors": [getattr(exc, "message", str(exc))[:300]]})
+            continue
+        parsed.append((number, data, ids.email_hash(str(data.email))))
+    # who already holds what: the recipients' slots and their latest credentials, in batches
+    slots = cred_store.recipient_slots(tenant_id, {(h, d.template_id) for _, d, h in parsed})
+    latest = cred_store.batch_get({s.latest for s in slots.values() if s.latest})
+    first_index = ob_store.allocate_status_index(tenant_id, len(parsed)) if parsed else 0  # one write per chunk
+    rsa_key = signing.active_rsa_key()
+    items, mails, moved = [], [], []
+    for offset, (number, data, email_hash) in enumerate(parsed):
+        cid = _credential_id(tenant_id, job.seed, number)
+        slot = slots[(email_hash, data.template_id)]
+        held = latest.get(slot.latest) if slot.latest and slot.latest != cid else None
+        if data.duplicate_policy == "deny" and held is not None and held.status in rules.BLOCKING_STATUSES:
+            duplicates += 1
+            continue
+        try:
+            item, token = credentials.build(tenant_id, issuer, templates[data.template_id], data, now, cid,
+                                            first_index + offset, rsa_key)
+        except (LaurelError, ValueError) as exc:
+            failures.append({"row": number, "errors": [getattr(exc, "message", str(exc))[:300]]})
+            continue
+        slot.version, slot.latest = int(slot.version or 0) + 1, cid
+        items.append(item)
+        moved.append(slot)
+        if not data.suppress_email:
+            mails.append((item, token))
+    cred_store.batch_put(items, moved)
+    limiter = _RateLimiter(get_settings().bulk_mail_per_second)
+    for item, token in mails:
+        limiter.wait()
+        notify.send_claim(item, token)
+    room = max(0, MAX_REPORTED_ERRORS - len(job.errors or []))
+    store.finish_chunk(job, chunk_no, issued=len(items), duplicates=duplicates, failed=len(failures),
+                       errors=failures[:room], at=iso(utcnow()))
+    return {"issued": len(items), "duplicates": duplicates, "failed": len(failures)}
+
+
+# ------------------------------------------------------------------ weekly scheduled issuance
+
+
+def issue_scheduled(weekday: str) -> list[str]:
+    """Issue every passing completion queued for `weekday` as one job per tenant."""
+    from ..store import lms as lms_store
+
+    rows = lms_store.scheduled_for(weekday)
+    by_tenant: dict[str, list] = {}
+    for r in rows:
+        by_tenant.setdefault(r.tenant_id, []).append(r)
+    jobs = []
+    for tenant_id, queued in by_tenant.items():
+        options = JobOptions(mode="valid_rows", duplicate_policy="deny", suppress_email=False)
+        job = create_job(tenant_id, json.dumps([q.row for q in queued]).encode(), "application/json", options)
+        lms_store.dequeue(queued)
+        jobs.append(job["id"])
+    return jobs
+
+
+class JobOptions:
+    def __init__(self, mode: str = "all_or_nothing", duplicate_policy: str = "deny", suppress_email: bool = False):
+        if mode not in ("all_or_nothing", "valid_rows"):
+            raise BadRequest("mode must be all_or_nothing or valid_rows", code="invalid_query")
+        if duplicate_policy not in ("deny", "allow"):
+            raise BadRequest("duplicate_policy must be deny or allow", code="invalid_query")
+        self.mode, self.duplicate_policy, self.suppress_email = mode, duplicate_policy, suppress_email
