@@ -79,6 +79,11 @@ def public_route(path: str, methods: tuple[str, ...] = ("GET",)):
     return decorator
 
 
+from chalicelib.routes_webhooks import register as register_webhooks  # noqa: E402
+
+register_webhooks(app)
+
+
 @app.middleware("http")
 def uniform_errors(event, get_response):
     """Chalice's own error answers (405, 415, 500) get Laurel's error shape too."""

@@ -32,6 +32,7 @@ def init_resources() -> None:
     from .adapters import queue
 
     queue.ensure_queue(settings.bulk_queue, f"{settings.bulk_queue}-dlq")
+    queue.ensure_queue(queue.events_queue_name(), queue.events_dlq_name(), visibility_timeout=720)
     if not openbadges.signing_keys():
         signing.register_rsa_key(kms.create_rsa_signing_key(f"Laurel {settings.stage} VC-JWT signing"))
 

@@ -53,12 +53,13 @@ def send(queue_url_or_name: str, body: dict[str, Any], delay_seconds: int = 0) -
     return response["MessageId"]
 
 
-def ensure_queue(name: str, dlq_name: str, *, max_receive_count: int = 5, visibility_timeout: int = 360) -> str:
+def ensure_queue(name: str, dlq_name: str, *, max_receive_count: int = 5, visibility_timeout: int = 720) -> str:
     """Local and test set-up (idempotent): a queue whose messages move to `dlq_name`
     after `max_receive_count` failed receives. A deployment's queues come from infra/.
     Returns the queue's URL."""
     sqs = client("sqs")
-    dlq_url = sqs.create_queue(QueueName=dlq_name, Attributes={"MessageRetentionPeriod": str(14 * 24 * 3600)})["QueueUrl"]
+    dlq_url = sqs.create_queue(QueueName=dlq_name,
+                               Attributes={"MessageRetentionPeriod": str(14 * 24 * 3600)})["QueueUrl"]
     dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     url = sqs.create_queue(
         QueueName=name,

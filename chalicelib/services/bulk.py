@@ -32,7 +32,7 @@ from ..store import bulk as store
 from ..store import credentials as cred_store
 from ..store import issuers as issuer_store
 from ..store import openbadges as ob_store
-from . import notify, signing
+from . import events, notify, signing
 from .clock import utcnow
 
 MAX_ROWS = 100_000
@@ -277,6 +277,7 @@ def process_chunk(message: dict) -> dict:
         if not data.suppress_email:
             mails.append((item, token))
     cred_store.batch_put(items, moved)
+    events.emit_many(tenant_id, "credential.created", [credentials.credential_view(i) for i in items])
     limiter = _RateLimiter(get_settings().bulk_mail_per_second)
     for item, token in mails:
         limiter.wait()

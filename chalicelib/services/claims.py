@@ -55,4 +55,8 @@ def decide(credential_id: str, token: str, decision: str) -> dict:
     if not store.conditional_update(item, changes, expect_status=("pending",), expect_token_hash=item.claim_token_hash,
                                     remove=("claim_token_hash", "claim_expires_at")):
         raise Gone("this claim link was used a moment ago and cannot be used again", code="claim_used")
+    from . import events
+    from .credentials import credential_view
+
+    events.emit(item.tenant_id, f"credential.{status}", credential_view(item))
     return {"id": item.credential_id, "status": status, "url": verify_url(item.credential_id)}

@@ -15,7 +15,7 @@ from ..domain.templates import ExpiryPolicy, check_can_issue
 from ..store import credentials as store
 from ..store import issuers as issuer_store
 from ..store import openbadges as ob_store
-from . import notify, openbadges
+from . import events, notify, openbadges
 from .templates import require as require_template
 
 CLOCK_SKEW = timedelta(minutes=5)
@@ -170,8 +170,9 @@ def issue(tenant_id: str, data) -> dict:
             "updated_at": iso(now),
         },
     )
-    mail_sent = False if data.suppress_email else notify.send_claim(item, token)
     view = credential_view(item)
+    events.emit(tenant_id, "credential.created", view)
+    mail_sent = False if data.suppress_email else notify.send_claim(item, token)
     view["replaced"] = [c.credential_id for c in replacing]
     view["claim_mail_sent"] = mail_sent
     return view
@@ -214,6 +215,7 @@ def revoke(tenant_id: str, credential_id: str, data) -> dict:
     if status_list is not None:
         openbadges.publish_status_list(tenant_id, list_no, new_bits)
     openbadges.forget_baked(item)
+    events.emit(tenant_id, "credential.revoked", credential_view(item))
     mail_sent = False if data.suppress_email else notify.send_revoked(item)
     return {**credential_view(item), "notice_mail_sent": mail_sent}
 

@@ -11,6 +11,13 @@ from .clock import utcnow
 from ..domain.errors import Conflict, NotFound, PayloadTooLarge, ValidationFailed
 from ..domain.images import validate_png
 from ..store import templates as store
+from . import events
+
+
+def _changed(tenant_id: str, item) -> dict:
+    view = template_view(item)
+    events.emit(tenant_id, "template.changed", view)
+    return view
 
 
 def template_view(item) -> dict:
@@ -69,6 +76,7 @@ def update(tenant_id: str, template_id: str, patch) -> dict:
     if changes:
         changes["updated_at"] = iso(utcnow())
         store.update(item, changes)
+        return _changed(tenant_id, item)
     return template_view(item)
 
 
@@ -91,7 +99,7 @@ def set_image(tenant_id: str, template_id: str, data: bytes, content_type: str =
     rules.check_editable(item.state)
     key = objects.put_public_image(f"templates/{tenant_id}/{template_id}", data, ext)
     store.update(item, {"image_key": key, "updated_at": iso(utcnow())})
-    return template_view(item)
+    return _changed(tenant_id, item)
 
 
 def activate(tenant_id: str, template_id: str) -> dict:
@@ -102,7 +110,7 @@ def activate(tenant_id: str, template_id: str) -> dict:
     if not item.image_key:
         raise Conflict("upload the badge image before activating the template", code="image_required")
     store.update(item, {"state": "active", "updated_at": iso(utcnow())})
-    return template_view(item)
+    return _changed(tenant_id, item)
 
 
 def archive(tenant_id: str, template_id: str) -> dict:
@@ -111,7 +119,7 @@ def archive(tenant_id: str, template_id: str) -> dict:
         return template_view(item)
     rules.check_transition(item.state, "archived")
     store.update(item, {"state": "archived", "updated_at": iso(utcnow())})
-    return template_view(item)
+    return _changed(tenant_id, item)
 
 
 def list_page(tenant_id: str, *, state: str | None, limit: int, cursor: str | None) -> dict:

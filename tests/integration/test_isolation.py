@@ -26,23 +26,35 @@ def issuer_routes_with_ids():
 
 
 @pytest.fixture()
-def two_tenants(client):
+def two_tenants(client, monkeypatch):
+    from chalicelib.adapters import webhook_http
+    from chalicelib.services import events
+
+    monkeypatch.setattr(events, "_policy", lambda: webhook_http.policy_for(True))  # a receiver on loopback
     _, key_a = new_issuer("Tenant A")
     _, key_b = new_issuer("Tenant B")
     tpl_a = active_template(client, key_a)
+    endpoint_a = body(post(client, "/webhooks/endpoints", key_a, {"url": "http://127.0.0.1:9/hook",
+                                                                   "event_types": ["credential.created"]}))["id"]
     cred_a = body(issue(client, key_a, tpl_a))
+    delivery_a = body(client.http.get(f"/webhooks/endpoints/{endpoint_a}/deliveries",
+                                      headers=auth(key_a)))["items"][0]["id"]
+    job_a = body(client.http.post("/bulk-jobs?suppress_email=true", headers={**auth(key_a), "Content-Type": "text/csv"},
+                                  body=f"email,first_name,last_name,template_id\nz@example.com,Z,Z,{tpl_a}\n"))["id"]
     extra_key_a = body(post(client, "/issuer/api-keys", key_a, {}))["id"]
     active_template(client, key_b, name="B's own")
     integration_a = body(post(client, "/integrations", key_a, {"name": "LMS", "rules": {
         "c1": {"template_id": tpl_a}}}))["id"]
     return {"key_a": key_a, "key_b": key_b, "template_id": tpl_a, "credential_id": cred_a["id"],
-            "key_id": extra_key_a, "integration_id": integration_a}
+            "key_id": extra_key_a, "integration_id": integration_a, "endpoint_id": endpoint_a,
+            "delivery_id": delivery_a, "job_id": job_a}
 
 
 def test_every_issuer_route_with_an_id_is_covered():
     routes = set(issuer_routes_with_ids())
     params = {p for _, path in routes for p in re.findall(r"{(\w+)}", path)}
-    assert params == {"template_id", "credential_id", "key_id", "integration_id"}
+    assert params == {"template_id", "credential_id", "key_id", "integration_id", "endpoint_id", "delivery_id",
+                      "job_id"}
     assert len(routes) >= 9
 
 

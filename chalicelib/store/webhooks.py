@@ -1,0 +1,139 @@
+"""Webhook endpoints and deliveries: keys, reads and conditional writes.
+
+Keys are spelled here (and only here) because `store/keys.py` predates webhooks;
+see `webhook_models` for the layout. Every key starts with the caller's tenant.
+"""
+
+from __future__ import annotations
+
+from pynamodb.exceptions import PutError, UpdateError
+
+from ..domain.errors import Conflict
+from . import paging
+from .keys import tenant_pk
+from .webhook_models import WebhookDeliveryItem, WebhookEndpointItem
+
+ENDPOINT_PREFIX = "WHE#"
+DELIVERY_SK = "D"
+MAX_ATTEMPTS_KEPT = 30
+
+
+def endpoint_sk(endpoint_id: str) -> str:
+    return f"{ENDPOINT_PREFIX}{endpoint_id}"
+
+
+def delivery_pk(tenant_id: str, delivery_id: str) -> str:
+    return f"T#{tenant_id}#WHD#{delivery_id}"
+
+
+def endpoint_deliveries_pk(tenant_id: str, endpoint_id: str) -> str:
+    """`by_tenant` partition listing one endpoint's deliveries."""
+    return f"T#{tenant_id}#WHE#{endpoint_id}#D"
+
+
+# ---------------------------------------------------------------- endpoints
+
+
+def create_endpoint(tenant_id: str, endpoint_id: str, fields: dict) -> WebhookEndpointItem:
+    item = WebhookEndpointItem(tenant_pk(tenant_id), endpoint_sk(endpoint_id), tenant_id=tenant_id,
+                               endpoint_id=endpoint_id, **fields)
+    item.save(condition=WebhookEndpointItem.pk.does_not_exist())
+    return item
+
+
+def get_endpoint(tenant_id: str, endpoint_id: str, *, consistent: bool = False) -> WebhookEndpointItem | None:
+    try:
+        return WebhookEndpointItem.get(tenant_pk(tenant_id), endpoint_sk(endpoint_id), consistent_read=consistent)
+    except WebhookEndpointItem.DoesNotExist:
+        return None
+
+
+def list_endpoints(tenant_id: str, *, active_only: bool = False) -> list[WebhookEndpointItem]:
+    """A tenant's endpoints, by id (few: the service caps the active ones). Reads
+    only the `WHE#` range of the tenant's partition, every page of it."""
+    condition = (WebhookEndpointItem.status == "active") if active_only else None
+    return list(WebhookEndpointItem.query(
+        tenant_pk(tenant_id), WebhookEndpointItem.sk.startswith(ENDPOINT_PREFIX), filter_condition=condition))
+
+
+def update_endpoint(item: WebhookEndpointItem, changes: dict, *, remove: tuple[str, ...] = ()) -> WebhookEndpointItem:
+    """Optimistic update keyed on `updated_at`: two racing rotations cannot both win
+    (the loser would have handed out a secret that is never used)."""
+    actions = [getattr(WebhookEndpointItem, k).set(v) for k, v in changes.items()]
+    actions += [getattr(WebhookEndpointItem, k).remove() for k in remove]
+    try:
+        item.update(actions=actions, condition=WebhookEndpointItem.updated_at == item.updated_at)
+    except UpdateError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            raise Conflict("the endpoint changed meanwhile; read it again", code="concurrent_update") from exc
+        raise
+    return item
+
+
+# ---------------------------------------------------------------- deliveries
+
+
+def new_delivery(tenant_id: str, delivery_id: str, fields: dict) -> WebhookDeliveryItem:
+    return WebhookDeliveryItem(
+        delivery_pk(tenant_id, delivery_id), DELIVERY_SK, tenant_id=tenant_id, delivery_id=delivery_id,
+        gsi1pk=endpoint_deliveries_pk(tenant_id, fields["endpoint_id"]),
+        gsi1sk=f"{fields['created_at']}#{delivery_id}", **fields)
+
+
+def insert_delivery(item: WebhookDeliveryItem) -> None:
+    try:
+        item.save(condition=WebhookDeliveryItem.pk.does_not_exist())
+    except PutError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            raise Conflict("a delivery with this id exists", code="concurrent_update") from exc
+        raise
+
+
+def get_delivery(tenant_id: str, delivery_id: str, *, consistent: bool = False) -> WebhookDeliveryItem | None:
+    try:
+        return WebhookDeliveryItem.get(delivery_pk(tenant_id, delivery_id), DELIVERY_SK, consistent_read=consistent)
+    except WebhookDeliveryItem.DoesNotExist:
+        return None
+
+
+def record_attempt(item: WebhookDeliveryItem, attempt: dict, changes: dict) -> bool:
+    """Append one attempt (the last MAX_ATTEMPTS_KEPT are kept) and apply `changes`,
+    only if no other worker recorded this attempt first. False if one did."""
+    expected = item.attempt_count
+    attempts = (list(item.attempts or []) + [attempt])[-MAX_ATTEMPTS_KEPT:]
+    actions = [WebhookDeliveryItem.attempts.set(attempts), WebhookDeliveryItem.attempt_count.set(expected + 1)]
+    actions += [getattr(WebhookDeliveryItem, k).set(v) for k, v in changes.items() if v is not None]
+    actions += [getattr(WebhookDeliveryItem, k).remove() for k, v in changes.items() if v is None]
+    condition = (WebhookDeliveryItem.attempt_count == expected) & (WebhookDeliveryItem.status == "pending")
+    try:
+        item.update(actions=actions, condition=condition)
+    except UpdateError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
+def set_delivery_status(item: WebhookDeliveryItem, changes: dict, *, expect_status: str) -> bool:
+    actions = [getattr(WebhookDeliveryItem, k).set(v) for k, v in changes.items() if v is not None]
+    actions += [getattr(WebhookDeliveryItem, k).remove() for k, v in changes.items() if v is None]
+    try:
+        item.update(actions=actions, condition=WebhookDeliveryItem.status == expect_status)
+    except UpdateError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
+def list_deliveries(tenant_id: str, endpoint_id: str, *, limit: int,
+                    cursor: str | None) -> tuple[list[WebhookDeliveryItem], str | None]:
+    """One endpoint's deliveries, newest first. A cursor can only point into the
+    caller's own endpoint listing."""
+    pk = endpoint_deliveries_pk(tenant_id, endpoint_id)
+    start = paging.decode(cursor, expected={"gsi1pk": pk, "sk": DELIVERY_SK},
+                          allowed_keys={"pk", "sk", "gsi1pk", "gsi1sk"},
+                          prefixes={"pk": f"{tenant_pk(tenant_id)}#WHD#"})
+    result = WebhookDeliveryItem.by_tenant.query(pk, limit=limit, last_evaluated_key=start, scan_index_forward=False)
+    items = list(result)
+    return items, paging.encode(result.last_evaluated_key)
