@@ -14,10 +14,14 @@ from pathlib import Path
 import aws_cdk as cdk
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from stack import LaurelStack, settings_from_chalice_config  # noqa: E402
 
 
 def build(stage: str, outdir: str | None = None, context: dict | None = None) -> tuple[cdk.App, LaurelStack]:
+    # `chalice package` imports app.py, which reads its settings; the stack overrides
+    # every stage-specific value it needs (queues, table, bucket) with its own resources.
+    os.environ.setdefault("LAUREL_STAGE", stage)
+    from stack import LaurelStack, settings_from_chalice_config  # reads the models, which read settings
+
     app = cdk.App(outdir=outdir, context=context or {})
     get = app.node.try_get_context
     settings = settings_from_chalice_config(

@@ -33,6 +33,7 @@ from aws_cdk import (
     aws_s3 as s3,
     aws_secretsmanager as secretsmanager,
     aws_ses as ses,
+    aws_sqs as sqs,
 )
 from constructs import Construct
 
@@ -43,6 +44,9 @@ from chalicelib.store.schema import table_definition  # noqa: E402
 
 API_STAGE = "api"  # .chalice/config.json api_gateway_stage
 API_HANDLER = "APIHandler"
+# Lambda functions Chalice packages besides the API (see app.py / routes_webhooks.py)
+BULK_WORKER, WEBHOOK_WORKER, WEEKLY = "BulkWorker", "DeliverWebhooks", "WeeklyIssuance"
+FUNCTIONS = (API_HANDLER, BULK_WORKER, WEBHOOK_WORKER, WEEKLY)
 VERIFY_RESOURCE = "/badges/{credential_id}"
 # Placeholder the construct packages with; replaced by the role defined below.
 _ROLE_PLACEHOLDER = "arn:aws:iam::000000000000:role/laurel-placeholder"
@@ -128,15 +132,23 @@ class LaurelStack(cdk.Stack):
             configuration_set=self.config_set,
         )
 
-        self.role = self._role()
+        self.bulk_queue, self.bulk_dlq = self._queue("Bulk", f"laurel-{stage}-bulk", visibility=900)
+        self.events_queue, self.events_dlq = self._queue("Events", f"laurel-{stage}-events", visibility=720)
+        self.roles = {name: self._function_role(name) for name in FUNCTIONS}
+        self.role = self.roles[API_HANDLER]
+        self._grant()
         self.chalice = self._app()
         self.distribution = self._cdn()
-        self.log_group = logs.LogGroup(
-            self, "ApiLogs",
-            log_group_name=cdk.Fn.join("", ["/aws/lambda/", self.chalice.get_resource(API_HANDLER).ref]),
-            retention=logs.RetentionDays.THREE_MONTHS if prod else logs.RetentionDays.TWO_WEEKS,
-            removal_policy=removal,
-        )
+        self.log_groups = {
+            name: logs.LogGroup(
+                self, f"{name}Logs",
+                log_group_name=cdk.Fn.join("", ["/aws/lambda/", self.chalice.get_resource(name).ref]),
+                retention=logs.RetentionDays.THREE_MONTHS if prod else logs.RetentionDays.TWO_WEEKS,
+                removal_policy=removal,
+            )
+            for name in FUNCTIONS
+        }
+        self.log_group = self.log_groups[API_HANDLER]
         self._grant_logs()
         self._observability()
 
@@ -173,64 +185,83 @@ class LaurelStack(cdk.Stack):
                 point_in_time_recovery_enabled=True),
             sse_specification=dynamodb.CfnTable.SSESpecificationProperty(sse_enabled=True),
             deletion_protection_enabled=prod,
+            # Powertools Idempotency records (LMS webhooks) carry their expiry here
+            time_to_live_specification=dynamodb.CfnTable.TimeToLiveSpecificationProperty(
+                attribute_name="expiration", enabled=True),
         )
         table.apply_removal_policy(removal)
         return table
 
     # ------------------------------------------------------------------ app and IAM
 
-    def _role(self) -> iam.Role:
-        """The API function's role: exactly the calls the code makes, on exactly our resources."""
-        role = iam.Role(
-            self, "ApiRole",
-            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-            description="Laurel API handler: table, asset bucket, SES sender",
+    def _queue(self, name: str, queue_name: str, visibility: int) -> tuple[sqs.Queue, sqs.Queue]:
+        """A queue, its dead-letter queue (after 5 receives) and an alarm on the DLQ's depth."""
+        dlq = sqs.Queue(self, f"{name}Dlq", queue_name=f"{queue_name}-dlq", retention_period=cdk.Duration.days(14),
+                        encryption=sqs.QueueEncryption.SQS_MANAGED, enforce_ssl=True)
+        queue = sqs.Queue(
+            self, f"{name}Queue", queue_name=queue_name, visibility_timeout=cdk.Duration.seconds(visibility),
+            encryption=sqs.QueueEncryption.SQS_MANAGED, enforce_ssl=True,
+            dead_letter_queue=sqs.DeadLetterQueue(queue=dlq, max_receive_count=5),
         )
+        cw.Alarm(
+            self, f"{name}DlqDepth", alarm_name=f"laurel-{self.settings.stage}-{name.lower()}-dlq",
+            alarm_description=f"messages in the {queue_name} dead-letter queue need attention",
+            metric=dlq.metric_approximate_number_of_messages_visible(period=cdk.Duration.minutes(5)),
+            threshold=0, evaluation_periods=1, comparison_operator=cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
+            treat_missing_data=cw.TreatMissingData.NOT_BREACHING,
+        )
+        return queue, dlq
+
+    def _function_role(self, name: str) -> iam.Role:
+        return iam.Role(self, f"{name}Role", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+                        description=f"Laurel {name}: least privilege for what its code calls")
+
+    def _grant(self) -> None:
+        """Each function gets exactly the calls its code makes, on exactly our resources."""
         table_arn = self.table.attr_arn
-        role.add_to_policy(iam.PolicyStatement(
-            sid="Table",
-            actions=["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:Query",
-                     "dynamodb:ConditionCheckItem", "dynamodb:DescribeTable"],
-            resources=[table_arn, cdk.Fn.join("", [table_arn, "/index/*"])],
-        ))
-        role.add_to_policy(iam.PolicyStatement(
-            sid="Assets",
-            actions=["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],  # images, baked files, status lists
-            resources=[self.bucket.arn_for_objects("assets/*")],
-        ))
-        role.add_to_policy(iam.PolicyStatement(
-            sid="SignCredentials",  # VC-JWT: the private key never leaves KMS
-            actions=["kms:Sign", "kms:GetPublicKey"],
-            resources=[self.signing_key.key_arn],
-        ))
-        role.add_to_policy(iam.PolicyStatement(
-            sid="SigningMaterial",  # Ed25519 (Data Integrity) seed material
-            actions=["secretsmanager:GetSecretValue"],
-            resources=[self.secret.secret_arn],
-        ))
-        role.add_to_policy(iam.PolicyStatement(
-            sid="Mail",
-            actions=["ses:SendEmail"],
-            resources=[
-                self.format_arn(service="ses", resource="identity", resource_name=self.settings.mail_domain),
+        table = [table_arn, cdk.Fn.join("", [table_arn, "/index/*"])]
+        table_rw = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
+                    "dynamodb:Query", "dynamodb:ConditionCheckItem", "dynamodb:BatchGetItem",
+                    "dynamodb:BatchWriteItem", "dynamodb:DescribeTable"]
+        mail = [self.format_arn(service="ses", resource="identity", resource_name=self.settings.mail_domain),
                 self.format_arn(service="ses", resource="configuration-set",
-                                resource_name=self.config_set.configuration_set_name),
-            ],
-        ))
-        return role
+                                resource_name=self.config_set.configuration_set_name)]
+        grants = {
+            "Table": (table_rw, table, FUNCTIONS),
+            # images, baked files, status lists
+            "Assets": (["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], [self.bucket.arn_for_objects("assets/*")],
+                       (API_HANDLER, BULK_WORKER)),
+            # VC-JWT: the private key never leaves KMS
+            "SignCredentials": (["kms:Sign", "kms:GetPublicKey"], [self.signing_key.key_arn], (API_HANDLER, BULK_WORKER)),
+            # Ed25519 (Data Integrity) seed material
+            "SigningMaterial": (["secretsmanager:GetSecretValue"], [self.secret.secret_arn], (API_HANDLER, BULK_WORKER)),
+            "Mail": (["ses:SendEmail"], mail, (API_HANDLER, BULK_WORKER)),
+            "QueueBulk": (["sqs:SendMessage", "sqs:GetQueueUrl"], [self.bulk_queue.queue_arn], (API_HANDLER, WEEKLY)),
+            "QueueEvents": (["sqs:SendMessage", "sqs:GetQueueUrl"],
+                            [self.events_queue.queue_arn, self.events_dlq.queue_arn],
+                            (API_HANDLER, BULK_WORKER, WEBHOOK_WORKER)),
+            "ConsumeBulk": (["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes",
+                             "sqs:ChangeMessageVisibility"], [self.bulk_queue.queue_arn], (BULK_WORKER,)),
+            "ConsumeEvents": (["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes",
+                               "sqs:ChangeMessageVisibility"], [self.events_queue.queue_arn], (WEBHOOK_WORKER,)),
+        }
+        for sid, (actions, resources, functions) in grants.items():
+            for name in functions:
+                self.roles[name].add_to_policy(iam.PolicyStatement(sid=sid, actions=actions, resources=resources))
 
     def _grant_logs(self) -> None:
-        self.role.add_to_policy(iam.PolicyStatement(
-            sid="Logs",
-            actions=["logs:CreateLogStream", "logs:PutLogEvents"],
-            resources=[self.log_group.log_group_arn],
-        ))
-        # Lambda active tracing; X-Ray has no resource-level permissions.
-        self.role.add_to_policy(iam.PolicyStatement(
-            sid="Tracing",
-            actions=["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
-            resources=["*"],
-        ))
+        for name, role in self.roles.items():
+            role.add_to_policy(iam.PolicyStatement(
+                sid="Logs",
+                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                resources=[self.log_groups[name].log_group_arn],
+            ))
+            # Lambda active tracing; X-Ray has no resource-level permissions.
+            role.add_to_policy(iam.PolicyStatement(
+                sid="Tracing",
+                actions=["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
+                resources=["*"],
+            ))
 
     def _app(self):
         from chalice.cdk import Chalice
@@ -241,8 +272,6 @@ class LaurelStack(cdk.Stack):
             stage_config={"manage_iam_role": False, "iam_role_arn": _ROLE_PLACEHOLDER, "autogen_policy": False,
                           "lambda_memory_size": 512, "lambda_timeout": 30, "xray": True},
         )
-        handler = app.get_resource(API_HANDLER)
-        handler.add_property_override("Role", self.role.role_arn)
         env = {
             "LAUREL_STAGE": stage,
             "LAUREL_TABLE": self.table.ref,
@@ -253,10 +282,25 @@ class LaurelStack(cdk.Stack):
             "LAUREL_SES_CONFIGURATION_SET": self.config_set.configuration_set_name,
             "LAUREL_SIGNING_KEY_ID": self.signing_key.key_arn,
             "LAUREL_SECRET_ID": self.secret.secret_arn,
+            "LAUREL_BULK_QUEUE": self.bulk_queue.queue_name,
+            "LAUREL_EVENTS_QUEUE": self.events_queue.queue_name,
+            "LAUREL_EVENTS_DLQ": self.events_dlq.queue_name,
             "POWERTOOLS_LOG_LEVEL": "INFO",
         }
-        for key, value in env.items():
-            app.add_environment_variable(key, value, API_HANDLER)
+        for name in FUNCTIONS:
+            app.get_resource(name).add_property_override("Role", self.roles[name].role_arn)
+            for key, value in env.items():
+                app.add_environment_variable(key, value, name)
+        # The workers consume this stack's queues and report partial batch failures
+        # (Powertools batch utility); Chalice names the queues only by name.
+        for name, queue, timeout in ((BULK_WORKER, self.bulk_queue, 900), (WEBHOOK_WORKER, self.events_queue, 120)):
+            fn = app.get_resource(name)
+            source = f"Events.{name}SqsEventSource.Properties"
+            fn.add_property_override(f"{source}.Queue", queue.queue_arn)
+            fn.add_property_override(f"{source}.FunctionResponseTypes", ["ReportBatchItemFailures"])
+            fn.add_property_override("Timeout", timeout)
+        # Bulk mail leaves at a bounded rate: few concurrent bulk workers.
+        app.get_resource(BULK_WORKER).add_property_override("ReservedConcurrentExecutions", 4)
         # Per-resource API metrics, so the verification path has its own latency series.
         app.get_resource("RestAPI").add_property_override(
             "MethodSettings",

@@ -231,12 +231,10 @@ def process_chunk(message: dict) -> dict:
     from .templates import require as require_template
 
     tenant_id, job_id, chunk_no = message["tenant_id"], message["job_id"], int(message["chunk"])
-    if store.chunk_done(tenant_id, job_id, chunk_no):
-        return {"skipped": True}
     job = store.get_job(tenant_id, job_id)
     issuer = issuer_store.get_issuer(tenant_id)
-    if job is None or issuer is None:
-        return {"skipped": True}  # the job or tenant is gone: nothing to issue
+    if job is None or issuer is None or store.chunk_done(job, chunk_no):
+        return {"skipped": True}  # the job or tenant is gone, or this chunk was already issued
     now = utcnow()
     rows = message["rows"]
     templates, parsed, failures, duplicates = {}, [], [], 0

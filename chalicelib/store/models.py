@@ -20,7 +20,6 @@ Key layout (every tenant-owned partition key starts with `T#<tenant>`):
 | LMS event   | T#<tenant>#LMSEV#<integ.>| <time>#<event>   |
 | sched. row  | T#<tenant>#SCHED#<tpl>   | <time>#<event>   |
 | bulk job    | T#<tenant>               | JOB#<job>        |
-| job chunk   | T#<tenant>#JOB#<job>     | CHUNK#<n>        |
 
 Credential indexes: `by_tenant` (issuer listings, newest first), `by_email`
 (recipient look-ups: duplicates, issuer filter, later the wallet) and the sparse
@@ -31,6 +30,7 @@ from __future__ import annotations
 
 from pynamodb.attributes import (
     BinaryAttribute,
+    NumberSetAttribute,
     JSONAttribute,
     NumberAttribute,
     UnicodeAttribute,
@@ -316,6 +316,7 @@ class JobItem(Item):
     rejected = NumberAttribute(default=0)
     chunks = NumberAttribute(default=0)
     chunks_done = NumberAttribute(default=0)
+    done_chunks = NumberSetAttribute(null=True)  # which chunks were counted (at most once each)
     issued = NumberAttribute(default=0)
     duplicates = NumberAttribute(default=0)
     failed = NumberAttribute(default=0)
@@ -324,15 +325,8 @@ class JobItem(Item):
     updated_at = UnicodeAttribute()
 
 
-class ChunkItem(Item):
-    """Marks one chunk of a bulk job as done (its existence is the record)."""
-
-    class Meta(_TableMeta):
-        pass
-
-
 MODELS: tuple[type[Item], ...] = (
     Item, IssuerItem, ApiKeyItem, TemplateItem, CredentialItem, RecipientSlotItem,
     CounterItem, StatusListItem, RevocationItem, SigningKeyItem, ImportItem,
-    IntegrationItem, LmsEventItem, ScheduledRowItem, JobItem, ChunkItem,
+    IntegrationItem, LmsEventItem, ScheduledRowItem, JobItem,
 )

@@ -120,18 +120,43 @@ def test_no_wildcards_on_data_services(synth):
     assert checked >= 8
 
 
-def test_function_uses_the_least_privilege_role_and_the_stack_resources(synth):
+FUNCTIONS = ("APIHandler", "BulkWorker", "DeliverWebhooks", "WeeklyIssuance")
+
+
+def test_each_function_has_its_own_least_privilege_role_and_the_stack_resources(synth):
     _, tpl, _ = synth
-    fn = tpl["Resources"]["APIHandler"]["Properties"]
-    role_ids = list(resources(tpl, "AWS::IAM::Role"))
-    assert fn["Role"] == {"Fn::GetAtt": [role_ids[0], "Arn"]} and len(role_ids) == 1
-    env = fn["Environment"]["Variables"]
+    roles = set(resources(tpl, "AWS::IAM::Role"))
+    used = set()
     table_id = next(iter(resources(tpl, "AWS::DynamoDB::Table")))
     bucket_id = next(iter(resources(tpl, "AWS::S3::Bucket")))
-    assert env["LAUREL_TABLE"] == {"Ref": table_id}
-    assert env["LAUREL_BUCKET"] == {"Ref": bucket_id}
-    assert env["LAUREL_STAGE"] == "prod"
-    assert fn["Tracing"] == "Active"
+    for name in FUNCTIONS:
+        fn = tpl["Resources"][name]["Properties"]
+        role = fn["Role"]["Fn::GetAtt"][0]
+        assert role in roles and role not in used, name
+        used.add(role)
+        env = fn["Environment"]["Variables"]
+        assert env["LAUREL_TABLE"] == {"Ref": table_id} and env["LAUREL_BUCKET"] == {"Ref": bucket_id}
+        assert env["LAUREL_STAGE"] == "prod" and fn["Tracing"] == "Active"
+    # only the functions that sign can sign
+    signers = {n for n, st in _statements(tpl) if "kms:Sign" in str(st.get("Action"))}
+    assert len(signers) == 2
+
+
+def test_workers_consume_the_stacks_queues_and_report_partial_failures(synth):
+    _, tpl, _ = synth
+    queues = resources(tpl, "AWS::SQS::Queue")
+    for name in ("BulkWorker", "DeliverWebhooks"):
+        (source,) = tpl["Resources"][name]["Properties"]["Events"].values()
+        props = source["Properties"]
+        assert props["Queue"]["Fn::GetAtt"][0] in queues
+        assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    dlq_alarms = [a for a in resources(tpl, "AWS::CloudWatch::Alarm").values()
+                  if a["Properties"].get("MetricName") == "ApproximateNumberOfMessagesVisible"]
+    assert len(dlq_alarms) == 2
+    schedule = tpl["Resources"]["WeeklyIssuance"]["Properties"]["Events"]
+    assert next(iter(schedule.values()))["Type"] == "Schedule"
+    (table,) = resources(tpl, "AWS::DynamoDB::Table").values()
+    assert table["Properties"]["TimeToLiveSpecification"] == {"AttributeName": "expiration", "Enabled": True}
 
 
 def test_public_verification_path_is_behind_cloudfront(synth):
@@ -157,6 +182,7 @@ def test_public_verification_path_is_behind_cloudfront(synth):
 def test_observability(synth):
     template, tpl, _ = synth
     template.has_resource_properties("AWS::Logs::LogGroup", {"RetentionInDays": 90})
+    template.resource_count_is("AWS::Logs::LogGroup", 4)
     (dashboard,) = resources(tpl, "AWS::CloudWatch::Dashboard").values()
     body = json.dumps(dashboard["Properties"]["DashboardBody"])
     for needle in ["5XXError", "4XXError", "Latency", "p99", "Throttles", "Errors", "ColdStarts", "/badges/"]:
