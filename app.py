@@ -271,6 +271,14 @@ def bulk_worker(event):
     return _bulk_records(event)
 
 
+@app.schedule("cron(15 0 * * ? *)")
+def expiry_sweep(event):
+    """Daily at 00:15 UTC: expired credentials and 30-day reminders."""
+    from chalicelib.services import expiry
+
+    return expiry.sweep()
+
+
 @app.schedule("cron(0 6 * * ? *)")
 def weekly_issuance(event):
     """Daily at 06:00 UTC: issue the completions queued for today's weekday."""

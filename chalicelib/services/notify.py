@@ -78,3 +78,20 @@ def send_retake(email: str, first_name: str, badge_name: str, text: str, thresho
             text=render("mail/retake.txt", **ctx),
         )
     )
+
+
+def _expiry_mail(item, subject: str, template: str) -> bool:
+    snap = item.snapshot
+    ctx = {"first_name": item.first_name, "badge_name": snap["template"]["name"],
+           "issuer_name": snap["issuer"]["name"], "expires_on": (item.expires_at or "")[:10],
+           "verify_url": verify_url(item.credential_id)}
+    return _send(mail.Message(to=item.email, subject=subject.format(**ctx),
+                              html=render(f"mail/{template}.html", **ctx), text=render(f"mail/{template}.txt", **ctx)))
+
+
+def send_expiry_reminder(item) -> bool:
+    return _expiry_mail(item, "Your credential {badge_name} expires on {expires_on}", "expiry_reminder")
+
+
+def send_expired(item) -> bool:
+    return _expiry_mail(item, "Your credential {badge_name} has expired", "expired")

@@ -13,7 +13,9 @@ from pynamodb.transactions import TransactWrite
 from ..config import get_settings
 from ..domain.errors import BadRequest, Conflict
 from . import keys, paging
-from .models import CredentialItem, RecipientSlotItem
+from collections.abc import Iterator
+
+from .models import CredentialItem, MarkerItem, RecipientSlotItem
 
 
 # One transaction holds at most 100 items: the new credential plus those it replaces.
@@ -195,3 +197,33 @@ def list_page(tenant_id: str, *, template_id: str | None, status: str | None, em
                                                 last_evaluated_key=start, scan_index_forward=False)
     items = list(result)
     return items, paging.encode(result.last_evaluated_key)
+
+
+def expiring_on(day: str) -> Iterator[CredentialItem]:
+    """Credentials whose expiry falls on `day` (YYYY-MM-DD), from the sparse by_expiry
+    index: the cost is the credentials of that day, whatever the table's size."""
+    return CredentialItem.by_expiry.query(keys.expiry_pk(day))
+
+
+def mark_once(item: CredentialItem, attribute: str, at: str) -> bool:
+    """Set `attribute` only if it was never set: the one writer wins, re-runs and
+    overlapping runs do nothing (the caller mails only when this returns True)."""
+    attr = getattr(CredentialItem, attribute)
+    try:
+        item.update(actions=[attr.set(at)], condition=attr.does_not_exist())
+    except UpdateError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
+def last_sweep_day() -> str | None:
+    try:
+        return MarkerItem.get(keys.PLATFORM_PK, "SWEEP#expiry", consistent_read=True).value
+    except MarkerItem.DoesNotExist:
+        return None
+
+
+def set_last_sweep_day(day: str) -> None:
+    MarkerItem(keys.PLATFORM_PK, "SWEEP#expiry", value=day).save()

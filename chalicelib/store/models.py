@@ -158,6 +158,9 @@ class CredentialItem(Item):
     ob3_jwt = UnicodeAttribute(null=True)
     # S3 key of the baked image for the credential's current state (see services/openbadges)
     baked_key = UnicodeAttribute(null=True)
+    # set once by the expiry sweep, so each mail goes out once per credential
+    expiry_reminded_at = UnicodeAttribute(null=True)
+    expired_notified_at = UnicodeAttribute(null=True)
     accepted_at = UnicodeAttribute(null=True)
     rejected_at = UnicodeAttribute(null=True)
     revoked_at = UnicodeAttribute(null=True)
@@ -325,8 +328,17 @@ class JobItem(Item):
     updated_at = UnicodeAttribute()
 
 
+class MarkerItem(Item):
+    """Platform bookkeeping (e.g. the expiry sweep's last completed day)."""
+
+    class Meta(_TableMeta):
+        pass
+
+    value = UnicodeAttribute(null=True)
+
+
 MODELS: tuple[type[Item], ...] = (
     Item, IssuerItem, ApiKeyItem, TemplateItem, CredentialItem, RecipientSlotItem,
     CounterItem, StatusListItem, RevocationItem, SigningKeyItem, ImportItem,
-    IntegrationItem, LmsEventItem, ScheduledRowItem, JobItem,
+    IntegrationItem, LmsEventItem, ScheduledRowItem, JobItem, MarkerItem,
 )
