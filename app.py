@@ -29,6 +29,8 @@ badge_check = LazyModule("chalicelib.services.badge_check")
 imports = LazyModule("chalicelib.services.imports")
 lms = LazyModule("chalicelib.services.lms")
 bulk = LazyModule("chalicelib.services.bulk")
+ops = LazyModule("chalicelib.services.ops")
+support = LazyModule("chalicelib.services.support")
 verification = LazyModule("chalicelib.services.verification")
 openbadges = LazyModule("chalicelib.services.openbadges")
 signing = LazyModule("chalicelib.services.signing")
@@ -230,6 +232,86 @@ def revoke_credential(tenant_id, credential_id):
 @issuer_route("/credentials/{credential_id}/resend", methods=("POST",))
 def resend_claim(tenant_id, credential_id):
     return http.json_response(credentials.resend(tenant_id, credential_id))
+
+
+# ---------------------------------------------------------------- support requests (issuers)
+
+
+@issuer_route("/support-requests", methods=("POST",))
+def open_support_request(tenant_id):
+    data = http.parse_json(app.current_request, schemas.SupportIn)
+    return http.json_response(support.create(tenant_id, data), status=201)
+
+
+@issuer_route("/support-requests")
+def list_support_requests(tenant_id):
+    return http.json_response({"items": support.list_for(tenant_id)})
+
+
+@issuer_route("/support-requests/{request_id}")
+def get_support_request(tenant_id, request_id):
+    return http.json_response(support.get(tenant_id, request_id))
+
+
+# ---------------------------------------------------------------- operations (operator key)
+
+
+def operator_route(path: str, methods: tuple[str, ...] = ("GET",)):
+    def decorator(view):
+        @_errors
+        def handler(**params):
+            auth.authenticate_operator(app.current_request.headers.get("authorization"))
+            return view(**params)
+
+        handler.__name__ = view.__name__
+        app.route(path, methods=list(methods), content_types=ANY_BODY)(handler)
+        return view
+
+    return decorator
+
+
+@operator_route("/ops/sla")
+def ops_sla():
+    request = app.current_request
+    report = ops.sla_report(http.query_param(request, "month", max_length=7))
+    if http.wants_json(request):
+        return http.json_response(report)
+    return _html("ops_sla.html", r=report, chart=ops.chart_svg(report["days"]))
+
+
+@operator_route("/ops/maintenance", methods=("POST",))
+def ops_declare_maintenance():
+    data = http.parse_json(app.current_request, schemas.MaintenanceIn)
+    return http.json_response(ops.declare_maintenance(data), status=201)
+
+
+@operator_route("/ops/maintenance")
+def ops_list_maintenance():
+    return http.json_response({"items": ops.list_maintenance()})
+
+
+@operator_route("/ops/issuers/{tenant_id}/fee", methods=("PUT",))
+def ops_set_fee(tenant_id):
+    data = http.parse_json(app.current_request, schemas.FeeIn)
+    return http.json_response(ops.set_fee(tenant_id, data.monthly_fee))
+
+
+@operator_route("/ops/support-requests")
+def ops_support_requests():
+    return http.json_response({"items": support.list_all()})
+
+
+@operator_route("/ops/support-requests/{tenant_id}/{request_id}", methods=("POST",))
+def ops_update_support_request(tenant_id, request_id):
+    data = http.parse_json(app.current_request, schemas.SupportUpdateIn)
+    return http.json_response(support.operator_update(tenant_id, request_id, data))
+
+
+@app.schedule("rate(1 minute)")
+def uptime_probe(event):
+    from chalicelib.services import probes
+
+    return probes.run()
 
 
 # ---------------------------------------------------------------- bulk jobs

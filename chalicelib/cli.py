@@ -54,6 +54,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--key-id", required=True)
     p = sub.add_parser("rotate-signing-key", help="register a KMS key as the new VC-JWT key (old keys stay published)")
     p.add_argument("--kms-key-id", required=True)
+    p = sub.add_parser("create-operator-key", help="print a new operator key (for /ops routes) once")
+    p.add_argument("--label")
+    sub.add_parser("sweep-expiry", help="run the expiry sweep now")
+    sub.add_parser("probe", help="run the uptime probe once")
     p = sub.add_parser("seed-demo", help="create demo issuer, template and credential")
     p.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
@@ -90,6 +94,18 @@ def main(argv: list[str] | None = None) -> int:
             from .services import signing
 
             print(f"active signing key is now {signing.register_rsa_key(args.kms_key_id)}")
+        elif args.command == "create-operator-key":
+            from .services import ops
+
+            print(f"operator key (shown once, store it now): {ops.create_operator_key(args.label)}")
+        elif args.command == "sweep-expiry":
+            from .services import expiry
+
+            print(json.dumps(expiry.sweep()))
+        elif args.command == "probe":
+            from .services import probes
+
+            print(json.dumps(probes.run()))
         elif args.command == "seed-demo":
             from .demo import seed
 

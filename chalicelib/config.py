@@ -33,6 +33,9 @@ class Settings:
     secret_id: str = ""
     bulk_mail_per_second: float = 10.0
     bulk_queue: str = ""
+    # public endpoints the uptime probe checks every minute (comma-separated in the env)
+    probe_urls: tuple[str, ...] = ()
+    support_email: str = ""
     max_body_bytes: int = MIB
     max_image_bytes: int = MIB
     max_image_side: int = 2048
@@ -77,6 +80,9 @@ def get_settings() -> Settings:
         signing_key_id=os.environ.get("LAUREL_SIGNING_KEY_ID", ""),
         bulk_mail_per_second=float(_env("LAUREL_BULK_MAIL_PER_SECOND", "10")),
         bulk_queue=_env("LAUREL_BULK_QUEUE", f"laurel-{stage}-bulk"),
+        probe_urls=tuple(u.strip() for u in os.environ.get("LAUREL_PROBE_URLS", f"{public}/health").split(",")
+                         if u.strip()),
+        support_email=os.environ.get("LAUREL_SUPPORT_EMAIL", ""),
         secret_id=_env("LAUREL_SECRET_ID", f"laurel/{stage}/signing-material"),
         local_aws_endpoint=endpoint,
     )

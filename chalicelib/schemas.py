@@ -196,6 +196,32 @@ class IntegrationRulesIn(Strict):
     rules: dict[CourseId, LmsRuleIn] = Field(max_length=500)
 
 
+class MaintenanceIn(Strict):
+    start: datetime
+    end: datetime
+    reason: Name
+    announced_at: datetime | None = None  # default: now
+    kind: Literal["scheduled", "client_requested"] = "scheduled"
+    client_id: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{16}$")] | None = None
+
+
+class FeeIn(Strict):
+    monthly_fee: Annotated[str, StringConstraints(max_length=20)]
+
+
+class SupportIn(Strict):
+    subject: Name
+    description: Text
+    severity: Annotated[int, Field(ge=1, le=4)]  # proposed by the client; an operator confirms
+    outage_report: bool = False
+
+
+class SupportUpdateIn(Strict):
+    severity: Annotated[int, Field(ge=1, le=4)] | None = None
+    state: Literal["open", "acknowledged", "resolved"] | None = None
+    note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = None
+
+
 class ClaimIn(Strict):
     token: Annotated[str, StringConstraints(min_length=1, max_length=100)]
     decision: Literal["accept", "reject"]

@@ -29,6 +29,7 @@ def build(stage: str, outdir: str | None = None, context: dict | None = None) ->
         public_base_url=get("public_base_url"),
         mail_from=get("mail_from"),
         certificate_arn=get("certificate_arn"),
+        probe_urls=tuple(u for u in (get("probe_urls") or "").split(",") if u),
     )
     stack = LaurelStack(
         app, settings,

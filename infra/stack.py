@@ -46,7 +46,8 @@ API_STAGE = "api"  # .chalice/config.json api_gateway_stage
 API_HANDLER = "APIHandler"
 # Lambda functions Chalice packages besides the API (see app.py / routes_webhooks.py)
 BULK_WORKER, WEBHOOK_WORKER, WEEKLY = "BulkWorker", "DeliverWebhooks", "WeeklyIssuance"
-FUNCTIONS = (API_HANDLER, BULK_WORKER, WEBHOOK_WORKER, WEEKLY)
+SWEEP, PROBE = "ExpirySweep", "UptimeProbe"
+FUNCTIONS = (API_HANDLER, BULK_WORKER, WEBHOOK_WORKER, WEEKLY, SWEEP, PROBE)
 VERIFY_RESOURCE = "/badges/{credential_id}"
 # Placeholder the construct packages with; replaced by the role defined below.
 _ROLE_PLACEHOLDER = "arn:aws:iam::000000000000:role/laurel-placeholder"
@@ -58,6 +59,7 @@ class StageSettings:
     public_base_url: str
     mail_from: str
     certificate_arn: str | None = None
+    probe_urls: tuple[str, ...] = ()
 
     @property
     def is_prod(self) -> bool:
@@ -137,7 +139,8 @@ class LaurelStack(cdk.Stack):
         self.roles = {name: self._function_role(name) for name in FUNCTIONS}
         self.role = self.roles[API_HANDLER]
         self._grant()
-        self.chalice = self._app()
+        self.chalice = self._app_shell()
+        self._configure_app(self.chalice)
         self.distribution = self._cdn()
         self.log_groups = {
             name: logs.LogGroup(
@@ -235,11 +238,11 @@ class LaurelStack(cdk.Stack):
             "SignCredentials": (["kms:Sign", "kms:GetPublicKey"], [self.signing_key.key_arn], (API_HANDLER, BULK_WORKER)),
             # Ed25519 (Data Integrity) seed material
             "SigningMaterial": (["secretsmanager:GetSecretValue"], [self.secret.secret_arn], (API_HANDLER, BULK_WORKER)),
-            "Mail": (["ses:SendEmail"], mail, (API_HANDLER, BULK_WORKER)),
+            "Mail": (["ses:SendEmail"], mail, (API_HANDLER, BULK_WORKER, SWEEP)),
             "QueueBulk": (["sqs:SendMessage", "sqs:GetQueueUrl"], [self.bulk_queue.queue_arn], (API_HANDLER, WEEKLY)),
             "QueueEvents": (["sqs:SendMessage", "sqs:GetQueueUrl"],
                             [self.events_queue.queue_arn, self.events_dlq.queue_arn],
-                            (API_HANDLER, BULK_WORKER, WEBHOOK_WORKER)),
+                            (API_HANDLER, BULK_WORKER, WEBHOOK_WORKER, SWEEP)),
             "ConsumeBulk": (["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes",
                              "sqs:ChangeMessageVisibility"], [self.bulk_queue.queue_arn], (BULK_WORKER,)),
             "ConsumeEvents": (["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes",
@@ -263,15 +266,17 @@ class LaurelStack(cdk.Stack):
                 resources=["*"],
             ))
 
-    def _app(self):
+    def _app_shell(self):
         from chalice.cdk import Chalice
 
-        stage = self.settings.stage
-        app = Chalice(
+        return Chalice(
             self, "Api", source_dir=str(ROOT),
             stage_config={"manage_iam_role": False, "iam_role_arn": _ROLE_PLACEHOLDER, "autogen_policy": False,
                           "lambda_memory_size": 512, "lambda_timeout": 30, "xray": True},
         )
+
+    def _configure_app(self, app):
+        stage = self.settings.stage
         env = {
             "LAUREL_STAGE": stage,
             "LAUREL_TABLE": self.table.ref,
@@ -286,6 +291,9 @@ class LaurelStack(cdk.Stack):
             "LAUREL_EVENTS_QUEUE": self.events_queue.queue_name,
             "LAUREL_EVENTS_DLQ": self.events_dlq.queue_name,
             "POWERTOOLS_LOG_LEVEL": "INFO",
+            # the probe checks the public site (through the CDN) and the API origin directly; a
+            # known verification page can be added with the `probe_urls` context
+            "LAUREL_PROBE_URLS": ",".join([f"{self.settings.public_base_url}/health", *self.settings.probe_urls]),
         }
         for name in FUNCTIONS:
             app.get_resource(name).add_property_override("Role", self.roles[name].role_arn)
@@ -411,6 +419,23 @@ class LaurelStack(cdk.Stack):
                            width=8),
             cw.GraphWidget(title="Cold starts and duration", left=[cold_starts],
                            right=[fn_metric("Duration", "p99")], width=8),
+        )
+        dashboard.add_widgets(
+            cw.GraphWidget(title="Availability (probes)", width=12, left=[
+                cw.Metric(namespace="Laurel", metric_name="MonthToDateAvailability", statistic="Minimum",
+                          dimensions_map={"service": "probes"}, period=cdk.Duration.minutes(5),
+                          label="month to date %"),
+                cw.Metric(namespace="Laurel", metric_name="Availability", statistic="Average",
+                          dimensions_map={"service": "probes"}, period=cdk.Duration.hours(1), label="hourly"),
+            ], left_annotations=[cw.HorizontalAnnotation(value=99.9, label="SLA 99.9 %")]),
+        )
+        cw.Alarm(
+            self, "AvailabilityBelowSla", alarm_name=f"laurel-{stage}-availability-below-sla",
+            alarm_description="month-to-date availability (uptime probes) is below the 99.9 % SLA",
+            metric=cw.Metric(namespace="Laurel", metric_name="MonthToDateAvailability", statistic="Minimum",
+                             dimensions_map={"service": "probes"}, period=cdk.Duration.minutes(5)),
+            threshold=99.9, evaluation_periods=1, comparison_operator=cw.ComparisonOperator.LESS_THAN_THRESHOLD,
+            treat_missing_data=cw.TreatMissingData.BREACHING,
         )
         alarms = [
             ("Api5xx", api_metric("5XXError", "Sum"), 5, "more than 5 server errors in 5 minutes"),

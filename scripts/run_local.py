@@ -13,6 +13,7 @@ import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from pathlib import Path
@@ -43,6 +44,26 @@ def local_stage_env() -> dict[str, str]:
     env = dict(config.get("environment_variables", {}))
     env.update(config["stages"]["local"]["environment_variables"])
     return env
+
+
+def scheduler() -> None:
+    """What EventBridge does in a deployment: the probe every minute, the sweep daily
+    (and the weekly issuance check with it)."""
+    from chalicelib.services import bulk, expiry, probes
+    from chalicelib.services.clock import utcnow
+
+    last_day = None
+    while True:
+        try:
+            probes.run()
+            today = utcnow().date()
+            if today != last_day:
+                expiry.sweep()
+                bulk.issue_scheduled(("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")[today.weekday()])
+                last_day = today
+        except Exception as exc:  # noqa: BLE001 - keep the local runner alive, say what failed
+            print(f"scheduler: {exc.__class__.__name__}: {exc}", file=sys.stderr)
+        time.sleep(60 - time.time() % 60)
 
 
 def main() -> int:
@@ -88,6 +109,9 @@ def main() -> int:
 
         init_resources()
         demo = seed()
+        from chalicelib.services import ops
+
+        operator_key = ops.create_operator_key("make run")
 
         base = f"http://127.0.0.1:{APP_PORT}"
         info = {
@@ -99,6 +123,8 @@ def main() -> int:
             "verification_url": demo["verification_url"],
             "outbox_url": f"{base}/_local/outbox",
             "aws_endpoint": f"http://127.0.0.1:{AWS_PORT}",
+            "operator_key": operator_key,
+            "ops_url": f"{base}/ops/sla",
         }
         (ROOT / ".laurel-local.json").write_text(json.dumps(info, indent=2) + "\n")
         print(f"starting the API (chalice local) on 127.0.0.1:{APP_PORT} ...")
@@ -112,6 +138,7 @@ def main() -> int:
             )
         )
         wait_for(f"{base}/health", 60)
+        threading.Thread(target=scheduler, daemon=True).start()
         print(
             "\nLaurel is running.\n"
             f"  API:               {base}\n"
@@ -119,6 +146,9 @@ def main() -> int:
             f"  demo template id:  {demo['template_id']}\n"
             f"  verification page: {demo['verification_url']}  (answers 404 until the credential is claimed)\n"
             f"  local outbox:      {info['outbox_url']}  (open the claim mail and accept)\n"
+            f"  operator key:      {operator_key}\n"
+            f"  SLA / ops page:    {info['ops_url']}  (send the operator key as a Bearer token)\n"
+            "  scheduled jobs:    uptime probe every minute, expiry sweep daily (local runner)\n"
             "  written to .laurel-local.json. Ctrl-C stops everything.\n"
             "\nIssue a credential with curl:\n"
             f"  curl -s -X POST {base}/credentials -H 'Authorization: Bearer {demo['api_key']}' \\\n"

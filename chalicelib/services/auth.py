@@ -28,6 +28,24 @@ def new_api_key(tenant_id: str) -> str:
     return f"{get_settings().api_key_prefix}{tenant_id}_{ids.random_token()}"
 
 
+_OPERATOR_KEY = re.compile(r"^lrl_([a-z0-9]{1,20})_operator_([a-z2-7]{32})$")
+
+
+def authenticate_operator(authorization: str | None) -> str:
+    """Operator keys (`lrl_<stage>_operator_<secret>`, made by the CLI) open /ops routes."""
+    scheme, _, token = (authorization or "").strip().partition(" ")
+    match = _OPERATOR_KEY.match(token.strip()) if scheme.lower() == "bearer" else None
+    if match is None or match.group(1) != get_settings().stage:
+        raise Unauthorized("an operator key is required: Authorization: Bearer <operator key>",
+                           code="operator_key_required")
+    from ..store import ops
+
+    item = ops.get_operator_key(ids.sha256_hex(token.strip()))
+    if item is None or item.revoked_at:
+        raise Unauthorized("the operator key is not valid", code="invalid_operator_key")
+    return item.key_id
+
+
 def authenticate(authorization: str | None) -> Principal:
     if not authorization:
         raise Unauthorized("an API key is required: Authorization: Bearer <key>", code="missing_api_key")

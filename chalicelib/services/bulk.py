@@ -192,7 +192,8 @@ def job_view(job) -> dict:
     return {"id": job.job_id, "state": job.state, "mode": job.mode, "total": int(job.total),
             "issued": int(job.issued), "duplicates": int(job.duplicates), "failed": int(job.failed),
             "rejected": int(job.rejected), "progress": round(100 * done / job.total, 1) if job.total else 100.0,
-            "chunks": int(job.chunks), "chunks_done": int(job.chunks_done), "errors": job.errors,
+            "chunks": int(job.chunks), "chunks_done": int(job.chunks_done),
+            "errors": (job.errors or []) + (store.chunk_failures(job) if int(job.failed or 0) else []),
             "created_at": job.created_at, "updated_at": job.updated_at}
 
 
@@ -280,9 +281,8 @@ def process_chunk(message: dict) -> dict:
     for item, token in mails:
         limiter.wait()
         notify.send_claim(item, token)
-    room = max(0, MAX_REPORTED_ERRORS - len(job.errors or []))
     store.finish_chunk(job, chunk_no, issued=len(items), duplicates=duplicates, failed=len(failures),
-                       errors=failures[:room], at=iso(utcnow()))
+                       errors=failures[:MAX_REPORTED_ERRORS], at=iso(utcnow()))
     return {"issued": len(items), "duplicates": duplicates, "failed": len(failures)}
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pynamodb.exceptions import UpdateError
 
 from . import keys
-from .models import JobItem
+from .models import ChunkFailuresItem, JobItem
 
 
 def _job_key(tenant_id: str, job_id: str) -> tuple[str, str]:
@@ -25,6 +25,11 @@ def get_job(tenant_id: str, job_id: str) -> JobItem | None:
         return None
 
 
+def chunk_failures(job: JobItem) -> list[dict]:
+    pk = f"{keys.tenant_pk(job.tenant_id)}#JOB#{job.job_id}"
+    return [e for item in ChunkFailuresItem.query(pk, ChunkFailuresItem.sk.startswith("FAIL#")) for e in item.errors]
+
+
 def chunk_done(job: JobItem, chunk: int) -> bool:
     return chunk in (job.done_chunks or set())
 
@@ -36,8 +41,9 @@ def finish_chunk(job: JobItem, chunk: int, *, issued: int, duplicates: int, fail
     it had been counted already."""
     actions = [JobItem.issued.add(issued), JobItem.duplicates.add(duplicates), JobItem.failed.add(failed),
                JobItem.chunks_done.add(1), JobItem.done_chunks.add({chunk}), JobItem.updated_at.set(at)]
-    if errors:
-        actions.append(JobItem.errors.set(JobItem.errors.append(errors)))
+    if errors:  # a chunk's failed rows: their own item, so chunks never rewrite each other's
+        ChunkFailuresItem(f"{keys.tenant_pk(job.tenant_id)}#JOB#{job.job_id}", f"FAIL#{chunk:06d}",
+                          errors=errors).save()
     try:
         job.update(actions=actions, condition=JobItem.pk.exists() & ~JobItem.done_chunks.contains(chunk))
     except UpdateError as exc:

@@ -11,12 +11,17 @@ from .models import ApiKeyItem, IssuerItem
 
 def create_issuer(item_fields: dict) -> IssuerItem:
     tenant_id = item_fields["tenant_id"]
-    item = IssuerItem(keys.tenant_pk(tenant_id), keys.PROFILE_SK, **item_fields)
+    item = IssuerItem(keys.tenant_pk(tenant_id), keys.PROFILE_SK, gsi1pk="ISSUERS", gsi1sk=tenant_id, **item_fields)
     try:
         item.save(condition=IssuerItem.pk.does_not_exist())
     except PutError as exc:  # pragma: no cover - a 64-bit id collision
         raise Conflict("issuer exists") from exc
     return item
+
+
+def all_issuers() -> list[IssuerItem]:
+    """Operator views (SLA credits): every issuer, through the by_tenant index."""
+    return list(IssuerItem.by_tenant.query("ISSUERS"))
 
 
 def get_issuer(tenant_id: str) -> IssuerItem | None:

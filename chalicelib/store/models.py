@@ -56,11 +56,43 @@ class Item(Model):
     sk = UnicodeAttribute(range_key=True)
 
 
+class ByTenant(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_tenant"
+        projection = AllProjection()
+
+    gsi1pk = UnicodeAttribute(hash_key=True)
+    gsi1sk = UnicodeAttribute(range_key=True)
+
+
+class ByEmail(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_email"
+        projection = AllProjection()
+
+    gsi2pk = UnicodeAttribute(hash_key=True)
+    gsi2sk = UnicodeAttribute(range_key=True)
+
+
+class ByExpiry(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_expiry"
+        projection = AllProjection()
+
+    gsi3pk = UnicodeAttribute(hash_key=True)
+    gsi3sk = UnicodeAttribute(range_key=True)
+
+
 class IssuerItem(Item):
     class Meta(_TableMeta):
         pass
 
     tenant_id = UnicodeAttribute()
+    # operators list every issuer through by_tenant (gsi1pk "ISSUERS"); the SLA fee
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    monthly_fee = UnicodeAttribute(null=True)  # Decimal as text
+    by_tenant = ByTenant()
     name = UnicodeAttribute()
     url = UnicodeAttribute()
     email = UnicodeAttribute()
@@ -99,33 +131,6 @@ class TemplateItem(Item):
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
     version = NumberAttribute(default=1)
-
-
-class ByTenant(GlobalSecondaryIndex):
-    class Meta:
-        index_name = "by_tenant"
-        projection = AllProjection()
-
-    gsi1pk = UnicodeAttribute(hash_key=True)
-    gsi1sk = UnicodeAttribute(range_key=True)
-
-
-class ByEmail(GlobalSecondaryIndex):
-    class Meta:
-        index_name = "by_email"
-        projection = AllProjection()
-
-    gsi2pk = UnicodeAttribute(hash_key=True)
-    gsi2sk = UnicodeAttribute(range_key=True)
-
-
-class ByExpiry(GlobalSecondaryIndex):
-    class Meta:
-        index_name = "by_expiry"
-        projection = AllProjection()
-
-    gsi3pk = UnicodeAttribute(hash_key=True)
-    gsi3sk = UnicodeAttribute(range_key=True)
 
 
 class CredentialItem(Item):
@@ -328,6 +333,15 @@ class JobItem(Item):
     updated_at = UnicodeAttribute()
 
 
+class ChunkFailuresItem(Item):
+    """The rows of one bulk-job chunk that could not be issued, with reasons."""
+
+    class Meta(_TableMeta):
+        pass
+
+    errors = JSONAttribute()
+
+
 class MarkerItem(Item):
     """Platform bookkeeping (e.g. the expiry sweep's last completed day)."""
 
@@ -337,8 +351,66 @@ class MarkerItem(Item):
     value = UnicodeAttribute(null=True)
 
 
+class ProbeItem(Item):
+    """One uptime probe run (one minute): each endpoint's result and latency."""
+
+    class Meta(_TableMeta):
+        pass
+
+    results = JSONAttribute()
+    outage = NumberAttribute()  # 1 when no endpoint answered correctly
+
+
+class MaintenanceItem(Item):
+    class Meta(_TableMeta):
+        pass
+
+    window_id = UnicodeAttribute()
+    start = UnicodeAttribute()
+    end = UnicodeAttribute()
+    reason = UnicodeAttribute()
+    announced_at = UnicodeAttribute()
+    kind = UnicodeAttribute()
+    client_id = UnicodeAttribute(null=True)
+
+
+class OperatorKeyItem(Item):
+    class Meta(_TableMeta):
+        pass
+
+    key_id = UnicodeAttribute()
+    label = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+    revoked_at = UnicodeAttribute(null=True)
+
+
+class SupportItem(Item):
+    """A support request of a tenant; operators list all of them through by_tenant."""
+
+    class Meta(_TableMeta):
+        pass
+
+    request_id = UnicodeAttribute()
+    tenant_id = UnicodeAttribute()
+    subject = UnicodeAttribute()
+    description = UnicodeAttribute()
+    proposed_severity = NumberAttribute()
+    severity = NumberAttribute()
+    severity_confirmed = NumberAttribute(default=0)
+    outage_report = NumberAttribute(default=0)
+    state = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    first_response_at = UnicodeAttribute(null=True)
+    resolved_at = UnicodeAttribute(null=True)
+    history = JSONAttribute(default=list)
+    gsi1pk = UnicodeAttribute()
+    gsi1sk = UnicodeAttribute()
+    by_tenant = ByTenant()
+
+
 MODELS: tuple[type[Item], ...] = (
     Item, IssuerItem, ApiKeyItem, TemplateItem, CredentialItem, RecipientSlotItem,
     CounterItem, StatusListItem, RevocationItem, SigningKeyItem, ImportItem,
-    IntegrationItem, LmsEventItem, ScheduledRowItem, JobItem, MarkerItem,
+    IntegrationItem, LmsEventItem, ScheduledRowItem, JobItem, MarkerItem, ChunkFailuresItem,
+    ProbeItem, MaintenanceItem, OperatorKeyItem, SupportItem,
 )

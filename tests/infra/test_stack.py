@@ -120,7 +120,7 @@ def test_no_wildcards_on_data_services(synth):
     assert checked >= 8
 
 
-FUNCTIONS = ("APIHandler", "BulkWorker", "DeliverWebhooks", "WeeklyIssuance")
+FUNCTIONS = ("APIHandler", "BulkWorker", "DeliverWebhooks", "WeeklyIssuance", "ExpirySweep", "UptimeProbe")
 
 
 def test_each_function_has_its_own_least_privilege_role_and_the_stack_resources(synth):
@@ -182,10 +182,13 @@ def test_public_verification_path_is_behind_cloudfront(synth):
 def test_observability(synth):
     template, tpl, _ = synth
     template.has_resource_properties("AWS::Logs::LogGroup", {"RetentionInDays": 90})
-    template.resource_count_is("AWS::Logs::LogGroup", 4)
+    template.resource_count_is("AWS::Logs::LogGroup", 6)
+    template.has_resource_properties("AWS::CloudWatch::Alarm", {"MetricName": "MonthToDateAvailability",
+                                                                "Threshold": 99.9})
     (dashboard,) = resources(tpl, "AWS::CloudWatch::Dashboard").values()
     body = json.dumps(dashboard["Properties"]["DashboardBody"])
-    for needle in ["5XXError", "4XXError", "Latency", "p99", "Throttles", "Errors", "ColdStarts", "/badges/"]:
+    for needle in ["5XXError", "4XXError", "Latency", "p99", "Throttles", "Errors", "ColdStarts", "/badges/",
+                   "MonthToDateAvailability"]:
         assert needle in body, needle
     alarms = resources(tpl, "AWS::CloudWatch::Alarm")
     assert len(alarms) >= 4

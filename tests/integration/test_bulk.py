@@ -191,3 +191,14 @@ def test_weekly_scheduled_issuance(client, issuer):
     drain(client)
     assert [i["email"] for i in credential_items()] == ["mo@example.com"]
     assert bulk.issue_scheduled("MON") == []  # the queue was emptied
+
+
+def test_rows_that_fail_in_the_worker_are_reported_with_reasons(client, issuer):
+    key, tpl = issuer
+    created = body(submit(client, key, csv_body(tpl, 3)))
+    post(client, f"/templates/{tpl}/archive", key, b"")  # archived between validation and issuance
+    drain(client)
+    done = job(client, key, created["id"])
+    assert done["failed"] == 3 and done["issued"] == 0 and done["state"] == "completed"
+    assert sorted(e["row"] for e in done["errors"]) == [1, 2, 3]
+    assert "archived" in done["errors"][0]["errors"][0]

@@ -18,7 +18,8 @@ CONTENT_TYPES = {("PUT", "/templates/{template_id}/image"): "image/png"}
 
 
 def issuer_routes_with_ids():
-    public = ("/badges/", "/claim/", "/_local/", "/ob/", "/.well-known/", "/verify", "/imports", "/hooks/")
+    # public routes, and /ops (operator key; tests/integration/test_ops.py)
+    public = ("/badges/", "/claim/", "/_local/", "/ob/", "/.well-known/", "/verify", "/imports", "/hooks/", "/ops/")
     for path, methods in app.routes.items():
         if "{" in path and not path.startswith(public):
             for method in methods:
@@ -45,7 +46,9 @@ def two_tenants(client, monkeypatch):
     active_template(client, key_b, name="B's own")
     integration_a = body(post(client, "/integrations", key_a, {"name": "LMS", "rules": {
         "c1": {"template_id": tpl_a}}}))["id"]
-    return {"key_a": key_a, "key_b": key_b, "template_id": tpl_a, "credential_id": cred_a["id"],
+    request_a = body(post(client, "/support-requests", key_a, {"subject": "s", "description": "d",
+                                                              "severity": 3}))["id"]
+    return {"request_id": request_a, "key_a": key_a, "key_b": key_b, "template_id": tpl_a, "credential_id": cred_a["id"],
             "key_id": extra_key_a, "integration_id": integration_a, "endpoint_id": endpoint_a,
             "delivery_id": delivery_a, "job_id": job_a}
 
@@ -54,7 +57,7 @@ def test_every_issuer_route_with_an_id_is_covered():
     routes = set(issuer_routes_with_ids())
     params = {p for _, path in routes for p in re.findall(r"{(\w+)}", path)}
     assert params == {"template_id", "credential_id", "key_id", "integration_id", "endpoint_id", "delivery_id",
-                      "job_id"}
+                      "job_id", "request_id"}
     assert len(routes) >= 9
 
 

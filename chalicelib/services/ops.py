@@ -1,0 +1,138 @@
+"""Operator use cases: maintenance windows, monthly SLA ledger with service credits,
+issuer fees, operator keys."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
+
+from ..domain import ids, sla
+from ..domain.clock import iso, parse_iso
+from ..domain.errors import BadRequest, NotFound, ValidationFailed
+from ..store import issuers as issuer_store
+from ..store import ops as store
+from .clock import utcnow
+
+OVERNIGHT = sla.OvernightWindow(weekday=6)  # Sunday 18:00 to Monday 02:00, America/Chicago
+
+
+def create_operator_key(label: str | None = None) -> str:
+    from ..config import get_settings
+
+    key = f"{get_settings().api_key_prefix}operator_{ids.random_token()}"
+    store.put_operator_key(ids.sha256_hex(key), {"key_id": ids.new_local_id(), "label": label,
+                                                 "created_at": iso(utcnow())})
+    return key
+
+
+def declare_maintenance(data) -> dict:
+    if data.end <= data.start:
+        raise ValidationFailed("a maintenance window must end after it starts", code="invalid_window")
+    if data.kind == "client_requested" and not data.client_id:
+        raise ValidationFailed("client-requested maintenance names the client (tenant id)", code="invalid_window")
+    item = store.put_window({
+        "window_id": ids.new_local_id(), "start": iso(data.start), "end": iso(data.end), "reason": data.reason,
+        "announced_at": iso(data.announced_at or utcnow()), "kind": data.kind, "client_id": data.client_id,
+    })
+    return _window_view(item)
+
+
+def _window_view(w) -> dict:
+    return {"id": w.window_id, "start": w.start, "end": w.end, "reason": w.reason, "announced_at": w.announced_at,
+            "kind": w.kind, "client_id": w.client_id}
+
+
+def list_maintenance() -> list[dict]:
+    return [_window_view(w) for w in store.windows()]
+
+
+def set_fee(tenant_id: str, fee: str) -> dict:
+    try:
+        value = Decimal(fee)
+    except InvalidOperation:
+        raise ValidationFailed("monthly_fee must be a decimal amount", code="invalid_fee") from None
+    if not value.is_finite() or value < 0 or value != value.quantize(Decimal("0.01")):
+        raise ValidationFailed("monthly_fee must be a non-negative amount with at most two decimals",
+                               code="invalid_fee")
+    item = issuer_store.get_issuer(tenant_id) if ids.TENANT_ID.match(tenant_id) else None
+    if item is None:
+        raise NotFound("issuer not found")
+    issuer_store.update_issuer(item, {"monthly_fee": str(value)})
+    return {"tenant_id": tenant_id, "monthly_fee": str(value)}
+
+
+def parse_month(value: str | None, now: datetime) -> tuple[int, int]:
+    if not value:
+        return now.year, now.month
+    try:
+        year, month = (int(x) for x in value.split("-"))
+        datetime(year, month, 1)
+    except (ValueError, TypeError):
+        raise BadRequest("month must be YYYY-MM", code="invalid_query") from None
+    return year, month
+
+
+def _windows() -> list[sla.MaintenanceWindow]:
+    return [sla.MaintenanceWindow(start=parse_iso(w.start), end=parse_iso(w.end), reason=w.reason,
+                                  announced_at=parse_iso(w.announced_at), kind=w.kind, client_id=w.client_id)
+            for w in store.windows()]
+
+
+def _outages(month: tuple[int, int]) -> list[datetime]:
+    """The month's outage minutes and the last day of the month before (an outage that
+    began then keeps its true start for the 24 h reporting rule)."""
+    year, mon = month
+    previous = (year - 1, 12) if mon == 1 else (year, mon - 1)
+    minutes = [parse_iso(m) for m in store.outage_minutes(f"{year:04d}-{mon:02d}")]
+    first = datetime(year, mon, 1, tzinfo=minutes[0].tzinfo) if minutes else None
+    earlier = [parse_iso(m) for m in store.outage_minutes(f"{previous[0]:04d}-{previous[1]:02d}")]
+    return [m for m in earlier if first is None or m >= first - timedelta(days=1)] + minutes
+
+
+def _ledger_view(ledger: sla.Ledger) -> dict:
+    return {"total_minutes": ledger.total_minutes, "outage_minutes": ledger.outage_minutes,
+            "excluded_minutes_by_reason": dict(ledger.excluded_minutes_by_reason),
+            "availability": str(ledger.availability_rounded), "target": str(ledger.target), "met": ledger.met}
+
+
+def sla_report(month_text: str | None) -> dict:
+    from . import support
+
+    now = utcnow()
+    month = parse_month(month_text, now)
+    outages, windows = _outages(month), _windows()
+    platform = sla.monthly_ledger(month, outages, windows, overnight=OVERNIGHT)
+    days = sla.daily_availability(month, outages, windows, overnight=OVERNIGHT)
+    tenants = []
+    for issuer in issuer_store.all_issuers():
+        reports = [sla.OutageReport(reported_at=r) for r in support.outage_reports(issuer.tenant_id)]
+        ledger = sla.tenant_ledger(month, outages, windows, reports, issuer.tenant_id, overnight=OVERNIGHT)
+        fee = Decimal(issuer.monthly_fee or "0")
+        tenants.append({"tenant_id": issuer.tenant_id, "name": issuer.name, "monthly_fee": str(fee),
+                        **_ledger_view(ledger), "service_credit": str(ledger.service_credit(fee))})
+    return {
+        "month": f"{month[0]:04d}-{month[1]:02d}",
+        "platform": _ledger_view(platform),
+        "days": [{"day": d.day.isoformat(), "availability": str(d.availability), "outage_minutes": d.outage_minutes}
+                 for d in days],
+        "tenants": tenants,
+        "maintenance": list_maintenance(),
+        "recent_probes": [{"minute": p.sk, "outage": bool(p.outage), "results": p.results}
+                          for p in store.recent_probes(f"{now.year:04d}-{now.month:02d}", 10)],
+    }
+
+
+def chart_svg(days: list[dict], width: int = 640, height: int = 160) -> dict:
+    """Geometry for the inline SVG chart (the template draws it): one bar per day,
+    its height the day's availability between 99 % and 100 %, outage days marked."""
+    n = max(len(days), 1)
+    bar = width / n
+    bars = []
+    for i, d in enumerate(days):
+        value = max(Decimal("99"), min(Decimal("100"), Decimal(d["availability"])))
+        h = float((value - Decimal("99")) * (height - 20))
+        bars.append({"x": round(i * bar + 1, 1), "y": round(height - h, 1), "w": round(bar - 2, 1), "h": round(h, 1),
+                     "outage": d["outage_minutes"] > 0, "label": f"{d['day']}: {d['availability']} %, "
+                     f"{d['outage_minutes']} outage minutes"})
+    return {"width": width, "height": height, "bars": bars,
+            "target_y": round(height - float(Decimal("0.9") * (height - 20)), 1)}
