@@ -10,8 +10,12 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import aws_cdk as cdk
+
+if TYPE_CHECKING:
+    from stack import LaurelStack
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from pynamodb.exceptions import UpdateError
-
 from . import keys
+from .conditional import update_if
 from .models import ChunkFailuresItem, JobItem
 
 
@@ -44,12 +43,8 @@ def finish_chunk(job: JobItem, chunk: int, *, issued: int, duplicates: int, fail
     if errors:  # a chunk's failed rows: their own item, so chunks never rewrite each other's
         ChunkFailuresItem(f"{keys.tenant_pk(job.tenant_id)}#JOB#{job.job_id}", f"FAIL#{chunk:06d}",
                           errors=errors).save()
-    try:
-        job.update(actions=actions, condition=JobItem.pk.exists() & ~JobItem.done_chunks.contains(chunk))
-    except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
+    if not update_if(job, actions, JobItem.pk.exists() & ~JobItem.done_chunks.contains(chunk)):
+        return False
     if job.state != "completed" and int(job.chunks_done) >= int(job.chunks):  # the update returned the new counts
         job.update(actions=[JobItem.state.set("completed")])
     return True

@@ -7,11 +7,12 @@ revocation) can never both win, and a replayed claim token finds nothing to chan
 from __future__ import annotations
 
 from pynamodb.connection import Connection
-from pynamodb.exceptions import TransactWriteError, UpdateError
+from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from ..config import get_settings
 from ..domain.errors import BadRequest, Conflict
+from .conditional import update_if
 from . import keys, paging
 from collections.abc import Iterator
 
@@ -118,13 +119,7 @@ def conditional_update(item: CredentialItem, changes: dict, *, expect_status: tu
     condition = CredentialItem.status.is_in(*expect_status)
     if expect_token_hash is not None:
         condition &= CredentialItem.claim_token_hash == expect_token_hash
-    try:
-        item.update(actions=actions, condition=condition)
-    except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+    return update_if(item, actions, condition)
 
 
 def batch_put(items: list[CredentialItem], slots: list[RecipientSlotItem] = ()) -> None:
@@ -155,13 +150,7 @@ def batch_get(credential_ids: set[str]) -> dict[str, CredentialItem]:
 
 def set_baked_key(item: CredentialItem, key: str) -> bool:
     """Remember the baked image, unless the credential changed since it was baked."""
-    try:
-        item.update(actions=[CredentialItem.baked_key.set(key)], condition=CredentialItem.updated_at == item.updated_at)
-    except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+    return update_if(item, [CredentialItem.baked_key.set(key)], CredentialItem.updated_at == item.updated_at)
 
 
 def for_recipient(tenant_id: str, email_hash: str, template_id: str | None = None) -> list[CredentialItem]:
@@ -209,13 +198,7 @@ def mark_once(item: CredentialItem, attribute: str, at: str) -> bool:
     """Set `attribute` only if it was never set: the one writer wins, re-runs and
     overlapping runs do nothing (the caller mails only when this returns True)."""
     attr = getattr(CredentialItem, attribute)
-    try:
-        item.update(actions=[attr.set(at)], condition=attr.does_not_exist())
-    except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+    return update_if(item, [attr.set(at)], attr.does_not_exist())
 
 
 def last_sweep_day() -> str | None:

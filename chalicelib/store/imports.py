@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from pynamodb.exceptions import UpdateError
-
 from . import keys
+from .conditional import update_if
 from .models import ImportItem
 
 
@@ -29,14 +28,8 @@ def get(import_id: str) -> ImportItem | None:
 
 def confirm(item: ImportItem, token_hash: str) -> bool:
     """Single use: only while pending and only with the token that was mailed."""
-    try:
-        item.update(actions=[ImportItem.status.set("confirmed"), ImportItem.confirm_token_hash.remove()],
-                    condition=(ImportItem.status == "pending") & (ImportItem.confirm_token_hash == token_hash))
-    except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+    return update_if(item, [ImportItem.status.set("confirmed"), ImportItem.confirm_token_hash.remove()],
+                     (ImportItem.status == "pending") & (ImportItem.confirm_token_hash == token_hash))
 
 
 def record_check(item: ImportItem, report: dict, at: str) -> None:

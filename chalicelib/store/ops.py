@@ -4,8 +4,7 @@ are the tenant's (partition `T#<tenant>`), listed for operators through by_tenan
 
 from __future__ import annotations
 
-from pynamodb.exceptions import UpdateError
-
+from .conditional import update_if
 from . import keys
 from .models import CounterItem, MaintenanceItem, OperatorKeyItem, ProbeItem, SupportItem
 
@@ -95,10 +94,4 @@ def update_request(item: SupportItem, changes: dict, entry: dict, expect_state: 
     actions = [getattr(SupportItem, k).set(v) for k, v in changes.items()]
     # (the state condition below makes this read-modify-write of the history safe)
     actions.append(SupportItem.history.set(list(item.history or []) + [entry]))
-    try:
-        item.update(actions=actions, condition=SupportItem.state == expect_state)
-    except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+    return update_if(item, actions, SupportItem.state == expect_state)

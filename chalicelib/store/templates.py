@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from pynamodb.exceptions import UpdateError
-
 from ..domain.errors import Conflict
 from . import keys, paging
+from .conditional import update_if
 from .models import TemplateItem
 
 
@@ -28,12 +27,8 @@ def update(item: TemplateItem, changes: dict) -> TemplateItem:
     """Optimistic update: fails with 409 if someone else changed the template meanwhile."""
     actions = [getattr(TemplateItem, name).set(value) for name, value in changes.items()]
     actions.append(TemplateItem.version.add(1))
-    try:
-        item.update(actions=actions, condition=TemplateItem.version == item.version)
-    except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            raise Conflict("the template changed meanwhile; read it again", code="concurrent_update") from exc
-        raise
+    if not update_if(item, actions, TemplateItem.version == item.version):
+        raise Conflict("the template changed meanwhile; read it again", code="concurrent_update")
     return item
 
 

@@ -6,9 +6,10 @@ see `webhook_models` for the layout. Every key starts with the caller's tenant.
 
 from __future__ import annotations
 
-from pynamodb.exceptions import PutError, UpdateError
+from pynamodb.exceptions import PutError
 
 from ..domain.errors import Conflict
+from .conditional import update_if
 from . import paging
 from .keys import tenant_pk
 from .webhook_models import WebhookDeliveryItem, WebhookEndpointItem
@@ -61,12 +62,8 @@ def update_endpoint(item: WebhookEndpointItem, changes: dict, *, remove: tuple[s
     (the loser would have handed out a secret that is never used)."""
     actions = [getattr(WebhookEndpointItem, k).set(v) for k, v in changes.items()]
     actions += [getattr(WebhookEndpointItem, k).remove() for k in remove]
-    try:
-        item.update(actions=actions, condition=WebhookEndpointItem.updated_at == item.updated_at)
-    except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            raise Conflict("the endpoint changed meanwhile; read it again", code="concurrent_update") from exc
-        raise
+    if not update_if(item, actions, WebhookEndpointItem.updated_at == item.updated_at):
+        raise Conflict("the endpoint changed meanwhile; read it again", code="concurrent_update")
     return item
 
 
@@ -105,25 +102,13 @@ def record_attempt(item: WebhookDeliveryItem, attempt: dict, changes: dict) -> b
     actions += [getattr(WebhookDeliveryItem, k).set(v) for k, v in changes.items() if v is not None]
     actions += [getattr(WebhookDeliveryItem, k).remove() for k, v in changes.items() if v is None]
     condition = (WebhookDeliveryItem.attempt_count == expected) & (WebhookDeliveryItem.status == "pending")
-    try:
-        item.update(actions=actions, condition=condition)
-    except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+    return update_if(item, actions, condition)
 
 
 def set_delivery_status(item: WebhookDeliveryItem, changes: dict, *, expect_status: str) -> bool:
     actions = [getattr(WebhookDeliveryItem, k).set(v) for k, v in changes.items() if v is not None]
     actions += [getattr(WebhookDeliveryItem, k).remove() for k, v in changes.items() if v is None]
-    try:
-        item.update(actions=actions, condition=WebhookDeliveryItem.status == expect_status)
-    except UpdateError as exc:
-        if exc.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+    return update_if(item, actions, WebhookDeliveryItem.status == expect_status)
 
 
 def list_deliveries(tenant_id: str, endpoint_id: str, *, limit: int,
