@@ -196,11 +196,14 @@ class IntegrationRulesIn(Strict):
     rules: dict[CourseId, LmsRuleIn] = Field(max_length=500)
 
 
+SaneDateTime = Annotated[datetime, AfterValidator(_sane_year)]
+
+
 class MaintenanceIn(Strict):
-    start: datetime
-    end: datetime
+    start: SaneDateTime
+    end: SaneDateTime
     reason: Name
-    announced_at: datetime | None = None  # default: now
+    announced_at: SaneDateTime | None = None  # default: now
     kind: Literal["scheduled", "client_requested"] = "scheduled"
     client_id: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{16}$")] | None = None
 

@@ -15,7 +15,7 @@ import ipaddress
 import socket
 import ssl
 from dataclasses import dataclass
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import quote, urljoin, urlsplit
 
 
 class FetchError(Exception):
@@ -41,8 +41,14 @@ class Fetched:
 
 def _check_address(ip: str, policy: Policy) -> None:
     addr = ipaddress.ip_address(ip)
-    if isinstance(addr, ipaddress.IPv6Address) and addr.ipv4_mapped:
-        addr = addr.ipv4_mapped
+    if isinstance(addr, ipaddress.IPv6Address):
+        # IPv4 embedded in IPv6 (mapped, 6to4, NAT64 64:ff9b::/96) is judged as that IPv4
+        if addr.ipv4_mapped:
+            addr = addr.ipv4_mapped
+        elif addr.sixtofour:
+            addr = addr.sixtofour
+        elif addr in ipaddress.ip_network("64:ff9b::/96"):
+            addr = ipaddress.IPv4Address(int(addr) & 0xFFFFFFFF)
     if policy.allow_private:
         return
     if (addr.is_private or addr.is_loopback or addr.is_link_local or addr.is_multicast or addr.is_reserved
@@ -88,7 +94,11 @@ def check_url(url: str, policy: Policy) -> tuple[str, str, int, str]:
     """Validate a URL's shape; return (scheme, host, port, path+query)."""
     if not isinstance(url, str) or len(url) > 2000:
         raise FetchError("the URL is missing or too long")
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises on a bad port
+    except ValueError as exc:
+        raise FetchError("the URL is not valid") from exc
     scheme = parts.scheme.lower()
     if scheme not in ("https", "http") or (scheme == "http" and not policy.allow_http):
         raise FetchError("only https:// URLs can be fetched")
@@ -98,7 +108,8 @@ def check_url(url: str, policy: Policy) -> tuple[str, str, int, str]:
         port = parts.port or (443 if scheme == "https" else 80)
     except ValueError as exc:
         raise FetchError("the URL's port is not valid") from exc
-    path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+    path = quote(parts.path or "/", safe="/%:@!$&'()*+,;=-._~") + \
+        (f"?{quote(parts.query, safe='/%:@!$&()*+,;=?-._~')}" if parts.query else "")
     return scheme, parts.hostname, port, path
 
 

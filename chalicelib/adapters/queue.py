@@ -16,6 +16,7 @@ from ..config import get_settings
 from .aws import client
 
 MAX_DELAY_SECONDS = 900  # SQS's limit for DelaySeconds
+MAX_BATCH_BYTES = 900_000  # SQS allows 1 MiB per batch; room for the envelope
 _urls: dict[str, str] = {}
 
 
@@ -76,9 +77,19 @@ def send_batch(queue_url_or_name: str, bodies: list[dict[str, Any]]) -> None:
     """Send many JSON messages, ten per SendMessageBatch call; any entry SQS refuses is
     raised as an error so the caller never believes a lost chunk was queued."""
     url = _url(queue_url_or_name)
-    for start in range(0, len(bodies), 10):
-        entries = [{"Id": str(i), "MessageBody": json.dumps(b, separators=(",", ":"))}
-                   for i, b in enumerate(bodies[start:start + 10])]
+    batch: list[str] = []
+
+    def flush() -> None:
+        entries = [{"Id": str(i), "MessageBody": b} for i, b in enumerate(batch)]
         response = client("sqs").send_message_batch(QueueUrl=url, Entries=entries)
         if response.get("Failed"):
             raise RuntimeError(f"SQS refused {len(response['Failed'])} messages: {response['Failed'][0]}")
+        batch.clear()
+
+    for body in bodies:  # at most 10 messages and 1 MiB per SendMessageBatch
+        text = json.dumps(body, separators=(",", ":"))
+        if batch and (len(batch) == 10 or sum(len(b) for b in batch) + len(text) > MAX_BATCH_BYTES):
+            flush()
+        batch.append(text)
+    if batch:
+        flush()

@@ -61,6 +61,11 @@ class PayloadTooLarge(LaurelError):
     code = "payload_too_large"
 
 
+class ServiceUnavailable(LaurelError):
+    status = 503
+    code = "service_unavailable"
+
+
 class UnsupportedMediaType(LaurelError):
     status = 415
     code = "unsupported_media_type"

@@ -53,7 +53,7 @@ def _score(data: dict) -> Decimal:
         value = Decimal(str(raw))
         if data.get("max_score") not in (None, ""):
             value = value * 100 / Decimal(str(data["max_score"]))
-    except (InvalidOperation, ZeroDivisionError):
+    except (InvalidOperation, ArithmeticError):
         raise PayloadError("score is not a number") from None
     if not value.is_finite() or not Decimal(0) <= value <= Decimal(100):
         raise PayloadError("score must be between 0 and 100 percent")

@@ -288,7 +288,7 @@ def _ob3_json(vc: dict, report: Report) -> None:
 def _ob3_jwt(token: str, report: Report) -> None:
     from joserfc import jwt
     from joserfc.errors import JoseError
-    from joserfc.jwk import KeySet, import_key
+    from joserfc.jwk import KeySet
 
     report.format = "Open Badges 3.0 (VC-JWT)"
     try:
@@ -305,15 +305,19 @@ def _ob3_jwt(token: str, report: Report) -> None:
     if not report.check("algorithm", alg in ("RS256", "ES256", "EdDSA"), str(alg)):
         raise _Failed
     try:
-        if isinstance(header.get("jwk"), dict):
-            keys = import_key(header["jwk"])
-        else:
-            parts = urlsplit(issuer_id)
-            code, body = _get(f"{parts.scheme}://{parts.netloc}/.well-known/jwks.json", report, "issuer JWKS")
-            keys = KeySet.import_key_set(_json(body, report, "JWKS")) if code == 200 else None
-        if keys is None:
-            report.check("signature", False, "no key found for the token")
+        # The key must come from the issuer: its origin's JWKS, selected by `kid`. A key
+        # carried in the token's own header proves nothing and is never trusted.
+        parts = urlsplit(issuer_id)
+        if parts.scheme not in ("https", "http") or not parts.netloc:
+            report.check("signature", False, "the issuer is not a URL whose JWKS can be fetched")
             raise _Failed
+        code, body = _get(f"{parts.scheme}://{parts.netloc}/.well-known/jwks.json", report, "issuer JWKS")
+        keyset = _json(body, report, "JWKS") if code == 200 else {}
+        candidates = [k for k in keyset.get("keys") or [] if isinstance(k, dict) and k.get("kid") == header.get("kid")]
+        if not candidates:
+            report.check("signature", False, f"the issuer publishes no key {header.get('kid')!r}")
+            raise _Failed
+        keys = KeySet.import_key_set({"keys": candidates})
         jwt.decode(token, keys, algorithms=[alg])
     except JoseError as exc:
         report.check("signature", False, exc.__class__.__name__)
@@ -333,7 +337,8 @@ def _ob3_jwt(token: str, report: Report) -> None:
 # ------------------------------------------------------------------ entry point
 
 
-def _from_text(text: str, report: Report) -> None:
+def _from_text(text: str, report: Report, hops: int = 0) -> None:
+    """`hops`: a URL may answer with a document, never with yet another URL to follow."""
     text = text.strip()
     if text.startswith("{"):
         doc = _json(text.encode(), report, "credential")
@@ -342,14 +347,17 @@ def _from_text(text: str, report: Report) -> None:
         else:
             _ob3_json(doc, report)
     elif re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*://", text):
+        if hops:
+            report.check("recognised input", False, "a URL answered with another URL")
+            raise _Failed
         code, body = _get(text, report, "URL")
         if code == 410:  # a hosted OB 2.0 assertion that was revoked
-            _ob2({"type": "Assertion", "verification": {"type": "HostedBadge"}, "id": text, **json.loads(body or b"{}")},
-                 report)
+            notice = _json(body, report, "revocation notice") if body else {}
+            _ob2({**notice, "type": "Assertion", "verification": {"type": "HostedBadge"}, "id": text}, report)
             return
         if not report.check("URL answers", code == 200, f"{text} answered {code}"):
             raise _Failed
-        _from_text(body.decode("utf-8", "replace"), report)
+        _from_text(body.decode("utf-8", "replace"), report, hops + 1)
     elif text.count(".") == 2:
         _ob3_jwt(text, report)
     else:
@@ -385,11 +393,16 @@ def verify(source: Input) -> dict:
         raise BadRequest("give a URL, a JWT, a JSON credential or a baked image", code="nothing_to_verify")
     report = Report()
     try:
-        _from_text(_unbake(source.image, report) if source.image else source.text, report)
+        try:
+            _from_text(_unbake(source.image, report) if source.image else source.text, report)
+        except (AttributeError, TypeError, ValueError, KeyError, IndexError, RecursionError, ArithmeticError):
+            # a document whose fields have the wrong shape: not a badge we can vouch for
+            report.check("document structure", False, "a field has an unexpected type or shape")
+            raise _Failed from None
         if source.email and not (report.revoked and not report.recipient_hashes):
             # (a revoked hosted assertion is only a notice: there is no recipient left to compare)
             email = source.email.strip().lower()
-            matches = any(h == "sha256$" + hashlib.sha256((email + salt).encode()).hexdigest() or h == email
+            matches = any(h == "sha256$" + hashlib.sha256((email + str(salt)).encode()).hexdigest() or h == email
                           for h, salt in report.recipient_hashes)
             report.check("recipient", matches, "issued to this email address" if matches
                          else "not issued to this email address")

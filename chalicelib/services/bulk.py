@@ -27,12 +27,11 @@ from ..config import get_settings
 from ..domain import credentials as rules
 from ..domain import ids
 from ..domain.clock import iso
-from ..domain.errors import BadRequest, LaurelError, NotFound, PayloadTooLarge, ValidationFailed
+from ..domain.errors import BadRequest, LaurelError, NotFound, PayloadTooLarge, ServiceUnavailable, ValidationFailed
 from ..store import bulk as store
 from ..store import credentials as cred_store
 from ..store import issuers as issuer_store
-from ..store import openbadges as ob_store
-from . import events, notify, signing
+from . import events, notify, openbadges, signing
 from .clock import utcnow
 
 MAX_ROWS = 100_000
@@ -57,7 +56,10 @@ def _csv_rows(raw: bytes) -> list[dict]:
     except UnicodeDecodeError:
         raise BadRequest("the file must be UTF-8 encoded", code="wrong_encoding") from None
     reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = {h.strip() for h in (reader.fieldnames or []) if h}
+    try:
+        header = {h.strip() for h in (reader.fieldnames or []) if h}
+    except csv.Error as exc:
+        raise BadRequest(f"the CSV header cannot be read: {exc}", code="invalid_csv") from None
     missing = REQUIRED_COLUMNS - header
     if missing:
         raise BadRequest(f"the header row must name the columns {', '.join(sorted(missing))}",
@@ -69,7 +71,10 @@ def _csv_rows(raw: bytes) -> list[dict]:
     rows = []
     try:
         for record in reader:
-            rows.append({k.strip(): (v.strip() if isinstance(v, str) else v) for k, v in record.items() if k})
+            row = {k.strip(): (v.strip() if isinstance(v, str) else v) for k, v in record.items() if k}
+            if None in record:  # more cells than the header has columns
+                row["__extra__"] = True
+            rows.append(row)
             if len(rows) > MAX_ROWS:
                 break
     except csv.Error as exc:
@@ -87,7 +92,7 @@ def _from_columns(record: dict) -> dict:
                 if record.get(k)}
     if evidence:
         row["evidence"] = [evidence]
-    if None in record:  # more cells than header columns
+    if record.get("__extra__"):
         row["__extra__"] = True
     return row
 
@@ -166,10 +171,15 @@ def create_job(tenant_id: str, raw: bytes, content_type: str, options) -> dict:
         "total": len(rows), "rejected": len(errors), "chunks": len(chunks), "duplicates": duplicates,
         "errors": errors[:MAX_REPORTED_ERRORS], "created_at": now, "updated_at": now,
     })
-    queue.send_batch(bulk_queue_name(), [
-        {"tenant_id": tenant_id, "job_id": job.job_id, "chunk": n, "suppress_email": options.suppress_email,
-         "duplicate_policy": options.duplicate_policy, "rows": chunk}
-        for n, chunk in enumerate(chunks)])
+    try:
+        queue.send_batch(bulk_queue_name(), [
+            {"tenant_id": tenant_id, "job_id": job.job_id, "chunk": n, "suppress_email": options.suppress_email,
+             "duplicate_policy": options.duplicate_policy, "rows": chunk}
+            for n, chunk in enumerate(chunks)])
+    except Exception as exc:  # noqa: BLE001 - the job must not be left 'queued' forever
+        store.mark_failed(job, f"the job could not be queued: {exc.__class__.__name__}", iso(utcnow()))
+        raise ServiceUnavailable("the job could not be queued; its rows were not all accepted, try again",
+                                 code="queue_unavailable") from None
     return job_view(job)
 
 
@@ -251,10 +261,15 @@ def process_chunk(message: dict) -> dict:
             failures.append({"row": number, "errors": [getattr(exc, "message", str(exc))[:300]]})
             continue
         parsed.append((number, data, ids.email_hash(str(data.email))))
+    # A chunk that was issued before its count was recorded (a crash, a timeout) comes
+    # back with the same deterministic ids: what exists is never written again.
+    already = cred_store.batch_get({_credential_id(tenant_id, job.seed, n) for n, _, _ in parsed})
+    redelivered = len([1 for n, _, _ in parsed if _credential_id(tenant_id, job.seed, n) in already])
+    parsed = [p for p in parsed if _credential_id(tenant_id, job.seed, p[0]) not in already]
     # who already holds what: the recipients' slots and their latest credentials, in batches
     slots = cred_store.recipient_slots(tenant_id, {(h, d.template_id) for _, d, h in parsed})
     latest = cred_store.batch_get({s.latest for s in slots.values() if s.latest})
-    first_index = ob_store.allocate_status_index(tenant_id, len(parsed)) if parsed else 0  # one write per chunk
+    first_index = openbadges.allocate_status_indexes(tenant_id, len(parsed)) if parsed else 0  # one write
     rsa_key = signing.active_rsa_key()
     items, mails, moved = [], [], []
     for offset, (number, data, email_hash) in enumerate(parsed):
@@ -281,7 +296,7 @@ def process_chunk(message: dict) -> dict:
     for item, token in mails:
         limiter.wait()
         notify.send_claim(item, token)
-    store.finish_chunk(job, chunk_no, issued=len(items), duplicates=duplicates, failed=len(failures),
+    store.finish_chunk(job, chunk_no, issued=len(items) + redelivered, duplicates=duplicates, failed=len(failures),
                        errors=failures[:MAX_REPORTED_ERRORS], at=iso(utcnow()))
     return {"issued": len(items), "duplicates": duplicates, "failed": len(failures)}
 
@@ -300,7 +315,14 @@ def issue_scheduled(weekday: str) -> list[str]:
     jobs = []
     for tenant_id, queued in by_tenant.items():
         options = JobOptions(mode="valid_rows", duplicate_policy="deny", suppress_email=False)
-        job = create_job(tenant_id, json.dumps([q.row for q in queued]).encode(), "application/json", options)
+        try:
+            job = create_job(tenant_id, json.dumps([q.row for q in queued]).encode(), "application/json", options)
+        except LaurelError as exc:  # one tenant's trouble must not hold up the others
+            from aws_lambda_powertools import Logger
+
+            Logger(service="laurel").error("weekly issuance failed", extra={"tenant_id": tenant_id,
+                                                                            "reason": exc.message})
+            continue
         lms_store.dequeue(queued)
         jobs.append(job["id"])
     return jobs

@@ -159,17 +159,15 @@ def issue(tenant_id: str, data) -> dict:
 
     credential_id = ids.new_credential_id(tenant_id)
     item, token = build(tenant_id, issuer, template, data, now, credential_id)
+    reason = f"Replaced by credential {credential_id}"
     store.insert(
         item,
         slot,
         replacing=replacing,
-        revoke_fields={
-            "status": "revoked",
-            "revoked_at": iso(now),
-            "revocation_reason": f"Replaced by credential {credential_id}",
-            "updated_at": iso(now),
-        },
+        revoke_fields={"status": "revoked", "revoked_at": iso(now), "revocation_reason": reason, "updated_at": iso(now)},
     )
+    if replacing:
+        openbadges.record_replaced(replacing, reason, iso(now))
     view = credential_view(item)
     events.emit(tenant_id, "credential.created", view)
     mail_sent = False if data.suppress_email else notify.send_claim(item, token)
@@ -202,16 +200,23 @@ def list_page(tenant_id: str, *, template_id: str | None, status: str | None, em
     return {"items": [credential_view(i) for i in items], "next_cursor": next_cursor}
 
 
-def revoke(tenant_id: str, credential_id: str, data) -> dict:
+def revoke(tenant_id: str, credential_id: str, data, attempts: int = 5) -> dict:
     item = require(tenant_id, credential_id)
     if not rules.check_revocable(item.status):
-        return credential_view(item)  # already revoked: same answer, nothing written, no mail
+        # Already revoked: the same answer, no mail. The status list is published again,
+        # which heals a publication that failed after the revocation was stored.
+        list_no, status_list, _ = openbadges.revocation_bits(item)
+        if status_list is not None:
+            openbadges.publish_status_list(tenant_id, list_no)
+        return credential_view(item)
     now = iso(utcnow())
     changes = {"status": "revoked", "revoked_at": now, "revocation_reason": data.reason, "updated_at": now}
     list_no, status_list, new_bits = openbadges.revocation_bits(item)
     if not ob_store.revoke(item, changes, expect_status=item.status, status_list=status_list, new_bits=new_bits):
         # Someone changed it or its status list meanwhile: decide again on fresh data.
-        return revoke(tenant_id, credential_id, data)
+        if attempts <= 1:
+            raise Conflict("the credential keeps changing; try again", code="concurrent_update")
+        return revoke(tenant_id, credential_id, data, attempts - 1)
     if status_list is not None:
         openbadges.publish_status_list(tenant_id, list_no, new_bits)
     openbadges.forget_baked(item)

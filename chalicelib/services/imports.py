@@ -32,6 +32,10 @@ def start(email: str, source: badge_check.Input) -> dict:
     if report["result"] in ("invalid", "revoked"):
         raise ValidationFailed(f"this badge cannot be imported: it is {report['result']}", code="not_importable",
                                details=report)
+    import json
+
+    if len(json.dumps(report)) > 100_000:
+        raise ValidationFailed("this badge's data is too large to keep", code="too_large")
     token = ids.random_token()
     now = iso(utcnow())
     item = store.create({

@@ -213,8 +213,16 @@ def _retake_mail(tenant_id: str, rule: dict, completion: rules.Completion) -> bo
                               rule.get("retake_text") or "", str(rule.get("threshold", rules.DEFAULT_THRESHOLD)))
 
 
+MAX_LOGGED_PAYLOAD = 50_000  # characters: a DynamoDB item holds at most 400 KB
+
+
 def _record(item, event_key: str, body: dict, rule: dict | None, outcome: str, detail: str,
             credential_id: str | None = None) -> None:
+    import json
+
+    size = len(json.dumps(body, ensure_ascii=False))
+    if size > MAX_LOGGED_PAYLOAD:
+        body = {"truncated": True, "characters": size, "event": str(body.get("event", ""))[:100]}
     store.record_event(item, {"event_key": event_key, "received_at": iso(utcnow()), "payload": body,
                               "rule": rule, "outcome": outcome, "detail": detail[:1000],
                               "credential_id": credential_id})

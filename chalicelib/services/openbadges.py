@@ -31,10 +31,8 @@ def prepare(fields: dict, status_index: int | None = None, rsa_key=None) -> None
     urls = signing.urls()
     tenant_id = fields["tenant_id"]
     fields["recipient_salt"] = ids.random_token(16)
-    index = store.allocate_status_index(tenant_id) if status_index is None else status_index
+    index = allocate_status_indexes(tenant_id, 1) if status_index is None else status_index
     list_no = index // ob3.STATUS_LIST_SIZE
-    if index % ob3.STATUS_LIST_SIZE == 0:
-        publish_status_list(tenant_id, list_no)  # a new list is published before anyone can need it
     fields["status_index"] = index
     snap = fields["snapshot"]
     vc = ob3.credential(
@@ -49,6 +47,33 @@ def prepare(fields: dict, status_index: int | None = None, rsa_key=None) -> None
     fields["ob3"] = add_proof(vc, signing.ed25519_signer(tenant_id), created=fields["created_at"])
     key = rsa_key or signing.active_rsa_key()
     fields["ob3_jwt"] = signing.sign_jwt(ob3.jwt_signing_input(vc, key.kid), key)
+
+
+def allocate_status_indexes(tenant_id: str, count: int) -> int:
+    """A block of `count` fresh status-list indexes (first index returned). A list is
+    published as soon as a block reaches into it, whatever then happens to the rows
+    that got its indexes, so no credential ever points at an unpublished list."""
+    first = store.allocate_status_index(tenant_id, count)
+    size = ob3.STATUS_LIST_SIZE
+    for list_no in range(-(-first // size), (first + count - 1) // size + 1):  # lists starting inside the block
+        publish_status_list(tenant_id, list_no)
+    return first
+
+
+def record_replaced(items, reason: str, at: str) -> None:
+    """Credentials revoked by `duplicate_policy=replace`: their status-list bits and
+    RevocationList entries, like any revocation, then the lists republished."""
+    touched = {}
+    for item in items:
+        for _ in range(5):  # the list's version guards concurrent revocations
+            list_no, status_list, bits = revocation_bits(item)
+            if status_list is None or store.set_bits(status_list, bits):
+                break
+        store.add_revocation(item, reason, at)
+        if status_list is not None:
+            touched[list_no] = bits
+    for list_no, bits in touched.items():
+        publish_status_list(items[0].tenant_id, list_no)
 
 
 def revocation_bits(item) -> tuple[int | None, object, bytes | None]:

@@ -26,13 +26,19 @@ def create_operator_key(label: str | None = None) -> str:
 
 
 def declare_maintenance(data) -> dict:
-    if data.end <= data.start:
+    from ..domain.clock import as_utc
+
+    start, end = as_utc(data.start), as_utc(data.end)
+    announced = as_utc(data.announced_at) if data.announced_at else utcnow()
+    if any(not 2000 <= t.year <= 2999 for t in (start, end, announced)):
+        raise ValidationFailed("dates must lie between the years 2000 and 2999", code="invalid_window")
+    if end <= start:
         raise ValidationFailed("a maintenance window must end after it starts", code="invalid_window")
     if data.kind == "client_requested" and not data.client_id:
         raise ValidationFailed("client-requested maintenance names the client (tenant id)", code="invalid_window")
     item = store.put_window({
-        "window_id": ids.new_local_id(), "start": iso(data.start), "end": iso(data.end), "reason": data.reason,
-        "announced_at": iso(data.announced_at or utcnow()), "kind": data.kind, "client_id": data.client_id,
+        "window_id": ids.new_local_id(), "start": iso(start), "end": iso(end), "reason": data.reason,
+        "announced_at": iso(announced), "kind": data.kind, "client_id": data.client_id,
     })
     return _window_view(item)
 
@@ -49,9 +55,10 @@ def list_maintenance() -> list[dict]:
 def set_fee(tenant_id: str, fee: str) -> dict:
     try:
         value = Decimal(fee)
-    except InvalidOperation:
-        raise ValidationFailed("monthly_fee must be a decimal amount", code="invalid_fee") from None
-    if not value.is_finite() or value < 0 or value != value.quantize(Decimal("0.01")):
+        ok = value.is_finite() and Decimal(0) <= value < Decimal("1e12") and value == value.quantize(Decimal("0.01"))
+    except (InvalidOperation, ArithmeticError):
+        ok = False
+    if not ok:
         raise ValidationFailed("monthly_fee must be a non-negative amount with at most two decimals",
                                code="invalid_fee")
     item = issuer_store.get_issuer(tenant_id) if ids.TENANT_ID.match(tenant_id) else None
@@ -67,8 +74,10 @@ def parse_month(value: str | None, now: datetime) -> tuple[int, int]:
     try:
         year, month = (int(x) for x in value.split("-"))
         datetime(year, month, 1)
+        if not 2000 <= year <= 2999:
+            raise ValueError(year)
     except (ValueError, TypeError):
-        raise BadRequest("month must be YYYY-MM", code="invalid_query") from None
+        raise BadRequest("month must be YYYY-MM (years 2000 to 2999)", code="invalid_query") from None
     return year, month
 
 

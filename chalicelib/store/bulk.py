@@ -24,6 +24,11 @@ def get_job(tenant_id: str, job_id: str) -> JobItem | None:
         return None
 
 
+def mark_failed(job: JobItem, reason: str, at: str) -> None:
+    job.update(actions=[JobItem.state.set("failed"), JobItem.updated_at.set(at),
+                        JobItem.errors.set((job.errors or []) + [{"row": None, "errors": [reason]}])])
+
+
 def chunk_failures(job: JobItem) -> list[dict]:
     pk = f"{keys.tenant_pk(job.tenant_id)}#JOB#{job.job_id}"
     return [e for item in ChunkFailuresItem.query(pk, ChunkFailuresItem.sk.startswith("FAIL#")) for e in item.errors]

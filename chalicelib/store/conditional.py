@@ -16,3 +16,11 @@ def update_if(item: Any, actions: list, condition: Any) -> bool:
             return False
         raise
     return True
+
+
+def transaction_condition_failed(exc: Exception) -> bool:
+    """A TransactWriteItems cancelled because one of its conditions did not hold (as
+    opposed to throttling or a service error, which the caller must not retry blindly)."""
+    reasons = getattr(exc, "cancellation_reasons", None) or []
+    return getattr(exc, "cause_response_code", None) == "TransactionCanceledException" and \
+        any(r is not None and r.code == "ConditionalCheckFailed" for r in reasons)

@@ -7,6 +7,7 @@ from pynamodb.transactions import TransactWrite
 
 from ..domain.errors import Conflict
 from . import keys
+from .conditional import transaction_condition_failed
 from .credentials import _connection
 from .models import CounterItem, CredentialItem, RevocationItem, SigningKeyItem, StatusListItem
 
@@ -51,10 +52,32 @@ def revoke(item: CredentialItem, changes: dict, *, expect_status: str, status_li
                     actions=[StatusListItem.bits.set(new_bits), StatusListItem.version.set(status_list.version + 1)],
                     condition=condition,
                 )
-    except TransactWriteError:
-        return False
+    except TransactWriteError as exc:
+        if transaction_condition_failed(exc):
+            return False
+        raise
     item.refresh(consistent_read=True)
     return True
+
+
+def set_bits(status_list: StatusListItem, bits: bytes) -> bool:
+    """Replace a list's bits if nobody changed it since it was read."""
+    condition = (StatusListItem.version == status_list.version) if status_list.version \
+        else StatusListItem.pk.does_not_exist()
+    try:
+        with TransactWrite(connection=_connection()) as tx:  # a one-item transaction: no update-vs-create split
+            tx.update(status_list, actions=[StatusListItem.bits.set(bits),
+                                            StatusListItem.version.set(status_list.version + 1)],
+                      condition=condition)
+    except TransactWriteError as exc:
+        if transaction_condition_failed(exc):
+            return False
+        raise
+    return True
+
+
+def add_revocation(item: CredentialItem, reason: str, at: str) -> None:
+    RevocationItem(keys.revocations_pk(item.tenant_id), item.credential_id, reason=reason, revoked_at=at).save()
 
 
 def revocations(tenant_id: str) -> list[RevocationItem]:
