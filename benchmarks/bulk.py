@@ -17,13 +17,10 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-for name in [n for n in os.environ if n.startswith("AWS_ENDPOINT_URL")]:
-    del os.environ[name]
-os.environ.update(AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench", AWS_DEFAULT_REGION="us-east-1",
-                  LAUREL_STAGE="bench", LAUREL_TABLE="laurel-bench", LAUREL_BUCKET="laurel-bench-assets",
-                  POWERTOOLS_LOG_LEVEL="ERROR")
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _moto_env import setup  # noqa: E402
+
+setup()
 
 WRITES = {"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"}
 

@@ -46,8 +46,10 @@ def _notify(item, what: str) -> None:
             mail.send(mail.Message(to=to, subject=f"[Laurel support #{item.request_id[:8]}] {what}: {item.subject}",
                                    html=render("mail/support.html", r=v, what=what),
                                    text=render("mail/support.txt", r=v, what=what)))
-        except mail.MailNotSent:
-            pass  # the request itself is stored; mail is a courtesy copy
+        except mail.MailNotSent as exc:  # the request itself is stored; mail is a courtesy copy
+            from aws_lambda_powertools import Logger
+
+            Logger(service="laurel").warning("support mail not sent", extra={"reason": str(exc)[:300]})
 
 
 def create(tenant_id: str, data) -> dict:
