@@ -56,21 +56,26 @@ def _errors(view):
     return wrapper
 
 
-def issuer_route(path: str, methods: tuple[str, ...] = ("GET",)):
-    """A route of the issuer API: `Authorization: Bearer <key>` names the tenant."""
+def _guarded_route(path: str, methods: tuple[str, ...], authenticate):
+    """Register `view` behind `authenticate(authorization header)`; what it returns,
+    if anything, is passed to the view as its first argument."""
 
     def decorator(view):
         @_errors
         def handler(**params):
-            request = app.current_request
-            principal = auth.authenticate(request.headers.get("authorization"))
-            return view(principal.tenant_id, **params)
+            who = authenticate(app.current_request.headers.get("authorization"))
+            return view(**params) if who is None else view(who, **params)
 
         handler.__name__ = view.__name__
         app.route(path, methods=list(methods), content_types=ANY_BODY)(handler)
         return view
 
     return decorator
+
+
+def issuer_route(path: str, methods: tuple[str, ...] = ("GET",)):
+    """A route of the issuer API: `Authorization: Bearer <key>` names the tenant."""
+    return _guarded_route(path, methods, lambda header: auth.authenticate(header).tenant_id)
 
 
 def public_route(path: str, methods: tuple[str, ...] = ("GET",)):
@@ -257,17 +262,8 @@ def get_support_request(tenant_id, request_id):
 
 
 def operator_route(path: str, methods: tuple[str, ...] = ("GET",)):
-    def decorator(view):
-        @_errors
-        def handler(**params):
-            auth.authenticate_operator(app.current_request.headers.get("authorization"))
-            return view(**params)
-
-        handler.__name__ = view.__name__
-        app.route(path, methods=list(methods), content_types=ANY_BODY)(handler)
-        return view
-
-    return decorator
+    """An operations route: an operator key, nothing passed to the view."""
+    return _guarded_route(path, methods, lambda header: auth.authenticate_operator(header) and None)
 
 
 @operator_route("/ops/sla")
