@@ -69,3 +69,13 @@ class ServiceUnavailable(LaurelError):
 class UnsupportedMediaType(LaurelError):
     status = 415
     code = "unsupported_media_type"
+
+
+class Forbidden(LaurelError):
+    status = 403
+    code = "forbidden"
+
+
+class TooManyRequests(LaurelError):
+    status = 429
+    code = "too_many_requests"

@@ -210,3 +210,16 @@ def last_sweep_day() -> str | None:
 
 def set_last_sweep_day(day: str) -> None:
     MarkerItem(keys.PLATFORM_PK, "SWEEP#expiry", value=day).save()
+
+
+def all_for_email(email_hash: str) -> list[CredentialItem]:
+    """Every credential ever issued to an address, across issuers (an earner's wallet)."""
+    return list(CredentialItem.by_email.query(keys.email_pk(email_hash), scan_index_forward=False))
+
+
+def set_private(item: CredentialItem, private: bool) -> bool:
+    """Hide or show a credential the earner accepted; False if it is not (any more) one
+    that is shown. `updated_at` stays: privacy changes neither the badge nor its image."""
+    action = CredentialItem.private.set(True) if private else CredentialItem.private.remove()
+    return update_if(item, [action],
+                     CredentialItem.status.is_in("accepted", "revoked") & CredentialItem.accepted_at.exists())

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 from pynamodb.attributes import (
     BinaryAttribute,
+    BooleanAttribute,
     NumberSetAttribute,
     JSONAttribute,
     NumberAttribute,
@@ -163,6 +164,8 @@ class CredentialItem(Item):
     ob3_jwt = UnicodeAttribute(null=True)
     # S3 key of the baked image for the credential's current state (see services/openbadges)
     baked_key = UnicodeAttribute(null=True)
+    # the earner hid it: its page answers 404 (its Open Badges documents stay, they carry no name)
+    private = BooleanAttribute(null=True)
     # set once by the expiry sweep, so each mail goes out once per credential
     expiry_reminded_at = UnicodeAttribute(null=True)
     expired_notified_at = UnicodeAttribute(null=True)

@@ -1,0 +1,213 @@
+"""Earners, their addresses, sign-in links, sessions and rate counters (see
+earner_models for the key layout). Multi-item changes are transactions whose
+conditions keep "one address, one account" true under concurrency."""
+
+from __future__ import annotations
+
+from pynamodb.connection import Connection
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.transactions import TransactWrite
+
+from ..config import get_settings
+from .conditional import transaction_condition_failed, update_if
+from .earner_models import (
+    EarnerEmailItem,
+    EarnerItem,
+    EmailOwnerItem,
+    HeldCredentialItem,
+    LoginItem,
+    RateItem,
+    SessionItem,
+)
+
+PROFILE = "PROFILE"
+# One transaction holds at most 100 items; a merge moves 3 items per address.
+MAX_MERGE_ITEMS = 99
+
+
+def earner_pk(earner_id: str) -> str:
+    return f"EARNER#{earner_id}"
+
+
+def _email_sk(email_hash: str) -> str:
+    return f"EMAIL#{email_hash}"
+
+
+def _owner_key(email_hash: str) -> tuple[str, str]:
+    return f"EMAIL#{email_hash}", "OWNER"
+
+
+def _connection() -> Connection:
+    return Connection(region=get_settings().region)
+
+
+def _transact(build) -> bool:
+    """Run a transaction; False when one of its conditions did not hold."""
+    try:
+        with TransactWrite(connection=_connection()) as tx:
+            build(tx)
+    except TransactWriteError as exc:
+        if transaction_condition_failed(exc):
+            return False
+        raise
+    return True
+
+
+# ------------------------------------------------------------------ earners and addresses
+
+
+def get_earner(earner_id: str) -> EarnerItem | None:
+    try:
+        return EarnerItem.get(earner_pk(earner_id), PROFILE)
+    except EarnerItem.DoesNotExist:
+        return None
+
+
+def email_owner(email_hash: str) -> str | None:
+    try:
+        return EmailOwnerItem.get(*_owner_key(email_hash), consistent_read=True).earner_id
+    except EmailOwnerItem.DoesNotExist:
+        return None
+
+
+def emails_of(earner_id: str) -> list[EarnerEmailItem]:
+    return list(EarnerEmailItem.query(earner_pk(earner_id), EarnerEmailItem.sk.startswith("EMAIL#"),
+                                      consistent_read=True))
+
+
+def held_of(earner_id: str) -> list[HeldCredentialItem]:
+    return list(HeldCredentialItem.query(earner_pk(earner_id), HeldCredentialItem.sk.startswith("HELD#")))
+
+
+def is_held(earner_id: str, credential_id: str) -> bool:
+    try:
+        HeldCredentialItem.get(earner_pk(earner_id), f"HELD#{credential_id}")
+    except HeldCredentialItem.DoesNotExist:
+        return False
+    return True
+
+
+def _email_item(earner_id: str, email: str, email_hash: str, now: str) -> EarnerEmailItem:
+    return EarnerEmailItem(earner_pk(earner_id), _email_sk(email_hash), email=email, email_hash=email_hash,
+                           verified_at=now)
+
+
+def create_with_email(earner_id: str, email: str, email_hash: str, now: str) -> bool:
+    """A new account for a first sign-in; False if the address was taken meanwhile."""
+    def build(tx):
+        tx.save(EarnerItem(earner_pk(earner_id), PROFILE, earner_id=earner_id, profile_public=False,
+                           created_at=now, updated_at=now), condition=EarnerItem.pk.does_not_exist())
+        tx.save(EmailOwnerItem(*_owner_key(email_hash), earner_id=earner_id),
+                condition=EmailOwnerItem.pk.does_not_exist())
+        tx.save(_email_item(earner_id, email, email_hash, now))
+    return _transact(build)
+
+
+def add_email(earner_id: str, email: str, email_hash: str, now: str) -> bool:
+    """Attach a verified address to a live account; False if another account holds it."""
+    def build(tx):
+        tx.condition_check(EarnerItem, earner_pk(earner_id), PROFILE,
+                           condition=EarnerItem.pk.exists() & EarnerItem.merged_into.does_not_exist())
+        tx.save(EmailOwnerItem(*_owner_key(email_hash), earner_id=earner_id),
+                condition=EmailOwnerItem.pk.does_not_exist())
+        tx.save(_email_item(earner_id, email, email_hash, now))
+    return _transact(build)
+
+
+def hold(earner_id: str, credential_ids: list[str], now: str) -> None:
+    """Keep credentials in the wallet whatever happens to the address they were sent to."""
+    with HeldCredentialItem.batch_write() as batch:
+        for cid in credential_ids:
+            batch.save(HeldCredentialItem(earner_pk(earner_id), f"HELD#{cid}", credential_id=cid, held_since=now))
+
+
+def remove_email(earner_id: str, email_hash: str) -> bool:
+    """Detach an address; False if it is not this account's (any more)."""
+    def build(tx):
+        tx.delete(EmailOwnerItem(*_owner_key(email_hash)), condition=EmailOwnerItem.earner_id == earner_id)
+        tx.delete(EarnerEmailItem(earner_pk(earner_id), _email_sk(email_hash)),
+                  condition=EarnerEmailItem.pk.exists())
+    return _transact(build)
+
+
+def merge(into: str, source: str, emails: list[EarnerEmailItem], held: list[HeldCredentialItem], now: str) -> bool:
+    """Move every address and kept credential of `source` to `into`, and retire
+    `source`, in one transaction: all of it happens or none of it does."""
+    def build(tx):
+        tx.update(EarnerItem(earner_pk(source), PROFILE),
+                  actions=[EarnerItem.merged_into.set(into), EarnerItem.updated_at.set(now)],
+                  condition=EarnerItem.pk.exists() & EarnerItem.merged_into.does_not_exist())
+        tx.condition_check(EarnerItem, earner_pk(into), PROFILE,
+                           condition=EarnerItem.pk.exists() & EarnerItem.merged_into.does_not_exist())
+        for e in emails:
+            tx.update(EmailOwnerItem(*_owner_key(e.email_hash)), actions=[EmailOwnerItem.earner_id.set(into)],
+                      condition=EmailOwnerItem.earner_id == source)
+            tx.save(_email_item(into, e.email, e.email_hash, e.verified_at))
+            tx.delete(EarnerEmailItem(earner_pk(source), _email_sk(e.email_hash)))
+        for h in held:
+            tx.save(HeldCredentialItem(earner_pk(into), f"HELD#{h.credential_id}", credential_id=h.credential_id,
+                                       held_since=h.held_since))
+            tx.delete(HeldCredentialItem(earner_pk(source), f"HELD#{h.credential_id}"))
+    return _transact(build)
+
+
+def update_profile(earner_id: str, now: str, **changes) -> bool:
+    item = EarnerItem(earner_pk(earner_id), PROFILE)
+    actions = [getattr(EarnerItem, k).set(v) if v is not None else getattr(EarnerItem, k).remove()
+               for k, v in changes.items()]
+    return update_if(item, actions + [EarnerItem.updated_at.set(now)],
+                     EarnerItem.pk.exists() & EarnerItem.merged_into.does_not_exist())
+
+
+# ------------------------------------------------------------------ sign-in links
+
+
+def put_login(item: LoginItem) -> None:
+    item.save(condition=LoginItem.pk.does_not_exist())
+
+
+def get_login(login_id: str) -> LoginItem | None:
+    try:
+        return LoginItem.get(f"LOGIN#{login_id}", "L", consistent_read=True)
+    except LoginItem.DoesNotExist:
+        return None
+
+
+def consume_login(item: LoginItem, now: str, max_attempts: int) -> bool:
+    """Mark the link used: exactly one request wins, and only while it is fresh."""
+    return update_if(item, [LoginItem.used_at.set(now)],
+                     LoginItem.used_at.does_not_exist() & (LoginItem.expires_at > now)
+                     & (LoginItem.attempts < max_attempts))
+
+
+def count_wrong_code(item: LoginItem) -> None:
+    update_if(item, [LoginItem.attempts.add(1)], LoginItem.used_at.does_not_exist())
+
+
+# ------------------------------------------------------------------ sessions
+
+
+def put_session(session_hash: str, earner_id: str, created_at: str, expires_at: str, expiration: int) -> None:
+    SessionItem(f"SESSION#{session_hash}", "S", earner_id=earner_id, created_at=created_at, expires_at=expires_at,
+                expiration=expiration).save(condition=SessionItem.pk.does_not_exist())
+
+
+def get_session(session_hash: str) -> SessionItem | None:
+    try:
+        return SessionItem.get(f"SESSION#{session_hash}", "S", consistent_read=True)
+    except SessionItem.DoesNotExist:
+        return None
+
+
+def delete_session(session_hash: str) -> None:
+    SessionItem(f"SESSION#{session_hash}", "S").delete()
+
+
+# ------------------------------------------------------------------ rate limits
+
+
+def rate_hit(scope: str, key: str, window_start: int, limit: int, expiration: int) -> bool:
+    """Count one request in a fixed window; False once the window holds `limit`."""
+    item = RateItem(f"RATE#{scope}#{key}", str(window_start))
+    return update_if(item, [RateItem.count.add(1), RateItem.expiration.set(expiration)],
+                     RateItem.count.does_not_exist() | (RateItem.count < limit))
