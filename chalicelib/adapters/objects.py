@@ -36,6 +36,15 @@ def get(key: str) -> bytes:
     return client("s3").get_object(Bucket=get_settings().bucket_name, Key=key)["Body"].read()
 
 
+def download_url(key: str, filename: str, seconds: int = 300) -> str:
+    """A presigned GET that makes browsers save the object as `filename`."""
+    return client("s3").generate_presigned_url(
+        "get_object", ExpiresIn=seconds,
+        Params={"Bucket": get_settings().bucket_name, "Key": key,
+                "ResponseContentDisposition": f'attachment; filename="{filename}"'},
+    )
+
+
 def public_url(key: str | None) -> str | None:
     """Where browsers fetch an object: the bucket locally, CloudFront when deployed."""
     if not key:

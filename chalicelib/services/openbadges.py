@@ -160,11 +160,26 @@ def _issuer(tenant_id: str) -> dict:
 def baked_image_url(credential_id: str) -> str:
     """Bake the OB 2.0 assertion into the badge image once per credential state and
     cache the file in S3; a status change gives a new key (and revoke deletes the old)."""
+    return objects.public_url(_baked(_public_item(credential_id)))
+
+
+def baked_download_url(item) -> str:
+    """A short-lived link that downloads the baked image as a file (the wallet's button)."""
+    import re
+
+    if not is_public(item.status, item.accepted_at):
+        raise NotFound("only accepted credentials can be downloaded", code="image_not_found")
+    key = _baked(item)
+    name = re.sub(r"[^A-Za-z0-9._-]+", "-", item.snapshot["template"]["name"]).strip("-")[:60] or "badge"
+    return objects.download_url(key, f"{name}.{key.rsplit('.', 1)[-1]}")
+
+
+def _baked(item) -> str:
+    """The S3 key of the credential's baked image, baked now if this state has none yet."""
     import hashlib
 
     from ..openbadges import baking
 
-    item = _public_item(credential_id)
     urls = signing.urls()
     image_key = item.snapshot["template"].get("image_key")
     if not image_key:
@@ -183,7 +198,7 @@ def baked_image_url(credential_id: str) -> str:
         old = item.baked_key
         if cred_store.set_baked_key(item, key) and old:
             objects.delete(old)
-    return objects.public_url(key)
+    return key
 
 
 def forget_baked(item) -> None:

@@ -87,13 +87,19 @@ def jwks() -> dict:
 # ------------------------------------------------------------------ Ed25519 (Data Integrity)
 
 
-@lru_cache(maxsize=1)
-def _ed25519_seed() -> bytes:
+@lru_cache(maxsize=8)
+def derived_key(purpose: bytes) -> bytes:
+    """A 32-byte key for one purpose (Ed25519 seed, session cookies, ...), derived by
+    HKDF from the Secrets Manager material: one secret, independent keys."""
     from cryptography.hazmat.primitives import hashes
     from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
     material = secrets.get_json(get_settings().secret_id)["session_key"].encode()
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"laurel ed25519 v1").derive(material)
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose).derive(material)
+
+
+def _ed25519_seed() -> bytes:
+    return derived_key(b"laurel ed25519 v1")
 
 
 def ed25519_signer(tenant_id: str):

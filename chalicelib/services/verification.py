@@ -17,7 +17,7 @@ from .notify import verify_url
 
 def verify(credential_id: str) -> dict:
     item = store.get(credential_id)
-    if item is None or not is_public(item.status, item.accepted_at):
+    if item is None or not is_public(item.status, item.accepted_at) or item.private:
         raise NotFound("no credential is published at this address", code="credential_not_found")
     snap = item.snapshot
     issuer, template = snap["issuer"], snap["template"]

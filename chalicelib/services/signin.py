@@ -1,0 +1,223 @@
+"""Passwordless sign-in for earners, sessions and CSRF tokens.
+
+An earner types an address and gets a mail with a one-time link and a 6-digit code
+(for typing into the browser that asked, when the mail is read on another device).
+Both are stored only as hashes, work once, for 15 minutes; five wrong codes kill the
+request. Requests are limited per address and per client address.
+
+Sessions live server-side (`SESSION#<sha256(id)>`), so signing out ends them; the
+cookie carries the session id signed with a key derived from Secrets Manager, so a
+tampered cookie is refused before any read. CSRF tokens are HMACs of the session id
+(or, before sign-in, of a signed random cookie): nothing to store, nothing to guess.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets as _random
+from dataclasses import dataclass
+from datetime import timedelta
+
+from ..adapters import mail
+from ..config import get_settings
+from ..domain import earners as rules
+from ..domain import ids
+from ..domain.clock import iso
+from ..domain.errors import BadRequest, Forbidden, Gone, NotFound, ServiceUnavailable, TooManyRequests
+from ..store import earners as store
+from ..store.earner_models import LoginItem
+from ..web import render
+from .clock import utcnow
+from .signing import derived_key
+
+SESSION_SALT = b"laurel-session"
+PRE_SALT = b"laurel-pre-session"
+
+
+def _key() -> bytes:
+    return derived_key(b"laurel earner sessions v1")
+
+
+def _mac(*parts: str) -> str:
+    return hmac.new(_key(), "\x1f".join(parts).encode(), hashlib.sha256).hexdigest()
+
+
+# ------------------------------------------------------------------ sign-in requests
+
+
+def _rate_limit(email_hash: str, client_address: str | None) -> None:
+    now = int(utcnow().timestamp())
+    window = now - now % rules.RATE_WINDOW_SECONDS
+    expiration = window + 2 * rules.RATE_WINDOW_SECONDS
+    if client_address and not store.rate_hit("signin-ip", ids.sha256_hex(client_address), window,
+                                              rules.SIGNINS_PER_ADDRESS, expiration):
+        raise TooManyRequests("too many sign-in requests from your network; wait a few minutes", code="rate_limited")
+    if not store.rate_hit("signin-email", email_hash, window, rules.SIGNINS_PER_EMAIL, expiration):
+        raise TooManyRequests("too many sign-in mails were sent to this address; wait a few minutes and use the "
+                              "newest one", code="rate_limited")
+
+
+def request_link(email: str, *, next_path: str | None = None, client_address: str | None = None,
+                 purpose: str = "signin", earner_id: str | None = None) -> str:
+    """Mail a link and a code to `email`; returns the request's id (for the code form).
+    The answer is the same whether or not the address has credentials or an account."""
+    next_path = rules.safe_next(next_path)
+    email = ids.normalize_email(email)
+    email_hash = ids.email_hash(email)
+    _rate_limit(email_hash, client_address)
+    now = utcnow()
+    login_id, token = ids.random_token(), ids.random_token()
+    code = f"{_random.randbelow(10 ** 6):06d}"
+    expires = now + timedelta(minutes=rules.LOGIN_MINUTES)
+    store.put_login(LoginItem(
+        f"LOGIN#{login_id}", "L", login_id=login_id, purpose=purpose, email=email, email_hash=email_hash,
+        earner_id=earner_id, token_hash=ids.sha256_hex(token), code_hash=_mac("code", login_id, code), attempts=0,
+        next_path=next_path, expires_at=iso(expires), expiration=int(expires.timestamp()) + 86400,
+    ))
+    base = get_settings().public_base_url
+    ctx = {"link": f"{base}/signin/{login_id}?token={token}", "code": code, "minutes": rules.LOGIN_MINUTES,
+           "adding": purpose == "add_email"}
+    subject = "Confirm your address for Laurel" if ctx["adding"] else "Your Laurel sign-in link"
+    try:
+        mail.send(mail.Message(to=email, subject=f"{subject} (code {code})", html=render("mail/signin.html", **ctx),
+                               text=render("mail/signin.txt", **ctx)))
+    except mail.MailNotSent:
+        raise ServiceUnavailable("the mail could not be sent; check the address or try again later",
+                                 code="mail_not_sent") from None
+    return login_id
+
+
+def _usable(login_id: str) -> LoginItem:
+    item = store.get_login(login_id) if ids.RANDOM_PART.match(login_id or "") else None
+    if item is None:
+        raise NotFound("this sign-in link is not valid; ask for a new one", code="signin_not_found")
+    if item.used_at:
+        raise Gone("this sign-in link was already used; ask for a new one", code="signin_used")
+    if item.expires_at <= iso(utcnow()):
+        raise Gone(f"this sign-in link has expired (links work for {rules.LOGIN_MINUTES} minutes); ask for a new one",
+                   code="signin_expired")
+    if item.attempts >= rules.MAX_CODE_ATTEMPTS:
+        raise Gone("too many wrong codes were entered; ask for a new sign-in mail", code="signin_locked")
+    return item
+
+
+def preview(login_id: str, token: str) -> dict:
+    """What the link's page shows before the button is pressed (mail scanners follow
+    links; only a deliberate POST signs in)."""
+    item = _usable(login_id)
+    if not ids.same_secret(ids.sha256_hex(token or ""), item.token_hash):
+        raise NotFound("this sign-in link is not valid; ask for a new one", code="signin_not_found")
+    return {"email": rules.mask_email(item.email), "adding": item.purpose == "add_email"}
+
+
+@dataclass(frozen=True)
+class Proven:
+    """A request whose link or code was just proven: the address is the requester's."""
+    purpose: str
+    email: str
+    email_hash: str
+    earner_id: str | None
+    next_path: str
+
+
+def prove(login_id: str, *, token: str | None = None, code: str | None = None,
+          signed_in_as: str | None = None) -> Proven:
+    """Check the link's token or the code, and use the request up (once)."""
+    item = _usable(login_id)
+    if token:
+        if not ids.same_secret(ids.sha256_hex(token), item.token_hash):
+            raise NotFound("this sign-in link is not valid; ask for a new one", code="signin_not_found")
+    elif code and rules.valid_code(code.strip()):
+        if not ids.same_secret(_mac("code", login_id, code.strip()), item.code_hash):
+            left = rules.MAX_CODE_ATTEMPTS - item.attempts - 1
+            store.count_wrong_code(item)
+            raise BadRequest(f"that code is not right; {left} tries left" if left > 0 else
+                             "that code is not right, and that was the last try; ask for a new mail",
+                             code="wrong_code")
+    else:
+        raise BadRequest("enter the 6-digit code from the mail", code="wrong_code")
+    if item.purpose == "add_email" and signed_in_as != item.earner_id:
+        raise Forbidden("open this link in the browser where you asked to add the address, signed in to the same "
+                        "account, or type the code there", code="wrong_account")
+    if not store.consume_login(item, iso(utcnow()), rules.MAX_CODE_ATTEMPTS):
+        raise Gone("this sign-in link was just used; ask for a new one", code="signin_used")
+    return Proven(item.purpose, item.email, item.email_hash, item.earner_id, item.next_path)
+
+
+# ------------------------------------------------------------------ sessions
+
+
+@dataclass(frozen=True)
+class Session:
+    session_id: str
+    earner_id: str
+
+
+def _signer(salt: bytes):
+    from itsdangerous import TimestampSigner
+
+    return TimestampSigner(_key(), salt=salt)
+
+
+def start_session(earner_id: str) -> str:
+    """A new server-side session; returns the cookie value."""
+    now = utcnow()
+    expires = now + timedelta(days=rules.SESSION_DAYS)
+    session_id = ids.random_token()
+    store.put_session(ids.sha256_hex(session_id), earner_id, iso(now), iso(expires), int(expires.timestamp()))
+    return _signer(SESSION_SALT).sign(session_id).decode()
+
+
+def _unsign(value: str | None, salt: bytes, max_age: int) -> str | None:
+    from itsdangerous import BadSignature
+
+    if not value or len(value) > 200:
+        return None
+    try:
+        return _signer(salt).unsign(value, max_age=max_age).decode()
+    except BadSignature:  # tampered, or older than max_age (SignatureExpired is a BadSignature)
+        return None
+
+
+def session_from_cookie(value: str | None) -> Session | None:
+    """The live session a cookie names, or None: tampered, expired, ended or merged away."""
+    session_id = _unsign(value, SESSION_SALT, rules.SESSION_DAYS * 86400)
+    if session_id is None:
+        return None
+    item = store.get_session(ids.sha256_hex(session_id))
+    if item is None or item.expires_at <= iso(utcnow()):
+        return None
+    earner = store.get_earner(item.earner_id)
+    if earner is None or earner.merged_into:
+        return None
+    return Session(session_id, item.earner_id)
+
+
+def end_session(value: str | None) -> None:
+    session_id = _unsign(value, SESSION_SALT, rules.SESSION_DAYS * 86400)
+    if session_id is not None:
+        store.delete_session(ids.sha256_hex(session_id))
+
+
+# ------------------------------------------------------------------ CSRF
+
+
+def new_pre_session_cookie() -> str:
+    """A signed random value that anchors CSRF tokens of forms shown before sign-in."""
+    return _signer(PRE_SALT).sign(ids.random_token()).decode()
+
+
+def pre_session_anchor(value: str | None) -> str | None:
+    anchor = _unsign(value, PRE_SALT, 86400)
+    return f"pre:{anchor}" if anchor else None
+
+
+def csrf_token(anchor: str) -> str:
+    return _mac("csrf", anchor)[:40]
+
+
+def check_csrf(anchor: str | None, token: str | None) -> None:
+    if not anchor or not token or not ids.same_secret(csrf_token(anchor), token):
+        raise Forbidden("this form has expired or did not come from this site; reload the page and try again",
+                        code="csrf_failed")

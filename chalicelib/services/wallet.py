@@ -1,0 +1,222 @@
+"""The earner's wallet: every credential sent to any of their verified addresses,
+claim decisions, privacy, addresses and merges, sharing, the public profile.
+
+Ownership is always proven from the store, never from the request: a credential is
+the earner's when its recipient address belongs to them (`EMAIL#<hash>/OWNER`) or
+when they keep it (`HELD`, after removing the address it was sent to). Anything
+else answers 404, exactly like a credential that does not exist.
+"""
+
+from __future__ import annotations
+
+from ..adapters import objects
+from ..domain import earners as rules
+from ..domain import ids
+from ..domain.clock import iso, parse_iso
+from ..domain.credentials import display_status, is_public
+from ..domain.errors import Conflict, Gone, NotFound
+from ..domain.sharing import Shareable, embed_snippet, linkedin_add_url, linkedin_fields, share_links, signature_snippet
+from ..store import credentials as cred_store
+from ..store import earners as store
+from .clock import utcnow
+from .notify import verify_url
+
+
+# ------------------------------------------------------------------ accounts
+
+
+def sign_in(email: str, email_hash: str) -> str:
+    """The account of a proven address, created on its first sign-in."""
+    for _ in range(3):
+        owner = store.email_owner(email_hash)
+        if owner:
+            return owner
+        earner_id = ids.random_token()
+        if store.create_with_email(earner_id, email, email_hash, iso(utcnow())):
+            return earner_id
+    raise Conflict("this address is being signed in from another request; try again", code="concurrent_update")
+
+
+def attach_email(earner_id: str, email: str, email_hash: str) -> str:
+    """Add a proven address to the account. If it already has an account of its own,
+    the earner has now proven both addresses, so the two accounts become one: every
+    address and kept credential moves over (credentials follow their addresses)."""
+    owner = store.email_owner(email_hash)
+    if owner == earner_id:
+        return "already"
+    if owner is None:
+        if store.add_email(earner_id, email, email_hash, iso(utcnow())):
+            return "added"
+        owner = store.email_owner(email_hash)
+        if owner is None or owner == earner_id:
+            raise Conflict("the address changed hands during the request; try again", code="concurrent_update")
+    emails, held = store.emails_of(owner), store.held_of(owner)
+    if 3 * len(emails) + 2 * len(held) + 2 > store.MAX_MERGE_ITEMS:
+        raise Conflict("that account is too large to merge in one step; contact support", code="merge_too_large")
+    if not store.merge(earner_id, owner, emails, held, iso(utcnow())):
+        raise Conflict("one of the accounts changed during the merge; nothing was moved, try again",
+                       code="concurrent_update")
+    return "merged"
+
+
+def remove_email(earner_id: str, email_hash: str) -> None:
+    """Detach an address. Credentials accepted through it stay in the wallet (held),
+    and nothing about them changes: removing an address never deletes a credential."""
+    emails = store.emails_of(earner_id)
+    if email_hash not in {e.email_hash for e in emails}:
+        raise NotFound("this address is not on your account", code="email_not_found")
+    if len(emails) == 1:
+        raise Conflict("this is your only address; add another before removing it", code="last_email")
+    kept = [c.credential_id for c in cred_store.all_for_email(email_hash) if is_public(c.status, c.accepted_at)]
+    store.hold(earner_id, kept, iso(utcnow()))
+    if not store.remove_email(earner_id, email_hash):
+        raise NotFound("this address is not on your account", code="email_not_found")
+
+
+def settings(earner_id: str) -> dict:
+    earner = _earner(earner_id)
+    emails = sorted(store.emails_of(earner_id), key=lambda e: e.verified_at)
+    return {"display_name": earner.display_name or "", "profile_public": bool(earner.profile_public),
+            "profile_url": profile_url(earner_id),
+            "emails": [{"email": e.email, "hash": e.email_hash, "since": e.verified_at[:10]} for e in emails]}
+
+
+def update_profile(earner_id: str, display_name: str | None, profile_public: bool) -> None:
+    if not store.update_profile(earner_id, iso(utcnow()), display_name=display_name or None,
+                                profile_public=profile_public):
+        raise NotFound("this account no longer exists", code="earner_not_found")
+
+
+def _earner(earner_id: str):
+    earner = store.get_earner(earner_id)
+    if earner is None or earner.merged_into:
+        raise NotFound("this account no longer exists", code="earner_not_found")
+    return earner
+
+
+def profile_url(earner_id: str) -> str:
+    from ..config import get_settings
+
+    return f"{get_settings().public_base_url}/profiles/{earner_id}"
+
+
+# ------------------------------------------------------------------ the wallet
+
+
+def _entry(item, now) -> dict:
+    snap = item.snapshot
+    expires = parse_iso(item.expires_at) if item.expires_at else None
+    if item.status in ("pending", "rejected"):
+        state = item.status
+    else:
+        state = display_status(item.status, expires, now)
+    return {
+        "id": item.credential_id,
+        "state": state,
+        "private": bool(item.private),
+        "name": snap["template"]["name"],
+        "kind": snap["template"]["kind"],
+        "skills": list(snap["template"].get("skills") or []),
+        "issuer": snap["issuer"]["name"],
+        "image_url": objects.public_url(snap["template"].get("image_key")),
+        "issued_at": item.issued_at,
+        "expires_at": item.expires_at,
+        "recipient": f"{item.first_name} {item.last_name}",
+        "revocation_reason": item.revocation_reason if item.status == "revoked" else None,
+    }
+
+
+def _items(earner_id: str) -> list:
+    found = {}
+    for e in store.emails_of(earner_id):
+        for item in cred_store.all_for_email(e.email_hash):
+            found[item.credential_id] = item
+    held = {h.credential_id for h in store.held_of(earner_id)} - set(found)
+    if held:
+        found.update(cred_store.batch_get(held))
+    return list(found.values())
+
+
+def wallet(earner_id: str, filters: rules.Filters) -> rules.Wallet:
+    """A first sign-in shows every credential ever issued to the address, claimed or not."""
+    now = utcnow()
+    return rules.arrange([_entry(i, now) for i in _items(earner_id)], filters)
+
+
+def _owned(earner_id: str, credential_id: str):
+    item = cred_store.get_consistent(credential_id) if ids.split_credential_id(credential_id or "") else None
+    if item is None or not (store.email_owner(item.email_hash) == earner_id or store.is_held(earner_id, credential_id)):
+        raise NotFound("no credential of yours has this id", code="credential_not_found")
+    return item
+
+
+def shareable(item) -> Shareable:
+    snap = item.snapshot
+    return Shareable(
+        credential_id=item.credential_id, badge_name=snap["template"]["name"], issuer_name=snap["issuer"]["name"],
+        issued_at=parse_iso(item.issued_at), expires_at=parse_iso(item.expires_at) if item.expires_at else None,
+        url=verify_url(item.credential_id), image_url=objects.public_url(snap["template"].get("image_key")),
+        linkedin_organization_id=snap["issuer"].get("linkedin_organization_id"),
+    )
+
+
+def detail(earner_id: str, credential_id: str) -> dict:
+    item = _owned(earner_id, credential_id)
+    view = _entry(item, utcnow())
+    view.update(description=item.snapshot["template"]["description"], url=verify_url(item.credential_id))
+    if is_public(item.status, item.accepted_at):
+        s = shareable(item)
+        view["share"] = {"linkedin_url": linkedin_add_url(s), "linkedin_fields": linkedin_fields(s)[1:],
+                         "links": share_links(s), "embed": embed_snippet(s), "signature": signature_snippet(s)}
+    return view
+
+
+def decide(earner_id: str, credential_id: str, decision: str) -> str:
+    """Accept or reject from the wallet: being signed in with the recipient's address
+    replaces the claim token, which is used up so the mailed link says so."""
+    item = _owned(earner_id, credential_id)
+    if item.status != "pending":
+        raise Gone(f"this credential was already {item.status}", code="already_claimed")
+    now = iso(utcnow())
+    status = "accepted" if decision == "accept" else "rejected"
+    changes = {"status": status, f"{status}_at": now, "updated_at": now, "earner_id": earner_id}
+    if item.claim_token_hash:
+        changes["claim_used_hash"] = item.claim_token_hash
+    if not cred_store.conditional_update(item, changes, expect_status=("pending",),
+                                         remove=("claim_token_hash", "claim_expires_at")):
+        raise Gone("this credential was decided a moment ago in another window", code="already_claimed")
+    from . import events
+    from .credentials import credential_view
+
+    events.emit(item.tenant_id, f"credential.{status}", credential_view(cred_store.get_consistent(credential_id)))
+    return status
+
+
+def set_private(earner_id: str, credential_id: str, private: bool) -> None:
+    item = _owned(earner_id, credential_id)
+    if not cred_store.set_private(item, private):
+        raise Conflict("only accepted credentials can be shown or hidden", code="invalid_state")
+
+
+def download_url(earner_id: str, credential_id: str) -> str:
+    from .openbadges import baked_download_url
+
+    return baked_download_url(_owned(earner_id, credential_id))
+
+
+# ------------------------------------------------------------------ the public profile
+
+
+def public_profile(earner_id: str) -> dict:
+    """A public profile lists only what its owner shows: accepted, not hidden, not revoked."""
+    earner = store.get_earner(earner_id) if ids.RANDOM_PART.match(earner_id or "") else None
+    if earner is None or earner.merged_into or not earner.profile_public:
+        raise NotFound("no public profile is published at this address", code="profile_not_found")
+    now = utcnow()
+    shown = [_entry(i, now) for i in _items(earner_id)
+             if i.status == "accepted" and not i.private]
+    shown.sort(key=lambda e: e["issued_at"], reverse=True)
+    name = earner.display_name or (shown[0]["recipient"] if shown else "A Laurel earner")
+    for e in shown:
+        e["url"] = verify_url(e["id"])
+    return {"name": name, "url": profile_url(earner_id), "credentials": shown}
