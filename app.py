@@ -90,6 +90,10 @@ from chalicelib.routes_webhooks import register as register_webhooks  # noqa: E4
 
 register_webhooks(app)
 
+from chalicelib.routes_wallet import register as register_wallet  # noqa: E402
+
+register_wallet(app)
+
 
 @app.middleware("http")
 def uniform_errors(event, get_response):
@@ -425,8 +429,7 @@ def lms_hook(integration_id):
 
 
 def _page(status: int, title: str, message: str) -> Response:
-    html = web.render("message.html", title=title, message=message, link=None)
-    return Response(body=html, status_code=status, headers={**web.page_headers(), "Cache-Control": "no-store"})
+    return web.page("message.html", status, title=title, message=message, link=None)
 
 
 @app.route("/badges/{credential_id}", methods=["GET"])
@@ -532,8 +535,7 @@ def baked_image(credential_id):
 
 
 def _html(name: str, status: int = 200, **context) -> Response:
-    return Response(body=web.render(name, **context), status_code=status,
-                    headers={**web.page_headers(), "Cache-Control": "no-store"})
+    return web.page(name, status, **context)
 
 
 @app.route("/verify", methods=["GET"])
@@ -622,11 +624,7 @@ def claim_page(credential_id):
         view = claims.preview(credential_id, token)
     except LaurelError as exc:
         return _page(exc.status, "This link cannot be used", exc.message)
-    return Response(
-        body=web.render("claim.html", **view),
-        status_code=200,
-        headers={**web.page_headers(), "Cache-Control": "no-store"},
-    )
+    return web.page("claim.html", **view)
 
 
 @app.route("/claim/{credential_id}", methods=["POST"], content_types=ANY_BODY)

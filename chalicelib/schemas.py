@@ -228,3 +228,44 @@ class SupportUpdateIn(Strict):
 class ClaimIn(Strict):
     token: Annotated[str, StringConstraints(min_length=1, max_length=100)]
     decision: Literal["accept", "reject"]
+
+
+# ------------------------------------------------------------------ earner pages (HTML forms)
+
+Csrf = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+NextPath = Annotated[str, StringConstraints(max_length=300)]
+
+
+class CsrfIn(Strict):
+    csrf: Csrf
+
+
+class SigninIn(CsrfIn):
+    email: Email
+    next: NextPath | None = None
+
+
+class SigninProofIn(CsrfIn):
+    token: Annotated[str, StringConstraints(max_length=100)] | None = None
+    code: Annotated[str, StringConstraints(strip_whitespace=True, max_length=20)] | None = None
+
+
+class DecisionIn(CsrfIn):
+    decision: Literal["accept", "reject"]
+
+
+class VisibilityIn(CsrfIn):
+    visibility: Literal["public", "private"]
+
+
+class EarnerProfileIn(CsrfIn):
+    display_name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100, pattern=r"^[^\x00-\x1f\x7f]*$")] = ""
+    profile: Literal["public", "private"]
+
+
+class AddEmailIn(CsrfIn):
+    email: Email
+
+
+class RemoveEmailIn(CsrfIn):
+    email_hash: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]

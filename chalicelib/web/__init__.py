@@ -71,3 +71,11 @@ def page_headers() -> dict[str, str]:
         "X-Content-Type-Options": "nosniff",
         "Referrer-Policy": "no-referrer",
     }
+
+
+def page(template: str, status: int = 200, headers: dict[str, str] | None = None, /, **context: Any):
+    """An HTML page response: rendered, with the page headers, never cached."""
+    from chalice import Response
+
+    return Response(body=render(template, **context), status_code=status,
+                    headers={**page_headers(), "Cache-Control": "no-store", **(headers or {})})
