@@ -20,7 +20,10 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
-AWS_PORT, APP_PORT = 5000, 8000
+# Other ports (and another state file) for a second instance, e.g. the browser tests.
+AWS_PORT = int(os.environ.get("LAUREL_LOCAL_AWS_PORT", "5000"))
+APP_PORT = int(os.environ.get("LAUREL_LOCAL_APP_PORT", "8000"))
+STATE_FILE = Path(os.environ.get("LAUREL_LOCAL_STATE", str(ROOT / ".laurel-local.json")))
 
 
 def port_busy(port: int) -> bool:
@@ -43,7 +46,9 @@ def local_stage_env() -> dict[str, str]:
     config = json.loads((ROOT / ".chalice" / "config.json").read_text())
     env = dict(config.get("environment_variables", {}))
     env.update(config["stages"]["local"]["environment_variables"])
-    return env
+    # the configuration names the default ports; a second instance moves them
+    return {k: v.replace("127.0.0.1:5000", f"127.0.0.1:{AWS_PORT}").replace("127.0.0.1:8000", f"127.0.0.1:{APP_PORT}")
+            for k, v in env.items()}
 
 
 def scheduler() -> None:
@@ -126,18 +131,17 @@ def main() -> int:
             "operator_key": operator_key,
             "ops_url": f"{base}/ops/sla",
         }
-        (ROOT / ".laurel-local.json").write_text(json.dumps(info, indent=2) + "\n")
-        print(f"starting the API (chalice local) on 127.0.0.1:{APP_PORT} ...")
+        print(f"starting the API (chalice's local server) on 127.0.0.1:{APP_PORT} ...")
         children.append(
             subprocess.Popen(
-                [str(VENV_BIN / "chalice"), "local", "--stage", "local", "--host", "127.0.0.1",
-                 "--port", str(APP_PORT)],
+                [sys.executable, str(ROOT / "scripts" / "serve_local.py"), "127.0.0.1", str(APP_PORT)],
                 cwd=ROOT,
                 env={**os.environ, **env},
                 start_new_session=True,
             )
         )
         wait_for(f"{base}/health", 60)
+        STATE_FILE.write_text(json.dumps(info, indent=2) + "\n")  # written once the API answers
         threading.Thread(target=scheduler, daemon=True).start()
         print(
             "\nLaurel is running.\n"
@@ -149,7 +153,8 @@ def main() -> int:
             f"  operator key:      {operator_key}\n"
             f"  SLA / ops page:    {info['ops_url']}  (send the operator key as a Bearer token)\n"
             "  scheduled jobs:    uptime probe every minute, expiry sweep daily (local runner)\n"
-            "  written to .laurel-local.json. Ctrl-C stops everything.\n"
+            f"  earner wallet:     {base}/signin  (sign in as ada.lovelace@example.com; the mail is in the outbox)\n"
+            f"  written to {STATE_FILE.name}. Ctrl-C stops everything.\n"
             "\nIssue a credential with curl:\n"
             f"  curl -s -X POST {base}/credentials -H 'Authorization: Bearer {demo['api_key']}' \\\n"
             "    -H 'Content-Type: application/json' \\\n"

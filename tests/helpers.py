@@ -62,3 +62,78 @@ def claim_token_from(mail_body: str, credential_id: str) -> str:
     match = re.search(rf"/claim/{re.escape(credential_id)}\?token=([a-z2-7]+)", mail_body)
     assert match, mail_body
     return match.group(1)
+
+
+class Browser:
+    """An earner's browser over the Chalice test client: keeps cookies, posts forms
+    with the CSRF token of the page they came from."""
+
+    def __init__(self, client):
+        self.client = client
+        self.cookies: dict[str, str] = {}
+        self.last_set_cookie: str | None = None
+
+    def _headers(self, extra: dict | None = None) -> dict:
+        headers = dict(extra or {})
+        if self.cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
+        return headers
+
+    def _keep(self, response):
+        header = response.headers.get("Set-Cookie") or response.headers.get("set-cookie")
+        if header:
+            self.last_set_cookie = header
+            name, _, rest = header.partition("=")
+            value = rest.split(";", 1)[0]
+            if "Max-Age=0" in header:
+                self.cookies.pop(name, None)
+            else:
+                self.cookies[name] = value
+        return response
+
+    def get(self, path: str, headers: dict | None = None):
+        return self._keep(self.client.http.get(path, headers=self._headers(headers)))
+
+    def post(self, path: str, fields: dict, headers: dict | None = None):
+        from urllib.parse import urlencode
+
+        h = self._headers({"Content-Type": "application/x-www-form-urlencoded", **(headers or {})})
+        return self._keep(self.client.http.post(path, headers=h, body=urlencode(fields)))
+
+    def text(self, response) -> str:
+        return response.body.decode() if isinstance(response.body, bytes) else response.body
+
+    def csrf(self, path: str = "/signin") -> str:
+        return csrf_of(self.text(self.get(path)))
+
+
+def csrf_of(html: str) -> str:
+    match = re.search(r'name="csrf" value="([^"]+)"', html)
+    assert match, html[:2000]
+    return match.group(1)
+
+
+def signin_mail(to: str) -> tuple[str, str, str]:
+    """(login id, token, code) from the newest sign-in mail sent to `to`."""
+    from tests.conftest import sent_mail
+
+    for m in reversed(sent_mail()):
+        if m["to"] == [to] and "/signin/" in m["body"]:
+            link = re.search(r"/signin/([a-z2-7]{32})\?token=([a-z2-7]+)", m["body"])
+            code = re.search(r"\b([0-9]{6})\b", m["subject"])
+            return link.group(1), link.group(2), code.group(1)
+    raise AssertionError(f"no sign-in mail to {to}")
+
+
+def sign_in(browser: Browser, email: str, next_path: str | None = None):
+    """The whole sign-in by link: form, mail, link page, button. Returns the last response."""
+    csrf = browser.csrf("/signin")
+    fields = {"email": email, "csrf": csrf, **({"next": next_path} if next_path else {})}
+    res = browser.post("/signin", fields)
+    assert res.status_code == 200, res.body
+    login_id, token, _ = signin_mail(email)
+    page = browser.get(f"/signin/{login_id}?token={token}")
+    assert page.status_code == 200, page.body
+    res = browser.post(f"/signin/{login_id}", {"token": token, "csrf": csrf_of(browser.text(page))})
+    assert res.status_code == 303, res.body
+    return res

@@ -19,7 +19,9 @@ CONTENT_TYPES = {("PUT", "/templates/{template_id}/image"): "image/png"}
 
 def issuer_routes_with_ids():
     # public routes, and /ops (operator key; tests/integration/test_ops.py)
-    public = ("/badges/", "/claim/", "/_local/", "/ob/", "/.well-known/", "/verify", "/imports", "/hooks/", "/ops/")
+    # earner pages (/signin, /wallet, /profiles) are guarded by sessions: tests/integration/test_wallet.py
+    public = ("/badges/", "/claim/", "/_local/", "/ob/", "/.well-known/", "/verify", "/imports", "/hooks/", "/ops/",
+              "/signin/", "/wallet/", "/profiles/")
     for path, methods in app.routes.items():
         if "{" in path and not path.startswith(public):
             for method in methods:

@@ -1,0 +1,146 @@
+"""An earner's whole journey in Chromium: sign in through the mailed link, accept,
+share on LinkedIn, download the baked image, hide the credential and see its public
+page answer 404 to someone else."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qs, urlsplit
+
+from playwright.sync_api import expect
+
+from tests.browser.conftest import api
+
+A11Y_PROBLEMS = """() => {
+  const problems = [];
+  for (const el of document.querySelectorAll('input:not([type=hidden]), select, textarea')) {
+    if (!(el.labels && el.labels.length) && !el.getAttribute('aria-label')) problems.push('unlabelled ' + el.outerHTML);
+  }
+  for (const img of document.querySelectorAll('img')) if (!img.hasAttribute('alt')) problems.push('no alt ' + img.src);
+  for (const b of document.querySelectorAll('button, a')) if (!b.textContent.trim() && !b.getAttribute('aria-label')) problems.push('no name ' + b.outerHTML);
+  if (!document.documentElement.lang) problems.push('no lang');
+  return problems;
+}"""
+
+
+def _watch(page, base: str, assets: str, seen: dict) -> None:
+    """Collect requests to other origins and CSP complaints: a page must make neither."""
+    page.on("request", lambda r: None if r.url.startswith((base, assets, "data:")) else seen["foreign"].append(r.url))
+    page.on("console", lambda m: seen["console"].append(m.text) if m.type in ("error", "warning") else None)
+
+
+def _check_page(page) -> None:
+    assert page.evaluate(A11Y_PROBLEMS) == []
+
+
+def test_earner_journey(local_system, browser, artifacts):
+    info, base = local_system, local_system["api_url"]
+    assets = info["aws_endpoint"]
+    email = "katherine.johnson@example.com"
+    cred = api(info, "POST", "/credentials", {"template_id": info["template_id"], "email": email,
+                                              "first_name": "Katherine", "last_name": "Johnson"})
+    badge_name = cred["badge"]["name"] if "badge" in cred else api(info, "GET", f"/templates/{info['template_id']}")["name"]
+    seen = {"foreign": [], "console": []}
+
+    earner = browser.new_context(viewport={"width": 1100, "height": 900})
+    page = earner.new_page()
+    _watch(page, base, assets, seen)
+
+    # 1. Ask for a sign-in link
+    page.goto(f"{base}/signin")
+    _check_page(page)
+    page.get_by_label("Email address").fill(email)
+    page.get_by_role("button", name="Email me a sign-in link").click()
+    expect(page.get_by_role("heading", name="Check your mail")).to_be_visible()
+
+    # 2. The mail, in the local outbox: follow its link, press the button
+    page.goto(f"{base}/_local/outbox")
+    page.get_by_role("row").filter(has_text=email).filter(has_text="sign-in link").first \
+        .get_by_role("link", name=re.compile("sign-in link")).click()
+    link = page.get_by_role("link", name="Sign in").get_attribute("href")
+    assert link.startswith(f"{base}/signin/")
+    page.goto(link)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(f"{base}/wallet")
+
+    # 3. The wallet: the new credential waits for a decision, above everything else
+    pending = page.get_by_role("region", name=re.compile("Waiting for your decision"))
+    card = pending.locator(f"#c-{cred['id']}")
+    expect(card).to_contain_text(badge_name)
+    _check_page(page)
+    page.screenshot(path=str(artifacts / "wallet.png"), full_page=True)
+    card.get_by_role("button", name=f"Accept {badge_name}").click()
+    page.wait_for_url(f"{base}/wallet/credentials/{cred['id']}")
+    expect(page.locator(".status")).to_have_text("Valid")
+    _check_page(page)
+    page.screenshot(path=str(artifacts / "wallet-credential.png"), full_page=True)
+
+    # 4. Add to LinkedIn: every parameter pre-filled
+    href = page.locator("#linkedin-add").get_attribute("href")
+    parts = urlsplit(href)
+    assert (parts.scheme, parts.netloc, parts.path) == ("https", "www.linkedin.com", "/profile/add")
+    q = {k: v[0] for k, v in parse_qs(parts.query).items()}
+    issued, expires = cred["issued_at"], cred.get("expires_at")
+    expected = {"startTask": "CERTIFICATION_NAME", "name": badge_name, "organizationId": "1337",
+                "issueYear": str(int(issued[:4])), "issueMonth": str(int(issued[5:7])),
+                "certUrl": f"{base}/badges/{cred['id']}", "certId": cred["id"]}
+    if expires:
+        expected.update(expirationYear=str(int(expires[:4])), expirationMonth=str(int(expires[5:7])))
+    assert q == expected
+    networks = page.locator("ul.share a").evaluate_all("els => els.map(e => e.dataset.network)")
+    assert networks == ["LinkedIn", "Facebook", "X", "WhatsApp", "XING"]
+    assert page.locator("#copy-link").input_value() == f"{base}/badges/{cred['id']}"
+    embed = page.locator("#embed").input_value()
+    assert embed.startswith(f'<a href="{base}/badges/{cred["id"]}"') and "<img" in embed
+    assert "<script" not in embed and "<iframe" not in embed
+
+    # 5. Download the baked image: a PNG with the Open Badges assertion inside
+    with page.expect_download() as download:
+        page.locator("#download").click()
+    data = open(download.value.path(), "rb").read()
+    assert data.startswith(b"\x89PNG\r\n\x1a\n") and b"openbadges" in data
+    assert f"/ob/v2/assertions/{cred['id']}".encode() in data
+
+    # 6. Someone else opens the shared link: Open Graph and Twitter card tags
+    visitor = browser.new_context()
+    other = visitor.new_page()
+    _watch(other, base, assets, seen)
+    response = other.goto(f"{base}/badges/{cred['id']}")
+    assert response.status == 200
+    meta = other.evaluate("""() => Object.fromEntries([...document.querySelectorAll('meta[property], meta[name]')]
+        .map(m => [m.getAttribute('property') || m.getAttribute('name'), m.content]))""")
+    assert meta["og:title"] == badge_name
+    assert meta["og:type"] == "website"
+    assert meta["og:url"] == f"{base}/badges/{cred['id']}"
+    assert meta["og:image"].startswith(f"{assets}/") and meta["og:image"].endswith((".png", ".svg"))
+    assert "View my verified achievement" in meta["og:description"]
+    assert meta["twitter:card"] and meta["twitter:image"] == meta["og:image"]
+    _check_page(other)
+    other.screenshot(path=str(artifacts / "verification.png"), full_page=True)
+    visitor.close()
+
+    # 7. Make it private: its page answers 404 to others; the assertion stays, with no name
+    page.get_by_role("button", name="Make private").click()
+    expect(page.get_by_text("This credential is private")).to_be_visible()
+    stranger = browser.new_context()
+    response = stranger.new_page().goto(f"{base}/badges/{cred['id']}")
+    assert response.status == 404
+    assertion = stranger.request.get(f"{base}/ob/v2/assertions/{cred['id']}")
+    assert assertion.status == 200 and "Katherine" not in assertion.text()
+    stranger.close()
+
+    # 8. And public again
+    page.get_by_role("button", name="Make public").click()
+    expect(page.get_by_text("This credential is public")).to_be_visible()
+    again = browser.new_context()
+    assert again.new_page().goto(f"{base}/badges/{cred['id']}").status == 200
+    again.close()
+
+    # 9. Sign out ends the session: the wallet asks to sign in again
+    page.get_by_role("button", name="Sign out").click()
+    page.goto(f"{base}/wallet")
+    assert urlsplit(page.url).path == "/signin"
+    earner.close()
+
+    assert seen["foreign"] == []
+    assert [m for m in seen["console"] if "Content Security Policy" in m or "Refused" in m] == []
