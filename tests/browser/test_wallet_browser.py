@@ -39,7 +39,7 @@ def test_earner_journey(local_system, browser, artifacts):
     email = "katherine.johnson@example.com"
     cred = api(info, "POST", "/credentials", {"template_id": info["template_id"], "email": email,
                                               "first_name": "Katherine", "last_name": "Johnson"})
-    badge_name = cred["badge"]["name"] if "badge" in cred else api(info, "GET", f"/templates/{info['template_id']}")["name"]
+    badge_name = api(info, "GET", f"/templates/{info['template_id']}")["name"]
     seen = {"foreign": [], "console": []}
 
     earner = browser.new_context(viewport={"width": 1100, "height": 900})
@@ -49,8 +49,12 @@ def test_earner_journey(local_system, browser, artifacts):
     # 1. Ask for a sign-in link
     page.goto(f"{base}/signin")
     _check_page(page)
-    page.get_by_label("Email address").fill(email)
-    page.get_by_role("button", name="Email me a sign-in link").click()
+    for _ in range(10):  # by keyboard alone: Tab to the field, type, Enter
+        page.keyboard.press("Tab")
+        if page.evaluate("document.activeElement.id") == "email":
+            break
+    page.keyboard.type(email)
+    page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="Check your mail")).to_be_visible()
 
     # 2. The mail, in the local outbox: follow its link, press the button
@@ -74,6 +78,12 @@ def test_earner_journey(local_system, browser, artifacts):
     expect(page.locator(".status")).to_have_text("Valid")
     _check_page(page)
     page.screenshot(path=str(artifacts / "wallet-credential.png"), full_page=True)
+
+    # on a phone the page reflows: nothing wider than the screen
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    page.screenshot(path=str(artifacts / "wallet-credential-phone.png"), full_page=True)
+    page.set_viewport_size({"width": 1100, "height": 900})
 
     # 4. Add to LinkedIn: every parameter pre-filled
     href = page.locator("#linkedin-add").get_attribute("href")
