@@ -37,6 +37,7 @@ def send_claim(item, token: str) -> bool:
         "image_url": objects.public_url(snap["template"].get("image_key")),
         "claim_url": claim_url(item.credential_id, token),
         "expires_on": item.claim_expires_at[:10],
+        "wallet_url": f"{get_settings().public_base_url}/signin",
     }
     return _send(
         mail.Message(
