@@ -248,7 +248,8 @@ def wallet_page(session):
     filters = rules.Filters(issuer=http.query_param(request, "issuer", max_length=200),
                             kind=http.query_param(request, "kind", max_length=40),
                             skill=http.query_param(request, "skill", max_length=100))
-    return web.page("wallet.html", w=wallet.wallet(session.earner_id, filters), filters=filters, **_nav(session))
+    return web.page("wallet.html", w=wallet.wallet(session.earner_id, filters), filters=filters,
+                    imported=wallet.imported(session.earner_id), **_nav(session))
 
 
 @bp.route("/wallet/credentials/{credential_id}", methods=["GET"])

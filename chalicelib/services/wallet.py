@@ -143,6 +143,21 @@ def wallet(earner_id: str, filters: rules.Filters) -> rules.Wallet:
     return rules.arrange([_entry(i, now) for i in _items(earner_id)], filters)
 
 
+def imported(earner_id: str) -> list[dict]:
+    """Confirmed badges from other issuers, imported to one of the earner's addresses."""
+    from ..store import imports as import_store
+
+    out = []
+    for e in store.emails_of(earner_id):
+        for item in import_store.for_recipient(e.email_hash):
+            if item.status == "confirmed":
+                c = item.report.get("credential") or {}
+                out.append({"id": item.import_id, "name": c.get("name") or "Imported badge",
+                            "issuer": c.get("issuer") or "", "result": item.report.get("result"),
+                            "last_verified_at": item.last_verified_at[:10], "url": f"/imports/{item.import_id}"})
+    return out
+
+
 def _owned(earner_id: str, credential_id: str):
     item = cred_store.get_consistent(credential_id) if ids.split_credential_id(credential_id or "") else None
     if item is None or not (store.email_owner(item.email_hash) == earner_id or store.is_held(earner_id, credential_id)):

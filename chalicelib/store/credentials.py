@@ -214,7 +214,9 @@ def set_last_sweep_day(day: str) -> None:
 
 def all_for_email(email_hash: str) -> list[CredentialItem]:
     """Every credential ever issued to an address, across issuers (an earner's wallet)."""
-    return list(CredentialItem.by_email.query(keys.email_pk(email_hash), scan_index_forward=False))
+    # the index also holds the address's imported badges (`X#IMPORT#...`): only credentials (`T#...`)
+    return list(CredentialItem.by_email.query(keys.email_pk(email_hash), CredentialItem.gsi2sk.startswith("T#"),
+                                              scan_index_forward=False))
 
 
 def set_private(item: CredentialItem, private: bool) -> bool:

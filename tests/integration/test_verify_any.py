@@ -197,6 +197,14 @@ def test_import_needs_the_recipients_confirmation(client, foreign):
     html = client.http.get(f"/imports/{pending['id']}").body
     assert b"External badge" in html and b"last verified" in html
     assert post(client, f"/imports/{pending['id']}", None, {"token": token}).status_code == 410
+    # the earner's wallet lists it apart from Laurel's own credentials
+    from tests.helpers import Browser, sign_in
+
+    earner = Browser(client)
+    sign_in(earner, EMAIL)
+    wallet = earner.text(earner.get("/wallet"))
+    assert "From other issuers" in wallet and f"/imports/{pending['id']}" in wallet
+    assert "Nothing here yet" in wallet  # no Laurel credential was mistaken for the import
     foreign.ob2(EMAIL, revoked=True)
     assert body(post(client, f"/imports/{pending['id']}/verify", None, b""))["result"] == "revoked"
 
