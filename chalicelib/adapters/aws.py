@@ -20,4 +20,9 @@ def _session() -> Any:
 
 @lru_cache(maxsize=None)
 def client(service: str) -> Any:
-    return _session().client(service, region_name=get_settings().region)
+    config = None
+    if service == "s3":  # presigned download links: SigV4, the only scheme every region accepts
+        from botocore.config import Config
+
+        config = Config(signature_version="s3v4")
+    return _session().client(service, region_name=get_settings().region, config=config)

@@ -32,6 +32,20 @@ def delete(key: str) -> None:
     client("s3").delete_object(Bucket=get_settings().bucket_name, Key=key)
 
 
+def delete_prefix(prefix: str) -> int:
+    """Delete every object under `prefix` for good: every version and delete marker
+    (the deployed bucket is versioned), 1,000 per request. Returns how many objects
+    (current versions) went."""
+    s3, bucket, count = client("s3"), get_settings().bucket_name, 0
+    for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket, Prefix=prefix):
+        versions = page.get("Versions", []) + page.get("DeleteMarkers", [])
+        count += sum(1 for v in page.get("Versions", []) if v.get("IsLatest"))
+        if versions:
+            s3.delete_objects(Bucket=bucket, Delete={"Quiet": True, "Objects": [
+                {"Key": v["Key"], "VersionId": v["VersionId"]} for v in versions]})
+    return count
+
+
 def get(key: str) -> bytes:
     return client("s3").get_object(Bucket=get_settings().bucket_name, Key=key)["Body"].read()
 

@@ -225,3 +225,28 @@ def set_private(item: CredentialItem, private: bool) -> bool:
     action = CredentialItem.private.set(True) if private else CredentialItem.private.remove()
     return update_if(item, [action],
                      CredentialItem.status.is_in("accepted", "revoked") & CredentialItem.accepted_at.exists())
+
+
+# Everything about the recipient, and everything derived from their address (the
+# salted hashes in the Open Badges documents, the index keys, the baked image).
+_ERASED_REMOVE = ("claim_token_hash", "claim_expires_at", "claim_used_hash", "recipient_salt", "ob3", "ob3_jwt",
+                  "baked_key", "earner_id", "gsi2pk", "gsi2sk", "gsi3pk", "gsi3sk", "private")
+
+
+def erase(item: CredentialItem, now: str) -> bool:
+    """Forget the person a credential was issued to. What stays is what the issuer sent
+    about the badge (snapshot, dates, status, status-list slot), so the issuer's
+    records and revocation lists stay whole; the public page and documents answer 410."""
+    actions = [CredentialItem.email.set(""), CredentialItem.email_hash.set(""), CredentialItem.first_name.set(""),
+               CredentialItem.last_name.set(""), CredentialItem.evidence.set([]), CredentialItem.erased_at.set(now),
+               CredentialItem.updated_at.set(now)]
+    actions += [getattr(CredentialItem, name).remove() for name in _ERASED_REMOVE]
+    return update_if(item, actions, CredentialItem.erased_at.does_not_exist())
+
+
+def delete_recipient_slots(tenant_id: str, email_hash: str) -> int:
+    slots = list(RecipientSlotItem.query(keys.recipient_slot_key(tenant_id, email_hash, "")[0]))
+    with RecipientSlotItem.batch_write() as batch:
+        for slot in slots:
+            batch.delete(slot)
+    return len(slots)

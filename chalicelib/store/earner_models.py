@@ -11,6 +11,9 @@ links, sessions and rate counters, in Laurel's single table.
 | session        | SESSION#<sha256(id)>    | S                    |
 | rate counter   | RATE#<scope>#<key>      | <window start>       |
 
+Through `by_tenant`, sessions are listed per earner (`EARNER#<earner>#SESSIONS`) and
+sign-in requests per address (`LOGINS#<emailhash>`), so erasing a person finds them.
+
 An email address belongs to at most one earner: `EMAIL#<hash>/OWNER` is written with
 a condition, so two accounts can never both claim it. A credential reaches a wallet
 through the `by_email` index of each of the earner's verified addresses; a `HELD`
@@ -24,7 +27,7 @@ from __future__ import annotations
 
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
 
-from .models import Item, _TableMeta
+from .models import ByTenant, Item, _TableMeta
 
 
 class EarnerItem(Item):
@@ -35,6 +38,7 @@ class EarnerItem(Item):
     display_name = UnicodeAttribute(null=True)
     profile_public = BooleanAttribute(default=False)
     merged_into = UnicodeAttribute(null=True)  # a merged account signs nobody in
+    restricted_at = UnicodeAttribute(null=True)  # processing restricted: everything hidden at once
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
 
@@ -82,6 +86,10 @@ class LoginItem(Item):
     expires_at = UnicodeAttribute()
     used_at = UnicodeAttribute(null=True)
     expiration = NumberAttribute()
+    # by_tenant: LOGINS#<emailhash> lists an address's requests (erasure finds them all)
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    by_tenant = ByTenant()
 
 
 class SessionItem(Item):
@@ -92,6 +100,10 @@ class SessionItem(Item):
     created_at = UnicodeAttribute()
     expires_at = UnicodeAttribute()
     expiration = NumberAttribute()
+    # by_tenant: EARNER#<earner>#SESSIONS lists an earner's sessions (erasure ends them all)
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    by_tenant = ByTenant()
 
 
 class RateItem(Item):

@@ -10,6 +10,7 @@ from pynamodb.transactions import TransactWrite
 
 from ..config import get_settings
 from .conditional import transaction_condition_failed, update_if
+from .models import Item
 from .earner_models import (
     EarnerEmailItem,
     EarnerItem,
@@ -163,6 +164,7 @@ def update_profile(earner_id: str, now: str, **changes) -> bool:
 
 
 def put_login(item: LoginItem) -> None:
+    item.gsi1pk, item.gsi1sk = f"LOGINS#{item.email_hash}", item.expires_at
     item.save(condition=LoginItem.pk.does_not_exist())
 
 
@@ -189,7 +191,8 @@ def count_wrong_code(item: LoginItem) -> None:
 
 def put_session(session_hash: str, earner_id: str, created_at: str, expires_at: str, expiration: int) -> None:
     SessionItem(f"SESSION#{session_hash}", "S", earner_id=earner_id, created_at=created_at, expires_at=expires_at,
-                expiration=expiration).save(condition=SessionItem.pk.does_not_exist())
+                expiration=expiration, gsi1pk=f"EARNER#{earner_id}#SESSIONS",
+                gsi1sk=created_at).save(condition=SessionItem.pk.does_not_exist())
 
 
 def get_session(session_hash: str) -> SessionItem | None:
@@ -211,3 +214,34 @@ def rate_hit(scope: str, key: str, window_start: int, limit: int, expiration: in
     item = RateItem(f"RATE#{scope}#{key}", str(window_start))
     return update_if(item, [RateItem.count.add(1), RateItem.expiration.set(expiration)],
                      RateItem.count.does_not_exist() | (RateItem.count < limit))
+
+
+# ------------------------------------------------------------------ erasure (right to be forgotten)
+
+
+def erase_person(earner_id: str | None, email_hashes: set[str]) -> int:
+    """Delete every earner-side item of a person: account, addresses, owners, kept
+    credentials, sessions, sign-in requests (they hold the address) and rate counters.
+    Returns how many items were deleted."""
+    doomed: list = []
+    if earner_id:
+        doomed += list(Item.query(earner_pk(earner_id)))  # profile, EMAIL#, HELD#: keys are all it needs
+        doomed += list(SessionItem.by_tenant.query(f"EARNER#{earner_id}#SESSIONS"))
+    for h in email_hashes:
+        try:
+            doomed.append(EmailOwnerItem.get(*_owner_key(h)))
+        except EmailOwnerItem.DoesNotExist:
+            pass
+        doomed += list(LoginItem.by_tenant.query(f"LOGINS#{h}"))
+        doomed += list(RateItem.query(f"RATE#signin-email#{h}"))
+    with Item.batch_write() as batch:
+        for item in doomed:
+            batch.delete(item)
+    return len(doomed)
+
+
+def set_restricted(earner_id: str, now: str) -> bool:
+    item = EarnerItem(earner_pk(earner_id), PROFILE)
+    return update_if(item, [EarnerItem.profile_public.set(False), EarnerItem.restricted_at.set(now),
+                            EarnerItem.updated_at.set(now)],
+                     EarnerItem.pk.exists() & EarnerItem.merged_into.does_not_exist())

@@ -38,3 +38,9 @@ def record_check(item: ImportItem, report: dict, at: str) -> None:
 
 def for_recipient(email_hash: str) -> list[ImportItem]:
     return list(ImportItem.by_email.query(keys.email_pk(email_hash), ImportItem.gsi2sk.startswith("X#IMPORT#")))
+
+
+def delete_all(items: list[ImportItem]) -> None:
+    with ImportItem.batch_write() as batch:
+        for item in items:
+            batch.delete(item)

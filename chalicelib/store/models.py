@@ -173,13 +173,15 @@ class CredentialItem(Item):
     rejected_at = UnicodeAttribute(null=True)
     revoked_at = UnicodeAttribute(null=True)
     revocation_reason = UnicodeAttribute(null=True)
+    # the recipient exercised the right to be forgotten: personal data gone, pages answer 410
+    erased_at = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
 
     gsi1pk = UnicodeAttribute()
     gsi1sk = UnicodeAttribute()
-    gsi2pk = UnicodeAttribute()
-    gsi2sk = UnicodeAttribute()
+    gsi2pk = UnicodeAttribute(null=True)  # removed when the recipient is erased
+    gsi2sk = UnicodeAttribute(null=True)
     gsi3pk = UnicodeAttribute(null=True)
     gsi3sk = UnicodeAttribute(null=True)
     by_tenant = ByTenant()
