@@ -14,7 +14,7 @@ from chalice import Chalice, Response
 
 from chalicelib import http
 from chalicelib.config import get_settings
-from chalicelib.domain.errors import LaurelError, NotFound
+from chalicelib.domain.errors import Gone, LaurelError, NotFound
 from chalicelib.lazy import LazyModule
 
 app = Chalice(app_name="laurel", configure_logs=False)
@@ -307,6 +307,34 @@ def ops_update_support_request(tenant_id, request_id):
     return http.json_response(support.operator_update(tenant_id, request_id, data))
 
 
+rights = LazyModule("chalicelib.services.rights")
+
+
+@operator_route("/ops/data-requests/export", methods=("POST",))
+def ops_data_export():
+    """Access request: the person's data, mailed to their own address only."""
+    data = http.parse_json(app.current_request, schemas.DataRequestIn)
+    return http.json_response(rights.export(rights.person_of_email(str(data.email)), send_to=str(data.email)),
+                              status=202)
+
+
+@operator_route("/ops/data-requests/restrict", methods=("POST",))
+def ops_data_restrict():
+    data = http.parse_json(app.current_request, schemas.DataRequestIn)
+    return http.json_response(rights.restrict(rights.person_of_email(str(data.email))))
+
+
+@operator_route("/ops/data-requests/erase", methods=("POST",))
+def ops_data_erase():
+    """Erasure request: the whole account if the address has one. `confirm: "erase"` is required."""
+    data = http.parse_json(app.current_request, schemas.DataRequestIn)
+    if data.confirm != "erase":
+        from chalicelib.domain.errors import BadRequest
+
+        raise BadRequest('erasure cannot be undone: send "confirm": "erase"', code="confirmation_required")
+    return http.json_response(rights.erase(rights.person_of_email(str(data.email))))
+
+
 @app.schedule("rate(1 minute)")
 def uptime_probe(event):
     from chalicelib.services import probes
@@ -440,10 +468,10 @@ def verify_credential(credential_id):
     credential_id = credential_id.removesuffix(".json")
     try:
         result = verification.verify(credential_id)
-    except NotFound as exc:
+    except (NotFound, Gone) as exc:
         if as_json:
-            return http.json_response(exc.to_body(), 404)
-        return _page(404, "Credential not found", exc.message)
+            return http.json_response(exc.to_body(), exc.status)
+        return _page(exc.status, "Credential not found" if exc.status == 404 else "Credential removed", exc.message)
     if as_json:
         import json
 
@@ -471,11 +499,11 @@ def _ld(doc: dict) -> Response:
 @app.route("/ob/v2/assertions/{credential_id}", methods=["GET"])
 @_errors
 def ob2_assertion(credential_id):
-    from chalicelib.domain.errors import Gone
-
     try:
         return _ld(openbadges.assertion(credential_id))
     except Gone as exc:  # a revoked assertion answers 410 with the OB 2.0 revocation body
+        if exc.details is None:  # erased: nothing left to show
+            return http.error_response(exc)
         return Response(body=exc.details, status_code=410,
                         headers={"Content-Type": "application/ld+json", "Cache-Control": "public, max-age=60",
                                  "Access-Control-Allow-Origin": "*"})

@@ -14,6 +14,10 @@
     POST /wallet/settings/profile
     POST /wallet/emails                            add an address (a code is mailed to it)
     POST /wallet/emails/remove
+    GET  /wallet/privacy                           data rights: export, restrict, delete
+    POST /wallet/export                            a ZIP of everything, linked by mail (1 hour)
+    POST /wallet/restrict                          hide the profile and every credential at once
+    POST /wallet/delete                            the right to be forgotten
     GET  /profiles/{earner_id}                     the public profile (only public credentials)
 
 Every page is server-rendered and works without JavaScript; every form carries a
@@ -37,6 +41,7 @@ bp = Blueprint(__name__)
 
 signin = LazyModule("chalicelib.services.signin")
 wallet = LazyModule("chalicelib.services.wallet")
+rights = LazyModule("chalicelib.services.rights")
 rules = LazyModule("chalicelib.domain.earners")
 schemas = LazyModule("chalicelib.schemas")
 web = LazyModule("chalicelib.web")
@@ -322,6 +327,48 @@ def wallet_remove_email(session):
     data = _form(schemas.RemoveEmailIn, session)
     wallet.remove_email(session.earner_id, data.email_hash)
     return _redirect("/wallet/settings?email=removed")
+
+
+# ------------------------------------------------------------------ data rights
+
+
+@bp.route("/wallet/privacy", methods=["GET"])
+@_pages
+@_signed_in
+def wallet_privacy(session):
+    done = http.query_param(bp.current_request, "done", choices=("exported", "restricted"))
+    return web.page("wallet_privacy.html", done=done, **_nav(session))
+
+
+@bp.route("/wallet/export", methods=["POST"], content_types=_FORM)
+@_pages
+@_signed_in
+def wallet_export(session):
+    _form(schemas.CsrfIn, session)
+    person = rights.person_of_earner(session.earner_id)
+    rights.export(person, send_to=rights.primary_email(person))
+    return _redirect("/wallet/privacy?done=exported")
+
+
+@bp.route("/wallet/restrict", methods=["POST"], content_types=_FORM)
+@_pages
+@_signed_in
+def wallet_restrict(session):
+    _form(schemas.CsrfIn, session)
+    rights.restrict(rights.person_of_earner(session.earner_id))
+    return _redirect("/wallet/privacy?done=restricted")
+
+
+@bp.route("/wallet/delete", methods=["POST"], content_types=_FORM)
+@_pages
+@_signed_in
+def wallet_delete(session):
+    _form(schemas.DeleteAccountIn, session)
+    rights.erase(rights.person_of_earner(session.earner_id))
+    return web.page("message.html", 200, {"Set-Cookie": _cookie_header(SESSION_COOKIE, "", 0)},
+                    title="Your account was deleted",
+                    message="Your addresses, your name and everything derived from them are gone from Laurel. "
+                            "Pages of your credentials now say they were removed.", link=None)
 
 
 # ------------------------------------------------------------------ public profiles

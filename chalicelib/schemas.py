@@ -269,3 +269,13 @@ class AddEmailIn(CsrfIn):
 
 class RemoveEmailIn(CsrfIn):
     email_hash: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+
+
+class DeleteAccountIn(CsrfIn):
+    confirm: Literal["delete"]
+
+
+class DataRequestIn(Strict):
+    """An operator acting on a person's request (access, restriction, erasure)."""
+    email: Email
+    confirm: Literal["erase"] | None = None

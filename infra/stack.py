@@ -102,7 +102,12 @@ class LaurelStack(cdk.Stack):
             enforce_ssl=True,
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
             removal_policy=removal,
-            lifecycle_rules=[s3.LifecycleRule(noncurrent_version_expiration=cdk.Duration.days(90))],
+            lifecycle_rules=[
+                s3.LifecycleRule(noncurrent_version_expiration=cdk.Duration.days(90)),
+                # data exports hold personal data: their links work an hour, the files go within a day
+                s3.LifecycleRule(id="Exports", prefix="exports/", expiration=cdk.Duration.days(1),
+                                 noncurrent_version_expiration=cdk.Duration.days(1)),
+            ],
         )
         self.signing_key = kms.Key(
             self, "SigningKey",
@@ -234,6 +239,11 @@ class LaurelStack(cdk.Stack):
             # images, baked files, status lists
             "Assets": (["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], [self.bucket.arn_for_objects("assets/*")],
                        (API_HANDLER, BULK_WORKER)),
+            # data rights: exports (private, presigned), and erasure removes every version
+            "PersonalData": (["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion"],
+                             [self.bucket.arn_for_objects("assets/baked/*"), self.bucket.arn_for_objects("exports/*")],
+                             (API_HANDLER,)),
+            "ListForErasure": (["s3:ListBucket", "s3:ListBucketVersions"], [self.bucket.bucket_arn], (API_HANDLER,)),
             # VC-JWT: the private key never leaves KMS
             "SignCredentials": (["kms:Sign", "kms:GetPublicKey"], [self.signing_key.key_arn], (API_HANDLER, BULK_WORKER)),
             # Ed25519 (Data Integrity) seed material

@@ -105,6 +105,10 @@ def publish_status_list(tenant_id: str, list_no: int, bits: bytes | None = None)
 
 def _public_item(credential_id: str):
     item = cred_store.get(credential_id)
+    if item is not None and item.erased_at:
+        from .verification import ERASED
+
+        raise Gone(ERASED, code="credential_erased")
     if item is None or not is_public(item.status, item.accepted_at):
         raise NotFound("no credential is published at this address", code="credential_not_found")
     return item
@@ -194,7 +198,8 @@ def _baked(item) -> str:
             baked = baking.bake_svg(source, doc, urls.assertion(item.credential_id))
         else:
             baked = baking.bake_png(source, doc)
-        objects.put(key, baked, objects.IMAGE_TYPES[ext])
+        # short-lived at the CDN: a revoked or erased credential's file must not linger there
+        objects.put(key, baked, objects.IMAGE_TYPES[ext], cache_control="public, max-age=300")
         old = item.baked_key
         if cred_store.set_baked_key(item, key) and old:
             objects.delete(old)

@@ -10,13 +10,17 @@ from ..adapters.objects import public_url
 from ..domain.clock import parse_iso
 from .clock import utcnow
 from ..domain.credentials import display_status, is_public
-from ..domain.errors import NotFound
+from ..domain.errors import Gone, NotFound
+
+ERASED = "the person this credential was issued to had their data erased; it is no longer shown"
 from ..store import credentials as store
 from .notify import verify_url
 
 
 def verify(credential_id: str) -> dict:
     item = store.get(credential_id)
+    if item is not None and item.erased_at:
+        raise Gone(ERASED, code="credential_erased")
     if item is None or not is_public(item.status, item.accepted_at) or item.private:
         raise NotFound("no credential is published at this address", code="credential_not_found")
     snap = item.snapshot

@@ -133,7 +133,9 @@ def test_support_request_lifecycle(client, operator):
     assert updated["severity"] == 1 and updated["severity_confirmed"] and updated["first_response_at"]
     assert len(sent_mail()) == 2
     assert client.http.post(url, headers=op(operator), body=json.dumps({"state": "open"})).status_code == 409
-    listed = body(client.http.get("/ops/support-requests", headers=op(operator)))["items"]
+    res = client.http.get("/ops/support-requests", headers=op(operator))
+    assert res.status_code == 200, res.body
+    listed = body(res)["items"]
     assert [r["id"] for r in listed] == [created["id"]]
     _, other = new_issuer("Other")
     assert client.http.get(f"/support-requests/{created['id']}", headers=auth(other)).status_code == 404

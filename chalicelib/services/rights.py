@@ -1,0 +1,200 @@
+"""Data rights of the people credentials are issued to: access (export), restriction,
+erasure. Earners exercise them signed in; operators act on a request by address.
+
+Laurel holds what issuers send about a person (address, first and last name, the
+credential) and what the person adds (more addresses, a display name, privacy
+choices). Erasure removes all of it from every table and the bucket; what stays of a
+credential is the issuer's own data (badge snapshot, dates, status-list slot), and
+its public page and Open Badges documents answer 410.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import zipfile
+from dataclasses import dataclass
+
+from ..adapters import mail, objects
+from ..domain import ids
+from ..domain.clock import iso, parse_iso
+from ..domain.credentials import display_status, is_public
+from ..domain.errors import NotFound, ServiceUnavailable
+from ..store import credentials as cred_store
+from ..store import earners as store
+from ..store import imports as import_store
+from ..web import render
+from .clock import utcnow
+from .notify import verify_url
+
+EXPORT_LINK_SECONDS = 3600
+
+
+@dataclass(frozen=True)
+class Person:
+    """Whom a request is about: an account (with all its addresses) or, for an
+    operator acting on a request from someone who never signed in, one address."""
+    earner_id: str | None
+    emails: dict[str, str]  # email hash -> address
+
+
+def person_of_earner(earner_id: str) -> Person:
+    return Person(earner_id, {e.email_hash: e.email for e in store.emails_of(earner_id)})
+
+
+def person_of_email(email: str) -> Person:
+    """The whole account if the address has one, else just the address."""
+    email = ids.normalize_email(email)
+    owner = store.email_owner(ids.email_hash(email))
+    if owner:
+        return person_of_earner(owner)
+    return Person(None, {ids.email_hash(email): email})
+
+
+def _credentials(person: Person) -> list:
+    found = {}
+    for h in person.emails:
+        for item in cred_store.all_for_email(h):
+            found[item.credential_id] = item
+    if person.earner_id:
+        held = {h.credential_id for h in store.held_of(person.earner_id)} - set(found)
+        if held:
+            found.update(cred_store.batch_get(held))
+    return sorted(found.values(), key=lambda i: i.issued_at)
+
+
+# ------------------------------------------------------------------ access
+
+
+def _events(item, now) -> list[dict]:
+    """A credential's history, from the times the store keeps."""
+    events = [{"event": "issued", "at": item.issued_at}]
+    for name in ("accepted", "rejected", "revoked"):
+        at = getattr(item, f"{name}_at")
+        if at:
+            events.append({"event": name, "at": at, **({"reason": item.revocation_reason} if name == "revoked" else {})})
+    if item.expires_at and parse_iso(item.expires_at) <= now:
+        events.append({"event": "expired", "at": item.expires_at})
+    for name, event in (("expiry_reminded_at", "expiry reminder mailed"), ("expired_notified_at", "expiry mailed")):
+        if getattr(item, name):
+            events.append({"event": event, "at": getattr(item, name)})
+    return sorted(events, key=lambda e: e["at"])
+
+
+def _credential_record(item, now) -> dict:
+    snap = item.snapshot
+    return {
+        "id": item.credential_id,
+        "verification_url": verify_url(item.credential_id),
+        "recipient": {"email": item.email, "first_name": item.first_name, "last_name": item.last_name},
+        "issuer": {k: snap["issuer"].get(k) for k in ("name", "url", "email")},
+        "badge": {k: v for k, v in snap["template"].items() if k != "image_key"},
+        "status": item.status,
+        "display_status": display_status(item.status, parse_iso(item.expires_at) if item.expires_at else None, now),
+        "private": bool(item.private),
+        "issued_at": item.issued_at, "expires_at": item.expires_at, "evidence": item.evidence,
+        "events": _events(item, now),
+    }
+
+
+def build_export(person: Person) -> bytes:
+    """The ZIP: profile.json, credentials.json (with their events), imports.json and
+    the baked image of every credential that was ever accepted."""
+    from .openbadges import _baked
+
+    now = utcnow()
+    profile: dict = {"addresses": sorted(person.emails.values()), "exported_at": iso(now)}
+    if person.earner_id:
+        earner = store.get_earner(person.earner_id)
+        profile.update(account_id=person.earner_id, display_name=earner.display_name if earner else None,
+                       profile_public=bool(earner and earner.profile_public),
+                       restricted_at=earner.restricted_at if earner else None,
+                       created_at=earner.created_at if earner else None,
+                       addresses=[{"email": e.email, "verified_at": e.verified_at}
+                                  for e in store.emails_of(person.earner_id)])
+    items = _credentials(person)
+    imports = [{"id": i.import_id, "status": i.status, "source": i.source, "report": i.report,
+                "created_at": i.created_at} for h in person.emails for i in import_store.for_recipient(h)]
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("profile.json", json.dumps(profile, indent=2, ensure_ascii=False))
+        z.writestr("credentials.json", json.dumps([_credential_record(i, now) for i in items], indent=2,
+                                                  ensure_ascii=False))
+        z.writestr("imports.json", json.dumps(imports, indent=2, ensure_ascii=False))
+        for item in items:
+            if is_public(item.status, item.accepted_at) and item.snapshot["template"].get("image_key"):
+                key = _baked(item)
+                z.writestr(f"images/{item.credential_id}.{key.rsplit('.', 1)[-1]}", objects.get(key))
+        z.writestr("README.txt", render("mail/export_readme.txt"))
+    return buffer.getvalue()
+
+
+def _export_prefix(person: Person) -> str:
+    return f"exports/{person.earner_id or next(iter(person.emails))}/"
+
+
+def export(person: Person, send_to: str) -> dict:
+    """Write the ZIP to the private part of the bucket and mail a link that works for
+    an hour. Only the person's own address receives it."""
+    data = build_export(person)
+    key = f"{_export_prefix(person)}{ids.random_token()}.zip"
+    objects.put(key, data, "application/zip", cache_control="private, no-store")
+    link = objects.download_url(key, "laurel-data-export.zip", seconds=EXPORT_LINK_SECONDS)
+    ctx = {"link": link, "minutes": EXPORT_LINK_SECONDS // 60}
+    try:
+        mail.send(mail.Message(to=send_to, subject="Your Laurel data export", html=render("mail/export.html", **ctx),
+                               text=render("mail/export.txt", **ctx)))
+    except mail.MailNotSent:
+        objects.delete(key)
+        raise ServiceUnavailable("the mail with the export could not be sent; try again later",
+                                 code="mail_not_sent") from None
+    return {"bytes": len(data), "sent_to": send_to}
+
+
+def primary_email(person: Person) -> str:
+    if person.earner_id:
+        emails = sorted(store.emails_of(person.earner_id), key=lambda e: e.verified_at)
+        if emails:
+            return emails[0].email
+    return next(iter(person.emails.values()))
+
+
+# ------------------------------------------------------------------ restriction
+
+
+def restrict(person: Person) -> dict:
+    """Hide everything public at once: the profile and every credential."""
+    now = iso(utcnow())
+    if person.earner_id:
+        store.set_restricted(person.earner_id, now)
+    hidden = sum(1 for item in _credentials(person)
+                 if is_public(item.status, item.accepted_at) and not item.private and cred_store.set_private(item, True))
+    return {"hidden": hidden}
+
+
+# ------------------------------------------------------------------ erasure
+
+
+def erase(person: Person) -> dict:
+    """The right to be forgotten. Idempotent: running it again finds nothing more."""
+    if not person.emails and not person.earner_id:
+        raise NotFound("nobody is known by this address", code="person_not_found")
+    now = iso(utcnow())
+    items = _credentials(person)
+    counts = {"credentials": 0, "recipient_slots": 0, "imports": 0, "earner_items": 0, "files": 0}
+    for item in items:
+        counts["files"] += objects.delete_prefix(f"assets/baked/{item.tenant_id}/{item.credential_id}/")
+        counts["recipient_slots"] += cred_store.delete_recipient_slots(item.tenant_id, item.email_hash)
+        counts["credentials"] += cred_store.erase(item, now)
+    for h in person.emails:
+        doomed = import_store.for_recipient(h)
+        import_store.delete_all(doomed)
+        counts["imports"] += len(doomed)
+    from . import tenant_logs
+
+    counts.update(tenant_logs.forget(person.emails.values(), {i.tenant_id for i in items},
+                                     {i.credential_id for i in items}))
+    for prefix in {_export_prefix(person), *(f"exports/{h}/" for h in person.emails)}:
+        counts["files"] += objects.delete_prefix(prefix)
+    counts["earner_items"] = store.erase_person(person.earner_id, set(person.emails))
+    return counts
