@@ -31,6 +31,7 @@ lms = LazyModule("chalicelib.services.lms")
 bulk = LazyModule("chalicelib.services.bulk")
 ops = LazyModule("chalicelib.services.ops")
 support = LazyModule("chalicelib.services.support")
+offboarding = LazyModule("chalicelib.services.offboarding")
 verification = LazyModule("chalicelib.services.verification")
 openbadges = LazyModule("chalicelib.services.openbadges")
 signing = LazyModule("chalicelib.services.signing")
@@ -303,6 +304,29 @@ def ops_update_support_request(tenant_id, request_id):
     return http.json_response(support.operator_update(tenant_id, request_id, data))
 
 
+@operator_route("/ops/issuers/{tenant_id}/offboarding", methods=("POST",))
+def ops_offboarding_dry_run(tenant_id):
+    return http.json_response(offboarding.dry_run(tenant_id))
+
+
+@operator_route("/ops/issuers/{tenant_id}/offboarding/confirm", methods=("POST",))
+def ops_offboarding_confirm(tenant_id):
+    data = http.parse_json(app.current_request, schemas.TokenIn)
+    result = offboarding.confirm(tenant_id, data.token)
+    return http.json_response(result, status=200 if result["state"] == "completed" else 202)
+
+
+@operator_route("/ops/issuers/{tenant_id}/offboarding/continue", methods=("POST",))
+def ops_offboarding_continue(tenant_id):
+    result = offboarding.resume(tenant_id)
+    return http.json_response(result, status=200 if result["state"] == "completed" else 202)
+
+
+@operator_route("/ops/issuers/{tenant_id}/offboarding")
+def ops_offboarding_status(tenant_id):
+    return http.json_response(offboarding.status(tenant_id))
+
+
 @app.schedule("rate(1 minute)")
 def uptime_probe(event):
     from chalicelib.services import probes
@@ -337,7 +361,11 @@ def _bulk_records(event):
     def handle(record):
         import json
 
-        bulk.process_chunk(json.loads(record.body))
+        message = json.loads(record.body)
+        if "offboarding" in message:  # a tenant's offboarding, continued where the last run stopped
+            offboarding.continue_from_queue(message["offboarding"], getattr(app, "lambda_context", None))
+        else:
+            bulk.process_chunk(message)
 
     return process_partial_response(event=event.to_dict(), record_handler=handle,
                                     processor=BatchProcessor(event_type=EventType.SQS),

@@ -244,8 +244,8 @@ def process_chunk(message: dict) -> dict:
     tenant_id, job_id, chunk_no = message["tenant_id"], message["job_id"], int(message["chunk"])
     job = store.get_job(tenant_id, job_id)
     issuer = issuer_store.get_issuer(tenant_id)
-    if job is None or issuer is None or store.chunk_done(job, chunk_no):
-        return {"skipped": True}  # the job or tenant is gone, or this chunk was already issued
+    if job is None or issuer is None or issuer.offboarded_at or store.chunk_done(job, chunk_no):
+        return {"skipped": True}  # the job or tenant is gone (or offboarded), or this chunk was already issued
     now = utcnow()
     rows = message["rows"]
     templates, parsed, failures, duplicates = {}, [], [], 0
