@@ -9,16 +9,16 @@ from __future__ import annotations
 import functools
 import re
 
-from aws_lambda_powertools import Logger
 from chalice import Chalice, Response
 
 from chalicelib import http
 from chalicelib.config import get_settings
 from chalicelib.domain.errors import LaurelError, NotFound
 from chalicelib.lazy import LazyModule
+from chalicelib.logs import logger as _logger
 
 app = Chalice(app_name="laurel", configure_logs=False)
-logger = Logger(service="laurel")
+logger = _logger()  # redacts addresses, tokens and keys from every line (chalicelib/logs.py)
 
 auth = LazyModule("chalicelib.services.auth")
 issuers = LazyModule("chalicelib.services.issuers")

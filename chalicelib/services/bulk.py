@@ -318,9 +318,9 @@ def issue_scheduled(weekday: str) -> list[str]:
         try:
             job = create_job(tenant_id, json.dumps([q.row for q in queued]).encode(), "application/json", options)
         except LaurelError as exc:  # one tenant's trouble must not hold up the others
-            from aws_lambda_powertools import Logger
+            from ..logs import logger
 
-            Logger(service="laurel").error("weekly issuance failed", extra={"tenant_id": tenant_id,
+            logger().error("weekly issuance failed", extra={"tenant_id": tenant_id,
                                                                             "reason": exc.message})
             continue
         lms_store.dequeue(queued)

@@ -272,7 +272,10 @@ def continue_from_queue(tenant_id: str, lambda_context=None) -> dict:
     seconds = 780.0
     if lambda_context is not None and hasattr(lambda_context, "get_remaining_time_in_millis"):
         seconds = lambda_context.get_remaining_time_in_millis() / 1000 - WORKER_MARGIN_SECONDS
-    return _run(tenant_id, issuer, max(seconds, 5.0))
+    try:
+        return _run(tenant_id, issuer, max(seconds, 5.0))
+    except Conflict:  # another run holds the lease; it queues the rest if it cannot finish
+        return {"skipped": True}
 
 
 def _run(tenant_id: str, issuer, seconds: float, survey: _Survey | None = None) -> dict:
@@ -298,10 +301,10 @@ def _run(tenant_id: str, issuer, seconds: float, survey: _Survey | None = None) 
         store.release_lease(record, iso(utcnow()))
         _continue_later(tenant_id, int(record.runs or 0))
     except Exception as exc:  # noqa: BLE001 - AWS failed mid-way: nothing kept was touched; resume later
-        from aws_lambda_powertools import Logger
+        from ..logs import logger
 
         reason = f"{exc.__class__.__name__}: {str(exc)[:300]}"
-        Logger(service="laurel").error("offboarding run stopped", extra={"tenant_id": tenant_id, "reason": reason})
+        logger().error("offboarding run stopped", extra={"tenant_id": tenant_id, "reason": reason})
         try:
             store.save_progress(record, deleted, iso(utcnow()), error=reason)
         except Exception:  # noqa: BLE001 - the lease runs out by itself
