@@ -333,3 +333,15 @@ def test_issuance_in_flight_is_refused_once_offboarded(client, world):
     data = schemas.IssueIn(template_id=w["kept_tpl"], email="late@example.com", first_name="L", last_name="T")
     with pytest.raises(NotFound):
         credentials.issue(w["tenant"], data)
+
+
+def test_the_cli_runs_both_steps(client, world, capsys):
+    from chalicelib import cli
+
+    assert cli.main(["offboard", "--tenant", world["tenant"]]) == 0
+    plan = json.loads(capsys.readouterr().out)
+    assert cli.main(["offboard", "--tenant", world["tenant"], "--confirm", "ofb_wrong"]) == 2
+    assert cli.main(["offboard", "--tenant", world["tenant"], "--confirm", plan["confirmation"]["token"]]) == 0
+    capsys.readouterr()
+    assert cli.main(["offboard", "--tenant", world["tenant"], "--status"]) == 0
+    assert json.loads(capsys.readouterr().out)["state"] == "completed"
