@@ -345,3 +345,19 @@ def test_the_cli_runs_both_steps(client, world, capsys):
     capsys.readouterr()
     assert cli.main(["offboard", "--tenant", world["tenant"], "--status"]) == 0
     assert json.loads(capsys.readouterr().out)["state"] == "completed"
+
+
+def test_queued_webhook_deliveries_stop_once_offboarded(client, world, monkeypatch):
+    from chalicelib.adapters import webhook_http
+    from tests.integration.test_webhooks import run_handler, take
+    from chalicelib.adapters import queue as q
+
+    posted = []
+    monkeypatch.setattr(webhook_http, "post", lambda *a, **k: posted.append(a))
+    token = dry_run(client, world)["confirmation"]["token"]
+    # the run stops early, so some deliveries are still stored when their messages arrive
+    monkeypatch.setattr(offboarding, "MAX_WRITES_PER_RUN", 1)
+    assert confirm(client, world, token).status_code == 202
+    queued = [m for m, _ in take(q.events_queue_name())]
+    assert queued and run_handler(client, queued) == {"batchItemFailures": []}
+    assert posted == []
