@@ -15,7 +15,7 @@ import pytest
 
 from chalicelib import logs
 from chalicelib.domain.webhooks import signature_header
-from chalicelib.services import offboarding, ops
+from chalicelib.services import ops
 from tests.conftest import body, sent_mail
 from tests.helpers import active_template, auth, claim_token_from, issue, new_issuer, post
 
