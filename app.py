@@ -9,16 +9,16 @@ from __future__ import annotations
 import functools
 import re
 
-from aws_lambda_powertools import Logger
 from chalice import Chalice, Response
 
 from chalicelib import http
 from chalicelib.config import get_settings
 from chalicelib.domain.errors import Gone, LaurelError, NotFound
 from chalicelib.lazy import LazyModule
+from chalicelib.logs import logger as _logger
 
 app = Chalice(app_name="laurel", configure_logs=False)
-logger = Logger(service="laurel")
+logger = _logger()  # redacts addresses, tokens and keys from every line (chalicelib/logs.py)
 
 auth = LazyModule("chalicelib.services.auth")
 issuers = LazyModule("chalicelib.services.issuers")
@@ -31,6 +31,7 @@ lms = LazyModule("chalicelib.services.lms")
 bulk = LazyModule("chalicelib.services.bulk")
 ops = LazyModule("chalicelib.services.ops")
 support = LazyModule("chalicelib.services.support")
+offboarding = LazyModule("chalicelib.services.offboarding")
 verification = LazyModule("chalicelib.services.verification")
 openbadges = LazyModule("chalicelib.services.openbadges")
 signing = LazyModule("chalicelib.services.signing")
@@ -335,6 +336,29 @@ def ops_data_erase():
     return http.json_response(rights.erase(rights.person_of_email(str(data.email))))
 
 
+@operator_route("/ops/issuers/{tenant_id}/offboarding", methods=("POST",))
+def ops_offboarding_dry_run(tenant_id):
+    return http.json_response(offboarding.dry_run(tenant_id))
+
+
+@operator_route("/ops/issuers/{tenant_id}/offboarding/confirm", methods=("POST",))
+def ops_offboarding_confirm(tenant_id):
+    data = http.parse_json(app.current_request, schemas.TokenIn)
+    result = offboarding.confirm(tenant_id, data.token)
+    return http.json_response(result, status=200 if result["state"] == "completed" else 202)
+
+
+@operator_route("/ops/issuers/{tenant_id}/offboarding/continue", methods=("POST",))
+def ops_offboarding_continue(tenant_id):
+    result = offboarding.resume(tenant_id)
+    return http.json_response(result, status=200 if result["state"] == "completed" else 202)
+
+
+@operator_route("/ops/issuers/{tenant_id}/offboarding")
+def ops_offboarding_status(tenant_id):
+    return http.json_response(offboarding.status(tenant_id))
+
+
 @app.schedule("rate(1 minute)")
 def uptime_probe(event):
     from chalicelib.services import probes
@@ -369,7 +393,11 @@ def _bulk_records(event):
     def handle(record):
         import json
 
-        bulk.process_chunk(json.loads(record.body))
+        message = json.loads(record.body)
+        if "offboarding" in message:  # a tenant's offboarding, continued where the last run stopped
+            offboarding.continue_from_queue(message["offboarding"], getattr(app, "lambda_context", None))
+        else:
+            bulk.process_chunk(message)
 
     return process_partial_response(event=event.to_dict(), record_handler=handle,
                                     processor=BatchProcessor(event_type=EventType.SQS),

@@ -5,6 +5,9 @@
     python -m chalicelib.cli create-api-key --tenant T [--label L]
     python -m chalicelib.cli revoke-api-key --tenant T --key-id K
     python -m chalicelib.cli seed-demo [--json]
+    python -m chalicelib.cli offboard --tenant T                  dry run: what goes, what stays, a token
+    python -m chalicelib.cli offboard --tenant T --confirm TOKEN  delete (continues on the bulk worker)
+    python -m chalicelib.cli offboard --tenant T --status | --continue
 
 API keys are printed once; only their hashes are stored.
 """
@@ -58,6 +61,12 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--label")
     sub.add_parser("sweep-expiry", help="run the expiry sweep now")
     sub.add_parser("probe", help="run the uptime probe once")
+    p = sub.add_parser("offboard", help="offboard a tenant: a dry run first, then --confirm with its token")
+    p.add_argument("--tenant", required=True)
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--confirm", metavar="TOKEN")
+    mode.add_argument("--status", action="store_true")
+    mode.add_argument("--continue", dest="resume", action="store_true")
     p = sub.add_parser("seed-demo", help="create demo issuer, template and credential")
     p.add_argument("--json", action="store_true")
     args = parser.parse_args(argv)
@@ -106,6 +115,18 @@ def main(argv: list[str] | None = None) -> int:
             from .services import probes
 
             print(json.dumps(probes.run()))
+        elif args.command == "offboard":
+            from .services import offboarding
+
+            if args.confirm:
+                result = offboarding.confirm(args.tenant, args.confirm)
+            elif args.status:
+                result = offboarding.status(args.tenant)
+            elif args.resume:
+                result = offboarding.resume(args.tenant)
+            else:
+                result = offboarding.dry_run(args.tenant)
+            print(json.dumps(result, indent=2))
         elif args.command == "seed-demo":
             from .demo import seed
 

@@ -249,7 +249,9 @@ class LaurelStack(cdk.Stack):
             # Ed25519 (Data Integrity) seed material
             "SigningMaterial": (["secretsmanager:GetSecretValue"], [self.secret.secret_arn], (API_HANDLER, BULK_WORKER)),
             "Mail": (["ses:SendEmail"], mail, (API_HANDLER, BULK_WORKER, SWEEP)),
-            "QueueBulk": (["sqs:SendMessage", "sqs:GetQueueUrl"], [self.bulk_queue.queue_arn], (API_HANDLER, WEEKLY)),
+            # (the bulk worker re-queues an offboarding that one invocation could not finish)
+            "QueueBulk": (["sqs:SendMessage", "sqs:GetQueueUrl"], [self.bulk_queue.queue_arn],
+                          (API_HANDLER, WEEKLY, BULK_WORKER)),
             "QueueEvents": (["sqs:SendMessage", "sqs:GetQueueUrl"],
                             [self.events_queue.queue_arn, self.events_dlq.queue_arn],
                             (API_HANDLER, BULK_WORKER, WEBHOOK_WORKER, SWEEP)),
@@ -261,6 +263,11 @@ class LaurelStack(cdk.Stack):
         for sid, (actions, resources, functions) in grants.items():
             for name in functions:
                 self.roles[name].add_to_policy(iam.PolicyStatement(sid=sid, actions=actions, resources=resources))
+        # offboarding lists a tenant's template images and logos (and nothing else) to delete them
+        for name in (API_HANDLER, BULK_WORKER):
+            self.roles[name].add_to_policy(iam.PolicyStatement(
+                sid="ListTenantImages", actions=["s3:ListBucket"], resources=[self.bucket.bucket_arn],
+                conditions={"StringLike": {"s3:prefix": ["assets/templates/*", "assets/issuers/*"]}}))
 
     def _grant_logs(self) -> None:
         for name, role in self.roles.items():

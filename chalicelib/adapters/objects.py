@@ -87,3 +87,23 @@ def ensure_bucket() -> None:
         # browsers fetch status lists and documents cross-origin
         s3.put_bucket_cors(Bucket=name, CORSConfiguration={"CORSRules": [
             {"AllowedMethods": ["GET", "HEAD"], "AllowedOrigins": ["*"], "MaxAgeSeconds": 3600}]})
+
+
+def list_keys(prefix: str) -> list[str]:
+    """Every key under `prefix` (ListObjectsV2, 1,000 a page)."""
+    keys: list[str] = []
+    for page in client("s3").get_paginator("list_objects_v2").paginate(Bucket=get_settings().bucket_name,
+                                                                        Prefix=prefix):
+        keys += [o["Key"] for o in page.get("Contents", [])]
+    return keys
+
+
+def delete_many(keys: list[str]) -> None:
+    """DeleteObjects, 1,000 keys a request; any key S3 could not delete is raised."""
+    s3 = client("s3")
+    for start in range(0, len(keys), 1000):
+        chunk = keys[start:start + 1000]
+        response = s3.delete_objects(Bucket=get_settings().bucket_name,
+                                     Delete={"Objects": [{"Key": k} for k in chunk], "Quiet": True})
+        if response.get("Errors"):
+            raise RuntimeError(f"S3 could not delete {len(response['Errors'])} objects: {response['Errors'][0]}")

@@ -244,8 +244,8 @@ def process_chunk(message: dict) -> dict:
     tenant_id, job_id, chunk_no = message["tenant_id"], message["job_id"], int(message["chunk"])
     job = store.get_job(tenant_id, job_id)
     issuer = issuer_store.get_issuer(tenant_id)
-    if job is None or issuer is None or store.chunk_done(job, chunk_no):
-        return {"skipped": True}  # the job or tenant is gone, or this chunk was already issued
+    if job is None or issuer is None or issuer.offboarded_at or store.chunk_done(job, chunk_no):
+        return {"skipped": True}  # the job or tenant is gone (or offboarded), or this chunk was already issued
     now = utcnow()
     rows = message["rows"]
     templates, parsed, failures, duplicates = {}, [], [], 0
@@ -318,9 +318,9 @@ def issue_scheduled(weekday: str) -> list[str]:
         try:
             job = create_job(tenant_id, json.dumps([q.row for q in queued]).encode(), "application/json", options)
         except LaurelError as exc:  # one tenant's trouble must not hold up the others
-            from aws_lambda_powertools import Logger
+            from ..logs import logger
 
-            Logger(service="laurel").error("weekly issuance failed", extra={"tenant_id": tenant_id,
+            logger().error("weekly issuance failed", extra={"tenant_id": tenant_id,
                                                                             "reason": exc.message})
             continue
         lms_store.dequeue(queued)

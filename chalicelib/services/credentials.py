@@ -135,7 +135,7 @@ def issue(tenant_id: str, data) -> dict:
     template = require_template(tenant_id, data.template_id)
     check_can_issue(template.state)
     issuer = issuer_store.get_issuer(tenant_id)
-    if issuer is None:
+    if issuer is None or issuer.offboarded_at:  # an LMS hook or request in flight when offboarding began
         raise NotFound("issuer not found")
     _dates(data, template, now)  # bad dates are refused before anything is read or written
     email_hash = ids.email_hash(str(data.email))

@@ -60,9 +60,9 @@ def _policy() -> webhook_http.Policy:
 
 
 def _logger():
-    from aws_lambda_powertools import Logger
+    from ..logs import logger
 
-    return Logger(service="laurel")
+    return logger()
 
 
 def new_secret() -> str:

@@ -133,9 +133,9 @@ def receive(integration_id: str, signature: str | None, raw_body: bytes, lambda_
     except rules.PayloadError as exc:
         raise ValidationFailed(str(exc), code="invalid_payload") from None
     if isinstance(parsed, rules.Ignored):
-        from aws_lambda_powertools import Logger
+        from ..logs import logger
 
-        Logger(service="laurel").info("LMS event ignored", extra={"event_type": parsed.event_type})
+        logger().info("LMS event ignored", extra={"event_type": parsed.event_type})
         _record(item, parsed.event_key, body, None, "ignored", f"event type {parsed.event_type!r} is not handled")
         return {"status": "ignored", "event_type": parsed.event_type}
     return _once(item, parsed, body, lambda_context)

@@ -21,9 +21,9 @@ def _send(message: mail.Message) -> bool:
     try:
         mail.send(message)
     except mail.MailNotSent as exc:
-        from aws_lambda_powertools import Logger
+        from ..logs import logger
 
-        Logger(service="laurel").warning("mail not sent", extra={"reason": str(exc)[:300]})
+        logger().warning("mail not sent", extra={"reason": str(exc)[:300]})
         return False
     return True
 

@@ -47,9 +47,9 @@ def _notify(item, what: str) -> None:
                                    html=render("mail/support.html", r=v, what=what),
                                    text=render("mail/support.txt", r=v, what=what)))
         except mail.MailNotSent as exc:  # the request itself is stored; mail is a courtesy copy
-            from aws_lambda_powertools import Logger
+            from ..logs import logger
 
-            Logger(service="laurel").warning("support mail not sent", extra={"reason": str(exc)[:300]})
+            logger().warning("support mail not sent", extra={"reason": str(exc)[:300]})
 
 
 def create(tenant_id: str, data) -> dict:

@@ -30,7 +30,7 @@ def mark_failed(job: JobItem, reason: str, at: str) -> None:
 
 
 def chunk_failures(job: JobItem) -> list[dict]:
-    pk = f"{keys.tenant_pk(job.tenant_id)}#JOB#{job.job_id}"
+    pk = keys.job_failures_pk(job.tenant_id, job.job_id)
     return [e for item in ChunkFailuresItem.query(pk, ChunkFailuresItem.sk.startswith("FAIL#")) for e in item.errors]
 
 
@@ -46,7 +46,7 @@ def finish_chunk(job: JobItem, chunk: int, *, issued: int, duplicates: int, fail
     actions = [JobItem.issued.add(issued), JobItem.duplicates.add(duplicates), JobItem.failed.add(failed),
                JobItem.chunks_done.add(1), JobItem.done_chunks.add({chunk}), JobItem.updated_at.set(at)]
     if errors:  # a chunk's failed rows: their own item, so chunks never rewrite each other's
-        ChunkFailuresItem(f"{keys.tenant_pk(job.tenant_id)}#JOB#{job.job_id}", f"FAIL#{chunk:06d}",
+        ChunkFailuresItem(keys.job_failures_pk(job.tenant_id, job.job_id), f"FAIL#{chunk:06d}",
                           errors=errors).save()
     if not update_if(job, actions, JobItem.pk.exists() & ~JobItem.done_chunks.contains(chunk)):
         return False

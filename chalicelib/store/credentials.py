@@ -198,7 +198,8 @@ def mark_once(item: CredentialItem, attribute: str, at: str) -> bool:
     """Set `attribute` only if it was never set: the one writer wins, re-runs and
     overlapping runs do nothing (the caller mails only when this returns True)."""
     attr = getattr(CredentialItem, attribute)
-    return update_if(item, [attr.set(at)], attr.does_not_exist())
+    # (pk.exists: a credential deleted meanwhile, e.g. by offboarding, is not revived as a stub)
+    return update_if(item, [attr.set(at)], CredentialItem.pk.exists() & attr.does_not_exist())
 
 
 def last_sweep_day() -> str | None:

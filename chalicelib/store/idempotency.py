@@ -5,6 +5,7 @@ tenant's retries never touch another's partition and the table stays the only on
 from __future__ import annotations
 
 from ..adapters.aws import client
+from . import keys
 from ..config import get_settings
 
 
@@ -15,6 +16,6 @@ def persistence_for(tenant_id: str):
         table_name=get_settings().table_name,
         key_attr="pk",
         sort_key_attr="sk",
-        static_pk_value=f"T#{tenant_id}#IDEMPOTENCY",
+        static_pk_value=keys.idempotency_pk(tenant_id),
         boto3_client=client("dynamodb"),
     )

@@ -65,3 +65,20 @@ def email_sk_prefix(tenant_id: str, template_id: str | None = None) -> str:
 
 def expiry_pk(day: str) -> str:
     return f"X#{day}"
+
+
+def lms_events_pk(tenant_id: str, integration_id: str) -> str:
+    return f"{tenant_pk(tenant_id)}#LMSEV#{integration_id}"
+
+
+def scheduled_pk(tenant_id: str, template_id: str) -> str:
+    return f"{tenant_pk(tenant_id)}#SCHED#{template_id}"
+
+
+def job_failures_pk(tenant_id: str, job_id: str) -> str:
+    return f"{tenant_pk(tenant_id)}#JOB#{job_id}"
+
+
+def idempotency_pk(tenant_id: str) -> str:
+    """Powertools Idempotency records of a tenant (its static partition key)."""
+    return f"{tenant_pk(tenant_id)}#IDEMPOTENCY"

@@ -42,14 +42,14 @@ def list_for(tenant_id: str) -> list[IntegrationItem]:
 
 
 def record_event(item: IntegrationItem, fields: dict) -> LmsEventItem:
-    event = LmsEventItem(f"{keys.tenant_pk(item.tenant_id)}#LMSEV#{item.integration_id}",
+    event = LmsEventItem(keys.lms_events_pk(item.tenant_id, item.integration_id),
                          f"{fields['received_at']}#{fields['event_key']}", **fields)
     event.save()
     return event
 
 
 def events_page(item: IntegrationItem, limit: int, cursor: str | None) -> tuple[list[LmsEventItem], str | None]:
-    pk = f"{keys.tenant_pk(item.tenant_id)}#LMSEV#{item.integration_id}"
+    pk = keys.lms_events_pk(item.tenant_id, item.integration_id)
     start = paging.decode(cursor, expected={"pk": pk}, allowed_keys={"pk", "sk"})
     result = LmsEventItem.query(pk, limit=limit, last_evaluated_key=start, scan_index_forward=False)
     items = list(result)
@@ -57,7 +57,7 @@ def events_page(item: IntegrationItem, limit: int, cursor: str | None) -> tuple[
 
 
 def queue_for_schedule(tenant_id: str, template_id: str, weekday: str, sort: str, row: dict) -> None:
-    ScheduledRowItem(f"{keys.tenant_pk(tenant_id)}#SCHED#{template_id}", sort, tenant_id=tenant_id,
+    ScheduledRowItem(keys.scheduled_pk(tenant_id, template_id), sort, tenant_id=tenant_id,
                      template_id=template_id, row=row, gsi3pk=f"SCHED#{weekday}",
                      gsi3sk=f"{tenant_id}#{template_id}#{sort}").save()
 

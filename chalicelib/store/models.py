@@ -20,6 +20,7 @@ Key layout (every tenant-owned partition key starts with `T#<tenant>`):
 | LMS event   | T#<tenant>#LMSEV#<integ.>| <time>#<event>   |
 | sched. row  | T#<tenant>#SCHED#<tpl>   | <time>#<event>   |
 | bulk job    | T#<tenant>               | JOB#<job>        |
+| offboarding | T#<tenant>               | OFFBOARDING      |
 
 Credential indexes: `by_tenant` (issuer listings, newest first), `by_email`
 (recipient look-ups: duplicates, issuer filter, later the wallet) and the sparse
@@ -55,6 +56,16 @@ class Item(Model):
 
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
+
+    @classmethod
+    def _get_connection(cls):
+        """One connection per model class. PynamoDB builds a connection's table
+        description from the first model that uses it and subclasses inherit a
+        parent's: once `Item` itself had queried, every model not yet used would
+        have shared its index-less description ("Table has no index: by_email")."""
+        if "_connection" not in cls.__dict__:
+            cls._connection = None
+        return super()._get_connection()
 
 
 class ByTenant(GlobalSecondaryIndex):
@@ -101,6 +112,9 @@ class IssuerItem(Item):
     logo_key = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
+    # set (once, conditionally) when an operator confirms the tenant's offboarding; the
+    # item itself stays: Open Badges documents of kept credentials link to its profile
+    offboarded_at = UnicodeAttribute(null=True)
 
 
 class ApiKeyItem(Item):
@@ -413,9 +427,35 @@ class SupportItem(Item):
     by_tenant = ByTenant()
 
 
+class OffboardingItem(Item):
+    """A tenant's offboarding: the dry run's plan (a digest of what it saw and the
+    hash of its short-lived confirmation token), then the deletion's progress."""
+
+    class Meta(_TableMeta):
+        pass
+
+    tenant_id = UnicodeAttribute()
+    state = UnicodeAttribute()  # planned | deleting | completed
+    plan_digest = UnicodeAttribute()
+    plan = JSONAttribute()  # counts by category, as the dry run saw them
+    planned_at = UnicodeAttribute()
+    token_hash = UnicodeAttribute(null=True)  # removed by the confirmation that uses it
+    token_expires_at = UnicodeAttribute(null=True)
+    used_token_hash = UnicodeAttribute(null=True)  # a replay is told "already used"
+    confirmed_at = UnicodeAttribute(null=True)
+    completed_at = UnicodeAttribute(null=True)
+    lease_until = UnicodeAttribute(null=True)  # one deletion run at a time
+    slots_deleted_at = UnicodeAttribute(null=True)  # recipient slots are derived, so deleted once
+    runs = NumberAttribute(default=0)
+    deleted = JSONAttribute(default=dict)  # items (and images) deleted so far, by category
+    kept = JSONAttribute(null=True)
+    last_error = UnicodeAttribute(null=True)
+    updated_at = UnicodeAttribute()
+
+
 MODELS: tuple[type[Item], ...] = (
     Item, IssuerItem, ApiKeyItem, TemplateItem, CredentialItem, RecipientSlotItem,
     CounterItem, StatusListItem, RevocationItem, SigningKeyItem, ImportItem,
     IntegrationItem, LmsEventItem, ScheduledRowItem, JobItem, MarkerItem, ChunkFailuresItem,
-    ProbeItem, MaintenanceItem, OperatorKeyItem, SupportItem,
+    ProbeItem, MaintenanceItem, OperatorKeyItem, SupportItem, OffboardingItem,
 )

@@ -33,12 +33,12 @@ def mentions(value, needles: set[str]) -> bool:
 
 def lms_events(tenant_id: str) -> Iterator[LmsEventItem]:
     for integration in Item.query(keys.tenant_pk(tenant_id), Item.sk.startswith("LMS#")):
-        yield from LmsEventItem.query(f"{keys.tenant_pk(tenant_id)}#LMSEV#{integration.sk[4:]}")
+        yield from LmsEventItem.query(keys.lms_events_pk(tenant_id, integration.sk[4:]))
 
 
 def scheduled_rows(tenant_id: str) -> Iterator[ScheduledRowItem]:
     for template in Item.query(keys.tenant_pk(tenant_id), TemplateItem.sk.startswith("TPL#")):
-        yield from ScheduledRowItem.query(f"{keys.tenant_pk(tenant_id)}#SCHED#{template.sk[4:]}")
+        yield from ScheduledRowItem.query(keys.scheduled_pk(tenant_id, template.sk[4:]))
 
 
 def deliveries(tenant_id: str) -> Iterator[WebhookDeliveryItem]:
@@ -48,7 +48,7 @@ def deliveries(tenant_id: str) -> Iterator[WebhookDeliveryItem]:
 
 
 def idempotency_records(tenant_id: str) -> Iterator[IdempotencyRecordItem]:
-    return IdempotencyRecordItem.query(f"{keys.tenant_pk(tenant_id)}#IDEMPOTENCY")
+    return IdempotencyRecordItem.query(keys.idempotency_pk(tenant_id))
 
 
 ERASED = {"erased": True}
