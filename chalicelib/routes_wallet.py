@@ -337,16 +337,17 @@ def wallet_remove_email(session):
 @_signed_in
 def wallet_privacy(session):
     done = http.query_param(bp.current_request, "done", choices=("exported", "restricted"))
-    return web.page("wallet_privacy.html", done=done, **_nav(session))
+    return web.page("wallet_privacy.html", done=done, emails=wallet.settings(session.earner_id)["emails"],
+                    **_nav(session))
 
 
 @bp.route("/wallet/export", methods=["POST"], content_types=_FORM)
 @_pages
 @_signed_in
 def wallet_export(session):
-    _form(schemas.CsrfIn, session)
+    data = _form(schemas.ExportIn, session)
     person = rights.person_of_earner(session.earner_id)
-    rights.export(person, send_to=rights.primary_email(person))
+    rights.export(person, send_to=rights.own_address(person, data.email_hash))
     return _redirect("/wallet/privacy?done=exported")
 
 

@@ -279,3 +279,7 @@ class DataRequestIn(Strict):
     """An operator acting on a person's request (access, restriction, erasure)."""
     email: Email
     confirm: Literal["erase"] | None = None
+
+
+class ExportIn(CsrfIn):
+    email_hash: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]

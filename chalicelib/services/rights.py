@@ -151,12 +151,11 @@ def export(person: Person, send_to: str) -> dict:
     return {"bytes": len(data), "sent_to": send_to}
 
 
-def primary_email(person: Person) -> str:
-    if person.earner_id:
-        emails = sorted(store.emails_of(person.earner_id), key=lambda e: e.verified_at)
-        if emails:
-            return emails[0].email
-    return next(iter(person.emails.values()))
+def own_address(person: Person, email_hash: str) -> str:
+    """The address an export goes to: one of the person's own, chosen by them."""
+    if email_hash not in person.emails:
+        raise NotFound("this address is not on your account", code="email_not_found")
+    return person.emails[email_hash]
 
 
 # ------------------------------------------------------------------ restriction

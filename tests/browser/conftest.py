@@ -31,9 +31,9 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def local_system(tmp_path_factory):
-    """`make run` on its own ports and state file; stopped (all children) at the end."""
+    """`make run` on its own ports and state file; stopped (all children) after the module."""
     tmp = tmp_path_factory.mktemp("local-system")
     state, log = tmp / "local.json", tmp / "run_local.log"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LAUREL_", "AWS_", "POWERTOOLS_"))}
@@ -59,7 +59,7 @@ def local_system(tmp_path_factory):
                 os.killpg(proc.pid, signal.SIGKILL)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: `make install` installs Debian's chromium (apt-get install -y chromium)")

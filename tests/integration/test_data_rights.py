@@ -69,7 +69,9 @@ def grace(client, monkeypatch):
 def test_export_is_a_zip_of_everything_mailed_to_the_earner(client, grace):
     b = grace["browser"]
     csrf = csrf_of(b.text(b.get("/wallet/privacy")))
-    res = b.post("/wallet/export", {"csrf": csrf})
+    assert b.post("/wallet/export", {"csrf": csrf, "email_hash": ids.email_hash("someone@else.example")}
+                  ).status_code == 404  # only to one of her own addresses
+    res = b.post("/wallet/export", {"csrf": csrf, "email_hash": ids.email_hash(EMAIL)})
     assert res.status_code == 303 and res.headers["Location"] == "/wallet/privacy?done=exported"
     mail = sent_mail()[-1]
     assert mail["to"] == [EMAIL] and mail["subject"] == "Your Laurel data export"
@@ -111,7 +113,7 @@ def test_delete_account_forgets_the_person_everywhere(client, grace):
     b = grace["browser"]
     stolen = dict(b.cookies)
     csrf = csrf_of(b.text(b.get("/wallet/privacy")))
-    b.post("/wallet/export", {"csrf": csrf})  # an export waiting in the bucket goes too
+    b.post("/wallet/export", {"csrf": csrf, "email_hash": ids.email_hash(WORK)})  # a waiting export goes too
     assert any(k.startswith("exports/") for k in list_bucket())
     assert b.post("/wallet/delete", {"csrf": csrf}).status_code == 422  # the confirmation box is required
     res = b.post("/wallet/delete", {"csrf": csrf, "confirm": "delete"})
