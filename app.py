@@ -21,6 +21,7 @@ app = Chalice(app_name="laurel", configure_logs=False)
 logger = Logger(service="laurel")
 
 auth = LazyModule("chalicelib.services.auth")
+audit = LazyModule("chalicelib.services.audit")
 issuers = LazyModule("chalicelib.services.issuers")
 templates = LazyModule("chalicelib.services.templates")
 credentials = LazyModule("chalicelib.services.credentials")
@@ -57,14 +58,20 @@ def _errors(view):
 
 
 def _guarded_route(path: str, methods: tuple[str, ...], authenticate):
-    """Register `view` behind `authenticate(authorization header)`; what it returns,
-    if anything, is passed to the view as its first argument."""
+    """Register `view` behind `authenticate(authorization header)`, which returns the
+    actor (for the audit log) and what, if anything, is passed to the view as its
+    first argument. Every write an authenticated actor makes is audited here."""
 
     def decorator(view):
+        answer = _errors(view)
+
         @_errors
         def handler(**params):
-            who = authenticate(app.current_request.headers.get("authorization"))
-            return view(**params) if who is None else view(who, **params)
+            request = app.current_request
+            actor, who = authenticate(request.headers.get("authorization"))
+            response = answer(**params) if who is None else answer(who, **params)
+            audit.record_request(request, actor, response.status_code)
+            return response
 
         handler.__name__ = view.__name__
         app.route(path, methods=list(methods), content_types=ANY_BODY)(handler)
@@ -75,7 +82,12 @@ def _guarded_route(path: str, methods: tuple[str, ...], authenticate):
 
 def issuer_route(path: str, methods: tuple[str, ...] = ("GET",)):
     """A route of the issuer API: `Authorization: Bearer <key>` names the tenant."""
-    return _guarded_route(path, methods, lambda header: auth.authenticate(header).tenant_id)
+    return _guarded_route(path, methods, _issuer)
+
+
+def _issuer(header):
+    principal = auth.authenticate(header)
+    return audit.Actor("api_key", principal.key_id, principal.tenant_id), principal.tenant_id
 
 
 def public_route(path: str, methods: tuple[str, ...] = ("GET",)):
@@ -258,12 +270,30 @@ def get_support_request(tenant_id, request_id):
     return http.json_response(support.get(tenant_id, request_id))
 
 
+# ---------------------------------------------------------------- audit log (issuers)
+
+
+@issuer_route("/audit")
+def list_audit(tenant_id):
+    request = app.current_request
+    return http.json_response(audit.list_for_tenant(
+        tenant_id,
+        day=http.query_param(request, "day", max_length=10),
+        limit=http.limit_param(request),
+        cursor=http.query_param(request, "cursor", max_length=2000),
+    ))
+
+
 # ---------------------------------------------------------------- operations (operator key)
 
 
 def operator_route(path: str, methods: tuple[str, ...] = ("GET",)):
     """An operations route: an operator key, nothing passed to the view."""
-    return _guarded_route(path, methods, lambda header: auth.authenticate_operator(header) and None)
+    return _guarded_route(path, methods, _operator)
+
+
+def _operator(header):
+    return audit.Actor("operator", auth.authenticate_operator(header)), None
 
 
 @operator_route("/ops/sla")
@@ -301,6 +331,17 @@ def ops_support_requests():
 def ops_update_support_request(tenant_id, request_id):
     data = http.parse_json(app.current_request, schemas.SupportUpdateIn)
     return http.json_response(support.operator_update(tenant_id, request_id, data))
+
+
+@operator_route("/ops/audit")
+def ops_audit():
+    request = app.current_request
+    return http.json_response(audit.list_all(
+        day=http.query_param(request, "day", max_length=10),
+        tenant_id=http.query_param(request, "tenant_id", max_length=16),
+        limit=http.limit_param(request),
+        cursor=http.query_param(request, "cursor", max_length=2000),
+    ))
 
 
 @app.schedule("rate(1 minute)")

@@ -65,3 +65,18 @@ def email_sk_prefix(tenant_id: str, template_id: str | None = None) -> str:
 
 def expiry_pk(day: str) -> str:
     return f"X#{day}"
+
+
+# ------------------------------------------------------------------ audit log (store/audit_models.py)
+
+
+def tenant_audit_pk(tenant_id: str) -> str:
+    return f"T#{tenant_id}#AUDIT"
+
+
+OPS_AUDIT_PK = "OPS#AUDIT"
+
+
+def audit_day_pk(day: str) -> str:
+    """by_tenant partition holding every audit entry of one UTC day (YYYY-MM-DD)."""
+    return f"AUDIT#{day}"
