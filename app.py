@@ -32,6 +32,7 @@ lms = LazyModule("chalicelib.services.lms")
 bulk = LazyModule("chalicelib.services.bulk")
 ops = LazyModule("chalicelib.services.ops")
 support = LazyModule("chalicelib.services.support")
+analytics = LazyModule("chalicelib.services.analytics")
 verification = LazyModule("chalicelib.services.verification")
 openbadges = LazyModule("chalicelib.services.openbadges")
 signing = LazyModule("chalicelib.services.signing")
@@ -270,7 +271,7 @@ def get_support_request(tenant_id, request_id):
     return http.json_response(support.get(tenant_id, request_id))
 
 
-# ---------------------------------------------------------------- audit log (issuers)
+# ---------------------------------------------------------------- audit log and analytics (issuers)
 
 
 @issuer_route("/audit")
@@ -282,6 +283,16 @@ def list_audit(tenant_id):
         limit=http.limit_param(request),
         cursor=http.query_param(request, "cursor", max_length=2000),
     ))
+
+
+@issuer_route("/analytics")
+def get_analytics(tenant_id):
+    return http.json_response(analytics.tenant_report(tenant_id))
+
+
+@issuer_route("/analytics/templates/{template_id}")
+def get_template_analytics(tenant_id, template_id):
+    return http.json_response(analytics.template_report(tenant_id, template_id))
 
 
 # ---------------------------------------------------------------- operations (operator key)
