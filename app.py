@@ -58,7 +58,7 @@ def _errors(view):
     return wrapper
 
 
-def _guarded_route(path: str, methods: tuple[str, ...], authenticate):
+def _guarded_route(path: str, methods: tuple[str, ...], authenticate, audience: str):
     """Register `view` behind `authenticate(authorization header)`, which returns the
     actor (for the audit log) and what, if anything, is passed to the view as its
     first argument. Every write an authenticated actor makes is audited here."""
@@ -75,6 +75,8 @@ def _guarded_route(path: str, methods: tuple[str, ...], authenticate):
             return response
 
         handler.__name__ = view.__name__
+        handler.__doc__ = view.__doc__
+        handler.laurel_audience = audience  # read by chalicelib/openapi.py
         app.route(path, methods=list(methods), content_types=ANY_BODY)(handler)
         return view
 
@@ -83,7 +85,7 @@ def _guarded_route(path: str, methods: tuple[str, ...], authenticate):
 
 def issuer_route(path: str, methods: tuple[str, ...] = ("GET",)):
     """A route of the issuer API: `Authorization: Bearer <key>` names the tenant."""
-    return _guarded_route(path, methods, _issuer)
+    return _guarded_route(path, methods, _issuer, "issuer")
 
 
 def _issuer(header):
@@ -123,6 +125,16 @@ def uniform_errors(event, get_response):
 @public_route("/health")
 def health():
     return http.json_response({"status": "ok", "stage": get_settings().stage})
+
+
+@public_route("/openapi.json")
+def openapi_document():
+    """The OpenAPI 3.1 description of the issuer and public API."""
+    from chalicelib import openapi
+
+    return Response(body=openapi.document_json(app), status_code=200,
+                    headers={"Content-Type": http.JSON, "Cache-Control": "public, max-age=300",
+                             "Access-Control-Allow-Origin": "*"})
 
 
 # ---------------------------------------------------------------- issuer profile and keys
@@ -300,7 +312,7 @@ def get_template_analytics(tenant_id, template_id):
 
 def operator_route(path: str, methods: tuple[str, ...] = ("GET",)):
     """An operations route: an operator key, nothing passed to the view."""
-    return _guarded_route(path, methods, _operator)
+    return _guarded_route(path, methods, _operator, "operator")
 
 
 def _operator(header):

@@ -82,6 +82,7 @@ def _issuer_route(path: str, methods: tuple[str, ...] = ("GET",)):
             return response
 
         handler.__name__ = f"webhooks_{view.__name__}"
+        handler.laurel_audience = "issuer"  # read by chalicelib/openapi.py
         bp.route(path, methods=list(methods), content_types=_BODY_TYPES)(handler)
         return view
 
