@@ -28,7 +28,8 @@ def append(fields: dict) -> AuditItem:
     return item
 
 
-def tenant_page(tenant_id: str, *, day: str | None, limit: int, cursor: str | None) -> tuple[list[AuditItem], str | None]:
+def tenant_page(tenant_id: str, *, day: str | None, limit: int,
+                cursor: str | None) -> tuple[list[AuditItem], str | None]:
     """A tenant's own entries, newest first (optionally one day's)."""
     pk = keys.tenant_audit_pk(tenant_id)
     start = paging.decode(cursor, expected={"pk": pk}, allowed_keys={"pk", "sk"},

@@ -102,7 +102,8 @@ def test_operator_actions_are_recorded_outside_every_tenant(client, operator):
 
 def test_webhook_routes_are_audited(client):
     _, key = new_issuer()
-    res = post(client, "/webhooks/endpoints", key, {"url": "https://8.8.8.8/hook", "event_types": ["credential.created"]})
+    res = post(client, "/webhooks/endpoints", key,
+               {"url": "https://8.8.8.8/hook", "event_types": ["credential.created"]})
     assert res.status_code == 201, res.body
     endpoint = body(res)["id"]
     assert post(client, f"/webhooks/endpoints/{endpoint}/disable", key, b"").status_code == 200
