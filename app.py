@@ -21,6 +21,7 @@ app = Chalice(app_name="laurel", configure_logs=False)
 logger = _logger()  # redacts addresses, tokens and keys from every line (chalicelib/logs.py)
 
 auth = LazyModule("chalicelib.services.auth")
+audit = LazyModule("chalicelib.services.audit")
 issuers = LazyModule("chalicelib.services.issuers")
 templates = LazyModule("chalicelib.services.templates")
 credentials = LazyModule("chalicelib.services.credentials")
@@ -32,6 +33,9 @@ bulk = LazyModule("chalicelib.services.bulk")
 ops = LazyModule("chalicelib.services.ops")
 support = LazyModule("chalicelib.services.support")
 offboarding = LazyModule("chalicelib.services.offboarding")
+
+
+analytics = LazyModule("chalicelib.services.analytics")
 verification = LazyModule("chalicelib.services.verification")
 openbadges = LazyModule("chalicelib.services.openbadges")
 signing = LazyModule("chalicelib.services.signing")
@@ -57,17 +61,25 @@ def _errors(view):
     return wrapper
 
 
-def _guarded_route(path: str, methods: tuple[str, ...], authenticate):
-    """Register `view` behind `authenticate(authorization header)`; what it returns,
-    if anything, is passed to the view as its first argument."""
+def _guarded_route(path: str, methods: tuple[str, ...], authenticate, audience: str):
+    """Register `view` behind `authenticate(authorization header)`, which returns the
+    actor (for the audit log) and what, if anything, is passed to the view as its
+    first argument. Every write an authenticated actor makes is audited here."""
 
     def decorator(view):
+        answer = _errors(view)
+
         @_errors
         def handler(**params):
-            who = authenticate(app.current_request.headers.get("authorization"))
-            return view(**params) if who is None else view(who, **params)
+            request = app.current_request
+            actor, who = authenticate(request.headers.get("authorization"))
+            response = answer(**params) if who is None else answer(who, **params)
+            audit.record_request(request, actor, response.status_code)
+            return response
 
         handler.__name__ = view.__name__
+        handler.__doc__ = view.__doc__
+        handler.laurel_audience = audience  # read by chalicelib/openapi.py
         app.route(path, methods=list(methods), content_types=ANY_BODY)(handler)
         return view
 
@@ -76,7 +88,12 @@ def _guarded_route(path: str, methods: tuple[str, ...], authenticate):
 
 def issuer_route(path: str, methods: tuple[str, ...] = ("GET",)):
     """A route of the issuer API: `Authorization: Bearer <key>` names the tenant."""
-    return _guarded_route(path, methods, lambda header: auth.authenticate(header).tenant_id)
+    return _guarded_route(path, methods, _issuer, "issuer")
+
+
+def _issuer(header):
+    principal = auth.authenticate(header)
+    return audit.Actor("api_key", principal.key_id, principal.tenant_id), principal.tenant_id
 
 
 def public_route(path: str, methods: tuple[str, ...] = ("GET",)):
@@ -115,6 +132,16 @@ def uniform_errors(event, get_response):
 @public_route("/health")
 def health():
     return http.json_response({"status": "ok", "stage": get_settings().stage})
+
+
+@public_route("/openapi.json")
+def openapi_document():
+    """The OpenAPI 3.1 description of the issuer and public API."""
+    from chalicelib import openapi
+
+    return Response(body=openapi.document_json(app), status_code=200,
+                    headers={"Content-Type": http.JSON, "Cache-Control": "public, max-age=300",
+                             "Access-Control-Allow-Origin": "*"})
 
 
 # ---------------------------------------------------------------- issuer profile and keys
@@ -263,12 +290,40 @@ def get_support_request(tenant_id, request_id):
     return http.json_response(support.get(tenant_id, request_id))
 
 
+# ---------------------------------------------------------------- audit log and analytics (issuers)
+
+
+@issuer_route("/audit")
+def list_audit(tenant_id):
+    request = app.current_request
+    return http.json_response(audit.list_for_tenant(
+        tenant_id,
+        day=http.query_param(request, "day", max_length=10),
+        limit=http.limit_param(request),
+        cursor=http.query_param(request, "cursor", max_length=2000),
+    ))
+
+
+@issuer_route("/analytics")
+def get_analytics(tenant_id):
+    return http.json_response(analytics.tenant_report(tenant_id))
+
+
+@issuer_route("/analytics/templates/{template_id}")
+def get_template_analytics(tenant_id, template_id):
+    return http.json_response(analytics.template_report(tenant_id, template_id))
+
+
 # ---------------------------------------------------------------- operations (operator key)
 
 
 def operator_route(path: str, methods: tuple[str, ...] = ("GET",)):
     """An operations route: an operator key, nothing passed to the view."""
-    return _guarded_route(path, methods, lambda header: auth.authenticate_operator(header) and None)
+    return _guarded_route(path, methods, _operator, "operator")
+
+
+def _operator(header):
+    return audit.Actor("operator", auth.authenticate_operator(header)), None
 
 
 @operator_route("/ops/sla")
@@ -357,6 +412,17 @@ def ops_offboarding_continue(tenant_id):
 @operator_route("/ops/issuers/{tenant_id}/offboarding")
 def ops_offboarding_status(tenant_id):
     return http.json_response(offboarding.status(tenant_id))
+
+
+@operator_route("/ops/audit")
+def ops_audit():
+    request = app.current_request
+    return http.json_response(audit.list_all(
+        day=http.query_param(request, "day", max_length=10),
+        tenant_id=http.query_param(request, "tenant_id", max_length=16),
+        limit=http.limit_param(request),
+        cursor=http.query_param(request, "cursor", max_length=2000),
+    ))
 
 
 @app.schedule("rate(1 minute)")

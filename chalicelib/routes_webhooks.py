@@ -31,6 +31,7 @@ bp = Blueprint(__name__)
 webhooks = bp  # the blueprint's name in the lead's wording
 
 auth = LazyModule("chalicelib.services.auth")
+audit = LazyModule("chalicelib.services.audit")
 events = LazyModule("chalicelib.services.events")
 
 QUEUE_HANDLER = "deliver_webhooks"  # Lambda function name of the SQS handler
@@ -63,18 +64,25 @@ def _schemas() -> Any:
 
 def _issuer_route(path: str, methods: tuple[str, ...] = ("GET",)):
     """An issuer API route: `Authorization: Bearer <key>` names the tenant; Laurel's
-    errors become JSON 4xx answers."""
+    errors become JSON 4xx answers; writes are audited (services/audit.py)."""
 
     def decorator(view):
         def handler(**params):
             request = bp.current_request
             try:
                 principal = auth.authenticate(request.headers.get("authorization"))
-                return view(request, principal.tenant_id, **params)
             except LaurelError as exc:
                 return http.error_response(exc)
+            try:
+                response = view(request, principal.tenant_id, **params)
+            except LaurelError as exc:
+                response = http.error_response(exc)
+            actor = audit.Actor("api_key", principal.key_id, principal.tenant_id)
+            audit.record_request(request, actor, response.status_code)
+            return response
 
         handler.__name__ = f"webhooks_{view.__name__}"
+        handler.laurel_audience = "issuer"  # read by chalicelib/openapi.py
         bp.route(path, methods=list(methods), content_types=_BODY_TYPES)(handler)
         return view
 

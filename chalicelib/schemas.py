@@ -1,6 +1,8 @@
 """Request models: every body the API accepts is declared here and validated at the edge.
 
-Unknown fields are rejected; every string and list is bounded.
+Unknown fields are rejected; every string and list is bounded. Booleans and numbers
+are strict (`true`, not `"true"` or `1`): the OpenAPI description (`/openapi.json`) is
+generated from these models and promises exactly that.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from pydantic import (
     ConfigDict,
     EmailStr,
     Field,
+    StrictBool,
     StringConstraints,
     model_validator,
 )
@@ -81,7 +84,7 @@ class CriteriaIn(Strict):
 
 class ExpiryIn(Strict):
     unit: Literal["never", "days", "months", "years"] = "never"
-    amount: int | None = Field(default=None, ge=1, le=1000)
+    amount: int | None = Field(default=None, ge=1, le=1000, strict=True)
 
     @model_validator(mode="after")
     def _amount(self):
@@ -135,13 +138,13 @@ class IssueIn(Strict):
     expires_at: Annotated[datetime | date | Literal[False] | None, AfterValidator(_sane_year)] = None
     evidence: list[EvidenceIn] = Field(default_factory=list, max_length=20)
     earner_id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] | None = None
-    suppress_email: bool = False
+    suppress_email: StrictBool = False
     duplicate_policy: Literal["allow", "deny", "replace"] = "deny"
 
 
 class RevokeIn(Strict):
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
-    suppress_email: bool = False
+    suppress_email: StrictBool = False
 
 
 class VerifyIn(Strict):
@@ -180,7 +183,7 @@ CourseId = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1,
 
 class LmsRuleIn(Strict):
     template_id: LocalId
-    threshold: Annotated[float, Field(ge=0, le=100)] = 80
+    threshold: Annotated[float, Field(ge=0, le=100, strict=True)] = 80
     retake_text: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = None
     # issue in weekly batches on this day instead of at once
     schedule_weekday: Literal["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"] | None = None
@@ -215,12 +218,12 @@ class FeeIn(Strict):
 class SupportIn(Strict):
     subject: Name
     description: Text
-    severity: Annotated[int, Field(ge=1, le=4)]  # proposed by the client; an operator confirms
-    outage_report: bool = False
+    severity: Annotated[int, Field(ge=1, le=4, strict=True)]  # proposed by the client; an operator confirms
+    outage_report: StrictBool = False
 
 
 class SupportUpdateIn(Strict):
-    severity: Annotated[int, Field(ge=1, le=4)] | None = None
+    severity: Annotated[int, Field(ge=1, le=4, strict=True)] | None = None
     state: Literal["open", "acknowledged", "resolved"] | None = None
     note: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = None
 

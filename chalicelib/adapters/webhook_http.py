@@ -72,6 +72,8 @@ def post(url: str, body: bytes, headers: dict[str, str], policy: Policy) -> Resu
         data = _read_until(response, deadline, min(policy.max_bytes, MAX_READ))
         return Result(response.status, excerpt(data))
     except (OSError, http.client.HTTPException) as exc:
+        if fired.is_set():  # the watchdog's shutdown broke the read: that is the timeout, not a network error
+            raise FetchError(f"{host} did not answer within {budget:g} seconds") from exc
         raise FetchError(f"could not reach {host}: {exc.__class__.__name__}") from exc
     finally:
         if watchdog is not None:

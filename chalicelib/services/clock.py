@@ -7,3 +7,8 @@ from datetime import datetime, timezone
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc).replace(microsecond=0)
+
+
+def utcnow_precise() -> datetime:
+    """Now with microseconds: for records that must sort in the order they happened (the audit log)."""
+    return datetime.now(timezone.utc)

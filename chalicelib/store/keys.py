@@ -82,3 +82,18 @@ def job_failures_pk(tenant_id: str, job_id: str) -> str:
 def idempotency_pk(tenant_id: str) -> str:
     """Powertools Idempotency records of a tenant (its static partition key)."""
     return f"{tenant_pk(tenant_id)}#IDEMPOTENCY"
+
+
+# ------------------------------------------------------------------ audit log (store/audit_models.py)
+
+
+def tenant_audit_pk(tenant_id: str) -> str:
+    return f"T#{tenant_id}#AUDIT"
+
+
+OPS_AUDIT_PK = "OPS#AUDIT"
+
+
+def audit_day_pk(day: str) -> str:
+    """by_tenant partition holding every audit entry of one UTC day (YYYY-MM-DD)."""
+    return f"AUDIT#{day}"

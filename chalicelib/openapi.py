@@ -1,0 +1,261 @@
+"""The OpenAPI 3.1 description of Laurel's issuer and public API, served at `/openapi.json`.
+
+Built from the app itself, so it cannot drift from what is served:
+- operations: every route in `app.routes` (operator routes under /ops, the
+  local-only /_local pages and the earners' browser pages, /signin, /signout,
+  /wallet and /profiles, whose forms are not an API, are left out);
+- who may call them: the mark `_guarded_route` / the webhook blueprint leave on
+  their handlers (`laurel_audience`): issuer routes need the bearer API key;
+- request bodies: the very pydantic models `http.parse_json` validates with
+  (`REQUEST_MODELS`), their JSON Schema lifted into `components.schemas`.
+
+What a route reads besides its body (query parameters, raw file bodies, what it
+answers with) is not visible from the route table, so it is declared here next to
+the mapping; `tests/integration/test_openapi.py` fails when a route with a body is
+added without a declaration, and fuzzes the whole description (schemathesis).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from typing import Any
+
+JSON = "application/json"
+HTML = "text/html"
+LD = "application/ld+json"
+EXCLUDED_PREFIXES = ("/ops/", "/_local/", "/signin", "/signout", "/wallet", "/profiles/")
+
+# (method, path) -> the request model, by name in chalicelib.schemas (or a callable returning it)
+REQUEST_MODELS: dict[tuple[str, str], Any] = {
+    ("PATCH", "/issuer"): "IssuerPatch",
+    ("POST", "/issuer/api-keys"): "ApiKeyIn",
+    ("POST", "/templates"): "TemplateIn",
+    ("PATCH", "/templates/{template_id}"): "TemplatePatch",
+    ("POST", "/credentials"): "IssueIn",
+    ("POST", "/credentials/{credential_id}/revoke"): "RevokeIn",
+    ("POST", "/support-requests"): "SupportIn",
+    ("POST", "/integrations"): "IntegrationIn",
+    ("PUT", "/integrations/{integration_id}/rules"): "IntegrationRulesIn",
+    ("POST", "/webhooks/endpoints"): lambda: __import__("chalicelib.routes_webhooks", fromlist=["_schemas"])
+    ._schemas().EndpointIn,
+    ("POST", "/verify"): "VerifyIn",
+    ("POST", "/imports"): "ImportIn",
+    ("POST", "/imports/{import_id}"): "TokenIn",
+    ("POST", "/claim/{credential_id}"): "ClaimIn",
+}
+# bodies that may be left out entirely (`parse_json(..., allow_empty=True)`)
+OPTIONAL_BODIES = {("POST", "/issuer/api-keys")}
+
+# (method, path) -> media type -> schema, for bodies that are files rather than a model
+RAW_BODIES: dict[tuple[str, str], dict[str, dict]] = {
+    ("PUT", "/issuer/logo"): {"image/png": {"type": "string", "contentMediaType": "image/png"}},
+    ("PUT", "/templates/{template_id}/image"): {
+        "image/png": {"type": "string", "contentMediaType": "image/png"},
+        "image/svg+xml": {"type": "string", "contentMediaType": "image/svg+xml"},
+    },
+    ("POST", "/bulk-jobs"): {
+        "text/csv": {"type": "string", "description": "header row: email,first_name,last_name,template_id,..."},
+        JSON: {"type": "array", "items": {"type": "object"}, "minItems": 1},
+    },
+    ("POST", "/hooks/lms/{integration_id}"): {
+        JSON: {"type": "object", "description": "the LMS event, signed in the Laurel-Signature header"},
+    },
+}
+
+# writes that take no body at all
+NO_BODY = {
+    ("DELETE", "/issuer/api-keys/{key_id}"),
+    ("POST", "/templates/{template_id}/activate"),
+    ("POST", "/templates/{template_id}/archive"),
+    ("POST", "/credentials/{credential_id}/resend"),
+    ("POST", "/integrations/{integration_id}/rotate-secret"),
+    ("POST", "/integrations/{integration_id}/retire-secret"),
+    ("POST", "/integrations/{integration_id}/disable"),
+    ("POST", "/webhooks/endpoints/{endpoint_id}/rotate-secret"),
+    ("POST", "/webhooks/endpoints/{endpoint_id}/disable"),
+    ("POST", "/webhooks/deliveries/{delivery_id}/resend"),
+    ("POST", "/imports/{import_id}/verify"),
+}
+
+_LIMIT = {"type": "integer", "minimum": 1, "maximum": 100}
+_CURSOR = {"type": "string", "maxLength": 2000}
+_PAGING = {"limit": _LIMIT, "cursor": _CURSOR}
+_DAY = {"type": "string", "format": "date", "pattern": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"}
+_TOKEN = {"type": "string", "maxLength": 100}
+
+QUERY_PARAMETERS: dict[tuple[str, str], dict[str, dict]] = {
+    ("GET", "/templates"): {"state": {"type": "string", "enum": ["draft", "active", "archived"]}, **_PAGING},
+    ("GET", "/credentials"): {
+        "template_id": {"type": "string", "maxLength": 16},
+        "status": {"type": "string", "enum": ["pending", "accepted", "rejected", "revoked"]},
+        "email": {"type": "string", "maxLength": 320},
+        **_PAGING,
+    },
+    ("GET", "/integrations/{integration_id}/events"): _PAGING,
+    ("GET", "/webhooks/endpoints/{endpoint_id}/deliveries"): {"limit": {**_LIMIT, "maximum": 50},
+                                                               "cursor": _CURSOR},
+    ("GET", "/audit"): {"day": _DAY, **_PAGING},
+    ("POST", "/bulk-jobs"): {
+        "mode": {"type": "string", "enum": ["all_or_nothing", "valid_rows"]},
+        "duplicate_policy": {"type": "string", "enum": ["deny", "allow"]},
+        "suppress_email": {"type": "string", "enum": ["true", "false"]},
+    },
+    ("GET", "/imports/{import_id}"): {"token": _TOKEN},
+    ("GET", "/claim/{credential_id}"): {"token": _TOKEN},
+}
+
+# what public routes answer with (issuer routes always answer JSON)
+PUBLIC_RESPONSES: dict[tuple[str, str], dict[str, list[str]]] = {
+    ("GET", "/health"): {"2XX": [JSON]},
+    ("GET", "/openapi.json"): {"2XX": [JSON]},
+    ("GET", "/badges/{credential_id}"): {"2XX": [HTML, JSON], "4XX": [HTML, JSON]},
+    ("GET", "/badges/{credential_id}/image"): {"3XX": [JSON]},
+    ("GET", "/ob/v2/assertions/{credential_id}"): {"2XX": [LD], "410": [LD]},
+    ("GET", "/ob/v2/assertions/{credential_id}/badge"): {"2XX": [LD]},
+    ("GET", "/ob/v2/issuers/{tenant_id}"): {"2XX": [LD]},
+    ("GET", "/ob/v2/issuers/{tenant_id}/revocations"): {"2XX": [LD]},
+    ("GET", "/ob/v3/credentials/{credential_id}"): {"2XX": ["application/vc+ld+json", "application/vc+jwt"]},
+    ("GET", "/ob/v3/issuers/{tenant_id}"): {"2XX": [LD]},
+    ("GET", "/.well-known/jwks.json"): {"2XX": ["application/jwk-set+json"]},
+    ("GET", "/verify"): {"2XX": [HTML]},
+    ("POST", "/verify"): {"2XX": [JSON, HTML]},
+    ("POST", "/imports"): {"2XX": [JSON]},
+    ("GET", "/imports/{import_id}"): {"2XX": [HTML, JSON]},
+    ("POST", "/imports/{import_id}"): {"2XX": [JSON], "3XX": [JSON]},
+    ("POST", "/imports/{import_id}/verify"): {"2XX": [JSON]},
+    ("GET", "/claim/{credential_id}"): {"2XX": [HTML], "4XX": [HTML]},
+    ("POST", "/claim/{credential_id}"): {"2XX": [JSON, HTML], "3XX": [JSON], "4XX": [JSON, HTML]},
+    ("POST", "/hooks/lms/{integration_id}"): {"2XX": [JSON]},
+}
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message"],
+            "properties": {
+                "code": {"type": "string"},
+                "message": {"type": "string"},
+                "details": {},
+            },
+        }
+    },
+}
+
+
+def audience(entry) -> str:
+    """issuer | operator | public, from the mark the route's guard left."""
+    return getattr(entry.view_function, "laurel_audience", "public")
+
+
+def published_routes(app) -> list[tuple[str, str, Any]]:
+    """(method, path, route entry) of every route the description covers."""
+    out = []
+    for path, methods in app.routes.items():
+        if path.startswith(EXCLUDED_PREFIXES):
+            continue
+        for method, entry in sorted(methods.items()):
+            if audience(entry) in ("issuer", "public"):
+                out.append((method, path, entry))
+    return out
+
+
+def _model(ref: Any):
+    if callable(ref):
+        return ref()
+    from . import schemas
+
+    return getattr(schemas, ref)
+
+
+def _schema_of(model, components: dict[str, Any]) -> dict:
+    schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
+    for name, sub in schema.pop("$defs", {}).items():
+        components.setdefault(name, sub)
+    components[model.__name__] = schema
+    return {"$ref": f"#/components/schemas/{model.__name__}"}
+
+
+def _content(media_types: list[str], schema: dict) -> dict:
+    return {m: {"schema": schema} for m in media_types}
+
+
+def _operation_id(method: str, path: str) -> str:
+    words = re.sub(r"[{}]", "", path).replace(".", "-").strip("/").replace("/", "-") or "root"
+    return f"{method.lower()}-{words}"
+
+
+def _operation(method: str, path: str, entry, components: dict[str, Any]) -> dict:
+    who = audience(entry)
+    key = (method, path)
+    op: dict[str, Any] = {
+        "operationId": _operation_id(method, path),
+        "summary": (entry.view_function.__doc__ or entry.view_name.replace("_", " ")).strip().splitlines()[0],
+        "tags": ["issuer" if who == "issuer" else "public"],
+        "security": [{"apiKey": []}] if who == "issuer" else [],
+    }
+    parameters = [
+        {"name": name, "in": "path", "required": True, "schema": {"type": "string", "minLength": 1}}
+        for name in re.findall(r"{(\w+)}", path)
+    ]
+    parameters += [  # `?name=` is the same as leaving the parameter out (http.query_param)
+        {"name": name, "in": "query", "required": False, "schema": {"anyOf": [schema, {"const": ""}]}}
+        for name, schema in QUERY_PARAMETERS.get(key, {}).items()
+    ]
+    if parameters:
+        op["parameters"] = parameters
+    if key in REQUEST_MODELS:
+        op["requestBody"] = {"required": key not in OPTIONAL_BODIES,
+                             "content": _content([JSON], _schema_of(_model(REQUEST_MODELS[key]), components))}
+    elif key in RAW_BODIES:
+        op["requestBody"] = {"required": True, "content": {m: {"schema": s} for m, s in RAW_BODIES[key].items()}}
+    error = {"description": "Laurel's error", "content": _content([JSON], {"$ref": "#/components/schemas/Error"})}
+    if who == "issuer":
+        op["responses"] = {"2XX": {"description": "OK", "content": _content([JSON], {"type": "object"})},
+                           "4XX": error}
+    else:
+        declared = PUBLIC_RESPONSES.get(key, {"2XX": [JSON]})
+        op["responses"] = {"4XX": error}
+        for status, media in declared.items():
+            schema = {"$ref": "#/components/schemas/Error"} if status.startswith("4") and media == [JSON] else {}
+            op["responses"][status] = {"description": "see the route", "content": _content(media, schema)}
+            if status.startswith("3"):
+                op["responses"][status] = {"description": "redirect (Location header)"}
+    return op
+
+
+def build(app) -> dict:
+    """The OpenAPI document for `app` (a plain dict, ready for json.dumps)."""
+    components: dict[str, Any] = {"Error": ERROR_SCHEMA}
+    paths: dict[str, dict] = {}
+    for method, path, entry in published_routes(app):
+        paths.setdefault(path, {})[method.lower()] = _operation(method, path, entry, components)
+    from .config import get_settings
+
+    return {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Laurel",
+            "version": "1",
+            "description": "Issuer API (Authorization: Bearer <API key>) and public endpoints of Laurel, "
+                           "a digital credentials platform. Errors are {\"error\": {\"code\", \"message\"}}.",
+        },
+        "servers": [{"url": get_settings().public_base_url}],
+        "paths": dict(sorted(paths.items())),
+        "components": {
+            "schemas": dict(sorted(components.items())),
+            "securitySchemes": {"apiKey": {"type": "http", "scheme": "bearer",
+                                           "description": "lrl_<stage>_<tenant>_<secret>"}},
+        },
+    }
+
+
+@lru_cache(maxsize=1)
+def document_json(app) -> str:
+    """The document, serialised once per process (routes do not change at run time)."""
+    import json
+
+    return json.dumps(build(app), separators=(",", ":"), ensure_ascii=False)

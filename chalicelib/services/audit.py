@@ -1,0 +1,151 @@
+"""Audit log of issuer and operator actions.
+
+Every successful write through the issuer API or the operator API (any method but
+GET/HEAD/OPTIONS) leaves one entry: who (API key id or operator key id, never the
+key), what (method and route pattern), on what (the path parameters), when, from
+where (source address) and with which answer (status).
+
+What is not recorded, and why:
+- Reads. They change nothing; recording them would multiply the log's size.
+- Refused requests (4xx). Laurel's rule is that a rejected request writes nothing
+  (the isolation and bad-input tests hold it to that), and an attacker must not be
+  able to grow a tenant's log with garbage. Refusals go to the structured log
+  (CloudWatch) instead, with the same fields.
+- Requests without a valid key: there is no actor to name, and no tenant.
+
+The entry is written before the response goes out. If that write fails, the
+request still answers as it would have: the action itself is done, and a 5xx
+would make the client retry a non-idempotent action (issue twice, rotate twice).
+The failure is never silent: an error log line with the whole entry (so it can be
+recovered from the logs) and an `AuditWriteFailed` metric to alarm on.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from ..domain import ids
+from ..domain.errors import BadRequest
+from .clock import utcnow, utcnow_precise
+
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+_DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
+
+
+@dataclass(frozen=True)
+class Actor:
+    kind: str  # api_key | operator
+    id: str
+    tenant_id: str | None = None  # the issuer an API key belongs to
+
+
+def _logger():
+    from aws_lambda_powertools import Logger
+
+    return Logger(service="laurel")
+
+
+def _stamp(dt) -> str:
+    return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
+
+
+def record_request(request, actor: Actor, status: int) -> bool:
+    """Record `request`, made by `actor`, if it is an action (a write). Returns whether
+    an entry was written."""
+    method = (request.method or "").upper()
+    if method in READ_METHODS:
+        return False
+    context = request.context or {}
+    fields = {
+        "entry_id": ids.random_token(16),
+        "at": _stamp(utcnow_precise()),
+        "tenant_id": actor.tenant_id,
+        "actor_type": actor.kind,
+        "actor_id": actor.id,
+        "method": method,
+        "route": str(context.get("resourcePath") or "")[:300],
+        "target": {str(k)[:50]: str(v)[:200] for k, v in (request.uri_params or {}).items()},
+        "source_ip": str((context.get("identity") or {}).get("sourceIp") or "")[:64] or None,
+        "status": int(status),
+        "request_id": str(context.get("requestId") or "")[:100] or None,
+    }
+    if status >= 400:
+        _logger().info("refused action", extra={"audit": fields})
+        return False
+    return _append(fields)
+
+
+def _append(fields: dict) -> bool:
+    from ..store import audit as store
+
+    try:
+        store.append(fields)
+    except Exception:  # noqa: BLE001 - any failure: the action stands, the gap is reported
+        _logger().exception("audit entry not written", extra={"audit": fields})
+        _failure_metric()
+        return False
+    return True
+
+
+def _failure_metric() -> None:
+    try:
+        from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
+
+        metrics = EphemeralMetrics(namespace="Laurel", service="audit")
+        metrics.add_metric(name="AuditWriteFailed", unit=MetricUnit.Count, value=1)
+        metrics.flush_metrics()
+    except Exception:  # noqa: BLE001 - the error log line above already carries the entry
+        _logger().exception("audit failure metric not emitted")
+
+
+def entry_view(item) -> dict:
+    return {
+        "id": item.entry_id,
+        "at": item.at,
+        "tenant_id": item.tenant_id,
+        "actor": {"type": item.actor_type, "id": item.actor_id},
+        "action": f"{item.method} {item.route}",
+        "method": item.method,
+        "route": item.route,
+        "target": item.target,
+        "source_ip": item.source_ip,
+        "status": int(item.status),
+    }
+
+
+def _day(day: str | None) -> str | None:
+    if day is None:
+        return None
+    from datetime import date
+
+    try:
+        if not _DAY.match(day):
+            raise ValueError
+        date.fromisoformat(day)
+    except ValueError:
+        raise BadRequest("day must be a date as YYYY-MM-DD", code="invalid_query") from None
+    return day
+
+
+def list_for_tenant(tenant_id: str, *, day: str | None, limit: int, cursor: str | None) -> dict:
+    """An issuer's own entries, newest first."""
+    from ..store import audit as store
+
+    items, next_cursor = store.tenant_page(tenant_id, day=_day(day), limit=limit, cursor=cursor)
+    return {"items": [entry_view(i) for i in items], "next_cursor": next_cursor}
+
+
+def list_all(*, day: str | None, tenant_id: str | None, limit: int, cursor: str | None) -> dict:
+    """Operators: every entry of one UTC day (default today), or one tenant's entries."""
+    from ..store import audit as store
+
+    day = _day(day)
+    if tenant_id is not None:
+        if not ids.TENANT_ID.match(tenant_id):
+            raise BadRequest("tenant_id is not a tenant id", code="invalid_query")
+        items, next_cursor = store.tenant_page(tenant_id, day=day, limit=limit, cursor=cursor)
+    else:
+        day = day or utcnow().strftime("%Y-%m-%d")
+        items, next_cursor = store.day_page(day, limit=limit, cursor=cursor)
+    return {"day": day, "items": [entry_view(i) for i in items], "next_cursor": next_cursor}

@@ -1,0 +1,49 @@
+"""The audit log: append and list, nothing else.
+
+There is deliberately no update or delete here: an entry, once written, is only
+ever read. See `audit_models.py` for the key layout.
+"""
+
+from __future__ import annotations
+
+from pynamodb.exceptions import PutError
+
+from . import keys, paging
+from .audit_models import AuditItem
+
+
+def append(fields: dict) -> AuditItem:
+    """Write one entry; its key (time + 128 random bits) is new, and the condition
+    makes sure an existing entry is never overwritten."""
+    tenant_id = fields.get("tenant_id")
+    pk = keys.tenant_audit_pk(tenant_id) if tenant_id else keys.OPS_AUDIT_PK
+    sk = f"{fields['at']}#{fields['entry_id']}"
+    item = AuditItem(pk, sk, gsi1pk=keys.audit_day_pk(fields["at"][:10]), gsi1sk=sk, **fields)
+    try:
+        item.save(condition=AuditItem.pk.does_not_exist())
+    except PutError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            raise RuntimeError("an audit entry with this key exists already") from exc
+        raise
+    return item
+
+
+def tenant_page(tenant_id: str, *, day: str | None, limit: int,
+                cursor: str | None) -> tuple[list[AuditItem], str | None]:
+    """A tenant's own entries, newest first (optionally one day's)."""
+    pk = keys.tenant_audit_pk(tenant_id)
+    start = paging.decode(cursor, expected={"pk": pk}, allowed_keys={"pk", "sk"},
+                          prefixes={"sk": day} if day else None)
+    result = AuditItem.query(pk, AuditItem.sk.startswith(day) if day else None, limit=limit,
+                             last_evaluated_key=start, scan_index_forward=False)
+    items = list(result)
+    return items, paging.encode(result.last_evaluated_key)
+
+
+def day_page(day: str, *, limit: int, cursor: str | None) -> tuple[list[AuditItem], str | None]:
+    """Every entry of one UTC day (all tenants and operators), newest first."""
+    pk = keys.audit_day_pk(day)
+    start = paging.decode(cursor, expected={"gsi1pk": pk}, allowed_keys={"pk", "sk", "gsi1pk", "gsi1sk"})
+    result = AuditItem.by_tenant.query(pk, limit=limit, last_evaluated_key=start, scan_index_forward=False)
+    items = list(result)
+    return items, paging.encode(result.last_evaluated_key)
