@@ -129,7 +129,9 @@ def test_dry_run_lists_everything_and_changes_nothing_but_its_own_record(client,
     before, bucket = scan_table(), list_bucket()
     plan = dry_run(client, w)
     after = scan_table()
-    assert [i for i in after if i["sk"] != "OFFBOARDING"] == before and list_bucket() == bucket
+    audited = [i for i in after if i["pk"] == "OPS#AUDIT" and i not in before]
+    assert [a["route"] for a in audited] == ["/ops/issuers/{tenant_id}/offboarding"]  # the operator's act is on record
+    assert [i for i in after if i["sk"] != "OFFBOARDING" and i not in audited] == before and list_bucket() == bucket
     record = next(i for i in after if i["sk"] == "OFFBOARDING")
     token = plan["confirmation"]["token"]
     assert token not in json.dumps(record, default=str)  # stored as a hash only
@@ -172,7 +174,8 @@ def test_confirm_deletes_what_was_listed_and_keeps_accepted_credentials_verifiab
     creds = sorted(i["credential_id"] for i in left if i["sk"] == "C")
     assert creds == sorted([w["accepted"], w["revoked_after"]])
     other_pks = {i["pk"] for i in left if i["pk"] != f"T#{w['tenant']}" and i["sk"] != "C"}
-    assert other_pks == {f"T#{w['tenant']}#REVOKED"}
+    # the revocation list stays for verifiers; the audit log stays as the record of who did what (append-only)
+    assert other_pks == {f"T#{w['tenant']}#REVOKED", f"T#{w['tenant']}#AUDIT"}
     profile = next(i for i in left if i["sk"] == "PROFILE")
     assert profile["offboarded_at"]
     # deleted counts match the dry run
