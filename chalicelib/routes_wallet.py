@@ -27,8 +27,7 @@ CSRF token; failures are pages with the right 4xx status, never a 500.
 from __future__ import annotations
 
 import functools
-from http.cookies import CookieError, SimpleCookie
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from chalice import Blueprint, Response
 
@@ -55,12 +54,15 @@ _FORM = [http.FORM]
 
 
 def _cookies() -> dict[str, str]:
-    jar = SimpleCookie()
-    try:
-        jar.load(bp.current_request.headers.get("cookie") or "")
-    except CookieError:
-        return {}
-    return {name: morsel.value for name, morsel in jar.items()}
+    """Laurel's own cookies. Parsed by hand: `SimpleCookie` drops every cookie after
+    the first it cannot parse (a JSON consent cookie of a sibling site, say), which
+    would sign earners out for good."""
+    found: dict[str, str] = {}
+    for pair in (bp.current_request.headers.get("cookie") or "").split(";"):
+        name, sep, value = pair.strip().partition("=")
+        if sep and name in (SESSION_COOKIE, PRE_COOKIE) and name not in found:
+            found[name] = value.strip().strip('"')
+    return found
 
 
 def _cookie_header(name: str, value: str, max_age: int) -> str:
@@ -76,6 +78,13 @@ def _session():
 
 
 def _client_address() -> str | None:
+    """The visitor's address for rate limits. Behind CloudFront, API Gateway sees the
+    edge's address: where the distribution forwards `CloudFront-Viewer-Address`
+    (ip:port), that wins. (The stack forwards all viewer headers but Host; adding this
+    CloudFront header needs a custom origin request policy: see the README.)"""
+    viewer = bp.current_request.headers.get("cloudfront-viewer-address")
+    if viewer:
+        return viewer.rsplit(":", 1)[0].strip("[]")[:64]
     return ((bp.current_request.context or {}).get("identity") or {}).get("sourceIp")
 
 
@@ -155,7 +164,11 @@ def _signed_in(view):
                 return web.page("message.html", 401, title="Please sign in",
                                 message="Your session has ended. Sign in again and repeat what you were doing.",
                                 link={"href": "/signin", "text": "Sign in"})
-            path = request.path if request.path.startswith("/") else "/" + request.path
+            # `request.path` is the route's pattern (/wallet/credentials/{credential_id}): fill it in
+            path = request.path
+            for name, value in (request.uri_params or {}).items():
+                path = path.replace("{" + name + "}", quote(value, safe=""))
+            path = path if path.startswith("/") else "/" + path
             query = urlencode(request.query_params or {})
             return _redirect("/signin?" + urlencode({"next": path + (f"?{query}" if query else "")}))
         return view(session, *args, **kwargs)
@@ -325,7 +338,7 @@ def wallet_add_email(session):
 @_signed_in
 def wallet_remove_email(session):
     data = _form(schemas.RemoveEmailIn, session)
-    wallet.remove_email(session.earner_id, data.email_hash)
+    wallet.remove_email(session.earner_id, data.email_hash, keep_session_id=session.session_id)
     return _redirect("/wallet/settings?email=removed")
 
 

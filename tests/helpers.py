@@ -120,7 +120,7 @@ def signin_mail(to: str) -> tuple[str, str, str]:
     for m in reversed(sent_mail()):
         if m["to"] == [to] and "/signin/" in m["body"]:
             link = re.search(r"/signin/([a-z2-7]{32})\?token=([a-z2-7]+)", m["body"])
-            code = re.search(r"\b([0-9]{6})\b", m["subject"])
+            code = re.search(r">([0-9]{6})</strong>", m["body"])
             return link.group(1), link.group(2), code.group(1)
     raise AssertionError(f"no sign-in mail to {to}")
 

@@ -15,6 +15,8 @@ SESSION_DAYS = 7
 RATE_WINDOW_SECONDS = 15 * 60
 SIGNINS_PER_EMAIL = 5  # per window: a mailbox is not flooded
 SIGNINS_PER_ADDRESS = 30  # per window and client address: no one sprays every mailbox
+CODES_PER_DAY = 20  # codes typed per address and day: at most 20 guesses of 10^6 (0.002 %) a day
+EXPORTS_PER_DAY = 5
 DEFAULT_NEXT = "/wallet"
 _CODE = re.compile(r"^[0-9]{6}$")
 

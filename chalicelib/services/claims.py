@@ -46,12 +46,22 @@ def preview(credential_id: str, token: str) -> dict:
     }
 
 
+def _restricted(email_hash: str) -> bool:
+    from ..store import earners
+
+    owner = earners.email_owner(email_hash)
+    earner = earners.get_earner(owner) if owner else None
+    return bool(earner and earner.restricted_at)
+
+
 def decide(credential_id: str, token: str, decision: str) -> dict:
     item = _check_token(credential_id, token)
     now = iso(utcnow())
     status = "accepted" if decision == "accept" else "rejected"
     # The used token's hash is kept so that a replay gets a clear "already used".
     changes = {"status": status, f"{status}_at": now, "updated_at": now, "claim_used_hash": item.claim_token_hash}
+    if status == "accepted" and _restricted(item.email_hash):
+        changes["private"] = True  # the person restricted processing in their wallet: nothing becomes public
     if not store.conditional_update(item, changes, expect_status=("pending",), expect_token_hash=item.claim_token_hash,
                                     remove=("claim_token_hash", "claim_expires_at")):
         raise Gone("this claim link was used a moment ago and cannot be used again", code="claim_used")
@@ -59,4 +69,9 @@ def decide(credential_id: str, token: str, decision: str) -> dict:
     from .credentials import credential_view
 
     events.emit(item.tenant_id, f"credential.{status}", credential_view(item))
-    return {"id": item.credential_id, "status": status, "url": verify_url(item.credential_id)}
+    url = verify_url(item.credential_id)
+    if changes.get("private"):
+        from ..config import get_settings
+
+        url = f"{get_settings().public_base_url}/wallet/credentials/{item.credential_id}"  # its page answers 404
+    return {"id": item.credential_id, "status": status, "url": url}

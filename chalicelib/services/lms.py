@@ -136,7 +136,9 @@ def receive(integration_id: str, signature: str | None, raw_body: bytes, lambda_
         from ..logs import logger
 
         logger().info("LMS event ignored", extra={"event_type": parsed.event_type})
-        _record(item, parsed.event_key, body, None, "ignored", f"event type {parsed.event_type!r} is not handled")
+        # nothing of an ignored event is needed later: its type only, none of the person's data
+        _record(item, parsed.event_key, {"event": str(parsed.event_type)[:100]}, None, "ignored",
+                f"event type {parsed.event_type!r} is not handled")
         return {"status": "ignored", "event_type": parsed.event_type}
     return _once(item, parsed, body, lambda_context)
 
@@ -174,7 +176,7 @@ def _process(item, completion: rules.Completion, body: dict) -> dict:
     decision = rules.decide(completion, item.rules)
     rule = decision.rule
     if decision.outcome == "no_rule":
-        _record(item, completion.event_key, body, None, "no_rule", decision.reason)
+        _record(item, completion.event_key, body, None, "no_rule", decision.reason, email=completion.email)
         return {"status": "no_rule", "detail": decision.reason}
     row = {"template_id": rule["template_id"], "email": completion.email, "first_name": completion.first_name,
            "last_name": completion.last_name}
@@ -183,25 +185,27 @@ def _process(item, completion: rules.Completion, body: dict) -> dict:
     if decision.outcome == "retake":
         sent = _retake_mail(item.tenant_id, rule, completion)
         _record(item, completion.event_key, body, rule, "retake", f"{decision.reason}; retake mail "
-                f"{'sent' if sent else 'NOT sent'}")
+                f"{'sent' if sent else 'NOT sent'}", email=completion.email)
         return {"status": "retake", "detail": decision.reason}
     if decision.outcome == "schedule":
         store.queue_for_schedule(item.tenant_id, rule["template_id"], rule["schedule_weekday"],
-                                 f"{iso(utcnow())}#{completion.event_key}", row)
+                                 f"{iso(utcnow())}#{completion.event_key}", row, ids.email_hash(completion.email))
         _record(item, completion.event_key, body, rule, "scheduled",
-                f"{decision.reason}; issued with the batch of {rule['schedule_weekday']}")
+                f"{decision.reason}; issued with the batch of {rule['schedule_weekday']}", email=completion.email)
         return {"status": "scheduled", "detail": decision.reason}
     try:
         data = schemas.IssueIn.model_validate(row)
         issued = credentials.issue(item.tenant_id, data)
     except LaurelError as exc:
         outcome = "duplicate" if exc.code == "duplicate_credential" else "failed"
-        _record(item, completion.event_key, body, rule, outcome, f"{decision.reason}; {exc.message}")
+        _record(item, completion.event_key, body, rule, outcome, f"{decision.reason}; {exc.message}",
+                email=completion.email)
         return {"status": outcome, "detail": exc.message}
     except ValueError as exc:  # the completion's fields do not make a valid credential
-        _record(item, completion.event_key, body, rule, "failed", f"{decision.reason}; {exc}"[:1000])
+        _record(item, completion.event_key, body, rule, "failed", f"{decision.reason}; {exc}"[:1000],
+                email=completion.email)
         return {"status": "failed", "detail": "the completion's data is not valid for a credential"}
-    _record(item, completion.event_key, body, rule, "issued", decision.reason, issued["id"])
+    _record(item, completion.event_key, body, rule, "issued", decision.reason, issued["id"], email=completion.email)
     return {"status": "issued", "credential_id": issued["id"], "detail": decision.reason}
 
 
@@ -217,7 +221,9 @@ MAX_LOGGED_PAYLOAD = 50_000  # characters: a DynamoDB item holds at most 400 KB
 
 
 def _record(item, event_key: str, body: dict, rule: dict | None, outcome: str, detail: str,
-            credential_id: str | None = None) -> None:
+            credential_id: str | None = None, *, email: str | None = None) -> None:
+    """One line of the integration's event log; indexed by the learner's address (when
+    the event named one) so that erasing the person finds it in every tenant."""
     import json
 
     size = len(json.dumps(body, ensure_ascii=False))
@@ -225,4 +231,4 @@ def _record(item, event_key: str, body: dict, rule: dict | None, outcome: str, d
         body = {"truncated": True, "characters": size, "event": str(body.get("event", ""))[:100]}
     store.record_event(item, {"event_key": event_key, "received_at": iso(utcnow()), "payload": body,
                               "rule": rule, "outcome": outcome, "detail": detail[:1000],
-                              "credential_id": credential_id})
+                              "credential_id": credential_id}, ids.email_hash(email) if email else None)

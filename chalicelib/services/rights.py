@@ -52,10 +52,13 @@ def person_of_email(email: str) -> Person:
 
 
 def _credentials(person: Person) -> list:
+    """The person's credentials: sent to their addresses (but those another account
+    keeps, see wallet.owner_of) and those their account keeps."""
     found = {}
     for h in person.emails:
         for item in cred_store.all_for_email(h):
-            found[item.credential_id] = item
+            if item.holder in (None, person.earner_id):
+                found[item.credential_id] = item
     if person.earner_id:
         held = {h.credential_id for h in store.held_of(person.earner_id)} - set(found)
         if held:
@@ -133,9 +136,23 @@ def _export_prefix(person: Person) -> str:
     return f"exports/{person.earner_id or next(iter(person.emails))}/"
 
 
+def _export_budget(person: Person) -> None:
+    """A few exports a day: each one reads and bakes everything, and mails a link."""
+    from ..domain.earners import EXPORTS_PER_DAY
+    from ..domain.errors import TooManyRequests
+
+    now = int(utcnow().timestamp())
+    day = now - now % 86400
+    if not store.rate_hit("export", person.earner_id or next(iter(person.emails)), day, EXPORTS_PER_DAY,
+                          day + 2 * 86400):
+        raise TooManyRequests(f"at most {EXPORTS_PER_DAY} exports a day; use the newest link you received",
+                              code="rate_limited")
+
+
 def export(person: Person, send_to: str) -> dict:
     """Write the ZIP to the private part of the bucket and mail a link that works for
     an hour. Only the person's own address receives it."""
+    _export_budget(person)
     data = build_export(person)
     key = f"{_export_prefix(person)}{ids.random_token()}.zip"
     objects.put(key, data, "application/zip", cache_control="private, no-store")
@@ -175,24 +192,26 @@ def restrict(person: Person) -> dict:
 
 
 def erase(person: Person) -> dict:
-    """The right to be forgotten. Idempotent: running it again finds nothing more."""
+    """The right to be forgotten. Logs first, credentials next, the account last: the
+    credentials are what lead to the tenants' logs, so a run that stops halfway can be
+    run again and finishes the job (every step is idempotent)."""
     if not person.emails and not person.earner_id:
         raise NotFound("nobody is known by this address", code="person_not_found")
+    from . import tenant_logs
+
     now = iso(utcnow())
     items = _credentials(person)
     counts = {"credentials": 0, "recipient_slots": 0, "imports": 0, "earner_items": 0, "files": 0}
+    counts.update(tenant_logs.forget(person.emails, {i.tenant_id for i in items}, {i.credential_id for i in items}))
     for item in items:
         counts["files"] += objects.delete_prefix(f"assets/baked/{item.tenant_id}/{item.credential_id}/")
-        counts["recipient_slots"] += cred_store.delete_recipient_slots(item.tenant_id, item.email_hash)
+        if item.email_hash:
+            counts["recipient_slots"] += cred_store.delete_recipient_slots(item.tenant_id, item.email_hash)
         counts["credentials"] += cred_store.erase(item, now)
     for h in person.emails:
         doomed = import_store.for_recipient(h)
         import_store.delete_all(doomed)
         counts["imports"] += len(doomed)
-    from . import tenant_logs
-
-    counts.update(tenant_logs.forget(person.emails.values(), {i.tenant_id for i in items},
-                                     {i.credential_id for i in items}))
     for prefix in {_export_prefix(person), *(f"exports/{h}/" for h in person.emails)}:
         counts["files"] += objects.delete_prefix(prefix)
     counts["earner_items"] = store.erase_person(person.earner_id, set(person.emails))

@@ -80,12 +80,23 @@ def request_link(email: str, *, next_path: str | None = None, client_address: st
            "adding": purpose == "add_email"}
     subject = "Confirm your address for Laurel" if ctx["adding"] else "Your Laurel sign-in link"
     try:
-        mail.send(mail.Message(to=email, subject=f"{subject} (code {code})", html=render("mail/signin.html", **ctx),
+        mail.send(mail.Message(to=email, subject=subject, html=render("mail/signin.html", **ctx),
                                text=render("mail/signin.txt", **ctx)))
     except mail.MailNotSent:
         raise ServiceUnavailable("the mail could not be sent; check the address or try again later",
                                  code="mail_not_sent") from None
     return login_id
+
+
+def _code_budget(email_hash: str) -> None:
+    """Codes typed for one address per UTC day, whatever the request: each request
+    allows 5 wrong codes and an address gets a few requests per window, so without a
+    daily cap guesses would add up (2,400 a day). After the cap only the link works."""
+    now = int(utcnow().timestamp())
+    day = now - now % 86400
+    if not store.rate_hit("signin-code", email_hash, day, rules.CODES_PER_DAY, day + 2 * 86400):
+        raise TooManyRequests("too many codes were typed for this address today; use the link in the mail instead",
+                              code="code_budget_spent")
 
 
 def _usable(login_id: str) -> LoginItem:
@@ -129,6 +140,7 @@ def prove(login_id: str, *, token: str | None = None, code: str | None = None,
         if not ids.same_secret(ids.sha256_hex(token), item.token_hash):
             raise NotFound("this sign-in link is not valid; ask for a new one", code="signin_not_found")
     elif code and rules.valid_code(code.strip()):
+        _code_budget(item.email_hash)
         if not ids.same_secret(_mac("code", login_id, code.strip()), item.code_hash):
             left = rules.MAX_CODE_ATTEMPTS - item.attempts - 1
             store.count_wrong_code(item)
@@ -189,7 +201,7 @@ def session_from_cookie(value: str | None) -> Session | None:
     if item is None or item.expires_at <= iso(utcnow()):
         return None
     earner = store.get_earner(item.earner_id)
-    if earner is None or earner.merged_into:
+    if earner is None:
         return None
     return Session(session_id, item.earner_id)
 

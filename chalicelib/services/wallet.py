@@ -56,21 +56,34 @@ def attach_email(earner_id: str, email: str, email_hash: str) -> str:
     if not store.merge(earner_id, owner, emails, held, iso(utcnow())):
         raise Conflict("one of the accounts changed during the merge; nothing was moved, try again",
                        code="concurrent_update")
+    for item in cred_store.batch_get({h.credential_id for h in held}).values():
+        cred_store.set_holder(item, earner_id, previous=owner)
+    store.end_sessions(owner)
     return "merged"
 
 
-def remove_email(earner_id: str, email_hash: str) -> None:
-    """Detach an address. Credentials accepted through it stay in the wallet (held),
-    and nothing about them changes: removing an address never deletes a credential."""
+def remove_email(earner_id: str, email_hash: str, keep_session_id: str | None = None) -> None:
+    """Detach an address. Credentials accepted through it stay in the wallet, held by
+    this account alone (a later owner of the mailbox does not get them), and nothing
+    about them changes: removing an address never deletes a credential. Every other
+    session ends: whoever signed in through that mailbox is out."""
     emails = store.emails_of(earner_id)
     if email_hash not in {e.email_hash for e in emails}:
         raise NotFound("this address is not on your account", code="email_not_found")
     if len(emails) == 1:
         raise Conflict("this is your only address; add another before removing it", code="last_email")
-    kept = [c.credential_id for c in cred_store.all_for_email(email_hash) if is_public(c.status, c.accepted_at)]
-    store.hold(earner_id, kept, iso(utcnow()))
-    if not store.remove_email(earner_id, email_hash):
+    now = iso(utcnow())
+    kept = [c for c in cred_store.all_for_email(email_hash)
+            if is_public(c.status, c.accepted_at) and c.holder in (None, earner_id)]
+    store.hold(earner_id, [c.credential_id for c in kept], now)
+    for item in kept:
+        if item.holder is None:
+            cred_store.set_holder(item, earner_id)
+    if not store.remove_email(earner_id, email_hash, now):
+        if store.email_owner(email_hash) == earner_id:
+            raise Conflict("this is your only address; add another before removing it", code="last_email")
         raise NotFound("this address is not on your account", code="email_not_found")
+    store.end_sessions(earner_id, ids.sha256_hex(keep_session_id) if keep_session_id else None)
 
 
 def settings(earner_id: str) -> dict:
@@ -82,14 +95,16 @@ def settings(earner_id: str) -> dict:
 
 
 def update_profile(earner_id: str, display_name: str | None, profile_public: bool) -> None:
-    if not store.update_profile(earner_id, iso(utcnow()), display_name=display_name or None,
-                                profile_public=profile_public):
+    changes = {"display_name": display_name or None, "profile_public": profile_public}
+    if profile_public:
+        changes["restricted_at"] = None  # showing something again is lifting the restriction
+    if not store.update_profile(earner_id, iso(utcnow()), **changes):
         raise NotFound("this account no longer exists", code="earner_not_found")
 
 
 def _earner(earner_id: str):
     earner = store.get_earner(earner_id)
-    if earner is None or earner.merged_into:
+    if earner is None:
         raise NotFound("this account no longer exists", code="earner_not_found")
     return earner
 
@@ -127,10 +142,13 @@ def _entry(item, now) -> dict:
 
 
 def _items(earner_id: str) -> list:
+    """Credentials sent to the earner's addresses (but those another account keeps),
+    and the ones this account keeps."""
     found = {}
     for e in store.emails_of(earner_id):
         for item in cred_store.all_for_email(e.email_hash):
-            found[item.credential_id] = item
+            if item.holder in (None, earner_id):
+                found[item.credential_id] = item
     held = {h.credential_id for h in store.held_of(earner_id)} - set(found)
     if held:
         found.update(cred_store.batch_get(held))
@@ -160,9 +178,17 @@ def imported(earner_id: str) -> list[dict]:
 
 def _owned(earner_id: str, credential_id: str):
     item = cred_store.get_consistent(credential_id) if ids.split_credential_id(credential_id or "") else None
-    if item is None or not (store.email_owner(item.email_hash) == earner_id or store.is_held(earner_id, credential_id)):
+    if item is None or owner_of(item) != earner_id:
         raise NotFound("no credential of yours has this id", code="credential_not_found")
     return item
+
+
+def owner_of(item) -> str | None:
+    """The account a credential belongs to: its holder if one keeps it, else the
+    account that owns the address it was sent to."""
+    if item.holder:
+        return item.holder
+    return store.email_owner(item.email_hash) if item.email_hash else None
 
 
 def shareable(item) -> Shareable:
@@ -194,7 +220,9 @@ def decide(earner_id: str, credential_id: str, decision: str) -> str:
         raise Gone(f"this credential was already {item.status}", code="already_claimed")
     now = iso(utcnow())
     status = "accepted" if decision == "accept" else "rejected"
-    changes = {"status": status, f"{status}_at": now, "updated_at": now, "earner_id": earner_id}
+    changes = {"status": status, f"{status}_at": now, "updated_at": now}
+    if status == "accepted" and _earner(earner_id).restricted_at:
+        changes["private"] = True  # processing is restricted: nothing becomes public until lifted
     if item.claim_token_hash:
         changes["claim_used_hash"] = item.claim_token_hash
     if not cred_store.conditional_update(item, changes, expect_status=("pending",),
@@ -211,6 +239,8 @@ def set_private(earner_id: str, credential_id: str, private: bool) -> None:
     item = _owned(earner_id, credential_id)
     if not cred_store.set_private(item, private):
         raise Conflict("only accepted credentials can be shown or hidden", code="invalid_state")
+    if not private:
+        store.update_profile(earner_id, iso(utcnow()), restricted_at=None)  # lifting the restriction
 
 
 def download_url(earner_id: str, credential_id: str) -> str:
@@ -225,7 +255,7 @@ def download_url(earner_id: str, credential_id: str) -> str:
 def public_profile(earner_id: str) -> dict:
     """A public profile lists only what its owner shows: accepted, not hidden, not revoked."""
     earner = store.get_earner(earner_id) if ids.RANDOM_PART.match(earner_id or "") else None
-    if earner is None or earner.merged_into or not earner.profile_public:
+    if earner is None or not earner.profile_public:
         raise NotFound("no public profile is published at this address", code="profile_not_found")
     now = utcnow()
     shown = [_entry(i, now) for i in _items(earner_id)

@@ -231,7 +231,7 @@ def set_private(item: CredentialItem, private: bool) -> bool:
 # Everything about the recipient, and everything derived from their address (the
 # salted hashes in the Open Badges documents, the index keys, the baked image).
 _ERASED_REMOVE = ("claim_token_hash", "claim_expires_at", "claim_used_hash", "recipient_salt", "ob3", "ob3_jwt",
-                  "baked_key", "earner_id", "gsi2pk", "gsi2sk", "gsi3pk", "gsi3sk", "private")
+                  "baked_key", "earner_id", "gsi2pk", "gsi2sk", "gsi3pk", "gsi3sk", "private", "holder")
 
 
 def erase(item: CredentialItem, now: str) -> bool:
@@ -251,3 +251,12 @@ def delete_recipient_slots(tenant_id: str, email_hash: str) -> int:
         for slot in slots:
             batch.delete(slot)
     return len(slots)
+
+
+def set_holder(item: CredentialItem, earner_id: str, *, previous: str | None = None) -> bool:
+    """Name the wallet account that keeps a credential: only if nobody (or `previous`,
+    on a merge) holds it."""
+    condition = CredentialItem.holder.does_not_exist()
+    if previous:
+        condition = CredentialItem.holder == previous
+    return update_if(item, [CredentialItem.holder.set(earner_id)], condition)

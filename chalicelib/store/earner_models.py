@@ -37,7 +37,7 @@ class EarnerItem(Item):
     earner_id = UnicodeAttribute()
     display_name = UnicodeAttribute(null=True)
     profile_public = BooleanAttribute(default=False)
-    merged_into = UnicodeAttribute(null=True)  # a merged account signs nobody in
+    email_count = NumberAttribute(default=0)  # never below 1: the last address cannot be removed
     restricted_at = UnicodeAttribute(null=True)  # processing restricted: everything hidden at once
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()

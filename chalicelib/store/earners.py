@@ -96,7 +96,7 @@ def _email_item(earner_id: str, email: str, email_hash: str, now: str) -> Earner
 def create_with_email(earner_id: str, email: str, email_hash: str, now: str) -> bool:
     """A new account for a first sign-in; False if the address was taken meanwhile."""
     def build(tx):
-        tx.save(EarnerItem(earner_pk(earner_id), PROFILE, earner_id=earner_id, profile_public=False,
+        tx.save(EarnerItem(earner_pk(earner_id), PROFILE, earner_id=earner_id, profile_public=False, email_count=1,
                            created_at=now, updated_at=now), condition=EarnerItem.pk.does_not_exist())
         tx.save(EmailOwnerItem(*_owner_key(email_hash), earner_id=earner_id),
                 condition=EmailOwnerItem.pk.does_not_exist())
@@ -107,8 +107,9 @@ def create_with_email(earner_id: str, email: str, email_hash: str, now: str) -> 
 def add_email(earner_id: str, email: str, email_hash: str, now: str) -> bool:
     """Attach a verified address to a live account; False if another account holds it."""
     def build(tx):
-        tx.condition_check(EarnerItem, earner_pk(earner_id), PROFILE,
-                           condition=EarnerItem.pk.exists() & EarnerItem.merged_into.does_not_exist())
+        tx.update(EarnerItem(earner_pk(earner_id), PROFILE),
+                  actions=[EarnerItem.email_count.add(1), EarnerItem.updated_at.set(now)],
+                  condition=EarnerItem.pk.exists())
         tx.save(EmailOwnerItem(*_owner_key(email_hash), earner_id=earner_id),
                 condition=EmailOwnerItem.pk.does_not_exist())
         tx.save(_email_item(earner_id, email, email_hash, now))
@@ -116,15 +117,21 @@ def add_email(earner_id: str, email: str, email_hash: str, now: str) -> bool:
 
 
 def hold(earner_id: str, credential_ids: list[str], now: str) -> None:
-    """Keep credentials in the wallet whatever happens to the address they were sent to."""
+    """Keep credentials in the wallet whatever happens to the address they were sent to
+    (the credential item itself names its holder: see store.credentials.set_holder)."""
     with HeldCredentialItem.batch_write() as batch:
         for cid in credential_ids:
             batch.save(HeldCredentialItem(earner_pk(earner_id), f"HELD#{cid}", credential_id=cid, held_since=now))
 
 
-def remove_email(earner_id: str, email_hash: str) -> bool:
-    """Detach an address; False if it is not this account's (any more)."""
+def remove_email(earner_id: str, email_hash: str, now: str) -> bool:
+    """Detach an address; False if it is not this account's (any more) or it is the
+    last one (the count is checked in the same transaction: two tabs removing the
+    last two addresses at once cannot leave an account nobody can sign in to)."""
     def build(tx):
+        tx.update(EarnerItem(earner_pk(earner_id), PROFILE),
+                  actions=[EarnerItem.email_count.add(-1), EarnerItem.updated_at.set(now)],
+                  condition=EarnerItem.email_count > 1)
         tx.delete(EmailOwnerItem(*_owner_key(email_hash)), condition=EmailOwnerItem.earner_id == earner_id)
         tx.delete(EarnerEmailItem(earner_pk(earner_id), _email_sk(email_hash)),
                   condition=EarnerEmailItem.pk.exists())
@@ -132,14 +139,15 @@ def remove_email(earner_id: str, email_hash: str) -> bool:
 
 
 def merge(into: str, source: str, emails: list[EarnerEmailItem], held: list[HeldCredentialItem], now: str) -> bool:
-    """Move every address and kept credential of `source` to `into`, and retire
-    `source`, in one transaction: all of it happens or none of it does."""
+    """Move every address and kept credential of `source` to `into` and delete
+    `source`'s account, in one transaction: all of it happens or none of it does.
+    (Its sessions then name no account, so they sign nobody in; `end_sessions`
+    removes them.)"""
     def build(tx):
-        tx.update(EarnerItem(earner_pk(source), PROFILE),
-                  actions=[EarnerItem.merged_into.set(into), EarnerItem.updated_at.set(now)],
-                  condition=EarnerItem.pk.exists() & EarnerItem.merged_into.does_not_exist())
-        tx.condition_check(EarnerItem, earner_pk(into), PROFILE,
-                           condition=EarnerItem.pk.exists() & EarnerItem.merged_into.does_not_exist())
+        tx.delete(EarnerItem(earner_pk(source), PROFILE), condition=EarnerItem.email_count == len(emails))
+        tx.update(EarnerItem(earner_pk(into), PROFILE),
+                  actions=[EarnerItem.email_count.add(len(emails)), EarnerItem.updated_at.set(now)],
+                  condition=EarnerItem.pk.exists())
         for e in emails:
             tx.update(EmailOwnerItem(*_owner_key(e.email_hash)), actions=[EmailOwnerItem.earner_id.set(into)],
                       condition=EmailOwnerItem.earner_id == source)
@@ -156,8 +164,16 @@ def update_profile(earner_id: str, now: str, **changes) -> bool:
     item = EarnerItem(earner_pk(earner_id), PROFILE)
     actions = [getattr(EarnerItem, k).set(v) if v is not None else getattr(EarnerItem, k).remove()
                for k, v in changes.items()]
-    return update_if(item, actions + [EarnerItem.updated_at.set(now)],
-                     EarnerItem.pk.exists() & EarnerItem.merged_into.does_not_exist())
+    return update_if(item, actions + [EarnerItem.updated_at.set(now)], EarnerItem.pk.exists())
+
+
+def end_sessions(earner_id: str, keep_hash: str | None = None) -> int:
+    """End every session of an account (but `keep_hash`, the one asking)."""
+    doomed = [s for s in SessionItem.by_tenant.query(f"EARNER#{earner_id}#SESSIONS") if s.pk != f"SESSION#{keep_hash}"]
+    with SessionItem.batch_write() as batch:
+        for item in doomed:
+            batch.delete(item)
+    return len(doomed)
 
 
 # ------------------------------------------------------------------ sign-in links
@@ -227,6 +243,7 @@ def erase_person(earner_id: str | None, email_hashes: set[str]) -> int:
     if earner_id:
         doomed += list(Item.query(earner_pk(earner_id)))  # profile, EMAIL#, HELD#: keys are all it needs
         doomed += list(SessionItem.by_tenant.query(f"EARNER#{earner_id}#SESSIONS"))
+        doomed += list(RateItem.query(f"RATE#export#{earner_id}"))
     for h in email_hashes:
         try:
             doomed.append(EmailOwnerItem.get(*_owner_key(h)))
@@ -234,6 +251,8 @@ def erase_person(earner_id: str | None, email_hashes: set[str]) -> int:
             pass
         doomed += list(LoginItem.by_tenant.query(f"LOGINS#{h}"))
         doomed += list(RateItem.query(f"RATE#signin-email#{h}"))
+        doomed += list(RateItem.query(f"RATE#signin-code#{h}"))
+        doomed += list(RateItem.query(f"RATE#export#{h}"))
     with Item.batch_write() as batch:
         for item in doomed:
             batch.delete(item)
@@ -243,5 +262,4 @@ def erase_person(earner_id: str | None, email_hashes: set[str]) -> int:
 def set_restricted(earner_id: str, now: str) -> bool:
     item = EarnerItem(earner_pk(earner_id), PROFILE)
     return update_if(item, [EarnerItem.profile_public.set(False), EarnerItem.restricted_at.set(now),
-                            EarnerItem.updated_at.set(now)],
-                     EarnerItem.pk.exists() & EarnerItem.merged_into.does_not_exist())
+                            EarnerItem.updated_at.set(now)], EarnerItem.pk.exists())

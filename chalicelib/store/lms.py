@@ -41,9 +41,11 @@ def list_for(tenant_id: str) -> list[IntegrationItem]:
     return list(IntegrationItem.query(keys.tenant_pk(tenant_id), IntegrationItem.sk.startswith("LMS#")))
 
 
-def record_event(item: IntegrationItem, fields: dict) -> LmsEventItem:
-    event = LmsEventItem(keys.lms_events_pk(item.tenant_id, item.integration_id),
-                         f"{fields['received_at']}#{fields['event_key']}", **fields)
+def record_event(item: IntegrationItem, fields: dict, email_hash: str | None = None) -> LmsEventItem:
+    sk = f"{fields['received_at']}#{fields['event_key']}"
+    event = LmsEventItem(keys.lms_events_pk(item.tenant_id, item.integration_id), sk, **fields)
+    if email_hash:
+        event.gsi2pk, event.gsi2sk = keys.email_pk(email_hash), f"X#LMSEV#{item.tenant_id}#{sk}"
     event.save()
     return event
 
@@ -56,10 +58,12 @@ def events_page(item: IntegrationItem, limit: int, cursor: str | None) -> tuple[
     return items, paging.encode(result.last_evaluated_key)
 
 
-def queue_for_schedule(tenant_id: str, template_id: str, weekday: str, sort: str, row: dict) -> None:
+def queue_for_schedule(tenant_id: str, template_id: str, weekday: str, sort: str, row: dict,
+                       email_hash: str) -> None:
     ScheduledRowItem(keys.scheduled_pk(tenant_id, template_id), sort, tenant_id=tenant_id,
                      template_id=template_id, row=row, gsi3pk=f"SCHED#{weekday}",
-                     gsi3sk=f"{tenant_id}#{template_id}#{sort}").save()
+                     gsi3sk=f"{tenant_id}#{template_id}#{sort}", gsi2pk=keys.email_pk(email_hash),
+                     gsi2sk=f"X#SCHED#{tenant_id}#{template_id}#{sort}").save()
 
 
 def scheduled_for(weekday: str) -> list[ScheduledRowItem]:

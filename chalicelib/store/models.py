@@ -180,6 +180,9 @@ class CredentialItem(Item):
     baked_key = UnicodeAttribute(null=True)
     # the earner hid it: its page answers 404 (its Open Badges documents stay, they carry no name)
     private = BooleanAttribute(null=True)
+    # the wallet account keeping it after the address it was sent to left that account:
+    # from then on it is that account's alone, whoever owns the address later
+    holder = UnicodeAttribute(null=True)
     # set once by the expiry sweep, so each mail goes out once per credential
     expiry_reminded_at = UnicodeAttribute(null=True)
     expired_notified_at = UnicodeAttribute(null=True)
@@ -310,6 +313,10 @@ class LmsEventItem(Item):
     outcome = UnicodeAttribute()
     detail = UnicodeAttribute()
     credential_id = UnicodeAttribute(null=True)
+    # by_email (E#<emailhash> / X#LMSEV#...): erasing a person finds their events in every tenant
+    gsi2pk = UnicodeAttribute(null=True)
+    gsi2sk = UnicodeAttribute(null=True)
+    by_email = ByEmail()
 
 
 class ScheduledRowItem(Item):
@@ -325,6 +332,10 @@ class ScheduledRowItem(Item):
     gsi3pk = UnicodeAttribute()
     gsi3sk = UnicodeAttribute()
     by_expiry = ByExpiry()
+    # by_email (E#<emailhash> / X#SCHED#...): erasing a person removes their waiting rows in every tenant
+    gsi2pk = UnicodeAttribute(null=True)
+    gsi2sk = UnicodeAttribute(null=True)
+    by_email = ByEmail()
 
 
 class JobItem(Item):

@@ -1,18 +1,25 @@
-"""Where a tenant's logs may hold a person's data, outside the credential itself:
-LMS events (the completion as received), rows waiting for a weekly issuance, outbound
-webhook deliveries (the event as posted) and Powertools idempotency records (the
-result of a webhook). Erasure reads these partitions of the tenants the person had
-credentials from, so its cost grows with those tenants' logs, never the table."""
+"""Where a person's data may sit outside their credentials, and how erasure finds it.
+
+- LMS events and rows waiting for a weekly issuance carry the learner's address in
+  every tenant, retakes included: both are indexed by the address (`by_email`,
+  `X#LMSEV#...` / `X#SCHED#...`), so erasure finds them in one query per address.
+- Outbound webhook deliveries (the event as posted, with the recipient) and
+  Powertools idempotency records (an LMS webhook's answer, naming the credential)
+  live in the partitions of the tenants that issued the person credentials; erasure
+  reads those partitions, so its cost grows with those tenants' logs, never the table.
+Matching is exact (a value equal to one of the person's addresses or credential
+ids), never a substring: erasing bob@x.example leaves jimbob@x.example alone.
+"""
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 
 from pynamodb.attributes import UnicodeAttribute
 
 from . import keys
-from .models import Item, LmsEventItem, ScheduledRowItem, TemplateItem, _TableMeta
+from .models import Item, LmsEventItem, ScheduledRowItem, _TableMeta
 from .webhook_models import WebhookDeliveryItem, WebhookEndpointItem
 from .webhooks import ENDPOINT_PREFIX, endpoint_deliveries_pk
 
@@ -26,19 +33,34 @@ class IdempotencyRecordItem(Item):
     data = UnicodeAttribute(null=True)
 
 
-def mentions(value, needles: set[str]) -> bool:
-    text = (value if isinstance(value, str) else json.dumps(value, default=str)).lower()
-    return any(n in text for n in needles)
+def names(value, needles: set[str]) -> bool:
+    """Does any string inside `value` (a JSON document or its text) equal a needle
+    (compared trimmed and lower-cased)?"""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except ValueError:
+            return value.strip().lower() in needles
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, dict):
+            stack.extend(v.values())
+        elif isinstance(v, list):
+            stack.extend(v)
+        elif isinstance(v, str) and v.strip().lower() in needles:
+            return True
+    return False
 
 
-def lms_events(tenant_id: str) -> Iterator[LmsEventItem]:
-    for integration in Item.query(keys.tenant_pk(tenant_id), Item.sk.startswith("LMS#")):
-        yield from LmsEventItem.query(keys.lms_events_pk(tenant_id, integration.sk[4:]))
+def lms_events_for(email_hashes: Iterable[str]) -> Iterator[LmsEventItem]:
+    for h in email_hashes:
+        yield from LmsEventItem.by_email.query(keys.email_pk(h), LmsEventItem.gsi2sk.startswith("X#LMSEV#"))
 
 
-def scheduled_rows(tenant_id: str) -> Iterator[ScheduledRowItem]:
-    for template in Item.query(keys.tenant_pk(tenant_id), TemplateItem.sk.startswith("TPL#")):
-        yield from ScheduledRowItem.query(keys.scheduled_pk(tenant_id, template.sk[4:]))
+def scheduled_rows_for(email_hashes: Iterable[str]) -> list[ScheduledRowItem]:
+    return [r for h in email_hashes
+            for r in ScheduledRowItem.by_email.query(keys.email_pk(h), ScheduledRowItem.gsi2sk.startswith("X#SCHED#"))]
 
 
 def deliveries(tenant_id: str) -> Iterator[WebhookDeliveryItem]:
@@ -55,7 +77,8 @@ ERASED = {"erased": True}
 
 
 def scrub_lms_event(item: LmsEventItem) -> None:
-    item.update(actions=[LmsEventItem.payload.set(ERASED), LmsEventItem.detail.set("(personal data erased)")])
+    item.update(actions=[LmsEventItem.payload.set(ERASED), LmsEventItem.detail.set("(personal data erased)"),
+                         LmsEventItem.gsi2pk.remove(), LmsEventItem.gsi2sk.remove()])
 
 
 def scrub_delivery(item: WebhookDeliveryItem) -> None:

@@ -19,6 +19,7 @@ A11Y_PROBLEMS = """() => {
   for (const img of document.querySelectorAll('img')) if (!img.hasAttribute('alt')) problems.push('no alt ' + img.src);
   for (const b of document.querySelectorAll('button, a')) if (!b.textContent.trim() && !b.getAttribute('aria-label')) problems.push('no name ' + b.outerHTML);
   if (!document.documentElement.lang) problems.push('no lang');
+  if (!document.title || document.title.includes('<')) problems.push('bad title ' + document.title);
   return problems;
 }"""
 
