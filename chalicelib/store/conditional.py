@@ -24,3 +24,22 @@ def transaction_condition_failed(exc: Exception) -> bool:
     reasons = getattr(exc, "cancellation_reasons", None) or []
     return getattr(exc, "cause_response_code", None) == "TransactionCanceledException" and \
         any(r is not None and r.code == "ConditionalCheckFailed" for r in reasons)
+
+
+def transact(build) -> bool:
+    """Run `build(tx)` as one TransactWriteItems; False when one of its conditions did
+    not hold (nothing was written), any other error raises."""
+    from pynamodb.connection import Connection
+    from pynamodb.exceptions import TransactWriteError
+    from pynamodb.transactions import TransactWrite
+
+    from ..config import get_settings
+
+    try:
+        with TransactWrite(connection=Connection(region=get_settings().region)) as tx:
+            build(tx)
+    except TransactWriteError as exc:
+        if transaction_condition_failed(exc):
+            return False
+        raise
+    return True

@@ -4,12 +4,7 @@ conditions keep "one address, one account" true under concurrency."""
 
 from __future__ import annotations
 
-from pynamodb.connection import Connection
-from pynamodb.exceptions import TransactWriteError
-from pynamodb.transactions import TransactWrite
-
-from ..config import get_settings
-from .conditional import transaction_condition_failed, update_if
+from .conditional import transact, update_if
 from .models import Item
 from .earner_models import (
     EarnerEmailItem,
@@ -36,22 +31,6 @@ def _email_sk(email_hash: str) -> str:
 
 def _owner_key(email_hash: str) -> tuple[str, str]:
     return f"EMAIL#{email_hash}", "OWNER"
-
-
-def _connection() -> Connection:
-    return Connection(region=get_settings().region)
-
-
-def _transact(build) -> bool:
-    """Run a transaction; False when one of its conditions did not hold."""
-    try:
-        with TransactWrite(connection=_connection()) as tx:
-            build(tx)
-    except TransactWriteError as exc:
-        if transaction_condition_failed(exc):
-            return False
-        raise
-    return True
 
 
 # ------------------------------------------------------------------ earners and addresses
@@ -101,7 +80,7 @@ def create_with_email(earner_id: str, email: str, email_hash: str, now: str) -> 
         tx.save(EmailOwnerItem(*_owner_key(email_hash), earner_id=earner_id),
                 condition=EmailOwnerItem.pk.does_not_exist())
         tx.save(_email_item(earner_id, email, email_hash, now))
-    return _transact(build)
+    return transact(build)
 
 
 def add_email(earner_id: str, email: str, email_hash: str, now: str) -> bool:
@@ -113,7 +92,7 @@ def add_email(earner_id: str, email: str, email_hash: str, now: str) -> bool:
         tx.save(EmailOwnerItem(*_owner_key(email_hash), earner_id=earner_id),
                 condition=EmailOwnerItem.pk.does_not_exist())
         tx.save(_email_item(earner_id, email, email_hash, now))
-    return _transact(build)
+    return transact(build)
 
 
 def hold(earner_id: str, credential_ids: list[str], now: str) -> None:
@@ -135,7 +114,7 @@ def remove_email(earner_id: str, email_hash: str, now: str) -> bool:
         tx.delete(EmailOwnerItem(*_owner_key(email_hash)), condition=EmailOwnerItem.earner_id == earner_id)
         tx.delete(EarnerEmailItem(earner_pk(earner_id), _email_sk(email_hash)),
                   condition=EarnerEmailItem.pk.exists())
-    return _transact(build)
+    return transact(build)
 
 
 def merge(into: str, source: str, emails: list[EarnerEmailItem], held: list[HeldCredentialItem], now: str) -> bool:
@@ -157,7 +136,7 @@ def merge(into: str, source: str, emails: list[EarnerEmailItem], held: list[Held
             tx.save(HeldCredentialItem(earner_pk(into), f"HELD#{h.credential_id}", credential_id=h.credential_id,
                                        held_since=h.held_since))
             tx.delete(HeldCredentialItem(earner_pk(source), f"HELD#{h.credential_id}"))
-    return _transact(build)
+    return transact(build)
 
 
 def update_profile(earner_id: str, now: str, **changes) -> bool:

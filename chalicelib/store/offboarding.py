@@ -23,12 +23,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from pynamodb.exceptions import DeleteError, PutError, TransactWriteError
-from pynamodb.transactions import TransactWrite
+from pynamodb.exceptions import DeleteError, PutError
 
 from . import keys
-from .conditional import transaction_condition_failed, update_if
-from .credentials import _connection
+from .conditional import transact, update_if
 from .models import CredentialItem, IntegrationItem, IssuerItem, Item, OffboardingItem, TemplateItem
 from .webhook_models import WebhookDeliveryItem, WebhookEndpointItem
 from .webhooks import endpoint_deliveries_pk
@@ -68,23 +66,18 @@ def confirm(record: OffboardingItem, issuer: IssuerItem, token_hash: str, now: s
     """The one winning confirmation: the plan moves to `deleting` (its token is used
     up) and the issuer is marked offboarded, in one transaction. False if the token
     is no longer the plan's, the plan expired or was confirmed by someone else."""
-    try:
-        with TransactWrite(connection=_connection()) as tx:
-            tx.update(
-                record,
-                actions=[OffboardingItem.state.set("deleting"), OffboardingItem.confirmed_at.set(now),
-                         OffboardingItem.used_token_hash.set(token_hash), OffboardingItem.token_hash.remove(),
-                         OffboardingItem.token_expires_at.remove(), OffboardingItem.updated_at.set(now)],
-                condition=(OffboardingItem.state == "planned") & (OffboardingItem.token_hash == token_hash)
-                & (OffboardingItem.token_expires_at > now),
-            )
-            tx.update(issuer, actions=[IssuerItem.offboarded_at.set(now), IssuerItem.updated_at.set(now)],
-                      condition=IssuerItem.pk.exists() & IssuerItem.offboarded_at.does_not_exist())
-    except TransactWriteError as exc:
-        if transaction_condition_failed(exc):
-            return False
-        raise
-    return True
+    def build(tx):
+        tx.update(
+            record,
+            actions=[OffboardingItem.state.set("deleting"), OffboardingItem.confirmed_at.set(now),
+                     OffboardingItem.used_token_hash.set(token_hash), OffboardingItem.token_hash.remove(),
+                     OffboardingItem.token_expires_at.remove(), OffboardingItem.updated_at.set(now)],
+            condition=(OffboardingItem.state == "planned") & (OffboardingItem.token_hash == token_hash)
+            & (OffboardingItem.token_expires_at > now),
+        )
+        tx.update(issuer, actions=[IssuerItem.offboarded_at.set(now), IssuerItem.updated_at.set(now)],
+                  condition=IssuerItem.pk.exists() & IssuerItem.offboarded_at.does_not_exist())
+    return transact(build)
 
 
 def take_lease(record: OffboardingItem, now: str, until: str) -> bool:

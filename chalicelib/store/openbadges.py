@@ -7,7 +7,7 @@ from pynamodb.transactions import TransactWrite
 
 from ..domain.errors import Conflict
 from . import keys
-from .conditional import transaction_condition_failed
+from .conditional import transact, transaction_condition_failed
 from .credentials import _connection
 from .models import CounterItem, CredentialItem, RevocationItem, SigningKeyItem, StatusListItem
 
@@ -64,16 +64,10 @@ def set_bits(status_list: StatusListItem, bits: bytes) -> bool:
     """Replace a list's bits if nobody changed it since it was read."""
     condition = (StatusListItem.version == status_list.version) if status_list.version \
         else StatusListItem.pk.does_not_exist()
-    try:
-        with TransactWrite(connection=_connection()) as tx:  # a one-item transaction: no update-vs-create split
-            tx.update(status_list, actions=[StatusListItem.bits.set(bits),
-                                            StatusListItem.version.set(status_list.version + 1)],
-                      condition=condition)
-    except TransactWriteError as exc:
-        if transaction_condition_failed(exc):
-            return False
-        raise
-    return True
+    # a one-item transaction: no update-vs-create split
+    return transact(lambda tx: tx.update(status_list, actions=[StatusListItem.bits.set(bits),
+                                                               StatusListItem.version.set(status_list.version + 1)],
+                                         condition=condition))
 
 
 def add_revocation(item: CredentialItem, reason: str, at: str) -> None:

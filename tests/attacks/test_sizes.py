@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from tests.conftest import body, list_bucket, scan_table
+from tests.conftest import list_bucket, scan_table
 from tests.helpers import Browser, active_template, auth, new_issuer, post
 
 MIB = 1024 * 1024

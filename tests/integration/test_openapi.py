@@ -2,9 +2,7 @@
 fuzzed with schemathesis against an in-process server on moto."""
 
 import inspect
-import json
 
-import pytest
 import schemathesis
 
 import app as app_module

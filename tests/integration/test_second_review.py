@@ -13,7 +13,7 @@ from joserfc.jwk import ECKey
 
 from chalicelib.adapters import fetch, queue
 from chalicelib.domain.webhooks import signature_header
-from chalicelib.services import badge_check, bulk, ops
+from chalicelib.services import bulk, ops
 from tests.aws_calls import recording
 from tests.conftest import body, sent_mail
 from tests.helpers import active_template, auth, claim_token_from, issue, new_issuer, post

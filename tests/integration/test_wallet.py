@@ -14,12 +14,10 @@ from tests.conftest import body, scan_table, sent_mail
 from tests.helpers import (
     Browser,
     active_template,
-    auth,
     claim_token_from,
     csrf_of,
     issue,
     new_issuer,
-    post,
     sign_in,
     signin_mail,
 )
