@@ -124,10 +124,6 @@ def _redirect(location: str, headers: dict[str, str] | None = None) -> Response:
                                                        **(headers or {})})
 
 
-def _base() -> str:
-    return get_settings().public_base_url
-
-
 # ------------------------------------------------------------------ error pages
 
 

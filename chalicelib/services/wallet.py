@@ -2,9 +2,10 @@
 claim decisions, privacy, addresses and merges, sharing, the public profile.
 
 Ownership is always proven from the store, never from the request: a credential is
-the earner's when its recipient address belongs to them (`EMAIL#<hash>/OWNER`) or
-when they keep it (`HELD`, after removing the address it was sent to). Anything
-else answers 404, exactly like a credential that does not exist.
+the earner's when they keep it (its `holder`, set when they removed the address it
+was sent to) or, when nobody keeps it, when its recipient address belongs to them
+(`EMAIL#<hash>/OWNER`). Anything else answers 404, exactly like a credential that
+does not exist.
 """
 
 from __future__ import annotations

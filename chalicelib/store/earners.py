@@ -59,14 +59,6 @@ def held_of(earner_id: str) -> list[HeldCredentialItem]:
     return list(HeldCredentialItem.query(earner_pk(earner_id), HeldCredentialItem.sk.startswith("HELD#")))
 
 
-def is_held(earner_id: str, credential_id: str) -> bool:
-    try:
-        HeldCredentialItem.get(earner_pk(earner_id), f"HELD#{credential_id}")
-    except HeldCredentialItem.DoesNotExist:
-        return False
-    return True
-
-
 def _email_item(earner_id: str, email: str, email_hash: str, now: str) -> EarnerEmailItem:
     return EarnerEmailItem(earner_pk(earner_id), _email_sk(email_hash), email=email, email_hash=email_hash,
                            verified_at=now)
