@@ -380,6 +380,13 @@ def ops_data_restrict():
     return http.json_response(rights.restrict(rights.person_of_email(str(data.email))))
 
 
+@operator_route("/ops/data-requests/rectify", methods=("POST",))
+def ops_data_rectify():
+    """Rectification request: the display name the person's account shows."""
+    data = http.parse_json(app.current_request, schemas.RectifyIn)
+    return http.json_response(rights.rectify(rights.person_of_email(str(data.email)), data.display_name))
+
+
 @operator_route("/ops/data-requests/erase", methods=("POST",))
 def ops_data_erase():
     """Erasure request: the whole account if the address has one. `confirm: "erase"` is required."""

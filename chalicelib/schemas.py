@@ -286,3 +286,8 @@ class DataRequestIn(Strict):
 
 class ExportIn(CsrfIn):
     email_hash: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+
+
+class RectifyIn(Strict):
+    email: Email
+    display_name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100, pattern=r"^[^\x00-\x1f\x7f]*$")]

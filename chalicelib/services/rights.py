@@ -175,6 +175,22 @@ def own_address(person: Person, email_hash: str) -> str:
     return person.emails[email_hash]
 
 
+# ------------------------------------------------------------------ rectification
+
+
+def rectify(person: Person, display_name: str) -> dict:
+    """Correct the name an account shows (the names issuers sent stay the issuers' to
+    correct: they re-issue). Only accounts have a display name."""
+    if not person.earner_id:
+        raise NotFound("this address has no Laurel account; the issuer who sent the name can correct it",
+                       code="earner_not_found")
+    from .wallet import update_profile
+
+    earner = store.get_earner(person.earner_id)
+    update_profile(person.earner_id, display_name, bool(earner and earner.profile_public))
+    return {"display_name": display_name or None}
+
+
 # ------------------------------------------------------------------ restriction
 
 

@@ -161,3 +161,19 @@ def test_operators_act_on_requests_by_address(client, grace):
     again = client.http.post("/ops/data-requests/erase", headers=op, body=json.dumps({"email": "alan@example.com",
                                                                                     "confirm": "erase"}))
     assert again.status_code == 200 and body(again)["credentials"] == 0
+
+
+def test_operators_rectify_the_display_name(client, grace):
+    from chalicelib.services import ops
+
+    op = {"Authorization": f"Bearer {ops.create_operator_key('dpo')}", "Content-Type": "application/json"}
+    res = client.http.post("/ops/data-requests/rectify", headers=op,
+                           body=json.dumps({"email": WORK, "display_name": "Grace B. Hopper"}))
+    assert res.status_code == 200, res.body
+    assert 'value="Grace B. Hopper"' in grace["browser"].text(grace["browser"].get("/wallet/settings"))
+    res = client.http.post("/ops/data-requests/rectify", headers=op,
+                           body=json.dumps({"email": "nobody@example.com", "display_name": "X"}))
+    assert res.status_code == 404
+    res = client.http.post("/ops/data-requests/rectify", headers=op,
+                           body=json.dumps({"email": EMAIL, "display_name": "bad\u0000name"}))
+    assert res.status_code == 422
