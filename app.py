@@ -391,11 +391,7 @@ def ops_data_rectify():
 def ops_data_erase():
     """Erasure request: the whole account if the address has one. `confirm: "erase"` is required."""
     data = http.parse_json(app.current_request, schemas.DataRequestIn)
-    if data.confirm != "erase":
-        from chalicelib.domain.errors import BadRequest
-
-        raise BadRequest('erasure cannot be undone: send "confirm": "erase"', code="confirmation_required")
-    return http.json_response(rights.erase(rights.person_of_email(str(data.email))))
+    return http.json_response(rights.erase_on_request(str(data.email), confirm=data.confirm))
 
 
 @operator_route("/ops/issuers/{tenant_id}/offboarding", methods=("POST",))

@@ -207,6 +207,15 @@ def restrict(person: Person) -> dict:
 # ------------------------------------------------------------------ erasure
 
 
+def erase_on_request(email: str, *, confirm: str | None) -> dict:
+    """An operator erasing on a person's request: it cannot be undone, so it must be meant."""
+    if confirm != "erase":
+        from ..domain.errors import BadRequest
+
+        raise BadRequest('erasure cannot be undone: send "confirm": "erase"', code="confirmation_required")
+    return erase(person_of_email(email))
+
+
 def erase(person: Person) -> dict:
     """The right to be forgotten. Logs first, credentials next, the account last: the
     credentials are what lead to the tenants' logs, so a run that stops halfway can be

@@ -7,15 +7,14 @@ import json
 import time
 from datetime import timedelta
 
-import boto3
 import pytest
 
 from chalicelib.domain.webhooks import signature_header
 from chalicelib.services import offboarding, ops
 from tests.conftest import body, list_bucket, scan_table, sent_mail
+from tests.integration.test_bulk import drain
 from tests.helpers import PNG, active_template, auth, claim_token_from, issue, new_issuer, post
 
-QUEUE = "laurel-test-bulk"
 
 
 def op(key):
@@ -263,21 +262,6 @@ def test_accepting_a_pending_credential_after_the_dry_run_keeps_it(client, world
     assert body(client.http.get(f"/badges/{w['pending_other']}.json"))["status"] == "valid"
     left = {i["sk"] for i in items_of(w["tenant"]) if i["sk"].startswith("TPL#")}
     assert left == {f"TPL#{w['kept_tpl']}", f"TPL#{w['pending_tpl']}"}  # its template stays too
-
-
-def drain(client) -> int:
-    sqs = boto3.client("sqs", region_name="us-east-1")
-    url = sqs.get_queue_url(QueueName=QUEUE)["QueueUrl"]
-    n = 0
-    while True:
-        got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=5).get("Messages", [])
-        if not got:
-            return n
-        event = client.events.generate_sqs_event(message_bodies=[m["Body"] for m in got], queue_name=QUEUE)
-        assert client.lambda_.invoke("bulk_worker", event).payload == {"batchItemFailures": []}
-        for m in got:
-            sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
-        n += len(got)
 
 
 def test_a_run_cut_short_or_failing_loses_nothing_kept_and_finishes_later(client, world, monkeypatch):
