@@ -286,7 +286,17 @@ class LaurelStack(cdk.Stack):
     def _app_shell(self):
         from chalice.cdk import Chalice
 
-        return Chalice(
+        from lambda_package import compile_into_zip
+
+        class CompiledChalice(Chalice):
+            """`chalice package`, then the bytecode compiled into the zip (infra/lambda_package.py):
+            a cold container no longer compiles every module it imports."""
+
+            def _package_app(self) -> None:
+                super()._package_app()
+                compile_into_zip(Path(self._sam_package_dir) / "deployment.zip")
+
+        return CompiledChalice(
             self, "Api", source_dir=str(ROOT),
             stage_config={"manage_iam_role": False, "iam_role_arn": _ROLE_PLACEHOLDER, "autogen_policy": False,
                           "lambda_memory_size": 512, "lambda_timeout": 30, "xray": True},

@@ -33,7 +33,11 @@ def synth(tmp_path_factory):
     finally:
         os.chdir(cwd)
     template_path = Path(assembly.get_stack_by_name(stack.stack_name).template_full_path)
+    PACKAGES.extend((outdir / "chalice.out").glob("*/deployment.zip"))
     return Template.from_stack(stack), json.loads(template_path.read_text()), template_path
+
+
+PACKAGES: list[Path] = []  # the Lambda deployment zip(s) the synthesis built
 
 
 def resources(template: dict, kind: str) -> dict:
@@ -206,3 +210,31 @@ def test_template_passes_cfn_lint(synth):
     lint = Path(sys.executable).parent / "cfn-lint"
     result = subprocess.run([str(lint), str(path)], capture_output=True, text=True)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_the_lambda_package_ships_compiled_bytecode_and_no_working_tree_cache(synth):
+    """Lambda unpacks the zip into a read-only directory: without bytecode in the zip
+    every cold container compiled every module it imported (0.83 s vs 0.39 s for the
+    first verification page). The `.pyc` files must be unchecked-hash ones (the zip
+    keeps no source mtimes) of the runtime's Python, next to every module."""
+    import importlib.util
+    import zipfile
+
+    assert len(PACKAGES) == 1
+    with zipfile.ZipFile(PACKAGES[0]) as z:
+        names = set(z.namelist())
+        tag = sys.implementation.cache_tag
+        for module in ("app", "chalicelib/services/verification", "chalicelib/web/__init__", "pynamodb/models",
+                       "botocore/client", "jinja2/environment"):
+            folder, _, stem = module.rpartition("/")
+            pyc = f"{folder + '/' if folder else ''}__pycache__/{stem}.{tag}.pyc"
+            assert f"{module}.py" in names and pyc in names, pyc
+            header = z.read(pyc)[:16]
+            assert header[:4] == importlib.util.MAGIC_NUMBER
+            flags = int.from_bytes(header[4:8], "little")
+            assert flags == 0b01, f"{pyc}: flags {flags:#b} (1 = hash-based, unchecked)"
+        # every module has its bytecode; none comes from another interpreter's cache
+        sources = {n[:-3] for n in names if n.endswith(".py")}
+        compiled = {n.replace(f"__pycache__/", "").rsplit(".", 2)[0] for n in names if n.endswith(".pyc")}
+        assert sources - compiled == set()
+        assert all(f".{tag}." in n for n in names if n.endswith(".pyc"))
