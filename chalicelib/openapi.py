@@ -4,10 +4,11 @@ Built from the app itself, so it cannot drift from what is served:
 - operations: every route in `app.routes` (operator routes under /ops, the
   local-only /_local pages and the earners' browser pages, /signin, /signout,
   /wallet and /profiles, whose forms are not an API, are left out);
-- who may call them: the mark `_guarded_route` / the webhook blueprint leave on
-  their handlers (`laurel_audience`): issuer routes need the bearer API key;
-- request bodies: the very pydantic models `http.parse_json` validates with
-  (`REQUEST_MODELS`), their JSON Schema lifted into `components.schemas`.
+- who may call them: the mark the guards (routes/_guards.py) leave on their
+  handlers (`laurel_audience`): issuer routes need the bearer API key;
+- request bodies: the very pydantic models the routes' guards validate with (their
+  `body=`; `REQUEST_MODELS` for the few routes that take several kinds of body), their
+  JSON Schema lifted into `components.schemas`.
 
 What a route reads besides its body (query parameters, raw file bodies, what it
 answers with) is not visible from the route table, so it is declared here next to
@@ -26,26 +27,15 @@ HTML = "text/html"
 LD = "application/ld+json"
 EXCLUDED_PREFIXES = ("/ops/", "/_local/", "/signin", "/signout", "/wallet", "/profiles/")
 
-# (method, path) -> the request model, by name in chalicelib.schemas (or a callable returning it)
-REQUEST_MODELS: dict[tuple[str, str], Any] = {
-    ("PATCH", "/issuer"): "IssuerPatch",
-    ("POST", "/issuer/api-keys"): "ApiKeyIn",
-    ("POST", "/templates"): "TemplateIn",
-    ("PATCH", "/templates/{template_id}"): "TemplatePatch",
-    ("POST", "/credentials"): "IssueIn",
-    ("POST", "/credentials/{credential_id}/revoke"): "RevokeIn",
-    ("POST", "/support-requests"): "SupportIn",
-    ("POST", "/integrations"): "IntegrationIn",
-    ("PUT", "/integrations/{integration_id}/rules"): "IntegrationRulesIn",
-    ("POST", "/webhooks/endpoints"): lambda: __import__("chalicelib.routes_webhooks", fromlist=["_schemas"])
-    ._schemas().EndpointIn,
+# Most routes declare the model their guard validates the body with (`body="IssueIn"`,
+# routes/_guards.py), and that very model is published. These routes take more than one
+# kind of body (a form or JSON, JSON or an image), so they validate JSON themselves:
+# (method, path) -> the JSON body's model, by name in chalicelib.schemas.
+REQUEST_MODELS: dict[tuple[str, str], str] = {
     ("POST", "/verify"): "VerifyIn",
-    ("POST", "/imports"): "ImportIn",
     ("POST", "/imports/{import_id}"): "TokenIn",
     ("POST", "/claim/{credential_id}"): "ClaimIn",
 }
-# bodies that may be left out entirely (`parse_json(..., allow_empty=True)`)
-OPTIONAL_BODIES = {("POST", "/issuer/api-keys")}
 
 # (method, path) -> media type -> schema, for bodies that are files rather than a model
 RAW_BODIES: dict[tuple[str, str], dict[str, dict]] = {
@@ -163,9 +153,15 @@ def published_routes(app) -> list[tuple[str, str, Any]]:
     return out
 
 
+def request_model(method: str, path: str, entry) -> tuple[str | None, bool]:
+    """(the name of the model a route's JSON body is validated with, may it be left out)."""
+    declared = getattr(entry.view_function, "laurel_body", None)
+    if declared:
+        return declared, bool(getattr(entry.view_function, "laurel_body_optional", False))
+    return REQUEST_MODELS.get((method, path)), False
+
+
 def _model(ref: Any):
-    if callable(ref):
-        return ref()
     from . import schemas
 
     return getattr(schemas, ref)
@@ -207,9 +203,10 @@ def _operation(method: str, path: str, entry, components: dict[str, Any]) -> dic
     ]
     if parameters:
         op["parameters"] = parameters
-    if key in REQUEST_MODELS:
-        op["requestBody"] = {"required": key not in OPTIONAL_BODIES,
-                             "content": _content([JSON], _schema_of(_model(REQUEST_MODELS[key]), components))}
+    model, optional = request_model(method, path, entry)
+    if model:
+        op["requestBody"] = {"required": not optional,
+                             "content": _content([JSON], _schema_of(_model(model), components))}
     elif key in RAW_BODIES:
         op["requestBody"] = {"required": True, "content": {m: {"schema": s} for m, s in RAW_BODIES[key].items()}}
     error = {"description": "Laurel's error", "content": _content([JSON], {"$ref": "#/components/schemas/Error"})}

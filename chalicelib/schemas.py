@@ -291,3 +291,21 @@ class ExportIn(CsrfIn):
 class RectifyIn(Strict):
     email: Email
     display_name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100, pattern=r"^[^\x00-\x1f\x7f]*$")]
+
+
+# ------------------------------------------------------------------ outbound webhooks
+
+
+from .domain.webhooks import EVENT_TYPES  # noqa: E402
+
+EventType = Literal[EVENT_TYPES]  # type: ignore[valid-type]
+
+
+class EndpointIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_max_length=2000)
+
+    url: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000,
+                                          pattern=r"^[^\s\x00-\x1f\x7f]+$")]
+    event_types: Annotated[list[EventType], Field(min_length=1, max_length=len(EVENT_TYPES))]
+    description: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500,
+                                                  pattern=r"^[^\x00-\x1f\x7f]*$")] | None = None

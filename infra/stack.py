@@ -44,7 +44,7 @@ from chalicelib.store.schema import table_definition  # noqa: E402
 
 API_STAGE = "api"  # .chalice/config.json api_gateway_stage
 API_HANDLER = "APIHandler"
-# Lambda functions Chalice packages besides the API (see app.py / routes_webhooks.py)
+# Lambda functions Chalice packages besides the API (see chalicelib/routes/jobs.py)
 BULK_WORKER, WEBHOOK_WORKER, WEEKLY = "BulkWorker", "DeliverWebhooks", "WeeklyIssuance"
 SWEEP, PROBE = "ExpirySweep", "UptimeProbe"
 FUNCTIONS = (API_HANDLER, BULK_WORKER, WEBHOOK_WORKER, WEEKLY, SWEEP, PROBE)

@@ -55,6 +55,16 @@ def ensure_sender_identity() -> None:
     client("sesv2").create_email_identity(EmailIdentity=get_settings().mail_from)
 
 
+def local_message(message_id: str) -> dict:
+    """One message of the local outbox."""
+    from ..domain.errors import NotFound
+
+    for message in local_outbox():
+        if message["id"] == message_id:
+            return message
+    raise NotFound("No such message in the local outbox.", code="message_not_found")
+
+
 def local_outbox() -> list[dict]:
     """The mail the embedded SES accepted (local stage only), newest first.
 

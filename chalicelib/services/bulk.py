@@ -335,3 +335,12 @@ class JobOptions:
         if duplicate_policy not in ("deny", "allow"):
             raise BadRequest("duplicate_policy must be deny or allow", code="invalid_query")
         self.mode, self.duplicate_policy, self.suppress_email = mode, duplicate_policy, suppress_email
+
+
+def submit(tenant_id: str, raw: bytes, content_type: str, *, mode: str | None = None,
+           duplicate_policy: str | None = None, suppress_email: str | None = None) -> dict:
+    """A job from the issuer API, with its defaults: all or nothing, duplicates denied,
+    claim mails sent (`suppress_email` as the query string gives it, "true" or "false")."""
+    options = JobOptions(mode=mode or "all_or_nothing", duplicate_policy=duplicate_policy or "deny",
+                         suppress_email=suppress_email == "true")
+    return create_job(tenant_id, raw, content_type, options)

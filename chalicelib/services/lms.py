@@ -65,6 +65,10 @@ def create(tenant_id: str, data) -> dict:
     return integration_view(item, secret)
 
 
+def get(tenant_id: str, integration_id: str) -> dict:
+    return integration_view(require(tenant_id, integration_id))
+
+
 def require(tenant_id: str, integration_id: str):
     item = store.get(integration_id) if integration_id.startswith(f"{tenant_id}-") else None
     if item is None:
@@ -112,16 +116,22 @@ def events(tenant_id: str, integration_id: str, limit: int, cursor: str | None) 
 # ------------------------------------------------------------------ the inbound hook
 
 
-def receive(integration_id: str, signature: str | None, raw_body: bytes, lambda_context=None) -> dict:
-    """Authenticate, parse, and process one delivery of an LMS event."""
-    import json
-
+def authenticate(integration_id: str, signature: str | None, raw_body: bytes):
+    """The active integration a delivery names, if its signature verifies with one of
+    the integration's secrets over the raw body (routes/_guards.py: the hook guard)."""
     item = store.get(integration_id)
     if item is None or item.state != "active":
         raise NotFound("unknown integration", code="unknown_integration")
     secrets = [s.encode() for s in (item.secret, item.previous_secret) if s]
     if not verify(secrets, signature, raw_body, int(time.time())):
         raise Unauthorized(f"missing, wrong or stale {SIGNATURE_HEADER}", code="bad_signature")
+    return item
+
+
+def receive(item, raw_body: bytes, lambda_context=None) -> dict:
+    """Parse and process one authenticated delivery of an LMS event."""
+    import json
+
     try:
         body = json.loads(raw_body)
     except (ValueError, RecursionError):

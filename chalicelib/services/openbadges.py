@@ -122,6 +122,17 @@ def assertion(credential_id: str) -> dict:
     return ob2.assertion(item.attribute_values, urls)
 
 
+def assertion_document(credential_id: str) -> tuple[int, dict]:
+    """(200, the hosted Assertion), or for a revoked one (410, the OB 2.0 revocation
+    notice: "revoked": true and the reason, which is what a hosted verifier reads)."""
+    try:
+        return 200, assertion(credential_id)
+    except Gone as exc:
+        if exc.details is None:  # erased: nothing left to show
+            raise
+        return 410, exc.details
+
+
 def badge_class(credential_id: str) -> dict:
     item = _public_item(credential_id)
     return ob2.badge_class(item.credential_id, item.snapshot, signing.urls(),

@@ -131,6 +131,12 @@ def sla_report(month_text: str | None) -> dict:
     }
 
 
+def sla_page(month_text: str | None) -> dict:
+    """What the ledger's HTML page shows: the report and its per-day chart."""
+    report = sla_report(month_text)
+    return {"r": report, "chart": chart_svg(report["days"])}
+
+
 def chart_svg(days: list[dict], width: int = 640, height: int = 160) -> dict:
     """Geometry for the inline SVG chart (the template draws it): one bar per day,
     its height the day's availability between 99 % and 100 %, outage days marked."""

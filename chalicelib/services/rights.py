@@ -168,6 +168,17 @@ def export(person: Person, send_to: str) -> dict:
     return {"bytes": len(data), "sent_to": send_to}
 
 
+def export_for_earner(earner_id: str, email_hash: str) -> dict:
+    """An earner's own export, mailed to the one of their addresses they chose."""
+    person = person_of_earner(earner_id)
+    return export(person, send_to=own_address(person, email_hash))
+
+
+def export_on_request(email: str) -> dict:
+    """An operator acting on an access request: mailed to that address only."""
+    return export(person_of_email(email), send_to=email)
+
+
 def own_address(person: Person, email_hash: str) -> str:
     """The address an export goes to: one of the person's own, chosen by them."""
     if email_hash not in person.emails:
@@ -191,7 +202,20 @@ def rectify(person: Person, display_name: str) -> dict:
     return {"display_name": display_name or None}
 
 
+def rectify_on_request(email: str, display_name: str) -> dict:
+    return rectify(person_of_email(email), display_name)
+
+
 # ------------------------------------------------------------------ restriction
+
+
+def restrict_earner(earner_id: str) -> dict:
+    return restrict(person_of_earner(earner_id))
+
+
+def restrict_on_request(email: str) -> dict:
+    return restrict(person_of_email(email))
+
 
 
 def restrict(person: Person) -> dict:
@@ -214,6 +238,10 @@ def erase_on_request(email: str, *, confirm: str | None) -> dict:
 
         raise BadRequest('erasure cannot be undone: send "confirm": "erase"', code="confirmation_required")
     return erase(person_of_email(email))
+
+
+def erase_earner(earner_id: str) -> dict:
+    return erase(person_of_earner(earner_id))
 
 
 def erase(person: Person) -> dict:

@@ -157,6 +157,33 @@ def prove(login_id: str, *, token: str | None = None, code: str | None = None,
     return Proven(item.purpose, item.email, item.email_hash, item.earner_id, item.next_path)
 
 
+@dataclass(frozen=True)
+class Completed:
+    """Where a proven sign-in request leads, and the new session's cookie (None when
+    the request added an address to the signed-in account)."""
+    location: str
+    cookie: str | None
+
+
+def complete(login_id: str, *, token: str | None, code: str | None, session: "Session | None",
+             session_cookie: str | None) -> Completed:
+    """Prove the link or code, then either add the address to the signed-in account
+    (merging accounts when it had its own), or sign in: a new session every time, the
+    old one ended (no fixation)."""
+    from urllib.parse import urlencode
+
+    from . import wallet
+
+    proven = prove(login_id, token=token, code=code, signed_in_as=session.earner_id if session else None)
+    if proven.purpose == "add_email" and session is not None:
+        outcome = wallet.attach_email(session.earner_id, proven.email, proven.email_hash)
+        return Completed(f"/wallet/settings?{urlencode({'email': outcome})}", None)
+    earner_id = wallet.sign_in(proven.email, proven.email_hash)
+    if session is not None:
+        end_session(session_cookie)
+    return Completed(proven.next_path, start_session(earner_id))
+
+
 # ------------------------------------------------------------------ sessions
 
 

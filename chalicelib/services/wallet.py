@@ -10,6 +10,8 @@ does not exist.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from ..adapters import objects
 from ..domain import earners as rules
 from ..domain import ids
@@ -160,6 +162,17 @@ def wallet(earner_id: str, filters: rules.Filters) -> rules.Wallet:
     """A first sign-in shows every credential ever issued to the address, claimed or not."""
     now = utcnow()
     return rules.arrange([_entry(i, now) for i in _items(earner_id)], filters)
+
+
+@dataclass(frozen=True)
+class WalletPage:
+    wallet: rules.Wallet
+    imported: list[dict]
+
+
+def wallet_page(earner_id: str, filters: rules.Filters) -> WalletPage:
+    """The wallet page: Laurel credentials (filtered) and confirmed imports."""
+    return WalletPage(wallet(earner_id, filters), imported(earner_id))
 
 
 def imported(earner_id: str) -> list[dict]:

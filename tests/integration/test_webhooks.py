@@ -24,17 +24,6 @@ HANDLER = "deliver_webhooks"
 CREDENTIAL = {"id": "c-1", "status": "pending", "recipient": {"email": "grace@example.com"}, "badge": {"name": "B"}}
 
 
-@pytest.fixture(scope="module", autouse=True)
-def _registered():
-    """The lead adds `register(app)` to app.py; until then (and never twice) do it here."""
-    from app import app
-
-    if "/webhooks/endpoints" not in app.routes:
-        from chalicelib.routes_webhooks import register
-
-        register(app)
-
-
 @pytest.fixture()
 def queues(aws_env):
     queue.ensure_queue(queue.events_queue_name(), queue.events_dlq_name())

@@ -1,0 +1,222 @@
+"""Who may call a route, and what its refusals look like: one place for both.
+
+Each blueprint makes one `Guard(bp)` and declares every route through it, with the
+kind of caller it serves:
+
+    guard.public(path)     anyone; errors as JSON (or HTML, or negotiated: `errors=`)
+    guard.issuer(path)     `Authorization: Bearer <API key>`; the view gets the key's tenant id
+    guard.operator(path)   `Authorization: Bearer <operator key>`
+    guard.earner(path)     a live earner session; the view gets the session
+    guard.hook(path)       a signed LMS delivery; the view gets the authenticated integration
+
+The guard authenticates, binds the tenant (a view only ever sees the tenant its
+caller proved), writes the audit entry of every write an issuer or operator makes,
+parses and validates the declared JSON body (`body="<model in chalicelib.schemas>"`,
+which is also what `/openapi.json` publishes), and turns every `LaurelError` into
+the caller's kind of answer. No view catches `LaurelError` itself.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from chalice import Blueprint, Response
+
+from .. import http
+from ..domain.errors import LaurelError
+from ..lazy import LazyModule
+
+audit = LazyModule("chalicelib.services.audit")
+auth = LazyModule("chalicelib.services.auth")
+schemas = LazyModule("chalicelib.schemas")
+web = LazyModule("chalicelib.web")
+
+# Every route accepts any of these; the view (or its declared body) decides what is valid,
+# so a wrong type is Laurel's 415/400 JSON error rather than Chalice's bare one.
+ANY_BODY = [http.JSON, http.FORM, "image/png", "image/svg+xml", "text/plain", "text/csv", "application/octet-stream",
+            "multipart/form-data"]
+
+# The titles of refusal pages, by status.
+PAGE_TITLES = {400: "That did not work", 401: "Please sign in", 403: "Not allowed", 404: "Not found",
+               409: "That cannot be done now", 410: "This link cannot be used", 413: "That is too large",
+               415: "That did not work", 422: "Please check the form", 429: "Slow down",
+               503: "Please try again later"}
+
+View = Callable[..., Response]
+
+
+def _message(exc: LaurelError) -> str:
+    message = exc.message
+    if exc.details and isinstance(exc.details, list):
+        message += ": " + "; ".join(f"{d.get('field')}: {d.get('problem')}" for d in exc.details if isinstance(d, dict))
+    return message
+
+
+Style = str | Callable[[Any], str]
+
+
+def refusal(exc: LaurelError, request: Any, style: Style = "json", title: str | dict[int, str] | None = None,
+            link: dict[str, str] | None = None) -> Response:
+    """The one mapping from a refusal to an answer.
+
+    style "json": `{"error": {"code", "message", "details"?}}` with the error's status and
+    headers (Retry-After on 429); "html": a page that says what happened, with the same
+    status; "negotiate": JSON when the caller sent or asked for JSON, else the page; or a
+    function of the request that says which."""
+    if callable(style):
+        style = style(request)
+    if style == "negotiate":
+        style = "json" if http.wants_json(request) or http.content_type(request) == http.JSON else "html"
+    if style == "json":
+        return http.error_response(exc)
+    if isinstance(title, dict):
+        title = title.get(exc.status)
+    return web.page("message.html", exc.status, exc.headers(), title=title or PAGE_TITLES.get(exc.status,
+                                                                                            "That did not work"),
+                    message=_message(exc), link=link)
+
+
+def _signin_redirect(request: Any) -> Response:
+    """A GET without a session: sign in, then come back to the same page."""
+    path = request.path  # the route's pattern (/wallet/credentials/{credential_id}): fill it in
+    for name, value in (request.uri_params or {}).items():
+        path = path.replace("{" + name + "}", quote(value, safe=""))
+    path = path if path.startswith("/") else "/" + path
+    query = urlencode(request.query_params or {})
+    location = "/signin?" + urlencode({"next": path + (f"?{query}" if query else "")})
+    return Response(body="", status_code=303, headers={"Location": http.location(location),
+                                                       "Cache-Control": "no-store"})
+
+
+class Guard:
+    """Declares the routes of one blueprint, each behind the guard of its caller."""
+
+    def __init__(self, bp: Blueprint) -> None:
+        self.bp = bp
+
+    # ------------------------------------------------------------------ registration
+
+    def _register(self, path: str, methods: tuple[str, ...], handler: View, view: View, audience: str,
+                  body: str | None, content_types: list[str] | None = None, optional_body: bool = False) -> None:
+        functools.update_wrapper(handler, view)
+        # read by chalicelib/openapi.py: who may call it, and the model that validates its body
+        handler.laurel_audience = audience  # type: ignore[attr-defined]
+        handler.laurel_body = body  # type: ignore[attr-defined]
+        handler.laurel_body_optional = optional_body  # type: ignore[attr-defined]
+        self.bp.route(path, methods=list(methods), content_types=content_types or ANY_BODY)(handler)
+
+    def _data(self, body: str | None, optional: bool) -> tuple:
+        if body is None:
+            return ()
+        return (http.parse_json(self.bp.current_request, getattr(schemas, body), allow_empty=optional),)
+
+    # ------------------------------------------------------------------ kinds of callers
+
+    def public(self, path: str, *methods: str, errors: Style = "json", title: str | dict[int, str] | None = None,
+               body: str | None = None, content_types: list[str] | None = None) -> Callable[[View], View]:
+        """Anyone may call it. `errors`: "json", "html" or "negotiate"."""
+
+        def decorator(view: View) -> View:
+            def handler(**params: str) -> Response:
+                request = self.bp.current_request
+                try:
+                    return view(*self._data(body, False), **params)
+                except LaurelError as exc:
+                    return refusal(exc, request, errors, title)
+
+            self._register(path, methods or ("GET",), handler, view, "public", body, content_types)
+            return view
+
+        return decorator
+
+    def _authenticated(self, path: str, methods: tuple[str, ...], audience: str,
+                       authenticate: Callable[[str | None], tuple[Any, Any]], body: str | None,
+                       optional_body: bool) -> Callable[[View], View]:
+        def decorator(view: View) -> View:
+            def handler(**params: str) -> Response:
+                request = self.bp.current_request
+                try:
+                    actor, bound = authenticate(request.headers.get("authorization"))
+                except LaurelError as exc:
+                    return refusal(exc, request)
+                try:
+                    prefix = () if bound is None else (bound,)
+                    response = view(*prefix, *self._data(body, optional_body), **params)
+                except LaurelError as exc:
+                    response = refusal(exc, request)
+                audit.record_request(request, actor, response, self.bp.current_app.routes)
+                return response
+
+            self._register(path, methods or ("GET",), handler, view, audience, body, optional_body=optional_body)
+            return view
+
+        return decorator
+
+    def issuer(self, path: str, *methods: str, body: str | None = None,
+               optional_body: bool = False) -> Callable[[View], View]:
+        """The issuer API: the view gets the tenant id the API key belongs to, first."""
+
+        def authenticate(header: str | None) -> tuple[Any, str]:
+            principal = auth.authenticate(header)
+            return audit.Actor("api_key", principal.key_id, principal.tenant_id), principal.tenant_id
+
+        return self._authenticated(path, methods, "issuer", authenticate, body, optional_body)
+
+    def operator(self, path: str, *methods: str, body: str | None = None) -> Callable[[View], View]:
+        """Operations: an operator key; nothing is passed to the view."""
+
+        def authenticate(header: str | None) -> tuple[Any, None]:
+            return audit.Actor("operator", auth.authenticate_operator(header)), None
+
+        return self._authenticated(path, methods, "operator", authenticate, body, False)
+
+    def earner(self, path: str, *methods: str, signed_in: bool = True) -> Callable[[View], View]:
+        """An earner's page: the view gets the live session (None when `signed_in=False`
+        and nobody is signed in). Without a session a GET goes to the sign-in page and
+        comes back after it; anything else is a 401 page. Refusals are pages."""
+        from . import _session
+
+        def decorator(view: View) -> View:
+            def handler(**params: str) -> Response:
+                request = self.bp.current_request
+                try:
+                    session = _session.current(request)
+                    if session is None and signed_in:
+                        if request.method == "GET":
+                            return _signin_redirect(request)
+                        return web.page("message.html", 401, title="Please sign in",
+                                        message="Your session has ended. Sign in again and repeat what you were "
+                                                "doing.", link={"href": "/signin", "text": "Sign in"})
+                    return view(session, **params)
+                except LaurelError as exc:
+                    return refusal(exc, request, "html", link={"href": "/wallet", "text": "Go to your wallet"})
+
+            self._register(path, methods or ("GET",), handler, view, "earner", None,
+                           None if methods in ((), ("GET",)) else [http.FORM])
+            return view
+
+        return decorator
+
+    def hook(self, path: str) -> Callable[[View], View]:
+        """A signed LMS delivery (POST): the integration it names must be active and the
+        `Laurel-Signature` must verify with one of its secrets over the raw body. The
+        view gets the integration (its tenant is the only one it can touch) and the body."""
+        lms = LazyModule("chalicelib.services.lms")
+
+        def decorator(view: View) -> View:
+            def handler(integration_id: str) -> Response:
+                request = self.bp.current_request
+                try:
+                    raw = http.raw_body(request)
+                    integration = lms.authenticate(integration_id, request.headers.get("laurel-signature"), raw)
+                    return view(integration, raw)
+                except LaurelError as exc:
+                    return refusal(exc, request)
+
+            self._register(path, ("POST",), handler, view, "public", None)
+            return view
+
+        return decorator

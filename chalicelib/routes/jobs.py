@@ -1,0 +1,64 @@
+"""Scheduled functions and queue consumers: what runs without a request.
+
+Lambda function names stay as they were declared in app.py (infra/ and deployed
+functions refer to them): UptimeProbe, ExpirySweep, WeeklyIssuance, BulkWorker,
+DeliverWebhooks. `make run` runs the same handlers locally (scripts/run_local.py).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from chalice import Blueprint
+
+from ..adapters.queue import events_queue_name
+from ..config import get_settings
+from ..lazy import LazyModule
+
+bp = Blueprint(__name__)
+
+work = LazyModule("chalicelib.services.work")
+
+QUEUE_HANDLER = "deliver_webhooks"  # Lambda function name of the events queue's consumer
+
+
+def _batch(event: Any, handle: Callable[[dict], Any]) -> dict:
+    """Powertools batch processing: each record whose handling raises is reported as a
+    batch item failure (the event source mapping has `ReportBatchItemFailures`), so only
+    it comes back; the others are done."""
+    from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+
+    return process_partial_response(event=event.to_dict(), record_handler=lambda record: handle(json.loads(record.body)),
+                                    processor=BatchProcessor(event_type=EventType.SQS),
+                                    context=bp.lambda_context)
+
+
+@bp.schedule("rate(1 minute)")
+def uptime_probe(event: Any) -> dict:
+    return work.probe()
+
+
+@bp.schedule("cron(15 0 * * ? *)")
+def expiry_sweep(event: Any) -> dict:
+    """Daily at 00:15 UTC: expired credentials and 30-day reminders."""
+    return work.expiry_sweep()
+
+
+@bp.schedule("cron(0 6 * * ? *)")
+def weekly_issuance(event: Any) -> dict:
+    """Daily at 06:00 UTC: issue the completions queued for today's weekday."""
+    return work.weekly_issuance()
+
+
+@bp.on_sqs_message(queue=get_settings().bulk_queue, batch_size=5)
+def bulk_worker(event: Any) -> dict:
+    """Chunks of bulk jobs, and tenant offboardings continued where the last run stopped."""
+    return _batch(event, lambda message: work.bulk_message(message, bp.lambda_context))
+
+
+@bp.on_sqs_message(queue=events_queue_name(), batch_size=10, name=QUEUE_HANDLER)
+def deliver_webhooks(event: Any) -> dict:
+    """One delivery attempt per message (retries are new, delayed messages)."""
+    return _batch(event, lambda message: work.webhook_message(message))

@@ -1,0 +1,125 @@
+"""Operations (`Authorization: Bearer <operator key>`): the SLA ledger, maintenance,
+fees, support requests of every tenant, data-rights requests, tenant offboarding
+and the platform audit log. Every write is audited with the operator key's id.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice import Blueprint, Response
+
+from .. import http
+from ..lazy import LazyModule
+from ._guards import Guard
+
+bp = Blueprint(__name__)
+guard = Guard(bp)
+
+ops = LazyModule("chalicelib.services.ops")
+support = LazyModule("chalicelib.services.support")
+rights = LazyModule("chalicelib.services.rights")
+offboarding = LazyModule("chalicelib.services.offboarding")
+audit = LazyModule("chalicelib.services.audit")
+web = LazyModule("chalicelib.web")
+
+json = http.json_response
+
+
+def _progress(result: dict) -> Response:
+    """An offboarding run: 200 when done, 202 while the bulk worker finishes it."""
+    return json(result, status=200 if result["state"] == "completed" else 202)
+
+
+@guard.operator("/ops/sla")
+def ops_sla() -> Response:
+    request = bp.current_request
+    month = http.query_param(request, "month", max_length=7)
+    if http.wants_json(request):
+        return json(ops.sla_report(month))
+    return web.page("ops_sla.html", **ops.sla_page(month))
+
+
+@guard.operator("/ops/maintenance", "POST", body="MaintenanceIn")
+def ops_declare_maintenance(data: Any) -> Response:
+    return json(ops.declare_maintenance(data), status=201)
+
+
+@guard.operator("/ops/maintenance")
+def ops_list_maintenance() -> Response:
+    return json({"items": ops.list_maintenance()})
+
+
+@guard.operator("/ops/issuers/{tenant_id}/fee", "PUT", body="FeeIn")
+def ops_set_fee(data: Any, tenant_id: str) -> Response:
+    return json(ops.set_fee(tenant_id, data.monthly_fee))
+
+
+@guard.operator("/ops/support-requests")
+def ops_support_requests() -> Response:
+    return json({"items": support.list_all()})
+
+
+@guard.operator("/ops/support-requests/{tenant_id}/{request_id}", "POST", body="SupportUpdateIn")
+def ops_update_support_request(data: Any, tenant_id: str, request_id: str) -> Response:
+    return json(support.operator_update(tenant_id, request_id, data))
+
+
+# ---------------------------------------------------------------- data-rights requests (by address)
+
+
+@guard.operator("/ops/data-requests/export", "POST", body="DataRequestIn")
+def ops_data_export(data: Any) -> Response:
+    """Access request: the person's data, mailed to their own address only."""
+    return json(rights.export_on_request(str(data.email)), status=202)
+
+
+@guard.operator("/ops/data-requests/restrict", "POST", body="DataRequestIn")
+def ops_data_restrict(data: Any) -> Response:
+    return json(rights.restrict_on_request(str(data.email)))
+
+
+@guard.operator("/ops/data-requests/rectify", "POST", body="RectifyIn")
+def ops_data_rectify(data: Any) -> Response:
+    """Rectification request: the display name the person's account shows."""
+    return json(rights.rectify_on_request(str(data.email), data.display_name))
+
+
+@guard.operator("/ops/data-requests/erase", "POST", body="DataRequestIn")
+def ops_data_erase(data: Any) -> Response:
+    """Erasure request: the whole account if the address has one. `confirm: "erase"` is required."""
+    return json(rights.erase_on_request(str(data.email), confirm=data.confirm))
+
+
+# ---------------------------------------------------------------- tenant offboarding
+
+
+@guard.operator("/ops/issuers/{tenant_id}/offboarding", "POST")
+def ops_offboarding_dry_run(tenant_id: str) -> Response:
+    return json(offboarding.dry_run(tenant_id))
+
+
+@guard.operator("/ops/issuers/{tenant_id}/offboarding/confirm", "POST", body="TokenIn")
+def ops_offboarding_confirm(data: Any, tenant_id: str) -> Response:
+    return _progress(offboarding.confirm(tenant_id, data.token))
+
+
+@guard.operator("/ops/issuers/{tenant_id}/offboarding/continue", "POST")
+def ops_offboarding_continue(tenant_id: str) -> Response:
+    return _progress(offboarding.resume(tenant_id))
+
+
+@guard.operator("/ops/issuers/{tenant_id}/offboarding")
+def ops_offboarding_status(tenant_id: str) -> Response:
+    return json(offboarding.status(tenant_id))
+
+
+@guard.operator("/ops/audit")
+def ops_audit() -> Response:
+    request = bp.current_request
+    return json(audit.list_all(
+        day=http.query_param(request, "day", max_length=10),
+        tenant_id=http.query_param(request, "tenant_id", max_length=16),
+        limit=http.limit_param(request),
+        cursor=http.query_param(request, "cursor", max_length=2000),
+    ))

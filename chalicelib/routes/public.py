@@ -1,0 +1,251 @@
+"""Public routes, no sign-in: health, the OpenAPI description, verification pages,
+Open Badges 2.0 / 3.0 documents, the key set, verifying any badge, imports, and
+the claim link. Every credential route applies the one publicity rule
+(domain/credentials.py) through its service.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice import Blueprint, Response
+
+from .. import http
+from ..config import get_settings
+from ..lazy import LazyModule
+from ._guards import Guard
+
+bp = Blueprint(__name__)
+guard = Guard(bp)
+
+verification = LazyModule("chalicelib.services.verification")
+openbadges = LazyModule("chalicelib.services.openbadges")
+signing = LazyModule("chalicelib.services.signing")
+badge_check = LazyModule("chalicelib.services.badge_check")
+imports = LazyModule("chalicelib.services.imports")
+claims = LazyModule("chalicelib.services.claims")
+web = LazyModule("chalicelib.web")
+
+LD = "application/ld+json"
+OPEN = {"Access-Control-Allow-Origin": "*"}
+LINK_UNUSABLE = "This link cannot be used"
+
+
+def _request() -> Any:
+    return bp.current_request
+
+
+def _document(doc: dict | str, content_type: str, status: int = 200) -> Response:
+    """An Open Badges document: public, cacheable a minute, readable from any origin."""
+    import json
+
+    body = doc if isinstance(doc, str) else json.dumps(doc, separators=(",", ":"), ensure_ascii=False)
+    if status != 200:  # a revoked assertion's notice: no ETag, nothing to revalidate
+        return Response(body=body, status_code=status,
+                        headers={"Content-Type": content_type, "Cache-Control": "public, max-age=60", **OPEN})
+    return http.cached(_request(), body, content_type=content_type, headers=OPEN, max_age=60)
+
+
+def _form_or_json(request: Any) -> str:
+    """A claim posted by the page's form is refused with a page; by JSON, with JSON."""
+    return "html" if http.content_type(request) == http.FORM else "json"
+
+
+def _page_or_json(request: Any) -> str:
+    """The verification page answers JSON to `.json` and to `Accept: application/json`."""
+    wants_json = (request.uri_params or {}).get("credential_id", "").endswith(".json") or http.wants_json(request)
+    return "json" if wants_json else "html"
+
+
+# ---------------------------------------------------------------- health and the API description
+
+
+@guard.public("/health")
+def health() -> Response:
+    return http.json_response({"status": "ok", "stage": get_settings().stage})
+
+
+@guard.public("/openapi.json")
+def openapi_document() -> Response:
+    """The OpenAPI 3.1 description of the issuer and public API."""
+    from .. import openapi
+
+    return Response(body=openapi.document_json(bp.current_app), status_code=200,
+                    headers={"Content-Type": http.JSON, "Cache-Control": "public, max-age=300", **OPEN})
+
+
+# ---------------------------------------------------------------- verification pages
+
+
+@guard.public("/badges/{credential_id}", errors=_page_or_json,
+              title={404: "Credential not found", 410: "Credential removed"})
+def verify_credential(credential_id: str) -> Response:
+    request = _request()
+    if _page_or_json(request) == "json":
+        import json
+
+        result = verification.verify(credential_id.removesuffix(".json"))
+        body = json.dumps({k: v for k, v in result.items() if k != "json_url"}, separators=(",", ":"))
+        return http.cached(request, body, content_type=http.JSON, headers={}, max_age=60)
+    body = web.render("verify.html", c=verification.verify(credential_id))
+    return http.cached(request, body, content_type="text/html; charset=utf-8", headers=web.page_headers(), max_age=60)
+
+
+@guard.public("/badges/{credential_id}/image")
+def baked_image(credential_id: str) -> Response:
+    """The badge image with the Open Badges assertion baked in (PNG or SVG); cached in S3."""
+    return Response(body="", status_code=302, headers={"Location": openbadges.baked_image_url(credential_id),
+                                                       "Cache-Control": "no-store"})
+
+
+# ---------------------------------------------------------------- Open Badges documents
+
+
+@guard.public("/ob/v2/assertions/{credential_id}")
+def ob2_assertion(credential_id: str) -> Response:
+    """The hosted Assertion; a revoked one answers 410 with the OB 2.0 revocation body."""
+    status, doc = openbadges.assertion_document(credential_id)
+    return _document(doc, LD, status)
+
+
+@guard.public("/ob/v2/assertions/{credential_id}/badge")
+def ob2_badge_class(credential_id: str) -> Response:
+    return _document(openbadges.badge_class(credential_id), LD)
+
+
+@guard.public("/ob/v2/issuers/{tenant_id}")
+def ob2_profile(tenant_id: str) -> Response:
+    return _document(openbadges.profile_v2(tenant_id), LD)
+
+
+@guard.public("/ob/v2/issuers/{tenant_id}/revocations")
+def ob2_revocation_list(tenant_id: str) -> Response:
+    return _document(openbadges.revocation_list(tenant_id), LD)
+
+
+@guard.public("/ob/v3/credentials/{credential_id}")
+def ob3_credential(credential_id: str) -> Response:
+    """The OpenBadgeCredential (JSON-LD with its proof), or its VC-JWT (`.jwt` or
+    `Accept: application/vc+jwt`)."""
+    as_jwt = credential_id.endswith(".jwt") or "application/vc+jwt" in (_request().headers.get("accept") or "")
+    docs = openbadges.credential(credential_id.removesuffix(".jwt"))
+    if as_jwt:
+        return _document(docs["jwt"], "application/vc+jwt")
+    return _document(docs["json"], "application/vc+ld+json")
+
+
+@guard.public("/ob/v3/issuers/{tenant_id}")
+def ob3_issuer(tenant_id: str) -> Response:
+    return _document(openbadges.profile_v3(tenant_id), LD)
+
+
+@guard.public("/.well-known/jwks.json")
+def jwks() -> Response:
+    return _document(signing.jwks(), "application/jwk-set+json")
+
+
+# ---------------------------------------------------------------- verify any badge
+
+
+@guard.public("/verify")
+def verify_form() -> Response:
+    return web.page("verify_form.html", action_url=f"{get_settings().public_base_url}/verify")
+
+
+def _verify_input(request: Any) -> tuple[Any, bool]:
+    """(what to verify, answer as HTML?) from a raw image, the page's form, or a JSON body."""
+    ctype = http.content_type(request)
+    if ctype in ("image/png", "image/svg+xml"):
+        return badge_check.Input(image=http.raw_body(request)), False
+    if ctype == "multipart/form-data":
+        from .. import schemas
+
+        form = http.parse_multipart(request)
+        email = form.get("email", b"").decode("utf-8", "replace").strip() or None
+        if email:
+            http.validate(schemas.VerifyIn, {"text": "x", "email": email})
+        image = form.get("image") or None
+        text = form.get("text", b"").decode("utf-8", "replace").strip() or None
+        return badge_check.Input(text=None if image else text, image=image, email=email), True
+    from .. import schemas
+
+    data = http.parse_json(request, schemas.VerifyIn)
+    return badge_check.Input(text=data.as_text(), email=str(data.email) if data.email else None), False
+
+
+@guard.public("/verify", "POST")
+def verify_any() -> Response:
+    source, as_html = _verify_input(_request())
+    report = badge_check.verify(source)
+    if as_html:
+        return web.page("verify_report.html", r=report, external=False)
+    return http.json_response(report)
+
+
+# ---------------------------------------------------------------- imports of foreign badges
+
+
+@guard.public("/imports", "POST", body="ImportIn")
+def start_import(data: Any) -> Response:
+    return http.json_response(imports.start(str(data.email), badge_check.Input(text=data.as_text()),
+                                            client_address=http.client_address(_request())), status=202)
+
+
+@guard.public("/imports/{import_id}")
+def show_import(import_id: str) -> Response:
+    request = _request()
+    token = http.query_param(request, "token", max_length=100)
+    if token:  # the emailed link: a button, because mail scanners follow links
+        return web.page("message_form.html", title="Confirm the import",
+                        message="Add this external badge to your collection?",
+                        action_url=f"{get_settings().public_base_url}/imports/{import_id}", token=token,
+                        button="Confirm import")
+    result = imports.show(import_id)
+    if http.wants_json(request):
+        return http.json_response(result)
+    return web.page("verify_report.html", r={**result, "checked_at": result["last_verified_at"]}, external=True,
+                    last_verified_at=result["last_verified_at"])
+
+
+@guard.public("/imports/{import_id}", "POST")
+def confirm_import(import_id: str) -> Response:
+    from .. import schemas
+
+    request = _request()
+    is_form = http.content_type(request) == http.FORM
+    data = http.parse_form(request, schemas.TokenIn) if is_form else http.parse_json(request, schemas.TokenIn)
+    result = imports.confirm(import_id, data.token)
+    if is_form:
+        return Response(body="", status_code=303,
+                        headers={"Location": f"{get_settings().public_base_url}/imports/{import_id}"})
+    return http.json_response(result)
+
+
+@guard.public("/imports/{import_id}/verify", "POST")
+def reverify_import(import_id: str) -> Response:
+    return http.json_response(imports.reverify(import_id))
+
+
+# ---------------------------------------------------------------- the claim link
+
+
+@guard.public("/claim/{credential_id}", errors="html", title=LINK_UNUSABLE)
+def claim_page(credential_id: str) -> Response:
+    token = http.query_param(_request(), "token", max_length=100) or ""
+    return web.page("claim.html", **claims.preview(credential_id, token))
+
+
+@guard.public("/claim/{credential_id}", "POST", errors=_form_or_json, title=LINK_UNUSABLE)
+def claim(credential_id: str) -> Response:
+    from .. import schemas
+
+    request = _request()
+    is_form = http.content_type(request) == http.FORM
+    data = http.parse_form(request, schemas.ClaimIn) if is_form else http.parse_json(request, schemas.ClaimIn)
+    result = claims.decide(credential_id, data.token, data.decision)
+    if not is_form:
+        return http.json_response(result)
+    if result["status"] == "accepted":
+        return Response(body="", status_code=303, headers={"Location": result["url"]})
+    return web.page("message.html", 200, title="Credential rejected",
+                    message="You rejected this credential. It will not be shown anywhere.", link=None)

@@ -1,0 +1,220 @@
+"""Earner pages: sign-in, the wallet, privacy, addresses, sharing, public profiles.
+
+    GET  /signin                                   the address form (?next=/path on this site)
+    POST /signin                                   mail a link and a code
+    GET  /signin/{login_id}?token=...              the mailed link: a button (scanners follow links)
+    POST /signin/{login_id}                        the link's token or the typed code signs in
+    POST /signout                                  ends the session server-side
+    GET  /wallet                                   pending first, then the rest; ?issuer=&kind=&skill=
+    GET  /wallet/credentials/{credential_id}       one credential: privacy, LinkedIn, share, embed
+    POST /wallet/credentials/{credential_id}/decision     accept or reject
+    POST /wallet/credentials/{credential_id}/visibility   public or private
+    GET  /wallet/credentials/{credential_id}/download     the baked image as a file
+    GET  /wallet/settings                          name, public profile, addresses
+    POST /wallet/settings/profile
+    POST /wallet/emails                            add an address (a code is mailed to it)
+    POST /wallet/emails/remove
+    GET  /wallet/privacy                           data rights: export, restrict, delete
+    POST /wallet/export                            a ZIP of everything, linked by mail (1 hour)
+    POST /wallet/restrict                          hide the profile and every credential at once
+    POST /wallet/delete                            the right to be forgotten
+    GET  /profiles/{earner_id}                     the public profile (only public credentials)
+
+Every page is server-rendered and works without JavaScript; every form carries a
+CSRF token; refusals are pages with the right 4xx status, never a 500.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice import Blueprint, Response
+
+from .. import http
+from ..lazy import LazyModule
+from . import _session as s
+from ._guards import Guard
+
+bp = Blueprint(__name__)
+guard = Guard(bp)
+
+signin = LazyModule("chalicelib.services.signin")
+wallet = LazyModule("chalicelib.services.wallet")
+rights = LazyModule("chalicelib.services.rights")
+rules = LazyModule("chalicelib.domain.earners")
+schemas = LazyModule("chalicelib.schemas")
+web = LazyModule("chalicelib.web")
+
+
+def _request() -> Any:
+    return bp.current_request
+
+
+def _form(model: Any, session: Any = None) -> Any:
+    return s.form(bp.current_request, getattr(schemas, model), session)
+
+
+def _nav(session: Any, anchor: s.Anchor | None = None) -> dict:
+    return s.nav(bp.current_request, session, anchor)
+
+
+# ------------------------------------------------------------------ sign-in
+
+
+@guard.earner("/signin", signed_in=False)
+def signin_form(session: Any) -> Response:
+    next_path = rules.safe_next(http.query_param(_request(), "next", max_length=300))
+    if session is not None:
+        return s.redirect(next_path)
+    anchor = s.Anchor(_request())
+    return web.page("signin.html", 200, anchor.headers(), next=next_path, **_nav(None, anchor))
+
+
+@guard.earner("/signin", "POST", signed_in=False)
+def signin_request(session: Any) -> Response:
+    data = _form("SigninIn")
+    login_id = signin.request_link(str(data.email), next_path=data.next,
+                                   client_address=http.client_address(_request()))
+    return web.page("signin_code.html", 200, login_id=login_id, email=rules.mask_email(str(data.email)),
+                    adding=False, **_nav(None))
+
+
+@guard.earner("/signin/{login_id}", signed_in=False)
+def signin_link(session: Any, login_id: str) -> Response:
+    token = http.query_param(_request(), "token", max_length=100) or ""
+    view = signin.preview(login_id, token)
+    anchor = s.Anchor(_request(), session)
+    return web.page("signin_link.html", 200, anchor.headers(), login_id=login_id, token=token, **view,
+                    **_nav(session, anchor))
+
+
+@guard.earner("/signin/{login_id}", "POST", signed_in=False)
+def signin_complete(session: Any, login_id: str) -> Response:
+    data = _form("SigninProofIn", session)
+    done = signin.complete(login_id, token=data.token, code=data.code, session=session,
+                           session_cookie=s.session_cookie(_request()))
+    if done.cookie is None:
+        return s.redirect(done.location)
+    return s.redirect(done.location,
+                      {"Set-Cookie": s.cookie_header(s.SESSION_COOKIE, done.cookie, rules.SESSION_DAYS * 86400)})
+
+
+@guard.earner("/signout", "POST", signed_in=False)
+def signout(session: Any) -> Response:
+    if session is not None:
+        _form("CsrfIn", session)
+        signin.end_session(s.session_cookie(_request()))
+    return s.redirect("/signin", {"Set-Cookie": s.cookie_header(s.SESSION_COOKIE, "", 0)})
+
+
+# ------------------------------------------------------------------ the wallet
+
+
+@guard.earner("/wallet")
+def wallet_page(session: Any) -> Response:
+    request = _request()
+    filters = rules.Filters(issuer=http.query_param(request, "issuer", max_length=200),
+                            kind=http.query_param(request, "kind", max_length=40),
+                            skill=http.query_param(request, "skill", max_length=100))
+    view = wallet.wallet_page(session.earner_id, filters)
+    return web.page("wallet.html", w=view.wallet, filters=filters, imported=view.imported, **_nav(session))
+
+
+@guard.earner("/wallet/credentials/{credential_id}")
+def wallet_credential(session: Any, credential_id: str) -> Response:
+    return web.page("wallet_credential.html", c=wallet.detail(session.earner_id, credential_id), **_nav(session))
+
+
+@guard.earner("/wallet/credentials/{credential_id}/decision", "POST")
+def wallet_decide(session: Any, credential_id: str) -> Response:
+    data = _form("DecisionIn", session)
+    status = wallet.decide(session.earner_id, credential_id, data.decision)
+    return s.redirect(f"/wallet/credentials/{credential_id}" if status == "accepted" else "/wallet")
+
+
+@guard.earner("/wallet/credentials/{credential_id}/visibility", "POST")
+def wallet_visibility(session: Any, credential_id: str) -> Response:
+    data = _form("VisibilityIn", session)
+    wallet.set_private(session.earner_id, credential_id, data.visibility == "private")
+    return s.redirect(f"/wallet/credentials/{credential_id}")
+
+
+@guard.earner("/wallet/credentials/{credential_id}/download")
+def wallet_download(session: Any, credential_id: str) -> Response:
+    return Response(body="", status_code=302, headers={
+        "Location": wallet.download_url(session.earner_id, credential_id), "Cache-Control": "no-store"})
+
+
+@guard.earner("/wallet/settings")
+def wallet_settings(session: Any) -> Response:
+    notice = http.query_param(_request(), "email", choices=("added", "already", "merged", "removed"))
+    saved = http.query_param(_request(), "saved", choices=("profile",))
+    return web.page("wallet_settings.html", s=wallet.settings(session.earner_id), notice=notice, saved=saved,
+                    **_nav(session))
+
+
+@guard.earner("/wallet/settings/profile", "POST")
+def wallet_profile(session: Any) -> Response:
+    data = _form("EarnerProfileIn", session)
+    wallet.update_profile(session.earner_id, data.display_name, data.profile == "public")
+    return s.redirect("/wallet/settings?saved=profile")
+
+
+@guard.earner("/wallet/emails", "POST")
+def wallet_add_email(session: Any) -> Response:
+    data = _form("AddEmailIn", session)
+    login_id = signin.request_link(str(data.email), next_path="/wallet/settings",
+                                   client_address=http.client_address(_request()), purpose="add_email",
+                                   earner_id=session.earner_id)
+    return web.page("signin_code.html", 200, login_id=login_id, email=rules.mask_email(str(data.email)),
+                    adding=True, **_nav(session))
+
+
+@guard.earner("/wallet/emails/remove", "POST")
+def wallet_remove_email(session: Any) -> Response:
+    data = _form("RemoveEmailIn", session)
+    wallet.remove_email(session.earner_id, data.email_hash, keep_session_id=session.session_id)
+    return s.redirect("/wallet/settings?email=removed")
+
+
+# ------------------------------------------------------------------ data rights
+
+
+@guard.earner("/wallet/privacy")
+def wallet_privacy(session: Any) -> Response:
+    done = http.query_param(_request(), "done", choices=("exported", "restricted"))
+    return web.page("wallet_privacy.html", done=done, emails=wallet.settings(session.earner_id)["emails"],
+                    **_nav(session))
+
+
+@guard.earner("/wallet/export", "POST")
+def wallet_export(session: Any) -> Response:
+    data = _form("ExportIn", session)
+    rights.export_for_earner(session.earner_id, data.email_hash)
+    return s.redirect("/wallet/privacy?done=exported")
+
+
+@guard.earner("/wallet/restrict", "POST")
+def wallet_restrict(session: Any) -> Response:
+    _form("CsrfIn", session)
+    rights.restrict_earner(session.earner_id)
+    return s.redirect("/wallet/privacy?done=restricted")
+
+
+@guard.earner("/wallet/delete", "POST")
+def wallet_delete(session: Any) -> Response:
+    _form("DeleteAccountIn", session)
+    rights.erase_earner(session.earner_id)
+    return web.page("message.html", 200, {"Set-Cookie": s.cookie_header(s.SESSION_COOKIE, "", 0)},
+                    title="Your account was deleted",
+                    message="Your addresses, your name and everything derived from them are gone from Laurel. "
+                            "Pages of your credentials now say they were removed.", link=None)
+
+
+# ------------------------------------------------------------------ public profiles
+
+
+@guard.earner("/profiles/{earner_id}", signed_in=False)
+def public_profile(session: Any, earner_id: str) -> Response:
+    return web.page("profile.html", p=wallet.public_profile(earner_id), **_nav(session))
+

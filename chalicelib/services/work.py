@@ -1,0 +1,44 @@
+"""What the scheduled functions and queue consumers do, one function each
+(routes/jobs.py is their Lambda entry point; scripts/run_local.py runs them locally)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+def probe() -> dict:
+    from . import probes
+
+    return probes.run()
+
+
+def expiry_sweep() -> dict:
+    from . import expiry
+
+    return expiry.sweep()
+
+
+def weekly_issuance() -> dict:
+    """Issue the completions queued for today's weekday (UTC)."""
+    from . import bulk
+    from .clock import utcnow
+
+    weekday = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")[utcnow().weekday()]
+    return {"weekday": weekday, "jobs": bulk.issue_scheduled(weekday)}
+
+
+def bulk_message(message: dict, lambda_context: Any = None) -> Any:
+    """A message of the bulk queue: a tenant's offboarding to continue, or a job's chunk."""
+    if "offboarding" in message:
+        from . import offboarding
+
+        return offboarding.continue_from_queue(message["offboarding"], lambda_context)
+    from . import bulk
+
+    return bulk.process_chunk(message)
+
+
+def webhook_message(message: dict) -> None:
+    from . import events
+
+    events.deliver(message)
