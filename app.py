@@ -74,7 +74,7 @@ def _guarded_route(path: str, methods: tuple[str, ...], authenticate, audience: 
             request = app.current_request
             actor, who = authenticate(request.headers.get("authorization"))
             response = answer(**params) if who is None else answer(who, **params)
-            audit.record_request(request, actor, response.status_code)
+            audit.record_request(request, actor, response, app.routes)
             return response
 
         handler.__name__ = view.__name__
