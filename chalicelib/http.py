@@ -8,6 +8,7 @@ import hashlib
 import json
 import re
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 from chalice import Response
 
@@ -26,6 +27,17 @@ def json_response(body: Any, status: int = 200, headers: dict[str, str] | None =
         status_code=status,
         headers={"Content-Type": JSON, "Cache-Control": "no-store", **(headers or {})},
     )
+
+
+_HEADER_SAFE = "".join(chr(c) for c in range(0x21, 0x7F))
+
+
+def location(url: str) -> str:
+    """`url` fit for a `Location` header: headers carry ASCII only (Chalice's local
+    server drops the connection on anything else, API Gateway refuses it), so any other
+    character, spaces and controls too, is percent-encoded as UTF-8; printable ASCII
+    (escapes already made included) stays as it is."""
+    return quote(url, safe=_HEADER_SAFE)
 
 
 def error_response(exc: LaurelError) -> Response:

@@ -120,8 +120,8 @@ def _posted_anchor(session=None) -> str | None:
 
 
 def _redirect(location: str, headers: dict[str, str] | None = None) -> Response:
-    return Response(body="", status_code=303, headers={"Location": location, "Cache-Control": "no-store",
-                                                       **(headers or {})})
+    return Response(body="", status_code=303, headers={"Location": http.location(location),
+                                                       "Cache-Control": "no-store", **(headers or {})})
 
 
 # ------------------------------------------------------------------ error pages
