@@ -698,8 +698,10 @@ def verify_any():
 @app.route("/imports", methods=["POST"], content_types=ANY_BODY)
 @_errors
 def start_import():
-    data = http.parse_json(app.current_request, schemas.ImportIn)
-    return http.json_response(imports.start(str(data.email), badge_check.Input(text=data.as_text())), status=202)
+    request = app.current_request
+    data = http.parse_json(request, schemas.ImportIn)
+    return http.json_response(imports.start(str(data.email), badge_check.Input(text=data.as_text()),
+                                            client_address=http.client_address(request)), status=202)
 
 
 @app.route("/imports/{import_id}", methods=["GET"])

@@ -42,7 +42,18 @@ def location(url: str) -> str:
 
 
 def error_response(exc: LaurelError) -> Response:
-    return json_response(exc.to_body(), exc.status)
+    return json_response(exc.to_body(), exc.status, exc.headers())
+
+
+def client_address(request) -> str | None:
+    """The visitor's address, for rate limits. Behind CloudFront, API Gateway sees the
+    edge's address: where the distribution forwards `CloudFront-Viewer-Address`
+    (ip:port), that wins. (The stack forwards all viewer headers but Host; adding this
+    CloudFront header needs a custom origin request policy: see the README.)"""
+    viewer = request.headers.get("cloudfront-viewer-address")
+    if viewer:
+        return viewer.rsplit(":", 1)[0].strip("[]")[:64]
+    return ((request.context or {}).get("identity") or {}).get("sourceIp")
 
 
 def raw_body(request, limit: int | None = None) -> bytes:

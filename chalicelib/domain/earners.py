@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from urllib.parse import quote, urlsplit
 
 from .errors import BadRequest
+from .limits import Limit
 
 LOGIN_MINUTES = 15
 MAX_CODE_ATTEMPTS = 5
@@ -17,6 +18,9 @@ SIGNINS_PER_EMAIL = 5  # per window: a mailbox is not flooded
 SIGNINS_PER_ADDRESS = 30  # per window and client address: no one sprays every mailbox
 CODES_PER_DAY = 20  # codes typed per address and day: at most 20 guesses of 10^6 (0.002 %) a day
 EXPORTS_PER_DAY = 5
+SIGNIN_ADDRESS_LIMIT = Limit("signin-ip", SIGNINS_PER_ADDRESS, RATE_WINDOW_SECONDS)
+SIGNIN_EMAIL_LIMIT = Limit("signin-email", SIGNINS_PER_EMAIL, RATE_WINDOW_SECONDS)
+CODE_LIMIT = Limit("signin-code", CODES_PER_DAY, 86400)
 DEFAULT_NEXT = "/wallet"
 NEXT_MAX = 300
 # Kept as they are in a `next` path: RFC 3986's reserved characters and "%" (escapes
