@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import api
+from tests.local_system import api
 
 A11Y_PROBLEMS = """() => {
   const problems = [];
