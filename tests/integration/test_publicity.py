@@ -45,9 +45,11 @@ def _operator() -> dict:
     return {"Authorization": f"Bearer {ops.create_operator_key('dpo')}", "Content-Type": "application/json"}
 
 
-def _claim(client, cid: str, decision: str = "accept") -> None:
+def _claim(client, cid: str, decision: str = "accept") -> dict:
     token = claim_token_from(next(m["body"] for m in reversed(sent_mail()) if f"/claim/{cid}?" in m["body"]), cid)
-    assert post(client, f"/claim/{cid}", None, {"token": token, "decision": decision}).status_code == 200
+    res = post(client, f"/claim/{cid}", None, {"token": token, "decision": decision})
+    assert res.status_code == 200, res.body
+    return body(res)
 
 
 def _bake(client, cid: str) -> str:
@@ -115,7 +117,7 @@ def world(client):
     res = client.http.post("/ops/data-requests/restrict", headers=_operator(),
                            body=json.dumps({"email": "olga@example.com"}))
     assert res.status_code == 200, res.body
-    _claim(client, c["op_restricted_later"])
+    later_claim = _claim(client, c["op_restricted_later"])
 
     # Erin's data is erased on request.
     c["erased"] = body(issue(client, key, tpl, email="erin@example.com"))["id"]
@@ -126,7 +128,7 @@ def world(client):
     assert res.status_code == 200, res.body
 
     c["never_issued"] = f"{tenant}-{'a' * 32}"
-    return {"tenant": tenant, "key": key, "ids": c, "baked": baked, "grace": grace}
+    return {"tenant": tenant, "key": key, "ids": c, "baked": baked, "grace": grace, "later_claim": later_claim}
 
 
 HIDDEN = ["private", "revoked_private", "restricted", "op_restricted", "op_restricted_later", "pending", "rejected"]
@@ -279,6 +281,8 @@ def test_an_export_never_publishes_hidden_images(client, world):
 def test_restriction_by_operator_covers_credentials_accepted_later(client, world):
     cid = world["ids"]["op_restricted_later"]
     assert _item(cid)["status"] == "accepted"
+    # the claim answer sends her to her wallet, not to a public page that answers 404
+    assert world["later_claim"]["url"] == f"{BASE}/wallet/credentials/{cid}"
     assert client.http.get(f"/badges/{cid}").status_code == 404
     assert client.http.get(f"/ob/v2/assertions/{cid}").status_code == 404
 
