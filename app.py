@@ -560,21 +560,30 @@ def _page(status: int, title: str, message: str) -> Response:
 @app.route("/badges/{credential_id}", methods=["GET"])
 @_errors
 def verify_credential(credential_id):
+    """The page browsers see; at the same URL, the JSON-LD credential for a verifier that
+    asks for it, or Laurel's JSON summary (`.json`, or `Accept: application/json`).
+    The choice is made by chalicelib/openbadges/media.py, which Laurel's verifier uses too."""
+    from chalicelib.openbadges import media
+
     request = app.current_request
-    as_json = credential_id.endswith(".json") or http.wants_json(request)
+    as_json = credential_id.endswith(".json")
     credential_id = credential_id.removesuffix(".json")
+    chosen = media.preferred(request.headers.get("accept"), media.JSON_OFFERS if as_json else media.PAGE_OFFERS)
     try:
-        result = verification.verify(credential_id)
+        if chosen != media.HTML:
+            content_type, doc = verification.document(credential_id, chosen)
+        else:
+            result = verification.verify(credential_id)
     except (NotFound, Gone) as exc:
-        if as_json:
+        if chosen != media.HTML:
             return http.json_response(exc.to_body(), exc.status)
         return _page(exc.status, "Credential not found" if exc.status == 404 else "Credential removed", exc.message)
-    if as_json:
-        import json
-
-        body = json.dumps({k: v for k, v in result.items() if k != "json_url"}, separators=(",", ":"))
-        return http.cached(request, body, content_type=http.JSON, headers={}, max_age=60)
-    body = web.render("verify.html", c=result)
+    if chosen != media.HTML:
+        if content_type == media.VC_JWT:
+            return http.cached(request, doc, content_type=content_type, headers={"Access-Control-Allow-Origin": "*"},
+                               max_age=60)
+        return _document(request, doc, content_type)
+    body = web.render("verify.html", c=result, verify_action=f"{get_settings().public_base_url}/verify")
     return http.cached(request, body, content_type="text/html; charset=utf-8", headers=web.page_headers(), max_age=60)
 
 
