@@ -74,7 +74,7 @@ def _guarded_route(path: str, methods: tuple[str, ...], authenticate, audience: 
             request = app.current_request
             actor, who = authenticate(request.headers.get("authorization"))
             response = answer(**params) if who is None else answer(who, **params)
-            audit.record_request(request, actor, response.status_code)
+            audit.record_request(request, actor, response, app.routes)
             return response
 
         handler.__name__ = view.__name__
@@ -707,8 +707,10 @@ def verify_any():
 @app.route("/imports", methods=["POST"], content_types=ANY_BODY)
 @_errors
 def start_import():
-    data = http.parse_json(app.current_request, schemas.ImportIn)
-    return http.json_response(imports.start(str(data.email), badge_check.Input(text=data.as_text())), status=202)
+    request = app.current_request
+    data = http.parse_json(request, schemas.ImportIn)
+    return http.json_response(imports.start(str(data.email), badge_check.Input(text=data.as_text()),
+                                            client_address=http.client_address(request)), status=202)
 
 
 @app.route("/imports/{import_id}", methods=["GET"])

@@ -8,9 +8,11 @@ import hashlib
 import json
 import re
 from typing import Any, TypeVar
+from urllib.parse import quote
 
 from chalice import Response
 
+from . import jsonbody
 from .config import get_settings
 from .domain.errors import BadRequest, LaurelError, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
 
@@ -28,8 +30,30 @@ def json_response(body: Any, status: int = 200, headers: dict[str, str] | None =
     )
 
 
+_HEADER_SAFE = "".join(chr(c) for c in range(0x21, 0x7F))
+
+
+def location(url: str) -> str:
+    """`url` fit for a `Location` header: headers carry ASCII only (Chalice's local
+    server drops the connection on anything else, API Gateway refuses it), so any other
+    character, spaces and controls too, is percent-encoded as UTF-8; printable ASCII
+    (escapes already made included) stays as it is."""
+    return quote(url, safe=_HEADER_SAFE)
+
+
 def error_response(exc: LaurelError) -> Response:
-    return json_response(exc.to_body(), exc.status)
+    return json_response(exc.to_body(), exc.status, exc.headers())
+
+
+def client_address(request) -> str | None:
+    """The visitor's address, for rate limits. Behind CloudFront, API Gateway sees the
+    edge's address: where the distribution forwards `CloudFront-Viewer-Address`
+    (ip:port), that wins. (The stack forwards all viewer headers but Host; adding this
+    CloudFront header needs a custom origin request policy: see the README.)"""
+    viewer = request.headers.get("cloudfront-viewer-address")
+    if viewer:
+        return viewer.rsplit(":", 1)[0].strip("[]")[:64]
+    return ((request.context or {}).get("identity") or {}).get("sourceIp")
 
 
 def raw_body(request, limit: int | None = None) -> bytes:
@@ -54,13 +78,21 @@ def parse_json(request, model: type[T], *, allow_empty: bool = False) -> T:
             body = b"{}"
         else:
             raise BadRequest("a JSON body is required", code="invalid_json")
-    try:
-        data = json.loads(body)
-    except (ValueError, RecursionError):
-        raise BadRequest("the body is not valid JSON", code="invalid_json") from None
+    data = jsonbody.loads(body)  # 400 for invalid JSON and for a key given twice
     if not isinstance(data, dict):
         raise BadRequest("the body must be a JSON object", code="invalid_json")
     return validate(model, data)
+
+
+# A value of the wrong JSON type (a number where a date string is declared, a string
+# where a number or a boolean is) is a malformed request: 400 `invalid_type`, naming the
+# field (issue 12: "Refuse each with a 400 naming the field"). A value of the right type
+# that breaks a rule (a range, a format, a missing or unknown field) is 422.
+TYPE_ERRORS = frozenset({
+    "string_type", "int_type", "float_type", "bool_type", "decimal_type", "dict_type", "list_type", "model_type",
+    "model_attributes_type", "datetime_type", "date_type", "time_type", "url_type", "bytes_type", "tuple_type",
+    "set_type", "none_required", "date_string_type",  # the last: schemas.py's ISO date strings
+})
 
 
 def validate(model: type[T], data: dict) -> T:
@@ -69,10 +101,11 @@ def validate(model: type[T], data: dict) -> T:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
-        details = [
-            {"field": ".".join(str(p) for p in err["loc"]) or "(body)", "problem": err["msg"]}
-            for err in exc.errors(include_url=False, include_input=False)
-        ]
+        errors = exc.errors(include_url=False, include_input=False)
+        details = [{"field": ".".join(str(p) for p in err["loc"]) or "(body)", "problem": err["msg"]}
+                   for err in errors]
+        if any(err["type"] in TYPE_ERRORS for err in errors):
+            raise BadRequest("a field has the wrong type", code="invalid_type", details=details) from None
         raise ValidationFailed("the request is not valid", details=details) from None
     except RecursionError:
         raise BadRequest("the body is nested too deeply", code="invalid_json") from None

@@ -78,14 +78,7 @@ def _session():
 
 
 def _client_address() -> str | None:
-    """The visitor's address for rate limits. Behind CloudFront, API Gateway sees the
-    edge's address: where the distribution forwards `CloudFront-Viewer-Address`
-    (ip:port), that wins. (The stack forwards all viewer headers but Host; adding this
-    CloudFront header needs a custom origin request policy: see the README.)"""
-    viewer = bp.current_request.headers.get("cloudfront-viewer-address")
-    if viewer:
-        return viewer.rsplit(":", 1)[0].strip("[]")[:64]
-    return ((bp.current_request.context or {}).get("identity") or {}).get("sourceIp")
+    return http.client_address(bp.current_request)
 
 
 class _Anchor:
@@ -120,8 +113,8 @@ def _posted_anchor(session=None) -> str | None:
 
 
 def _redirect(location: str, headers: dict[str, str] | None = None) -> Response:
-    return Response(body="", status_code=303, headers={"Location": location, "Cache-Control": "no-store",
-                                                       **(headers or {})})
+    return Response(body="", status_code=303, headers={"Location": http.location(location),
+                                                       "Cache-Control": "no-store", **(headers or {})})
 
 
 # ------------------------------------------------------------------ error pages
@@ -142,8 +135,9 @@ def _pages(view):
             if exc.details and isinstance(exc.details, list):
                 message += ": " + "; ".join(f"{d.get('field')}: {d.get('problem')}" for d in exc.details
                                             if isinstance(d, dict))
-            return web.page("message.html", exc.status, title=titles.get(exc.status, "That did not work"),
-                            message=message, link={"href": "/wallet", "text": "Go to your wallet"})
+            return web.page("message.html", exc.status, exc.headers(),  # e.g. Retry-After on a 429
+                            title=titles.get(exc.status, "That did not work"), message=message,
+                            link={"href": "/wallet", "text": "Go to your wallet"})
 
     return wrapper
 

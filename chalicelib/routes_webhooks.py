@@ -78,7 +78,7 @@ def _issuer_route(path: str, methods: tuple[str, ...] = ("GET",)):
             except LaurelError as exc:
                 response = http.error_response(exc)
             actor = audit.Actor("api_key", principal.key_id, principal.tenant_id)
-            audit.record_request(request, actor, response.status_code)
+            audit.record_request(request, actor, response, bp.current_app.routes)
             return response
 
         handler.__name__ = f"webhooks_{view.__name__}"

@@ -1,18 +1,22 @@
 """Request models: every body the API accepts is declared here and validated at the edge.
 
 Unknown fields are rejected; every string and list is bounded. Booleans and numbers
-are strict (`true`, not `"true"` or `1`): the OpenAPI description (`/openapi.json`) is
-generated from these models and promises exactly that.
+are strict (`true`, not `"true"` or `1`), and dates are ISO 8601 strings only (never a
+number of seconds): the OpenAPI description (`/openapi.json`) is generated from these
+models and promises exactly that. A value of the wrong JSON type answers 400
+(`invalid_type`), any other failure 422 (see `http.validate`).
 """
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Annotated, Literal
 
 from pydantic import (
     AfterValidator,
     AnyHttpUrl,
+    BeforeValidator,
     BaseModel,
     ConfigDict,
     EmailStr,
@@ -21,6 +25,7 @@ from pydantic import (
     StringConstraints,
     model_validator,
 )
+from pydantic_core import PydanticCustomError
 
 # Single-line text (names end up in mail subjects): no control characters at all.
 _LINE = r"^[^\x00-\x1f\x7f]+$"
@@ -47,6 +52,27 @@ def _sane_year(value):
 
 
 Email = Annotated[EmailStr, AfterValidator(_ascii_email)]
+
+# YYYY-MM-DD, optionally followed by a time; pydantic checks the rest of the value.
+_ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[Tt ][0-9:.]+(?:[Zz]|[+-][0-9]{2}:?[0-9]{2})?)?$")
+
+
+def _iso_text(value, *, never: bool = False):
+    """Dates arrive as ISO 8601 strings only. Left alone, pydantic reads `1700000000`,
+    `1.5` and `"1700000000"` as Unix times (issue 12: "`issued_at` accepts the integer
+    1700000000"). `never`: the field also takes `false` (does not expire)."""
+    if value is None or (never and value is False):
+        return value
+    if not isinstance(value, str):
+        raise PydanticCustomError("date_string_type",
+                                  "a date must be an ISO 8601 string such as 2026-01-31 or 2026-01-31T12:00:00Z")
+    if not _ISO_DATE.match(value):
+        raise PydanticCustomError("date_format", "a date must be ISO 8601, such as 2026-01-31 or 2026-01-31T12:00:00Z")
+    return value
+
+
+_IsoText = BeforeValidator(_iso_text)
+_IsoTextOrNever = BeforeValidator(lambda value: _iso_text(value, never=True))
 
 
 class Strict(BaseModel):
@@ -133,9 +159,9 @@ class IssueIn(Strict):
     email: Email
     first_name: PersonName
     last_name: PersonName
-    issued_at: Annotated[datetime | date | None, AfterValidator(_sane_year)] = None
+    issued_at: Annotated[datetime | date | None, _IsoText, AfterValidator(_sane_year)] = None
     # omitted: the template's policy; a date: that date; false: never expires
-    expires_at: Annotated[datetime | date | Literal[False] | None, AfterValidator(_sane_year)] = None
+    expires_at: Annotated[datetime | date | Literal[False] | None, _IsoTextOrNever, AfterValidator(_sane_year)] = None
     evidence: list[EvidenceIn] = Field(default_factory=list, max_length=20)
     earner_id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] | None = None
     suppress_email: StrictBool = False
@@ -199,7 +225,7 @@ class IntegrationRulesIn(Strict):
     rules: dict[CourseId, LmsRuleIn] = Field(max_length=500)
 
 
-SaneDateTime = Annotated[datetime, AfterValidator(_sane_year)]
+SaneDateTime = Annotated[datetime, _IsoText, AfterValidator(_sane_year)]
 
 
 class MaintenanceIn(Strict):

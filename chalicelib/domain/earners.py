@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from .errors import BadRequest
+from .limits import Limit
 
 LOGIN_MINUTES = 15
 MAX_CODE_ATTEMPTS = 5
@@ -17,21 +18,35 @@ SIGNINS_PER_EMAIL = 5  # per window: a mailbox is not flooded
 SIGNINS_PER_ADDRESS = 30  # per window and client address: no one sprays every mailbox
 CODES_PER_DAY = 20  # codes typed per address and day: at most 20 guesses of 10^6 (0.002 %) a day
 EXPORTS_PER_DAY = 5
+SIGNIN_ADDRESS_LIMIT = Limit("signin-ip", SIGNINS_PER_ADDRESS, RATE_WINDOW_SECONDS)
+SIGNIN_EMAIL_LIMIT = Limit("signin-email", SIGNINS_PER_EMAIL, RATE_WINDOW_SECONDS)
+CODE_LIMIT = Limit("signin-code", CODES_PER_DAY, 86400)
 DEFAULT_NEXT = "/wallet"
+NEXT_MAX = 300
+# Kept as they are in a `next` path: RFC 3986's reserved characters and "%" (escapes
+# already made); letters, digits and "-._~" always are. Everything else (non-ASCII,
+# quotes, angle brackets ...) is percent-encoded as UTF-8.
+_URL_SAFE = "/?#[]@!$&'()*+,;=:%"
 _CODE = re.compile(r"^[0-9]{6}$")
 
 
 def safe_next(value: str | None) -> str:
     """Where to go after signing in: only a path of this site. Anything that a browser
     could read as another origin (`//host`, `/\\host`, `https:`, control characters)
-    is refused, never silently followed."""
+    is refused, never silently followed. What is accepted comes back percent-encoded
+    (`/\u3002evil.example` -> `/%E3%80%82evil.example`): it ends up in a `Location`
+    header, which carries ASCII only (issue 12: raw Unicode there made the HTTP server
+    drop the connection), and as a path it can only name a page of this site."""
     if not value:
         return DEFAULT_NEXT
     parts = urlsplit(value)
-    if (len(value) > 300 or not value.startswith("/") or value[1:2] in ("/", "\\") or "\\" in value
+    if (not value.startswith("/") or value[1:2] in ("/", "\\") or "\\" in value
             or any(ord(ch) < 0x21 or ord(ch) == 0x7F for ch in value) or parts.scheme or parts.netloc):
         raise BadRequest("after signing in you can only be sent to a page of this site", code="invalid_next")
-    return value
+    encoded = quote(value, safe=_URL_SAFE)
+    if len(encoded) > NEXT_MAX:
+        raise BadRequest("that page address is too long", code="invalid_next")
+    return encoded
 
 
 def valid_code(code: str) -> bool:

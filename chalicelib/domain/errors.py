@@ -19,6 +19,10 @@ class LaurelError(Exception):
         if code:
             self.code = code
 
+    def headers(self) -> dict[str, str]:
+        """HTTP headers the answer carries besides the body (none by default)."""
+        return {}
+
     def to_body(self) -> dict[str, Any]:
         err: dict[str, Any] = {"code": self.code, "message": self.message}
         if self.details is not None:
@@ -77,5 +81,13 @@ class Forbidden(LaurelError):
 
 
 class TooManyRequests(LaurelError):
+    """A limit was reached; `retry_after`: seconds until it frees (the `Retry-After` header)."""
     status = 429
     code = "too_many_requests"
+
+    def __init__(self, message: str, *, retry_after: int | None = None, **kwargs: Any):
+        super().__init__(message, **kwargs)
+        self.retry_after = retry_after
+
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": str(max(1, int(self.retry_after)))} if self.retry_after is not None else {}

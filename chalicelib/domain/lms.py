@@ -14,7 +14,14 @@ COMPLETION_EVENTS = {"course.completed", "course_completed", "completion"}
 
 
 class PayloadError(ValueError):
-    """The body is JSON but not a completion this format can read."""
+    """The body is JSON but not a completion this format can read. `field` names the
+    value at fault (as a path in the body); `wrong_type` says it has the wrong JSON type
+    (a string where a number belongs), rather than a wrong value."""
+
+    def __init__(self, message: str, *, field: str | None = None, wrong_type: bool = False):
+        super().__init__(message)
+        self.field = field
+        self.wrong_type = wrong_type
 
 
 @dataclass(frozen=True)
@@ -36,27 +43,39 @@ class Ignored:
 
 def _text(value, field: str, max_len: int = 200) -> str:
     if not isinstance(value, (str, int)) or isinstance(value, bool) or not str(value).strip():
-        raise PayloadError(f"{field} is missing")
+        raise PayloadError(f"{field} is missing", field=field)
     value = str(value).strip()
     if len(value) > max_len:
-        raise PayloadError(f"{field} is too long")
+        raise PayloadError(f"{field} is too long", field=field)
     return value
 
 
-def _score(data: dict) -> Decimal:
+def _number(data: dict, name: str, prefix: str) -> Decimal:
+    """A JSON number, never a string that looks like one (`"99"`) or a boolean."""
+    raw = data[name]
+    if isinstance(raw, bool) or not isinstance(raw, (int, float)):
+        raise PayloadError(f"{prefix}{name} must be a JSON number", field=prefix + name, wrong_type=True)
+    return Decimal(str(raw))
+
+
+def _score(data: dict, prefix: str = "") -> Decimal:
     """`score` or `percent` as a percentage; a fraction in [0, 1] given as `score` with
-    `max_score` is scaled. Anything outside 0..100 is refused."""
-    raw = data.get("percent", data.get("score"))
-    if raw is None or isinstance(raw, bool):
-        raise PayloadError("score or percent is missing")
-    try:
-        value = Decimal(str(raw))
-        if data.get("max_score") not in (None, ""):
-            value = value * 100 / Decimal(str(data["max_score"]))
-    except (InvalidOperation, ArithmeticError):
-        raise PayloadError("score is not a number") from None
+    `max_score` is scaled. Anything outside 0..100 is refused. `prefix`: where `data`
+    sits in the body (to name the field)."""
+    name = "percent" if "percent" in data else "score"
+    if data.get(name) is None:
+        raise PayloadError("score or percent is missing", field=prefix + name)
+    value = _number(data, name, prefix)
+    if data.get("max_score") is not None:
+        maximum = _number(data, "max_score", prefix)
+        if not maximum.is_finite() or maximum <= 0:
+            raise PayloadError("max_score must be above 0", field=prefix + "max_score")
+        try:
+            value = value * 100 / maximum
+        except (InvalidOperation, ArithmeticError):
+            raise PayloadError(f"{prefix}{name} is not a usable number", field=prefix + name) from None
     if not value.is_finite() or not Decimal(0) <= value <= Decimal(100):
-        raise PayloadError("score must be between 0 and 100 percent")
+        raise PayloadError("score must be between 0 and 100 percent", field=prefix + name)
     return value
 
 
@@ -89,7 +108,7 @@ def parse_thought_industries(body: dict, raw_body: bytes) -> Completion | Ignore
         return Ignored(key, event[:100])
     data = body.get("data")
     if not isinstance(data, dict):
-        raise PayloadError("data is missing")
+        raise PayloadError("data is missing", field="data")
     learner = data.get("learner") if isinstance(data.get("learner"), dict) else data
     completed = data.get("completedAt") or data.get("completed_at")
     return Completion(
@@ -98,7 +117,7 @@ def parse_thought_industries(body: dict, raw_body: bytes) -> Completion | Ignore
         _text(learner.get("firstName") or learner.get("first_name"), "firstName", 100),
         _text(learner.get("lastName") or learner.get("last_name"), "lastName", 100),
         _text(data.get("courseId") or data.get("course_id"), "courseId"),
-        _score(data),
+        _score(data, "data."),
         completed if isinstance(completed, str) else None,
     )
 

@@ -25,8 +25,13 @@ Contract (Support and Maintenance Exhibit, section 2) and issue 7 rules, as mode
   a platform fact: every ledger (platform or tenant) excludes the same scheduled minutes.
 * Client-requested maintenance (exhibit 2.6.2) is excluded, uncapped, only in the
   ledger of the client that requested it; the platform ledger ignores it.
-* An excluded minute is removed from both the total and the outage minutes (issue 7;
-  the exhibit's formula keeps the total, the issue is more specific and wins).
+* An excluded minute stops counting as an outage minute and nothing else: the month's
+  total keeps it. Exhibit section 2.2: "available 99.9% of the time each calendar
+  month, measured according to the following formula: 100 x ((Total minutes in the
+  month) - (Outage minutes))/(Total minutes in the month)", and section 2.6: during
+  scheduled or client-requested maintenance unavailability "shall not be considered
+  an outage, and shall not count towards the Outage Minutes". (Issue 7 had the
+  excluded minutes leave the total as well; issue 12 restores the contract's formula.)
   When windows overlap, a minute is excluded once and attributed to the window that
   starts first (ties: the order given); scheduled attribution comes before client.
 * Tenant ledgers (exhibit 2.5.1): an *outage* is a maximal run of consecutive outage
@@ -35,10 +40,10 @@ Contract (Support and Maintenance Exhibit, section 2) and issue 7 rules, as mode
   outage minutes given, including ones outside the month, so a run that began in the
   previous month keeps its true start (pass the day before the month to get that right).
   Platform-wide ledgers count every outage minute.
-* Availability = 100 x (total - outage) / total, kept exact to 28 significant digits
-  (``Ledger.availability``); ``Ledger.availability_rounded`` truncates it to 0.001 for
-  display so the rounded figure never claims the target when it was missed. ``met``
-  compares exactly. A month with no measurable minute (all excluded) is 100 %.
+* Availability = 100 x (total - outage) / total, total being every minute of the month,
+  kept exact to 28 significant digits (``Ledger.availability``);
+  ``Ledger.availability_rounded`` truncates it to 0.001 for display so the rounded
+  figure never claims the target when it was missed. ``met`` compares exactly.
 * Credits (exhibit 2.4): fee x (target - availability) / 100 when availability is below
   target, else 0, rounded to cents half-up. Use the tenant's ledger availability.
 """
@@ -131,7 +136,7 @@ class Ledger:
     month: Month
     boundary_tz: str
     client_id: str | None  # None: the platform-wide ledger
-    total_minutes: int  # minutes in the month minus excluded minutes
+    total_minutes: int  # every minute of the month (excluded ones too: the contract's formula)
     outage_minutes: int  # counted outage minutes (never excluded ones)
     excluded_minutes_by_reason: Mapping[str, int] = field(default_factory=dict)
     availability: Decimal = Decimal(100)  # exact (28 significant digits)
@@ -144,7 +149,7 @@ class Ledger:
 
     @property
     def minutes_in_month(self) -> int:
-        return self.total_minutes + self.excluded_minutes
+        return self.total_minutes
 
     @property
     def availability_rounded(self) -> Decimal:
@@ -251,13 +256,8 @@ def daily_availability(
         lo = _index(grid.start, datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC))
         hi = _index(grid.start, datetime.combine(day + _DAY, time(0), tzinfo=tz).astimezone(UTC))
         lo, hi = max(lo, 0), min(hi, grid.n)
-        total = outage = 0
-        for i in range(lo, hi):
-            if i in grid.excluded:
-                continue
-            total += 1
-            if i in grid.outage:
-                outage += 1
+        total = max(hi - lo, 0)
+        outage = sum(1 for i in range(lo, hi) if i in grid.outage and i not in grid.excluded)
         out.append(DayAvailability(day, _availability(total, outage), outage))
         day += _DAY
     return out
@@ -373,7 +373,7 @@ def _reported(start: datetime, n: int, offsets: Sequence[int], reports: Iterable
 
 
 def _availability(total: int, outage: int) -> Decimal:
-    if total == 0:
+    if total == 0:  # a day outside the month's minutes (never a whole month)
         return Decimal(100)
     return _CTX.divide(Decimal(100 * (total - outage)), Decimal(total))
 
@@ -382,10 +382,10 @@ def _ledger(grid: _Grid, month: Month, boundary_tz: str, client_id: str | None, 
     by_reason: dict[str, int] = {}
     for reason in grid.excluded.values():
         by_reason[reason] = by_reason.get(reason, 0) + 1
-    total = grid.n - len(grid.excluded)
+    total = grid.n  # excluded minutes stay in the total; they only stop being outage minutes
     outage = sum(1 for i in grid.outage if i not in grid.excluded)
     # Exact comparison: 100 x (total - outage) / total >= target.
-    met = total == 0 or Decimal(100 * (total - outage)) >= _CTX.multiply(target, Decimal(total))
+    met = Decimal(100 * (total - outage)) >= _CTX.multiply(target, Decimal(total))
     return Ledger(
         month=month,
         boundary_tz=boundary_tz,

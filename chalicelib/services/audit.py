@@ -2,8 +2,9 @@
 
 Every successful write through the issuer API or the operator API (any method but
 GET/HEAD/OPTIONS) leaves one entry: who (API key id or operator key id, never the
-key), what (method and route pattern), on what (the path parameters), when, from
-where (source address) and with which answer (status).
+key), what (method and route pattern), on what (the path parameters, and for a create
+the created object's id), when, from where (source address) and with which answer
+(status).
 
 What is not recorded, and why:
 - Reads. They change nothing; recording them would multiply the log's size.
@@ -30,6 +31,7 @@ from ..domain.errors import BadRequest
 from .clock import utcnow, utcnow_precise
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+CREATED = frozenset({201, 202})  # created, or accepted as a new object (a bulk job, a resent delivery)
 _DAY = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 
 
@@ -50,13 +52,39 @@ def _stamp(dt) -> str:
     return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
 
 
-def record_request(request, actor: Actor, status: int) -> bool:
-    """Record `request`, made by `actor`, if it is an action (a write). Returns whether
-    an entry was written."""
+def created_target(route: str, body, routes) -> dict[str, str]:
+    """What a create created: the `id` of its JSON answer, named as the API names that
+    object's id in the object's own route (`POST /credentials` creates what
+    `GET /credentials/{credential_id}` reads: `{"credential_id": ...}`), or `created_id`
+    where the API has no such route. Derived from the route table, not per route, so a
+    new create is covered without being listed here."""
+    import json
+
+    try:
+        created = json.loads(body).get("id") if isinstance(body, (str, bytes)) else None
+    except (ValueError, AttributeError):
+        return {}
+    if not isinstance(created, str) or not created:
+        return {}
+    names = [m.group(1) for path in (routes or {})
+             if (m := re.fullmatch(re.escape(route) + r"/\{(\w+)\}", path))]
+    return {(names[0] if len(names) == 1 else "created_id"): created[:200]}
+
+
+def record_request(request, actor: Actor, response, routes=None) -> bool:
+    """Record `request`, made by `actor` and answered with `response`, if it is an action
+    (a write). `routes` (the app's route table) names a created object's id. Returns
+    whether an entry was written."""
     method = (request.method or "").upper()
     if method in READ_METHODS:
         return False
+    status = response.status_code
     context = request.context or {}
+    target = {str(k)[:50]: str(v)[:200] for k, v in (request.uri_params or {}).items()}
+    route = str(context.get("resourcePath") or "")[:300]
+    if status in CREATED:
+        for name, value in created_target(route, response.body, routes).items():
+            target["created_id" if name in target else name] = value
     fields = {
         "entry_id": ids.random_token(16),
         "at": _stamp(utcnow_precise()),
@@ -64,8 +92,8 @@ def record_request(request, actor: Actor, status: int) -> bool:
         "actor_type": actor.kind,
         "actor_id": actor.id,
         "method": method,
-        "route": str(context.get("resourcePath") or "")[:300],
-        "target": {str(k)[:50]: str(v)[:200] for k, v in (request.uri_params or {}).items()},
+        "route": route,
+        "target": target,
         "source_ip": str((context.get("identity") or {}).get("sourceIp") or "")[:64] or None,
         "status": int(status),
         "request_id": str(context.get("requestId") or "")[:100] or None,

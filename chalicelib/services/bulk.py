@@ -22,6 +22,7 @@ import io
 import json
 import time
 
+from .. import jsonbody
 from ..adapters import queue
 from ..config import get_settings
 from ..domain import credentials as rules
@@ -104,7 +105,7 @@ def parse(raw: bytes, content_type: str) -> list[dict]:
         rows = _csv_rows(raw)
     elif content_type == "application/json":
         try:
-            rows = json.loads(raw)
+            rows = jsonbody.loads(raw)  # issue 12: a key given twice is refused (400 duplicate_key)
         except (ValueError, RecursionError):
             raise BadRequest("the body is not valid JSON", code="invalid_json") from None
         if not isinstance(rows, list):

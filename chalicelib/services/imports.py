@@ -8,14 +8,17 @@ confirmed import is shown, as external, with the time it was last verified.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from ..adapters import mail
 from ..config import get_settings
 from ..domain import ids
+from ..domain import imports as rules
 from ..domain.clock import iso
 from ..domain.errors import Conflict, Gone, NotFound, ValidationFailed
 from ..store import imports as store
 from ..web import render
-from . import badge_check
+from . import badge_check, limits
 from .clock import utcnow
 
 
@@ -26,8 +29,25 @@ def view(item) -> dict:
             "last_verified_at": item.last_verified_at, "checks": report["checks"]}
 
 
-def start(email: str, source: badge_check.Input) -> dict:
+def _limit(email_hash: str, client_address: str | None) -> None:
+    """Count the request against the source address's and the recipient's limits,
+    before anything is fetched or mailed."""
+    now = utcnow()
+    if client_address:  # first: a refused stranger then costs the recipient nothing
+        limits.enforce(rules.SOURCE_LIMITS, ids.sha256_hex(client_address), now,
+                       "too many imports were asked for from your network; try again later")
+    limits.enforce(rules.RECIPIENT_LIMITS, email_hash, now,
+                   "too many confirmation mails were sent to this address; use the newest one or try again later")
+
+
+def start(email: str, source: badge_check.Input, client_address: str | None = None) -> dict:
+    """Verify the badge and mail its recipient a confirmation link. While one is
+    pending for this address and this badge, another request mails nothing and answers
+    with the pending import (`"confirmation": "already_pending"`): asking twice, or an
+    attacker asking a hundred times, makes one mail."""
     email = ids.normalize_email(email)
+    email_hash = ids.email_hash(email)
+    _limit(email_hash, client_address)
     report = badge_check.verify(badge_check.Input(text=source.text, image=source.image, email=email))
     if report["result"] in ("invalid", "revoked"):
         raise ValidationFailed(f"this badge cannot be imported: it is {report['result']}", code="not_importable",
@@ -36,23 +56,40 @@ def start(email: str, source: badge_check.Input) -> dict:
 
     if len(json.dumps(report)) > 100_000:
         raise ValidationFailed("this badge's data is too large to keep", code="too_large")
+    badge = rules.badge_key(report["credential"].get("id"), source.text)
+    now_dt = utcnow()
+    now = iso(now_dt)
+    replacing = None
+    slot = store.pending_slot(email_hash, badge)
+    if slot is not None and slot.pending_until > now:
+        held = store.get(slot.import_id)
+        if held is not None and held.status == "pending":
+            return {**view(held), "confirmation": "already_pending"}
+        replacing = slot.import_id  # confirmed (or gone) meanwhile: the slot may be taken
     token = ids.random_token()
-    now = iso(utcnow())
-    item = store.create({
-        "import_id": ids.random_token(), "email_hash": ids.email_hash(email), "status": "pending",
+    until = now_dt + timedelta(hours=rules.CONFIRM_HOURS)
+    item = store.create_pending({
+        "import_id": ids.random_token(), "email_hash": email_hash, "status": "pending",
         "source": (source.text or "(baked image)")[:4000], "report": report, "last_verified_at": report["checked_at"],
         "confirm_token_hash": ids.sha256_hex(token), "created_at": now,
-    })
+    }, badge, iso(until), int(until.timestamp()) + 86400, now, replacing)
+    if item is None:  # another request took the slot a moment ago: its mail is the one
+        slot = store.pending_slot(email_hash, badge)
+        held = store.get(slot.import_id) if slot is not None else None
+        if held is None:
+            raise Conflict("this badge is being imported right now; try again in a moment", code="import_busy")
+        return {**view(held), "confirmation": "already_pending"}
     url = f"{get_settings().public_base_url}/imports/{item.import_id}?token={token}"
     ctx = {"name": report["credential"].get("name") or "a badge", "issuer": report["credential"].get("issuer") or "",
-           "url": url}
+           "url": url, "hours": rules.CONFIRM_HOURS}
     try:
         mail.send(mail.Message(to=email, subject=f"Confirm adding {ctx['name']} to your Laurel collection",
                                html=render("mail/import.html", **ctx), text=render("mail/import.txt", **ctx)))
     except mail.MailNotSent as exc:
+        store.release(item, badge)  # nothing pending: the address may ask again
         raise ValidationFailed("the confirmation mail could not be sent to this address", code="mail_not_sent") \
             from exc
-    return view(item)
+    return {**view(item), "confirmation": "mailed"}
 
 
 def _require(import_id: str):
@@ -66,7 +103,13 @@ def confirm(import_id: str, token: str) -> dict:
     item = _require(import_id)
     if item.status == "confirmed":
         raise Gone("this import was already confirmed", code="import_confirmed")
-    if not token or not store.confirm(item, ids.sha256_hex(token)):
+    if not token or not ids.same_secret(ids.sha256_hex(token), item.confirm_token_hash or ""):
+        raise NotFound("this confirmation link is not valid", code="import_not_found")
+    cutoff = iso(utcnow() - timedelta(hours=rules.CONFIRM_HOURS))
+    if item.created_at <= cutoff:
+        raise Gone(f"this confirmation link has expired (links work for {rules.CONFIRM_HOURS} hours); "
+                   "import the badge again", code="import_expired")
+    if not store.confirm(item, ids.sha256_hex(token), cutoff):
         raise NotFound("this confirmation link is not valid", code="import_not_found")
     return view(item)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 
+from .. import jsonbody
 from ..config import get_settings
 from ..domain import ids
 from ..domain import lms as rules
@@ -114,24 +115,22 @@ def events(tenant_id: str, integration_id: str, limit: int, cursor: str | None) 
 
 def receive(integration_id: str, signature: str | None, raw_body: bytes, lambda_context=None) -> dict:
     """Authenticate, parse, and process one delivery of an LMS event."""
-    import json
-
     item = store.get(integration_id)
     if item is None or item.state != "active":
         raise NotFound("unknown integration", code="unknown_integration")
     secrets = [s.encode() for s in (item.secret, item.previous_secret) if s]
     if not verify(secrets, signature, raw_body, int(time.time())):
         raise Unauthorized(f"missing, wrong or stale {SIGNATURE_HEADER}", code="bad_signature")
-    try:
-        body = json.loads(raw_body)
-    except (ValueError, RecursionError):
-        raise BadRequest("the body is not valid JSON", code="invalid_json") from None
+    body = jsonbody.loads(raw_body)  # 400 for invalid JSON and for a key given twice
     if not isinstance(body, dict):
         raise BadRequest("the body must be a JSON object", code="invalid_json")
     try:
         parsed = rules.PARSERS[item.format](body, raw_body)
     except rules.PayloadError as exc:
-        raise ValidationFailed(str(exc), code="invalid_payload") from None
+        details = [{"field": exc.field, "problem": str(exc)}] if exc.field else None
+        if exc.wrong_type:  # "99" for a score: the wrong JSON type, as in every other body
+            raise BadRequest(str(exc), code="invalid_type", details=details) from None
+        raise ValidationFailed(str(exc), code="invalid_payload", details=details) from None
     if isinstance(parsed, rules.Ignored):
         from ..logs import logger
 

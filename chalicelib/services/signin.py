@@ -24,10 +24,11 @@ from ..config import get_settings
 from ..domain import earners as rules
 from ..domain import ids
 from ..domain.clock import iso
-from ..domain.errors import BadRequest, Forbidden, Gone, NotFound, ServiceUnavailable, TooManyRequests
+from ..domain.errors import BadRequest, Forbidden, Gone, NotFound, ServiceUnavailable
 from ..store import earners as store
 from ..store.earner_models import LoginItem
 from ..web import render
+from . import limits
 from .clock import utcnow
 from .signing import derived_key
 
@@ -47,15 +48,12 @@ def _mac(*parts: str) -> str:
 
 
 def _rate_limit(email_hash: str, client_address: str | None) -> None:
-    now = int(utcnow().timestamp())
-    window = now - now % rules.RATE_WINDOW_SECONDS
-    expiration = window + 2 * rules.RATE_WINDOW_SECONDS
-    if client_address and not store.rate_hit("signin-ip", ids.sha256_hex(client_address), window,
-                                              rules.SIGNINS_PER_ADDRESS, expiration):
-        raise TooManyRequests("too many sign-in requests from your network; wait a few minutes", code="rate_limited")
-    if not store.rate_hit("signin-email", email_hash, window, rules.SIGNINS_PER_EMAIL, expiration):
-        raise TooManyRequests("too many sign-in mails were sent to this address; wait a few minutes and use the "
-                              "newest one", code="rate_limited")
+    now = utcnow()
+    if client_address:
+        limits.enforce(rules.SIGNIN_ADDRESS_LIMIT, ids.sha256_hex(client_address), now,
+                       "too many sign-in requests from your network; wait a few minutes")
+    limits.enforce(rules.SIGNIN_EMAIL_LIMIT, email_hash, now,
+                   "too many sign-in mails were sent to this address; wait a few minutes and use the newest one")
 
 
 def request_link(email: str, *, next_path: str | None = None, client_address: str | None = None,
@@ -92,11 +90,9 @@ def _code_budget(email_hash: str) -> None:
     """Codes typed for one address per UTC day, whatever the request: each request
     allows 5 wrong codes and an address gets a few requests per window, so without a
     daily cap guesses would add up (2,400 a day). After the cap only the link works."""
-    now = int(utcnow().timestamp())
-    day = now - now % 86400
-    if not store.rate_hit("signin-code", email_hash, day, rules.CODES_PER_DAY, day + 2 * 86400):
-        raise TooManyRequests("too many codes were typed for this address today; use the link in the mail instead",
-                              code="code_budget_spent")
+    limits.enforce(rules.CODE_LIMIT, email_hash, utcnow(),
+                   "too many codes were typed for this address today; use the link in the mail instead",
+                   code="code_budget_spent")
 
 
 def _usable(login_id: str) -> LoginItem:

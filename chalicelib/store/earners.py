@@ -195,12 +195,24 @@ def delete_session(session_hash: str) -> None:
 
 # ------------------------------------------------------------------ rate limits
 
+# Counters keyed by an address's hash (personal data: erasure deletes them).
+EMAIL_RATE_SCOPES = ("signin-email", "signin-code", "export", "import-email-hour", "import-email-day")
+
+
 
 def rate_hit(scope: str, key: str, window_start: int, limit: int, expiration: int) -> bool:
     """Count one request in a fixed window; False once the window holds `limit`."""
     item = RateItem(f"RATE#{scope}#{key}", str(window_start))
     return update_if(item, [RateItem.count.add(1), RateItem.expiration.set(expiration)],
                      RateItem.count.does_not_exist() | (RateItem.count < limit))
+
+
+def rate_full(scope: str, key: str, window_start: int, limit: int) -> bool:
+    """Whether a window already holds `limit` requests (a read: nothing is counted)."""
+    try:
+        return RateItem.get(f"RATE#{scope}#{key}", str(window_start), consistent_read=True).count >= limit
+    except RateItem.DoesNotExist:
+        return False
 
 
 # ------------------------------------------------------------------ erasure (right to be forgotten)
@@ -221,9 +233,8 @@ def erase_person(earner_id: str | None, email_hashes: set[str]) -> int:
         except EmailOwnerItem.DoesNotExist:
             pass
         doomed += list(LoginItem.by_tenant.query(f"LOGINS#{h}"))
-        doomed += list(RateItem.query(f"RATE#signin-email#{h}"))
-        doomed += list(RateItem.query(f"RATE#signin-code#{h}"))
-        doomed += list(RateItem.query(f"RATE#export#{h}"))
+        for scope in EMAIL_RATE_SCOPES:
+            doomed += list(RateItem.query(f"RATE#{scope}#{h}"))
     with Item.batch_write() as batch:
         for item in doomed:
             batch.delete(item)

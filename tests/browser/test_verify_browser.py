@@ -7,7 +7,8 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import A11Y_PROBLEMS, api, watch
+from tests.browser.conftest import A11Y_PROBLEMS, watch
+from tests.local_system import api
 
 
 def test_verify_this_credential_from_its_page(local_system, browser, artifacts):

@@ -9,7 +9,8 @@ from urllib.parse import parse_qs, urlsplit
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import A11Y_PROBLEMS, api, watch
+from tests.browser.conftest import A11Y_PROBLEMS, watch
+from tests.local_system import api
 
 
 def _watch(page, base: str, assets: str, seen: dict) -> None:

@@ -54,7 +54,7 @@ def test_writes_are_recorded_with_actor_action_target_time_and_source(client):
         assert e["at"].endswith("Z") and len(e["at"]) == len("2026-01-01T00:00:00.000Z")
         assert e["status"] in (200, 201)
     assert items[0]["target"] == {"credential_id": cred["id"]}
-    assert items[1]["target"] == {} and items[1]["status"] == 201
+    assert items[1]["target"] == {"credential_id": cred["id"]} and items[1]["status"] == 201
     assert items[2]["target"] == {"template_id": tpl}
     # the key itself never appears anywhere in the log
     assert key not in json.dumps(audit_items(), default=str)
@@ -110,9 +110,53 @@ def test_webhook_routes_are_audited(client):
     got = entries(client, key)["items"]
     assert [(e["action"], e["target"]) for e in got] == [
         ("POST /webhooks/endpoints/{endpoint_id}/disable", {"endpoint_id": endpoint}),
-        ("POST /webhooks/endpoints", {}),
+        ("POST /webhooks/endpoints", {"endpoint_id": endpoint}),
     ]
     assert "secret" not in json.dumps(got)
+
+
+def test_every_create_records_the_created_objects_id(client, operator):
+    """Issue 12, item 9: a create's entry names what it created, under the name the API
+    gives that object's id in its own routes (`/credentials/{credential_id}` ...)."""
+    _, key = new_issuer()
+    tpl = active_template(client, key)
+
+    def created(res, status=201):
+        assert res.status_code == status, res.body
+        return body(res)["id"]
+
+    api_key = created(post(client, "/issuer/api-keys", key, {"label": "ci"}))
+    cred = created(issue(client, key, tpl))
+    support = created(post(client, "/support-requests", key, {"subject": "Help", "description": "Please",
+                                                              "severity": 3}))
+    integration = created(post(client, "/integrations", key, {"name": "LMS", "rules": {}}))
+    endpoint = created(post(client, "/webhooks/endpoints", key,
+                            {"url": "https://8.8.8.8/hook", "event_types": ["credential.created"]}))
+    csv = f"email,first_name,last_name,template_id\nbulk@example.com,B,C,{tpl}\n".encode()
+    job = created(client.http.post("/bulk-jobs?suppress_email=true", headers={**auth(key), "Content-Type": "text/csv"},
+                                   body=csv), 202)
+    issue(client, key, tpl, email="hook@example.com")  # a credential.created delivery to resend
+    deliveries = body(client.http.get(f"/webhooks/endpoints/{endpoint}/deliveries", headers=auth(key)))["items"]
+    resent = created(post(client, f"/webhooks/deliveries/{deliveries[0]['id']}/resend", key, b""), 202)
+    window = created(client.http.post("/ops/maintenance", headers=op(operator), body=json.dumps({
+        "start": "2030-01-10T12:00:00Z", "end": "2030-01-10T13:00:00Z", "reason": "upgrade"})))
+
+    targets = {(e["action"], json.dumps(e["target"], sort_keys=True)) for e in entries(client, key)["items"]}
+    expected = [
+        ("POST /templates", {"template_id": tpl}),
+        ("POST /issuer/api-keys", {"key_id": api_key}),
+        ("POST /credentials", {"credential_id": cred}),
+        ("POST /support-requests", {"request_id": support}),
+        ("POST /integrations", {"integration_id": integration}),
+        ("POST /webhooks/endpoints", {"endpoint_id": endpoint}),
+        ("POST /bulk-jobs", {"job_id": job}),
+        # a new delivery of an old one: both ids (the route names no item route for the new one)
+        ("POST /webhooks/deliveries/{delivery_id}/resend", {"delivery_id": deliveries[0]["id"], "created_id": resent}),
+    ]
+    missing = {(a, json.dumps(t, sort_keys=True)) for a, t in expected} - targets
+    assert not missing, (missing, targets)
+    ops_entries = body(client.http.get("/ops/audit", headers=op(operator)))["items"]
+    assert [e["target"] for e in ops_entries if e["action"] == "POST /ops/maintenance"] == [{"created_id": window}]
 
 
 def test_no_route_modifies_or_deletes_entries(client, operator):

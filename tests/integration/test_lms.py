@@ -155,9 +155,12 @@ def test_unsigned_forged_and_stale_requests_are_401_and_store_nothing(client, lm
 def test_bad_payloads_are_4xx(client, lms):
     assert deliver(client, lms, b"{not json").status_code == 400
     assert deliver(client, lms, b"[1]").status_code == 400
-    for bad in [completion(101), completion(-1), completion("abc"), completion(None),
-                {**completion(90), "email": ""}]:
+    for bad in [completion(101), completion(-1), completion(None), {**completion(90), "email": ""}]:
         assert deliver(client, lms, bad).status_code == 422, bad
+    # a string is not a score, whatever it holds (issue 12: strict types): 400 naming the field
+    for bad in [completion("abc"), completion("99")]:
+        res = deliver(client, lms, bad)
+        assert res.status_code == 400 and body(res)["error"]["details"][0]["field"] == "score", res.body
 
 
 def test_secret_rotation_keeps_both_until_the_old_is_retired(client, lms):

@@ -101,17 +101,37 @@ def test_ledger_credits_count_only_reported_outages(client, operator):
 
 
 def test_maintenance_windows_are_excluded(client, operator):
+    """Issue 12, item 10: excluded minutes stop being outage minutes and stay in the total."""
+    from chalicelib.services import support as support_service
     from chalicelib.store import ops as store
+    from chalicelib.store.models import SupportItem
 
-    start = datetime(2026, 11, 10, 12, 0, tzinfo=UTC)
-    for i in range(60):
-        store.put_probe((start + timedelta(minutes=i)).strftime("%Y-%m-%dT%H:%M:%SZ"), [], True)
+    tenant, key = new_issuer("Reporter")
+    res = client.http.put(f"/ops/issuers/{tenant}/fee", headers=op(operator), body=json.dumps({"monthly_fee": "1000"}))
+    assert res.status_code == 200, res.body
+    start = datetime(2026, 11, 10, 12, 0, tzinfo=UTC)  # during the announced maintenance: excluded
+    counted = datetime(2026, 11, 12, 12, 0, tzinfo=UTC)  # 45 ordinary outage minutes
+    for minute in [start + timedelta(minutes=i) for i in range(60)] + [counted + timedelta(minutes=i)
+                                                                         for i in range(45)]:
+        store.put_probe(minute.strftime("%Y-%m-%dT%H:%M:%SZ"), [], True)
     res = client.http.post("/ops/maintenance", headers=op(operator), body=json.dumps({
         "start": "2026-11-10T12:00:00Z", "end": "2026-11-10T13:00:00Z", "reason": "database upgrade",
         "announced_at": "2026-11-08T12:00:00Z"}))
     assert res.status_code == 201, res.body
+    res = post(client, "/support-requests", key, {"subject": "Site down", "description": "Nothing loads",
+                                                  "severity": 1, "outage_report": True})
+    assert res.status_code == 201
+    item = next(iter(SupportItem.query(f"T#{tenant}", SupportItem.sk.startswith("SUP#"))))
+    item.update(actions=[SupportItem.created_at.set("2026-11-12T12:30:00Z")])
+    assert support_service.outage_reports(tenant)
     report = body(client.http.get("/ops/sla?month=2026-11", headers={**op(operator), "Accept": "application/json"}))
-    assert report["platform"]["outage_minutes"] == 0 and report["platform"]["total_minutes"] == 43200 - 60
+    # 30 days = 43,200 minutes, all of them in the total; 45 counted outage minutes:
+    # 100 x (43200 - 45) / 43200 = 99.8958333... -> shown truncated as 99.895
+    assert report["platform"] == {"total_minutes": 43200, "outage_minutes": 45,
+                                  "excluded_minutes_by_reason": {"database upgrade": 60}, "availability": "99.895",
+                                  "target": "99.9", "met": False}
+    # credit: 1000 x (99.9 - 99.8958333...) / 100 = 0.041666... -> 0.04
+    assert [(t["availability"], t["service_credit"]) for t in report["tenants"]] == [("99.895", "0.04")]
     bad = client.http.post("/ops/maintenance", headers=op(operator), body=json.dumps({
         "start": "2026-11-10T13:00:00Z", "end": "2026-11-10T12:00:00Z", "reason": "x"}))
     assert bad.status_code == 422

@@ -389,9 +389,12 @@ def test_endpoint_input_is_validated(client):
     good = {"url": "https://93.184.216.34/hook", "event_types": ["credential.revoked"]}
     for bad in [{**good, "extra": 1}, {**good, "event_types": []}, {**good, "event_types": ["credential.eaten"]},
                 {**good, "url": "https://93.184.216.34/" + "a" * 2000}, {**good, "description": "x" * 501},
-                {**good, "url": "https://93.184.216.34/a b"}, {"url": good["url"]}, {**good, "event_types": "all"}]:
+                {**good, "url": "https://93.184.216.34/a b"}, {"url": good["url"]}]:
         res = post(client, "/webhooks/endpoints", key, bad)
         assert res.status_code == 422, (bad, res.body)
+    # the wrong JSON type is a 400 naming the field (issue 12: strict types)
+    res = post(client, "/webhooks/endpoints", key, {**good, "event_types": "all"})
+    assert res.status_code == 400 and body(res)["error"]["code"] == "invalid_type", res.body
     assert post(client, "/webhooks/endpoints", key, b"[1]").status_code == 400
     assert post(client, "/webhooks/endpoints", key, b"{").status_code == 400
     assert not [i for i in scan_table() if i["sk"].startswith("WHE#")]

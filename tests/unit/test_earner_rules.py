@@ -24,6 +24,17 @@ def test_safe_next_refuses_anything_else(value):
         earners.safe_next(value)
 
 
+@pytest.mark.parametrize("value, sent", [
+    ("/\u3002evil.example", "/%E3%80%82evil.example"),  # issue 12, item 5: the ideographic full stop
+    ("/\uff0f\uff0fevil.example", "/%EF%BC%8F%EF%BC%8Fevil.example"),  # fullwidth solidus: a path, never a host
+    ("/wallet?issuer=Universit\u00e4t", "/wallet?issuer=Universit%C3%A4t"),  # a filter value with an umlaut
+    ("/wallet?issuer=Universit%C3%A4t", "/wallet?issuer=Universit%C3%A4t"),  # already encoded: unchanged
+    ("/wallet?a=<b>&c=\"d\"", "/wallet?a=%3Cb%3E&c=%22d%22"),
+])
+def test_safe_next_percent_encodes_what_a_location_header_cannot_carry(value, sent):
+    assert earners.safe_next(value) == sent
+
+
 @given(st.text(max_size=60))
 def test_whatever_safe_next_accepts_stays_on_this_origin(value):
     try:
@@ -33,6 +44,8 @@ def test_whatever_safe_next_accepts_stays_on_this_origin(value):
     parts = urlsplit(out)
     assert out.startswith("/") and not out.startswith("//") and not parts.netloc and not parts.scheme
     assert "\\" not in out and all(ord(c) > 0x20 for c in out)
+    # fit for a Location header (ASCII, no spaces or quotes), and stable when checked again
+    assert out.isascii() and not set(out) & set(' "<>`{}|^') and earners.safe_next(out) == out
 
 
 def test_wallet_puts_pending_first_and_filters_from_the_whole_wallet():

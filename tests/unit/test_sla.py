@@ -1,4 +1,5 @@
-"""SLA ledger maths against months computed by hand (issue 7, items 3 and 4).
+"""SLA ledger maths against months computed by hand (issue 7, items 3 and 4; issue 12,
+item 10: excluded minutes stay in the month's total, they only stop being outage minutes).
 
 Every expectation is a literal; the comment beside it shows the arithmetic.
 """
@@ -106,15 +107,37 @@ def test_outage_minutes_outside_the_month_and_seconds_are_ignored_or_floored():
 
 
 def test_availability_exactly_at_target_is_met_and_earns_no_credit():
-    # 200 minutes excluded: total 43200 - 200 = 43000; outage 43
-    # 100 x (43000 - 43) / 43000 = 100 x 42957 / 43000 = 99.9 exactly
+    # No month's minute count is a multiple of 1000, so 99.9 % is never hit exactly; a 99 %
+    # target is: 432 outage minutes = 1 % of 43200. The 200 excluded minutes (an outage
+    # throughout) stay in the total and add no outage minute:
+    # 100 x (43200 - 432) / 43200 = 99 exactly
     window = scheduled(utc(2026, 4, 9, 12), utc(2026, 4, 9, 15, 20), "upgrade", notice=timedelta(days=3))
-    ledger = monthly_ledger((2026, 4), run(utc(2026, 4, 20, 9), 43), [window])
-    assert ledger.total_minutes == 43000
+    outages = run(utc(2026, 4, 9, 12), 200) | run(utc(2026, 4, 20, 9), 432)
+    ledger = monthly_ledger((2026, 4), outages, [window], target=Decimal("99"))
+    assert ledger.total_minutes == 43200
     assert ledger.excluded_minutes_by_reason == {"upgrade": 200}
-    assert ledger.availability == Decimal("99.9")
+    assert ledger.outage_minutes == 432
+    assert ledger.availability == Decimal("99")
     assert ledger.met is True
     assert ledger.service_credit(Decimal("1000.00")) == Decimal("0.00")
+
+
+def test_excluded_minutes_keep_the_months_total():
+    # Issue 12, item 10, computed by hand: a 30-day month is 43,200 minutes; 60 minutes of
+    # maintenance announced two days ahead are excluded (the outage during them does not
+    # count), 45 other outage minutes count. The exhibit's formula keeps the total:
+    # 100 x (43200 - 45) / 43200 = 99.8958333...; credit on 1000: 1000 x (99.9 - 99.8958333...)
+    # / 100 = 0.041666... -> 0.04
+    window = scheduled(utc(2026, 4, 9, 12), utc(2026, 4, 9, 13), "upgrade", notice=timedelta(days=2))
+    outages = run(utc(2026, 4, 9, 12), 60) | run(utc(2026, 4, 20, 9), 45)
+    ledger = monthly_ledger((2026, 4), outages, [window])
+    assert ledger.total_minutes == 43200
+    assert ledger.excluded_minutes_by_reason == {"upgrade": 60}
+    assert ledger.outage_minutes == 45
+    assert ledger.availability == Decimal("99.89583333333333333333333333")  # 28 significant digits
+    assert ledger.availability_rounded == Decimal("99.895")
+    assert ledger.met is False
+    assert ledger.service_credit(Decimal("1000")) == Decimal("0.04")
 
 
 # --- maintenance windows -----------------------------------------------------------------
@@ -126,7 +149,7 @@ CASES = [
         "short notice inside the overnight window",
         [scheduled(utc(2026, 4, 8, 0), utc(2026, 4, 8, 2), "patch")],
         run(utc(2026, 4, 8, 0), 120),
-        43080,  # 43200 - 120
+        43200,  # excluded minutes stay in the total
         0,
         {"patch": 120},
         Decimal("100.000"),
@@ -145,10 +168,10 @@ CASES = [
         # 06:00-09:00Z = 01:00-04:00 CDT; only 06:00-07:00Z is overnight
         [scheduled(utc(2026, 4, 8, 6), utc(2026, 4, 8, 9), "patch")],
         run(utc(2026, 4, 8, 6), 180),
-        43140,  # 43200 - 60
+        43200,
         120,  # 180 - 60
         {"patch": 60},
-        Decimal("99.721"),  # 100 x 43020 / 43140 = 99.7218...
+        Decimal("99.722"),  # 100 x 43080 / 43200 = 99.7222...
     ),
     (
         "announced 23 h ahead, outside the overnight window",
@@ -163,7 +186,7 @@ CASES = [
         "announced 25 h ahead, outside the overnight window",
         [scheduled(utc(2026, 4, 15, 12), utc(2026, 4, 15, 14), "deploy", notice=timedelta(hours=25))],
         run(utc(2026, 4, 15, 12), 120),
-        43080,  # 43200 - 120
+        43200,
         0,
         {"deploy": 120},
         Decimal("100.000"),
@@ -172,19 +195,19 @@ CASES = [
         "announced exactly 24 h ahead",
         [scheduled(utc(2026, 4, 15, 12), utc(2026, 4, 15, 14), "deploy", notice=timedelta(hours=24))],
         run(utc(2026, 4, 15, 12), 120),
-        43080,
+        43200,
         0,
         {"deploy": 120},
         Decimal("100.000"),
     ),
     (
-        "maintenance without an outage still leaves the total",
+        "maintenance without an outage changes nothing but the excluded count",
         [scheduled(utc(2026, 4, 15, 12), utc(2026, 4, 15, 14), "deploy", notice=timedelta(days=2))],
         run(utc(2026, 4, 16, 12), 30),
-        43080,  # 43200 - 120
+        43200,
         30,
         {"deploy": 120},
-        Decimal("99.930"),  # 100 x 43050 / 43080 = 99.93036...
+        Decimal("99.930"),  # 100 x 43170 / 43200 = 99.93055...
     ),
     (
         "12 h cap: 960 eligible minutes, the last 240 count",
@@ -195,10 +218,10 @@ CASES = [
             scheduled(utc(2026, 4, 20, 0), utc(2026, 4, 20, 8), "os patch", notice=timedelta(days=2)),
         ],
         run(utc(2026, 4, 10, 0), 480) | run(utc(2026, 4, 20, 0), 480),
-        42480,  # 43200 - 720
+        43200,
         240,  # 20 April 04:00-08:00Z
         {"db upgrade": 480, "os patch": 240},
-        Decimal("99.435"),  # 100 x 42240 / 42480 = 99.43502...
+        Decimal("99.444"),  # 100 x 42960 / 43200 = 99.44444...
     ),
     (
         "overlapping windows count once, attributed to the earlier start",
@@ -207,7 +230,7 @@ CASES = [
             scheduled(utc(2026, 4, 15, 12), utc(2026, 4, 15, 14), "first", notice=timedelta(days=2)),
         ],
         set(),
-        43020,  # 43200 - 180 (12:00-15:00Z)
+        43200,  # 180 minutes (12:00-15:00Z) excluded, none of them an outage
         0,
         {"first": 120, "second": 60},
         Decimal("100.000"),
@@ -230,12 +253,12 @@ def test_maintenance_windows(windows, outages, total, outage, excluded, rounded)
 
 
 def test_cap_surplus_credit():
-    # the 12 h cap case: availability 100 x 42240 / 42480 = 99.435028...
-    # credit = 1000 x (99.9 - 99.435028...) / 100 = 4.6497... -> 4.65
+    # the 12 h cap case: availability 100 x 42960 / 43200 = 99.44444...
+    # credit = 1000 x (99.9 - 99.44444...) / 100 = 4.5555... -> 4.56
     case = next(c for c in CASES if c[0].startswith("12 h cap"))
     ledger = monthly_ledger((2026, 4), case[2], case[1], overnight=TUESDAY_NIGHT)
     assert ledger.met is False
-    assert ledger.service_credit(Decimal("1000.00")) == Decimal("4.65")
+    assert ledger.service_credit(Decimal("1000.00")) == Decimal("4.56")
 
 
 def test_short_notice_maintenance_without_an_overnight_config_is_not_excluded():
@@ -300,9 +323,9 @@ def test_dst_month_excludes_the_right_utc_minutes():
     outages = run(utc(2026, 3, 7, 22), 720) | run(utc(2026, 3, 14, 22), 720)
     ledger = monthly_ledger((2026, 3), outages, [w1, w2], overnight=SATURDAY_NIGHT)
     assert ledger.excluded_minutes_by_reason == {"night 1": 480, "night 2": 240}
-    assert ledger.total_minutes == 43920  # 44640 - 720
+    assert ledger.total_minutes == 44640  # all of March (31 x 1440)
     assert ledger.outage_minutes == 720  # 1440 outage minutes - 720 excluded
-    assert ledger.availability_rounded == Decimal("98.360")  # 100 x 43200 / 43920 = 98.3606...
+    assert ledger.availability_rounded == Decimal("98.387")  # 100 x 43920 / 44640 = 98.3870...
 
     days = {d.day: d for d in daily_availability((2026, 3), outages, [w1, w2], overnight=SATURDAY_NIGHT)}
     # 7 Mar: 22:00-24:00Z counted (120); 8 Mar: 00:00-08:00Z excluded, 08:00-10:00Z counted (120)
@@ -312,7 +335,8 @@ def test_dst_month_excludes_the_right_utc_minutes():
     # 03:00-10:00Z counted (240 over the cap + 180 after the overnight window)
     assert days[date(2026, 3, 14)].outage_minutes == 60
     assert days[date(2026, 3, 15)].outage_minutes == 420
-    assert days[date(2026, 3, 8)].availability == Decimal("87.5")  # 100 x (960 - 120) / (1440 - 480)
+    # 100 x (1440 - 120) / 1440 = 91.666...: the 480 excluded minutes stay in the day's total
+    assert days[date(2026, 3, 8)].availability == Decimal("91.66666666666666666666666667")
 
 
 def test_overnight_window_in_a_chicago_boundary_month():
@@ -321,7 +345,7 @@ def test_overnight_window_in_a_chicago_boundary_month():
     window = scheduled(utc(2026, 3, 1, 0), utc(2026, 3, 1, 8), "early")
     ledger = monthly_ledger((2026, 3), set(), [window], overnight=SATURDAY_NIGHT, boundary_tz="America/Chicago")
     assert ledger.excluded_minutes_by_reason == {"early": 120}
-    assert ledger.total_minutes == 44460  # 44580 - 120
+    assert ledger.total_minutes == 44580  # the excluded 120 stay in the total
 
 
 # --- client-requested maintenance and tenant reports ---------------------------------------
@@ -339,7 +363,7 @@ def test_client_requested_maintenance_is_excluded_only_for_that_client():
     assert (platform.total_minutes, platform.outage_minutes) == (43200, 120)
 
     acme = tenant_ledger((2026, 4), ACME_OUTAGE, [ACME_WINDOW], ACME_REPORT, "acme")
-    assert (acme.total_minutes, acme.outage_minutes) == (43080, 0)  # 43200 - 120
+    assert (acme.total_minutes, acme.outage_minutes) == (43200, 0)  # the 120 excluded minutes stay in the total
     assert acme.excluded_minutes_by_reason == {"acme migration": 120}
 
     globex = tenant_ledger((2026, 4), ACME_OUTAGE, [ACME_WINDOW], ACME_REPORT, "globex")
@@ -354,7 +378,8 @@ def test_client_requested_minutes_are_not_capped():
         kind="client_requested", client_id="acme",
     )
     ledger = tenant_ledger((2026, 4), set(), [window], [], "acme")
-    assert ledger.total_minutes == 42240  # 43200 - 960
+    assert ledger.excluded_minutes_by_reason == {"client cutover": 960}
+    assert ledger.total_minutes == 43200
 
 
 # 30-minute outage on 5 April 10:00-10:30Z
@@ -409,7 +434,7 @@ def test_run_started_last_month_keeps_its_true_start():
 def test_reported_outage_inside_excluded_maintenance_stays_excluded():
     window = scheduled(utc(2026, 4, 5, 10), utc(2026, 4, 5, 10, 10), "deploy", notice=timedelta(days=2))
     ledger = tenant_ledger((2026, 4), OUTAGE, [window], [OutageReport(utc(2026, 4, 5, 10, 1))], "acme")
-    assert (ledger.total_minutes, ledger.outage_minutes) == (43190, 20)  # 43200 - 10; 30 - 10
+    assert (ledger.total_minutes, ledger.outage_minutes) == (43200, 20)  # 30 - 10 excluded
 
 
 # --- daily availability ----------------------------------------------------------------------
