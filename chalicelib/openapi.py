@@ -99,7 +99,9 @@ QUERY_PARAMETERS: dict[tuple[str, str], dict[str, dict]] = {
 PUBLIC_RESPONSES: dict[tuple[str, str], dict[str, list[str]]] = {
     ("GET", "/health"): {"2XX": [JSON]},
     ("GET", "/openapi.json"): {"2XX": [JSON]},
-    ("GET", "/badges/{credential_id}"): {"2XX": [HTML, JSON], "4XX": [HTML, JSON]},
+    # the page, and at the same URL its OB 3.0 credential or JSON summary (chalicelib/openbadges/media.py)
+    ("GET", "/badges/{credential_id}"): {"2XX": [HTML, LD, "application/vc+ld+json", "application/vc+jwt", JSON],
+                                         "4XX": [HTML, JSON]},
     ("GET", "/badges/{credential_id}/image"): {"3XX": [JSON]},
     ("GET", "/ob/v2/assertions/{credential_id}"): {"2XX": [LD], "410": [LD]},
     ("GET", "/ob/v2/assertions/{credential_id}/badge"): {"2XX": [LD]},

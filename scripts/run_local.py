@@ -1,7 +1,9 @@
 """`make run`: the whole system on this machine.
 
 Starts moto server (the embedded AWS) on 127.0.0.1:5000, creates the table, bucket
-and SES sender, seeds demo data, starts `chalice local` on 127.0.0.1:8000, prints
+and SES sender, seeds demo data, starts `chalice local` on 127.0.0.1:8000, runs the
+scheduled jobs (as EventBridge would) and consumes the SQS queues with the same
+handlers Lambda runs (scripts/local_queues.py: bulk jobs, webhook deliveries), prints
 what a newcomer needs and writes it to `.laurel-local.json`. Ctrl-C stops all.
 """
 
@@ -141,8 +143,15 @@ def main() -> int:
             )
         )
         wait_for(f"{base}/health", 60)
-        STATE_FILE.write_text(json.dumps(info, indent=2) + "\n")  # written once the API answers
         threading.Thread(target=scheduler, daemon=True).start()
+        from app import app
+        from chalicelib.adapters.aws import client
+        from chalicelib.config import get_settings
+
+        import local_queues
+
+        workers = local_queues.start(app, client("sqs"), get_settings().region)
+        STATE_FILE.write_text(json.dumps(info, indent=2) + "\n")  # written once the API answers and queues are read
         print(
             "\nLaurel is running.\n"
             f"  API:               {base}\n"
@@ -153,6 +162,8 @@ def main() -> int:
             f"  operator key:      {operator_key}\n"
             f"  SLA / ops page:    {info['ops_url']}  (send the operator key as a Bearer token)\n"
             "  scheduled jobs:    uptime probe every minute, expiry sweep daily (local runner)\n"
+            f"  queue workers:     {', '.join(f'{w.name} <- {w.queue}' for w in workers)}\n"
+            "                     (bulk jobs and webhook deliveries run here, with Lambda's handlers)\n"
             f"  earner wallet:     {base}/signin  (sign in as ada.lovelace@example.com; the mail is in the outbox)\n"
             f"  written to {STATE_FILE.name}. Ctrl-C stops everything.\n"
             "\nIssue a credential with curl:\n"

@@ -7,6 +7,8 @@ expired is never stored: it is computed from `expires_at` and the time of asking
 from __future__ import annotations
 
 from datetime import datetime
+from enum import Enum
+from typing import Protocol
 
 from .errors import Conflict
 
@@ -33,9 +35,38 @@ def check_resendable(status: str) -> None:
         raise Conflict(f"only pending credentials can be re-sent; this one is {status}", code="invalid_state")
 
 
-def is_public(status: str, accepted_at: str | None) -> bool:
-    """Accepted credentials are public; revoked ones stay public if they had been accepted."""
+def was_accepted(status: str, accepted_at: str | None) -> bool:
+    """The earner accepted it: accepted now, or revoked after being accepted. Only such a
+    credential is the earner's to keep, show, hide or download."""
     return status == "accepted" or (status == "revoked" and bool(accepted_at))
+
+
+class Publicity(str, Enum):
+    PUBLIC = "public"  # shown on every public route
+    HIDDEN = "hidden"  # answered exactly like an id that was never issued (404)
+    ERASED = "erased"  # the person's data is gone; the issuer's record stays (410)
+
+
+class PublicFields(Protocol):
+    """What the rule reads: all of it is on the credential item, so a public route
+    decides from its one GetItem. Restriction of processing is carried onto each of the
+    earner's credentials as `private` (see services/rights.restrict) for that reason."""
+
+    status: str
+    accepted_at: str | None
+    private: bool | None
+    erased_at: str | None
+
+
+def publicity(c: PublicFields) -> Publicity:
+    """The one rule of every public route (page, JSON, Open Badges 2.0/3.0 documents,
+    images, /verify, the RevocationList's entries): public only when accepted (revoked
+    after acceptance included), not private, not restricted and not erased."""
+    if c.erased_at:
+        return Publicity.ERASED
+    if was_accepted(c.status, c.accepted_at) and not c.private:
+        return Publicity.PUBLIC
+    return Publicity.HIDDEN
 
 
 def display_status(status: str, expires_at: datetime | None, now: datetime) -> str:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable
 
-from .credentials import is_public
+from .credentials import was_accepted
 
 # what is deleted, in the order the deletion runs (children before their parents,
 # so a run cut short can always find what is left)
@@ -45,7 +45,7 @@ def credential_fate(status: str, accepted_at: str | None) -> str:
     """`keep`, or the category a credential is deleted under. Pending credentials may
     still be accepted while the deletion runs: they are deleted only on condition
     that they are still pending. Rejected and never-accepted revoked ones are final."""
-    if is_public(status, accepted_at):
+    if was_accepted(status, accepted_at):
         return "keep"
     if status == "pending":
         return "pending_credentials"

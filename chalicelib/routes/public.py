@@ -51,10 +51,20 @@ def _form_or_json(request: Any) -> str:
     return "html" if http.content_type(request) == http.FORM else "json"
 
 
+def _representation(request: Any) -> str:
+    """What `/badges/{id}` answers with (openbadges/media.py, which Laurel's verifier uses
+    too): the page, or one of the JSON forms (`.json` offers only those)."""
+    from ..openbadges import media
+
+    as_json = (request.uri_params or {}).get("credential_id", "").endswith(".json")
+    return media.preferred(request.headers.get("accept"), media.JSON_OFFERS if as_json else media.PAGE_OFFERS)
+
+
 def _page_or_json(request: Any) -> str:
-    """The verification page answers JSON to `.json` and to `Accept: application/json`."""
-    wants_json = (request.uri_params or {}).get("credential_id", "").endswith(".json") or http.wants_json(request)
-    return "json" if wants_json else "html"
+    """Refusals of the page URL: a page for a browser, JSON for any JSON form."""
+    from ..openbadges import media
+
+    return "html" if _representation(request) == media.HTML else "json"
 
 
 # ---------------------------------------------------------------- health and the API description
@@ -80,14 +90,18 @@ def openapi_document() -> Response:
 @guard.public("/badges/{credential_id}", errors=_page_or_json,
               title={404: "Credential not found", 410: "Credential removed"})
 def verify_credential(credential_id: str) -> Response:
-    request = _request()
-    if _page_or_json(request) == "json":
-        import json
+    """The page browsers see; at the same URL, the JSON-LD credential for a verifier that
+    asks for it, or Laurel's JSON summary (`.json`, or `Accept: application/json`)."""
+    from ..openbadges import media
 
-        result = verification.verify(credential_id.removesuffix(".json"))
-        body = json.dumps({k: v for k, v in result.items() if k != "json_url"}, separators=(",", ":"))
-        return http.cached(request, body, content_type=http.JSON, headers={}, max_age=60)
-    body = web.render("verify.html", c=verification.verify(credential_id))
+    request = _request()
+    chosen = _representation(request)
+    credential_id = credential_id.removesuffix(".json")
+    if chosen != media.HTML:
+        content_type, doc = verification.document(credential_id, chosen)
+        return _document(doc, content_type)
+    body = web.render("verify.html", c=verification.verify(credential_id),
+                      verify_action=f"{get_settings().public_base_url}/verify")
     return http.cached(request, body, content_type="text/html; charset=utf-8", headers=web.page_headers(), max_age=60)
 
 

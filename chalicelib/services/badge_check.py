@@ -28,7 +28,7 @@ from ..adapters import fetch as http_fetch
 from ..config import get_settings
 from ..domain.clock import iso, parse_iso
 from ..domain.errors import BadRequest
-from ..openbadges import ob3
+from ..openbadges import media, ob3
 from .clock import utcnow
 
 OB2_CONTEXT = "https://w3id.org/openbadges/v2"
@@ -85,19 +85,39 @@ def _get(url: str, report: Report, what: str) -> tuple[int, bytes]:
         except Exception:  # noqa: BLE001 - any S3 error is "not there" for a verifier
             return 404, b""
     try:
-        got = http_fetch.fetch(url, _policy())
+        got = http_fetch.fetch(url, _policy(), accept=media.VERIFIER_ACCEPT)
     except http_fetch.FetchError as exc:
         report.check(f"fetch {what}", False, str(exc))
         raise _Failed from exc
     return got.status, got.body
 
 
+def _page(rest: str):
+    """`/badges/{id}` and `/badges/{id}.json` answered as the route answers a request
+    with the verifier's Accept header (the same choice, see openbadges/media.py): the
+    credential's Open Badges 3.0 document."""
+    from . import verification
+
+    if "/" in rest:  # /badges/{id}/image and anything else below a page is not a document
+        raise _NotADocument
+    as_json = rest.endswith(".json")
+    chosen = media.preferred(media.VERIFIER_ACCEPT, media.JSON_OFFERS if as_json else media.PAGE_OFFERS)
+    return verification.document(rest.removesuffix(".json"), chosen)[1]
+
+
+class _NotADocument(Exception):
+    pass
+
+
 def _local(path: str) -> tuple[int, bytes]:
-    """Resolve one of Laurel's own public documents through the same services the routes use."""
+    """Resolve one of Laurel's own public URLs through the same services the routes use,
+    with the status and body the route would answer (so the verdict is the one a
+    verifier elsewhere reaches over HTTP)."""
     from ..domain.errors import Gone, LaurelError
     from . import openbadges, signing
 
     routes = [
+        ("/badges/", _page),
         ("/ob/v2/assertions/", lambda rest: openbadges.badge_class(rest[:-6]) if rest.endswith("/badge")
          else openbadges.assertion(rest)),
         ("/ob/v2/issuers/", lambda rest: openbadges.revocation_list(rest[:-12]) if rest.endswith("/revocations")
@@ -111,10 +131,12 @@ def _local(path: str) -> tuple[int, bytes]:
         if path.startswith(prefix):
             try:
                 doc = handler(path[len(prefix):])
-            except Gone as exc:
-                return 410, json.dumps(exc.details).encode()
-            except LaurelError:
-                return 404, b""
+            except _NotADocument:
+                break
+            except Gone as exc:  # revoked (an OB 2.0 revocation notice) or erased (the error body)
+                return 410, json.dumps(exc.details if exc.details is not None else exc.to_body()).encode()
+            except LaurelError as exc:
+                return exc.status, json.dumps(exc.to_body()).encode()
             return 200, doc.encode() if isinstance(doc, str) else json.dumps(doc).encode()
     return 404, b""
 
@@ -162,7 +184,9 @@ def _ob2(doc: dict, report: Report) -> None:
     if status == 410:
         report.revoked = True
         gone = _json(body, report, "revocation") if body else {}
-        report.check("revocation", False, f"revoked: {gone.get('revocationReason', 'no reason given')}")
+        error = gone.get("error") if isinstance(gone.get("error"), dict) else {}  # Laurel's erased credentials
+        reason = gone.get("revocationReason") or error.get("message") or "no reason given"
+        report.check("revocation", False, f"revoked: {reason}")
         hosted = doc
         if not isinstance(doc.get("badge"), str):  # only the revocation notice is left to see
             report.summary = {"id": assertion_id}

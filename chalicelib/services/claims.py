@@ -70,7 +70,7 @@ def decide(credential_id: str, token: str, decision: str) -> dict:
 
     events.emit(item.tenant_id, f"credential.{status}", credential_view(item))
     url = verify_url(item.credential_id)
-    if changes.get("private"):
+    if changes.get("private") or item.private:  # hidden (restricted even before it was accepted)
         from ..config import get_settings
 
         url = f"{get_settings().public_base_url}/wallet/credentials/{item.credential_id}"  # its page answers 404

@@ -13,7 +13,7 @@ import json
 from ..adapters import objects
 from ..domain import ids
 from ..domain.clock import iso
-from ..domain.credentials import is_public
+from ..domain.credentials import Publicity, publicity, was_accepted
 from ..domain.errors import Gone, NotFound
 from ..openbadges import ob2, ob3
 from ..store import credentials as cred_store
@@ -21,6 +21,8 @@ from ..store import issuers as issuer_store
 from ..store import openbadges as store
 from . import signing
 from .clock import utcnow
+from .verification import NOT_PUBLISHED, require_public
+from .verification import public_item as _public_item  # the one lookup of every public route
 
 LIST_BYTES = ob3.STATUS_LIST_SIZE // 8
 
@@ -103,17 +105,6 @@ def publish_status_list(tenant_id: str, list_no: int, bits: bytes | None = None)
 # ------------------------------------------------------------------ documents (one GetItem each)
 
 
-def _public_item(credential_id: str):
-    item = cred_store.get(credential_id)
-    if item is not None and item.erased_at:
-        from .verification import ERASED
-
-        raise Gone(ERASED, code="credential_erased")
-    if item is None or not is_public(item.status, item.accepted_at):
-        raise NotFound("no credential is published at this address", code="credential_not_found")
-    return item
-
-
 def assertion(credential_id: str) -> dict:
     item = _public_item(credential_id)
     urls = signing.urls()
@@ -156,8 +147,14 @@ def profile_v3(tenant_id: str) -> dict:
 
 
 def revocation_list(tenant_id: str) -> dict:
+    """The issuer's RevocationList names only credentials that are public (revoked ones
+    stay public with their reason): a hidden or erased credential's id and reason would
+    tell what its page no longer does. (The 3.0 status lists carry bits, no reasons.)"""
     _issuer(tenant_id)
-    revoked = [(r.sk, r.reason) for r in store.revocations(tenant_id)]
+    records = store.revocations(tenant_id)
+    items = cred_store.batch_get({r.sk for r in records}) if records else {}
+    revoked = [(r.sk, r.reason) for r in records
+               if r.sk in items and publicity(items[r.sk]) is Publicity.PUBLIC]
     return ob2.revocation_list(tenant_id, revoked, signing.urls())
 
 
@@ -174,25 +171,41 @@ def _issuer(tenant_id: str) -> dict:
 
 def baked_image_url(credential_id: str) -> str:
     """Bake the OB 2.0 assertion into the badge image once per credential state and
-    cache the file in S3; a status change gives a new key (and revoke deletes the old)."""
+    cache the file in S3 where the CDN serves it; a status change gives a new key (and
+    revoke deletes the old), hiding the credential deletes it (`forget_baked`)."""
     return objects.public_url(_baked(_public_item(credential_id)))
 
 
-def baked_download_url(item) -> str:
-    """A short-lived link that downloads the baked image as a file (the wallet's button)."""
+def baked_download_url(item, owner_id: str) -> str:
+    """A short-lived link that downloads the baked image as a file (the wallet's button).
+    The owner gets every credential they accepted, shown or hidden; a hidden one's copy
+    is written outside the public prefix (see store.credentials.owner_copy_key), so
+    downloading it publishes nothing."""
     import re
 
-    if not is_public(item.status, item.accepted_at):
+    if not was_accepted(item.status, item.accepted_at) or item.erased_at:
         raise NotFound("only accepted credentials can be downloaded", code="image_not_found")
-    key = _baked(item)
+    if publicity(item) is Publicity.PUBLIC:
+        key = _baked(item)
+    else:
+        data, ext = _bake(item)
+        key = cred_store.owner_copy_key(owner_id, item.credential_id, ext)
+        objects.put(key, data, objects.IMAGE_TYPES[ext], cache_control="private, no-store")
     name = re.sub(r"[^A-Za-z0-9._-]+", "-", item.snapshot["template"]["name"]).strip("-")[:60] or "badge"
     return objects.download_url(key, f"{name}.{key.rsplit('.', 1)[-1]}")
 
 
-def _baked(item) -> str:
-    """The S3 key of the credential's baked image, baked now if this state has none yet."""
-    import hashlib
+def baked_file(item) -> tuple[bytes, str]:
+    """The baked image's bytes and extension for the owner (their data export): the
+    public copy when there is one, else baked in memory and stored nowhere."""
+    if publicity(item) is Publicity.PUBLIC:
+        key = _baked(item)
+        return objects.get(key), key.rsplit(".", 1)[-1]
+    return _bake(item)
 
+
+def _bake(item) -> tuple[bytes, str]:
+    """The badge image with the credential's OB 2.0 assertion baked in, and its extension."""
     from ..openbadges import baking
 
     urls = signing.urls()
@@ -200,24 +213,44 @@ def _baked(item) -> str:
     if not image_key:
         raise NotFound("this credential has no image", code="image_not_found")
     ext = image_key.rsplit(".", 1)[-1]
+    doc = json.dumps(ob2.assertion(item.attribute_values, urls), separators=(",", ":"))
+    source = objects.get(image_key)
+    if ext == "svg":
+        return baking.bake_svg(source, doc, urls.assertion(item.credential_id)), ext
+    return baking.bake_png(source, doc), ext
+
+
+def _baked(item, attempts: int = 3) -> str:
+    """The S3 key of a public credential's baked image, baked now if this state has none yet."""
+    import hashlib
+
+    require_public(item)  # only public files go where the CDN serves them
+    image_key = item.snapshot["template"].get("image_key")
+    if not image_key:
+        raise NotFound("this credential has no image", code="image_not_found")
     version = hashlib.sha256(f"{item.status}|{item.updated_at}|{image_key}".encode()).hexdigest()[:16]
-    key = f"assets/baked/{item.tenant_id}/{item.credential_id}/{version}.{ext}"
-    if item.baked_key != key:
-        doc = json.dumps(ob2.assertion(item.attribute_values, urls), separators=(",", ":"))
-        source = objects.get(image_key)
-        if ext == "svg":
-            baked = baking.bake_svg(source, doc, urls.assertion(item.credential_id))
-        else:
-            baked = baking.bake_png(source, doc)
-        # short-lived at the CDN: a revoked or erased credential's file must not linger there
-        objects.put(key, baked, objects.IMAGE_TYPES[ext], cache_control="public, max-age=300")
-        old = item.baked_key
-        if cred_store.set_baked_key(item, key) and old:
+    key = cred_store.baked_key(item.tenant_id, item.credential_id, version, image_key.rsplit(".", 1)[-1])
+    if item.baked_key == key:
+        return key
+    data, ext = _bake(item)
+    # short-lived at the CDN: a revoked, hidden or erased credential's file must not linger there
+    objects.put(key, data, objects.IMAGE_TYPES[ext], cache_control="public, max-age=300")
+    old = item.baked_key
+    if cred_store.set_baked_key(item, key):
+        if old:
             objects.delete(old)
-    return key
+        return key
+    # It changed since it was read: revoked, hidden or erased meanwhile. The file just
+    # written describes a state that is gone (and may now be private): delete it, and
+    # decide again from the credential as it is now.
+    objects.delete(key)
+    fresh = cred_store.get_consistent(item.credential_id)
+    if attempts <= 1:
+        raise NotFound(NOT_PUBLISHED, code="credential_not_found")
+    return _baked(require_public(fresh), attempts - 1)
 
 
 def forget_baked(item) -> None:
-    """Drop the cached baked file of a credential whose state just changed."""
-    if item.baked_key:
-        objects.delete(item.baked_key)
+    """Delete a credential's baked files (every version of every state) when its state
+    changed or it was hidden: their URLs stop answering."""
+    objects.delete_prefix(cred_store.baked_prefix(item.tenant_id, item.credential_id))

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from ..adapters import mail, objects
 from ..domain import ids
 from ..domain.clock import iso, parse_iso
-from ..domain.credentials import display_status, is_public
+from ..domain.credentials import Publicity, display_status, publicity, was_accepted
 from ..domain.errors import NotFound, ServiceUnavailable
 from ..store import credentials as cred_store
 from ..store import earners as store
@@ -103,7 +103,7 @@ def _credential_record(item, now) -> dict:
 def build_export(person: Person) -> bytes:
     """The ZIP: profile.json, credentials.json (with their events), imports.json and
     the baked image of every credential that was ever accepted."""
-    from .openbadges import _baked
+    from .openbadges import baked_file
 
     now = utcnow()
     profile: dict = {"addresses": sorted(person.emails.values()), "exported_at": iso(now)}
@@ -125,9 +125,9 @@ def build_export(person: Person) -> bytes:
                                                   ensure_ascii=False))
         z.writestr("imports.json", json.dumps(imports, indent=2, ensure_ascii=False))
         for item in items:
-            if is_public(item.status, item.accepted_at) and item.snapshot["template"].get("image_key"):
-                key = _baked(item)
-                z.writestr(f"images/{item.credential_id}.{key.rsplit('.', 1)[-1]}", objects.get(key))
+            if was_accepted(item.status, item.accepted_at) and item.snapshot["template"].get("image_key"):
+                data, ext = baked_file(item)  # a hidden one is baked in memory, published nowhere
+                z.writestr(f"images/{item.credential_id}.{ext}", data)
         z.writestr("README.txt", render("mail/export_readme.txt"))
     return buffer.getvalue()
 
@@ -219,12 +219,20 @@ def restrict_on_request(email: str) -> dict:
 
 
 def restrict(person: Person) -> dict:
-    """Hide everything public at once: the profile and every credential."""
+    """Hide everything at once: the profile and every credential, pending ones too, so
+    that one accepted later (by its claim link, even with no account) stays hidden.
+    Each credential's public image is deleted. `hidden`: how many were public."""
+    from .openbadges import forget_baked
+
     now = iso(utcnow())
     if person.earner_id:
         store.set_restricted(person.earner_id, now)
-    hidden = sum(1 for item in _credentials(person)
-                 if is_public(item.status, item.accepted_at) and not item.private and cred_store.set_private(item, True))
+    hidden = 0
+    for item in _credentials(person):
+        was_public = publicity(item) is Publicity.PUBLIC
+        if not item.erased_at and cred_store.restrict(item):
+            forget_baked(item)
+            hidden += was_public
     return {"hidden": hidden}
 
 
@@ -257,7 +265,7 @@ def erase(person: Person) -> dict:
     counts = {"credentials": 0, "recipient_slots": 0, "imports": 0, "earner_items": 0, "files": 0}
     counts.update(tenant_logs.forget(person.emails, {i.tenant_id for i in items}, {i.credential_id for i in items}))
     for item in items:
-        counts["files"] += objects.delete_prefix(f"assets/baked/{item.tenant_id}/{item.credential_id}/")
+        counts["files"] += objects.delete_prefix(cred_store.baked_prefix(item.tenant_id, item.credential_id))
         if item.email_hash:
             counts["recipient_slots"] += cred_store.delete_recipient_slots(item.tenant_id, item.email_hash)
         counts["credentials"] += cred_store.erase(item, now)

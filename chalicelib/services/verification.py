@@ -8,21 +8,36 @@ from __future__ import annotations
 
 from ..adapters.objects import public_url
 from ..domain.clock import parse_iso
-from .clock import utcnow
-from ..domain.credentials import display_status, is_public
+from ..domain.credentials import Publicity, display_status, publicity
 from ..domain.errors import Gone, NotFound
+from ..store import credentials as store
+from .clock import utcnow
+from .notify import verify_url
 
 ERASED = "the person this credential was issued to had their data erased; it is no longer shown"
-from ..store import credentials as store
-from .notify import verify_url
+NOT_PUBLISHED = "no credential is published at this address"
+
+
+def public_item(credential_id: str):
+    """The credential behind a public URL, with its one GetItem, if the publicity rule
+    lets it be shown. Every public route (page, JSON, Open Badges documents, baked
+    image, and /verify through them) looks credentials up here and nowhere else, so a
+    hidden credential answers exactly like an id that was never issued."""
+    return require_public(store.get(credential_id))
+
+
+def require_public(item):
+    """`item` if it may be shown; else the answer of an erased or a never-issued id."""
+    state = publicity(item) if item is not None else Publicity.HIDDEN
+    if state is Publicity.ERASED:
+        raise Gone(ERASED, code="credential_erased")
+    if state is not Publicity.PUBLIC:
+        raise NotFound(NOT_PUBLISHED, code="credential_not_found")
+    return item
 
 
 def verify(credential_id: str) -> dict:
-    item = store.get(credential_id)
-    if item is not None and item.erased_at:
-        raise Gone(ERASED, code="credential_erased")
-    if item is None or not is_public(item.status, item.accepted_at) or item.private:
-        raise NotFound("no credential is published at this address", code="credential_not_found")
+    item = public_item(credential_id)
     snap = item.snapshot
     issuer, template = snap["issuer"], snap["template"]
     expires = parse_iso(item.expires_at) if item.expires_at else None
@@ -56,3 +71,19 @@ def verify(credential_id: str) -> dict:
         result["revoked_at"] = item.revoked_at
         result["revocation_reason"] = item.revocation_reason
     return result
+
+
+def document(credential_id: str, media_type: str) -> tuple[str, object]:
+    """A JSON representation of the page URL (see openbadges/media.py), as (content
+    type, body): the Open Badges 3.0 credential (JSON-LD or VC-JWT) or Laurel's JSON
+    summary. The route and Laurel's own verifier both resolve the URL through here.
+    Still one GetItem."""
+    from ..openbadges import media
+
+    if media_type in media.DOCUMENTS or media_type == media.VC_JWT:
+        from .openbadges import credential
+
+        docs = credential(credential_id)
+        return (media.VC_JWT, docs["jwt"]) if media_type == media.VC_JWT else (media_type, docs["json"])
+    summary = verify(credential_id)
+    return media.JSON, {k: v for k, v in summary.items() if k != "json_url"}

@@ -16,7 +16,7 @@ from ..adapters import objects
 from ..domain import earners as rules
 from ..domain import ids
 from ..domain.clock import iso, parse_iso
-from ..domain.credentials import display_status, is_public
+from ..domain.credentials import Publicity, display_status, publicity, was_accepted
 from ..domain.errors import Conflict, Gone, NotFound
 from ..domain.sharing import Shareable, embed_snippet, linkedin_add_url, linkedin_fields, share_links, signature_snippet
 from ..store import credentials as cred_store
@@ -77,7 +77,7 @@ def remove_email(earner_id: str, email_hash: str, keep_session_id: str | None = 
         raise Conflict("this is your only address; add another before removing it", code="last_email")
     now = iso(utcnow())
     kept = [c for c in cred_store.all_for_email(email_hash)
-            if is_public(c.status, c.accepted_at) and c.holder in (None, earner_id)]
+            if was_accepted(c.status, c.accepted_at) and c.holder in (None, earner_id)]
     store.hold(earner_id, [c.credential_id for c in kept], now)
     for item in kept:
         if item.holder is None:
@@ -219,7 +219,7 @@ def detail(earner_id: str, credential_id: str) -> dict:
     item = _owned(earner_id, credential_id)
     view = _entry(item, utcnow())
     view.update(description=item.snapshot["template"]["description"], url=verify_url(item.credential_id))
-    if is_public(item.status, item.accepted_at):
+    if was_accepted(item.status, item.accepted_at):  # the owner's: shown or hidden, it can be shared again
         s = shareable(item)
         view["share"] = {"linkedin_url": linkedin_add_url(s), "linkedin_fields": linkedin_fields(s)[1:],
                          "links": share_links(s), "embed": embed_snippet(s), "signature": signature_snippet(s)}
@@ -253,14 +253,20 @@ def set_private(earner_id: str, credential_id: str, private: bool) -> None:
     item = _owned(earner_id, credential_id)
     if not cred_store.set_private(item, private):
         raise Conflict("only accepted credentials can be shown or hidden", code="invalid_state")
-    if not private:
+    if private:
+        from .openbadges import forget_baked
+
+        forget_baked(item)  # its public image stops answering; showing it again bakes a new one
+    else:
         store.update_profile(earner_id, iso(utcnow()), restricted_at=None)  # lifting the restriction
 
 
 def download_url(earner_id: str, credential_id: str) -> str:
+    """The owner downloads any credential they accepted, hidden ones too (from a copy
+    that is never public: see openbadges.baked_download_url)."""
     from .openbadges import baked_download_url
 
-    return baked_download_url(_owned(earner_id, credential_id))
+    return baked_download_url(_owned(earner_id, credential_id), earner_id)
 
 
 # ------------------------------------------------------------------ the public profile
@@ -273,7 +279,7 @@ def public_profile(earner_id: str) -> dict:
         raise NotFound("no public profile is published at this address", code="profile_not_found")
     now = utcnow()
     shown = [_entry(i, now) for i in _items(earner_id)
-             if i.status == "accepted" and not i.private]
+             if publicity(i) is Publicity.PUBLIC and i.status == "accepted"]
     shown.sort(key=lambda e: e["issued_at"], reverse=True)
     name = earner.display_name or (shown[0]["recipient"] if shown else "A Laurel earner")
     for e in shown:

@@ -149,8 +149,27 @@ def batch_get(credential_ids: set[str]) -> dict[str, CredentialItem]:
 
 
 def set_baked_key(item: CredentialItem, key: str) -> bool:
-    """Remember the baked image, unless the credential changed since it was baked."""
-    return update_if(item, [CredentialItem.baked_key.set(key)], CredentialItem.updated_at == item.updated_at)
+    """Remember the baked image, unless the credential changed since it was baked or
+    was hidden or erased meanwhile (the caller then deletes the file it just wrote)."""
+    return update_if(item, [CredentialItem.baked_key.set(key)],
+                     (CredentialItem.updated_at == item.updated_at) & CredentialItem.private.does_not_exist()
+                     & CredentialItem.erased_at.does_not_exist())
+
+
+# Baked images. Those of public credentials live under `assets/`, which the CDN serves;
+# a hidden credential's file is deleted (the whole prefix, every version). A private
+# credential's owner downloads a copy written under `exports/<account>/`, which is
+# never served publicly, expires within a day and goes with the account's erasure.
+def baked_prefix(tenant_id: str, credential_id: str) -> str:
+    return f"assets/baked/{tenant_id}/{credential_id}/"
+
+
+def baked_key(tenant_id: str, credential_id: str, version: str, ext: str) -> str:
+    return f"{baked_prefix(tenant_id, credential_id)}{version}.{ext}"
+
+
+def owner_copy_key(earner_id: str, credential_id: str, ext: str) -> str:
+    return f"exports/{earner_id}/badges/{credential_id}.{ext}"
 
 
 def for_recipient(tenant_id: str, email_hash: str, template_id: str | None = None) -> list[CredentialItem]:
@@ -222,10 +241,21 @@ def all_for_email(email_hash: str) -> list[CredentialItem]:
 
 def set_private(item: CredentialItem, private: bool) -> bool:
     """Hide or show a credential the earner accepted; False if it is not (any more) one
-    that is shown. `updated_at` stays: privacy changes neither the badge nor its image."""
-    action = CredentialItem.private.set(True) if private else CredentialItem.private.remove()
-    return update_if(item, [action],
-                     CredentialItem.status.is_in("accepted", "revoked") & CredentialItem.accepted_at.exists())
+    they accepted. `updated_at` stays: privacy changes neither the badge nor its image.
+    Hiding forgets the baked image in the same write (the caller deletes the file)."""
+    actions = [CredentialItem.private.set(True), CredentialItem.baked_key.remove()] if private \
+        else [CredentialItem.private.remove()]
+    return update_if(item, actions,
+                     CredentialItem.status.is_in("accepted", "revoked") & CredentialItem.accepted_at.exists()
+                     & CredentialItem.erased_at.does_not_exist())
+
+
+def restrict(item: CredentialItem) -> bool:
+    """Hide a credential whatever its status, so that one still pending stays hidden
+    when it is accepted later (by its claim link or in the wallet). False if it is gone
+    or erased."""
+    return update_if(item, [CredentialItem.private.set(True), CredentialItem.baked_key.remove()],
+                     CredentialItem.pk.exists() & CredentialItem.erased_at.does_not_exist())
 
 
 # Everything about the recipient, and everything derived from their address (the

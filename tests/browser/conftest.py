@@ -35,3 +35,24 @@ def browser():
 def artifacts() -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS
+
+
+# Accessibility checks every page must pass (no axe-core here: no npm packages in this
+# project; these are the rules the pages have broken before).
+A11Y_PROBLEMS = """() => {
+  const problems = [];
+  for (const el of document.querySelectorAll('input:not([type=hidden]), select, textarea')) {
+    if (!(el.labels && el.labels.length) && !el.getAttribute('aria-label')) problems.push('unlabelled ' + el.outerHTML);
+  }
+  for (const img of document.querySelectorAll('img')) if (!img.hasAttribute('alt')) problems.push('no alt ' + img.src);
+  for (const b of document.querySelectorAll('button, a')) if (!b.textContent.trim() && !b.getAttribute('aria-label')) problems.push('no name ' + b.outerHTML);
+  if (!document.documentElement.lang) problems.push('no lang');
+  if (!document.title || document.title.includes('<')) problems.push('bad title ' + document.title);
+  return problems;
+}"""
+
+
+def watch(page, base: str, assets: str, seen: dict) -> None:
+    """Collect requests to other origins and CSP complaints: a page must make neither."""
+    page.on("request", lambda r: None if r.url.startswith((base, assets, "data:")) else seen["foreign"].append(r.url))
+    page.on("console", lambda m: seen["console"].append(m.text) if m.type in ("error", "warning") else None)

@@ -9,25 +9,12 @@ from urllib.parse import parse_qs, urlsplit
 
 from playwright.sync_api import expect
 
+from tests.browser.conftest import A11Y_PROBLEMS, watch
 from tests.local_system import api
-
-A11Y_PROBLEMS = """() => {
-  const problems = [];
-  for (const el of document.querySelectorAll('input:not([type=hidden]), select, textarea')) {
-    if (!(el.labels && el.labels.length) && !el.getAttribute('aria-label')) problems.push('unlabelled ' + el.outerHTML);
-  }
-  for (const img of document.querySelectorAll('img')) if (!img.hasAttribute('alt')) problems.push('no alt ' + img.src);
-  for (const b of document.querySelectorAll('button, a')) if (!b.textContent.trim() && !b.getAttribute('aria-label')) problems.push('no name ' + b.outerHTML);
-  if (!document.documentElement.lang) problems.push('no lang');
-  if (!document.title || document.title.includes('<')) problems.push('bad title ' + document.title);
-  return problems;
-}"""
 
 
 def _watch(page, base: str, assets: str, seen: dict) -> None:
-    """Collect requests to other origins and CSP complaints: a page must make neither."""
-    page.on("request", lambda r: None if r.url.startswith((base, assets, "data:")) else seen["foreign"].append(r.url))
-    page.on("console", lambda m: seen["console"].append(m.text) if m.type in ("error", "warning") else None)
+    watch(page, base, assets, seen)
 
 
 def _check_page(page) -> None:
@@ -130,14 +117,17 @@ def test_earner_journey(local_system, browser, artifacts):
     other.screenshot(path=str(artifacts / "verification.png"), full_page=True)
     visitor.close()
 
-    # 7. Make it private: its page answers 404 to others; the assertion stays, with no name
+    # 7. Make it private: its page, its Open Badges documents and its image answer 404 to others
+    image = page.request.get(f"{base}/badges/{cred['id']}/image", max_redirects=0).headers["location"]
+    assert page.request.get(image).status == 200
     page.get_by_role("button", name="Make private").click()
     expect(page.get_by_text("This credential is private")).to_be_visible()
     stranger = browser.new_context()
     response = stranger.new_page().goto(f"{base}/badges/{cred['id']}")
     assert response.status == 404
-    assertion = stranger.request.get(f"{base}/ob/v2/assertions/{cred['id']}")
-    assert assertion.status == 200 and "Katherine" not in assertion.text()
+    for path in (f"/ob/v2/assertions/{cred['id']}", f"/ob/v3/credentials/{cred['id']}", f"/badges/{cred['id']}/image"):
+        assert stranger.request.get(base + path, max_redirects=0).status == 404, path
+    assert stranger.request.get(image).status in (403, 404)  # the baked file is gone
     stranger.close()
 
     # 8. And public again

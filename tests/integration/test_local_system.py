@@ -9,10 +9,16 @@ from __future__ import annotations
 import http.client
 import json
 import re
+import threading
 import time
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import urlencode, urlsplit
 
-from tests.local_system import local_system  # noqa: F401 - the fixture
+import pytest
+
+from chalicelib.domain.webhooks import SIGNATURE_HEADER, verify
+from tests.local_system import api, local_system  # noqa: F401 - the fixture
 
 DEMO_EARNER = "ada.lovelace@example.com"
 
@@ -84,3 +90,83 @@ def test_a_non_ascii_next_gets_an_answer_with_a_percent_encoded_location(local_s
     # signed in now: the same link answers with the redirect at once
     status, headers, _ = visitor.request("GET", "/signin?next=/%E3%80%82evil.example")
     assert (status, headers["location"]) == (303, "/%E3%80%82evil.example")
+
+
+# ------------------------------------------------------------------ the queues are consumed
+
+DEADLINE = 180  # seconds: generous, for a loaded machine; the test waits for an outcome, it times nothing
+
+
+def _until(what: str, probe, deadline: float = DEADLINE):
+    """Poll `probe()` until it returns something truthy; fail with what was last seen."""
+    end, seen = time.monotonic() + deadline, None
+    while time.monotonic() < end:
+        seen = probe()
+        if seen and seen[0]:
+            return seen[1]
+        time.sleep(0.5)
+    pytest.fail(f"{what}: still {seen[1] if seen else None!r} after {deadline} s")
+
+
+@pytest.fixture()
+def receiver():
+    """A webhook receiver on a free loopback port: keeps what it is sent."""
+    got: list[dict] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self):  # noqa: N802
+            raw = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            got.append({"headers": {k.lower(): v for k, v in self.headers.items()}, "raw": raw})
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{server.server_port}/hook", got
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_bulk_job_submitted_under_make_run_finishes(local_system):  # noqa: F811
+    """Issue 12, item 8: the local system consumes the bulk queue as Lambda would."""
+    info = local_system
+    csv = "email,first_name,last_name,template_id\n" + "".join(
+        f"bulk{i}@example.com,Bulk,Learner{i},{info['template_id']}\n" for i in range(3))
+    request = urllib.request.Request(f"{info['api_url']}/bulk-jobs?suppress_email=true", data=csv.encode(),
+                                     method="POST", headers={"Authorization": f"Bearer {info['api_key']}",
+                                                             "Content-Type": "text/csv"})
+    with urllib.request.urlopen(request, timeout=30) as resp:  # noqa: S310 - loopback
+        job = json.load(resp)
+    assert job["state"] == "queued" and job["total"] == 3
+
+    def state():
+        now = api(info, "GET", f"/bulk-jobs/{job['id']}")
+        return now["state"] in ("completed", "failed"), now
+
+    done = _until("the bulk job", state)
+    assert (done["state"], done["issued"], done["errors"]) == ("completed", 3, [])
+    issued = api(info, "GET", "/credentials?limit=100")["items"]
+    assert {c["recipient"]["email"] for c in issued} >= {f"bulk{i}@example.com" for i in range(3)}
+
+
+def test_webhook_deliveries_reach_a_receiver_under_make_run(local_system, receiver):  # noqa: F811
+    info, (url, got) = local_system, receiver
+    endpoint = api(info, "POST", "/webhooks/endpoints", {"url": url, "event_types": ["credential.created"]})
+    credential = api(info, "POST", "/credentials", {"template_id": info["template_id"], "email": "hooked@example.com",
+                                                    "first_name": "Hoo", "last_name": "Ked", "suppress_email": True})
+
+    def delivered():
+        mine = [g for g in got if json.loads(g["raw"])["data"]["id"] == credential["id"]]
+        return bool(mine), mine or [g["headers"] for g in got]
+
+    deliveries = _until("the credential.created delivery", delivered)
+    first = deliveries[0]
+    assert json.loads(first["raw"])["type"] == "credential.created"
+    assert verify([endpoint["secret"].encode()], first["headers"][SIGNATURE_HEADER.lower()], first["raw"],
+                  int(time.time()))
+    listed = api(info, "GET", f"/webhooks/endpoints/{endpoint['id']}/deliveries")["items"]
+    assert [d["status"] for d in listed] == ["delivered"]

@@ -59,12 +59,43 @@ def test_display_status_is_computed_from_dates():
     assert cred_rules.display_status("revoked", datetime(2020, 1, 1, tzinfo=UTC), now) == "revoked"
 
 
-def test_public_only_once_accepted():
-    assert cred_rules.is_public("accepted", "2026-01-01T00:00:00Z")
-    assert cred_rules.is_public("revoked", "2026-01-01T00:00:00Z")
-    assert not cred_rules.is_public("revoked", None)
-    assert not cred_rules.is_public("pending", None)
-    assert not cred_rules.is_public("rejected", None)
+def test_accepted_once_accepted():
+    assert cred_rules.was_accepted("accepted", "2026-01-01T00:00:00Z")
+    assert cred_rules.was_accepted("revoked", "2026-01-01T00:00:00Z")
+    assert not cred_rules.was_accepted("revoked", None)
+    assert not cred_rules.was_accepted("pending", None)
+    assert not cred_rules.was_accepted("rejected", None)
+
+
+def _fields(status, accepted_at, private, erased_at):
+    from types import SimpleNamespace
+
+    return SimpleNamespace(status=status, accepted_at=accepted_at, private=private, erased_at=erased_at)
+
+
+@given(status=st.sampled_from(cred_rules.STATUSES), accepted_at=st.sampled_from([None, "", "2026-01-01T00:00:00Z"]),
+       private=st.sampled_from([None, False, True]), erased_at=st.sampled_from([None, "", "2026-02-01T00:00:00Z"]))
+def test_publicity_is_accepted_and_not_private_and_not_erased(status, accepted_at, private, erased_at):
+    P = cred_rules.Publicity
+    got = cred_rules.publicity(_fields(status, accepted_at, private, erased_at))
+    if erased_at:
+        assert got is P.ERASED  # whatever else: the person is gone, the issuer's record stays
+    elif private or status in ("pending", "rejected") or not accepted_at and status != "accepted":
+        assert got is P.HIDDEN
+    else:
+        assert got is P.PUBLIC
+
+
+def test_publicity_examples():
+    P = cred_rules.Publicity
+    at = "2026-01-01T00:00:00Z"
+    assert cred_rules.publicity(_fields("accepted", at, None, None)) is P.PUBLIC
+    assert cred_rules.publicity(_fields("revoked", at, None, None)) is P.PUBLIC  # revoked, with its reason
+    assert cred_rules.publicity(_fields("revoked", at, True, None)) is P.HIDDEN  # ... unless the earner hid it
+    assert cred_rules.publicity(_fields("revoked", None, None, None)) is P.HIDDEN  # revoked before acceptance
+    assert cred_rules.publicity(_fields("accepted", at, True, None)) is P.HIDDEN
+    assert cred_rules.publicity(_fields("pending", None, True, None)) is P.HIDDEN
+    assert cred_rules.publicity(_fields("accepted", at, None, at)) is P.ERASED
 
 
 def test_revocation_rules():
