@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from typing import Any, TypeVar
 from urllib.parse import quote
 
@@ -39,6 +40,16 @@ def location(url: str) -> str:
     character, spaces and controls too, is percent-encoded as UTF-8; printable ASCII
     (escapes already made included) stays as it is."""
     return quote(url, safe=_HEADER_SAFE)
+
+
+def answer(run: Callable[[], Response], refuse: Callable[[LaurelError], Response]) -> Response:
+    """Run a view; a refusal it raises becomes `refuse(exc)`. The one place in the app
+    where `LaurelError` is caught (routes/_guards.py decides what a refusal looks like);
+    anything else propagates and is a 500, logged by app.py's middleware."""
+    try:
+        return run()
+    except LaurelError as exc:
+        return refuse(exc)
 
 
 def error_response(exc: LaurelError) -> Response:

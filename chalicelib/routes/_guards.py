@@ -122,10 +122,8 @@ class Guard:
         def decorator(view: View) -> View:
             def handler(**params: str) -> Response:
                 request = self.bp.current_request
-                try:
-                    return view(*self._data(body, False), **params)
-                except LaurelError as exc:
-                    return refusal(exc, request, errors, title)
+                return http.answer(lambda: view(*self._data(body, False), **params),
+                                   lambda exc: refusal(exc, request, errors, title))
 
             self._register(path, methods or ("GET",), handler, view, "public", body, content_types)
             return view
@@ -138,16 +136,17 @@ class Guard:
         def decorator(view: View) -> View:
             def handler(**params: str) -> Response:
                 request = self.bp.current_request
-                try:
+                caller: list = []
+
+                def run() -> Response:
                     actor, bound = authenticate(request.headers.get("authorization"))
-                except LaurelError as exc:
-                    return refusal(exc, request)
-                try:
+                    caller.append(actor)
                     prefix = () if bound is None else (bound,)
-                    response = view(*prefix, *self._data(body, optional_body), **params)
-                except LaurelError as exc:
-                    response = refusal(exc, request)
-                audit.record_request(request, actor, response, self.bp.current_app.routes)
+                    return view(*prefix, *self._data(body, optional_body), **params)
+
+                response = http.answer(run, lambda exc: refusal(exc, request))
+                if caller:  # refusals of the key itself name no actor and are not audited
+                    audit.record_request(request, caller[0], response, self.bp.current_app.routes)
                 return response
 
             self._register(path, methods or ("GET",), handler, view, audience, body, optional_body=optional_body)
@@ -182,7 +181,8 @@ class Guard:
         def decorator(view: View) -> View:
             def handler(**params: str) -> Response:
                 request = self.bp.current_request
-                try:
+
+                def run() -> Response:
                     session = _session.current(request)
                     if session is None and signed_in:
                         if request.method == "GET":
@@ -191,8 +191,9 @@ class Guard:
                                         message="Your session has ended. Sign in again and repeat what you were "
                                                 "doing.", link={"href": "/signin", "text": "Sign in"})
                     return view(session, **params)
-                except LaurelError as exc:
-                    return refusal(exc, request, "html", link={"href": "/wallet", "text": "Go to your wallet"})
+
+                return http.answer(run, lambda exc: refusal(exc, request, "html",
+                                                            link={"href": "/wallet", "text": "Go to your wallet"}))
 
             self._register(path, methods or ("GET",), handler, view, "earner", None,
                            None if methods in ((), ("GET",)) else [http.FORM])
@@ -209,12 +210,13 @@ class Guard:
         def decorator(view: View) -> View:
             def handler(integration_id: str) -> Response:
                 request = self.bp.current_request
-                try:
+
+                def run() -> Response:
                     raw = http.raw_body(request)
                     integration = lms.authenticate(integration_id, request.headers.get("laurel-signature"), raw)
                     return view(integration, raw)
-                except LaurelError as exc:
-                    return refusal(exc, request)
+
+                return http.answer(run, lambda exc: refusal(exc, request))
 
             self._register(path, ("POST",), handler, view, "public", None)
             return view
