@@ -24,5 +24,5 @@ lms = LazyModule("chalicelib.services.lms")
 
 @guard.hook("/hooks/lms/{integration_id}")
 def lms_hook(integration: Any, raw_body: bytes) -> Response:
-    result = lms.receive(integration, raw_body, bp.lambda_context)
+    result = lms.receive(integration, raw_body, getattr(bp.current_app, "lambda_context", None))
     return http.json_response(result, status=202 if result["status"] in ("ignored", "scheduled") else 200)

@@ -31,8 +31,7 @@ def _batch(event: Any, handle: Callable[[dict], Any]) -> dict:
     from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 
     return process_partial_response(event=event.to_dict(), record_handler=lambda record: handle(json.loads(record.body)),
-                                    processor=BatchProcessor(event_type=EventType.SQS),
-                                    context=bp.lambda_context)
+                                    processor=BatchProcessor(event_type=EventType.SQS), context=event.context)
 
 
 @bp.schedule("rate(1 minute)")
@@ -55,7 +54,7 @@ def weekly_issuance(event: Any) -> dict:
 @bp.on_sqs_message(queue=get_settings().bulk_queue, batch_size=5)
 def bulk_worker(event: Any) -> dict:
     """Chunks of bulk jobs, and tenant offboardings continued where the last run stopped."""
-    return _batch(event, lambda message: work.bulk_message(message, bp.lambda_context))
+    return _batch(event, lambda message: work.bulk_message(message, event.context))
 
 
 @bp.on_sqs_message(queue=events_queue_name(), batch_size=10, name=QUEUE_HANDLER)
