@@ -78,21 +78,55 @@ def test_csv_job_issues_every_row_once_with_correct_counts(client, issuer):
     assert sent_mail() == []  # suppress_email=true
 
 
-def test_claim_mails_are_sent_when_not_suppressed(client, issuer, monkeypatch):
+class VirtualTime:
+    """`time` as the bulk worker sees it: `sleep` moves `monotonic` on at once, so
+    pacing is observable without waiting for it."""
+
+    def __init__(self):
+        self.now = 1000.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        assert seconds > 0, seconds
+        self.now += seconds
+
+
+@pytest.fixture()
+def virtual_time(monkeypatch):
+    clock = VirtualTime()
+    monkeypatch.setattr(bulk, "time", clock)
+    return clock
+
+
+def test_claim_mails_are_sent_when_not_suppressed(client, issuer, virtual_time):
     key, tpl = issuer
-    monkeypatch.setattr(bulk, "_RateLimiter", lambda rate: type("R", (), {"wait": lambda self: None})())
     res = submit(client, key, csv_body(tpl, 3), query="")
     drain(client)
     assert job(client, key, body(res)["id"])["issued"] == 3
     assert sorted(m["to"][0] for m in sent_mail()) == ["p0@example.com", "p1@example.com", "p2@example.com"]
 
 
-def test_rate_limiter_spaces_mails():
-    limiter = bulk._RateLimiter(50)
-    start = time.monotonic()
-    for _ in range(11):
-        limiter.wait()
-    assert time.monotonic() - start >= 0.19  # 10 intervals of 20 ms
+def test_claim_mails_go_out_no_faster_than_the_sending_rate(client, issuer, virtual_time, monkeypatch):
+    from chalicelib.config import get_settings
+
+    key, tpl = issuer
+    sent_at, send = [], bulk.notify.send_claim
+    monkeypatch.setattr(bulk.notify, "send_claim", lambda *a: sent_at.append(virtual_time.now) or send(*a))
+    submit(client, key, csv_body(tpl, 5), query="")
+    drain(client)
+    assert len(sent_mail()) == 5
+    interval = 1 / get_settings().bulk_mail_per_second  # SES's sending rate, shared by the workers
+    assert [round(t - sent_at[0], 6) for t in sent_at] == [round(n * interval, 6) for n in range(5)]
+    # time that passed without mail is not saved up for a burst later
+    limiter = bulk._RateLimiter(get_settings().bulk_mail_per_second)
+    limiter.wait()
+    virtual_time.now += 60
+    start = virtual_time.now
+    limiter.wait()
+    limiter.wait()
+    assert round(virtual_time.now - start, 6) == round(interval, 6)
 
 
 def test_redelivery_after_a_crash_rewrites_never_adds(client, issuer, monkeypatch):
