@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from pathlib import Path
 
 for name in list(os.environ):
@@ -27,8 +28,12 @@ os.environ.update(
         "LAUREL_PUBLIC_BASE_URL": "https://laurel.test",
         "LAUREL_ASSET_BASE_URL": "https://assets.laurel.test",
         "POWERTOOLS_LOG_LEVEL": "WARNING",
+        # Lambda's own setting ("TZ: The environment's time zone (:UTC)", reserved variables):
+        # the suite sees the clock as the functions do, whatever the machine's zone
+        "TZ": "UTC",
     }
 )
+time.tzset()
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 

@@ -9,6 +9,8 @@ import time
 import boto3
 import pytest
 
+from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
+
 from chalicelib.domain.webhooks import signature_header
 from chalicelib.services import bulk
 from tests.conftest import body, scan_table, sent_mail
@@ -138,7 +140,7 @@ def test_redelivery_after_a_crash_rewrites_never_adds(client, issuer, monkeypatc
     real = bulk.store.finish_chunk
     monkeypatch.setattr(bulk.store, "finish_chunk", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("crash")))
     event = client.events.generate_sqs_event(message_bodies=[message], queue_name=QUEUE)
-    with pytest.raises(Exception, match="All records failed"):  # Powertools fails the invocation: SQS retries
+    with pytest.raises(BatchProcessingError, match="All records failed"):  # Powertools fails the invocation: SQS retries
         client.lambda_.invoke("bulk_worker", event)
     assert len(credential_items()) == 10
     monkeypatch.setattr(bulk.store, "finish_chunk", real)
@@ -236,3 +238,35 @@ def test_rows_that_fail_in_the_worker_are_reported_with_reasons(client, issuer):
     assert done["failed"] == 3 and done["issued"] == 0 and done["state"] == "completed"
     assert sorted(e["row"] for e in done["errors"]) == [1, 2, 3]
     assert "archived" in done["errors"][0]["errors"][0]
+
+
+def test_redelivered_chunk_never_revives_a_revoked_credential(client, virtual_time, monkeypatch):
+    _, key = new_issuer()
+    tpl = active_template(client, key)
+    created = body(submit(client, key, csv_body(tpl, 2), query=""))
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    url = sqs.get_queue_url(QueueName=QUEUE)["QueueUrl"]
+    message = sqs.receive_message(QueueUrl=url)["Messages"][0]["Body"]
+    real = bulk.store.finish_chunk
+    monkeypatch.setattr(bulk.store, "finish_chunk", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("timeout")))
+    with pytest.raises(BatchProcessingError, match="All records failed"):
+        client.lambda_.invoke("bulk_worker", client.events.generate_sqs_event(message_bodies=[message], queue_name=QUEUE))
+    monkeypatch.setattr(bulk.store, "finish_chunk", real)
+    cid = credential_items()[0]["credential_id"]
+    mails_before = len(sent_mail())
+    post(client, f"/credentials/{cid}/revoke", key, {"reason": "x", "suppress_email": True})
+    client.lambda_.invoke("bulk_worker", client.events.generate_sqs_event(message_bodies=[message], queue_name=QUEUE))
+    status = {i["credential_id"]: i["status"] for i in credential_items()}
+    assert status[cid] == "revoked" and len(status) == 2
+    assert len(sent_mail()) == mails_before  # no second claim mail
+    done = body(client.http.get(f"/bulk-jobs/{created['id']}", headers=auth(key)))
+    assert done["issued"] == 2 and done["state"] == "completed"
+
+
+def test_extra_cells_are_a_row_error_and_a_huge_header_is_400(client, issuer):
+    key, tpl = issuer
+    data = f"email,first_name,last_name,template_id\nx@example.com,A,B,{tpl},surplus\n".encode()
+    res = submit(client, key, data)
+    assert res.status_code == 422 and body(res)["error"]["details"]["errors"][0]["row"] == 1
+    huge = ("email,first_name,last_name,template_id," + "x" * 140_000 + "\n").encode()
+    assert submit(client, key, huge).status_code == 400
