@@ -42,6 +42,12 @@ import pytest  # noqa: E402
 from moto import mock_aws  # noqa: E402
 from moto.core import DEFAULT_ACCOUNT_ID  # noqa: E402
 
+from tests.floors import (  # noqa: E402,F401 - the floor check's hooks (tests/floors.py)
+    pytest_collection_modifyitems,
+    pytest_sessionfinish,
+    pytest_terminal_summary,
+)
+
 
 
 @pytest.fixture()
