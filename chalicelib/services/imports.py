@@ -18,8 +18,7 @@ from ..domain.clock import iso
 from ..domain.errors import Conflict, Gone, NotFound, ValidationFailed
 from ..store import imports as store
 from ..web import render
-from . import badge_check, limits
-from .clock import utcnow
+from . import badge_check, clock, limits
 
 
 def view(item) -> dict:
@@ -32,7 +31,7 @@ def view(item) -> dict:
 def _limit(email_hash: str, client_address: str | None) -> None:
     """Count the request against the source address's and the recipient's limits,
     before anything is fetched or mailed."""
-    now = utcnow()
+    now = clock.utcnow()
     if client_address:  # first: a refused stranger then costs the recipient nothing
         limits.enforce(rules.SOURCE_LIMITS, ids.sha256_hex(client_address), now,
                        "too many imports were asked for from your network; try again later")
@@ -57,7 +56,7 @@ def start(email: str, source: badge_check.Input, client_address: str | None = No
     if len(json.dumps(report)) > 100_000:
         raise ValidationFailed("this badge's data is too large to keep", code="too_large")
     badge = rules.badge_key(report["credential"].get("id"), source.text)
-    now_dt = utcnow()
+    now_dt = clock.utcnow()
     now = iso(now_dt)
     replacing = None
     slot = store.pending_slot(email_hash, badge)
@@ -105,7 +104,7 @@ def confirm(import_id: str, token: str) -> dict:
         raise Gone("this import was already confirmed", code="import_confirmed")
     if not token or not ids.same_secret(ids.sha256_hex(token), item.confirm_token_hash or ""):
         raise NotFound("this confirmation link is not valid", code="import_not_found")
-    cutoff = iso(utcnow() - timedelta(hours=rules.CONFIRM_HOURS))
+    cutoff = iso(clock.utcnow() - timedelta(hours=rules.CONFIRM_HOURS))
     if item.created_at <= cutoff:
         raise Gone(f"this confirmation link has expired (links work for {rules.CONFIRM_HOURS} hours); "
                    "import the badge again", code="import_expired")

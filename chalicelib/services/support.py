@@ -15,11 +15,11 @@ from ..domain.errors import Conflict, NotFound, ValidationFailed
 from ..store import issuers as issuer_store
 from ..store import ops as store
 from ..web import render
-from .clock import utcnow
+from . import clock
 
 
 def view(item, now=None) -> dict:
-    now = now or utcnow()
+    now = now or clock.utcnow()
     created = parse_iso(item.created_at)
     severity = int(item.severity)
     due = rules.due_at(severity, created)
@@ -53,7 +53,7 @@ def _notify(item, what: str) -> None:
 
 
 def create(tenant_id: str, data) -> dict:
-    now = iso(utcnow())
+    now = iso(clock.utcnow())
     item = store.create_request({
         "request_id": ids.new_local_id(), "tenant_id": tenant_id, "subject": data.subject,
         "description": data.description, "proposed_severity": data.severity, "severity": data.severity,
@@ -77,12 +77,12 @@ def get(tenant_id: str, request_id: str) -> dict:
 
 
 def list_for(tenant_id: str) -> list[dict]:
-    now = utcnow()
+    now = clock.utcnow()
     return [view(i, now) for i in store.tenant_requests(tenant_id)]
 
 
 def list_all() -> list[dict]:
-    now = utcnow()
+    now = clock.utcnow()
     return sorted((view(i, now) for i in store.all_requests()), key=lambda v: (v["state"] == "resolved",
                                                                                 v["severity"], v["created_at"]))
 
@@ -93,7 +93,7 @@ def outage_reports(tenant_id: str) -> list:
 
 def operator_update(tenant_id: str, request_id: str, data) -> dict:
     item = _require(tenant_id, request_id)
-    now = iso(utcnow())
+    now = iso(clock.utcnow())
     changes, events = {}, []
     if data.severity is not None:
         changes["severity"] = rules.confirm_severity(int(item.proposed_severity), data.severity)

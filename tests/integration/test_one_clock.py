@@ -54,3 +54,37 @@ def test_unix_seconds_and_utcnow_are_one_clock(monkeypatch):
     real = clock.utcnow()
     monkeypatch.setattr(clock, "utcnow", lambda: real + timedelta(hours=1))
     assert clock.unix_seconds() == int(real.timestamp()) + 3600
+
+
+def test_the_webhook_post_ends_a_dripping_body_at_its_deadline_without_reading_the_clock(monkeypatch):
+    """The outbound POST bounds its exchange with a timer, not by reading the time: an
+    endpoint that answers at once and then drips its body gets cut off at the deadline
+    (twice the policy's timeout), keeping what came so far."""
+    import socket
+    import threading
+    import time
+
+    from chalicelib.adapters import webhook_http
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+
+    def drip():
+        conn, _ = server.accept()
+        conn.recv(65536)
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 400\r\n\r\n")
+        try:
+            for _ in range(40):  # 10 bytes every 0.1 s: 4 seconds in all
+                conn.sendall(b"x" * 10)
+                time.sleep(0.1)
+        except OSError:
+            pass
+        conn.close()
+
+    threading.Thread(target=drip, daemon=True).start()
+    result = webhook_http.post(f"http://127.0.0.1:{server.getsockname()[1]}/", b"{}", {},
+                               webhook_http.Policy(allow_http=True, allow_private=True, timeout=0.5))
+    server.close()
+    assert result.status == 200
+    assert 0 < len(result.excerpt) < 400  # cut off after about a second, not read to its end
