@@ -88,3 +88,21 @@ def test_the_webhook_post_ends_a_dripping_body_at_its_deadline_without_reading_t
     server.close()
     assert result.status == 200
     assert 0 < len(result.excerpt) < 400  # cut off after about a second, not read to its end
+
+
+def test_the_bulk_mail_rate_waits_on_the_one_clock(monkeypatch):
+    """Durations and waits go through the clock too: a test moves them without sleeping."""
+    from chalicelib.services import bulk
+
+    now, slept = [1000.0], []
+
+    def sleep(seconds):
+        slept.append(round(seconds, 6))
+        now[0] += seconds
+
+    monkeypatch.setattr(clock, "monotonic", lambda: now[0])
+    monkeypatch.setattr(clock, "sleep", sleep)
+    limiter = bulk._RateLimiter(10)
+    for _ in range(5):
+        limiter.wait()
+    assert slept == [0.1, 0.1, 0.1, 0.1]  # the first mail goes at once, then one every 100 ms
