@@ -26,7 +26,6 @@ from ..domain import ids
 from ..domain.clock import iso
 from ..domain.errors import BadRequest, Forbidden, Gone, NotFound, ServiceUnavailable
 from ..store import earners as store
-from ..store.earner_models import LoginItem
 from ..web import render
 from . import clock, limits
 from .signing import derived_key
@@ -67,11 +66,9 @@ def request_link(email: str, *, next_path: str | None = None, client_address: st
     login_id, token = ids.random_token(), ids.random_token()
     code = f"{_random.randbelow(10 ** 6):06d}"
     expires = now + timedelta(minutes=rules.LOGIN_MINUTES)
-    store.put_login(LoginItem(
-        f"LOGIN#{login_id}", "L", login_id=login_id, purpose=purpose, email=email, email_hash=email_hash,
-        earner_id=earner_id, token_hash=ids.sha256_hex(token), code_hash=_mac("code", login_id, code), attempts=0,
-        next_path=next_path, expires_at=iso(expires), expiration=int(expires.timestamp()) + 86400,
-    ))
+    store.put_login(login_id, purpose=purpose, email=email, email_hash=email_hash, earner_id=earner_id,
+                    token_hash=ids.sha256_hex(token), code_hash=_mac("code", login_id, code), next_path=next_path,
+                    expires_at=iso(expires), expiration=int(expires.timestamp()) + 86400)
     base = get_settings().public_base_url
     ctx = {"link": f"{base}/signin/{login_id}?token={token}", "code": code, "minutes": rules.LOGIN_MINUTES,
            "adding": purpose == "add_email"}
@@ -94,7 +91,7 @@ def _code_budget(email_hash: str) -> None:
                    code="code_budget_spent")
 
 
-def _usable(login_id: str) -> LoginItem:
+def _usable(login_id: str):
     item = store.get_login(login_id) if ids.RANDOM_PART.match(login_id or "") else None
     if item is None:
         raise NotFound("this sign-in link is not valid; ask for a new one", code="signin_not_found")
