@@ -10,15 +10,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from ..adapters import mail
 from ..config import get_settings
 from ..domain import ids
 from ..domain import imports as rules
 from ..domain.clock import iso
-from ..domain.errors import Conflict, Gone, NotFound, ValidationFailed
+from ..domain.errors import Conflict, Gone, NotFound, ServiceUnavailable, ValidationFailed
 from ..store import imports as store
-from ..web import render
-from . import badge_check, clock, limits
+from . import badge_check, clock, limits, notify
 
 
 def view(item) -> dict:
@@ -79,15 +77,12 @@ def start(email: str, source: badge_check.Input, client_address: str | None = No
             raise Conflict("this badge is being imported right now; try again in a moment", code="import_busy")
         return {**view(held), "confirmation": "already_pending"}
     url = f"{get_settings().public_base_url}/imports/{item.import_id}?token={token}"
-    ctx = {"name": report["credential"].get("name") or "a badge", "issuer": report["credential"].get("issuer") or "",
-           "url": url, "hours": rules.CONFIRM_HOURS}
     try:
-        mail.send(mail.Message(to=email, subject=f"Confirm adding {ctx['name']} to your Laurel collection",
-                               html=render("mail/import.html", **ctx), text=render("mail/import.txt", **ctx)))
-    except mail.MailNotSent as exc:
+        notify.send_import_confirmation(email, report["credential"].get("name") or "a badge",
+                                        report["credential"].get("issuer") or "", url, rules.CONFIRM_HOURS)
+    except ServiceUnavailable:
         store.release(item, badge)  # nothing pending: the address may ask again
-        raise ValidationFailed("the confirmation mail could not be sent to this address", code="mail_not_sent") \
-            from exc
+        raise
     return {**view(item), "confirmation": "mailed"}
 
 

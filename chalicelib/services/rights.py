@@ -15,7 +15,7 @@ import json
 import zipfile
 from dataclasses import dataclass
 
-from ..adapters import mail, objects
+from ..adapters import objects
 from ..domain import ids
 from ..domain.clock import iso, parse_iso
 from ..domain.credentials import Publicity, display_status, publicity, was_accepted
@@ -24,7 +24,7 @@ from ..store import credentials as cred_store
 from ..store import earners as store
 from ..store import imports as import_store
 from ..web import render
-from . import clock
+from . import clock, notify
 from .notify import verify_url
 
 EXPORT_LINK_SECONDS = 3600
@@ -157,14 +157,11 @@ def export(person: Person, send_to: str) -> dict:
     key = f"{_export_prefix(person)}{ids.random_token()}.zip"
     objects.put(key, data, "application/zip", cache_control="private, no-store")
     link = objects.download_url(key, "laurel-data-export.zip", seconds=EXPORT_LINK_SECONDS)
-    ctx = {"link": link, "minutes": EXPORT_LINK_SECONDS // 60}
     try:
-        mail.send(mail.Message(to=send_to, subject="Your Laurel data export", html=render("mail/export.html", **ctx),
-                               text=render("mail/export.txt", **ctx)))
-    except mail.MailNotSent:
-        objects.delete(key)
-        raise ServiceUnavailable("the mail with the export could not be sent; try again later",
-                                 code="mail_not_sent") from None
+        notify.send_export(send_to, link, EXPORT_LINK_SECONDS // 60)
+    except ServiceUnavailable:
+        objects.delete(key)  # nobody got the link: the file goes
+        raise
     return {"bytes": len(data), "sent_to": send_to}
 
 

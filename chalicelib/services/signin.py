@@ -19,15 +19,13 @@ import secrets as _random
 from dataclasses import dataclass
 from datetime import timedelta
 
-from ..adapters import mail
 from ..config import get_settings
 from ..domain import earners as rules
 from ..domain import ids
 from ..domain.clock import iso
-from ..domain.errors import BadRequest, Forbidden, Gone, NotFound, ServiceUnavailable
+from ..domain.errors import BadRequest, Forbidden, Gone, NotFound
 from ..store import earners as store
-from ..web import render
-from . import clock, limits
+from . import clock, limits, notify
 from .signing import derived_key
 
 SESSION_SALT = b"laurel-session"
@@ -69,16 +67,8 @@ def request_link(email: str, *, next_path: str | None = None, client_address: st
     store.put_login(login_id, purpose=purpose, email=email, email_hash=email_hash, earner_id=earner_id,
                     token_hash=ids.sha256_hex(token), code_hash=_mac("code", login_id, code), next_path=next_path,
                     expires_at=iso(expires), expiration=int(expires.timestamp()) + 86400)
-    base = get_settings().public_base_url
-    ctx = {"link": f"{base}/signin/{login_id}?token={token}", "code": code, "minutes": rules.LOGIN_MINUTES,
-           "adding": purpose == "add_email"}
-    subject = "Confirm your address for Laurel" if ctx["adding"] else "Your Laurel sign-in link"
-    try:
-        mail.send(mail.Message(to=email, subject=subject, html=render("mail/signin.html", **ctx),
-                               text=render("mail/signin.txt", **ctx)))
-    except mail.MailNotSent:
-        raise ServiceUnavailable("the mail could not be sent; check the address or try again later",
-                                 code="mail_not_sent") from None
+    notify.send_signin(email, f"{get_settings().public_base_url}/signin/{login_id}?token={token}", code,
+                       rules.LOGIN_MINUTES, adding=purpose == "add_email")
     return login_id
 
 

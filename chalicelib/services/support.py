@@ -6,7 +6,6 @@ every change. A request flagged as an outage report is the tenant's report for t
 
 from __future__ import annotations
 
-from ..adapters import mail
 from ..config import get_settings
 from ..domain import ids
 from ..domain import support as rules
@@ -14,8 +13,7 @@ from ..domain.clock import iso, parse_iso
 from ..domain.errors import Conflict, NotFound, ValidationFailed
 from ..store import issuers as issuer_store
 from ..store import ops as store
-from ..web import render
-from . import clock
+from . import clock, notify
 
 
 def view(item, now=None) -> dict:
@@ -42,14 +40,7 @@ def _notify(item, what: str) -> None:
     recipients = [r for r in (issuer.email if issuer else None, get_settings().support_email) if r]
     v = view(item)
     for to in recipients:
-        try:
-            mail.send(mail.Message(to=to, subject=f"[Laurel support #{item.request_id[:8]}] {what}: {item.subject}",
-                                   html=render("mail/support.html", r=v, what=what),
-                                   text=render("mail/support.txt", r=v, what=what)))
-        except mail.MailNotSent as exc:  # the request itself is stored; mail is a courtesy copy
-            from ..logs import logger
-
-            logger().warning("support mail not sent", extra={"reason": str(exc)[:300]})
+        notify.send_support(to, v, what)  # a courtesy copy: the request itself is stored
 
 
 def create(tenant_id: str, data) -> dict:
