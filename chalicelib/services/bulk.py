@@ -27,7 +27,8 @@ from ..config import get_settings
 from ..domain import credentials as rules
 from ..domain import ids
 from ..domain.clock import iso
-from ..domain.errors import BadRequest, LaurelError, NotFound, PayloadTooLarge, ServiceUnavailable, ValidationFailed
+from ..domain.errors import (BadRequest, LaurelError, NotFound, PayloadTooLarge, ServiceUnavailable,
+                             UnsupportedMediaType, ValidationFailed)
 from ..store import bulk as store
 from ..store import credentials as cred_store
 from ..store import issuers as issuer_store
@@ -109,7 +110,7 @@ def parse(raw: bytes, content_type: str) -> list[dict]:
         if not isinstance(rows, list):
             raise BadRequest("the JSON body must be an array of rows", code="invalid_json")
     else:
-        raise BadRequest("send text/csv or application/json", code="unsupported_media_type")
+        raise UnsupportedMediaType("send text/csv or application/json")
     if len(rows) > MAX_ROWS:
         raise PayloadTooLarge(f"at most {MAX_ROWS} rows per job", code="too_many_rows")
     if not rows:

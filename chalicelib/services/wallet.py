@@ -17,7 +17,7 @@ from ..domain import earners as rules
 from ..domain import ids
 from ..domain.clock import iso, parse_iso
 from ..domain.credentials import Publicity, display_status, publicity, was_accepted
-from ..domain.errors import Conflict, Gone, NotFound
+from ..domain.errors import Conflict, NotFound
 from ..domain.sharing import Shareable, embed_snippet, linkedin_add_url, linkedin_fields, share_links, signature_snippet
 from ..store import credentials as cred_store
 from ..store import earners as store
@@ -231,7 +231,7 @@ def decide(earner_id: str, credential_id: str, decision: str) -> str:
     replaces the claim token, which is used up so the mailed link says so."""
     item = _owned(earner_id, credential_id)
     if item.status != "pending":
-        raise Gone(f"this credential was already {item.status}", code="already_claimed")
+        raise Conflict(f"this credential was already {item.status}", code="already_claimed")
     now = iso(clock.utcnow())
     status = "accepted" if decision == "accept" else "rejected"
     changes = {"status": status, f"{status}_at": now, "updated_at": now}
@@ -241,7 +241,7 @@ def decide(earner_id: str, credential_id: str, decision: str) -> str:
         changes["claim_used_hash"] = item.claim_token_hash
     if not cred_store.conditional_update(item, changes, expect_status=("pending",),
                                          remove=("claim_token_hash", "claim_expires_at")):
-        raise Gone("this credential was decided a moment ago in another window", code="already_claimed")
+        raise Conflict("this credential was decided a moment ago in another window", code="already_claimed")
     from . import events
     from .credentials import credential_view
 
