@@ -24,8 +24,7 @@ def test_counts_rates_and_skills_per_template_and_issuer(client, monkeypatch):
     from chalicelib.services import claims, clock, credentials
 
     now = [clock.utcnow()]  # the services' clock, moved by hand: issued, then accepted hours later
-    for service in (credentials, claims):
-        monkeypatch.setattr(service, "utcnow", lambda: now[0])
+    monkeypatch.setattr(clock, "utcnow", lambda: now[0])
     _, key = new_issuer()
     tpl = active_template(client, key, name="Data Steward", skills=["Data quality", "Governance"])
     other = active_template(client, key, name="Analyst", skills=["SQL"])

@@ -72,7 +72,7 @@ def test_no_personal_data_or_secret_in_any_log_line(client, captured, monkeypatc
     pending = body(issue(client, key, tpl, email="refused@example.com"))
     ses, sender = boto3.client("sesv2", region_name="us-east-1"), get_settings().mail_from
     ses.delete_email_identity(EmailIdentity=sender)
-    assert post(client, f"/credentials/{pending['id']}/resend", key, b"").status_code == 422
+    assert post(client, f"/credentials/{pending['id']}/resend", key, b"").status_code == 503
     ses.create_email_identity(EmailIdentity=sender)
     # bulk
     csv = "email,first_name,last_name,template_id\n" + "".join(f"bulk{i}@example.com,B,K,{tpl}\n" for i in range(3))

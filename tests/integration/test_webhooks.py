@@ -110,11 +110,14 @@ def deliveries(client, key, endpoint_id, query=""):
     return body(res)
 
 
+REAL_UTCNOW = clock.utcnow
+
+
 def freeze(monkeypatch, offset: timedelta = timedelta(0), base: datetime | None = None) -> int:
     """Stop the webhook service's clock at `base` (default: now) + `offset`; returns that
     moment as a Unix timestamp."""
     moment = (base or clock.utcnow()) + offset
-    monkeypatch.setattr(events, "utcnow", lambda: moment)
+    monkeypatch.setattr(clock, "utcnow", lambda: moment)
     return int(moment.timestamp())
 
 
@@ -228,7 +231,7 @@ def test_failures_back_off_then_dead_letter_and_resend_starts_over(client, queue
     assert res.status_code == 202, res.body
     resent = body(res)
     assert resent["resent_from"] == d["id"] and resent["status"] == "pending" and resent["event_id"] == d["event_id"]
-    monkeypatch.setattr(events, "utcnow", clock.utcnow)
+    monkeypatch.setattr(clock, "utcnow", REAL_UTCNOW)
     assert drain(client) == []
     assert json.loads(receiver.requests[-1]["body"])["id"] == d["event_id"]
     log = {x["id"]: x for x in deliveries(client, key, endpoint["id"])["items"]}
@@ -486,7 +489,6 @@ def test_a_dripping_endpoint_cannot_hold_the_worker(monkeypatch):
             self.cancelled = True
 
     monkeypatch.setattr(webhook_http, "threading", SimpleNamespace(Timer=Watchdog, Event=threading.Event))
-    monkeypatch.setattr(webhook_http, "time", SimpleNamespace(monotonic=lambda: 1000.0))
     threading.Thread(target=drip, daemon=True).start()
     with pytest.raises(webhook_http.FetchError, match="did not answer within 10 seconds"):
         webhook_http.post(f"http://127.0.0.1:{server.getsockname()[1]}/", b"{}", {},
