@@ -48,6 +48,7 @@ def main() -> None:
         from chalicelib.demo import seed
         from chalicelib.services import ops
         from chalicelib.services.bulk import bulk_queue_name
+        from chalicelib.store import keys
         from chalicelib.store.models import CredentialItem
 
         init_resources()
@@ -68,7 +69,7 @@ def main() -> None:
             assert res.status_code == 202, res.body
             drain(client, sqs, queue, url)
             accepted = 0
-            for i, item in enumerate(CredentialItem.by_tenant.query(f"T#{tenant}#C")):
+            for i, item in enumerate(CredentialItem.by_tenant.query(keys.tenant_credentials_pk(tenant))):
                 if i % 3 == 0:
                     accepted += 1
                     item.update(actions=[CredentialItem.status.set("accepted"),

@@ -15,17 +15,10 @@ def put(key: str, body: bytes, content_type: str, *, cache_control: str = "publi
 IMAGE_TYPES = {"png": "image/png", "svg": "image/svg+xml"}
 
 
-def put_public_image(folder: str, data: bytes, ext: str = "png") -> str:
-    """Store an image under `assets/<folder>/` with a content-addressed name and return its key.
-
-    Everything under `assets/` is what the CDN serves; a new image gets a new key,
-    so credentials issued earlier keep pointing at the image they were issued with.
-    """
-    import hashlib
-
-    key = f"assets/{folder}/{hashlib.sha256(data).hexdigest()[:32]}.{ext}"
-    put(key, data, IMAGE_TYPES[ext])
-    return key
+def put_public_image(key: str, data: bytes) -> None:
+    """Store an image the CDN serves, cached for good: its key (store/object_keys.py)
+    names its content, so a new image gets a new key."""
+    put(key, data, IMAGE_TYPES[key.rsplit(".", 1)[-1]])
 
 
 def delete(key: str) -> None:
@@ -64,6 +57,13 @@ def public_url(key: str | None) -> str | None:
     if not key:
         return None
     return f"{get_settings().asset_base_url}/{key}"
+
+
+def key_of_public_url(url: str) -> str | None:
+    """The object key a URL of ours names (the reverse of `public_url`); None for a
+    URL elsewhere."""
+    base = get_settings().asset_base_url + "/"
+    return url[len(base):] if url.startswith(base) else None
 
 
 def ensure_bucket() -> None:

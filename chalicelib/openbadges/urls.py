@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..store.object_keys import status_list_key
+
 
 @dataclass(frozen=True)
 class Urls:
@@ -34,11 +36,9 @@ class Urls:
     def jwks(self) -> str:
         return f"{self.base}/.well-known/jwks.json"
 
-    def status_list_key(self, tenant_id: str, list_no: int) -> str:
-        return f"assets/status/{tenant_id}/{list_no}.json"
-
     def status_list(self, tenant_id: str, list_no: int) -> str:
-        return f"{self.assets}/{self.status_list_key(tenant_id, list_no)}"
+        """Where the CDN serves the list (see adapters/objects.public_url)."""
+        return f"{self.assets}/{status_list_key(tenant_id, list_no)}"
 
     def page(self, cid: str) -> str:
         return f"{self.base}/badges/{cid}"

@@ -77,11 +77,13 @@ def _get(url: str, report: Report, what: str) -> tuple[int, bytes]:
     settings = get_settings()
     if url.startswith(settings.public_base_url + "/"):
         return _local(url[len(settings.public_base_url):])
-    if url.startswith(settings.asset_base_url + "/assets/"):  # our status lists, read from the bucket
-        from ..adapters import objects
+    from ..adapters import objects
+    from ..store import object_keys
 
+    key = objects.key_of_public_url(url)
+    if key is not None and object_keys.is_public(key):  # our status lists, read from the bucket
         try:
-            return 200, objects.get(url[len(settings.asset_base_url) + 1:])
+            return 200, objects.get(key)
         except Exception:  # noqa: BLE001 - any S3 error is "not there" for a verifier
             return 404, b""
     try:

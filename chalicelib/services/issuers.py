@@ -9,6 +9,7 @@ from ..domain.clock import iso
 from ..domain.errors import NotFound
 from ..domain.images import validate_png
 from ..store import issuers as store
+from ..store import object_keys
 from . import clock
 from .auth import new_api_key
 
@@ -83,7 +84,8 @@ def set_logo(tenant_id: str, png: bytes) -> dict:
     settings = get_settings()
     validate_png(png, max_bytes=settings.max_image_bytes, max_side=settings.max_image_side)
     item = _require(tenant_id)
-    key = objects.put_public_image(f"issuers/{tenant_id}", png)
+    key = object_keys.issuer_logo_key(tenant_id, png)
+    objects.put_public_image(key, png)
     store.update_issuer(item, {"logo_key": key, "updated_at": iso(clock.utcnow())})
     return issuer_view(item)
 

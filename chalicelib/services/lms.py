@@ -195,8 +195,8 @@ def _process(item, completion: rules.Completion, body: dict) -> dict:
                 f"{'sent' if sent else 'NOT sent'}", email=completion.email)
         return {"status": "retake", "detail": decision.reason}
     if decision.outcome == "schedule":
-        store.queue_for_schedule(item.tenant_id, rule["template_id"], rule["schedule_weekday"],
-                                 f"{iso(clock.utcnow())}#{completion.event_key}", row, ids.email_hash(completion.email))
+        store.queue_for_schedule(item.tenant_id, rule["template_id"], rule["schedule_weekday"], iso(clock.utcnow()),
+                                 completion.event_key, row, ids.email_hash(completion.email))
         _record(item, completion.event_key, body, rule, "scheduled",
                 f"{decision.reason}; issued with the batch of {rule['schedule_weekday']}", email=completion.email)
         return {"status": "scheduled", "detail": decision.reason}

@@ -36,6 +36,7 @@ from ..domain import offboarding as rules
 from ..domain.clock import iso, parse_iso
 from ..domain.errors import BadRequest, Conflict, Gone, NotFound
 from ..store import issuers as issuer_store
+from ..store import keys, object_keys
 from ..store import offboarding as store
 from . import clock
 
@@ -92,14 +93,15 @@ def _survey(tenant_id: str, issuer) -> _Survey:
     s.templates = store.templates(tenant_id)
     s.credentials = list(store.credentials(tenant_id))
     s.children = {
-        "webhook_deliveries": [k for e in s.ids_with("WHE#") for k in store.delivery_keys(tenant_id, e)],
-        "lms_events": [k for i in s.ids_with("LMS#") for k in store.lms_event_keys(tenant_id, i)],
-        "scheduled_rows": [k for t in s.ids_with("TPL#") for k in store.scheduled_row_keys(tenant_id, t)],
-        "bulk_job_failures": [k for j in s.ids_with("JOB#") for k in store.job_failure_keys(tenant_id, j)],
+        "webhook_deliveries": [k for e in s.ids_with(keys.WEBHOOK_ENDPOINT_PREFIX)
+                               for k in store.delivery_keys(tenant_id, e)],
+        "lms_events": [k for i in s.ids_with(keys.INTEGRATION_PREFIX) for k in store.lms_event_keys(tenant_id, i)],
+        "scheduled_rows": [k for t in s.ids_with(keys.TEMPLATE_PREFIX) for k in store.scheduled_row_keys(tenant_id, t)],
+        "bulk_job_failures": [k for j in s.ids_with(keys.JOB_PREFIX) for k in store.job_failure_keys(tenant_id, j)],
         "idempotency_records": store.idempotency_keys(tenant_id),
     }
-    s.images = [k for prefix in (f"assets/templates/{tenant_id}/", f"assets/issuers/{tenant_id}/")
-                for k in objects.list_keys(prefix)]
+    image_prefixes = (object_keys.template_images_prefix(tenant_id), object_keys.issuer_logos_prefix(tenant_id))
+    s.images = [k for prefix in image_prefixes for k in objects.list_keys(prefix)]
     return s
 
 
@@ -119,7 +121,8 @@ def _plan(s: _Survey, credentials=None) -> _Plan:
     shown["api_keys"] = [k.key_id for k in s.api_keys]
     for category in ("webhook_deliveries", "lms_events", "scheduled_rows", "bulk_job_failures", "idempotency_records"):
         delete[category] = s.children[category]
-    for category, prefix in (("webhook_endpoints", "WHE#"), ("integrations", "LMS#"), ("bulk_jobs", "JOB#")):
+    for category, prefix in (("webhook_endpoints", keys.WEBHOOK_ENDPOINT_PREFIX),
+                             ("integrations", keys.INTEGRATION_PREFIX), ("bulk_jobs", keys.JOB_PREFIX)):
         delete[category], shown[category] = s.keys_with(prefix), s.ids_with(prefix)
     credentials = s.credentials if credentials is None else credentials
     delete["recipient_slots"] = sorted({store.slot_key(s.tenant_id, c.email_hash, c.template_id) for c in credentials})
@@ -144,9 +147,10 @@ def _plan(s: _Survey, credentials=None) -> _Plan:
 
 
 def _digest(s: _Survey) -> str:
-    skip = ("PROFILE", "OFFBOARDING", "STATUSLIST#", "COUNTER#", "SUP#")  # kept, and they change on their own
+    # kept, and they change on their own
+    skip = (keys.PROFILE_SK, keys.OFFBOARDING_SK, keys.STATUS_LIST_PREFIX, keys.COUNTER_PREFIX, keys.SUPPORT_PREFIX)
     seen = [f"{pk}|{sk}" for pk, sk in s.partition if not sk.startswith(skip)]
-    seen += [f"{pk}|{sk}" for keys in s.children.values() for pk, sk in keys]
+    seen += [f"{pk}|{sk}" for child_keys in s.children.values() for pk, sk in child_keys]
     seen += [f"C|{c.credential_id}" for c in s.credentials] + [f"S3|{k}" for k in s.images]
     return rules.plan_digest(s.tenant_id, seen)
 
@@ -161,8 +165,8 @@ def _listing(values: list | None, count: int) -> dict:
 
 
 def _kept_view(s: _Survey, plan: _Plan) -> dict:
-    status_lists = len(s.keys_with("STATUSLIST#"))
-    support = len(s.keys_with("SUP#"))
+    status_lists = len(s.keys_with(keys.STATUS_LIST_PREFIX))
+    support = len(s.keys_with(keys.SUPPORT_PREFIX))
     return {
         "credentials": _listing([c.credential_id for c in plan.kept_credentials], len(plan.kept_credentials)),
         "templates": _listing([t.template_id for t in plan.kept_templates], len(plan.kept_templates)),
@@ -242,9 +246,9 @@ def confirm(tenant_id: str, token: str) -> dict:
 def _stop(s: _Survey, now: str) -> None:
     """What must stop the moment the confirmation is accepted."""
     store.batch_delete((k.pk, k.sk) for k in s.api_keys)
-    for integration_id in s.ids_with("LMS#"):
+    for integration_id in s.ids_with(keys.INTEGRATION_PREFIX):
         store.disable_integration(s.tenant_id, integration_id, now)
-    for endpoint_id in s.ids_with("WHE#"):
+    for endpoint_id in s.ids_with(keys.WEBHOOK_ENDPOINT_PREFIX):
         store.disable_endpoint(s.tenant_id, endpoint_id, now)
 
 
@@ -328,10 +332,10 @@ def _pass(s: _Survey, plan: _Plan, budget: _Budget, deleted: dict, record, slots
     before the credentials, the templates and images last (decided on the
     credentials that are left, so whatever became accepted meanwhile keeps them)."""
 
-    def batches(category: str, keys: list) -> None:
-        for start in range(0, len(keys), BATCH):
+    def batches(category: str, item_keys: list) -> None:
+        for start in range(0, len(item_keys), BATCH):
             budget.check()
-            chunk = keys[start:start + BATCH]
+            chunk = item_keys[start:start + BATCH]
             store.batch_delete(chunk)
             budget.spend(len(chunk))
             deleted[category] = deleted.get(category, 0) + len(chunk)

@@ -18,6 +18,7 @@ from ..domain.errors import Gone, NotFound
 from ..openbadges import ob2, ob3
 from ..store import credentials as cred_store
 from ..store import issuers as issuer_store
+from ..store import object_keys
 from ..store import openbadges as store
 from . import clock, signing
 from .verification import NOT_PUBLISHED, require_public
@@ -97,7 +98,7 @@ def publish_status_list(tenant_id: str, list_no: int, bits: bytes | None = None)
     now = iso(clock.utcnow())
     doc = ob3.status_list_credential(tenant_id, list_no, bits, urls, urls.issuer(tenant_id), now)
     signed = add_proof(doc, signing.ed25519_signer(tenant_id), created=now)
-    objects.put(urls.status_list_key(tenant_id, list_no), json.dumps(signed).encode(), "application/vc+ld+json",
+    objects.put(object_keys.status_list_key(tenant_id, list_no), json.dumps(signed).encode(), "application/vc+ld+json",
                 cache_control="public, max-age=300")
 
 
@@ -178,7 +179,7 @@ def baked_image_url(credential_id: str) -> str:
 def baked_download_url(item, owner_id: str) -> str:
     """A short-lived link that downloads the baked image as a file (the wallet's button).
     The owner gets every credential they accepted, shown or hidden; a hidden one's copy
-    is written outside the public prefix (see store.credentials.owner_copy_key), so
+    is written outside the public prefix (see store.object_keys.owner_copy_key), so
     downloading it publishes nothing."""
     import re
 
@@ -188,7 +189,7 @@ def baked_download_url(item, owner_id: str) -> str:
         key = _baked(item)
     else:
         data, ext = _bake(item)
-        key = cred_store.owner_copy_key(owner_id, item.credential_id, ext)
+        key = object_keys.owner_copy_key(owner_id, item.credential_id, ext)
         objects.put(key, data, objects.IMAGE_TYPES[ext], cache_control="private, no-store")
     name = re.sub(r"[^A-Za-z0-9._-]+", "-", item.snapshot["template"]["name"]).strip("-")[:60] or "badge"
     return objects.download_url(key, f"{name}.{key.rsplit('.', 1)[-1]}")
@@ -228,7 +229,7 @@ def _baked(item, attempts: int = 3) -> str:
     if not image_key:
         raise NotFound("this credential has no image", code="image_not_found")
     version = hashlib.sha256(f"{item.status}|{item.updated_at}|{image_key}".encode()).hexdigest()[:16]
-    key = cred_store.baked_key(item.tenant_id, item.credential_id, version, image_key.rsplit(".", 1)[-1])
+    key = object_keys.baked_key(item.tenant_id, item.credential_id, version, image_key.rsplit(".", 1)[-1])
     if item.baked_key == key:
         return key
     data, ext = _bake(item)
@@ -252,4 +253,4 @@ def _baked(item, attempts: int = 3) -> str:
 def forget_baked(item) -> None:
     """Delete a credential's baked files (every version of every state) when its state
     changed or it was hidden: their URLs stop answering."""
-    objects.delete_prefix(cred_store.baked_prefix(item.tenant_id, item.credential_id))
+    objects.delete_prefix(object_keys.baked_prefix(item.tenant_id, item.credential_id))

@@ -23,6 +23,7 @@ from ..domain.errors import NotFound, ServiceUnavailable
 from ..store import credentials as cred_store
 from ..store import earners as store
 from ..store import imports as import_store
+from ..store import object_keys
 from ..web import render
 from . import clock, notify
 from .notify import verify_url
@@ -132,8 +133,9 @@ def build_export(person: Person) -> bytes:
     return buffer.getvalue()
 
 
-def _export_prefix(person: Person) -> str:
-    return f"exports/{person.earner_id or next(iter(person.emails))}/"
+def _export_owner(person: Person) -> str:
+    """Whose private files these are: the account, or the one address without one."""
+    return person.earner_id or next(iter(person.emails))
 
 
 def _export_budget(person: Person) -> None:
@@ -154,7 +156,7 @@ def export(person: Person, send_to: str) -> dict:
     an hour. Only the person's own address receives it."""
     _export_budget(person)
     data = build_export(person)
-    key = f"{_export_prefix(person)}{ids.random_token()}.zip"
+    key = object_keys.export_key(_export_owner(person), ids.random_token())
     objects.put(key, data, "application/zip", cache_control="private, no-store")
     link = objects.download_url(key, "laurel-data-export.zip", seconds=EXPORT_LINK_SECONDS)
     try:
@@ -262,7 +264,7 @@ def erase(person: Person) -> dict:
     counts = {"credentials": 0, "recipient_slots": 0, "imports": 0, "earner_items": 0, "files": 0}
     counts.update(tenant_logs.forget(person.emails, {i.tenant_id for i in items}, {i.credential_id for i in items}))
     for item in items:
-        counts["files"] += objects.delete_prefix(cred_store.baked_prefix(item.tenant_id, item.credential_id))
+        counts["files"] += objects.delete_prefix(object_keys.baked_prefix(item.tenant_id, item.credential_id))
         if item.email_hash:
             counts["recipient_slots"] += cred_store.delete_recipient_slots(item.tenant_id, item.email_hash)
         counts["credentials"] += cred_store.erase(item, now)
@@ -270,7 +272,7 @@ def erase(person: Person) -> dict:
         doomed = import_store.for_recipient(h)
         import_store.delete_all(doomed)
         counts["imports"] += len(doomed)
-    for prefix in {_export_prefix(person), *(f"exports/{h}/" for h in person.emails)}:
+    for prefix in {object_keys.export_prefix(owner) for owner in (_export_owner(person), *person.emails)}:
         counts["files"] += objects.delete_prefix(prefix)
     counts["earner_items"] = store.erase_person(person.earner_id, set(person.emails))
     return counts

@@ -9,6 +9,7 @@ from ..domain import templates as rules
 from ..domain.clock import iso
 from ..domain.errors import Conflict, NotFound, PayloadTooLarge, ValidationFailed
 from ..domain.images import validate_png
+from ..store import object_keys
 from ..store import templates as store
 from . import clock, events
 
@@ -96,7 +97,8 @@ def set_image(tenant_id: str, template_id: str, data: bytes, content_type: str =
         ext = "png"
     item = require(tenant_id, template_id)
     rules.check_editable(item.state)
-    key = objects.put_public_image(f"templates/{tenant_id}/{template_id}", data, ext)
+    key = object_keys.template_image_key(tenant_id, template_id, data, ext)
+    objects.put_public_image(key, data)
     store.update(item, {"image_key": key, "updated_at": iso(clock.utcnow())})
     return _changed(tenant_id, item)
 

@@ -19,5 +19,5 @@ def credentials(tenant_id: str, template_id: str | None = None) -> Iterator[Cred
 
 
 def templates(tenant_id: str) -> list[TemplateItem]:
-    return list(TemplateItem.query(keys.tenant_pk(tenant_id), TemplateItem.sk.startswith("TPL#"),
+    return list(TemplateItem.query(keys.tenant_pk(tenant_id), TemplateItem.sk.startswith(keys.TEMPLATE_PREFIX),
                                    attributes_to_get=["template_id", "name", "state"]))

@@ -17,7 +17,7 @@ def append(fields: dict) -> AuditItem:
     makes sure an existing entry is never overwritten."""
     tenant_id = fields.get("tenant_id")
     pk = keys.tenant_audit_pk(tenant_id) if tenant_id else keys.OPS_AUDIT_PK
-    sk = f"{fields['at']}#{fields['entry_id']}"
+    sk = keys.audit_sk(fields["at"], fields["entry_id"])
     item = AuditItem(pk, sk, gsi1pk=keys.audit_day_pk(fields["at"][:10]), gsi1sk=sk, **fields)
     try:
         item.save(condition=AuditItem.pk.does_not_exist())

@@ -1,9 +1,7 @@
 """PynamoDB model of the audit log, in Laurel's single table.
 
-| entry           | pk                 | sk              | by_tenant (gsi1pk / gsi1sk)               |
-|-----------------|--------------------|-----------------|-------------------------------------------|
-| issuer action   | T#<tenant>#AUDIT   | <time>#<random> | AUDIT#<YYYY-MM-DD> / <time>#<random>      |
-| operator action | OPS#AUDIT          | <time>#<random> | AUDIT#<YYYY-MM-DD> / <time>#<random>      |
+Keys: see the table in `keys.py` (issuer entries in `T#<tenant>#AUDIT`, operator
+entries in `OPS#AUDIT`, both also listed per UTC day through `by_tenant`).
 
 An issuer lists its own entries with one Query of its partition (newest first);
 operators list every entry of a day through `by_tenant` with one Query of that

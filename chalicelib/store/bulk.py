@@ -7,19 +7,15 @@ from .conditional import update_if
 from .models import ChunkFailuresItem, JobItem
 
 
-def _job_key(tenant_id: str, job_id: str) -> tuple[str, str]:
-    return keys.tenant_pk(tenant_id), f"JOB#{job_id}"
-
-
 def create_job(tenant_id: str, fields: dict) -> JobItem:
-    job = JobItem(*_job_key(tenant_id, fields["job_id"]), **fields)
+    job = JobItem(*keys.job_key(tenant_id, fields["job_id"]), **fields)
     job.save(condition=JobItem.pk.does_not_exist())
     return job
 
 
 def get_job(tenant_id: str, job_id: str) -> JobItem | None:
     try:
-        return JobItem.get(*_job_key(tenant_id, job_id), consistent_read=True)
+        return JobItem.get(*keys.job_key(tenant_id, job_id), consistent_read=True)
     except JobItem.DoesNotExist:
         return None
 
@@ -31,7 +27,7 @@ def mark_failed(job: JobItem, reason: str, at: str) -> None:
 
 def chunk_failures(job: JobItem) -> list[dict]:
     pk = keys.job_failures_pk(job.tenant_id, job.job_id)
-    return [e for item in ChunkFailuresItem.query(pk, ChunkFailuresItem.sk.startswith("FAIL#")) for e in item.errors]
+    return [e for item in ChunkFailuresItem.query(pk, ChunkFailuresItem.sk.startswith(keys.CHUNK_FAILURES_PREFIX)) for e in item.errors]
 
 
 def chunk_done(job: JobItem, chunk: int) -> bool:
@@ -46,7 +42,7 @@ def finish_chunk(job: JobItem, chunk: int, *, issued: int, duplicates: int, fail
     actions = [JobItem.issued.add(issued), JobItem.duplicates.add(duplicates), JobItem.failed.add(failed),
                JobItem.chunks_done.add(1), JobItem.done_chunks.add({chunk}), JobItem.updated_at.set(at)]
     if errors:  # a chunk's failed rows: their own item, so chunks never rewrite each other's
-        ChunkFailuresItem(keys.job_failures_pk(job.tenant_id, job.job_id), f"FAIL#{chunk:06d}",
+        ChunkFailuresItem(keys.job_failures_pk(job.tenant_id, job.job_id), keys.chunk_failures_sk(chunk),
                           errors=errors).save()
     if not update_if(job, actions, JobItem.pk.exists() & ~JobItem.done_chunks.contains(chunk)):
         return False

@@ -11,7 +11,7 @@ from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from ..config import get_settings
-from ..domain.errors import BadRequest, Conflict
+from ..domain.errors import Conflict
 from .conditional import update_if
 from . import keys, paging
 from collections.abc import Iterator
@@ -25,16 +25,15 @@ MAX_REPLACED = 98
 
 def _index_keys(fields: dict) -> dict:
     tenant_id, cid = fields["tenant_id"], fields["credential_id"]
-    rand = cid.split("-", 1)[1]
     out = {
         "gsi1pk": keys.tenant_credentials_pk(tenant_id),
-        "gsi1sk": f"{fields['created_at']}#{rand}",
+        "gsi1sk": keys.tenant_credentials_sk(fields["created_at"], cid),
         "gsi2pk": keys.email_pk(fields["email_hash"]),
-        "gsi2sk": f"{keys.email_sk_prefix(tenant_id, fields['template_id'])}{fields['created_at']}#{rand}",
+        "gsi2sk": keys.credential_email_sk(tenant_id, fields["template_id"], fields["created_at"], cid),
     }
     if fields.get("expires_at"):
         out["gsi3pk"] = keys.expiry_pk(fields["expires_at"][:10])
-        out["gsi3sk"] = f"{fields['expires_at']}#{cid}"
+        out["gsi3sk"] = keys.expiry_sk(fields["expires_at"], cid)
     return out
 
 
@@ -156,22 +155,6 @@ def set_baked_key(item: CredentialItem, key: str) -> bool:
                      & CredentialItem.erased_at.does_not_exist())
 
 
-# Baked images. Those of public credentials live under `assets/`, which the CDN serves;
-# a hidden credential's file is deleted (the whole prefix, every version). A private
-# credential's owner downloads a copy written under `exports/<account>/`, which is
-# never served publicly, expires within a day and goes with the account's erasure.
-def baked_prefix(tenant_id: str, credential_id: str) -> str:
-    return f"assets/baked/{tenant_id}/{credential_id}/"
-
-
-def baked_key(tenant_id: str, credential_id: str, version: str, ext: str) -> str:
-    return f"{baked_prefix(tenant_id, credential_id)}{version}.{ext}"
-
-
-def owner_copy_key(earner_id: str, credential_id: str, ext: str) -> str:
-    return f"exports/{earner_id}/badges/{credential_id}.{ext}"
-
-
 def for_recipient(tenant_id: str, email_hash: str, template_id: str | None = None) -> list[CredentialItem]:
     prefix = keys.email_sk_prefix(tenant_id, template_id)
     return list(CredentialItem.by_email.query(keys.email_pk(email_hash), CredentialItem.gsi2sk.startswith(prefix)))
@@ -184,12 +167,10 @@ def list_page(tenant_id: str, *, template_id: str | None, status: str | None, em
         condition = CredentialItem.status == status
     if email_hash:
         pk = keys.email_pk(email_hash)
-        start = paging.decode(cursor, expected={"gsi2pk": pk, "sk": "C"},
-                              allowed_keys={"pk", "sk", "gsi2pk", "gsi2sk"},
-                              prefixes={"pk": f"{keys.tenant_pk(tenant_id)}#C#"})
         prefix = keys.email_sk_prefix(tenant_id, template_id)
-        if start and not start["gsi2sk"]["S"].startswith(prefix):
-            raise BadRequest("the cursor is not valid", code="invalid_cursor")
+        start = paging.decode(cursor, expected={"gsi2pk": pk, "sk": keys.CREDENTIAL_SK},
+                              allowed_keys={"pk", "sk", "gsi2pk", "gsi2sk"},
+                              prefixes={"pk": keys.credential_pk_prefix(tenant_id), "gsi2sk": prefix})
         result = CredentialItem.by_email.query(pk, CredentialItem.gsi2sk.startswith(prefix),
                                                filter_condition=condition, limit=limit,
                                                last_evaluated_key=start, scan_index_forward=False)
@@ -198,9 +179,9 @@ def list_page(tenant_id: str, *, template_id: str | None, status: str | None, em
             tpl = CredentialItem.template_id == template_id
             condition = tpl if condition is None else condition & tpl
         pk = keys.tenant_credentials_pk(tenant_id)
-        start = paging.decode(cursor, expected={"gsi1pk": pk, "sk": "C"},
+        start = paging.decode(cursor, expected={"gsi1pk": pk, "sk": keys.CREDENTIAL_SK},
                               allowed_keys={"pk", "sk", "gsi1pk", "gsi1sk"},
-                              prefixes={"pk": f"{keys.tenant_pk(tenant_id)}#C#"})
+                              prefixes={"pk": keys.credential_pk_prefix(tenant_id)})
         result = CredentialItem.by_tenant.query(pk, filter_condition=condition, limit=limit,
                                                 last_evaluated_key=start, scan_index_forward=False)
     items = list(result)
@@ -223,19 +204,19 @@ def mark_once(item: CredentialItem, attribute: str, at: str) -> bool:
 
 def last_sweep_day() -> str | None:
     try:
-        return MarkerItem.get(keys.PLATFORM_PK, "SWEEP#expiry", consistent_read=True).value
+        return MarkerItem.get(keys.PLATFORM_PK, keys.EXPIRY_SWEEP_SK, consistent_read=True).value
     except MarkerItem.DoesNotExist:
         return None
 
 
 def set_last_sweep_day(day: str) -> None:
-    MarkerItem(keys.PLATFORM_PK, "SWEEP#expiry", value=day).save()
+    MarkerItem(keys.PLATFORM_PK, keys.EXPIRY_SWEEP_SK, value=day).save()
 
 
 def all_for_email(email_hash: str) -> list[CredentialItem]:
     """Every credential ever issued to an address, across issuers (an earner's wallet)."""
     # the index also holds the address's imported badges (`X#IMPORT#...`): only credentials (`T#...`)
-    return list(CredentialItem.by_email.query(keys.email_pk(email_hash), CredentialItem.gsi2sk.startswith("T#"),
+    return list(CredentialItem.by_email.query(keys.email_pk(email_hash), CredentialItem.gsi2sk.startswith(keys.EMAIL_CREDENTIALS_PREFIX),
                                               scan_index_forward=False))
 
 
@@ -276,7 +257,7 @@ def erase(item: CredentialItem, now: str) -> bool:
 
 
 def delete_recipient_slots(tenant_id: str, email_hash: str) -> int:
-    slots = list(RecipientSlotItem.query(keys.recipient_slot_key(tenant_id, email_hash, "")[0]))
+    slots = list(RecipientSlotItem.query(keys.recipient_slots_pk(tenant_id, email_hash)))
     with RecipientSlotItem.batch_write() as batch:
         for slot in slots:
             batch.delete(slot)

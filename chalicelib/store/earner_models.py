@@ -1,18 +1,10 @@
 """PynamoDB models of earners (the people credentials are issued to), their sign-in
 links, sessions and rate counters, in Laurel's single table.
 
-| item           | pk                      | sk                   |
-|----------------|-------------------------|----------------------|
-| earner         | EARNER#<earner>         | PROFILE              |
-| earner's email | EARNER#<earner>         | EMAIL#<emailhash>    |
-| kept credential| EARNER#<earner>         | HELD#<credential>    |
-| email owner    | EMAIL#<emailhash>       | OWNER                |
-| sign-in link   | LOGIN#<login>           | L                    |
-| session        | SESSION#<sha256(id)>    | S                    |
-| rate counter   | RATE#<scope>#<key>      | <window start>       |
-
-Through `by_tenant`, sessions are listed per earner (`EARNER#<earner>#SESSIONS`) and
-sign-in requests per address (`LOGINS#<emailhash>`), so erasing a person finds them.
+Their keys are built in `keys.py` (see its table: earner, earner's address, kept
+credential, address owner, sign-in request, wallet session, rate counter). Through
+`by_tenant`, sessions are listed per earner and sign-in requests per address, so
+erasing a person finds them.
 
 An email address belongs to at most one earner: `EMAIL#<hash>/OWNER` is written with
 a condition, so two accounts can never both claim it. A credential reaches a wallet

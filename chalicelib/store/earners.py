@@ -4,6 +4,7 @@ conditions keep "one address, one account" true under concurrency."""
 
 from __future__ import annotations
 
+from . import keys
 from .conditional import transact, update_if
 from .models import Item
 from .earner_models import (
@@ -16,21 +17,8 @@ from .earner_models import (
     SessionItem,
 )
 
-PROFILE = "PROFILE"
 # One transaction holds at most 100 items; a merge moves 3 items per address.
 MAX_MERGE_ITEMS = 99
-
-
-def earner_pk(earner_id: str) -> str:
-    return f"EARNER#{earner_id}"
-
-
-def _email_sk(email_hash: str) -> str:
-    return f"EMAIL#{email_hash}"
-
-
-def _owner_key(email_hash: str) -> tuple[str, str]:
-    return f"EMAIL#{email_hash}", "OWNER"
 
 
 # ------------------------------------------------------------------ earners and addresses
@@ -38,38 +26,38 @@ def _owner_key(email_hash: str) -> tuple[str, str]:
 
 def get_earner(earner_id: str) -> EarnerItem | None:
     try:
-        return EarnerItem.get(earner_pk(earner_id), PROFILE)
+        return EarnerItem.get(keys.earner_pk(earner_id), keys.PROFILE_SK)
     except EarnerItem.DoesNotExist:
         return None
 
 
 def email_owner(email_hash: str) -> str | None:
     try:
-        return EmailOwnerItem.get(*_owner_key(email_hash), consistent_read=True).earner_id
+        return EmailOwnerItem.get(*keys.email_owner_key(email_hash), consistent_read=True).earner_id
     except EmailOwnerItem.DoesNotExist:
         return None
 
 
 def emails_of(earner_id: str) -> list[EarnerEmailItem]:
-    return list(EarnerEmailItem.query(earner_pk(earner_id), EarnerEmailItem.sk.startswith("EMAIL#"),
-                                      consistent_read=True))
+    return list(EarnerEmailItem.query(keys.earner_pk(earner_id),
+                                      EarnerEmailItem.sk.startswith(keys.EARNER_EMAIL_PREFIX), consistent_read=True))
 
 
 def held_of(earner_id: str) -> list[HeldCredentialItem]:
-    return list(HeldCredentialItem.query(earner_pk(earner_id), HeldCredentialItem.sk.startswith("HELD#")))
+    return list(HeldCredentialItem.query(keys.earner_pk(earner_id), HeldCredentialItem.sk.startswith(keys.HELD_PREFIX)))
 
 
 def _email_item(earner_id: str, email: str, email_hash: str, now: str) -> EarnerEmailItem:
-    return EarnerEmailItem(earner_pk(earner_id), _email_sk(email_hash), email=email, email_hash=email_hash,
-                           verified_at=now)
+    return EarnerEmailItem(keys.earner_pk(earner_id), keys.earner_email_sk(email_hash), email=email,
+                           email_hash=email_hash, verified_at=now)
 
 
 def create_with_email(earner_id: str, email: str, email_hash: str, now: str) -> bool:
     """A new account for a first sign-in; False if the address was taken meanwhile."""
     def build(tx):
-        tx.save(EarnerItem(earner_pk(earner_id), PROFILE, earner_id=earner_id, profile_public=False, email_count=1,
-                           created_at=now, updated_at=now), condition=EarnerItem.pk.does_not_exist())
-        tx.save(EmailOwnerItem(*_owner_key(email_hash), earner_id=earner_id),
+        tx.save(EarnerItem(keys.earner_pk(earner_id), keys.PROFILE_SK, earner_id=earner_id, profile_public=False,
+                           email_count=1, created_at=now, updated_at=now), condition=EarnerItem.pk.does_not_exist())
+        tx.save(EmailOwnerItem(*keys.email_owner_key(email_hash), earner_id=earner_id),
                 condition=EmailOwnerItem.pk.does_not_exist())
         tx.save(_email_item(earner_id, email, email_hash, now))
     return transact(build)
@@ -78,10 +66,10 @@ def create_with_email(earner_id: str, email: str, email_hash: str, now: str) -> 
 def add_email(earner_id: str, email: str, email_hash: str, now: str) -> bool:
     """Attach a verified address to a live account; False if another account holds it."""
     def build(tx):
-        tx.update(EarnerItem(earner_pk(earner_id), PROFILE),
+        tx.update(EarnerItem(keys.earner_pk(earner_id), keys.PROFILE_SK),
                   actions=[EarnerItem.email_count.add(1), EarnerItem.updated_at.set(now)],
                   condition=EarnerItem.pk.exists())
-        tx.save(EmailOwnerItem(*_owner_key(email_hash), earner_id=earner_id),
+        tx.save(EmailOwnerItem(*keys.email_owner_key(email_hash), earner_id=earner_id),
                 condition=EmailOwnerItem.pk.does_not_exist())
         tx.save(_email_item(earner_id, email, email_hash, now))
     return transact(build)
@@ -92,7 +80,8 @@ def hold(earner_id: str, credential_ids: list[str], now: str) -> None:
     (the credential item itself names its holder: see store.credentials.set_holder)."""
     with HeldCredentialItem.batch_write() as batch:
         for cid in credential_ids:
-            batch.save(HeldCredentialItem(earner_pk(earner_id), f"HELD#{cid}", credential_id=cid, held_since=now))
+            batch.save(HeldCredentialItem(keys.earner_pk(earner_id), keys.held_sk(cid), credential_id=cid,
+                                          held_since=now))
 
 
 def remove_email(earner_id: str, email_hash: str, now: str) -> bool:
@@ -100,11 +89,11 @@ def remove_email(earner_id: str, email_hash: str, now: str) -> bool:
     last one (the count is checked in the same transaction: two tabs removing the
     last two addresses at once cannot leave an account nobody can sign in to)."""
     def build(tx):
-        tx.update(EarnerItem(earner_pk(earner_id), PROFILE),
+        tx.update(EarnerItem(keys.earner_pk(earner_id), keys.PROFILE_SK),
                   actions=[EarnerItem.email_count.add(-1), EarnerItem.updated_at.set(now)],
                   condition=EarnerItem.email_count > 1)
-        tx.delete(EmailOwnerItem(*_owner_key(email_hash)), condition=EmailOwnerItem.earner_id == earner_id)
-        tx.delete(EarnerEmailItem(earner_pk(earner_id), _email_sk(email_hash)),
+        tx.delete(EmailOwnerItem(*keys.email_owner_key(email_hash)), condition=EmailOwnerItem.earner_id == earner_id)
+        tx.delete(EarnerEmailItem(keys.earner_pk(earner_id), keys.earner_email_sk(email_hash)),
                   condition=EarnerEmailItem.pk.exists())
     return transact(build)
 
@@ -115,24 +104,24 @@ def merge(into: str, source: str, emails: list[EarnerEmailItem], held: list[Held
     (Its sessions then name no account, so they sign nobody in; `end_sessions`
     removes them.)"""
     def build(tx):
-        tx.delete(EarnerItem(earner_pk(source), PROFILE), condition=EarnerItem.email_count == len(emails))
-        tx.update(EarnerItem(earner_pk(into), PROFILE),
+        tx.delete(EarnerItem(keys.earner_pk(source), keys.PROFILE_SK), condition=EarnerItem.email_count == len(emails))
+        tx.update(EarnerItem(keys.earner_pk(into), keys.PROFILE_SK),
                   actions=[EarnerItem.email_count.add(len(emails)), EarnerItem.updated_at.set(now)],
                   condition=EarnerItem.pk.exists())
         for e in emails:
-            tx.update(EmailOwnerItem(*_owner_key(e.email_hash)), actions=[EmailOwnerItem.earner_id.set(into)],
-                      condition=EmailOwnerItem.earner_id == source)
+            tx.update(EmailOwnerItem(*keys.email_owner_key(e.email_hash)),
+                      actions=[EmailOwnerItem.earner_id.set(into)], condition=EmailOwnerItem.earner_id == source)
             tx.save(_email_item(into, e.email, e.email_hash, e.verified_at))
-            tx.delete(EarnerEmailItem(earner_pk(source), _email_sk(e.email_hash)))
+            tx.delete(EarnerEmailItem(keys.earner_pk(source), keys.earner_email_sk(e.email_hash)))
         for h in held:
-            tx.save(HeldCredentialItem(earner_pk(into), f"HELD#{h.credential_id}", credential_id=h.credential_id,
-                                       held_since=h.held_since))
-            tx.delete(HeldCredentialItem(earner_pk(source), f"HELD#{h.credential_id}"))
+            tx.save(HeldCredentialItem(keys.earner_pk(into), keys.held_sk(h.credential_id),
+                                       credential_id=h.credential_id, held_since=h.held_since))
+            tx.delete(HeldCredentialItem(keys.earner_pk(source), keys.held_sk(h.credential_id)))
     return transact(build)
 
 
 def update_profile(earner_id: str, now: str, **changes) -> bool:
-    item = EarnerItem(earner_pk(earner_id), PROFILE)
+    item = EarnerItem(keys.earner_pk(earner_id), keys.PROFILE_SK)
     actions = [getattr(EarnerItem, k).set(v) if v is not None else getattr(EarnerItem, k).remove()
                for k, v in changes.items()]
     return update_if(item, actions + [EarnerItem.updated_at.set(now)], EarnerItem.pk.exists())
@@ -140,7 +129,8 @@ def update_profile(earner_id: str, now: str, **changes) -> bool:
 
 def end_sessions(earner_id: str, keep_hash: str | None = None) -> int:
     """End every session of an account (but `keep_hash`, the one asking)."""
-    doomed = [s for s in SessionItem.by_tenant.query(f"EARNER#{earner_id}#SESSIONS") if s.pk != f"SESSION#{keep_hash}"]
+    keep = keys.session_key(keep_hash)[0] if keep_hash else None
+    doomed = [s for s in SessionItem.by_tenant.query(keys.earner_sessions_pk(earner_id)) if s.pk != keep]
     with SessionItem.batch_write() as batch:
         for item in doomed:
             batch.delete(item)
@@ -153,16 +143,16 @@ def end_sessions(earner_id: str, keep_hash: str | None = None) -> int:
 def put_login(login_id: str, *, purpose: str, email: str, email_hash: str, earner_id: str | None, token_hash: str,
               code_hash: str, next_path: str, expires_at: str, expiration: int) -> None:
     """A new sign-in request (never overwrites one); `expiration`: when TTL may delete it."""
-    item = LoginItem(f"LOGIN#{login_id}", "L", login_id=login_id, purpose=purpose, email=email,
+    item = LoginItem(*keys.login_key(login_id), login_id=login_id, purpose=purpose, email=email,
                      email_hash=email_hash, earner_id=earner_id, token_hash=token_hash, code_hash=code_hash,
                      attempts=0, next_path=next_path, expires_at=expires_at, expiration=expiration)
-    item.gsi1pk, item.gsi1sk = f"LOGINS#{email_hash}", expires_at
+    item.gsi1pk, item.gsi1sk = keys.address_logins_pk(email_hash), expires_at
     item.save(condition=LoginItem.pk.does_not_exist())
 
 
 def get_login(login_id: str) -> LoginItem | None:
     try:
-        return LoginItem.get(f"LOGIN#{login_id}", "L", consistent_read=True)
+        return LoginItem.get(*keys.login_key(login_id), consistent_read=True)
     except LoginItem.DoesNotExist:
         return None
 
@@ -182,20 +172,20 @@ def count_wrong_code(item: LoginItem) -> None:
 
 
 def put_session(session_hash: str, earner_id: str, created_at: str, expires_at: str, expiration: int) -> None:
-    SessionItem(f"SESSION#{session_hash}", "S", earner_id=earner_id, created_at=created_at, expires_at=expires_at,
-                expiration=expiration, gsi1pk=f"EARNER#{earner_id}#SESSIONS",
+    SessionItem(*keys.session_key(session_hash), earner_id=earner_id, created_at=created_at, expires_at=expires_at,
+                expiration=expiration, gsi1pk=keys.earner_sessions_pk(earner_id),
                 gsi1sk=created_at).save(condition=SessionItem.pk.does_not_exist())
 
 
 def get_session(session_hash: str) -> SessionItem | None:
     try:
-        return SessionItem.get(f"SESSION#{session_hash}", "S", consistent_read=True)
+        return SessionItem.get(*keys.session_key(session_hash), consistent_read=True)
     except SessionItem.DoesNotExist:
         return None
 
 
 def delete_session(session_hash: str) -> None:
-    SessionItem(f"SESSION#{session_hash}", "S").delete()
+    SessionItem(*keys.session_key(session_hash)).delete()
 
 
 # ------------------------------------------------------------------ rate limits
@@ -207,7 +197,7 @@ EMAIL_RATE_SCOPES = ("signin-email", "signin-code", "export", "import-email-hour
 
 def rate_hit(scope: str, key: str, window_start: int, limit: int, expiration: int) -> bool:
     """Count one request in a fixed window; False once the window holds `limit`."""
-    item = RateItem(f"RATE#{scope}#{key}", str(window_start))
+    item = RateItem(keys.rate_pk(scope, key), keys.rate_sk(window_start))
     return update_if(item, [RateItem.count.add(1), RateItem.expiration.set(expiration)],
                      RateItem.count.does_not_exist() | (RateItem.count < limit))
 
@@ -215,9 +205,10 @@ def rate_hit(scope: str, key: str, window_start: int, limit: int, expiration: in
 def rate_full(scope: str, key: str, window_start: int, limit: int) -> bool:
     """Whether a window already holds `limit` requests (a read: nothing is counted)."""
     try:
-        return RateItem.get(f"RATE#{scope}#{key}", str(window_start), consistent_read=True).count >= limit
+        item = RateItem.get(keys.rate_pk(scope, key), keys.rate_sk(window_start), consistent_read=True)
     except RateItem.DoesNotExist:
         return False
+    return item.count >= limit
 
 
 # ------------------------------------------------------------------ erasure (right to be forgotten)
@@ -229,17 +220,17 @@ def erase_person(earner_id: str | None, email_hashes: set[str]) -> int:
     Returns how many items were deleted."""
     doomed: list = []
     if earner_id:
-        doomed += list(Item.query(earner_pk(earner_id)))  # profile, EMAIL#, HELD#: keys are all it needs
-        doomed += list(SessionItem.by_tenant.query(f"EARNER#{earner_id}#SESSIONS"))
-        doomed += list(RateItem.query(f"RATE#export#{earner_id}"))
+        doomed += list(Item.query(keys.earner_pk(earner_id)))  # profile, EMAIL#, HELD#: keys are all it needs
+        doomed += list(SessionItem.by_tenant.query(keys.earner_sessions_pk(earner_id)))
+        doomed += list(RateItem.query(keys.rate_pk("export", earner_id)))
     for h in email_hashes:
         try:
-            doomed.append(EmailOwnerItem.get(*_owner_key(h)))
+            doomed.append(EmailOwnerItem.get(*keys.email_owner_key(h)))
         except EmailOwnerItem.DoesNotExist:
             pass
-        doomed += list(LoginItem.by_tenant.query(f"LOGINS#{h}"))
+        doomed += list(LoginItem.by_tenant.query(keys.address_logins_pk(h)))
         for scope in EMAIL_RATE_SCOPES:
-            doomed += list(RateItem.query(f"RATE#{scope}#{h}"))
+            doomed += list(RateItem.query(keys.rate_pk(scope, h)))
     with Item.batch_write() as batch:
         for item in doomed:
             batch.delete(item)
@@ -247,6 +238,6 @@ def erase_person(earner_id: str | None, email_hashes: set[str]) -> int:
 
 
 def set_restricted(earner_id: str, now: str) -> bool:
-    item = EarnerItem(earner_pk(earner_id), PROFILE)
+    item = EarnerItem(keys.earner_pk(earner_id), keys.PROFILE_SK)
     return update_if(item, [EarnerItem.profile_public.set(False), EarnerItem.restricted_at.set(now),
                             EarnerItem.updated_at.set(now)], EarnerItem.pk.exists())

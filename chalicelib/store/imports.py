@@ -1,9 +1,5 @@
-"""Imported (external) badges: one item each, found by id; listed per recipient via by_email.
-
-| item         | pk                     | sk          |
-|--------------|------------------------|-------------|
-| import       | IMPORT#<random>        | I           |
-| pending slot | IMPORTSLOT#<emailhash> | <badge key> |
+"""Imported (external) badges: one item each, found by id; listed per recipient via
+by_email. Keys: see the table in `keys.py` (import, import pending slot).
 
 A pending slot is one address and one badge while its confirmation is pending: it is
 written in the same transaction as the import, on the condition that no other pending
@@ -28,23 +24,15 @@ class ImportSlotItem(Item):
     expiration = NumberAttribute()  # TTL: DynamoDB removes the slot after that
 
 
-def _key(import_id: str) -> tuple[str, str]:
-    return f"IMPORT#{import_id}", "I"
-
-
-def _slot_key(email_hash: str, badge_key: str) -> tuple[str, str]:
-    return f"IMPORTSLOT#{email_hash}", badge_key
-
-
 def _item(fields: dict) -> ImportItem:
-    pk, sk = _key(fields["import_id"])
+    pk, sk = keys.import_key(fields["import_id"])
     return ImportItem(pk, sk, **fields, gsi2pk=keys.email_pk(fields["email_hash"]),
-                      gsi2sk=f"X#IMPORT#{fields['created_at']}#{fields['import_id']}")
+                      gsi2sk=keys.import_email_sk(fields["created_at"], fields["import_id"]))
 
 
 def pending_slot(email_hash: str, badge_key: str) -> ImportSlotItem | None:
     try:
-        return ImportSlotItem.get(*_slot_key(email_hash, badge_key), consistent_read=True)
+        return ImportSlotItem.get(*keys.import_slot_key(email_hash, badge_key), consistent_read=True)
     except ImportSlotItem.DoesNotExist:
         return None
 
@@ -55,7 +43,7 @@ def create_pending(fields: dict, badge_key: str, pending_until: str, expiration:
     import holds the slot and is still pending. `replacing`: the id of an import the
     caller found in the slot and knows is no longer pending (confirmed or gone)."""
     item = _item(fields)
-    slot = ImportSlotItem(*_slot_key(fields["email_hash"], badge_key), import_id=fields["import_id"],
+    slot = ImportSlotItem(*keys.import_slot_key(fields["email_hash"], badge_key), import_id=fields["import_id"],
                           pending_until=pending_until, expiration=expiration)
     free = ImportSlotItem.pk.does_not_exist() | (ImportSlotItem.pending_until <= now)
     if replacing:
@@ -73,7 +61,7 @@ def release(item: ImportItem, badge_key: str) -> None:
     holds it, its slot, so the address can ask again."""
     def build(tx):
         tx.delete(item)
-        tx.delete(ImportSlotItem(*_slot_key(item.email_hash, badge_key)),
+        tx.delete(ImportSlotItem(*keys.import_slot_key(item.email_hash, badge_key)),
                   condition=ImportSlotItem.import_id == item.import_id)
 
     if not transact(build):
@@ -82,7 +70,7 @@ def release(item: ImportItem, badge_key: str) -> None:
 
 def get(import_id: str) -> ImportItem | None:
     try:
-        return ImportItem.get(*_key(import_id))
+        return ImportItem.get(*keys.import_key(import_id))
     except ImportItem.DoesNotExist:
         return None
 
@@ -100,12 +88,12 @@ def record_check(item: ImportItem, report: dict, at: str) -> None:
 
 
 def for_recipient(email_hash: str) -> list[ImportItem]:
-    return list(ImportItem.by_email.query(keys.email_pk(email_hash), ImportItem.gsi2sk.startswith("X#IMPORT#")))
+    return list(ImportItem.by_email.query(keys.email_pk(email_hash), ImportItem.gsi2sk.startswith(keys.IMPORT_EMAIL_PREFIX)))
 
 
 def delete_all(items: list[ImportItem]) -> None:
     """Delete these imports and every pending slot of their recipients' addresses."""
-    slots = [s for h in {i.email_hash for i in items} for s in ImportSlotItem.query(f"IMPORTSLOT#{h}")]
+    slots = [s for h in {i.email_hash for i in items} for s in ImportSlotItem.query(keys.import_slots_pk(h))]
     with ImportItem.batch_write() as batch:
         for item in [*items, *slots]:
             batch.delete(item)

@@ -11,7 +11,8 @@ from .models import ApiKeyItem, IssuerItem
 
 def create_issuer(item_fields: dict) -> IssuerItem:
     tenant_id = item_fields["tenant_id"]
-    item = IssuerItem(keys.tenant_pk(tenant_id), keys.PROFILE_SK, gsi1pk="ISSUERS", gsi1sk=tenant_id, **item_fields)
+    item = IssuerItem(keys.tenant_pk(tenant_id), keys.PROFILE_SK, gsi1pk=keys.ISSUERS_INDEX_PK, gsi1sk=tenant_id,
+                      **item_fields)
     try:
         item.save(condition=IssuerItem.pk.does_not_exist())
     except PutError as exc:  # pragma: no cover - a 64-bit id collision
@@ -21,7 +22,7 @@ def create_issuer(item_fields: dict) -> IssuerItem:
 
 def all_issuers() -> list[IssuerItem]:
     """Operator views (SLA credits): every issuer, through the by_tenant index."""
-    return list(IssuerItem.by_tenant.query("ISSUERS"))
+    return list(IssuerItem.by_tenant.query(keys.ISSUERS_INDEX_PK))
 
 
 def get_issuer(tenant_id: str) -> IssuerItem | None:
@@ -51,7 +52,7 @@ def get_api_key(tenant_id: str, key_hash: str) -> ApiKeyItem | None:
 
 
 def list_api_keys(tenant_id: str) -> list[ApiKeyItem]:
-    return list(ApiKeyItem.query(keys.tenant_pk(tenant_id), ApiKeyItem.sk.startswith("KEY#")))
+    return list(ApiKeyItem.query(keys.tenant_pk(tenant_id), ApiKeyItem.sk.startswith(keys.API_KEY_PREFIX)))
 
 
 def revoke_api_key(item: ApiKeyItem, at: str) -> None:

@@ -1,8 +1,90 @@
-"""Key builders: the only place that spells Laurel's partition and sort keys."""
+"""Key builders: the only place that spells Laurel's DynamoDB keys.
+
+Every partition key, sort key, index key and key prefix of the single table is built
+by a function or constant below; store modules import them, services never build a
+key (tests/unit/test_house_rules.py checks both over the source). S3 object keys are
+laid out in `object_keys.py`. The strings never change: stored items keep their keys.
+
+Every tenant-owned partition key starts with `T#<tenant>`. The reference table (the
+models' docstrings point here; `<time>` is UTC ISO 8601, `<hash>` a SHA-256 hex):
+
+| item                 | pk                           | sk                          |
+|----------------------|------------------------------|-----------------------------|
+| issuer               | T#<tenant>                   | PROFILE                     |
+| API key              | T#<tenant>                   | KEY#<hash of key>           |
+| template             | T#<tenant>                   | TPL#<template>              |
+| counter              | T#<tenant>                   | COUNTER#<name>              |
+| status list          | T#<tenant>                   | STATUSLIST#<n>              |
+| LMS integration      | T#<tenant>                   | LMS#<integration>           |
+| bulk job             | T#<tenant>                   | JOB#<job>                   |
+| support request      | T#<tenant>                   | SUP#<request>               |
+| webhook endpoint     | T#<tenant>                   | WHE#<endpoint>              |
+| offboarding          | T#<tenant>                   | OFFBOARDING                 |
+| credential           | T#<tenant>#C#<random>        | C                           |
+| recipient slot       | T#<tenant>#R#<emailhash>     | TPL#<template>              |
+| revocation           | T#<tenant>#REVOKED           | <credential id>             |
+| LMS event            | T#<tenant>#LMSEV#<integr.>   | <received>#<event key>      |
+| scheduled row        | T#<tenant>#SCHED#<template>  | <queued>#<event key>        |
+| bulk chunk failures  | T#<tenant>#JOB#<job>         | FAIL#<chunk, 6 digits>      |
+| webhook delivery     | T#<tenant>#WHD#<delivery>    | D                           |
+| idempotency record   | T#<tenant>#IDEMPOTENCY       | <hashed key> (Powertools)   |
+| issuer audit entry   | T#<tenant>#AUDIT             | <time>#<entry>              |
+| operator audit entry | OPS#AUDIT                    | <time>#<entry>              |
+| signing key          | PLATFORM                     | SIGNKEY#<kid>               |
+| operator key         | PLATFORM                     | OPKEY#<hash of key>         |
+| expiry sweep marker  | PLATFORM                     | SWEEP#expiry                |
+| probe (one minute)   | PROBE#<YYYY-MM>              | <minute>                    |
+| probe counters       | PROBE#<YYYY-MM>              | COUNTS, COUNTS#outage       |
+| outage minute        | OUTAGE#<YYYY-MM>             | <minute>                    |
+| maintenance window   | MAINT                        | <start>#<window>            |
+| import               | IMPORT#<import>              | I                           |
+| import pending slot  | IMPORTSLOT#<emailhash>       | <badge key>                 |
+| earner               | EARNER#<earner>              | PROFILE                     |
+| earner's address     | EARNER#<earner>              | EMAIL#<emailhash>           |
+| kept credential      | EARNER#<earner>              | HELD#<credential id>        |
+| address owner        | EMAIL#<emailhash>            | OWNER                       |
+| sign-in request      | LOGIN#<login>                | L                           |
+| wallet session       | SESSION#<hash of id>         | S                           |
+| rate counter         | RATE#<scope>#<key>           | <window start, epoch s>     |
+| console member       | T#<tenant>                   | MEMBER#<member>             |
+| member count         | T#<tenant>                   | MEMBERS                     |
+| member's address     | MEMBEREMAIL#<emailhash>      | T#<tenant>                  |
+| console session      | CSESSION#<hash of id>        | S                           |
+| single sign-on       | T#<tenant>                   | SSO                         |
+| sign-on domain       | SSODOMAIN#<domain>           | T#<tenant>                  |
+| sign-on state        | SSOSTATE#<hash of state>     | S                           |
+
+(The console's items come with store/member_models.py.) Index entries:
+
+| index     | partition (gsiNpk)              | sort (gsiNsk)                                 | of             |
+|-----------|---------------------------------|-----------------------------------------------|----------------|
+| by_tenant | ISSUERS                         | <tenant>                                      | issuer         |
+| by_tenant | SUPPORT                         | <created>#<tenant>#<request>                  | support req.   |
+| by_tenant | T#<tenant>#C                    | <created>#<random>                            | credential     |
+| by_tenant | T#<tenant>#WHE#<endpoint>#D     | <created>#<delivery>                          | delivery       |
+| by_tenant | AUDIT#<YYYY-MM-DD>              | <time>#<entry>                                | audit entry    |
+| by_tenant | LOGINS#<emailhash>              | <expires>                                     | sign-in req.   |
+| by_tenant | EARNER#<earner>#SESSIONS        | <created>                                     | wallet session |
+| by_tenant | T#<tenant>#MSESSIONS#<member>   | <created>                                     | console sess.  |
+| by_email  | E#<emailhash>                   | T#<tenant>#<template>#<created>#<random>      | credential     |
+| by_email  | E#<emailhash>                   | X#IMPORT#<created>#<import>                   | import         |
+| by_email  | E#<emailhash>                   | X#LMSEV#<tenant>#<event sk>                   | LMS event      |
+| by_email  | E#<emailhash>                   | X#SCHED#<tenant>#<template>#<row sk>          | scheduled row  |
+| by_expiry | X#<YYYY-MM-DD>                  | <expires>#<credential id>                     | credential     |
+| by_expiry | SCHED#<weekday>                 | <tenant>#<template>#<row sk>                  | scheduled row  |
+
+Indexes: `by_tenant` (gsi1: listings per tenant, per day, per earner), `by_email`
+(gsi2: everything indexed by a recipient's address hash, so erasure and the wallet
+find it in one Query per address) and the sparse `by_expiry` (gsi3: what falls due
+on a given day). Credential ids are `<tenant>-<random>` (so are integration ids): the
+id alone names the partition, and one GetItem finds the item.
+"""
 
 from __future__ import annotations
 
 from ..domain.ids import split_credential_id
+
+# ------------------------------------------------------------------ a tenant's partition
 
 
 def tenant_pk(tenant_id: str) -> str:
@@ -10,14 +92,71 @@ def tenant_pk(tenant_id: str) -> str:
 
 
 PROFILE_SK = "PROFILE"
+# by_tenant partition listing every issuer (operators' views); the sort key is the tenant id
+ISSUERS_INDEX_PK = "ISSUERS"
+API_KEY_PREFIX = "KEY#"
+TEMPLATE_PREFIX = "TPL#"
+COUNTER_PREFIX = "COUNTER#"
+STATUS_LIST_PREFIX = "STATUSLIST#"
+INTEGRATION_PREFIX = "LMS#"
+JOB_PREFIX = "JOB#"
+SUPPORT_PREFIX = "SUP#"
+WEBHOOK_ENDPOINT_PREFIX = "WHE#"
+OFFBOARDING_SK = "OFFBOARDING"
 
 
 def api_key_sk(key_hash: str) -> str:
-    return f"KEY#{key_hash}"
+    return f"{API_KEY_PREFIX}{key_hash}"
 
 
 def template_sk(template_id: str) -> str:
-    return f"TPL#{template_id}"
+    return f"{TEMPLATE_PREFIX}{template_id}"
+
+
+def counter_sk(name: str) -> str:
+    return f"{COUNTER_PREFIX}{name}"
+
+
+def status_list_sk(list_no: int) -> str:
+    return f"{STATUS_LIST_PREFIX}{list_no}"
+
+
+def integration_key(integration_id: str) -> tuple[str, str] | None:
+    """Integration ids are `<tenant>-<random>`, like credential ids: the inbound hook
+    finds its integration with one GetItem and no Authorization header. None for an id
+    of another shape (it names no partition)."""
+    parts = split_credential_id(integration_id)
+    return (tenant_pk(parts[0]), f"{INTEGRATION_PREFIX}{integration_id}") if parts else None
+
+
+def integration_sk(integration_id: str) -> str:
+    return f"{INTEGRATION_PREFIX}{integration_id}"
+
+
+def job_key(tenant_id: str, job_id: str) -> tuple[str, str]:
+    return tenant_pk(tenant_id), f"{JOB_PREFIX}{job_id}"
+
+
+def support_key(tenant_id: str, request_id: str) -> tuple[str, str]:
+    return tenant_pk(tenant_id), f"{SUPPORT_PREFIX}{request_id}"
+
+
+# by_tenant partition listing every support request (operators' queue)
+SUPPORT_INDEX_PK = "SUPPORT"
+
+
+def support_index_sk(created_at: str, tenant_id: str, request_id: str) -> str:
+    return f"{created_at}#{tenant_id}#{request_id}"
+
+
+def webhook_endpoint_key(tenant_id: str, endpoint_id: str) -> tuple[str, str]:
+    return tenant_pk(tenant_id), f"{WEBHOOK_ENDPOINT_PREFIX}{endpoint_id}"
+
+
+# ------------------------------------------------------------------ credentials
+
+
+CREDENTIAL_SK = "C"
 
 
 def credential_key(credential_id: str) -> tuple[str, str] | None:
@@ -25,58 +164,197 @@ def credential_key(credential_id: str) -> tuple[str, str] | None:
     if parts is None:
         return None
     tenant_id, rand = parts
-    return f"T#{tenant_id}#C#{rand}", "C"
+    return f"{credential_pk_prefix(tenant_id)}{rand}", CREDENTIAL_SK
 
 
-def recipient_slot_key(tenant_id: str, email_hash: str, template_id: str) -> tuple[str, str]:
-    return f"T#{tenant_id}#R#{email_hash}", f"TPL#{template_id}"
-
-
-def counter_sk(name: str) -> str:
-    return f"COUNTER#{name}"
-
-
-def status_list_sk(list_no: int) -> str:
-    return f"STATUSLIST#{list_no}"
-
-
-def revocations_pk(tenant_id: str) -> str:
-    return f"T#{tenant_id}#REVOKED"
-
-
-PLATFORM_PK = "PLATFORM"
-
-
-def signing_key_sk(kid: str) -> str:
-    return f"SIGNKEY#{kid}"
+def credential_pk_prefix(tenant_id: str) -> str:
+    """What every credential partition key of a tenant starts with (cursor checks)."""
+    return f"T#{tenant_id}#C#"
 
 
 def tenant_credentials_pk(tenant_id: str) -> str:
+    """by_tenant partition listing a tenant's credentials."""
     return f"T#{tenant_id}#C"
 
 
+def tenant_credentials_sk(created_at: str, credential_id: str) -> str:
+    """by_tenant sort key of a credential: newest first when read backwards."""
+    return f"{created_at}#{credential_id.split('-', 1)[1]}"
+
+
 def email_pk(email_hash: str) -> str:
+    """by_email partition of one address: its credentials, imports, LMS events and scheduled rows."""
     return f"E#{email_hash}"
+
+
+# by_email sort keys of credentials start with the tenant (`T#...`), the rest with `X#`
+EMAIL_CREDENTIALS_PREFIX = "T#"
 
 
 def email_sk_prefix(tenant_id: str, template_id: str | None = None) -> str:
     return f"T#{tenant_id}#" + (f"{template_id}#" if template_id else "")
 
 
+def credential_email_sk(tenant_id: str, template_id: str, created_at: str, credential_id: str) -> str:
+    return f"{email_sk_prefix(tenant_id, template_id)}{created_at}#{credential_id.split('-', 1)[1]}"
+
+
 def expiry_pk(day: str) -> str:
     return f"X#{day}"
+
+
+def expiry_sk(expires_at: str, credential_id: str) -> str:
+    return f"{expires_at}#{credential_id}"
+
+
+def recipient_slots_pk(tenant_id: str, email_hash: str) -> str:
+    return f"T#{tenant_id}#R#{email_hash}"
+
+
+def recipient_slot_key(tenant_id: str, email_hash: str, template_id: str) -> tuple[str, str]:
+    return recipient_slots_pk(tenant_id, email_hash), template_sk(template_id)
+
+
+def revocations_pk(tenant_id: str) -> str:
+    return f"T#{tenant_id}#REVOKED"
+
+
+# ------------------------------------------------------------------ platform items
+
+
+PLATFORM_PK = "PLATFORM"
+SIGNING_KEY_PREFIX = "SIGNKEY#"
+# the expiry sweep's last completed day
+EXPIRY_SWEEP_SK = "SWEEP#expiry"
+
+
+def signing_key_sk(kid: str) -> str:
+    return f"{SIGNING_KEY_PREFIX}{kid}"
+
+
+def operator_key_sk(key_hash: str) -> str:
+    return f"OPKEY#{key_hash}"
+
+
+def probes_pk(month: str) -> str:
+    """One partition per month (YYYY-MM) of probe runs (sort key: the minute) and its counters."""
+    return f"PROBE#{month}"
+
+
+def outages_pk(month: str) -> str:
+    """A month's outage minutes only (sort key: the minute), so they are read without the rest."""
+    return f"OUTAGE#{month}"
+
+
+PROBE_COUNT_SK = "COUNTS"
+OUTAGE_COUNT_SK = "COUNTS#outage"
+MAINTENANCE_PK = "MAINT"
+
+
+def maintenance_sk(start: str, window_id: str) -> str:
+    return f"{start}#{window_id}"
+
+
+# ------------------------------------------------------------------ imported badges
+
+
+IMPORT_SK = "I"
+# by_email sort keys of imports
+IMPORT_EMAIL_PREFIX = "X#IMPORT#"
+
+
+def import_key(import_id: str) -> tuple[str, str]:
+    return f"IMPORT#{import_id}", IMPORT_SK
+
+
+def import_email_sk(created_at: str, import_id: str) -> str:
+    return f"{IMPORT_EMAIL_PREFIX}{created_at}#{import_id}"
+
+
+def import_slots_pk(email_hash: str) -> str:
+    return f"IMPORTSLOT#{email_hash}"
+
+
+def import_slot_key(email_hash: str, badge_key: str) -> tuple[str, str]:
+    return import_slots_pk(email_hash), badge_key
+
+
+# ------------------------------------------------------------------ LMS events and the weekly queue
+
+
+LMS_EVENT_EMAIL_PREFIX = "X#LMSEV#"
+SCHEDULED_EMAIL_PREFIX = "X#SCHED#"
 
 
 def lms_events_pk(tenant_id: str, integration_id: str) -> str:
     return f"{tenant_pk(tenant_id)}#LMSEV#{integration_id}"
 
 
+def lms_event_sk(received_at: str, event_key: str) -> str:
+    return f"{received_at}#{event_key}"
+
+
+def lms_event_email_sk(tenant_id: str, event_sk: str) -> str:
+    return f"{LMS_EVENT_EMAIL_PREFIX}{tenant_id}#{event_sk}"
+
+
 def scheduled_pk(tenant_id: str, template_id: str) -> str:
     return f"{tenant_pk(tenant_id)}#SCHED#{template_id}"
 
 
+def scheduled_sk(queued_at: str, event_key: str) -> str:
+    return f"{queued_at}#{event_key}"
+
+
+def scheduled_day_pk(weekday: str) -> str:
+    """by_expiry partition of the rows due on a weekday (every tenant's)."""
+    return f"SCHED#{weekday}"
+
+
+def scheduled_day_sk(tenant_id: str, template_id: str, row_sk: str) -> str:
+    return f"{tenant_id}#{template_id}#{row_sk}"
+
+
+def scheduled_email_sk(tenant_id: str, template_id: str, row_sk: str) -> str:
+    return f"{SCHEDULED_EMAIL_PREFIX}{tenant_id}#{template_id}#{row_sk}"
+
+
+# ------------------------------------------------------------------ bulk jobs
+
+
+CHUNK_FAILURES_PREFIX = "FAIL#"
+
+
 def job_failures_pk(tenant_id: str, job_id: str) -> str:
     return f"{tenant_pk(tenant_id)}#JOB#{job_id}"
+
+
+def chunk_failures_sk(chunk: int) -> str:
+    return f"{CHUNK_FAILURES_PREFIX}{chunk:06d}"
+
+
+# ------------------------------------------------------------------ outbound webhooks
+
+
+WEBHOOK_DELIVERY_SK = "D"
+
+
+def webhook_delivery_pk_prefix(tenant_id: str) -> str:
+    """What every delivery partition key of a tenant starts with (cursor checks)."""
+    return f"T#{tenant_id}#WHD#"
+
+
+def webhook_delivery_key(tenant_id: str, delivery_id: str) -> tuple[str, str]:
+    return f"{webhook_delivery_pk_prefix(tenant_id)}{delivery_id}", WEBHOOK_DELIVERY_SK
+
+
+def endpoint_deliveries_pk(tenant_id: str, endpoint_id: str) -> str:
+    """by_tenant partition listing one endpoint's deliveries."""
+    return f"T#{tenant_id}#WHE#{endpoint_id}#D"
+
+
+def endpoint_deliveries_sk(created_at: str, delivery_id: str) -> str:
+    return f"{created_at}#{delivery_id}"
 
 
 def idempotency_pk(tenant_id: str) -> str:
@@ -84,7 +362,64 @@ def idempotency_pk(tenant_id: str) -> str:
     return f"{tenant_pk(tenant_id)}#IDEMPOTENCY"
 
 
+# ------------------------------------------------------------------ earners (store/earner_models.py)
+
+
+EARNER_EMAIL_PREFIX = "EMAIL#"
+HELD_PREFIX = "HELD#"
+EMAIL_OWNER_SK = "OWNER"
+LOGIN_SK = "L"
+SESSION_SK = "S"
+
+
+def earner_pk(earner_id: str) -> str:
+    return f"EARNER#{earner_id}"
+
+
+def earner_email_sk(email_hash: str) -> str:
+    return f"{EARNER_EMAIL_PREFIX}{email_hash}"
+
+
+def held_sk(credential_id: str) -> str:
+    return f"{HELD_PREFIX}{credential_id}"
+
+
+def email_owner_key(email_hash: str) -> tuple[str, str]:
+    return f"EMAIL#{email_hash}", EMAIL_OWNER_SK
+
+
+def login_key(login_id: str) -> tuple[str, str]:
+    return f"LOGIN#{login_id}", LOGIN_SK
+
+
+def address_logins_pk(email_hash: str) -> str:
+    """by_tenant partition listing an address's sign-in requests (erasure finds them)."""
+    return f"LOGINS#{email_hash}"
+
+
+def session_key(session_hash: str) -> tuple[str, str]:
+    return f"SESSION#{session_hash}", SESSION_SK
+
+
+def earner_sessions_pk(earner_id: str) -> str:
+    """by_tenant partition listing an earner's sessions (erasure ends them all)."""
+    return f"{earner_pk(earner_id)}#SESSIONS"
+
+
+def rate_pk(scope: str, key: str) -> str:
+    return f"RATE#{scope}#{key}"
+
+
+def rate_sk(window_start: int) -> str:
+    return str(window_start)
+
+
 # ------------------------------------------------------------------ audit log (store/audit_models.py)
+
+
+def audit_sk(at: str, entry_id: str) -> str:
+    """Sort key of an entry in its partition, and in its day's by_tenant partition."""
+    return f"{at}#{entry_id}"
 
 
 def tenant_audit_pk(tenant_id: str) -> str:

@@ -2,26 +2,18 @@
 
 from __future__ import annotations
 
-from ..domain.ids import split_credential_id
 from . import keys, paging
 from .models import IntegrationItem, LmsEventItem, ScheduledRowItem
 
 
-def integration_key(integration_id: str) -> tuple[str, str] | None:
-    """Integration ids are `<tenant>-<random>`, like credential ids: the inbound hook
-    finds its integration with one GetItem and no Authorization header."""
-    parts = split_credential_id(integration_id)
-    return (keys.tenant_pk(parts[0]), f"LMS#{integration_id}") if parts else None
-
-
 def create(fields: dict) -> IntegrationItem:
-    item = IntegrationItem(*integration_key(fields["integration_id"]), **fields)
+    item = IntegrationItem(*keys.integration_key(fields["integration_id"]), **fields)
     item.save(condition=IntegrationItem.pk.does_not_exist())
     return item
 
 
 def get(integration_id: str) -> IntegrationItem | None:
-    key = integration_key(integration_id)
+    key = keys.integration_key(integration_id)
     if key is None:
         return None
     try:
@@ -38,14 +30,14 @@ def update(item: IntegrationItem, changes: dict, remove: tuple[str, ...] = ()) -
 
 
 def list_for(tenant_id: str) -> list[IntegrationItem]:
-    return list(IntegrationItem.query(keys.tenant_pk(tenant_id), IntegrationItem.sk.startswith("LMS#")))
+    return list(IntegrationItem.query(keys.tenant_pk(tenant_id), IntegrationItem.sk.startswith(keys.INTEGRATION_PREFIX)))
 
 
 def record_event(item: IntegrationItem, fields: dict, email_hash: str | None = None) -> LmsEventItem:
-    sk = f"{fields['received_at']}#{fields['event_key']}"
+    sk = keys.lms_event_sk(fields["received_at"], fields["event_key"])
     event = LmsEventItem(keys.lms_events_pk(item.tenant_id, item.integration_id), sk, **fields)
     if email_hash:
-        event.gsi2pk, event.gsi2sk = keys.email_pk(email_hash), f"X#LMSEV#{item.tenant_id}#{sk}"
+        event.gsi2pk, event.gsi2sk = keys.email_pk(email_hash), keys.lms_event_email_sk(item.tenant_id, sk)
     event.save()
     return event
 
@@ -58,17 +50,18 @@ def events_page(item: IntegrationItem, limit: int, cursor: str | None) -> tuple[
     return items, paging.encode(result.last_evaluated_key)
 
 
-def queue_for_schedule(tenant_id: str, template_id: str, weekday: str, sort: str, row: dict,
+def queue_for_schedule(tenant_id: str, template_id: str, weekday: str, queued_at: str, event_key: str, row: dict,
                        email_hash: str) -> None:
-    ScheduledRowItem(keys.scheduled_pk(tenant_id, template_id), sort, tenant_id=tenant_id,
-                     template_id=template_id, row=row, gsi3pk=f"SCHED#{weekday}",
-                     gsi3sk=f"{tenant_id}#{template_id}#{sort}", gsi2pk=keys.email_pk(email_hash),
-                     gsi2sk=f"X#SCHED#{tenant_id}#{template_id}#{sort}").save()
+    sk = keys.scheduled_sk(queued_at, event_key)
+    ScheduledRowItem(keys.scheduled_pk(tenant_id, template_id), sk, tenant_id=tenant_id,
+                     template_id=template_id, row=row, gsi3pk=keys.scheduled_day_pk(weekday),
+                     gsi3sk=keys.scheduled_day_sk(tenant_id, template_id, sk), gsi2pk=keys.email_pk(email_hash),
+                     gsi2sk=keys.scheduled_email_sk(tenant_id, template_id, sk)).save()
 
 
 def scheduled_for(weekday: str) -> list[ScheduledRowItem]:
     """Every queued row of every tenant due on `weekday`: cost grows with the rows, not the table."""
-    return list(ScheduledRowItem.by_expiry.query(f"SCHED#{weekday}"))
+    return list(ScheduledRowItem.by_expiry.query(keys.scheduled_day_pk(weekday)))
 
 
 def dequeue(rows: list[ScheduledRowItem]) -> None:

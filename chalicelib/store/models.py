@@ -1,29 +1,12 @@
 """PynamoDB models of Laurel's single table.
 
-This module is the one source of truth for the table's keys and indexes: the
-local/test table creation (`schema.table_definition`) and the deployment read it.
-Key layout (every tenant-owned partition key starts with `T#<tenant>`):
-
-| item        | pk                       | sk               |
-|-------------|--------------------------|------------------|
-| issuer      | T#<tenant>               | PROFILE          |
-| API key     | T#<tenant>               | KEY#<sha256>     |
-| template    | T#<tenant>               | TPL#<template>   |
-| credential  | T#<tenant>#C#<random>    | C                |
-| recip. slot | T#<tenant>#R#<emailhash> | TPL#<template>   |
-| counter     | T#<tenant>               | COUNTER#<name>   |
-| status list | T#<tenant>               | STATUSLIST#<n>   |
-| revocation  | T#<tenant>#REVOKED       | <credential id>  |
-| signing key | PLATFORM                 | SIGNKEY#<kid>    |
-| import      | IMPORT#<random>          | I                |
-| integration | T#<tenant>               | LMS#<integration>|
-| LMS event   | T#<tenant>#LMSEV#<integ.>| <time>#<event>   |
-| sched. row  | T#<tenant>#SCHED#<tpl>   | <time>#<event>   |
-| bulk job    | T#<tenant>               | JOB#<job>        |
-| offboarding | T#<tenant>               | OFFBOARDING      |
+This module is the one source of truth for the table's key attributes and indexes
+(`pk`/`sk` and the three global secondary indexes): the local/test table creation
+(`schema.table_definition`) and the deployment read it. The key *values* of every
+item kind are built in `keys.py`; its docstring holds the reference table.
 
 Credential indexes: `by_tenant` (issuer listings, newest first), `by_email`
-(recipient look-ups: duplicates, issuer filter, later the wallet) and the sparse
+(recipient look-ups: duplicates, issuer filter, the wallet) and the sparse
 `by_expiry` (expiry sweeps touch only what expires on a given day).
 """
 

@@ -29,9 +29,7 @@ from . import keys
 from .conditional import transact, update_if
 from .models import CredentialItem, IntegrationItem, IssuerItem, Item, OffboardingItem, TemplateItem
 from .webhook_models import WebhookDeliveryItem, WebhookEndpointItem
-from .webhooks import endpoint_deliveries_pk
 
-OFFBOARDING_SK = "OFFBOARDING"
 # what a credential listing returns (the index projects everything; only this is sent back)
 _CREDENTIAL_FIELDS = ["pk", "sk", "credential_id", "status", "accepted_at", "email_hash", "template_id", "snapshot"]
 
@@ -43,7 +41,7 @@ Key = tuple[str, str]
 
 def get(tenant_id: str) -> OffboardingItem | None:
     try:
-        return OffboardingItem.get(keys.tenant_pk(tenant_id), OFFBOARDING_SK, consistent_read=True)
+        return OffboardingItem.get(keys.tenant_pk(tenant_id), keys.OFFBOARDING_SK, consistent_read=True)
     except OffboardingItem.DoesNotExist:
         return None
 
@@ -51,7 +49,7 @@ def get(tenant_id: str) -> OffboardingItem | None:
 def save_plan(tenant_id: str, fields: dict) -> bool:
     """Store a dry run's plan, replacing an unconfirmed earlier one (and so its token).
     False when the offboarding was confirmed already."""
-    item = OffboardingItem(keys.tenant_pk(tenant_id), OFFBOARDING_SK, tenant_id=tenant_id, state="planned",
+    item = OffboardingItem(keys.tenant_pk(tenant_id), keys.OFFBOARDING_SK, tenant_id=tenant_id, state="planned",
                            **fields)
     try:
         item.save(condition=OffboardingItem.pk.does_not_exist() | (OffboardingItem.state == "planned"))
@@ -122,7 +120,8 @@ def tenant_partition(tenant_id: str) -> list[Key]:
 
 
 def templates(tenant_id: str) -> list[TemplateItem]:
-    return list(TemplateItem.query(keys.tenant_pk(tenant_id), TemplateItem.sk.startswith("TPL#"), consistent_read=True))
+    return list(TemplateItem.query(keys.tenant_pk(tenant_id), TemplateItem.sk.startswith(keys.TEMPLATE_PREFIX),
+                                   consistent_read=True))
 
 
 def partition_keys(pk: str) -> list[Key]:
@@ -146,8 +145,8 @@ def idempotency_keys(tenant_id: str) -> list[Key]:
 
 
 def delivery_keys(tenant_id: str, endpoint_id: str) -> list[Key]:
-    return [(d.pk, d.sk) for d in WebhookDeliveryItem.by_tenant.query(endpoint_deliveries_pk(tenant_id, endpoint_id),
-                                                                      attributes_to_get=["pk", "sk"])]
+    pk = keys.endpoint_deliveries_pk(tenant_id, endpoint_id)
+    return [(d.pk, d.sk) for d in WebhookDeliveryItem.by_tenant.query(pk, attributes_to_get=["pk", "sk"])]
 
 
 def credentials(tenant_id: str) -> Iterator[CredentialItem]:
@@ -160,13 +159,11 @@ def slot_key(tenant_id: str, email_hash: str, template_id: str) -> Key:
 
 
 def integration_item(tenant_id: str, integration_id: str) -> IntegrationItem:
-    return IntegrationItem(keys.tenant_pk(tenant_id), f"LMS#{integration_id}")
+    return IntegrationItem(keys.tenant_pk(tenant_id), keys.integration_sk(integration_id))
 
 
 def endpoint_item(tenant_id: str, endpoint_id: str) -> WebhookEndpointItem:
-    from .webhooks import endpoint_sk
-
-    return WebhookEndpointItem(keys.tenant_pk(tenant_id), endpoint_sk(endpoint_id))
+    return WebhookEndpointItem(*keys.webhook_endpoint_key(tenant_id, endpoint_id))
 
 
 # ------------------------------------------------------------------ stopping and deleting

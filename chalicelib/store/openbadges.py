@@ -80,7 +80,7 @@ def revocations(tenant_id: str) -> list[RevocationItem]:
 
 def signing_keys() -> list[SigningKeyItem]:
     """Retired keys first, then the active one(s), each group oldest first."""
-    return sorted(SigningKeyItem.query(keys.PLATFORM_PK, SigningKeyItem.sk.startswith("SIGNKEY#")),
+    return sorted(SigningKeyItem.query(keys.PLATFORM_PK, SigningKeyItem.sk.startswith(keys.SIGNING_KEY_PREFIX)),
                   key=lambda k: (k.retired_at is None, k.created_at))
 
 

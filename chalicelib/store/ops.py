@@ -17,23 +17,23 @@ def put_probe(minute: str, results: list[dict], outage: bool) -> tuple[int, int]
     `OUTAGE#YYYY-MM` when nothing answered, and the month's counters; returns the
     month's (probed minutes, outage minutes) so far."""
     month = minute[:7]
-    ProbeItem(f"PROBE#{month}", minute, results=results, outage=1 if outage else 0).save()
+    ProbeItem(keys.probes_pk(month), minute, results=results, outage=1 if outage else 0).save()
     if outage:
-        ProbeItem(f"OUTAGE#{month}", minute, results=[], outage=1).save()
-    counter = CounterItem(f"PROBE#{month}", "COUNTS")
+        ProbeItem(keys.outages_pk(month), minute, results=[], outage=1).save()
+    counter = CounterItem(keys.probes_pk(month), keys.PROBE_COUNT_SK)
     counter.update(actions=[CounterItem.value.add(1)])
-    down = CounterItem(f"PROBE#{month}", "COUNTS#outage")
+    down = CounterItem(keys.probes_pk(month), keys.OUTAGE_COUNT_SK)
     down.update(actions=[CounterItem.value.add(1 if outage else 0)])
     return int(counter.value), int(down.value)
 
 
 def outage_minutes(month: str) -> list[str]:
     """The month's outage minutes: only the markers are read, never the whole month."""
-    return [p.sk for p in ProbeItem.query(f"OUTAGE#{month}")]
+    return [p.sk for p in ProbeItem.query(keys.outages_pk(month))]
 
 
 def recent_probes(month: str, limit: int = 60) -> list[ProbeItem]:
-    return list(ProbeItem.query(f"PROBE#{month}", ProbeItem.sk.startswith(month), scan_index_forward=False,
+    return list(ProbeItem.query(keys.probes_pk(month), ProbeItem.sk.startswith(month), scan_index_forward=False,
                                 limit=limit))
 
 
@@ -41,25 +41,26 @@ def recent_probes(month: str, limit: int = 60) -> list[ProbeItem]:
 
 
 def put_window(fields: dict) -> MaintenanceItem:
-    item = MaintenanceItem("MAINT", f"{fields['start']}#{fields['window_id']}", **fields)
+    item = MaintenanceItem(keys.MAINTENANCE_PK, keys.maintenance_sk(fields["start"], fields["window_id"]), **fields)
     item.save()
     return item
 
 
 def windows() -> list[MaintenanceItem]:
-    return list(MaintenanceItem.query("MAINT"))
+    return list(MaintenanceItem.query(keys.MAINTENANCE_PK))
 
 
 # ------------------------------------------------------------------ operator keys
 
 
 def put_operator_key(key_hash: str, fields: dict) -> None:
-    OperatorKeyItem(keys.PLATFORM_PK, f"OPKEY#{key_hash}", **fields).save(condition=OperatorKeyItem.pk.does_not_exist())
+    OperatorKeyItem(keys.PLATFORM_PK, keys.operator_key_sk(key_hash), **fields).save(
+        condition=OperatorKeyItem.pk.does_not_exist())
 
 
 def get_operator_key(key_hash: str) -> OperatorKeyItem | None:
     try:
-        return OperatorKeyItem.get(keys.PLATFORM_PK, f"OPKEY#{key_hash}")
+        return OperatorKeyItem.get(keys.PLATFORM_PK, keys.operator_key_sk(key_hash))
     except OperatorKeyItem.DoesNotExist:
         return None
 
@@ -68,26 +69,27 @@ def get_operator_key(key_hash: str) -> OperatorKeyItem | None:
 
 
 def create_request(fields: dict) -> SupportItem:
-    item = SupportItem(keys.tenant_pk(fields["tenant_id"]), f"SUP#{fields['request_id']}", gsi1pk="SUPPORT",
-                       gsi1sk=f"{fields['created_at']}#{fields['tenant_id']}#{fields['request_id']}", **fields)
+    item = SupportItem(*keys.support_key(fields["tenant_id"], fields["request_id"]), gsi1pk=keys.SUPPORT_INDEX_PK,
+                       gsi1sk=keys.support_index_sk(fields["created_at"], fields["tenant_id"], fields["request_id"]),
+                       **fields)
     item.save(condition=SupportItem.pk.does_not_exist())
     return item
 
 
 def get_request(tenant_id: str, request_id: str) -> SupportItem | None:
     try:
-        return SupportItem.get(keys.tenant_pk(tenant_id), f"SUP#{request_id}")
+        return SupportItem.get(*keys.support_key(tenant_id, request_id))
     except SupportItem.DoesNotExist:
         return None
 
 
 def tenant_requests(tenant_id: str) -> list[SupportItem]:
-    return list(SupportItem.query(keys.tenant_pk(tenant_id), SupportItem.sk.startswith("SUP#"),
+    return list(SupportItem.query(keys.tenant_pk(tenant_id), SupportItem.sk.startswith(keys.SUPPORT_PREFIX),
                                   scan_index_forward=False))
 
 
 def all_requests() -> list[SupportItem]:
-    return list(SupportItem.by_tenant.query("SUPPORT", scan_index_forward=False))
+    return list(SupportItem.by_tenant.query(keys.SUPPORT_INDEX_PK, scan_index_forward=False))
 
 
 def update_request(item: SupportItem, changes: dict, entry: dict, expect_state: str) -> bool:

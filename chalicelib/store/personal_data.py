@@ -21,7 +21,6 @@ from pynamodb.attributes import UnicodeAttribute
 from . import keys
 from .models import Item, LmsEventItem, ScheduledRowItem, _TableMeta
 from .webhook_models import WebhookDeliveryItem, WebhookEndpointItem
-from .webhooks import ENDPOINT_PREFIX, endpoint_deliveries_pk
 
 
 class IdempotencyRecordItem(Item):
@@ -55,18 +54,21 @@ def names(value, needles: set[str]) -> bool:
 
 def lms_events_for(email_hashes: Iterable[str]) -> Iterator[LmsEventItem]:
     for h in email_hashes:
-        yield from LmsEventItem.by_email.query(keys.email_pk(h), LmsEventItem.gsi2sk.startswith("X#LMSEV#"))
+        yield from LmsEventItem.by_email.query(keys.email_pk(h),
+                                               LmsEventItem.gsi2sk.startswith(keys.LMS_EVENT_EMAIL_PREFIX))
 
 
 def scheduled_rows_for(email_hashes: Iterable[str]) -> list[ScheduledRowItem]:
     return [r for h in email_hashes
-            for r in ScheduledRowItem.by_email.query(keys.email_pk(h), ScheduledRowItem.gsi2sk.startswith("X#SCHED#"))]
+            for r in ScheduledRowItem.by_email.query(keys.email_pk(h),
+                                                     ScheduledRowItem.gsi2sk.startswith(keys.SCHEDULED_EMAIL_PREFIX))]
 
 
 def deliveries(tenant_id: str) -> Iterator[WebhookDeliveryItem]:
-    for endpoint in Item.query(keys.tenant_pk(tenant_id), WebhookEndpointItem.sk.startswith(ENDPOINT_PREFIX)):
-        endpoint_id = endpoint.sk[len(ENDPOINT_PREFIX):]
-        yield from WebhookDeliveryItem.by_tenant.query(endpoint_deliveries_pk(tenant_id, endpoint_id))
+    prefix = keys.WEBHOOK_ENDPOINT_PREFIX
+    for endpoint in Item.query(keys.tenant_pk(tenant_id), WebhookEndpointItem.sk.startswith(prefix)):
+        endpoint_id = endpoint.sk[len(prefix):]
+        yield from WebhookDeliveryItem.by_tenant.query(keys.endpoint_deliveries_pk(tenant_id, endpoint_id))
 
 
 def idempotency_records(tenant_id: str) -> Iterator[IdempotencyRecordItem]:

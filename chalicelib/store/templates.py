@@ -34,10 +34,10 @@ def update(item: TemplateItem, changes: dict) -> TemplateItem:
 
 def list_page(tenant_id: str, *, state: str | None, limit: int, cursor: str | None) -> tuple[list[TemplateItem], str | None]:
     pk = keys.tenant_pk(tenant_id)
-    start = paging.decode(cursor, expected={"pk": pk}, allowed_keys={"pk", "sk"}, prefixes={"sk": "TPL#"})
+    start = paging.decode(cursor, expected={"pk": pk}, allowed_keys={"pk", "sk"}, prefixes={"sk": keys.TEMPLATE_PREFIX})
     result = TemplateItem.query(
         pk,
-        TemplateItem.sk.startswith("TPL#"),
+        TemplateItem.sk.startswith(keys.TEMPLATE_PREFIX),
         filter_condition=(TemplateItem.state == state) if state else None,
         limit=limit,
         last_evaluated_key=start,

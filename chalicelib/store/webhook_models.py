@@ -1,9 +1,8 @@
 """PynamoDB models of outbound webhooks, in Laurel's single table.
 
-| item      | pk                          | sk                | by_tenant (gsi1pk / gsi1sk)                   |
-|-----------|-----------------------------|-------------------|-----------------------------------------------|
-| endpoint  | T#<tenant>                  | WHE#<endpoint>    | -                                             |
-| delivery  | T#<tenant>#WHD#<delivery>   | D                 | T#<tenant>#WHE#<endpoint>#D / <created>#<id>  |
+Keys: see the table in `keys.py` (webhook endpoint: `T#<tenant>` / `WHE#<endpoint>`;
+webhook delivery: `T#<tenant>#WHD#<delivery>` / `D`, listed per endpoint through
+`by_tenant`).
 
 Only the table's own keys and the existing `by_tenant` index are used: a delivery
 is read by id with one GetItem, an endpoint's deliveries are listed newest first

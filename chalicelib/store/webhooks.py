@@ -1,7 +1,5 @@
-"""Webhook endpoints and deliveries: keys, reads and conditional writes.
-
-Keys are spelled here (and only here) because `store/keys.py` predates webhooks;
-see `webhook_models` for the layout. Every key starts with the caller's tenant.
+"""Webhook endpoints and deliveries: reads and conditional writes. Their keys are
+built in `keys.py` (see its table); every key starts with the caller's tenant.
 """
 
 from __future__ import annotations
@@ -10,33 +8,17 @@ from pynamodb.exceptions import PutError
 
 from ..domain.errors import Conflict
 from .conditional import update_if
-from . import paging
-from .keys import tenant_pk
+from . import keys, paging
 from .webhook_models import WebhookDeliveryItem, WebhookEndpointItem
 
-ENDPOINT_PREFIX = "WHE#"
-DELIVERY_SK = "D"
 MAX_ATTEMPTS_KEPT = 30
-
-
-def endpoint_sk(endpoint_id: str) -> str:
-    return f"{ENDPOINT_PREFIX}{endpoint_id}"
-
-
-def delivery_pk(tenant_id: str, delivery_id: str) -> str:
-    return f"T#{tenant_id}#WHD#{delivery_id}"
-
-
-def endpoint_deliveries_pk(tenant_id: str, endpoint_id: str) -> str:
-    """`by_tenant` partition listing one endpoint's deliveries."""
-    return f"T#{tenant_id}#WHE#{endpoint_id}#D"
 
 
 # ---------------------------------------------------------------- endpoints
 
 
 def create_endpoint(tenant_id: str, endpoint_id: str, fields: dict) -> WebhookEndpointItem:
-    item = WebhookEndpointItem(tenant_pk(tenant_id), endpoint_sk(endpoint_id), tenant_id=tenant_id,
+    item = WebhookEndpointItem(*keys.webhook_endpoint_key(tenant_id, endpoint_id), tenant_id=tenant_id,
                                endpoint_id=endpoint_id, **fields)
     item.save(condition=WebhookEndpointItem.pk.does_not_exist())
     return item
@@ -44,7 +26,7 @@ def create_endpoint(tenant_id: str, endpoint_id: str, fields: dict) -> WebhookEn
 
 def get_endpoint(tenant_id: str, endpoint_id: str, *, consistent: bool = False) -> WebhookEndpointItem | None:
     try:
-        return WebhookEndpointItem.get(tenant_pk(tenant_id), endpoint_sk(endpoint_id), consistent_read=consistent)
+        return WebhookEndpointItem.get(*keys.webhook_endpoint_key(tenant_id, endpoint_id), consistent_read=consistent)
     except WebhookEndpointItem.DoesNotExist:
         return None
 
@@ -54,7 +36,8 @@ def list_endpoints(tenant_id: str, *, active_only: bool = False) -> list[Webhook
     only the `WHE#` range of the tenant's partition, every page of it."""
     condition = (WebhookEndpointItem.status == "active") if active_only else None
     return list(WebhookEndpointItem.query(
-        tenant_pk(tenant_id), WebhookEndpointItem.sk.startswith(ENDPOINT_PREFIX), filter_condition=condition))
+        keys.tenant_pk(tenant_id), WebhookEndpointItem.sk.startswith(keys.WEBHOOK_ENDPOINT_PREFIX),
+        filter_condition=condition))
 
 
 def update_endpoint(item: WebhookEndpointItem, changes: dict, *, remove: tuple[str, ...] = ()) -> WebhookEndpointItem:
@@ -72,9 +55,9 @@ def update_endpoint(item: WebhookEndpointItem, changes: dict, *, remove: tuple[s
 
 def new_delivery(tenant_id: str, delivery_id: str, fields: dict) -> WebhookDeliveryItem:
     return WebhookDeliveryItem(
-        delivery_pk(tenant_id, delivery_id), DELIVERY_SK, tenant_id=tenant_id, delivery_id=delivery_id,
-        gsi1pk=endpoint_deliveries_pk(tenant_id, fields["endpoint_id"]),
-        gsi1sk=f"{fields['created_at']}#{delivery_id}", **fields)
+        *keys.webhook_delivery_key(tenant_id, delivery_id), tenant_id=tenant_id, delivery_id=delivery_id,
+        gsi1pk=keys.endpoint_deliveries_pk(tenant_id, fields["endpoint_id"]),
+        gsi1sk=keys.endpoint_deliveries_sk(fields["created_at"], delivery_id), **fields)
 
 
 def insert_delivery(item: WebhookDeliveryItem) -> None:
@@ -88,7 +71,7 @@ def insert_delivery(item: WebhookDeliveryItem) -> None:
 
 def get_delivery(tenant_id: str, delivery_id: str, *, consistent: bool = False) -> WebhookDeliveryItem | None:
     try:
-        return WebhookDeliveryItem.get(delivery_pk(tenant_id, delivery_id), DELIVERY_SK, consistent_read=consistent)
+        return WebhookDeliveryItem.get(*keys.webhook_delivery_key(tenant_id, delivery_id), consistent_read=consistent)
     except WebhookDeliveryItem.DoesNotExist:
         return None
 
@@ -115,10 +98,10 @@ def list_deliveries(tenant_id: str, endpoint_id: str, *, limit: int,
                     cursor: str | None) -> tuple[list[WebhookDeliveryItem], str | None]:
     """One endpoint's deliveries, newest first. A cursor can only point into the
     caller's own endpoint listing."""
-    pk = endpoint_deliveries_pk(tenant_id, endpoint_id)
-    start = paging.decode(cursor, expected={"gsi1pk": pk, "sk": DELIVERY_SK},
+    pk = keys.endpoint_deliveries_pk(tenant_id, endpoint_id)
+    start = paging.decode(cursor, expected={"gsi1pk": pk, "sk": keys.WEBHOOK_DELIVERY_SK},
                           allowed_keys={"pk", "sk", "gsi1pk", "gsi1sk"},
-                          prefixes={"pk": f"{tenant_pk(tenant_id)}#WHD#"})
+                          prefixes={"pk": keys.webhook_delivery_pk_prefix(tenant_id)})
     result = WebhookDeliveryItem.by_tenant.query(pk, limit=limit, last_evaluated_key=start, scan_index_forward=False)
     items = list(result)
     return items, paging.encode(result.last_evaluated_key)

@@ -4,7 +4,9 @@
 - one settings object: nothing outside `chalicelib/config.py` reads `os.environ`;
 - one status per error code, wherever it is raised;
 - one sender: only `chalicelib/services/notify.py` hands mail to the SES adapter;
-- services depend on store functions, never on the store's PynamoDB model classes.
+- services depend on store functions, never on the store's PynamoDB model classes;
+- keys live in the store: every DynamoDB key (and key prefix) is spelled in
+  `chalicelib/store/keys.py`, every S3 object key layout in `chalicelib/store/object_keys.py`.
 
 Each test walks the syntax trees of `app.py` and `chalicelib/` (no import, no run) and
 names every offending line, so a new violation says where it is.
@@ -13,6 +15,7 @@ names every offending line, so a new violation says where it is.
 from __future__ import annotations
 
 import ast
+import re
 from collections import defaultdict
 from pathlib import Path
 
@@ -199,3 +202,122 @@ def test_services_build_no_store_model_items(path):
                 and _dotted(node.func).split(".")[-1][:1].isupper():
             found.append(f"{_where(path, node)} builds {_dotted(node.func)}")
     assert found == [], "call a store function with plain values instead:\n" + "\n".join(found)
+
+
+# ------------------------------------------------------------------ keys live in the store
+
+KEYS = "chalicelib/store/keys.py"
+OBJECT_KEYS = "chalicelib/store/object_keys.py"
+# A DynamoDB key or key prefix: `T#`, `TPL#`, `X#IMPORT#`, or a piece after a placeholder (`#LMSEV#`).
+_KEY_PREFIX = re.compile(r"^#?[A-Z][A-Z_]*#")
+# An S3 object key layout: the bucket's top-level prefixes.
+_OBJECT_PREFIX = re.compile(r"^/?(assets|exports|reports|uploads)/")
+
+
+def _docstrings(tree: ast.Module) -> set[int]:
+    """ids of the docstring constants (documentation may describe the layout)."""
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef, ast.AsyncFunctionDef)) and node.body \
+                and isinstance(node.body[0], ast.Expr) and isinstance(node.body[0].value, ast.Constant):
+            found.add(id(node.body[0].value))
+    return found
+
+
+def _strings(tree: ast.Module):
+    """Every string literal and every literal piece of an f-string, docstrings aside."""
+    skip = _docstrings(tree)
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in skip:
+            yield node
+
+
+def test_the_key_scans_see_what_they_are_meant_to_police():
+    """The patterns match the layouts keys.py and object_keys.py spell (else the scans
+    below would pass on anything)."""
+    assert [s.value for s in _strings(SOURCES[KEYS]) if _KEY_PREFIX.match(s.value)], "keys.py spells key prefixes"
+    assert all(_KEY_PREFIX.match(k) for k in ("T#", "TPL#", "X#IMPORT#", "#LMSEV#", "RATE#"))
+    assert not any(_KEY_PREFIX.match(k) for k in ("#E5E5E5", "Bearer ", "T-1", "ok"))
+    assert all(_OBJECT_PREFIX.match(k) for k in ("assets/baked/", "exports/", "/assets/", "reports/"))
+
+
+def test_only_store_keys_spells_dynamodb_keys():
+    found = [f"{_where(path, node)} spells {node.value!r}"
+             for path, tree in SOURCES.items() if path != KEYS
+             for node in _strings(tree) if _KEY_PREFIX.match(node.value)]
+    assert found == [], "build the key with a function or constant of chalicelib/store/keys.py:\n" + "\n".join(found)
+
+
+_KEY_ATTRIBUTES = {"pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "gsi3pk", "gsi3sk"}
+# a variable or constant holding a key: `sk = ...`, `OFFBOARDING_SK = ...`, `ENDPOINT_PREFIX = ...`
+_KEY_NAME = re.compile(r"(^|_)(pk|sk|PK|SK|PREFIX)$")
+
+
+def _literal(node: ast.AST) -> bool:
+    return isinstance(node, ast.JoinedStr) or (isinstance(node, ast.Constant) and isinstance(node.value, str))
+
+
+@pytest.mark.parametrize("path", sorted(p for p in SOURCES if p.startswith("chalicelib/store/")
+                                         and p not in (KEYS, OBJECT_KEYS)))
+def test_store_modules_take_every_key_from_keys_py(path):
+    """Keys without a `#` too (`PROFILE`, `ISSUERS`, sort keys such as `C` or `S`, and
+    composite sort keys such as `<created>#<id>`): an item's key, its index keys, a key
+    condition and a cursor's expected key are never spelled in place."""
+    found = []
+    for node in ast.walk(SOURCES[path]):
+        if not isinstance(node, ast.Call):
+            continue
+        name = _dotted(node.func)
+        last = name.split(".")[-1]
+        model_call = last.endswith("Item") or (last in ("get", "query") and name.split(".")[0].endswith("Item"))
+        if model_call and any(_literal(a) for a in node.args):
+            found.append(f"{_where(path, node)} passes a literal key to {name}")
+        for keyword in node.keywords:
+            if keyword.arg in _KEY_ATTRIBUTES and _literal(keyword.value):
+                found.append(f"{_where(path, node)} spells {keyword.arg}= in place")
+            if name == "paging.decode" and keyword.arg in ("expected", "prefixes") \
+                    and isinstance(keyword.value, ast.Dict) and any(_literal(v) for v in keyword.value.values):
+                found.append(f"{_where(path, node)} spells a cursor's {keyword.arg} key in place")
+        if last == "startswith" and _dotted(node.func.value).split(".")[-1] in _KEY_ATTRIBUTES \
+                and any(_literal(a) for a in node.args):
+            found.append(f"{_where(path, node)} spells a key condition in place")
+    for node in ast.walk(SOURCES[path]):
+        if isinstance(node, ast.Assign) and _literal(node.value) and any(
+                isinstance(t, ast.Attribute) and t.attr in _KEY_ATTRIBUTES
+                or isinstance(t, ast.Tuple) and any(isinstance(e, ast.Attribute) and e.attr in _KEY_ATTRIBUTES
+                                                    for e in t.elts) for t in node.targets):
+            found.append(f"{_where(path, node)} assigns a key spelled in place")
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Tuple) and any(
+                isinstance(t, ast.Tuple) and any(isinstance(e, ast.Attribute) and e.attr in _KEY_ATTRIBUTES
+                                                 for e in t.elts) for t in node.targets) \
+                and any(_literal(v) for v in node.value.elts):
+            found.append(f"{_where(path, node)} assigns a key spelled in place")
+        if isinstance(node, ast.Assign) and _literal(node.value) and any(
+                isinstance(t, ast.Name) and _KEY_NAME.search(t.id) for t in node.targets):
+            found.append(f"{_where(path, node)} names a key spelled in place")
+        if isinstance(node, ast.Dict) and any(
+                isinstance(k, ast.Constant) and k.value in _KEY_ATTRIBUTES and _literal(v)
+                for k, v in zip(node.keys, node.values)):
+            found.append(f"{_where(path, node)} spells index keys in place")
+        if isinstance(node, ast.FunctionDef) and ("key" in node.name or node.name.endswith(("_pk", "_sk"))):
+            returns = [r.value for r in ast.walk(node) if isinstance(r, ast.Return) and r.value is not None]
+            if any(_literal(v) or isinstance(v, ast.Tuple) and any(_literal(e) for e in v.elts) for v in returns):
+                found.append(f"{_where(path, node)} {node.name}() builds a key outside keys.py")
+    assert found == [], "take the key from chalicelib/store/keys.py:\n" + "\n".join(found)
+
+
+def _object_calls(tree: ast.Module):
+    """Calls into the S3 adapter (`objects.put(...)`, `objects.delete_prefix(...)`, ...)."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and _dotted(node.func).startswith("objects.") and node.args:
+            yield node
+
+
+def test_only_object_keys_lays_out_the_bucket():
+    found = [f"{_where(path, node)} spells the object key layout {node.value!r}"
+             for path, tree in SOURCES.items() if path != OBJECT_KEYS
+             for node in _strings(tree) if _OBJECT_PREFIX.match(node.value)]
+    found += [f"{_where(path, call)} builds the object key of {_dotted(call.func)}() in place"
+              for path, tree in SOURCES.items() if path.startswith("chalicelib/services/")
+              for call in _object_calls(tree) if _literal(call.args[0]) or isinstance(call.args[0], ast.BinOp)]
+    assert found == [], "take object keys from chalicelib/store/object_keys.py:\n" + "\n".join(found)

@@ -1,0 +1,107 @@
+"""Object keys: the only place that lays out Laurel's S3 bucket.
+
+Services ask here for the key of what they store; the S3 adapter only moves bytes
+(and `adapters/objects.public_url` turns a key into the URL browsers fetch).
+tests/unit/test_house_rules.py checks that no other module spells a layout.
+
+| prefix                                   | what                                      | served                |
+|------------------------------------------|-------------------------------------------|-----------------------|
+| assets/templates/<tenant>/<template>/    | badge images, named by their content      | CDN, immutable        |
+| assets/issuers/<tenant>/                 | issuer logos, named by their content      | CDN, immutable        |
+| assets/status/<tenant>/<n>.json          | signed Bitstring Status Lists             | CDN                   |
+| assets/baked/<tenant>/<credential>/      | a public credential's baked image         | CDN, 5 minutes        |
+| exports/<earner or emailhash>/           | data-rights exports (ZIP) and an owner's  | never (presigned GET; |
+|   ..., badges/<credential>.<ext>         | copy of a hidden credential's image       | deleted within a day) |
+| reports/<tenant>/<job>/<name>.json       | a bulk job's full row-error report        | never (presigned GET) |
+
+Everything under `assets/` is what the CDN serves (infra/stack.py's `/assets/*`
+behaviour); `exports/` is private and expires within a day (infra's lifecycle rule).
+Content-addressed names mean a new image gets a new key, so credentials issued
+earlier keep pointing at the image they were issued with.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+PUBLIC_PREFIX = "assets/"
+EXPORTS_PREFIX = "exports/"
+REPORTS_PREFIX = "reports/"
+
+
+def is_public(key: str) -> bool:
+    """Whether the CDN serves this object (and so whether a public URL may name it)."""
+    return key.startswith(PUBLIC_PREFIX)
+
+
+def _content_name(data: bytes, ext: str) -> str:
+    return f"{hashlib.sha256(data).hexdigest()[:32]}.{ext}"
+
+
+# ------------------------------------------------------------------ images issuers upload
+
+
+def template_images_prefix(tenant_id: str) -> str:
+    return f"{PUBLIC_PREFIX}templates/{tenant_id}/"
+
+
+def template_image_key(tenant_id: str, template_id: str, data: bytes, ext: str) -> str:
+    return f"{template_images_prefix(tenant_id)}{template_id}/{_content_name(data, ext)}"
+
+
+def issuer_logos_prefix(tenant_id: str) -> str:
+    return f"{PUBLIC_PREFIX}issuers/{tenant_id}/"
+
+
+def issuer_logo_key(tenant_id: str, data: bytes, ext: str = "png") -> str:
+    return f"{issuer_logos_prefix(tenant_id)}{_content_name(data, ext)}"
+
+
+# ------------------------------------------------------------------ Open Badges
+
+
+def status_list_key(tenant_id: str, list_no: int) -> str:
+    return f"{PUBLIC_PREFIX}status/{tenant_id}/{list_no}.json"
+
+
+# Baked images. Those of public credentials live under `assets/`, which the CDN serves;
+# a hidden credential's file is deleted (the whole prefix, every version). A private
+# credential's owner downloads a copy written under `exports/<account>/`, which is
+# never served publicly, expires within a day and goes with the account's erasure.
+def baked_prefix(tenant_id: str, credential_id: str) -> str:
+    return f"{PUBLIC_PREFIX}baked/{tenant_id}/{credential_id}/"
+
+
+def baked_key(tenant_id: str, credential_id: str, version: str, ext: str) -> str:
+    return f"{baked_prefix(tenant_id, credential_id)}{version}.{ext}"
+
+
+# ------------------------------------------------------------------ private files of a person
+
+
+def export_prefix(owner: str) -> str:
+    """Everything written for one person (`owner`: their earner id, or the hash of an
+    address that has no account); erasure deletes the whole prefix."""
+    return f"{EXPORTS_PREFIX}{owner}/"
+
+
+def export_key(owner: str, name: str) -> str:
+    """A data-rights export (ZIP) named `name` (random: the key is never guessable)."""
+    return f"{export_prefix(owner)}{name}.zip"
+
+
+def owner_copy_key(owner: str, credential_id: str, ext: str) -> str:
+    return f"{export_prefix(owner)}badges/{credential_id}.{ext}"
+
+
+# ------------------------------------------------------------------ bulk jobs
+
+
+def bulk_reports_prefix(tenant_id: str, job_id: str | None = None) -> str:
+    """Where a tenant's (or one job's) full row-error reports live: private, never
+    under `assets/`."""
+    return f"{REPORTS_PREFIX}{tenant_id}/" + (f"{job_id}/" if job_id else "")
+
+
+def bulk_report_key(tenant_id: str, job_id: str, name: str) -> str:
+    return f"{bulk_reports_prefix(tenant_id, job_id)}{name}.json"
