@@ -30,6 +30,11 @@ def check_resendable(status: str) -> None:
         raise Conflict(f"only pending credentials can be re-sent; this one is {status}", code="invalid_state")
 
 
+# The statuses a credential the earner accepted can have: accepted, or revoked after
+# acceptance (with `accepted_at` set). The store's conditional writes take them from here.
+ACCEPTED_STATUSES = ("accepted", "revoked")
+
+
 def was_accepted(status: str, accepted_at: str | None) -> bool:
     """The earner accepted it: accepted now, or revoked after being accepted. Only such a
     credential is the earner's to keep, show, hide or download."""
@@ -75,3 +80,15 @@ def display_status(status: str, expires_at: datetime | None, now: datetime) -> s
 
 # Statuses that count as "already holds this credential" for the duplicate policy.
 BLOCKING_STATUSES = ("pending", "accepted")
+
+# `duplicate_policy=replace` revokes the copies a person holds in the same transaction
+# that writes the new credential, and a DynamoDB transaction holds at most 100 items:
+# the new credential, the recipient's slot and 98 replaced copies.
+MAX_REPLACED = 98
+
+
+def check_replaceable(count: int) -> None:
+    """A replacement revokes `count` copies in one step, or is refused."""
+    if count > MAX_REPLACED:
+        raise Conflict(f"this person holds {count} copies of this credential; revoke them before replacing "
+                       f"(at most {MAX_REPLACED} are replaced in one step)", code="too_many_duplicates")

@@ -155,16 +155,19 @@ def issue(tenant_id: str, data) -> dict:
                 details={"existing": [c.credential_id for c in blocking]},
             )
         replacing = blocking
+        rules.check_replaceable(len(replacing))
 
     credential_id = ids.new_credential_id(tenant_id)
     item, token = build(tenant_id, issuer, template, data, now, credential_id)
     reason = f"Replaced by credential {credential_id}"
-    store.insert(
+    if not store.insert(
         item,
         slot,
         replacing=replacing,
         revoke_fields={"status": "revoked", "revoked_at": iso(now), "revocation_reason": reason, "updated_at": iso(now)},
-    )
+    ):
+        raise Conflict("this person was issued this credential at the same moment by another request; retry",
+                       code="concurrent_update")
     if replacing:
         openbadges.record_replaced(replacing, reason, iso(now))
     view = credential_view(item)

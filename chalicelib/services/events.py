@@ -164,7 +164,7 @@ def rotate_secret(tenant_id: str, endpoint_id: str) -> tuple[dict, str]:
     item = require_endpoint(tenant_id, endpoint_id)
     now = clock.utcnow()
     secret = new_secret()
-    store.update_endpoint(item, {
+    _save_endpoint(item, {
         "secret": secret,
         "previous_secret": item.secret,
         "previous_secret_expires_at": iso(now + timedelta(seconds=rules.ROTATION_GRACE_SECONDS)),
@@ -174,12 +174,17 @@ def rotate_secret(tenant_id: str, endpoint_id: str) -> tuple[dict, str]:
     return endpoint_view(item), secret
 
 
+def _save_endpoint(item, changes: dict) -> None:
+    if not store.update_endpoint(item, changes):
+        raise Conflict("the endpoint changed meanwhile; read it again", code="concurrent_update")
+
+
 def disable_endpoint(tenant_id: str, endpoint_id: str) -> dict:
     """No new deliveries; pending ones are cancelled when their turn comes."""
     item = require_endpoint(tenant_id, endpoint_id)
     if item.status != "disabled":
         now = iso(clock.utcnow())
-        store.update_endpoint(item, {"status": "disabled", "disabled_at": now, "updated_at": now})
+        _save_endpoint(item, {"status": "disabled", "disabled_at": now, "updated_at": now})
     return endpoint_view(item)
 
 
@@ -243,7 +248,8 @@ def _new_delivery(tenant_id: str, endpoint_id: str, event: dict, now: str, resen
         "status": "pending", "attempt_count": 0, "attempts": [], "resent_from": resent_from,
         "created_at": now, "updated_at": now,
     })
-    store.insert_delivery(item)
+    if not store.insert_delivery(item):
+        raise Conflict("a delivery with this id exists", code="concurrent_update")
     return item
 
 

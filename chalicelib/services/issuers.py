@@ -6,7 +6,7 @@ from ..config import get_settings
 from ..adapters import objects
 from ..domain import ids
 from ..domain.clock import iso
-from ..domain.errors import NotFound
+from ..domain.errors import Conflict, NotFound
 from ..domain.images import validate_png
 from ..store import issuers as store
 from ..store import object_keys
@@ -52,6 +52,8 @@ def create_issuer(data) -> tuple[dict, str]:
             "updated_at": now,
         }
     )
+    if item is None:  # pragma: no cover - a 64-bit id collision
+        raise Conflict("issuer exists")
     key, _ = create_api_key(tenant_id, label="first key")
     return issuer_view(item), key
 

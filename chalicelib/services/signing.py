@@ -17,6 +17,7 @@ from functools import lru_cache
 from ..adapters import kms, secrets
 from ..config import get_settings
 from ..domain.clock import iso
+from ..domain.errors import Conflict
 from ..openbadges.urls import Urls
 from ..store import openbadges as store
 from . import clock
@@ -56,7 +57,8 @@ def register_rsa_key(kms_key_id: str) -> str:
     jwk = _jwk_from_der(kms.public_key_der(kms_key_id))
     now = iso(clock.utcnow())
     previous = store.signing_keys()
-    store.add_signing_key(jwk["kid"], kms_key_id, jwk, now)
+    if store.add_signing_key(jwk["kid"], kms_key_id, jwk, now) is None:
+        raise Conflict("this signing key is already registered", code="key_exists")
     for old in previous:
         if not old.retired_at:
             store.retire_signing_key(old, now)

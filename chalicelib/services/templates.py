@@ -69,13 +69,19 @@ def get(tenant_id: str, template_id: str) -> dict:
     return template_view(require(tenant_id, template_id))
 
 
+def _save(item, changes: dict) -> None:
+    """Optimistic update: 409 if someone else changed the template meanwhile."""
+    if not store.update(item, changes):
+        raise Conflict("the template changed meanwhile; read it again", code="concurrent_update")
+
+
 def update(tenant_id: str, template_id: str, patch) -> dict:
     item = require(tenant_id, template_id)
     rules.check_editable(item.state)
     changes = {k: v for k, v in _fields(patch).items() if v is not None}
     if changes:
         changes["updated_at"] = iso(clock.utcnow())
-        store.update(item, changes)
+        _save(item, changes)
         return _changed(tenant_id, item)
     return template_view(item)
 
@@ -99,7 +105,7 @@ def set_image(tenant_id: str, template_id: str, data: bytes, content_type: str =
     rules.check_editable(item.state)
     key = object_keys.template_image_key(tenant_id, template_id, data, ext)
     objects.put_public_image(key, data)
-    store.update(item, {"image_key": key, "updated_at": iso(clock.utcnow())})
+    _save(item, {"image_key": key, "updated_at": iso(clock.utcnow())})
     return _changed(tenant_id, item)
 
 
@@ -110,7 +116,7 @@ def activate(tenant_id: str, template_id: str) -> dict:
     rules.check_transition(item.state, "active")
     if not item.image_key:
         raise Conflict("upload the badge image before activating the template", code="image_required")
-    store.update(item, {"state": "active", "updated_at": iso(clock.utcnow())})
+    _save(item, {"state": "active", "updated_at": iso(clock.utcnow())})
     return _changed(tenant_id, item)
 
 
@@ -119,7 +125,7 @@ def archive(tenant_id: str, template_id: str) -> dict:
     if item.state == "archived":
         return template_view(item)
     rules.check_transition(item.state, "archived")
-    store.update(item, {"state": "archived", "updated_at": iso(clock.utcnow())})
+    _save(item, {"state": "archived", "updated_at": iso(clock.utcnow())})
     return _changed(tenant_id, item)
 
 

@@ -11,16 +11,12 @@ from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from ..config import get_settings
-from ..domain.errors import Conflict
+from ..domain.credentials import ACCEPTED_STATUSES, BLOCKING_STATUSES
 from .conditional import update_if
 from . import keys, paging
 from collections.abc import Iterator
 
 from .models import CredentialItem, MarkerItem, RecipientSlotItem
-
-
-# One transaction holds at most 100 items: the new credential plus those it replaces.
-MAX_REPLACED = 98
 
 
 def _index_keys(fields: dict) -> dict:
@@ -60,13 +56,12 @@ def get_consistent(credential_id: str) -> CredentialItem | None:
 
 
 def insert(item: CredentialItem, slot: RecipientSlotItem, *, replacing: list[CredentialItem] = (),
-           revoke_fields: dict | None = None) -> None:
+           revoke_fields: dict | None = None) -> bool:
     """Write a new credential, move the recipient slot on, and revoke `replacing`, all
-    in one transaction. The slot's version condition makes a concurrent issuance of
-    the same credential to the same person fail instead of slipping past `deny`."""
-    if len(replacing) > MAX_REPLACED:
-        raise Conflict(f"this person holds {len(replacing)} copies of this credential; revoke them before replacing "
-                       f"(at most {MAX_REPLACED} are replaced in one step)", code="too_many_duplicates")
+    in one transaction (at most domain.credentials.MAX_REPLACED of them). The slot's
+    version condition makes a concurrent issuance of the same credential to the same
+    person fail instead of slipping past `deny`. False when the transaction did not go
+    through (nothing was written)."""
     slot_condition = (RecipientSlotItem.version == slot.version) if slot.version else RecipientSlotItem.pk.does_not_exist()
     try:
         with TransactWrite(connection=_connection()) as tx:
@@ -81,11 +76,11 @@ def insert(item: CredentialItem, slot: RecipientSlotItem, *, replacing: list[Cre
                     old,
                     actions=[getattr(CredentialItem, k).set(v) for k, v in revoke_fields.items()]
                     + [CredentialItem.claim_token_hash.remove(), CredentialItem.claim_expires_at.remove()],
-                    condition=CredentialItem.status.is_in("pending", "accepted"),
+                    condition=CredentialItem.status.is_in(*BLOCKING_STATUSES),
                 )
-    except TransactWriteError as exc:
-        raise Conflict("this person was issued this credential at the same moment by another request; retry",
-                       code="concurrent_update") from exc
+    except TransactWriteError:
+        return False
+    return True
 
 
 def _connection() -> Connection:
@@ -227,7 +222,7 @@ def set_private(item: CredentialItem, private: bool) -> bool:
     actions = [CredentialItem.private.set(True), CredentialItem.baked_key.remove()] if private \
         else [CredentialItem.private.remove()]
     return update_if(item, actions,
-                     CredentialItem.status.is_in("accepted", "revoked") & CredentialItem.accepted_at.exists()
+                     CredentialItem.status.is_in(*ACCEPTED_STATUSES) & CredentialItem.accepted_at.exists()
                      & CredentialItem.erased_at.does_not_exist())
 
 

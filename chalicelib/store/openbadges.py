@@ -5,7 +5,6 @@ from __future__ import annotations
 from pynamodb.exceptions import PutError, TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from ..domain.errors import Conflict
 from . import keys
 from .conditional import transact, transaction_condition_failed
 from .credentials import _connection
@@ -84,13 +83,14 @@ def signing_keys() -> list[SigningKeyItem]:
                   key=lambda k: (k.retired_at is None, k.created_at))
 
 
-def add_signing_key(kid: str, kms_key_id: str, jwk: dict, created_at: str) -> SigningKeyItem:
+def add_signing_key(kid: str, kms_key_id: str, jwk: dict, created_at: str) -> SigningKeyItem | None:
+    """The new key's item; None (nothing written) if this key is registered already."""
     item = SigningKeyItem(keys.PLATFORM_PK, keys.signing_key_sk(kid), kid=kid, kms_key_id=kms_key_id, jwk=jwk,
                           created_at=created_at)
     try:
         item.save(condition=SigningKeyItem.pk.does_not_exist())
-    except PutError as exc:
-        raise Conflict("this signing key is already registered", code="key_exists") from exc
+    except PutError:
+        return None
     return item
 
 

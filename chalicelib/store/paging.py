@@ -3,6 +3,11 @@
 A cursor is the DynamoDB `LastEvaluatedKey`, base64url-encoded. A cursor sent back
 is checked against the partition the caller may read, so a forged cursor can never
 point a query into another tenant's data (and never turns into a 500).
+
+This is the one store module that raises a user-facing error (400 `invalid_cursor`):
+the cursor is the caller's input, only the store knows what a key looks like, and
+every listing answers a bad one the same way. Every other store function answers
+False or None and leaves the error to the service (tests/unit/test_house_rules.py).
 """
 
 from __future__ import annotations

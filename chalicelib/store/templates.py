@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from ..domain.errors import Conflict
 from . import keys, paging
 from .conditional import update_if
 from .models import TemplateItem
@@ -23,13 +22,12 @@ def get(tenant_id: str, template_id: str) -> TemplateItem | None:
         return None
 
 
-def update(item: TemplateItem, changes: dict) -> TemplateItem:
-    """Optimistic update: fails with 409 if someone else changed the template meanwhile."""
+def update(item: TemplateItem, changes: dict) -> bool:
+    """Optimistic update: False (nothing written) if someone else changed the template
+    since `item` was read."""
     actions = [getattr(TemplateItem, name).set(value) for name, value in changes.items()]
     actions.append(TemplateItem.version.add(1))
-    if not update_if(item, actions, TemplateItem.version == item.version):
-        raise Conflict("the template changed meanwhile; read it again", code="concurrent_update")
-    return item
+    return update_if(item, actions, TemplateItem.version == item.version)
 
 
 def list_page(tenant_id: str, *, state: str | None, limit: int, cursor: str | None) -> tuple[list[TemplateItem], str | None]:

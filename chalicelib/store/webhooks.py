@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from pynamodb.exceptions import PutError
 
-from ..domain.errors import Conflict
 from .conditional import update_if
 from . import keys, paging
 from .webhook_models import WebhookDeliveryItem, WebhookEndpointItem
@@ -40,14 +39,13 @@ def list_endpoints(tenant_id: str, *, active_only: bool = False) -> list[Webhook
         filter_condition=condition))
 
 
-def update_endpoint(item: WebhookEndpointItem, changes: dict, *, remove: tuple[str, ...] = ()) -> WebhookEndpointItem:
+def update_endpoint(item: WebhookEndpointItem, changes: dict, *, remove: tuple[str, ...] = ()) -> bool:
     """Optimistic update keyed on `updated_at`: two racing rotations cannot both win
-    (the loser would have handed out a secret that is never used)."""
+    (the loser would have handed out a secret that is never used). False (nothing
+    written) if the endpoint changed since `item` was read."""
     actions = [getattr(WebhookEndpointItem, k).set(v) for k, v in changes.items()]
     actions += [getattr(WebhookEndpointItem, k).remove() for k in remove]
-    if not update_if(item, actions, WebhookEndpointItem.updated_at == item.updated_at):
-        raise Conflict("the endpoint changed meanwhile; read it again", code="concurrent_update")
-    return item
+    return update_if(item, actions, WebhookEndpointItem.updated_at == item.updated_at)
 
 
 # ---------------------------------------------------------------- deliveries
@@ -60,13 +58,15 @@ def new_delivery(tenant_id: str, delivery_id: str, fields: dict) -> WebhookDeliv
         gsi1sk=keys.endpoint_deliveries_sk(fields["created_at"], delivery_id), **fields)
 
 
-def insert_delivery(item: WebhookDeliveryItem) -> None:
+def insert_delivery(item: WebhookDeliveryItem) -> bool:
+    """Write a new delivery; False (nothing written) if one with its id exists."""
     try:
         item.save(condition=WebhookDeliveryItem.pk.does_not_exist())
     except PutError as exc:
         if exc.cause_response_code == "ConditionalCheckFailedException":
-            raise Conflict("a delivery with this id exists", code="concurrent_update") from exc
+            return False
         raise
+    return True
 
 
 def get_delivery(tenant_id: str, delivery_id: str, *, consistent: bool = False) -> WebhookDeliveryItem | None:

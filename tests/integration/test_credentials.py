@@ -317,11 +317,13 @@ def test_concurrent_issuance_of_the_same_credential_fails_one(client, issuer, mo
 
 
 def test_replace_refuses_more_than_one_transaction_can_hold(client, issuer, monkeypatch):
-    from chalicelib.store import credentials as cred_store
+    from chalicelib.domain import credentials as rules
 
     _, key, tpl = issuer
-    monkeypatch.setattr(cred_store, "MAX_REPLACED", 1)
+    monkeypatch.setattr(rules, "MAX_REPLACED", 1)
     issue(client, key, tpl)
     issue(client, key, tpl, duplicate_policy="allow")
+    before = scan_table()
     res = issue(client, key, tpl, duplicate_policy="replace")
     assert res.status_code == 409 and body(res)["error"]["code"] == "too_many_duplicates"
+    assert scan_table() == before  # refused before anything is written (no status-list slot taken either)

@@ -257,3 +257,16 @@ def test_pending_and_unknown_documents_are_404(client):
     for path in [f"/ob/v2/assertions/{pending}", f"/ob/v3/credentials/{pending}", f"/badges/{pending}/image",
                  "/ob/v2/issuers/nope", "/ob/v3/issuers/0123456789abcdef", "/ob/v2/assertions/x/badge"]:
         assert client.http.get(path).status_code == 404, path
+
+
+def test_registering_the_same_signing_key_twice_is_refused_and_it_stays_active(aws_env):
+    from chalicelib.adapters import kms
+    from chalicelib.domain.errors import Conflict
+    from chalicelib.services import signing
+    from chalicelib.store import openbadges as ob_store
+
+    kid = signing.register_rsa_key(kms.create_rsa_signing_key("twice"))
+    with pytest.raises(Conflict) as refused:
+        signing.register_rsa_key(signing.active_rsa_key().kms_key_id)
+    assert refused.value.code == "key_exists"
+    assert [k.kid for k in ob_store.signing_keys() if not k.retired_at] == [kid]

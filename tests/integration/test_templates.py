@@ -111,3 +111,20 @@ def test_list_templates_paginates_and_filters(client):
     assert client.http.get("/templates?limit=0", headers=auth(key)).status_code == 400
     assert client.http.get("/templates?limit=abc", headers=auth(key)).status_code == 400
     assert client.http.get("/templates?cursor=%%%", headers=auth(key)).status_code == 400
+
+
+def test_an_edit_made_from_a_stale_read_is_refused_and_changes_nothing(client, monkeypatch):
+    """Two editors: the second read the template before the first saved. Its save is
+    refused (409, read it again) instead of silently undoing the first edit."""
+    from chalicelib.store import templates as tpl_store
+
+    tenant, key = new_issuer()
+    tpl = body(post(client, "/templates", key, template_payload()))["id"]
+    stale = tpl_store.get(tenant, tpl)
+    assert client.http.patch(f"/templates/{tpl}", headers=auth(key), body='{"name": "First edit"}').status_code == 200
+    with monkeypatch.context() as m:
+        m.setattr(tpl_store, "get", lambda *_: stale)
+        res = client.http.patch(f"/templates/{tpl}", headers=auth(key), body='{"name": "Second edit"}')
+    assert res.status_code == 409 and body(res)["error"]["code"] == "concurrent_update", res.body
+    stored = body(client.http.get(f"/templates/{tpl}", headers=auth(key)))
+    assert stored["name"] == "First edit"

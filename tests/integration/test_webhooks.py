@@ -495,3 +495,19 @@ def test_a_dripping_endpoint_cannot_hold_the_worker(monkeypatch):
                           webhook_http.Policy(allow_http=True, allow_private=True, timeout=5))
     assert [w.interval for w in watchdogs] == [10.0]  # armed once, for twice the timeout from the start
     server.close()
+
+
+def test_a_rotation_from_a_stale_read_is_refused_and_its_secret_never_signs(client, queues, receiver, monkeypatch):
+    """Two rotations racing: the one that read the endpoint before the other wrote is
+    refused (409), so the secret it would have handed out is never stored."""
+    tenant, key = new_issuer()
+    endpoint = body(create_endpoint(client, key, receiver.url))
+    stale = store.get_endpoint(tenant, endpoint["id"])
+    # (the update is keyed on `updated_at`, which has whole seconds: the rotation comes a second later)
+    freeze(monkeypatch, timedelta(seconds=1))
+    first = body(post(client, f"/webhooks/endpoints/{endpoint['id']}/rotate-secret", key, b""))["secret"]
+    with monkeypatch.context() as m:
+        m.setattr(store, "get_endpoint", lambda *_, **__: stale)
+        res = post(client, f"/webhooks/endpoints/{endpoint['id']}/rotate-secret", key, b"")
+    assert res.status_code == 409 and body(res)["error"]["code"] == "concurrent_update", res.body
+    assert store.get_endpoint(tenant, endpoint["id"], consistent=True).secret == first

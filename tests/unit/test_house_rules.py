@@ -6,7 +6,9 @@
 - one sender: only `chalicelib/services/notify.py` hands mail to the SES adapter;
 - services depend on store functions, never on the store's PynamoDB model classes;
 - keys live in the store: every DynamoDB key (and key prefix) is spelled in
-  `chalicelib/store/keys.py`, every S3 object key layout in `chalicelib/store/object_keys.py`.
+  `chalicelib/store/keys.py`, every S3 object key layout in `chalicelib/store/object_keys.py`;
+- no business rules (user-facing errors) in the store: store functions answer False or
+  None and the service raises the error.
 
 Each test walks the syntax trees of `app.py` and `chalicelib/` (no import, no run) and
 names every offending line, so a new violation says where it is.
@@ -321,3 +323,27 @@ def test_only_object_keys_lays_out_the_bucket():
               for path, tree in SOURCES.items() if path.startswith("chalicelib/services/")
               for call in _object_calls(tree) if _literal(call.args[0]) or isinstance(call.args[0], ast.BinOp)]
     assert found == [], "take object keys from chalicelib/store/object_keys.py:\n" + "\n".join(found)
+
+
+# ------------------------------------------------------------------ no business rules in the store
+
+# A malformed page cursor is the one error a store module raises itself: the cursor is
+# the caller's input, only the store knows what a key looks like, and every listing
+# answers it the same way (400 invalid_cursor); passing it up through every service
+# would only repeat that mapping in each of them.
+STORE_MAY_RAISE = {"chalicelib/store/paging.py": {"BadRequest"}}
+
+
+@pytest.mark.parametrize("path", sorted(p for p in SOURCES if p.startswith("chalicelib/store/")))
+def test_store_modules_raise_no_user_facing_errors(path):
+    allowed = STORE_MAY_RAISE.get(path, set())
+    found = []
+    for node in ast.walk(SOURCES[path]):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").endswith("domain.errors"):
+            found += [f"{_where(path, node)} imports {a.name}" for a in node.names if a.name not in allowed]
+        elif isinstance(node, ast.Raise) and node.exc is not None:
+            exc = node.exc.func if isinstance(node.exc, ast.Call) else node.exc
+            name = _dotted(exc).split(".")[-1]
+            if name in ERROR_CLASSES and name not in allowed:
+                found.append(f"{_where(path, node)} raises {name}")
+    assert found == [], "return False/None and let the service raise the error:\n" + "\n".join(found)
