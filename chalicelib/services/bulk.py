@@ -4,11 +4,28 @@
    all-or-nothing mode any error refuses the whole file and nothing is stored; in
    valid-rows mode the valid rows go ahead and the rejected ones are reported.
 2. Valid rows go onto SQS in chunks; `process_chunk` (the SQS handler's work) issues
-   a chunk with one status-index allocation, batched DynamoDB writes and one progress
-   update, and records the chunk as done in the same transaction as the progress.
+   a chunk with one status-index allocation, batched DynamoDB reads and writes and
+   one progress update, and records the chunk as done in the same conditional
+   update as the progress.
 3. Re-delivery never double-issues: a chunk already recorded is skipped, and a
    chunk's credential ids derive from the job's secret seed and the row number, so
    a chunk interrupted half way is rewritten, not added to.
+4. The duplicate policy holds against single issuances racing the chunk (DESIGN.md:
+   "conditional writes on the recipient slot"). Each row first claims its
+   recipient's slot with one conditional UpdateItem (the slot's version as read,
+   the same condition single issuance puts in its transaction) naming the row's
+   credential id; only rows whose claim held are then written, in batches. A row
+   whose claim fails reads the slot again and decides again: a duplicate under
+   `deny` if someone issued meanwhile, else it claims the new version. Between the
+   claim and the write the slot names a credential not stored yet; single issuance
+   treats that as held while the claim is in flight (domain.credentials
+   .claim_in_flight), and a re-delivered chunk finds its own id there and goes on.
+   Why not one TransactWriteItems per group of rows (credential put + slot update)?
+   Transactional writes cost twice the write capacity on the large credential
+   items, and moto, which Laurel runs on locally and in tests, copies the whole
+   table once per item of every transaction, so a 10,000-row job would crawl. The
+   claim is one small write per row (the slot write the old batch made anyway),
+   cheap next to the rate-limited claim mails.
 Claim mails go out at a bounded rate per worker (and workers are few: see infra/).
 """
 
@@ -26,7 +43,7 @@ from ..adapters import queue
 from ..config import get_settings
 from ..domain import credentials as rules
 from ..domain import ids
-from ..domain.clock import iso
+from ..domain.clock import iso, parse_iso
 from ..domain.errors import BadRequest, LaurelError, NotFound, PayloadTooLarge, ServiceUnavailable, ValidationFailed
 from ..store import bulk as store
 from ..store import credentials as cred_store
@@ -247,9 +264,9 @@ def process_chunk(message: dict) -> dict:
     if job is None or issuer is None or issuer.offboarded_at or store.chunk_done(job, chunk_no):
         return {"skipped": True}  # the job or tenant is gone (or offboarded), or this chunk was already issued
     now = utcnow()
-    rows = message["rows"]
-    templates, parsed, failures, duplicates = {}, [], [], 0
-    for row in rows:
+    templates, parsed, failures = {}, [], []
+    for raw in message["rows"]:
+        row = dict(raw)
         number = row.pop("row")
         try:
             data = schemas.IssueIn.model_validate(row)
@@ -260,37 +277,43 @@ def process_chunk(message: dict) -> dict:
         except (LaurelError, ValueError) as exc:
             failures.append({"row": number, "errors": [getattr(exc, "message", str(exc))[:300]]})
             continue
-        parsed.append((number, data, ids.email_hash(str(data.email))))
+        parsed.append(_Row(number, data, ids.email_hash(str(data.email)), _credential_id(tenant_id, job.seed, number)))
     # A chunk that was issued before its count was recorded (a crash, a timeout) comes
     # back with the same deterministic ids: what exists is never written again.
-    already = cred_store.batch_get({_credential_id(tenant_id, job.seed, n) for n, _, _ in parsed})
-    redelivered = len([1 for n, _, _ in parsed if _credential_id(tenant_id, job.seed, n) in already])
-    parsed = [p for p in parsed if _credential_id(tenant_id, job.seed, p[0]) not in already]
+    already = cred_store.batch_get({r.cid for r in parsed})
+    redelivered = len([1 for r in parsed if r.cid in already])
+    parsed = [r for r in parsed if r.cid not in already]
     # who already holds what: the recipients' slots and their latest credentials, in batches
-    slots = cred_store.recipient_slots(tenant_id, {(h, d.template_id) for _, d, h in parsed})
-    latest = cred_store.batch_get({s.latest for s in slots.values() if s.latest})
+    slots = cred_store.recipient_slots(tenant_id, {(r.email_hash, r.data.template_id) for r in parsed})
+    holders = cred_store.batch_get({s.latest for s in slots.values() if s.latest})
     first_index = openbadges.allocate_status_indexes(tenant_id, len(parsed)) if parsed else 0  # one write
     rsa_key = signing.active_rsa_key()
-    items, mails, moved = [], [], []
-    for offset, (number, data, email_hash) in enumerate(parsed):
-        cid = _credential_id(tenant_id, job.seed, number)
-        slot = slots[(email_hash, data.template_id)]
-        held = latest.get(slot.latest) if slot.latest and slot.latest != cid else None
-        if data.duplicate_policy == "deny" and held is not None and held.status in rules.BLOCKING_STATUSES:
+    built, duplicates = [], 0
+    for offset, row in enumerate(parsed):
+        slot = slots[(row.email_hash, row.data.template_id)]
+        if _held_elsewhere(row, slot, holders.get(slot.latest), now):
             duplicates += 1
             continue
         try:
-            item, token = credentials.build(tenant_id, issuer, templates[data.template_id], data, now, cid,
+            item, token = credentials.build(tenant_id, issuer, templates[row.data.template_id], row.data, now, row.cid,
                                             first_index + offset, rsa_key)
         except (LaurelError, ValueError) as exc:
-            failures.append({"row": number, "errors": [getattr(exc, "message", str(exc))[:300]]})
+            failures.append({"row": row.number, "errors": [getattr(exc, "message", str(exc))[:300]]})
             continue
-        slot.version, slot.latest = int(slot.version or 0) + 1, cid
-        items.append(item)
-        moved.append(slot)
-        if not data.suppress_email:
-            mails.append((item, token))
-    cred_store.batch_put(items, moved)
+        built.append((row, item, token))
+    # Claim each recipient's slot, then write: see the module docstring.
+    items, mails = [], []
+    for row, item, token in built:
+        outcome = _claim(tenant_id, row, slots[(row.email_hash, row.data.template_id)], now)
+        if outcome == "duplicate":
+            duplicates += 1
+        elif outcome == "busy":
+            failures.append({"row": row.number, "errors": [BUSY_ROW]})
+        else:
+            items.append(item)
+            if not row.data.suppress_email:
+                mails.append((item, token))
+    cred_store.batch_put(items)
     events.emit_many(tenant_id, "credential.created", [credentials.credential_view(i) for i in items])
     limiter = _RateLimiter(get_settings().bulk_mail_per_second)
     for item, token in mails:
@@ -299,6 +322,45 @@ def process_chunk(message: dict) -> dict:
     store.finish_chunk(job, chunk_no, issued=len(items) + redelivered, duplicates=duplicates, failed=len(failures),
                        errors=failures[:MAX_REPORTED_ERRORS], at=iso(utcnow()))
     return {"issued": len(items), "duplicates": duplicates, "failed": len(failures)}
+
+
+class _Row:
+    __slots__ = ("number", "data", "email_hash", "cid")
+
+    def __init__(self, number: int, data, email_hash: str, cid: str) -> None:
+        self.number, self.data, self.email_hash, self.cid = number, data, email_hash, cid
+
+
+CLAIM_ATTEMPTS = 5
+BUSY_ROW = "this person's record kept changing while the row was issued; issue it again"
+
+
+def _held_elsewhere(row: _Row, slot, holder, now) -> bool:
+    """Under `deny`: does the person already hold this credential, other than through
+    this very row? The slot's latest credential counts when it is pending or accepted,
+    and, when it is not stored yet, while the claim that named it is in flight. A slot
+    that names this row's own id was claimed by an earlier delivery of this chunk that
+    stopped before writing: it is this row's, not a duplicate."""
+    if row.data.duplicate_policy != "deny" or not slot.latest or slot.latest == row.cid:
+        return False
+    if holder is not None:
+        return holder.status in rules.BLOCKING_STATUSES
+    return rules.claim_in_flight(parse_iso(slot.claimed_at) if slot.claimed_at else None, now)
+
+
+def _claim(tenant_id: str, row: _Row, slot, now) -> str:
+    """'issue' once the slot names this row's credential, 'duplicate' if someone else
+    issued to this person first (under deny), 'busy' if the slot kept moving."""
+    for _ in range(CLAIM_ATTEMPTS):
+        if cred_store.claim_slot(slot, row.cid, iso(now)):
+            return "issue"
+        # someone moved the slot since it was read: read it (and its holder) again, decide again
+        fresh = cred_store.recipient_slot(tenant_id, row.email_hash, row.data.template_id)
+        holder = cred_store.get_consistent(fresh.latest) if fresh.latest and fresh.latest != row.cid else None
+        if _held_elsewhere(row, fresh, holder, now):
+            return "duplicate"
+        slot = fresh
+    return "busy"
 
 
 # ------------------------------------------------------------------ weekly scheduled issuance

@@ -216,6 +216,9 @@ class RecipientSlotItem(Item):
 
     version = NumberAttribute(default=0)
     latest = UnicodeAttribute(null=True)
+    # set when a bulk row claimed the slot for `latest` before writing that credential
+    # (see store/credentials.claim_slot); removed when a single issuance moves it on
+    claimed_at = UnicodeAttribute(null=True)
 
 
 class CounterItem(Item):
