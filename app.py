@@ -455,6 +455,12 @@ def get_bulk_job(tenant_id, job_id):
     return http.json_response(bulk.get_job(tenant_id, job_id))
 
 
+@issuer_route("/bulk-jobs/{job_id}/errors")
+def get_bulk_job_errors(tenant_id, job_id):
+    """A short-lived link to a job's full row-error report (its `errors_url`)."""
+    return http.json_response(bulk.errors_report(tenant_id, job_id))
+
+
 def _bulk_records(event):
     """Powertools batch processing: each failed record is reported, the rest are done."""
     from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response

@@ -1,8 +1,10 @@
 """Bulk issuance: a CSV or JSON file of up to 100,000 rows becomes a job.
 
 1. `create_job` validates every row up front (row numbers in every error). In
-   all-or-nothing mode any error refuses the whole file and nothing is stored; in
-   valid-rows mode the valid rows go ahead and the rejected ones are reported.
+   all-or-nothing mode any error refuses the whole file and nothing is issued; in
+   valid-rows mode the valid rows go ahead and the rejected ones are reported. The
+   answer and the job carry the first errors and the count; reports too large for
+   them are kept whole in S3 (see INLINE_ERROR_BYTES below).
 2. Valid rows go onto SQS in chunks; `process_chunk` (the SQS handler's work) issues
    a chunk with one status-index allocation, batched DynamoDB reads and writes and
    one progress update, and records the chunk as done in the same conditional
@@ -36,10 +38,12 @@ import csv
 import hashlib
 import hmac
 import io
+import itertools
 import json
+import re
 import time
 
-from ..adapters import queue
+from ..adapters import objects, queue
 from ..config import get_settings
 from ..domain import credentials as rules
 from ..domain import ids
@@ -57,7 +61,16 @@ CHUNK_ROWS = 250
 CHUNK_BYTES = 200_000  # SQS allows 256 KiB per message
 REQUIRED_COLUMNS = {"email", "first_name", "last_name", "template_id"}
 OPTIONAL_COLUMNS = {"issued_at", "expires_at", "evidence_url", "evidence_narrative", "evidence_name", "earner_id"}
-MAX_REPORTED_ERRORS = 1000
+# Row errors: a job (one DynamoDB item, 400 KB at most) and a 422 answer carry the
+# first errors, bounded in bytes, and the count; when they do not all fit, the full
+# report is a private S3 object (`GET /bulk-jobs/{id}/errors` hands out a short-lived
+# link). A row's errors name the field and the rule, never the value sent, so the
+# reports hold no recipient's data (the names of unknown fields are input too: counted).
+MAX_MESSAGE_CHARS = 200
+MAX_ROW_MESSAGES = 10
+WORKER_ROW_MESSAGES = 3  # a chunk's failures stay one item: 250 rows x 3 x 200 chars is far below 400 KB
+INLINE_ERROR_BYTES = 50_000
+REPORT_LINK_SECONDS = 300
 
 
 def bulk_queue_name() -> str:
@@ -152,8 +165,7 @@ def _validate(tenant_id: str, rows: list[dict], options) -> tuple[list[dict], li
             data = schemas.IssueIn.model_validate({**raw, "suppress_email": options.suppress_email,
                                                    "duplicate_policy": options.duplicate_policy})
         except ValidationError as exc:
-            errors.append({"row": number, "errors": [
-                f"{'.'.join(str(p) for p in e['loc']) or 'row'}: {e['msg']}" for e in exc.errors(include_url=False)]})
+            errors.append({"row": number, "errors": _row_errors(exc)})
             continue
         if data.template_id not in templates:
             try:
@@ -173,20 +185,78 @@ def _validate(tenant_id: str, rows: list[dict], options) -> tuple[list[dict], li
     return valid, errors, duplicates
 
 
+def _row_errors(exc) -> list[str]:
+    """A row's validation errors as short lines: where and which rule, never the value
+    (pydantic's `msg` does not quote the input; an unknown field's name would, so
+    unknown fields are counted instead). At most MAX_ROW_MESSAGES lines."""
+    found = exc.errors(include_url=False)
+    unknown = len([e for e in found if e["type"] == "extra_forbidden"])
+    lines = [f"{unknown} unknown field{'s' if unknown > 1 else ''}: a row takes only "
+             f"{', '.join(sorted(REQUIRED_COLUMNS | ISSUE_FIELDS))}"[:MAX_MESSAGE_CHARS]] if unknown else []
+    lines += [f"{'.'.join(str(p) for p in e['loc']) or 'row'}: {_QUOTED.sub('', e['msg'])}"[:MAX_MESSAGE_CHARS]
+              for e in found if e["type"] != "extra_forbidden"]
+    if len(lines) > MAX_ROW_MESSAGES:
+        lines = lines[:MAX_ROW_MESSAGES - 1] + [f"and {len(lines) - MAX_ROW_MESSAGES + 1} more errors in this row"]
+    return lines
+
+
+ISSUE_FIELDS = {"issued_at", "expires_at", "evidence", "earner_id"}
+# the address checker explains some refusals by quoting part of the address, in
+# brackets: "not valid IDNA (Codepoint ... of 'label' not allowed)": left out
+_QUOTED = re.compile(r"\s*\([^()]*['\"][^()]*\)")
+
+
+def _first(errors, budget: int = INLINE_ERROR_BYTES) -> list[dict]:
+    """The leading errors whose JSON fits in `budget` bytes."""
+    out, size = [], 0
+    for error in errors:
+        size += len(json.dumps(error)) + 2
+        if size > budget:
+            break
+        out.append(error)
+    return out
+
+
+def _row_order(error: dict) -> tuple:
+    return (error.get("row") is None, error.get("row") or 0)
+
+
+def _put_report(tenant_id: str, job_id: str, name: str, errors: list[dict]) -> None:
+    document = {"id": job_id, "error_count": len([e for e in errors if e.get("row") is not None]), "errors": errors}
+    objects.put(store.report_key(tenant_id, job_id, name), json.dumps(document).encode(), "application/json",
+                cache_control="private, no-store")
+
+
+def _errors_url(job_id: str) -> str:
+    return f"{get_settings().public_base_url}/bulk-jobs/{job_id}/errors"
+
+
 def create_job(tenant_id: str, raw: bytes, content_type: str, options) -> dict:
+    from botocore.exceptions import BotoCoreError, ClientError
+
     rows = parse(raw, content_type)
     valid, errors, duplicates = _validate(tenant_id, rows, options)
+    job_id = ids.new_local_id() + ids.new_local_id()
+    inline = _first(errors)
+    report = "rejected" if len(inline) < len(errors) else None
+    if report:  # the rest do not fit in an answer or a job item: the full list goes to S3 first
+        try:
+            _put_report(tenant_id, job_id, report, errors)
+        except (BotoCoreError, ClientError):
+            raise ServiceUnavailable("the report of the file's row errors could not be stored; nothing was issued, "
+                                     "try again", code="report_unavailable") from None
     if errors and options.mode == "all_or_nothing":
         raise ValidationFailed(f"{len(errors)} of {len(rows)} rows are not valid; nothing was issued",
-                               code="invalid_rows", details={"errors": errors[:MAX_REPORTED_ERRORS],
-                                                             "error_count": len(errors)})
+                               code="invalid_rows", details={
+                                   "errors": inline, "error_count": len(errors), "errors_truncated": bool(report),
+                                   "errors_url": _errors_url(job_id) if report else None})
     chunks = _chunks(valid)
     now = iso(utcnow())
     job = store.create_job(tenant_id, {
-        "job_id": ids.new_local_id() + ids.new_local_id(), "tenant_id": tenant_id, "state": "queued" if chunks
+        "job_id": job_id, "tenant_id": tenant_id, "state": "queued" if chunks
         else "completed", "mode": options.mode, "source": content_type, "seed": ids.random_token(),
         "total": len(rows), "rejected": len(errors), "chunks": len(chunks), "duplicates": duplicates,
-        "errors": errors[:MAX_REPORTED_ERRORS], "created_at": now, "updated_at": now,
+        "errors": inline, "report": report, "created_at": now, "updated_at": now,
     })
     try:
         queue.send_batch(bulk_queue_name(), [
@@ -216,19 +286,43 @@ def _chunks(rows: list[dict]) -> list[list[dict]]:
 
 def job_view(job) -> dict:
     done = int(job.issued) + int(job.duplicates) + int(job.failed) + int(job.rejected)
+    failures = store.chunk_failures(job, page_size=2) if int(job.failed or 0) else ()
+    errors = _first(itertools.chain(job.errors or [], failures))  # read only as far as the view shows
+    count = int(job.rejected) + int(job.failed)
     return {"id": job.job_id, "state": job.state, "mode": job.mode, "total": int(job.total),
             "issued": int(job.issued), "duplicates": int(job.duplicates), "failed": int(job.failed),
             "rejected": int(job.rejected), "progress": round(100 * done / job.total, 1) if job.total else 100.0,
             "chunks": int(job.chunks), "chunks_done": int(job.chunks_done),
-            "errors": (job.errors or []) + (store.chunk_failures(job) if int(job.failed or 0) else []),
+            "errors": errors, "error_count": count,
+            "errors_truncated": len([e for e in errors if e.get("row") is not None]) < count,
+            # the full report: the rejected rows from the start, everything once the job completed
+            "errors_url": _errors_url(job.job_id) if job.report else None,
             "created_at": job.created_at, "updated_at": job.updated_at}
 
 
+def _job_id_ok(job_id: str) -> bool:
+    return len(job_id) == 32 and bool(ids.LOCAL_ID.match(job_id[:16])) and bool(ids.LOCAL_ID.match(job_id[16:]))
+
+
 def get_job(tenant_id: str, job_id: str) -> dict:
-    job = store.get_job(tenant_id, job_id) if ids.LOCAL_ID.match(job_id[:16] or "") and len(job_id) == 32 else None
+    job = store.get_job(tenant_id, job_id) if _job_id_ok(job_id) else None
     if job is None:
         raise NotFound("job not found")
     return job_view(job)
+
+
+def errors_report(tenant_id: str, job_id: str) -> dict:
+    """A short-lived link to the full row-error report of a job (or of a file refused
+    as a whole), when its errors did not all fit in its answer. Only the caller's own
+    tenant's reports are looked for."""
+    found = set(objects.list_keys(store.report_prefix(tenant_id, job_id))) if _job_id_ok(job_id) else set()
+    for name in ("errors", "rejected"):  # the complete report once the job completed, else the rejected rows
+        key = store.report_key(tenant_id, job_id, name)
+        if key in found:
+            return {"id": job_id, "url": objects.download_url(key, f"bulk-job-{job_id}-errors.json",
+                                                              seconds=REPORT_LINK_SECONDS),
+                    "expires_in": REPORT_LINK_SECONDS}
+    raise NotFound("no error report: the job does not exist or its errors all fit in its own view")
 
 
 # ------------------------------------------------------------------ the SQS worker
@@ -254,6 +348,8 @@ class _RateLimiter:
 
 def process_chunk(message: dict) -> dict:
     """Issue one chunk of a job. Safe to run again for the same message."""
+    from pydantic import ValidationError
+
     from .. import schemas
     from . import credentials
     from .templates import require as require_template
@@ -261,8 +357,11 @@ def process_chunk(message: dict) -> dict:
     tenant_id, job_id, chunk_no = message["tenant_id"], message["job_id"], int(message["chunk"])
     job = store.get_job(tenant_id, job_id)
     issuer = issuer_store.get_issuer(tenant_id)
-    if job is None or issuer is None or issuer.offboarded_at or store.chunk_done(job, chunk_no):
-        return {"skipped": True}  # the job or tenant is gone (or offboarded), or this chunk was already issued
+    if job is None or issuer is None or issuer.offboarded_at:
+        return {"skipped": True}  # the job or tenant is gone (or offboarded)
+    if store.chunk_done(job, chunk_no):
+        _complete_if_done(job)  # this chunk was issued and counted; the job may not have been completed
+        return {"skipped": True}
     now = utcnow()
     templates, parsed, failures = {}, [], []
     for raw in message["rows"]:
@@ -274,8 +373,11 @@ def process_chunk(message: dict) -> dict:
                 templates[data.template_id] = require_template(tenant_id, data.template_id)
             if templates[data.template_id].state != "active":
                 raise ValidationFailed(f"template is {templates[data.template_id].state}")
-        except (LaurelError, ValueError) as exc:
-            failures.append({"row": number, "errors": [getattr(exc, "message", str(exc))[:300]]})
+        except ValidationError as exc:
+            failures.append({"row": number, "errors": _row_errors(exc)[:WORKER_ROW_MESSAGES]})
+            continue
+        except LaurelError as exc:
+            failures.append({"row": number, "errors": [exc.message[:MAX_MESSAGE_CHARS]]})
             continue
         parsed.append(_Row(number, data, ids.email_hash(str(data.email)), _credential_id(tenant_id, job.seed, number)))
     # A chunk that was issued before its count was recorded (a crash, a timeout) comes
@@ -298,7 +400,7 @@ def process_chunk(message: dict) -> dict:
             item, token = credentials.build(tenant_id, issuer, templates[row.data.template_id], row.data, now, row.cid,
                                             first_index + offset, rsa_key)
         except (LaurelError, ValueError) as exc:
-            failures.append({"row": row.number, "errors": [getattr(exc, "message", str(exc))[:300]]})
+            failures.append({"row": row.number, "errors": [getattr(exc, "message", str(exc))[:MAX_MESSAGE_CHARS]]})
             continue
         built.append((row, item, token))
     # Claim each recipient's slot, then write: see the module docstring.
@@ -320,8 +422,28 @@ def process_chunk(message: dict) -> dict:
         limiter.wait()
         notify.send_claim(item, token)
     store.finish_chunk(job, chunk_no, issued=len(items) + redelivered, duplicates=duplicates, failed=len(failures),
-                       errors=failures[:MAX_REPORTED_ERRORS], at=iso(utcnow()))
+                       errors=failures, at=iso(utcnow()))
+    _complete_if_done(job)
     return {"issued": len(items), "duplicates": duplicates, "failed": len(failures)}
+
+
+def _complete_if_done(job) -> None:
+    """Once every chunk is counted: the full error report (when the job's view cannot
+    hold all its errors), then the job is marked completed. A worker that stops in
+    between leaves the job counted but not completed; the next delivery of any of its
+    chunks completes it (writing the same report again)."""
+    if job.state == "completed" or int(job.chunks_done or 0) < int(job.chunks or 0):
+        return
+    report = job.report
+    if int(job.failed or 0):
+        failures = list(store.chunk_failures(job))
+        rejects = json.loads(objects.get(store.report_key(job.tenant_id, job.job_id, "rejected")))["errors"] \
+            if report == "rejected" else list(job.errors or [])
+        everything = sorted(rejects + failures, key=_row_order)
+        if report or len(_first(everything)) < len(everything):
+            _put_report(job.tenant_id, job.job_id, "errors", everything)
+            report = "errors"
+    store.mark_completed(job, report, iso(utcnow()))
 
 
 class _Row:
