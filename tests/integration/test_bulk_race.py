@@ -11,6 +11,7 @@ DynamoDB request one step, as the service does. Nothing else is faked.
 from __future__ import annotations
 
 import json
+import random
 import threading
 from collections import Counter
 
@@ -27,6 +28,8 @@ from tests.helpers import active_template, auth, new_issuer, post
 
 QUEUE = "laurel-test-bulk"
 PEOPLE = 100
+FORCED = 25  # people in the tests that force one interleaving (the free-running race has all 100)
+ROUNDS = 2
 LIVE = ("pending", "accepted")
 
 
@@ -49,8 +52,8 @@ def issuer(client, atomic_dynamodb):
     return tenant_id, key, active_template(client, key)
 
 
-def addresses(round_no: int = 0) -> list[str]:
-    return [f"r{round_no}p{i}@example.com" for i in range(PEOPLE)]
+def addresses(round_no: int = 0, people: int = PEOPLE) -> list[str]:
+    return [f"r{round_no}p{i}@example.com" for i in range(people)]
 
 
 def submit_job(client, key, tpl, emails) -> str:
@@ -143,50 +146,51 @@ def test_single_issuances_between_the_bulk_read_and_write_leave_one_credential_e
     """The chunk has read the recipients' slots (nobody holds anything); before it
     writes, every person is issued through POST /credentials."""
     tenant_id, key, tpl = issuer
-    emails = addresses()
+    emails = addresses(people=FORCED)
     job_id = submit_job(client, key, tpl, emails)
     [message] = queued_messages()
     statuses = []
     run_paused(monkeypatch, cred_store, "recipient_slots", lambda: bulk.process_chunk(message),
                lambda: statuses.extend(single_http(client, key, tpl, e) for e in emails), after=True)
-    assert statuses == [201] * PEOPLE  # the singles went first
+    assert statuses == [201] * FORCED  # the singles went first
     live = live_per_person(tpl)
     doubles = sorted(e for e, n in live.items() if n > 1)
     assert not doubles, f"{len(doubles)} people hold two live credentials: {doubles[:5]}"
     assert set(live) == set(emails)
     done = job_of(client, key, job_id)
-    assert (done["issued"], done["duplicates"], done["failed"]) == (0, PEOPLE, 0), done
+    assert (done["issued"], done["duplicates"], done["failed"]) == (0, FORCED, 0), done
 
 
 def test_single_issuances_while_bulk_rows_are_in_flight_are_refused(client, issuer, monkeypatch):
     """The chunk has decided to issue and is about to store its credentials; single
     issuances for the same people arriving now are refused under `deny`."""
     tenant_id, key, tpl = issuer
-    emails = addresses()
+    emails = addresses(people=FORCED)
     job_id = submit_job(client, key, tpl, emails)
     [message] = queued_messages()
     statuses = []
     run_paused(monkeypatch, cred_store, "batch_put", lambda: bulk.process_chunk(message),
                lambda: statuses.extend(single_service(tenant_id, tpl, e) for e in emails))
-    assert statuses == [409] * PEOPLE
+    assert statuses == [409] * FORCED
     live = live_per_person(tpl)
     assert set(live) == set(emails) and set(live.values()) == {1}, [e for e, n in live.items() if n > 1][:5]
     done = job_of(client, key, job_id)
-    assert (done["issued"], done["duplicates"], done["failed"]) == (PEOPLE, 0, 0), done
+    assert (done["issued"], done["duplicates"], done["failed"]) == (FORCED, 0, 0), done
 
 
 def test_bulk_chunks_and_single_posts_racing_for_the_same_people(client, issuer, monkeypatch):
     """Free-running: a worker thread issues the job's chunks while one thread POSTs
-    /credentials in order and another issues through the service in reverse order,
-    for the same 100 people, over several rounds."""
+    /credentials and three more issue through the service (in order, reversed and
+    shuffled), all for the same 100 people, released together; two rounds."""
     tenant_id, key, tpl = issuer
-    monkeypatch.setattr(bulk, "CHUNK_ROWS", 10)
-    for round_no in range(3):
+    monkeypatch.setattr(bulk, "CHUNK_ROWS", 5)
+    for round_no in range(ROUNDS):
         emails = addresses(round_no)
         job_id = submit_job(client, key, tpl, emails)
         messages = queued_messages()
-        assert len(messages) == 10
-        start, errors, outcomes = threading.Barrier(3), [], Counter()
+        assert len(messages) == PEOPLE // 5
+        shuffled = random.Random(round_no).sample(emails, len(emails))
+        start, errors, outcomes = threading.Barrier(5), [], Counter()
 
         def guarded(work):
             def run():
@@ -204,10 +208,11 @@ def test_bulk_chunks_and_single_posts_racing_for_the_same_people(client, issuer,
         def http_singles():  # the only thread using the Chalice test client
             outcomes.update(single_http(client, key, tpl, e) for e in emails)
 
-        def service_singles():
-            outcomes.update(single_service(tenant_id, tpl, e) for e in reversed(emails))
+        def service_singles(order):
+            return lambda: outcomes.update(single_service(tenant_id, tpl, e) for e in order)
 
-        threads = [guarded(worker), guarded(http_singles), guarded(service_singles)]
+        threads = [guarded(worker), guarded(http_singles), guarded(service_singles(emails[::-1])),
+                   guarded(service_singles(shuffled)), guarded(service_singles(emails[50:] + emails[:50]))]
         for t in threads:
             t.start()
         for t in threads:
