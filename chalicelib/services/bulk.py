@@ -393,7 +393,7 @@ def process_chunk(message: dict) -> dict:
     built, duplicates = [], 0
     for offset, row in enumerate(parsed):
         slot = slots[(row.email_hash, row.data.template_id)]
-        if _held_elsewhere(row, slot, holders.get(slot.latest), now):
+        if _held_elsewhere(tenant_id, row, slot, holders.get(slot.latest), now):
             duplicates += 1
             continue
         try:
@@ -457,17 +457,24 @@ CLAIM_ATTEMPTS = 5
 BUSY_ROW = "this person's record kept changing while the row was issued; issue it again"
 
 
-def _held_elsewhere(row: _Row, slot, holder, now) -> bool:
+def _held_elsewhere(tenant_id: str, row: _Row, slot, holder, now) -> bool:
     """Under `deny`: does the person already hold this credential, other than through
     this very row? The slot's latest credential counts when it is pending or accepted,
     and, when it is not stored yet, while the claim that named it is in flight. A slot
     that names this row's own id was claimed by an earlier delivery of this chunk that
-    stopped before writing: it is this row's, not a duplicate."""
+    stopped before writing: it is this row's, not a duplicate. When the latest does
+    not count but the slot named others before it (a copy issued with `allow`, then
+    revoked), the person's earlier copies are looked at too, as single issuance does."""
     if row.data.duplicate_policy != "deny" or not slot.latest or slot.latest == row.cid:
         return False
-    if holder is not None:
-        return holder.status in rules.BLOCKING_STATUSES
-    return rules.claim_in_flight(parse_iso(slot.claimed_at) if slot.claimed_at else None, now)
+    if holder is not None and holder.status in rules.BLOCKING_STATUSES:
+        return True
+    if holder is None and rules.claim_in_flight(parse_iso(slot.claimed_at) if slot.claimed_at else None, now):
+        return True
+    if int(slot.version or 0) <= 1:
+        return False  # the latest is the only credential this slot ever named
+    return any(c.status in rules.BLOCKING_STATUSES and c.credential_id != row.cid
+               for c in cred_store.for_recipient(tenant_id, row.email_hash, row.data.template_id))
 
 
 def _claim(tenant_id: str, row: _Row, slot, now) -> str:
@@ -479,7 +486,7 @@ def _claim(tenant_id: str, row: _Row, slot, now) -> str:
         # someone moved the slot since it was read: read it (and its holder) again, decide again
         fresh = cred_store.recipient_slot(tenant_id, row.email_hash, row.data.template_id)
         holder = cred_store.get_consistent(fresh.latest) if fresh.latest and fresh.latest != row.cid else None
-        if _held_elsewhere(row, fresh, holder, now):
+        if _held_elsewhere(tenant_id, row, fresh, holder, now):
             return "duplicate"
         slot = fresh
     return "busy"

@@ -202,3 +202,20 @@ def test_rows_that_fail_in_the_worker_are_reported_with_reasons(client, issuer):
     assert done["failed"] == 3 and done["issued"] == 0 and done["state"] == "completed"
     assert sorted(e["row"] for e in done["errors"]) == [1, 2, 3]
     assert "archived" in done["errors"][0]["errors"][0]
+
+
+def test_deny_in_a_job_sees_a_live_credential_behind_a_revoked_latest_one(client, issuer):
+    """The person holds a live credential; a later copy (issued with `allow`) was
+    revoked, so the slot's latest credential is not live: `deny` still holds."""
+    key, tpl = issuer
+    person = {"template_id": tpl, "email": "p0@example.com", "first_name": "A", "last_name": "B",
+              "suppress_email": True}
+    held = body(post(client, "/credentials", key, person))
+    later = body(post(client, "/credentials", key, {**person, "duplicate_policy": "allow"}))
+    post(client, f"/credentials/{later['id']}/revoke", key, {"reason": "sent twice", "suppress_email": True})
+    created = body(submit(client, key, csv_body(tpl, 1)))
+    drain(client)
+    done = job(client, key, created["id"])
+    assert (done["issued"], done["duplicates"]) == (0, 1), done
+    live = [i["credential_id"] for i in credential_items() if i["status"] in ("pending", "accepted")]
+    assert live == [held["id"]]
