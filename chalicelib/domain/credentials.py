@@ -75,3 +75,17 @@ def display_status(status: str, expires_at: datetime | None, now: datetime) -> s
 
 # Statuses that count as "already holds this credential" for the duplicate policy.
 BLOCKING_STATUSES = ("pending", "accepted")
+
+
+# A bulk row claims the recipient's slot (points it at the credential id it is about
+# to write) before it writes the credential; until that write lands the slot names a
+# credential that does not exist yet, and the person counts as holding it. A claim
+# whose write never came (its worker died and the message was given up) stops
+# counting after the longest a worker runs: the bulk worker's Lambda timeout
+# (infra/stack.py: 900 s); a re-delivered chunk claims again before it writes.
+CLAIM_SECONDS = 900
+
+
+def claim_in_flight(claimed_at: datetime | None, now: datetime) -> bool:
+    """A claimed slot whose credential is not stored yet: is its writer still at work?"""
+    return claimed_at is not None and (now - claimed_at).total_seconds() < CLAIM_SECONDS
