@@ -97,9 +97,10 @@ class VirtualTime:
 
 @pytest.fixture()
 def virtual_time(monkeypatch):
-    clock = VirtualTime()
-    monkeypatch.setattr(bulk, "time", clock)
-    return clock
+    virtual = VirtualTime()
+    monkeypatch.setattr(bulk.clock, "monotonic", virtual.monotonic)  # the one clock every service reads
+    monkeypatch.setattr(bulk.clock, "sleep", virtual.sleep)
+    return virtual
 
 
 def test_claim_mails_are_sent_when_not_suppressed(client, issuer, virtual_time):
