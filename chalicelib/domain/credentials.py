@@ -92,3 +92,16 @@ def check_replaceable(count: int) -> None:
     if count > MAX_REPLACED:
         raise Conflict(f"this person holds {count} copies of this credential; revoke them before replacing "
                        f"(at most {MAX_REPLACED} are replaced in one step)", code="too_many_duplicates")
+
+# A bulk row claims the recipient's slot (points it at the credential id it is about
+# to write) before it writes the credential; until that write lands the slot names a
+# credential that does not exist yet, and the person counts as holding it. A claim
+# whose write never came (its worker died and the message was given up) stops
+# counting after the longest a worker runs: the bulk worker's Lambda timeout
+# (infra/stack.py: 900 s); a re-delivered chunk claims again before it writes.
+CLAIM_SECONDS = 900
+
+
+def claim_in_flight(claimed_at: datetime | None, now: datetime) -> bool:
+    """A claimed slot whose credential is not stored yet: is its writer still at work?"""
+    return claimed_at is not None and (now - claimed_at).total_seconds() < CLAIM_SECONDS

@@ -169,6 +169,12 @@ def get_bulk_job(tenant_id: str, job_id: str) -> Response:
     return json(bulk.get_job(tenant_id, job_id))
 
 
+@guard.issuer("/bulk-jobs/{job_id}/errors")
+def get_bulk_job_errors(tenant_id: str, job_id: str) -> Response:
+    """A short-lived link to a job's full row-error report (its `errors_url`)."""
+    return json(bulk.errors_report(tenant_id, job_id))
+
+
 # ---------------------------------------------------------------- LMS integrations
 
 

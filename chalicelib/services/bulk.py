@@ -1,14 +1,33 @@
 """Bulk issuance: a CSV or JSON file of up to 100,000 rows becomes a job.
 
 1. `create_job` validates every row up front (row numbers in every error). In
-   all-or-nothing mode any error refuses the whole file and nothing is stored; in
-   valid-rows mode the valid rows go ahead and the rejected ones are reported.
+   all-or-nothing mode any error refuses the whole file and nothing is issued; in
+   valid-rows mode the valid rows go ahead and the rejected ones are reported. The
+   answer and the job carry the first errors and the count; reports too large for
+   them are kept whole in S3 (see INLINE_ERROR_BYTES below).
 2. Valid rows go onto SQS in chunks; `process_chunk` (the SQS handler's work) issues
-   a chunk with one status-index allocation, batched DynamoDB writes and one progress
-   update, and records the chunk as done in the same transaction as the progress.
+   a chunk with one status-index allocation, batched DynamoDB reads and writes and
+   one progress update, and records the chunk as done in the same conditional
+   update as the progress.
 3. Re-delivery never double-issues: a chunk already recorded is skipped, and a
    chunk's credential ids derive from the job's secret seed and the row number, so
    a chunk interrupted half way is rewritten, not added to.
+4. The duplicate policy holds against single issuances racing the chunk (DESIGN.md:
+   "conditional writes on the recipient slot"). Each row first claims its
+   recipient's slot with one conditional UpdateItem (the slot's version as read,
+   the same condition single issuance puts in its transaction) naming the row's
+   credential id; only rows whose claim held are then written, in batches. A row
+   whose claim fails reads the slot again and decides again: a duplicate under
+   `deny` if someone issued meanwhile, else it claims the new version. Between the
+   claim and the write the slot names a credential not stored yet; single issuance
+   treats that as held while the claim is in flight (domain.credentials
+   .claim_in_flight), and a re-delivered chunk finds its own id there and goes on.
+   Why not one TransactWriteItems per group of rows (credential put + slot update)?
+   Transactional writes cost twice the write capacity on the large credential
+   items, and moto, which Laurel runs on locally and in tests, copies the whole
+   table once per item of every transaction, so a 10,000-row job would crawl. The
+   claim is one small write per row (the slot write the old batch made anyway),
+   cheap next to the rate-limited claim mails.
 Claim mails go out at a bounded rate per worker (and workers are few: see infra/).
 """
 
@@ -19,19 +38,22 @@ import csv
 import hashlib
 import hmac
 import io
+import itertools
 import json
+import re
 
 from .. import jsonbody
-from ..adapters import queue
+from ..adapters import objects, queue
 from ..config import get_settings
 from ..domain import credentials as rules
 from ..domain import ids
-from ..domain.clock import iso
+from ..domain.clock import iso, parse_iso
 from ..domain.errors import (BadRequest, LaurelError, NotFound, PayloadTooLarge, ServiceUnavailable,
                              UnsupportedMediaType, ValidationFailed)
 from ..store import bulk as store
 from ..store import credentials as cred_store
 from ..store import issuers as issuer_store
+from ..store import object_keys
 from . import clock, events, notify, openbadges, signing
 
 MAX_ROWS = 100_000
@@ -40,7 +62,16 @@ CHUNK_ROWS = 250
 CHUNK_BYTES = 200_000  # SQS allows 256 KiB per message
 REQUIRED_COLUMNS = {"email", "first_name", "last_name", "template_id"}
 OPTIONAL_COLUMNS = {"issued_at", "expires_at", "evidence_url", "evidence_narrative", "evidence_name", "earner_id"}
-MAX_REPORTED_ERRORS = 1000
+# Row errors: a job (one DynamoDB item, 400 KB at most) and a 422 answer carry the
+# first errors, bounded in bytes, and the count; when they do not all fit, the full
+# report is a private S3 object (`GET /bulk-jobs/{id}/errors` hands out a short-lived
+# link). A row's errors name the field and the rule, never the value sent, so the
+# reports hold no recipient's data (the names of unknown fields are input too: counted).
+MAX_MESSAGE_CHARS = 200
+MAX_ROW_MESSAGES = 10
+WORKER_ROW_MESSAGES = 3  # a chunk's failures stay one item: 250 rows x 3 x 200 chars is far below 400 KB
+INLINE_ERROR_BYTES = 50_000
+REPORT_LINK_SECONDS = 300
 
 
 def bulk_queue_name() -> str:
@@ -135,8 +166,7 @@ def _validate(tenant_id: str, rows: list[dict], options) -> tuple[list[dict], li
             data = schemas.IssueIn.model_validate({**raw, "suppress_email": options.suppress_email,
                                                    "duplicate_policy": options.duplicate_policy})
         except ValidationError as exc:
-            errors.append({"row": number, "errors": [
-                f"{'.'.join(str(p) for p in e['loc']) or 'row'}: {e['msg']}" for e in exc.errors(include_url=False)]})
+            errors.append({"row": number, "errors": _row_errors(exc)})
             continue
         if data.template_id not in templates:
             try:
@@ -156,20 +186,78 @@ def _validate(tenant_id: str, rows: list[dict], options) -> tuple[list[dict], li
     return valid, errors, duplicates
 
 
+def _row_errors(exc) -> list[str]:
+    """A row's validation errors as short lines: where and which rule, never the value
+    (pydantic's `msg` does not quote the input; an unknown field's name would, so
+    unknown fields are counted instead). At most MAX_ROW_MESSAGES lines."""
+    found = exc.errors(include_url=False)
+    unknown = len([e for e in found if e["type"] == "extra_forbidden"])
+    lines = [f"{unknown} unknown field{'s' if unknown > 1 else ''}: a row takes only "
+             f"{', '.join(sorted(REQUIRED_COLUMNS | ISSUE_FIELDS))}"[:MAX_MESSAGE_CHARS]] if unknown else []
+    lines += [f"{'.'.join(str(p) for p in e['loc']) or 'row'}: {_QUOTED.sub('', e['msg'])}"[:MAX_MESSAGE_CHARS]
+              for e in found if e["type"] != "extra_forbidden"]
+    if len(lines) > MAX_ROW_MESSAGES:
+        lines = lines[:MAX_ROW_MESSAGES - 1] + [f"and {len(lines) - MAX_ROW_MESSAGES + 1} more errors in this row"]
+    return lines
+
+
+ISSUE_FIELDS = {"issued_at", "expires_at", "evidence", "earner_id"}
+# the address checker explains some refusals by quoting part of the address, in
+# brackets: "not valid IDNA (Codepoint ... of 'label' not allowed)": left out
+_QUOTED = re.compile(r"\s*\([^()]*['\"][^()]*\)")
+
+
+def _first(errors, budget: int = INLINE_ERROR_BYTES) -> list[dict]:
+    """The leading errors whose JSON fits in `budget` bytes."""
+    out, size = [], 0
+    for error in errors:
+        size += len(json.dumps(error)) + 2
+        if size > budget:
+            break
+        out.append(error)
+    return out
+
+
+def _row_order(error: dict) -> tuple:
+    return (error.get("row") is None, error.get("row") or 0)
+
+
+def _put_report(tenant_id: str, job_id: str, name: str, errors: list[dict]) -> None:
+    document = {"id": job_id, "error_count": len([e for e in errors if e.get("row") is not None]), "errors": errors}
+    objects.put(object_keys.bulk_report_key(tenant_id, job_id, name), json.dumps(document).encode(), "application/json",
+                cache_control="private, no-store")
+
+
+def _errors_url(job_id: str) -> str:
+    return f"{get_settings().public_base_url}/bulk-jobs/{job_id}/errors"
+
+
 def create_job(tenant_id: str, raw: bytes, content_type: str, options) -> dict:
+    from botocore.exceptions import BotoCoreError, ClientError
+
     rows = parse(raw, content_type)
     valid, errors, duplicates = _validate(tenant_id, rows, options)
+    job_id = ids.new_local_id() + ids.new_local_id()
+    inline = _first(errors)
+    report = "rejected" if len(inline) < len(errors) else None
+    if report:  # the rest do not fit in an answer or a job item: the full list goes to S3 first
+        try:
+            _put_report(tenant_id, job_id, report, errors)
+        except (BotoCoreError, ClientError):
+            raise ServiceUnavailable("the report of the file's row errors could not be stored; nothing was issued, "
+                                     "try again", code="report_unavailable") from None
     if errors and options.mode == "all_or_nothing":
         raise ValidationFailed(f"{len(errors)} of {len(rows)} rows are not valid; nothing was issued",
-                               code="invalid_rows", details={"errors": errors[:MAX_REPORTED_ERRORS],
-                                                             "error_count": len(errors)})
+                               code="invalid_rows", details={
+                                   "errors": inline, "error_count": len(errors), "errors_truncated": bool(report),
+                                   "errors_url": _errors_url(job_id) if report else None})
     chunks = _chunks(valid)
     now = iso(clock.utcnow())
     job = store.create_job(tenant_id, {
-        "job_id": ids.new_local_id() + ids.new_local_id(), "tenant_id": tenant_id, "state": "queued" if chunks
+        "job_id": job_id, "tenant_id": tenant_id, "state": "queued" if chunks
         else "completed", "mode": options.mode, "source": content_type, "seed": ids.random_token(),
         "total": len(rows), "rejected": len(errors), "chunks": len(chunks), "duplicates": duplicates,
-        "errors": errors[:MAX_REPORTED_ERRORS], "created_at": now, "updated_at": now,
+        "errors": inline, "report": report, "created_at": now, "updated_at": now,
     })
     try:
         queue.send_batch(bulk_queue_name(), [
@@ -199,19 +287,43 @@ def _chunks(rows: list[dict]) -> list[list[dict]]:
 
 def job_view(job) -> dict:
     done = int(job.issued) + int(job.duplicates) + int(job.failed) + int(job.rejected)
+    failures = store.chunk_failures(job, page_size=2) if int(job.failed or 0) else ()
+    errors = _first(itertools.chain(job.errors or [], failures))  # read only as far as the view shows
+    count = int(job.rejected) + int(job.failed)
     return {"id": job.job_id, "state": job.state, "mode": job.mode, "total": int(job.total),
             "issued": int(job.issued), "duplicates": int(job.duplicates), "failed": int(job.failed),
             "rejected": int(job.rejected), "progress": round(100 * done / job.total, 1) if job.total else 100.0,
             "chunks": int(job.chunks), "chunks_done": int(job.chunks_done),
-            "errors": (job.errors or []) + (store.chunk_failures(job) if int(job.failed or 0) else []),
+            "errors": errors, "error_count": count,
+            "errors_truncated": len([e for e in errors if e.get("row") is not None]) < count,
+            # the full report: the rejected rows from the start, everything once the job completed
+            "errors_url": _errors_url(job.job_id) if job.report else None,
             "created_at": job.created_at, "updated_at": job.updated_at}
 
 
+def _job_id_ok(job_id: str) -> bool:
+    return len(job_id) == 32 and bool(ids.LOCAL_ID.match(job_id[:16])) and bool(ids.LOCAL_ID.match(job_id[16:]))
+
+
 def get_job(tenant_id: str, job_id: str) -> dict:
-    job = store.get_job(tenant_id, job_id) if ids.LOCAL_ID.match(job_id[:16] or "") and len(job_id) == 32 else None
+    job = store.get_job(tenant_id, job_id) if _job_id_ok(job_id) else None
     if job is None:
         raise NotFound("job not found")
     return job_view(job)
+
+
+def errors_report(tenant_id: str, job_id: str) -> dict:
+    """A short-lived link to the full row-error report of a job (or of a file refused
+    as a whole), when its errors did not all fit in its answer. Only the caller's own
+    tenant's reports are looked for."""
+    found = set(objects.list_keys(object_keys.bulk_reports_prefix(tenant_id, job_id))) if _job_id_ok(job_id) else set()
+    for name in ("errors", "rejected"):  # the complete report once the job completed, else the rejected rows
+        key = object_keys.bulk_report_key(tenant_id, job_id, name)
+        if key in found:
+            return {"id": job_id, "url": objects.download_url(key, f"bulk-job-{job_id}-errors.json",
+                                                              seconds=REPORT_LINK_SECONDS),
+                    "expires_in": REPORT_LINK_SECONDS}
+    raise NotFound("no error report: the job does not exist or its errors all fit in its own view")
 
 
 # ------------------------------------------------------------------ the SQS worker
@@ -237,6 +349,8 @@ class _RateLimiter:
 
 def process_chunk(message: dict) -> dict:
     """Issue one chunk of a job. Safe to run again for the same message."""
+    from pydantic import ValidationError
+
     from .. import schemas
     from . import credentials
     from .templates import require as require_template
@@ -244,12 +358,15 @@ def process_chunk(message: dict) -> dict:
     tenant_id, job_id, chunk_no = message["tenant_id"], message["job_id"], int(message["chunk"])
     job = store.get_job(tenant_id, job_id)
     issuer = issuer_store.get_issuer(tenant_id)
-    if job is None or issuer is None or issuer.offboarded_at or store.chunk_done(job, chunk_no):
-        return {"skipped": True}  # the job or tenant is gone (or offboarded), or this chunk was already issued
+    if job is None or issuer is None or issuer.offboarded_at:
+        return {"skipped": True}  # the job or tenant is gone (or offboarded)
+    if store.chunk_done(job, chunk_no):
+        _complete_if_done(job)  # this chunk was issued and counted; the job may not have been completed
+        return {"skipped": True}
     now = clock.utcnow()
-    rows = message["rows"]
-    templates, parsed, failures, duplicates = {}, [], [], 0
-    for row in rows:
+    templates, parsed, failures = {}, [], []
+    for raw in message["rows"]:
+        row = dict(raw)
         number = row.pop("row")
         try:
             data = schemas.IssueIn.model_validate(row)
@@ -257,48 +374,123 @@ def process_chunk(message: dict) -> dict:
                 templates[data.template_id] = require_template(tenant_id, data.template_id)
             if templates[data.template_id].state != "active":
                 raise ValidationFailed(f"template is {templates[data.template_id].state}")
-        except (LaurelError, ValueError) as exc:
-            failures.append({"row": number, "errors": [getattr(exc, "message", str(exc))[:300]]})
+        except ValidationError as exc:
+            failures.append({"row": number, "errors": _row_errors(exc)[:WORKER_ROW_MESSAGES]})
             continue
-        parsed.append((number, data, ids.email_hash(str(data.email))))
+        except LaurelError as exc:
+            failures.append({"row": number, "errors": [exc.message[:MAX_MESSAGE_CHARS]]})
+            continue
+        parsed.append(_Row(number, data, ids.email_hash(str(data.email)), _credential_id(tenant_id, job.seed, number)))
     # A chunk that was issued before its count was recorded (a crash, a timeout) comes
     # back with the same deterministic ids: what exists is never written again.
-    already = cred_store.batch_get({_credential_id(tenant_id, job.seed, n) for n, _, _ in parsed})
-    redelivered = len([1 for n, _, _ in parsed if _credential_id(tenant_id, job.seed, n) in already])
-    parsed = [p for p in parsed if _credential_id(tenant_id, job.seed, p[0]) not in already]
+    already = cred_store.batch_get({r.cid for r in parsed})
+    redelivered = len([1 for r in parsed if r.cid in already])
+    parsed = [r for r in parsed if r.cid not in already]
     # who already holds what: the recipients' slots and their latest credentials, in batches
-    slots = cred_store.recipient_slots(tenant_id, {(h, d.template_id) for _, d, h in parsed})
-    latest = cred_store.batch_get({s.latest for s in slots.values() if s.latest})
+    slots = cred_store.recipient_slots(tenant_id, {(r.email_hash, r.data.template_id) for r in parsed})
+    holders = cred_store.batch_get({s.latest for s in slots.values() if s.latest})
     first_index = openbadges.allocate_status_indexes(tenant_id, len(parsed)) if parsed else 0  # one write
     rsa_key = signing.active_rsa_key()
-    items, mails, moved = [], [], []
-    for offset, (number, data, email_hash) in enumerate(parsed):
-        cid = _credential_id(tenant_id, job.seed, number)
-        slot = slots[(email_hash, data.template_id)]
-        held = latest.get(slot.latest) if slot.latest and slot.latest != cid else None
-        if data.duplicate_policy == "deny" and held is not None and held.status in rules.BLOCKING_STATUSES:
+    built, duplicates = [], 0
+    for offset, row in enumerate(parsed):
+        slot = slots[(row.email_hash, row.data.template_id)]
+        if _held_elsewhere(tenant_id, row, slot, holders.get(slot.latest), now):
             duplicates += 1
             continue
         try:
-            item, token = credentials.build(tenant_id, issuer, templates[data.template_id], data, now, cid,
+            item, token = credentials.build(tenant_id, issuer, templates[row.data.template_id], row.data, now, row.cid,
                                             first_index + offset, rsa_key)
         except (LaurelError, ValueError) as exc:
-            failures.append({"row": number, "errors": [getattr(exc, "message", str(exc))[:300]]})
+            failures.append({"row": row.number, "errors": [getattr(exc, "message", str(exc))[:MAX_MESSAGE_CHARS]]})
             continue
-        slot.version, slot.latest = int(slot.version or 0) + 1, cid
-        items.append(item)
-        moved.append(slot)
-        if not data.suppress_email:
-            mails.append((item, token))
-    cred_store.batch_put(items, moved)
+        built.append((row, item, token))
+    # Claim each recipient's slot, then write: see the module docstring.
+    items, mails = [], []
+    for row, item, token in built:
+        outcome = _claim(tenant_id, row, slots[(row.email_hash, row.data.template_id)], now)
+        if outcome == "duplicate":
+            duplicates += 1
+        elif outcome == "busy":
+            failures.append({"row": row.number, "errors": [BUSY_ROW]})
+        else:
+            items.append(item)
+            if not row.data.suppress_email:
+                mails.append((item, token))
+    cred_store.batch_put(items)
     events.emit_many(tenant_id, "credential.created", [credentials.credential_view(i) for i in items])
     limiter = _RateLimiter(get_settings().bulk_mail_per_second)
     for item, token in mails:
         limiter.wait()
         notify.send_claim(item, token)
     store.finish_chunk(job, chunk_no, issued=len(items) + redelivered, duplicates=duplicates, failed=len(failures),
-                       errors=failures[:MAX_REPORTED_ERRORS], at=iso(clock.utcnow()))
+                       errors=failures, at=iso(clock.utcnow()))
+    _complete_if_done(job)
     return {"issued": len(items), "duplicates": duplicates, "failed": len(failures)}
+
+
+def _complete_if_done(job) -> None:
+    """Once every chunk is counted: the full error report (when the job's view cannot
+    hold all its errors), then the job is marked completed. A worker that stops in
+    between leaves the job counted but not completed; the next delivery of any of its
+    chunks completes it (writing the same report again)."""
+    if job.state == "completed" or int(job.chunks_done or 0) < int(job.chunks or 0):
+        return
+    report = job.report
+    if int(job.failed or 0):
+        failures = list(store.chunk_failures(job))
+        rejected_key = object_keys.bulk_report_key(job.tenant_id, job.job_id, "rejected")
+        rejects = json.loads(objects.get(rejected_key))["errors"] if report == "rejected" else list(job.errors or [])
+        everything = sorted(rejects + failures, key=_row_order)
+        if report or len(_first(everything)) < len(everything):
+            _put_report(job.tenant_id, job.job_id, "errors", everything)
+            report = "errors"
+    store.mark_completed(job, report, iso(clock.utcnow()))
+
+
+class _Row:
+    __slots__ = ("number", "data", "email_hash", "cid")
+
+    def __init__(self, number: int, data, email_hash: str, cid: str) -> None:
+        self.number, self.data, self.email_hash, self.cid = number, data, email_hash, cid
+
+
+CLAIM_ATTEMPTS = 5
+BUSY_ROW = "this person's record kept changing while the row was issued; issue it again"
+
+
+def _held_elsewhere(tenant_id: str, row: _Row, slot, holder, now) -> bool:
+    """Under `deny`: does the person already hold this credential, other than through
+    this very row? The slot's latest credential counts when it is pending or accepted,
+    and, when it is not stored yet, while the claim that named it is in flight. A slot
+    that names this row's own id was claimed by an earlier delivery of this chunk that
+    stopped before writing: it is this row's, not a duplicate. When the latest does
+    not count but the slot named others before it (a copy issued with `allow`, then
+    revoked), the person's earlier copies are looked at too, as single issuance does."""
+    if row.data.duplicate_policy != "deny" or not slot.latest or slot.latest == row.cid:
+        return False
+    if holder is not None and holder.status in rules.BLOCKING_STATUSES:
+        return True
+    if holder is None and rules.claim_in_flight(parse_iso(slot.claimed_at) if slot.claimed_at else None, now):
+        return True
+    if int(slot.version or 0) <= 1:
+        return False  # the latest is the only credential this slot ever named
+    return any(c.status in rules.BLOCKING_STATUSES and c.credential_id != row.cid
+               for c in cred_store.for_recipient(tenant_id, row.email_hash, row.data.template_id))
+
+
+def _claim(tenant_id: str, row: _Row, slot, now) -> str:
+    """'issue' once the slot names this row's credential, 'duplicate' if someone else
+    issued to this person first (under deny), 'busy' if the slot kept moving."""
+    for _ in range(CLAIM_ATTEMPTS):
+        if cred_store.claim_slot(slot, row.cid, iso(now)):
+            return "issue"
+        # someone moved the slot since it was read: read it (and its holder) again, decide again
+        fresh = cred_store.recipient_slot(tenant_id, row.email_hash, row.data.template_id)
+        holder = cred_store.get_consistent(fresh.latest) if fresh.latest and fresh.latest != row.cid else None
+        if _held_elsewhere(tenant_id, row, fresh, holder, now):
+            return "duplicate"
+        slot = fresh
+    return "busy"
 
 
 # ------------------------------------------------------------------ weekly scheduled issuance

@@ -129,6 +129,17 @@ def build(tenant_id: str, issuer, template, data, now: datetime, credential_id: 
     return store.build(fields), token
 
 
+def _refuse_in_flight(policy: str, credential_id: str) -> None:
+    """A bulk row claimed this person's slot and is storing its credential right now:
+    under `deny` that credential is the one they hold; `replace` cannot revoke what
+    is not stored yet, so it is refused until it is."""
+    if policy == "deny":
+        raise Conflict("this person is being issued this credential by a bulk job (duplicate_policy is 'deny')",
+                       code="duplicate_credential", details={"existing": [credential_id]})
+    raise Conflict("a bulk job is issuing this credential to this person right now; try again in a minute",
+                   code="concurrent_update")
+
+
 def issue(tenant_id: str, data) -> dict:
     now = clock.utcnow()
     template = require_template(tenant_id, data.template_id)
@@ -147,6 +158,8 @@ def issue(tenant_id: str, data) -> dict:
             # the index may lag a write made a moment ago; the slot never does
             latest = store.get_consistent(slot.latest)
             existing += [latest] if latest else []
+            if latest is None and rules.claim_in_flight(_dt(slot.claimed_at), now):
+                _refuse_in_flight(data.duplicate_policy, slot.latest)
         blocking = [c for c in existing if c.status in rules.BLOCKING_STATUSES]
         if blocking and data.duplicate_policy == "deny":
             raise Conflict(

@@ -1,6 +1,10 @@
-"""Bulk jobs: the job item with its counters and the set of chunks already counted."""
+"""Bulk jobs: the job item with its counters and the set of chunks already counted,
+and its chunks' failed rows (a job's full row-error reports are S3 objects: see
+object_keys.bulk_report_key)."""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
 
 from . import keys
 from .conditional import update_if
@@ -25,9 +29,20 @@ def mark_failed(job: JobItem, reason: str, at: str) -> None:
                         JobItem.errors.set((job.errors or []) + [{"row": None, "errors": [reason]}])])
 
 
-def chunk_failures(job: JobItem) -> list[dict]:
+def chunk_failures(job: JobItem, *, page_size: int | None = None) -> Iterator[dict]:
+    """The rows that failed in the worker, chunk by chunk, read lazily (a caller that
+    stops early reads only the pages it used)."""
     pk = keys.job_failures_pk(job.tenant_id, job.job_id)
-    return [e for item in ChunkFailuresItem.query(pk, ChunkFailuresItem.sk.startswith(keys.CHUNK_FAILURES_PREFIX)) for e in item.errors]
+    for item in ChunkFailuresItem.query(pk, ChunkFailuresItem.sk.startswith(keys.CHUNK_FAILURES_PREFIX),
+                                        page_size=page_size):
+        yield from item.errors
+
+
+def mark_completed(job: JobItem, report: str | None, at: str) -> None:
+    actions = [JobItem.state.set("completed"), JobItem.updated_at.set(at)]
+    if report:
+        actions.append(JobItem.report.set(report))
+    job.update(actions=actions)
 
 
 def chunk_done(job: JobItem, chunk: int) -> bool:
@@ -38,14 +53,11 @@ def finish_chunk(job: JobItem, chunk: int, *, issued: int, duplicates: int, fail
                  at: str) -> bool:
     """Add a chunk's counts and mark it counted, in one conditional UpdateItem: a chunk
     processed twice (re-delivery, or two workers at once) is counted once. False if
-    it had been counted already."""
+    it had been counted already. `job` holds the new counts afterwards; completing
+    the job is the caller's (mark_completed)."""
     actions = [JobItem.issued.add(issued), JobItem.duplicates.add(duplicates), JobItem.failed.add(failed),
                JobItem.chunks_done.add(1), JobItem.done_chunks.add({chunk}), JobItem.updated_at.set(at)]
     if errors:  # a chunk's failed rows: their own item, so chunks never rewrite each other's
         ChunkFailuresItem(keys.job_failures_pk(job.tenant_id, job.job_id), keys.chunk_failures_sk(chunk),
                           errors=errors).save()
-    if not update_if(job, actions, JobItem.pk.exists() & ~JobItem.done_chunks.contains(chunk)):
-        return False
-    if job.state != "completed" and int(job.chunks_done) >= int(job.chunks):  # the update returned the new counts
-        job.update(actions=[JobItem.state.set("completed")])
-    return True
+    return update_if(job, actions, JobItem.pk.exists() & ~JobItem.done_chunks.contains(chunk))

@@ -6,6 +6,8 @@ revocation) can never both win, and a replayed claim token finds nothing to chan
 
 from __future__ import annotations
 
+import functools
+
 from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
@@ -68,7 +70,8 @@ def insert(item: CredentialItem, slot: RecipientSlotItem, *, replacing: list[Cre
             tx.save(item, condition=CredentialItem.pk.does_not_exist())
             tx.update(
                 slot,
-                actions=[RecipientSlotItem.version.set(slot.version + 1), RecipientSlotItem.latest.set(item.credential_id)],
+                actions=[RecipientSlotItem.version.set(slot.version + 1), RecipientSlotItem.latest.set(item.credential_id),
+                         RecipientSlotItem.claimed_at.remove()],  # `latest` exists from now on: no claim in flight
                 condition=slot_condition,
             )
             for old in replacing:
@@ -83,7 +86,10 @@ def insert(item: CredentialItem, slot: RecipientSlotItem, *, replacing: list[Cre
     return True
 
 
+@functools.lru_cache(maxsize=1)
 def _connection() -> Connection:
+    """One per process, like the models' own: a new Connection builds a new botocore
+    client (about a third of a second of CPU here) on every issuance."""
     return Connection(region=get_settings().region)
 
 
@@ -116,17 +122,24 @@ def conditional_update(item: CredentialItem, changes: dict, *, expect_status: tu
     return update_if(item, actions, condition)
 
 
-def batch_put(items: list[CredentialItem], slots: list[RecipientSlotItem] = ()) -> None:
+def claim_slot(slot: RecipientSlotItem, credential_id: str, at: str) -> bool:
+    """Point the recipient's slot at `credential_id` (about to be written) if nobody
+    moved it since `slot` was read: the same version condition `insert` puts on it,
+    as one conditional UpdateItem. False when the slot moved (someone else issued to
+    this person meanwhile): read it again and decide again."""
+    version = int(slot.version or 0)
+    condition = (RecipientSlotItem.version == version) if version else RecipientSlotItem.pk.does_not_exist()
+    return update_if(slot, [RecipientSlotItem.version.set(version + 1), RecipientSlotItem.latest.set(credential_id),
+                            RecipientSlotItem.claimed_at.set(at)], condition)
+
+
+def batch_put(items: list[CredentialItem]) -> None:
     """BatchWriteItem, 25 items a request (PynamoDB retries unprocessed items). Used by
-    bulk jobs whose credential ids are deterministic, so a repeat rewrites the same items.
-    The recipient slots move on unconditionally here (a batch write has no conditions):
-    a single issuance racing a bulk row for the same person can still slip through."""
+    bulk jobs whose credential ids are deterministic, so a repeat rewrites the same
+    items; each item's recipient slot was claimed first (`claim_slot`)."""
     with CredentialItem.batch_write() as batch:
         for item in items:
             batch.save(item)
-    with RecipientSlotItem.batch_write() as batch:
-        for slot in slots:
-            batch.save(slot)
 
 
 def recipient_slots(tenant_id: str, pairs: set[tuple[str, str]]) -> dict[tuple[str, str], RecipientSlotItem]:

@@ -199,6 +199,9 @@ class RecipientSlotItem(Item):
 
     version = NumberAttribute(default=0)
     latest = UnicodeAttribute(null=True)
+    # set when a bulk row claimed the slot for `latest` before writing that credential
+    # (see store/credentials.claim_slot); removed when a single issuance moves it on
+    claimed_at = UnicodeAttribute(null=True)
 
 
 class CounterItem(Item):
@@ -341,13 +344,15 @@ class JobItem(Item):
     issued = NumberAttribute(default=0)
     duplicates = NumberAttribute(default=0)
     failed = NumberAttribute(default=0)
-    errors = JSONAttribute(default=list)
+    errors = JSONAttribute(default=list)  # the first row errors, bounded in bytes (services/bulk.py)
+    report = UnicodeAttribute(null=True)  # the full report in S3, when they did not all fit: rejected | errors
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
 
 
 class ChunkFailuresItem(Item):
-    """The rows of one bulk-job chunk that could not be issued, with reasons."""
+    """The rows of one bulk-job chunk that could not be issued, with reasons (bounded:
+    a chunk has at most 250 rows, a row at most 3 short lines)."""
 
     class Meta(_TableMeta):
         pass

@@ -104,4 +104,6 @@ def bulk_reports_prefix(tenant_id: str, job_id: str | None = None) -> str:
 
 
 def bulk_report_key(tenant_id: str, job_id: str, name: str) -> str:
+    """`rejected`: the rows refused when the file came in; `errors`: every row error,
+    written when the job completed."""
     return f"{bulk_reports_prefix(tenant_id, job_id)}{name}.json"

@@ -97,9 +97,10 @@ class VirtualTime:
 
 @pytest.fixture()
 def virtual_time(monkeypatch):
-    clock = VirtualTime()
-    monkeypatch.setattr(bulk, "time", clock)
-    return clock
+    virtual = VirtualTime()
+    monkeypatch.setattr(bulk.clock, "monotonic", virtual.monotonic)  # the one clock every service reads
+    monkeypatch.setattr(bulk.clock, "sleep", virtual.sleep)
+    return virtual
 
 
 def test_claim_mails_are_sent_when_not_suppressed(client, issuer, virtual_time):
@@ -270,3 +271,20 @@ def test_extra_cells_are_a_row_error_and_a_huge_header_is_400(client, issuer):
     assert res.status_code == 422 and body(res)["error"]["details"]["errors"][0]["row"] == 1
     huge = ("email,first_name,last_name,template_id," + "x" * 140_000 + "\n").encode()
     assert submit(client, key, huge).status_code == 400
+
+
+def test_deny_in_a_job_sees_a_live_credential_behind_a_revoked_latest_one(client, issuer):
+    """The person holds a live credential; a later copy (issued with `allow`) was
+    revoked, so the slot's latest credential is not live: `deny` still holds."""
+    key, tpl = issuer
+    person = {"template_id": tpl, "email": "p0@example.com", "first_name": "A", "last_name": "B",
+              "suppress_email": True}
+    held = body(post(client, "/credentials", key, person))
+    later = body(post(client, "/credentials", key, {**person, "duplicate_policy": "allow"}))
+    post(client, f"/credentials/{later['id']}/revoke", key, {"reason": "sent twice", "suppress_email": True})
+    created = body(submit(client, key, csv_body(tpl, 1)))
+    drain(client)
+    done = job(client, key, created["id"])
+    assert (done["issued"], done["duplicates"]) == (0, 1), done
+    live = [i["credential_id"] for i in credential_items() if i["status"] in ("pending", "accepted")]
+    assert live == [held["id"]]
