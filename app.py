@@ -12,12 +12,12 @@ from typing import Any, Callable
 
 from chalice import Chalice, Response
 
+from chalicelib import logs
 from chalicelib.config import get_settings
-from chalicelib.logs import logger as _logger
 from chalicelib.routes import hooks, issuer_api, jobs, ops, public, wallet, webhooks_api
 
 app = Chalice(app_name="laurel", configure_logs=False)  # Powertools logs (else every line twice)
-logger = _logger()  # redacts addresses, tokens and keys from every line (chalicelib/logs.py)
+logs.install()  # addresses, tokens and keys are redacted from every line; Powertools loads on the first one
 app.api.binary_types.append("image/svg+xml")
 
 for blueprint in (public.bp, issuer_api.bp, webhooks_api.bp, hooks.bp, wallet.bp, ops.bp, jobs.bp):
@@ -37,6 +37,6 @@ def uniform_errors(event: Any, get_response: Callable[[Any], Response]) -> Respo
     if response.status_code >= 400 and isinstance(body, dict) and set(body) == {"Code", "Message"}:
         code = re.sub(r"(?<!^)(?=[A-Z])", "_", body["Code"]).lower()
         if response.status_code >= 500:
-            logger.error("unhandled error", extra={"path": event.path})
+            logs.logger().error("unhandled error", extra={"path": event.path})
         response.body = {"error": {"code": code, "message": body["Message"]}}
     return response

@@ -7,8 +7,9 @@ timestamps a zip does not keep). Lambda unpacks the zip into a read-only /var/ta
 so every cold container compiled every module it imported, again and again: the
 first verification page cost 0.83 s from the package against 0.39 s with bytecode.
 
-`compile_into_zip` rewrites the package: working-tree bytecode out, then every
-module compiled by this interpreter with `unchecked-hash` invalidation (PEP 552:
+`compile_into_zip` rewrites the package: working-tree bytecode out, the Jinja templates
+compiled to Python modules (chalicelib/web/compiled/), then every module compiled by
+this interpreter with `unchecked-hash` invalidation (PEP 552:
 the loader trusts the `.pyc` without looking at the source's mtime, which the zip
 does not preserve). The interpreter must be the runtime's minor version (Chalice
 picks the runtime from it too), which `compile_into_zip` checks.
@@ -47,6 +48,20 @@ def compile_tree(root: Path, workers: int = 2) -> int:
     return len(sources) - len(failed)
 
 
+def _compile_web_templates(tree: Path) -> None:
+    """The Jinja templates as Python modules (chalicelib/web/__init__.py loads them from
+    `compiled/` when present): no template is parsed or compiled on a cold start."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("_laurel_web", tree / "chalicelib" / "web" / "__init__.py")
+    web = importlib.util.module_from_spec(spec)
+    assert spec.loader is not None
+    spec.loader.exec_module(web)
+    target = tree / "chalicelib" / "web" / "compiled"
+    target.mkdir(exist_ok=True)
+    web.compile_templates(target)
+
+
 def compile_into_zip(zip_path: str | os.PathLike, runtime: str = RUNTIME) -> int:
     """Rewrite the deployment zip with compiled bytecode; returns the number of modules compiled."""
     if runtime != RUNTIME:
@@ -62,6 +77,7 @@ def compile_into_zip(zip_path: str | os.PathLike, runtime: str = RUNTIME) -> int
                 mode = info.external_attr >> 16
                 if mode:
                     os.chmod(tree / info.filename, mode)
+        _compile_web_templates(tree)
         compiled = compile_tree(tree)
         rebuilt = Path(tmp) / "deployment.zip"
         with zipfile.ZipFile(rebuilt, "w", zipfile.ZIP_DEFLATED) as out:

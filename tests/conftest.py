@@ -54,7 +54,9 @@ from tests.floors import (  # noqa: E402,F401 - the floor check's hooks (tests/f
 def aws_env():
     with mock_aws():
         from chalicelib.cli import init_resources
+        from chalicelib.services import caches
 
+        caches.clear()  # a fresh embedded AWS is a new deployment: no container remembers the last one
         init_resources()
         yield
 

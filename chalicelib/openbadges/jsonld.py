@@ -78,6 +78,8 @@ class VendoredDocumentLoader:
         self._lock = threading.Lock()
         # Per-loader cache of resolved contexts (see module docstring).
         self.resolved_cache: LRUCache = LRUCache(maxsize=_RESOLVED_CACHE_SIZE)
+        # Per-loader cache of processed top-level contexts (see _process_context_cached).
+        self.processed_cache: LRUCache = LRUCache(maxsize=_RESOLVED_CACHE_SIZE)
 
     @property
     def urls(self) -> frozenset[str]:
@@ -152,6 +154,36 @@ def default_loader() -> VendoredDocumentLoader:
 def _vendored_only(url: str, options: Mapping[str, Any] | None = None) -> dict[str, Any]:
     return default_loader()(url, options)
 
+
+# pyld processes a document's top-level `@context` (the same few vendored URLs for every
+# Open Badges credential) into an active context on every expansion: about half of the
+# time of signing one credential. The result depends only on the URLs, the loader that
+# serves them and the processing options, so each loader keeps it; every caller gets its
+# own copy of the top level and of the term map (pyld extends contexts by copying, it
+# does not change a processed one in place).
+_process_context = _pyld.JsonLdProcessor._process_context
+_INITIAL_KEYS = frozenset({"_uuid", "processingMode", "mappings"})
+
+
+def _process_context_cached(self: Any, active_ctx: Any, local_ctx: Any, options: Any, override_protected: bool = False,
+                            propagate: bool = True, validate_scoped: bool = True, cycles: Any = None) -> Any:
+    cache = getattr(options.get("documentLoader"), "processed_cache", None)
+    cacheable = (cache is not None and not active_ctx.get("mappings") and set(active_ctx) <= _INITIAL_KEYS
+                 and not override_protected and propagate and not cycles and isinstance(local_ctx, list)
+                 and local_ctx and all(isinstance(c, str) for c in local_ctx))
+    if not cacheable:
+        return _process_context(self, active_ctx, local_ctx, options, override_protected, propagate,
+                                validate_scoped, cycles)
+    key = (tuple(local_ctx), active_ctx.get("processingMode"), options.get("base"), validate_scoped)
+    processed = cache.get(key)
+    if processed is None:
+        processed = _process_context(self, active_ctx, local_ctx, options, override_protected, propagate,
+                                     validate_scoped, cycles)
+        cache[key] = processed
+    return {**processed, "mappings": dict(processed["mappings"])}
+
+
+_pyld.JsonLdProcessor._process_context = _process_context_cached
 
 # pyld's own default loader fetches over HTTP. Replace it process-wide so that a
 # pyld call anywhere that forgets to pass a loader still cannot reach the network.

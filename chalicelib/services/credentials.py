@@ -12,10 +12,8 @@ from ..domain.clock import as_utc, iso, parse_iso
 from ..domain.errors import Conflict, NotFound, ValidationFailed
 from ..domain.templates import ExpiryPolicy, check_can_issue
 from ..store import credentials as store
-from ..store import issuers as issuer_store
 from ..store import openbadges as ob_store
 from . import clock, events, notify, openbadges
-from .templates import require as require_template
 
 CLOCK_SKEW = timedelta(minutes=5)
 
@@ -142,25 +140,18 @@ def _refuse_in_flight(policy: str, credential_id: str) -> None:
 
 def issue(tenant_id: str, data) -> dict:
     now = clock.utcnow()
-    template = require_template(tenant_id, data.template_id)
+    email_hash = ids.email_hash(str(data.email))
+    template, issuer, slot = store.issuance_context(tenant_id, data.template_id, email_hash)  # one read
+    if template is None:
+        raise NotFound("template not found")
     check_can_issue(template.state)
-    issuer = issuer_store.get_issuer(tenant_id)
     if issuer is None or issuer.offboarded_at:  # an LMS hook or request in flight when offboarding began
         raise NotFound("issuer not found")
-    _dates(data, template, now)  # bad dates are refused before anything is read or written
-    email_hash = ids.email_hash(str(data.email))
-
-    slot = store.recipient_slot(tenant_id, email_hash, template.template_id)
+    _dates(data, template, now)  # bad dates are refused before anything is written
     replacing = []
     if data.duplicate_policy != "allow":
-        existing = store.for_recipient(tenant_id, email_hash, template.template_id)
-        if slot.latest and slot.latest not in {c.credential_id for c in existing}:
-            # the index may lag a write made a moment ago; the slot never does
-            latest = store.get_consistent(slot.latest)
-            existing += [latest] if latest else []
-            if latest is None and rules.claim_in_flight(_dt(slot.claimed_at), now):
-                _refuse_in_flight(data.duplicate_policy, slot.latest)
-        blocking = [c for c in existing if c.status in rules.BLOCKING_STATUSES]
+        blocking = [c for c in _issued_before(slot, tenant_id, email_hash, template.template_id, data, now)
+                    if c.status in rules.BLOCKING_STATUSES]
         if blocking and data.duplicate_policy == "deny":
             raise Conflict(
                 "this person already holds this credential (duplicate_policy is 'deny')",
@@ -189,6 +180,25 @@ def issue(tenant_id: str, data) -> dict:
     view["replaced"] = [c.credential_id for c in replacing]
     view["claim_mail_sent"] = mail_sent
     return view
+
+
+def _issued_before(slot, tenant_id: str, email_hash: str, template_id: str, data, now) -> list:
+    """Every credential of this template ever issued to this person. The slot counts
+    them (its version moves on with each issuance, single or bulk) and names the
+    latest, so most issuances read nothing more: none before (version 0), or just
+    the latest (version 1, read consistently: the by_email index may lag a write
+    made a moment ago, the slot never does). Only a person issued this template
+    several times needs the index query."""
+    version = int(slot.version or 0)
+    if version == 0 or not slot.latest:
+        return []
+    existing = store.for_recipient(tenant_id, email_hash, template_id) if version > 1 else []
+    if slot.latest not in {c.credential_id for c in existing}:
+        latest = store.get_consistent(slot.latest)
+        existing += [latest] if latest else []
+        if latest is None and rules.claim_in_flight(_dt(slot.claimed_at), now):
+            _refuse_in_flight(data.duplicate_policy, slot.latest)
+    return existing
 
 
 def require(tenant_id: str, credential_id: str):

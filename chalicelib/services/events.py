@@ -45,7 +45,7 @@ from ..domain import webhooks as rules
 from ..domain.clock import iso, parse_iso
 from ..domain.errors import Conflict, NotFound, ValidationFailed
 from ..store import webhooks as store
-from . import clock
+from . import caches, clock
 
 MAX_ENDPOINTS = 20
 SECRET_PREFIX = "whsec_"
@@ -126,6 +126,19 @@ def _event_types(event_types) -> list[str]:
     return chosen
 
 
+# Every issuance asks which endpoints to notify; a container keeps a tenant's active
+# endpoints for ENDPOINTS_TTL_SECONDS (services/caches.py). Creating or disabling one
+# applies at once in the container that does it, in others within the TTL; a delivery
+# reads its endpoint fresh, so a disabled endpoint is never posted to.
+ENDPOINTS_TTL_SECONDS = 60
+_active_endpoints = caches.ttl_cache(maxsize=1024, ttl=ENDPOINTS_TTL_SECONDS)
+
+
+def _subscribers(tenant_id: str) -> list:
+    return caches.get_or_load(_active_endpoints, tenant_id,
+                              lambda: store.list_endpoints(tenant_id, active_only=True))
+
+
 def create_endpoint(tenant_id: str, url: str, event_types, description: str | None = None) -> tuple[dict, str]:
     """Subscribe `url` to `event_types`. Returns (view, secret); the secret is shown
     only here."""
@@ -140,6 +153,7 @@ def create_endpoint(tenant_id: str, url: str, event_types, description: str | No
         "url": url, "description": description, "event_types": types, "status": "active", "secret": secret,
         "created_at": now, "updated_at": now,
     })
+    caches.forget(_active_endpoints, tenant_id)
     return endpoint_view(item), secret
 
 
@@ -185,6 +199,7 @@ def disable_endpoint(tenant_id: str, endpoint_id: str) -> dict:
     if item.status != "disabled":
         now = iso(clock.utcnow())
         _save_endpoint(item, {"status": "disabled", "disabled_at": now, "updated_at": now})
+        caches.forget(_active_endpoints, tenant_id)
     return endpoint_view(item)
 
 
@@ -228,7 +243,7 @@ def emit_many(tenant_id: str, event_type: str, datas: list[dict]) -> None:
     if not datas:
         return
     try:
-        endpoints = [e for e in store.list_endpoints(tenant_id, active_only=True) if event_type in e.event_types]
+        endpoints = [e for e in _subscribers(tenant_id) if event_type in e.event_types]
         if not endpoints:
             return
         now = iso(clock.utcnow())

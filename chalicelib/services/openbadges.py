@@ -9,6 +9,7 @@ is served from one GetItem.
 from __future__ import annotations
 
 import json
+import threading
 
 from ..adapters import objects
 from ..domain import ids
@@ -20,7 +21,7 @@ from ..store import credentials as cred_store
 from ..store import issuers as issuer_store
 from ..store import object_keys
 from ..store import openbadges as store
-from . import clock, signing
+from . import caches, clock, signing
 from .verification import NOT_PUBLISHED, require_public
 from .verification import public_item as _public_item  # the one lookup of every public route
 
@@ -33,7 +34,7 @@ def prepare(fields: dict, status_index: int | None = None, rsa_key=None) -> None
     urls = signing.urls()
     tenant_id = fields["tenant_id"]
     fields["recipient_salt"] = ids.random_token(16)
-    index = allocate_status_indexes(tenant_id, 1) if status_index is None else status_index
+    index = next_status_index(tenant_id) if status_index is None else status_index
     list_no = index // ob3.STATUS_LIST_SIZE
     fields["status_index"] = index
     snap = fields["snapshot"]
@@ -49,6 +50,35 @@ def prepare(fields: dict, status_index: int | None = None, rsa_key=None) -> None
     fields["ob3"] = add_proof(vc, signing.ed25519_signer(tenant_id), created=fields["created_at"])
     key = rsa_key or signing.active_rsa_key()
     fields["ob3_jwt"] = signing.sign_jwt(ob3.jwt_signing_input(vc, key.kid), key)
+
+
+# A container takes status-list indexes from the tenant's counter a block at a time, so
+# single issuances do not each pay a counter write. Indexes of a block the container
+# never hands out stay unused: their bits stay 0 ("not revoked") in a published list,
+# which no credential points at (a verifier only ever reads the bit its credential names).
+INDEX_BLOCK = 32
+_index_blocks: dict[str, list[int]] = {}  # tenant -> [next, end) of its current block
+_index_lock = threading.Lock()
+
+
+def next_status_index(tenant_id: str) -> int:
+    with _index_lock:
+        block = _index_blocks.get(tenant_id)
+        if block and block[0] < block[1]:
+            block[0] += 1
+            return block[0] - 1
+    first = allocate_status_indexes(tenant_id, INDEX_BLOCK)
+    with _index_lock:
+        _index_blocks[tenant_id] = [first + 1, first + INDEX_BLOCK]
+    return first
+
+
+def _forget_index_blocks() -> None:
+    with _index_lock:
+        _index_blocks.clear()
+
+
+caches.on_clear(_forget_index_blocks)
 
 
 def allocate_status_indexes(tenant_id: str, count: int) -> int:

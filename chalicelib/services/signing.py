@@ -20,7 +20,7 @@ from ..domain.clock import iso
 from ..domain.errors import Conflict
 from ..openbadges.urls import Urls
 from ..store import openbadges as store
-from . import clock
+from . import caches, clock
 
 ED25519_KEY_FRAGMENT = "ed25519-1"
 
@@ -62,10 +62,22 @@ def register_rsa_key(kms_key_id: str) -> str:
     for old in previous:
         if not old.retired_at:
             store.retire_signing_key(old, now)
+    caches.forget(_active_key, "rsa")
     return jwk["kid"]
 
 
+# The active key is read once per container and kept a few minutes (services/caches.py):
+# a rotation takes effect in this container at once, in others within KEY_TTL_SECONDS,
+# and the old key stays published, so credentials signed meanwhile keep verifying.
+KEY_TTL_SECONDS = 300
+_active_key = caches.ttl_cache(maxsize=1, ttl=KEY_TTL_SECONDS)
+
+
 def active_rsa_key():
+    return caches.get_or_load(_active_key, "rsa", _load_active_rsa_key)
+
+
+def _load_active_rsa_key():
     keys = [k for k in store.signing_keys() if not k.retired_at]
     if not keys:
         if not get_settings().signing_key_id:

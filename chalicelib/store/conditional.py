@@ -29,14 +29,13 @@ def transaction_condition_failed(exc: Exception) -> bool:
 def transact(build) -> bool:
     """Run `build(tx)` as one TransactWriteItems; False when one of its conditions did
     not hold (nothing was written), any other error raises."""
-    from pynamodb.connection import Connection
     from pynamodb.exceptions import TransactWriteError
     from pynamodb.transactions import TransactWrite
 
-    from ..config import get_settings
+    from .connection import connection
 
     try:
-        with TransactWrite(connection=Connection(region=get_settings().region)) as tx:
+        with TransactWrite(connection=connection()) as tx:
             build(tx)
     except TransactWriteError as exc:
         if transaction_condition_failed(exc):

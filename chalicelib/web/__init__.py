@@ -16,19 +16,44 @@ from typing import Any
 _HERE = Path(__file__).parent
 
 
-@lru_cache(maxsize=1)
-def _env():
-    from jinja2 import ChainableUndefined, Environment, FileSystemLoader, select_autoescape
+# The deployment package carries the templates compiled to Python modules (see
+# `compile_templates`, run by infra/lambda_package.py): a cold container then imports
+# them like any module (their bytecode compiled in too) instead of parsing and
+# compiling Jinja source on the first page it serves.
+COMPILED = _HERE / "compiled"
 
-    env = Environment(
-        loader=FileSystemLoader(str(_HERE / "templates")),
+
+def _environment(loader: Any) -> Any:
+    from jinja2 import ChainableUndefined, Environment, select_autoescape
+
+    return Environment(
+        loader=loader,
         autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=True),
         undefined=ChainableUndefined,  # optional fields (criteria.url, evidence.name) may be absent
         trim_blocks=True,
         lstrip_blocks=True,
     )
+
+
+@lru_cache(maxsize=1)
+def _env():
+    from jinja2 import FileSystemLoader, ModuleLoader
+
+    loader = ModuleLoader(str(COMPILED)) if COMPILED.is_dir() else FileSystemLoader(str(_HERE / "templates"))
+    env = _environment(loader)
     env.globals["stylesheet"] = stylesheet()
     return env
+
+
+def compile_templates(target: Path) -> int:
+    """Compile every template under templates/ into Python modules in `target` (what
+    the deployment package ships in `chalicelib/web/compiled/`); returns how many."""
+    from jinja2 import FileSystemLoader
+
+    env = _environment(FileSystemLoader(str(_HERE / "templates")))
+    names = env.list_templates()
+    env.compile_templates(str(target), zip=None, ignore_errors=False)
+    return len(names)
 
 
 @lru_cache(maxsize=1)

@@ -238,3 +238,7 @@ def test_the_lambda_package_ships_compiled_bytecode_and_no_working_tree_cache(sy
         compiled = {n.replace(f"__pycache__/", "").rsplit(".", 2)[0] for n in names if n.endswith(".pyc")}
         assert sources - compiled == set()
         assert all(f".{tag}." in n for n in names if n.endswith(".pyc"))
+        # the Jinja templates ship compiled to modules: no template is compiled on a cold start
+        templates = [n for n in names if n.startswith("chalicelib/web/templates/") and n.endswith((".html", ".txt"))]
+        modules = [n for n in names if n.startswith("chalicelib/web/compiled/tmpl_") and n.endswith(".py")]
+        assert templates and len(modules) == len(templates)

@@ -300,15 +300,16 @@ def test_concurrent_issuance_of_the_same_credential_fails_one(client, issuer, mo
     from chalicelib.store import credentials as cred_store
 
     _, key, tpl = issuer
-    read_slot = cred_store.recipient_slot
+    read = cred_store.issuance_context
     snapshots = []
 
-    def racing_slot(*args):
+    def racing_read(*args):
         # both requests read the slot before either writes: the second sees the first's snapshot
-        snapshots.append(read_slot(*args))
-        return snapshots[0]
+        template, issuer, slot = read(*args)
+        snapshots.append(slot)
+        return template, issuer, snapshots[0]
 
-    monkeypatch.setattr(cred_store, "recipient_slot", racing_slot)
+    monkeypatch.setattr(cred_store, "issuance_context", racing_read)
     assert issue(client, key, tpl, duplicate_policy="allow").status_code == 201
     before = len([i for i in scan_table() if i["sk"] == "C"])
     res = issue(client, key, tpl, duplicate_policy="allow")
