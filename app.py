@@ -14,13 +14,13 @@ from chalice import Chalice, Response
 
 from chalicelib.config import get_settings
 from chalicelib.logs import logger as _logger
-from chalicelib.routes import hooks, issuer_api, jobs, ops, public, wallet, webhooks_api
+from chalicelib.routes import console, hooks, issuer_api, jobs, ops, public, wallet, webhooks_api
 
 app = Chalice(app_name="laurel", configure_logs=False)  # Powertools logs (else every line twice)
 logger = _logger()  # redacts addresses, tokens and keys from every line (chalicelib/logs.py)
 app.api.binary_types.append("image/svg+xml")
 
-for blueprint in (public.bp, issuer_api.bp, webhooks_api.bp, hooks.bp, wallet.bp, ops.bp, jobs.bp):
+for blueprint in (public.bp, issuer_api.bp, webhooks_api.bp, hooks.bp, wallet.bp, console.bp, ops.bp, jobs.bp):
     app.register_blueprint(blueprint)
 
 if get_settings().is_local and get_settings().local_aws_endpoint:
