@@ -33,6 +33,9 @@ class Settings:
     secret_id: str = ""
     bulk_mail_per_second: float = 10.0
     bulk_queue: str = ""
+    # webhook deliveries and their dead-letter queue (routes/jobs.py names the first at import)
+    events_queue: str = ""
+    events_dlq: str = ""
     # public endpoints the uptime probe checks every minute (comma-separated in the env)
     probe_urls: tuple[str, ...] = ()
     support_email: str = ""
@@ -65,6 +68,8 @@ def get_settings() -> Settings:
     public = _env("LAUREL_PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
     bucket = _env("LAUREL_BUCKET", f"laurel-{stage}-assets")
     endpoint = os.environ.get("AWS_ENDPOINT_URL", "") if stage == "local" else ""
+    # an empty value counts as unset (infra/stack.py always sets both; tests and `make run` rely on the defaults)
+    events_queue = os.environ.get("LAUREL_EVENTS_QUEUE") or f"laurel-{stage}-events"
     return Settings(
         stage=stage,
         table_name=_env("LAUREL_TABLE", f"laurel-{stage}"),
@@ -80,6 +85,8 @@ def get_settings() -> Settings:
         signing_key_id=os.environ.get("LAUREL_SIGNING_KEY_ID", ""),
         bulk_mail_per_second=float(_env("LAUREL_BULK_MAIL_PER_SECOND", "10")),
         bulk_queue=_env("LAUREL_BULK_QUEUE", f"laurel-{stage}-bulk"),
+        events_queue=events_queue,
+        events_dlq=os.environ.get("LAUREL_EVENTS_DLQ") or f"{events_queue}-dlq",
         probe_urls=tuple(u.strip() for u in os.environ.get("LAUREL_PROBE_URLS", f"{public}/health").split(",")
                          if u.strip()),
         support_email=os.environ.get("LAUREL_SUPPORT_EMAIL", ""),

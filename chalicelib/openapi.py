@@ -121,6 +121,10 @@ PUBLIC_RESPONSES: dict[tuple[str, str], dict[str, list[str]]] = {
     ("POST", "/hooks/lms/{integration_id}"): {"2XX": [JSON]},
 }
 
+# Routes whose answer depends on a mail SES must accept: 503 `mail_not_sent` when it would
+# not (chalicelib/services/notify.py; the same status and code on every such path).
+MAIL_REQUIRED = {("POST", "/credentials/{credential_id}/resend"), ("POST", "/imports")}
+
 ERROR_SCHEMA = {
     "type": "object",
     "required": ["error"],
@@ -223,6 +227,9 @@ def _operation(method: str, path: str, entry, components: dict[str, Any]) -> dic
             op["responses"][status] = {"description": "see the route", "content": _content(media, schema)}
             if status.startswith("3"):
                 op["responses"][status] = {"description": "redirect (Location header)"}
+    if key in MAIL_REQUIRED:
+        op["responses"]["503"] = {**error, "description": "mail_not_sent: SES would not take the mail this request "
+                                                          "exists for; nothing else failed, repeat it later"}
     return op
 
 

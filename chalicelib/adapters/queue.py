@@ -1,15 +1,14 @@
 """SQS: send messages (optionally delayed), and create queues for local/test set-up.
 
-The events queue (webhook deliveries) and its dead-letter queue are named here:
-`LAUREL_EVENTS_QUEUE` (default `laurel-<stage>-events`) and `LAUREL_EVENTS_DLQ`
-(default `<events queue>-dlq`). They are read here rather than in `config.py` so
-that the route module can name the queue at import without loading anything heavy.
+The events queue (webhook deliveries) and its dead-letter queue are settings
+(`config.Settings.events_queue`/`events_dlq`: `LAUREL_EVENTS_QUEUE`, default
+`laurel-<stage>-events`, and `LAUREL_EVENTS_DLQ`, default `<events queue>-dlq`).
+`config` is cheap to import, so the route module can name the queue at import.
 """
 
 from __future__ import annotations
 
 import json
-import os
 from typing import Any
 
 from ..config import get_settings
@@ -21,11 +20,11 @@ _urls: dict[str, str] = {}
 
 
 def events_queue_name() -> str:
-    return os.environ.get("LAUREL_EVENTS_QUEUE") or f"laurel-{get_settings().stage}-events"
+    return get_settings().events_queue
 
 
 def events_dlq_name() -> str:
-    return os.environ.get("LAUREL_EVENTS_DLQ") or f"{events_queue_name()}-dlq"
+    return get_settings().events_dlq
 
 
 def queue_url(name: str) -> str:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import http.client
 import socket
 import threading
-import time
 from typing import NamedTuple
 
 from .fetch import FetchError, Policy, _PinnedHTTPConnection, _PinnedHTTPSConnection, _resolve, check_url
@@ -47,48 +46,68 @@ def post(url: str, body: bytes, headers: dict[str, str], policy: Policy) -> Resu
     """POST `body` and return (status, first KiB of the answer, decoded leniently).
     Raises FetchError when the URL is refused or nothing usable came back.
 
-    The whole exchange ends after twice the policy's timeout: a watchdog shuts the
-    socket down, so an endpoint dripping its headers or body byte by byte cannot
-    hold a delivery worker longer than that."""
+    The whole exchange ends after twice the policy's timeout: a watchdog timer, started
+    before the connection, shuts the socket down, so an endpoint dripping its headers
+    or body byte by byte cannot hold a delivery worker longer than that. The timer is
+    the deadline: this module never reads the clock (services/clock.py does)."""
     scheme, host, port, path = check_url(url, policy)
     ip = _resolve(host, port, policy)
     cls = _PinnedHTTPSConnection if scheme == "https" else _PinnedHTTPConnection
     budget = 2 * policy.timeout
-    deadline = time.monotonic() + budget
     conn = cls(host, ip, port, policy.timeout)
-    watchdog: threading.Timer | None = None
-    fired = threading.Event()
+    watch = _Watchdog(budget)
     try:
+        watch.start()
         conn.connect()
-        watchdog = threading.Timer(max(0.0, deadline - time.monotonic()), _abort, args=(conn.sock, fired))
-        watchdog.daemon = True
-        watchdog.start()
+        watch.guard(conn.sock)
         conn.request("POST", path, body=body, headers={
             "User-Agent": USER_AGENT, "Content-Type": "application/json", **headers,
             "Content-Length": str(len(body)), "Connection": "close"})
         response = conn.getresponse()
-        if fired.is_set():  # cut off before the headers were complete: no answer at all
+        if watch.fired.is_set():  # cut off before the headers were complete: no answer at all
             raise FetchError(f"{host} did not answer within {budget:g} seconds")
-        data = _read_until(response, deadline, min(policy.max_bytes, MAX_READ))
+        data = _read_until(response, watch.fired, min(policy.max_bytes, MAX_READ))
         return Result(response.status, excerpt(data))
     except (OSError, http.client.HTTPException) as exc:
-        if fired.is_set():  # the watchdog's shutdown broke the read: that is the timeout, not a network error
+        if watch.fired.is_set():  # the watchdog's shutdown broke the read: that is the timeout, not a network error
             raise FetchError(f"{host} did not answer within {budget:g} seconds") from exc
         raise FetchError(f"could not reach {host}: {exc.__class__.__name__}") from exc
     finally:
-        if watchdog is not None:
-            watchdog.cancel()
+        watch.cancel()
         conn.close()
 
 
-def _abort(sock, fired: threading.Event) -> None:
-    """Unblock any read on `sock` (the response keeps using it after the connection
-    object lets go of it)."""
-    fired.set()
-    try:
-        sock.shutdown(socket.SHUT_RDWR)
-    except OSError:
-        pass
+class _Watchdog:
+    """After `seconds`, set `fired` and shut down the guarded socket: any read on it
+    (the response keeps using it after the connection object lets go of it) ends."""
+
+    def __init__(self, seconds: float) -> None:
+        self.fired = threading.Event()
+        self._sock: socket.socket | None = None
+        self._timer = threading.Timer(seconds, self._abort)
+        self._timer.daemon = True
+
+    def start(self) -> None:
+        self._timer.start()
+
+    def guard(self, sock: socket.socket | None) -> None:
+        """Watch the connected socket. If the time ran out while connecting, give up now:
+        the timer set `fired` before it looked for a socket, so one of the two sees the other."""
+        self._sock = sock
+        if self.fired.is_set():
+            raise socket.timeout("the deadline passed while connecting")
+
+    def _abort(self) -> None:
+        self.fired.set()
+        sock = self._sock
+        if sock is not None:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def cancel(self) -> None:
+        self._timer.cancel()
 
 
 def excerpt(data: bytes) -> str:
@@ -98,11 +117,11 @@ def excerpt(data: bytes) -> str:
     return "".join(c if c in "\n\t" or (c >= " " and c != "\x7f") else " " for c in text)
 
 
-def _read_until(response: http.client.HTTPResponse, deadline: float, limit: int) -> bytes:
-    """Read up to `limit` bytes or until the deadline, whichever comes first."""
+def _read_until(response: http.client.HTTPResponse, stop: threading.Event, limit: int) -> bytes:
+    """Read up to `limit` bytes or until the watchdog fires, whichever comes first."""
     chunks: list[bytes] = []
     size = 0
-    while size < limit and time.monotonic() < deadline:
+    while size < limit and not stop.is_set():
         try:
             chunk = response.read1(min(4096, limit - size))
         except (OSError, http.client.HTTPException, ValueError):

@@ -31,9 +31,10 @@ def validate_png(data: bytes, *, max_bytes: int, max_side: int) -> tuple[int, in
                     raise ValidationFailed("the image must be a PNG file", code="invalid_image")
                 width, height = img.size
                 if width > max_side or height > max_side:
+                    # its own code: `image_too_large` is the 413 for too many bytes (one status per code)
                     raise ValidationFailed(
                         f"the image is {width}x{height}; at most {max_side}x{max_side} is allowed",
-                        code="image_too_large",
+                        code="image_dimensions_too_large",
                     )
                 img.verify()
             with Image.open(io.BytesIO(data)) as img:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from ..domain import analytics as rules
 from ..domain.clock import iso, parse_iso
 from ..store import analytics as store
-from .clock import utcnow
+from . import clock
 from .templates import require as require_template
 
 
@@ -29,7 +29,7 @@ def _facts(item) -> rules.Facts:
 
 
 def tenant_report(tenant_id: str) -> dict:
-    now = utcnow()
+    now = clock.utcnow()
     facts = [_facts(c) for c in store.credentials(tenant_id)]
     per_template = rules.by_template(facts, now)
     templates = []
@@ -43,7 +43,7 @@ def tenant_report(tenant_id: str) -> dict:
 
 def template_report(tenant_id: str, template_id: str) -> dict:
     template = require_template(tenant_id, template_id)  # another tenant's id: 404
-    now = utcnow()
+    now = clock.utcnow()
     facts = [_facts(c) for c in store.credentials(tenant_id, template.template_id)]
     return {"generated_at": iso(now), "template_id": template.template_id, "name": template.name,
             "state": template.state, **rules.summarize(facts, now)}

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 from ..domain import ids
 from ..domain.errors import BadRequest
-from .clock import utcnow, utcnow_precise
+from . import clock
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CREATED = frozenset({201, 202})  # created, or accepted as a new object (a bulk job, a resent delivery)
@@ -87,7 +87,7 @@ def record_request(request, actor: Actor, response, routes=None) -> bool:
             target["created_id" if name in target else name] = value
     fields = {
         "entry_id": ids.random_token(16),
-        "at": _stamp(utcnow_precise()),
+        "at": _stamp(clock.utcnow_precise()),
         "tenant_id": actor.tenant_id,
         "actor_type": actor.kind,
         "actor_id": actor.id,
@@ -174,6 +174,6 @@ def list_all(*, day: str | None, tenant_id: str | None, limit: int, cursor: str 
             raise BadRequest("tenant_id is not a tenant id", code="invalid_query")
         items, next_cursor = store.tenant_page(tenant_id, day=day, limit=limit, cursor=cursor)
     else:
-        day = day or utcnow().strftime("%Y-%m-%d")
+        day = day or clock.utcnow().strftime("%Y-%m-%d")
         items, next_cursor = store.day_page(day, limit=limit, cursor=cursor)
     return {"day": day, "items": [entry_view(i) for i in items], "next_cursor": next_cursor}

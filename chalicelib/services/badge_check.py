@@ -29,7 +29,7 @@ from ..config import get_settings
 from ..domain.clock import iso, parse_iso
 from ..domain.errors import BadRequest
 from ..openbadges import media, ob3
-from .clock import utcnow
+from . import clock
 
 OB2_CONTEXT = "https://w3id.org/openbadges/v2"
 OB3_TYPES = {"OpenBadgeCredential", "AchievementCredential"}
@@ -59,7 +59,7 @@ class Report:
         return "valid"
 
     def to_dict(self) -> dict:
-        return {"result": self.result, "format": self.format, "checked_at": iso(utcnow()),
+        return {"result": self.result, "format": self.format, "checked_at": iso(clock.utcnow()),
                 "credential": self.summary, "checks": self.checks}
 
 
@@ -153,7 +153,7 @@ def _json(body: bytes, report: Report, what: str) -> dict:
 
 
 def _dates(report: Report, valid_from: str | None, valid_until: str | None) -> None:
-    now = utcnow()
+    now = clock.utcnow()
     try:
         start = parse_iso(valid_from) if valid_from else None
         end = parse_iso(valid_until) if valid_until else None

@@ -20,7 +20,6 @@ import hashlib
 import hmac
 import io
 import json
-import time
 
 from .. import jsonbody
 from ..adapters import queue
@@ -28,12 +27,12 @@ from ..config import get_settings
 from ..domain import credentials as rules
 from ..domain import ids
 from ..domain.clock import iso
-from ..domain.errors import BadRequest, LaurelError, NotFound, PayloadTooLarge, ServiceUnavailable, ValidationFailed
+from ..domain.errors import (BadRequest, LaurelError, NotFound, PayloadTooLarge, ServiceUnavailable,
+                             UnsupportedMediaType, ValidationFailed)
 from ..store import bulk as store
 from ..store import credentials as cred_store
 from ..store import issuers as issuer_store
-from . import events, notify, openbadges, signing
-from .clock import utcnow
+from . import clock, events, notify, openbadges, signing
 
 MAX_ROWS = 100_000
 MAX_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
@@ -111,7 +110,7 @@ def parse(raw: bytes, content_type: str) -> list[dict]:
         if not isinstance(rows, list):
             raise BadRequest("the JSON body must be an array of rows", code="invalid_json")
     else:
-        raise BadRequest("send text/csv or application/json", code="unsupported_media_type")
+        raise UnsupportedMediaType("send text/csv or application/json")
     if len(rows) > MAX_ROWS:
         raise PayloadTooLarge(f"at most {MAX_ROWS} rows per job", code="too_many_rows")
     if not rows:
@@ -165,7 +164,7 @@ def create_job(tenant_id: str, raw: bytes, content_type: str, options) -> dict:
                                code="invalid_rows", details={"errors": errors[:MAX_REPORTED_ERRORS],
                                                              "error_count": len(errors)})
     chunks = _chunks(valid)
-    now = iso(utcnow())
+    now = iso(clock.utcnow())
     job = store.create_job(tenant_id, {
         "job_id": ids.new_local_id() + ids.new_local_id(), "tenant_id": tenant_id, "state": "queued" if chunks
         else "completed", "mode": options.mode, "source": content_type, "seed": ids.random_token(),
@@ -178,7 +177,7 @@ def create_job(tenant_id: str, raw: bytes, content_type: str, options) -> dict:
              "duplicate_policy": options.duplicate_policy, "rows": chunk}
             for n, chunk in enumerate(chunks)])
     except Exception as exc:  # noqa: BLE001 - the job must not be left 'queued' forever
-        store.mark_failed(job, f"the job could not be queued: {exc.__class__.__name__}", iso(utcnow()))
+        store.mark_failed(job, f"the job could not be queued: {exc.__class__.__name__}", iso(clock.utcnow()))
         raise ServiceUnavailable("the job could not be queued; its rows were not all accepted, try again",
                                  code="queue_unavailable") from None
     return job_view(job)
@@ -230,9 +229,9 @@ class _RateLimiter:
         self.interval, self.next = 1.0 / per_second, 0.0
 
     def wait(self) -> None:
-        now = time.monotonic()
+        now = clock.monotonic()
         if now < self.next:
-            time.sleep(self.next - now)
+            clock.sleep(self.next - now)
         self.next = max(now, self.next) + self.interval
 
 
@@ -247,7 +246,7 @@ def process_chunk(message: dict) -> dict:
     issuer = issuer_store.get_issuer(tenant_id)
     if job is None or issuer is None or issuer.offboarded_at or store.chunk_done(job, chunk_no):
         return {"skipped": True}  # the job or tenant is gone (or offboarded), or this chunk was already issued
-    now = utcnow()
+    now = clock.utcnow()
     rows = message["rows"]
     templates, parsed, failures, duplicates = {}, [], [], 0
     for row in rows:
@@ -298,7 +297,7 @@ def process_chunk(message: dict) -> dict:
         limiter.wait()
         notify.send_claim(item, token)
     store.finish_chunk(job, chunk_no, issued=len(items) + redelivered, duplicates=duplicates, failed=len(failures),
-                       errors=failures[:MAX_REPORTED_ERRORS], at=iso(utcnow()))
+                       errors=failures[:MAX_REPORTED_ERRORS], at=iso(clock.utcnow()))
     return {"issued": len(items), "duplicates": duplicates, "failed": len(failures)}
 
 

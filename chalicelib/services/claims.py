@@ -11,9 +11,9 @@ from ..adapters import objects
 from ..config import get_settings
 from ..domain import ids
 from ..domain.clock import iso, parse_iso
-from .clock import utcnow
 from ..domain.errors import Gone, NotFound
 from ..store import credentials as store
+from . import clock
 from .notify import verify_url
 
 
@@ -28,7 +28,7 @@ def _check_token(credential_id: str, token: str):
         raise Gone(f"this link was already used: the credential is {item.status}", code="claim_used")
     if not item.claim_token_hash or not ids.same_secret(token_hash, item.claim_token_hash):
         raise NotFound("this claim link is not valid; use the newest mail you received", code="claim_not_found")
-    if parse_iso(item.claim_expires_at) <= utcnow():
+    if parse_iso(item.claim_expires_at) <= clock.utcnow():
         raise Gone("this claim link has expired; ask the issuer to send a new one", code="claim_expired")
     return item
 
@@ -56,7 +56,7 @@ def _restricted(email_hash: str) -> bool:
 
 def decide(credential_id: str, token: str, decision: str) -> dict:
     item = _check_token(credential_id, token)
-    now = iso(utcnow())
+    now = iso(clock.utcnow())
     status = "accepted" if decision == "accept" else "rejected"
     # The used token's hash is kept so that a replay gets a clear "already used".
     changes = {"status": status, f"{status}_at": now, "updated_at": now, "claim_used_hash": item.claim_token_hash}

@@ -36,7 +36,6 @@ signed with the new secret AND the previous one for 24 hours (two `v1` values in
 from __future__ import annotations
 
 import json
-import time
 from datetime import timedelta
 
 from ..adapters import queue, webhook_http
@@ -46,7 +45,7 @@ from ..domain import webhooks as rules
 from ..domain.clock import iso, parse_iso
 from ..domain.errors import Conflict, NotFound, ValidationFailed
 from ..store import webhooks as store
-from .clock import utcnow
+from . import clock
 
 MAX_ENDPOINTS = 20
 SECRET_PREFIX = "whsec_"
@@ -135,7 +134,7 @@ def create_endpoint(tenant_id: str, url: str, event_types, description: str | No
     if len(store.list_endpoints(tenant_id, active_only=True)) >= MAX_ENDPOINTS:
         raise Conflict(f"an issuer can have at most {MAX_ENDPOINTS} active endpoints; disable one first",
                        code="too_many_endpoints")
-    now = iso(utcnow())
+    now = iso(clock.utcnow())
     secret = new_secret()
     item = store.create_endpoint(tenant_id, ids.new_local_id(), {
         "url": url, "description": description, "event_types": types, "status": "active", "secret": secret,
@@ -163,7 +162,7 @@ def rotate_secret(tenant_id: str, endpoint_id: str) -> tuple[dict, str]:
     """A new secret signs from now on; the one it replaces keeps co-signing for 24 h.
     Returns (view, new secret); the secret is shown only here."""
     item = require_endpoint(tenant_id, endpoint_id)
-    now = utcnow()
+    now = clock.utcnow()
     secret = new_secret()
     store.update_endpoint(item, {
         "secret": secret,
@@ -179,7 +178,7 @@ def disable_endpoint(tenant_id: str, endpoint_id: str) -> dict:
     """No new deliveries; pending ones are cancelled when their turn comes."""
     item = require_endpoint(tenant_id, endpoint_id)
     if item.status != "disabled":
-        now = iso(utcnow())
+        now = iso(clock.utcnow())
         store.update_endpoint(item, {"status": "disabled", "disabled_at": now, "updated_at": now})
     return endpoint_view(item)
 
@@ -199,7 +198,7 @@ def resend(tenant_id: str, delivery_id: str) -> dict:
     endpoint = require_endpoint(tenant_id, old.endpoint_id)
     if endpoint.status != "active":
         raise Conflict("the endpoint is disabled", code="endpoint_disabled")
-    item = _new_delivery(tenant_id, endpoint.endpoint_id, old.payload, iso(utcnow()), resent_from=old.delivery_id)
+    item = _new_delivery(tenant_id, endpoint.endpoint_id, old.payload, iso(clock.utcnow()), resent_from=old.delivery_id)
     _enqueue(tenant_id, item.delivery_id, attempt=1)
     return delivery_view(item)
 
@@ -227,7 +226,7 @@ def emit_many(tenant_id: str, event_type: str, datas: list[dict]) -> None:
         endpoints = [e for e in store.list_endpoints(tenant_id, active_only=True) if event_type in e.event_types]
         if not endpoints:
             return
-        now = iso(utcnow())
+        now = iso(clock.utcnow())
         for data in datas:
             event = rules.build_event("evt_" + ids.random_token(), event_type, tenant_id, now, data)
             for endpoint in endpoints:
@@ -286,7 +285,7 @@ def deliver(message: dict) -> None:
     it to the DLQ). Messages for deliveries that are no longer pending, or for an
     attempt already recorded (SQS may deliver a message twice), are dropped."""
     tenant_id, delivery_id, attempt, not_before = _parse_message(message)
-    now = utcnow()
+    now = clock.utcnow()
     now_ts = int(now.timestamp())
     if not_before is not None and now_ts < not_before:
         queue.send(queue.events_queue_name(), message, delay_seconds=min(not_before - now_ts, queue.MAX_DELAY_SECONDS))
@@ -309,7 +308,7 @@ def deliver(message: dict) -> None:
         "Laurel-Delivery-Id": item.delivery_id,
         "Laurel-Delivery-Attempt": str(number),
     }
-    started = time.monotonic()
+    started = clock.monotonic()
     status, excerpt, error = None, None, None
     try:
         result = webhook_http.post(endpoint.url, raw, headers, _policy())
@@ -317,9 +316,9 @@ def deliver(message: dict) -> None:
     except webhook_http.FetchError as exc:
         error = str(exc)[:300]
     record = {"attempt": number, "at": iso(now), "status_code": status, "response": excerpt, "error": error,
-              "duration_ms": int((time.monotonic() - started) * 1000)}
+              "duration_ms": int((clock.monotonic() - started) * 1000)}
 
-    done = utcnow()
+    done = clock.utcnow()
     changes: dict = {"updated_at": iso(done)}
     if rules.is_success(status):
         changes.update(status="delivered", delivered_at=iso(done), next_attempt_at=None)

@@ -14,15 +14,14 @@ from datetime import date, timedelta
 
 from ..domain.clock import iso
 from ..store import credentials as store
-from . import events, notify
-from .clock import utcnow
+from . import clock, events, notify
 
 REMINDER_DAYS = 30
 MAX_CATCH_UP_DAYS = 62
 
 
 def sweep(today: date | None = None) -> dict:
-    now = utcnow()
+    now = clock.utcnow()
     today = today or now.date()
     last = date.fromisoformat(store.last_sweep_day()) if store.last_sweep_day() else None
     floor = today - timedelta(days=MAX_CATCH_UP_DAYS)

@@ -10,16 +10,13 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from ..adapters import mail
 from ..config import get_settings
 from ..domain import ids
 from ..domain import imports as rules
 from ..domain.clock import iso
-from ..domain.errors import Conflict, Gone, NotFound, ValidationFailed
+from ..domain.errors import Conflict, Gone, NotFound, ServiceUnavailable, ValidationFailed
 from ..store import imports as store
-from ..web import render
-from . import badge_check, limits
-from .clock import utcnow
+from . import badge_check, clock, limits, notify
 
 
 def view(item) -> dict:
@@ -32,7 +29,7 @@ def view(item) -> dict:
 def _limit(email_hash: str, client_address: str | None) -> None:
     """Count the request against the source address's and the recipient's limits,
     before anything is fetched or mailed."""
-    now = utcnow()
+    now = clock.utcnow()
     if client_address:  # first: a refused stranger then costs the recipient nothing
         limits.enforce(rules.SOURCE_LIMITS, ids.sha256_hex(client_address), now,
                        "too many imports were asked for from your network; try again later")
@@ -57,7 +54,7 @@ def start(email: str, source: badge_check.Input, client_address: str | None = No
     if len(json.dumps(report)) > 100_000:
         raise ValidationFailed("this badge's data is too large to keep", code="too_large")
     badge = rules.badge_key(report["credential"].get("id"), source.text)
-    now_dt = utcnow()
+    now_dt = clock.utcnow()
     now = iso(now_dt)
     replacing = None
     slot = store.pending_slot(email_hash, badge)
@@ -80,15 +77,12 @@ def start(email: str, source: badge_check.Input, client_address: str | None = No
             raise Conflict("this badge is being imported right now; try again in a moment", code="import_busy")
         return {**view(held), "confirmation": "already_pending"}
     url = f"{get_settings().public_base_url}/imports/{item.import_id}?token={token}"
-    ctx = {"name": report["credential"].get("name") or "a badge", "issuer": report["credential"].get("issuer") or "",
-           "url": url, "hours": rules.CONFIRM_HOURS}
     try:
-        mail.send(mail.Message(to=email, subject=f"Confirm adding {ctx['name']} to your Laurel collection",
-                               html=render("mail/import.html", **ctx), text=render("mail/import.txt", **ctx)))
-    except mail.MailNotSent as exc:
+        notify.send_import_confirmation(email, report["credential"].get("name") or "a badge",
+                                        report["credential"].get("issuer") or "", url, rules.CONFIRM_HOURS)
+    except ServiceUnavailable:
         store.release(item, badge)  # nothing pending: the address may ask again
-        raise ValidationFailed("the confirmation mail could not be sent to this address", code="mail_not_sent") \
-            from exc
+        raise
     return {**view(item), "confirmation": "mailed"}
 
 
@@ -105,7 +99,7 @@ def confirm(import_id: str, token: str) -> dict:
         raise Gone("this import was already confirmed", code="import_confirmed")
     if not token or not ids.same_secret(ids.sha256_hex(token), item.confirm_token_hash or ""):
         raise NotFound("this confirmation link is not valid", code="import_not_found")
-    cutoff = iso(utcnow() - timedelta(hours=rules.CONFIRM_HOURS))
+    cutoff = iso(clock.utcnow() - timedelta(hours=rules.CONFIRM_HOURS))
     if item.created_at <= cutoff:
         raise Gone(f"this confirmation link has expired (links work for {rules.CONFIRM_HOURS} hours); "
                    "import the badge again", code="import_expired")

@@ -6,10 +6,10 @@ from ..config import get_settings
 from ..adapters import objects
 from ..domain import ids
 from ..domain.clock import iso
-from .clock import utcnow
 from ..domain.errors import NotFound
 from ..domain.images import validate_png
 from ..store import issuers as store
+from . import clock
 from .auth import new_api_key
 
 
@@ -38,7 +38,7 @@ def key_view(item) -> dict:
 
 def create_issuer(data) -> tuple[dict, str]:
     """Operator use case: a new tenant and its first API key (shown once)."""
-    now = iso(utcnow())
+    now = iso(clock.utcnow())
     tenant_id = ids.new_tenant_id()
     item = store.create_issuer(
         {
@@ -74,7 +74,7 @@ def update_profile(tenant_id: str, patch) -> dict:
         if required in changes and changes[required] is None:
             changes.pop(required)
     if changes:
-        changes["updated_at"] = iso(utcnow())
+        changes["updated_at"] = iso(clock.utcnow())
         store.update_issuer(item, changes)
     return issuer_view(item)
 
@@ -84,7 +84,7 @@ def set_logo(tenant_id: str, png: bytes) -> dict:
     validate_png(png, max_bytes=settings.max_image_bytes, max_side=settings.max_image_side)
     item = _require(tenant_id)
     key = objects.put_public_image(f"issuers/{tenant_id}", png)
-    store.update_issuer(item, {"logo_key": key, "updated_at": iso(utcnow())})
+    store.update_issuer(item, {"logo_key": key, "updated_at": iso(clock.utcnow())})
     return issuer_view(item)
 
 
@@ -93,7 +93,7 @@ def create_api_key(tenant_id: str, label: str | None = None) -> tuple[str, dict]
     item = store.put_api_key(
         tenant_id,
         ids.sha256_hex(key),
-        {"key_id": ids.new_local_id(), "label": label, "hint": key[-4:], "created_at": iso(utcnow())},
+        {"key_id": ids.new_local_id(), "label": label, "hint": key[-4:], "created_at": iso(clock.utcnow())},
     )
     return key, key_view(item)
 
@@ -106,7 +106,7 @@ def revoke_api_key(tenant_id: str, key_id: str) -> dict:
     for item in store.list_api_keys(tenant_id):
         if item.key_id == key_id:
             if not item.revoked_at:
-                store.revoke_api_key(item, iso(utcnow()))
-                item.revoked_at = item.revoked_at or iso(utcnow())
+                store.revoke_api_key(item, iso(clock.utcnow()))
+                item.revoked_at = item.revoked_at or iso(clock.utcnow())
             return key_view(item)
     raise NotFound("API key not found")

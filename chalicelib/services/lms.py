@@ -8,7 +8,6 @@ the table; a duplicate gets the first answer back, a concurrent one a 409 to ret
 
 from __future__ import annotations
 
-import time
 
 from .. import jsonbody
 from ..config import get_settings
@@ -18,8 +17,7 @@ from ..domain.clock import iso
 from ..domain.errors import BadRequest, Conflict, LaurelError, NotFound, Unauthorized, ValidationFailed
 from ..domain.webhooks import SIGNATURE_HEADER, verify
 from ..store import lms as store
-from . import notify
-from .clock import utcnow
+from . import clock, notify
 
 IDEMPOTENCY_TTL_SECONDS = 7 * 24 * 3600
 
@@ -56,7 +54,7 @@ def _check_rules(tenant_id: str, rules_in: dict) -> dict:
 
 
 def create(tenant_id: str, data) -> dict:
-    now = iso(utcnow())
+    now = iso(clock.utcnow())
     secret = "whsec_" + ids.random_token()
     item = store.create({
         "integration_id": ids.new_credential_id(tenant_id), "tenant_id": tenant_id, "name": data.name,
@@ -84,25 +82,25 @@ def list_for(tenant_id: str) -> list[dict]:
 def update_rules(tenant_id: str, integration_id: str, data) -> dict:
     item = require(tenant_id, integration_id)
     rules_in = _check_rules(tenant_id, data.model_dump(mode="json")["rules"])
-    return integration_view(store.update(item, {"rules": rules_in, "updated_at": iso(utcnow())}))
+    return integration_view(store.update(item, {"rules": rules_in, "updated_at": iso(clock.utcnow())}))
 
 
 def rotate_secret(tenant_id: str, integration_id: str) -> dict:
     """A new secret signs from now on; the old one still verifies until `retire_secret`."""
     item = require(tenant_id, integration_id)
     secret = "whsec_" + ids.random_token()
-    store.update(item, {"secret": secret, "previous_secret": item.secret, "updated_at": iso(utcnow())})
+    store.update(item, {"secret": secret, "previous_secret": item.secret, "updated_at": iso(clock.utcnow())})
     return integration_view(item, secret)
 
 
 def retire_secret(tenant_id: str, integration_id: str) -> dict:
     item = require(tenant_id, integration_id)
-    return integration_view(store.update(item, {"updated_at": iso(utcnow())}, remove=("previous_secret",)))
+    return integration_view(store.update(item, {"updated_at": iso(clock.utcnow())}, remove=("previous_secret",)))
 
 
 def disable(tenant_id: str, integration_id: str) -> dict:
     item = require(tenant_id, integration_id)
-    return integration_view(store.update(item, {"state": "disabled", "updated_at": iso(utcnow())}))
+    return integration_view(store.update(item, {"state": "disabled", "updated_at": iso(clock.utcnow())}))
 
 
 def events(tenant_id: str, integration_id: str, limit: int, cursor: str | None) -> dict:
@@ -124,7 +122,7 @@ def authenticate(integration_id: str, signature: str | None, raw_body: bytes):
     if item is None or item.state != "active":
         raise NotFound("unknown integration", code="unknown_integration")
     secrets = [s.encode() for s in (item.secret, item.previous_secret) if s]
-    if not verify(secrets, signature, raw_body, int(time.time())):
+    if not verify(secrets, signature, raw_body, clock.unix_seconds()):
         raise Unauthorized(f"missing, wrong or stale {SIGNATURE_HEADER}", code="bad_signature")
     return item
 
@@ -198,7 +196,7 @@ def _process(item, completion: rules.Completion, body: dict) -> dict:
         return {"status": "retake", "detail": decision.reason}
     if decision.outcome == "schedule":
         store.queue_for_schedule(item.tenant_id, rule["template_id"], rule["schedule_weekday"],
-                                 f"{iso(utcnow())}#{completion.event_key}", row, ids.email_hash(completion.email))
+                                 f"{iso(clock.utcnow())}#{completion.event_key}", row, ids.email_hash(completion.email))
         _record(item, completion.event_key, body, rule, "scheduled",
                 f"{decision.reason}; issued with the batch of {rule['schedule_weekday']}", email=completion.email)
         return {"status": "scheduled", "detail": decision.reason}
@@ -238,6 +236,6 @@ def _record(item, event_key: str, body: dict, rule: dict | None, outcome: str, d
     size = len(json.dumps(body, ensure_ascii=False))
     if size > MAX_LOGGED_PAYLOAD:
         body = {"truncated": True, "characters": size, "event": str(body.get("event", ""))[:100]}
-    store.record_event(item, {"event_key": event_key, "received_at": iso(utcnow()), "payload": body,
+    store.record_event(item, {"event_key": event_key, "received_at": iso(clock.utcnow()), "payload": body,
                               "rule": rule, "outcome": outcome, "detail": detail[:1000],
                               "credential_id": credential_id}, ids.email_hash(email) if email else None)

@@ -1,9 +1,28 @@
-"""The mails Laurel sends about a credential, rendered here and sent through SES."""
+"""Every mail Laurel sends: rendered here, handed to SES here, with one failure policy.
+
+This module is the only caller of `adapters.mail.send` (tests/unit/test_house_rules.py
+holds the code base to that).
+
+When SES refuses a message (an unverified address in the sandbox, throttling, an
+address it will not take), the refusal is logged once through the redacting logger
+(SES's error text quotes the address) and counted as a `MailNotSent` metric (EMF,
+namespace Laurel, service "mail") to alarm on. Then it depends on the mail:
+
+- Mail the use case cannot do without (a sign-in link, an import's confirmation, a
+  data export's link, a re-sent claim link): the request fails with 503
+  `mail_not_sent`, on every path alike. A mail Laurel could not hand to SES is not the
+  caller's fault, and the same request may well work later. A caller that stored
+  something only for the mail (an export's file, a pending import) removes it first.
+- Mail that is a courtesy (the claim link at issue time, a revocation notice, a retake
+  invitation, expiry mails, copies of support requests, bulk claim mails): the action
+  stands, the function returns False and the caller reports it (`claim_mail_sent: false`).
+"""
 
 from __future__ import annotations
 
 from ..adapters import mail, objects
 from ..config import get_settings
+from ..domain.errors import ServiceUnavailable
 from ..web import render
 
 
@@ -15,20 +34,50 @@ def verify_url(credential_id: str) -> str:
     return f"{get_settings().public_base_url}/badges/{credential_id}"
 
 
-def _send(message: mail.Message) -> bool:
-    """True when SES accepted the message. A refusal is logged and reported to the
-    caller; the credential itself is already safely stored and the mail can be re-sent."""
+# ------------------------------------------------------------------ the one sender
+
+
+def _send(message: mail.Message, kind: str) -> bool:
+    """True when SES accepted the message; a refusal is logged and counted (once)."""
     try:
         mail.send(message)
     except mail.MailNotSent as exc:
-        from ..logs import logger
-
-        logger().warning("mail not sent", extra={"reason": str(exc)[:300]})
+        _refused(kind, str(exc))
         return False
     return True
 
 
-def send_claim(item, token: str) -> bool:
+def _send_required(message: mail.Message, kind: str, what: str) -> None:
+    """Send mail the use case needs: a refusal is a 503 `mail_not_sent`."""
+    if not _send(message, kind):
+        raise ServiceUnavailable(f"{what} could not be sent; try again later", code="mail_not_sent")
+
+
+def _refused(kind: str, reason: str) -> None:
+    from ..logs import logger
+
+    log = logger()
+    log.warning("mail not sent", extra={"mail": kind, "reason": reason[:300]})
+    try:
+        from aws_lambda_powertools.metrics import EphemeralMetrics, MetricUnit
+
+        metrics = EphemeralMetrics(namespace="Laurel", service="mail")
+        metrics.add_metric(name="MailNotSent", unit=MetricUnit.Count, value=1)
+        metrics.add_metadata(key="mail", value=kind)
+        metrics.flush_metrics()
+    except Exception:  # noqa: BLE001 - the warning above already records the refusal
+        log.exception("mail failure metric not emitted")
+
+
+def _message(to: str, subject: str, template: str, **ctx) -> mail.Message:
+    return mail.Message(to=to, subject=subject, html=render(f"mail/{template}.html", **ctx),
+                        text=render(f"mail/{template}.txt", **ctx))
+
+
+# ------------------------------------------------------------------ credentials
+
+
+def _claim(item, token: str) -> mail.Message:
     snap = item.snapshot
     ctx = {
         "first_name": item.first_name,
@@ -39,14 +88,17 @@ def send_claim(item, token: str) -> bool:
         "expires_on": item.claim_expires_at[:10],
         "wallet_url": f"{get_settings().public_base_url}/signin",
     }
-    return _send(
-        mail.Message(
-            to=item.email,
-            subject=f"{ctx['issuer_name']} issued you a credential: {ctx['badge_name']}",
-            html=render("mail/claim.html", **ctx),
-            text=render("mail/claim.txt", **ctx),
-        )
-    )
+    return _message(item.email, f"{ctx['issuer_name']} issued you a credential: {ctx['badge_name']}", "claim", **ctx)
+
+
+def send_claim(item, token: str) -> bool:
+    """The claim link at issue time (courtesy: the credential is issued either way)."""
+    return _send(_claim(item, token), "claim")
+
+
+def resend_claim(item, token: str) -> None:
+    """A re-sent claim link: the issuer asked for this mail (required)."""
+    _send_required(_claim(item, token), "claim", "the mail with the new claim link")
 
 
 def send_revoked(item) -> bool:
@@ -58,27 +110,13 @@ def send_revoked(item) -> bool:
         "reason": item.revocation_reason,
         "verify_url": verify_url(item.credential_id) if item.accepted_at else None,
     }
-    return _send(
-        mail.Message(
-            to=item.email,
-            subject=f"Your credential {ctx['badge_name']} was revoked",
-            html=render("mail/revoked.html", **ctx),
-            text=render("mail/revoked.txt", **ctx),
-        )
-    )
+    return _send(_message(item.email, f"Your credential {ctx['badge_name']} was revoked", "revoked", **ctx), "revoked")
 
 
 def send_retake(email: str, first_name: str, badge_name: str, text: str, threshold: str) -> bool:
     """The learner did not reach the pass mark: no credential, an invitation to retake."""
     ctx = {"first_name": first_name, "badge_name": badge_name, "text": text, "threshold": threshold}
-    return _send(
-        mail.Message(
-            to=email,
-            subject=f"Almost there: retake to earn {badge_name}",
-            html=render("mail/retake.html", **ctx),
-            text=render("mail/retake.txt", **ctx),
-        )
-    )
+    return _send(_message(email, f"Almost there: retake to earn {badge_name}", "retake", **ctx), "retake")
 
 
 def _expiry_mail(item, subject: str, template: str) -> bool:
@@ -86,8 +124,7 @@ def _expiry_mail(item, subject: str, template: str) -> bool:
     ctx = {"first_name": item.first_name, "badge_name": snap["template"]["name"],
            "issuer_name": snap["issuer"]["name"], "expires_on": (item.expires_at or "")[:10],
            "verify_url": verify_url(item.credential_id)}
-    return _send(mail.Message(to=item.email, subject=subject.format(**ctx),
-                              html=render(f"mail/{template}.html", **ctx), text=render(f"mail/{template}.txt", **ctx)))
+    return _send(_message(item.email, subject.format(**ctx), template, **ctx), template)
 
 
 def send_expiry_reminder(item) -> bool:
@@ -96,3 +133,35 @@ def send_expiry_reminder(item) -> bool:
 
 def send_expired(item) -> bool:
     return _expiry_mail(item, "Your credential {badge_name} has expired", "expired")
+
+
+# ------------------------------------------------------------------ earners
+
+
+def send_signin(email: str, link: str, code: str, minutes: int, adding: bool) -> None:
+    """A sign-in (or add-an-address) link and code (required)."""
+    subject = "Confirm your address for Laurel" if adding else "Your Laurel sign-in link"
+    _send_required(_message(email, subject, "signin", link=link, code=code, minutes=minutes, adding=adding),
+                   "signin", "the mail with your sign-in link")
+
+
+def send_import_confirmation(email: str, name: str, issuer: str, url: str, hours: int) -> None:
+    """The link that confirms an import to the badge's recipient (required)."""
+    _send_required(_message(email, f"Confirm adding {name} to your Laurel collection", "import", name=name,
+                            issuer=issuer, url=url, hours=hours),
+                   "import", "the confirmation mail")
+
+
+def send_export(email: str, link: str, minutes: int) -> None:
+    """The link to a data export (required)."""
+    _send_required(_message(email, "Your Laurel data export", "export", link=link, minutes=minutes),
+                   "export", "the mail with the export")
+
+
+# ------------------------------------------------------------------ support
+
+
+def send_support(to: str, request: dict, what: str) -> bool:
+    """A copy of a support request's change (courtesy: the request itself is stored)."""
+    subject = f"[Laurel support #{request['id'][:8]}] {what}: {request['subject']}"
+    return _send(_message(to, subject, "support", r=request, what=what), "support")

@@ -26,7 +26,6 @@ What is deleted and what is kept: see `domain.offboarding`.
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 
@@ -38,7 +37,7 @@ from ..domain.clock import iso, parse_iso
 from ..domain.errors import BadRequest, Conflict, Gone, NotFound
 from ..store import issuers as issuer_store
 from ..store import offboarding as store
-from .clock import utcnow
+from . import clock
 
 LISTED_IDS = 1000  # ids shown per category (counts are always complete)
 RUN_SECONDS = 20  # from the request's start: a confirmation answers within API Gateway's 29 s
@@ -55,11 +54,11 @@ class _OutOfTime(Exception):
 
 class _Budget:
     def __init__(self, seconds: float, max_writes: int | None = None) -> None:
-        self.deadline = time.monotonic() + seconds
+        self.deadline = clock.monotonic() + seconds
         self.max_writes, self.writes = max_writes, 0
 
     def check(self) -> None:
-        if time.monotonic() >= self.deadline or (self.max_writes is not None and self.writes >= self.max_writes):
+        if clock.monotonic() >= self.deadline or (self.max_writes is not None and self.writes >= self.max_writes):
             raise _OutOfTime
 
     def spend(self, n: int) -> None:
@@ -189,7 +188,7 @@ def dry_run(tenant_id: str) -> dict:
     record = store.get(tenant_id)
     if record is not None and record.state != "planned":
         raise Conflict(f"this tenant's offboarding was confirmed already ({record.state})", code="already_confirmed")
-    now = utcnow()
+    now = clock.utcnow()
     s = _survey(tenant_id, issuer)
     plan = _plan(s)
     counts = {c: len(v) for c, v in plan.delete.items()}
@@ -213,7 +212,7 @@ def dry_run(tenant_id: str) -> dict:
 
 
 def confirm(tenant_id: str, token: str) -> dict:
-    started = time.monotonic()
+    started = clock.monotonic()
     issuer = _require_issuer(tenant_id)
     record = store.get(tenant_id)
     token_hash = rules.token_hash(tenant_id, token or "")
@@ -226,7 +225,7 @@ def confirm(tenant_id: str, token: str) -> dict:
                        code="token_used" if used else "already_confirmed")
     if not record.token_hash or not ids.same_secret(record.token_hash, token_hash):
         raise BadRequest("this is not the token of the latest dry run for this tenant", code="invalid_token")
-    now = utcnow()
+    now = clock.utcnow()
     if parse_iso(record.token_expires_at) <= now:
         raise Gone("the confirmation token expired; run the dry run again", code="token_expired")
     s = _survey(tenant_id, issuer)
@@ -237,7 +236,7 @@ def confirm(tenant_id: str, token: str) -> dict:
         raise Conflict("this tenant's offboarding was confirmed by another request", code="already_confirmed")
     _stop(s, iso(now))
     # the answer must leave within API Gateway's limit: the re-read above counts
-    return _run(tenant_id, issuer, max(RUN_SECONDS - (time.monotonic() - started), 1.0), survey=s)
+    return _run(tenant_id, issuer, max(RUN_SECONDS - (clock.monotonic() - started), 1.0), survey=s)
 
 
 def _stop(s: _Survey, now: str) -> None:
@@ -280,7 +279,7 @@ def continue_from_queue(tenant_id: str, lambda_context=None) -> dict:
 
 def _run(tenant_id: str, issuer, seconds: float, survey: _Survey | None = None) -> dict:
     record = store.get(tenant_id)
-    now = utcnow()
+    now = clock.utcnow()
     if not store.take_lease(record, iso(now), iso(now + timedelta(seconds=seconds + WORKER_MARGIN_SECONDS))):
         raise Conflict("a deletion run for this tenant is in progress; check GET .../offboarding",
                        code="in_progress")
@@ -293,14 +292,14 @@ def _run(tenant_id: str, issuer, seconds: float, survey: _Survey | None = None) 
             s = survey if (survey is not None and attempt == 0) else _survey(tenant_id, issuer)
             plan = _plan(s)
             if attempt and not any(v for c, v in plan.delete.items() if c != "recipient_slots"):
-                store.save_progress(record, deleted, iso(utcnow()), kept=_kept_view(s, plan), completed=True)
+                store.save_progress(record, deleted, iso(clock.utcnow()), kept=_kept_view(s, plan), completed=True)
                 return status(tenant_id)
             _pass(s, plan, budget, deleted, record, slots_done=bool(record.slots_deleted_at) or attempt > 0)
-            store.save_progress(record, deleted, iso(utcnow()))
+            store.save_progress(record, deleted, iso(clock.utcnow()))
         raise _OutOfTime  # still changing under us: another run takes it from here
     except _OutOfTime:
-        store.save_progress(record, deleted, iso(utcnow()))
-        store.release_lease(record, iso(utcnow()))
+        store.save_progress(record, deleted, iso(clock.utcnow()))
+        store.release_lease(record, iso(clock.utcnow()))
         _continue_later(tenant_id, int(record.runs or 0))
     except Exception as exc:  # noqa: BLE001 - AWS failed mid-way: nothing kept was touched; resume later
         from ..logs import logger
@@ -308,7 +307,7 @@ def _run(tenant_id: str, issuer, seconds: float, survey: _Survey | None = None) 
         reason = f"{exc.__class__.__name__}: {str(exc)[:300]}"
         logger().error("offboarding run stopped", extra={"tenant_id": tenant_id, "reason": reason})
         try:
-            store.save_progress(record, deleted, iso(utcnow()), error=reason)
+            store.save_progress(record, deleted, iso(clock.utcnow()), error=reason)
         except Exception:  # noqa: BLE001 - the lease runs out by itself
             pass
         _continue_later(tenant_id, int(record.runs or 0))
@@ -342,7 +341,7 @@ def _pass(s: _Survey, plan: _Plan, budget: _Budget, deleted: dict, record, slots
             continue  # derived from the credentials, not listed: deleted once (nothing issues any more)
         batches(category, plan.delete[category])
         if category == "recipient_slots":
-            store.mark_slots_deleted(record, iso(utcnow()))
+            store.mark_slots_deleted(record, iso(clock.utcnow()))
     by_key = {(c.pk, c.sk): c for c in s.credentials}
     survived = []
     for key in plan.delete["pending_credentials"]:

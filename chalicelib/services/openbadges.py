@@ -19,8 +19,7 @@ from ..openbadges import ob2, ob3
 from ..store import credentials as cred_store
 from ..store import issuers as issuer_store
 from ..store import openbadges as store
-from . import signing
-from .clock import utcnow
+from . import clock, signing
 from .verification import NOT_PUBLISHED, require_public
 from .verification import public_item as _public_item  # the one lookup of every public route
 
@@ -95,7 +94,7 @@ def publish_status_list(tenant_id: str, list_no: int, bits: bytes | None = None)
     urls = signing.urls()
     if bits is None:
         bits = store.get_status_list(tenant_id, list_no, LIST_BYTES).bits
-    now = iso(utcnow())
+    now = iso(clock.utcnow())
     doc = ob3.status_list_credential(tenant_id, list_no, bits, urls, urls.issuer(tenant_id), now)
     signed = add_proof(doc, signing.ed25519_signer(tenant_id), created=now)
     objects.put(urls.status_list_key(tenant_id, list_no), json.dumps(signed).encode(), "application/vc+ld+json",

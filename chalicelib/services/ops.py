@@ -11,7 +11,7 @@ from ..domain.clock import iso, parse_iso
 from ..domain.errors import BadRequest, NotFound, ValidationFailed
 from ..store import issuers as issuer_store
 from ..store import ops as store
-from .clock import utcnow
+from . import clock
 
 OVERNIGHT = sla.OvernightWindow(weekday=6)  # Sunday 18:00 to Monday 02:00, America/Chicago
 
@@ -21,7 +21,7 @@ def create_operator_key(label: str | None = None) -> str:
 
     key = f"{get_settings().api_key_prefix}operator_{ids.random_token()}"
     store.put_operator_key(ids.sha256_hex(key), {"key_id": ids.new_local_id(), "label": label,
-                                                 "created_at": iso(utcnow())})
+                                                 "created_at": iso(clock.utcnow())})
     return key
 
 
@@ -29,7 +29,7 @@ def declare_maintenance(data) -> dict:
     from ..domain.clock import as_utc
 
     start, end = as_utc(data.start), as_utc(data.end)
-    announced = as_utc(data.announced_at) if data.announced_at else utcnow()
+    announced = as_utc(data.announced_at) if data.announced_at else clock.utcnow()
     if any(not 2000 <= t.year <= 2999 for t in (start, end, announced)):
         raise ValidationFailed("dates must lie between the years 2000 and 2999", code="invalid_window")
     if end <= start:
@@ -107,7 +107,7 @@ def _ledger_view(ledger: sla.Ledger) -> dict:
 def sla_report(month_text: str | None) -> dict:
     from . import support
 
-    now = utcnow()
+    now = clock.utcnow()
     month = parse_month(month_text, now)
     outages, windows = _outages(month), _windows()
     platform = sla.monthly_ledger(month, outages, windows, overnight=OVERNIGHT)

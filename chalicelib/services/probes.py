@@ -8,14 +8,13 @@ Powertools Metrics in embedded metric format (a log line, no API call): availabi
 
 from __future__ import annotations
 
-import time
 from datetime import datetime
 
 from ..adapters import fetch
 from ..config import get_settings
 from ..domain.clock import iso
 from ..store import ops as store
-from .clock import utcnow
+from . import clock
 
 
 def _policy() -> fetch.Policy:
@@ -24,18 +23,18 @@ def _policy() -> fetch.Policy:
 
 
 def check(url: str) -> dict:
-    start = time.perf_counter()
+    start = clock.monotonic()
     try:
         got = fetch.fetch(url, _policy(), accept="text/html,application/json,*/*")
         ok, status, error = got.status == 200, got.status, None
     except fetch.FetchError as exc:
         ok, status, error = False, None, str(exc)[:200]
-    return {"url": url, "ok": ok, "status": status, "latency_ms": round((time.perf_counter() - start) * 1000, 1),
+    return {"url": url, "ok": ok, "status": status, "latency_ms": round((clock.monotonic() - start) * 1000, 1),
             "error": error}
 
 
 def run(now: datetime | None = None, urls: list[str] | None = None) -> dict:
-    now = (now or utcnow()).replace(second=0, microsecond=0)
+    now = (now or clock.utcnow()).replace(second=0, microsecond=0)
     urls = urls if urls is not None else get_settings().probe_urls
     results = [check(url) for url in urls]
     outage = bool(results) and not any(r["ok"] for r in results)

@@ -15,7 +15,7 @@ import json
 import zipfile
 from dataclasses import dataclass
 
-from ..adapters import mail, objects
+from ..adapters import objects
 from ..domain import ids
 from ..domain.clock import iso, parse_iso
 from ..domain.credentials import Publicity, display_status, publicity, was_accepted
@@ -24,7 +24,7 @@ from ..store import credentials as cred_store
 from ..store import earners as store
 from ..store import imports as import_store
 from ..web import render
-from .clock import utcnow
+from . import clock, notify
 from .notify import verify_url
 
 EXPORT_LINK_SECONDS = 3600
@@ -105,7 +105,7 @@ def build_export(person: Person) -> bytes:
     the baked image of every credential that was ever accepted."""
     from .openbadges import baked_file
 
-    now = utcnow()
+    now = clock.utcnow()
     profile: dict = {"addresses": sorted(person.emails.values()), "exported_at": iso(now)}
     if person.earner_id:
         earner = store.get_earner(person.earner_id)
@@ -141,7 +141,7 @@ def _export_budget(person: Person) -> None:
     from ..domain.earners import EXPORTS_PER_DAY
     from ..domain.errors import TooManyRequests
 
-    now = int(utcnow().timestamp())
+    now = int(clock.utcnow().timestamp())
     day = now - now % 86400
     if not store.rate_hit("export", person.earner_id or next(iter(person.emails)), day, EXPORTS_PER_DAY,
                           day + 2 * 86400):
@@ -157,14 +157,11 @@ def export(person: Person, send_to: str) -> dict:
     key = f"{_export_prefix(person)}{ids.random_token()}.zip"
     objects.put(key, data, "application/zip", cache_control="private, no-store")
     link = objects.download_url(key, "laurel-data-export.zip", seconds=EXPORT_LINK_SECONDS)
-    ctx = {"link": link, "minutes": EXPORT_LINK_SECONDS // 60}
     try:
-        mail.send(mail.Message(to=send_to, subject="Your Laurel data export", html=render("mail/export.html", **ctx),
-                               text=render("mail/export.txt", **ctx)))
-    except mail.MailNotSent:
-        objects.delete(key)
-        raise ServiceUnavailable("the mail with the export could not be sent; try again later",
-                                 code="mail_not_sent") from None
+        notify.send_export(send_to, link, EXPORT_LINK_SECONDS // 60)
+    except ServiceUnavailable:
+        objects.delete(key)  # nobody got the link: the file goes
+        raise
     return {"bytes": len(data), "sent_to": send_to}
 
 
@@ -224,7 +221,7 @@ def restrict(person: Person) -> dict:
     Each credential's public image is deleted. `hidden`: how many were public."""
     from .openbadges import forget_baked
 
-    now = iso(utcnow())
+    now = iso(clock.utcnow())
     if person.earner_id:
         store.set_restricted(person.earner_id, now)
     hidden = 0
@@ -260,7 +257,7 @@ def erase(person: Person) -> dict:
         raise NotFound("nobody is known by this address", code="person_not_found")
     from . import tenant_logs
 
-    now = iso(utcnow())
+    now = iso(clock.utcnow())
     items = _credentials(person)
     counts = {"credentials": 0, "recipient_slots": 0, "imports": 0, "earner_items": 0, "files": 0}
     counts.update(tenant_logs.forget(person.emails, {i.tenant_id for i in items}, {i.credential_id for i in items}))

@@ -19,17 +19,13 @@ import secrets as _random
 from dataclasses import dataclass
 from datetime import timedelta
 
-from ..adapters import mail
 from ..config import get_settings
 from ..domain import earners as rules
 from ..domain import ids
 from ..domain.clock import iso
-from ..domain.errors import BadRequest, Forbidden, Gone, NotFound, ServiceUnavailable
+from ..domain.errors import BadRequest, Forbidden, Gone, NotFound
 from ..store import earners as store
-from ..store.earner_models import LoginItem
-from ..web import render
-from . import limits
-from .clock import utcnow
+from . import clock, limits, notify
 from .signing import derived_key
 
 SESSION_SALT = b"laurel-session"
@@ -48,7 +44,7 @@ def _mac(*parts: str) -> str:
 
 
 def _rate_limit(email_hash: str, client_address: str | None) -> None:
-    now = utcnow()
+    now = clock.utcnow()
     if client_address:
         limits.enforce(rules.SIGNIN_ADDRESS_LIMIT, ids.sha256_hex(client_address), now,
                        "too many sign-in requests from your network; wait a few minutes")
@@ -64,25 +60,15 @@ def request_link(email: str, *, next_path: str | None = None, client_address: st
     email = ids.normalize_email(email)
     email_hash = ids.email_hash(email)
     _rate_limit(email_hash, client_address)
-    now = utcnow()
+    now = clock.utcnow()
     login_id, token = ids.random_token(), ids.random_token()
     code = f"{_random.randbelow(10 ** 6):06d}"
     expires = now + timedelta(minutes=rules.LOGIN_MINUTES)
-    store.put_login(LoginItem(
-        f"LOGIN#{login_id}", "L", login_id=login_id, purpose=purpose, email=email, email_hash=email_hash,
-        earner_id=earner_id, token_hash=ids.sha256_hex(token), code_hash=_mac("code", login_id, code), attempts=0,
-        next_path=next_path, expires_at=iso(expires), expiration=int(expires.timestamp()) + 86400,
-    ))
-    base = get_settings().public_base_url
-    ctx = {"link": f"{base}/signin/{login_id}?token={token}", "code": code, "minutes": rules.LOGIN_MINUTES,
-           "adding": purpose == "add_email"}
-    subject = "Confirm your address for Laurel" if ctx["adding"] else "Your Laurel sign-in link"
-    try:
-        mail.send(mail.Message(to=email, subject=subject, html=render("mail/signin.html", **ctx),
-                               text=render("mail/signin.txt", **ctx)))
-    except mail.MailNotSent:
-        raise ServiceUnavailable("the mail could not be sent; check the address or try again later",
-                                 code="mail_not_sent") from None
+    store.put_login(login_id, purpose=purpose, email=email, email_hash=email_hash, earner_id=earner_id,
+                    token_hash=ids.sha256_hex(token), code_hash=_mac("code", login_id, code), next_path=next_path,
+                    expires_at=iso(expires), expiration=int(expires.timestamp()) + 86400)
+    notify.send_signin(email, f"{get_settings().public_base_url}/signin/{login_id}?token={token}", code,
+                       rules.LOGIN_MINUTES, adding=purpose == "add_email")
     return login_id
 
 
@@ -90,18 +76,18 @@ def _code_budget(email_hash: str) -> None:
     """Codes typed for one address per UTC day, whatever the request: each request
     allows 5 wrong codes and an address gets a few requests per window, so without a
     daily cap guesses would add up (2,400 a day). After the cap only the link works."""
-    limits.enforce(rules.CODE_LIMIT, email_hash, utcnow(),
+    limits.enforce(rules.CODE_LIMIT, email_hash, clock.utcnow(),
                    "too many codes were typed for this address today; use the link in the mail instead",
                    code="code_budget_spent")
 
 
-def _usable(login_id: str) -> LoginItem:
+def _usable(login_id: str):
     item = store.get_login(login_id) if ids.RANDOM_PART.match(login_id or "") else None
     if item is None:
         raise NotFound("this sign-in link is not valid; ask for a new one", code="signin_not_found")
     if item.used_at:
         raise Gone("this sign-in link was already used; ask for a new one", code="signin_used")
-    if item.expires_at <= iso(utcnow()):
+    if item.expires_at <= iso(clock.utcnow()):
         raise Gone(f"this sign-in link has expired (links work for {rules.LOGIN_MINUTES} minutes); ask for a new one",
                    code="signin_expired")
     if item.attempts >= rules.MAX_CODE_ATTEMPTS:
@@ -148,7 +134,7 @@ def prove(login_id: str, *, token: str | None = None, code: str | None = None,
     if item.purpose == "add_email" and signed_in_as != item.earner_id:
         raise Forbidden("open this link in the browser where you asked to add the address, signed in to the same "
                         "account, or type the code there", code="wrong_account")
-    if not store.consume_login(item, iso(utcnow()), rules.MAX_CODE_ATTEMPTS):
+    if not store.consume_login(item, iso(clock.utcnow()), rules.MAX_CODE_ATTEMPTS):
         raise Gone("this sign-in link was just used; ask for a new one", code="signin_used")
     return Proven(item.purpose, item.email, item.email_hash, item.earner_id, item.next_path)
 
@@ -197,7 +183,7 @@ def _signer(salt: bytes):
 
 def start_session(earner_id: str) -> str:
     """A new server-side session; returns the cookie value."""
-    now = utcnow()
+    now = clock.utcnow()
     expires = now + timedelta(days=rules.SESSION_DAYS)
     session_id = ids.random_token()
     store.put_session(ids.sha256_hex(session_id), earner_id, iso(now), iso(expires), int(expires.timestamp()))
@@ -221,7 +207,7 @@ def session_from_cookie(value: str | None) -> Session | None:
     if session_id is None:
         return None
     item = store.get_session(ids.sha256_hex(session_id))
-    if item is None or item.expires_at <= iso(utcnow()):
+    if item is None or item.expires_at <= iso(clock.utcnow()):
         return None
     earner = store.get_earner(item.earner_id)
     if earner is None:

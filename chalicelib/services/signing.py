@@ -19,7 +19,7 @@ from ..config import get_settings
 from ..domain.clock import iso
 from ..openbadges.urls import Urls
 from ..store import openbadges as store
-from .clock import utcnow
+from . import clock
 
 ED25519_KEY_FRAGMENT = "ed25519-1"
 
@@ -54,7 +54,7 @@ def _jwk_from_der(der: bytes) -> dict:
 def register_rsa_key(kms_key_id: str) -> str:
     """Make `kms_key_id` the active VC-JWT key; earlier keys are retired but stay published."""
     jwk = _jwk_from_der(kms.public_key_der(kms_key_id))
-    now = iso(utcnow())
+    now = iso(clock.utcnow())
     previous = store.signing_keys()
     store.add_signing_key(jwk["kid"], kms_key_id, jwk, now)
     for old in previous:

@@ -6,7 +6,6 @@ every change. A request flagged as an outage report is the tenant's report for t
 
 from __future__ import annotations
 
-from ..adapters import mail
 from ..config import get_settings
 from ..domain import ids
 from ..domain import support as rules
@@ -14,12 +13,11 @@ from ..domain.clock import iso, parse_iso
 from ..domain.errors import Conflict, NotFound, ValidationFailed
 from ..store import issuers as issuer_store
 from ..store import ops as store
-from ..web import render
-from .clock import utcnow
+from . import clock, notify
 
 
 def view(item, now=None) -> dict:
-    now = now or utcnow()
+    now = now or clock.utcnow()
     created = parse_iso(item.created_at)
     severity = int(item.severity)
     due = rules.due_at(severity, created)
@@ -42,18 +40,11 @@ def _notify(item, what: str) -> None:
     recipients = [r for r in (issuer.email if issuer else None, get_settings().support_email) if r]
     v = view(item)
     for to in recipients:
-        try:
-            mail.send(mail.Message(to=to, subject=f"[Laurel support #{item.request_id[:8]}] {what}: {item.subject}",
-                                   html=render("mail/support.html", r=v, what=what),
-                                   text=render("mail/support.txt", r=v, what=what)))
-        except mail.MailNotSent as exc:  # the request itself is stored; mail is a courtesy copy
-            from ..logs import logger
-
-            logger().warning("support mail not sent", extra={"reason": str(exc)[:300]})
+        notify.send_support(to, v, what)  # a courtesy copy: the request itself is stored
 
 
 def create(tenant_id: str, data) -> dict:
-    now = iso(utcnow())
+    now = iso(clock.utcnow())
     item = store.create_request({
         "request_id": ids.new_local_id(), "tenant_id": tenant_id, "subject": data.subject,
         "description": data.description, "proposed_severity": data.severity, "severity": data.severity,
@@ -77,12 +68,12 @@ def get(tenant_id: str, request_id: str) -> dict:
 
 
 def list_for(tenant_id: str) -> list[dict]:
-    now = utcnow()
+    now = clock.utcnow()
     return [view(i, now) for i in store.tenant_requests(tenant_id)]
 
 
 def list_all() -> list[dict]:
-    now = utcnow()
+    now = clock.utcnow()
     return sorted((view(i, now) for i in store.all_requests()), key=lambda v: (v["state"] == "resolved",
                                                                                 v["severity"], v["created_at"]))
 
@@ -93,7 +84,7 @@ def outage_reports(tenant_id: str) -> list:
 
 def operator_update(tenant_id: str, request_id: str, data) -> dict:
     item = _require(tenant_id, request_id)
-    now = iso(utcnow())
+    now = iso(clock.utcnow())
     changes, events = {}, []
     if data.severity is not None:
         changes["severity"] = rules.confirm_severity(int(item.proposed_severity), data.severity)

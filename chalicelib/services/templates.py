@@ -7,11 +7,10 @@ from ..config import get_settings
 from ..domain import ids
 from ..domain import templates as rules
 from ..domain.clock import iso
-from .clock import utcnow
 from ..domain.errors import Conflict, NotFound, PayloadTooLarge, ValidationFailed
 from ..domain.images import validate_png
 from ..store import templates as store
-from . import events
+from . import clock, events
 
 
 def _changed(tenant_id: str, item) -> dict:
@@ -47,7 +46,7 @@ def _fields(model) -> dict:
 
 
 def create(tenant_id: str, data) -> dict:
-    now = iso(utcnow())
+    now = iso(clock.utcnow())
     fields = _fields(data)
     fields.setdefault("skills", [])
     fields.setdefault("kind", "badge")
@@ -74,7 +73,7 @@ def update(tenant_id: str, template_id: str, patch) -> dict:
     rules.check_editable(item.state)
     changes = {k: v for k, v in _fields(patch).items() if v is not None}
     if changes:
-        changes["updated_at"] = iso(utcnow())
+        changes["updated_at"] = iso(clock.utcnow())
         store.update(item, changes)
         return _changed(tenant_id, item)
     return template_view(item)
@@ -98,7 +97,7 @@ def set_image(tenant_id: str, template_id: str, data: bytes, content_type: str =
     item = require(tenant_id, template_id)
     rules.check_editable(item.state)
     key = objects.put_public_image(f"templates/{tenant_id}/{template_id}", data, ext)
-    store.update(item, {"image_key": key, "updated_at": iso(utcnow())})
+    store.update(item, {"image_key": key, "updated_at": iso(clock.utcnow())})
     return _changed(tenant_id, item)
 
 
@@ -109,7 +108,7 @@ def activate(tenant_id: str, template_id: str) -> dict:
     rules.check_transition(item.state, "active")
     if not item.image_key:
         raise Conflict("upload the badge image before activating the template", code="image_required")
-    store.update(item, {"state": "active", "updated_at": iso(utcnow())})
+    store.update(item, {"state": "active", "updated_at": iso(clock.utcnow())})
     return _changed(tenant_id, item)
 
 
@@ -118,7 +117,7 @@ def archive(tenant_id: str, template_id: str) -> dict:
     if item.state == "archived":
         return template_view(item)
     rules.check_transition(item.state, "archived")
-    store.update(item, {"state": "archived", "updated_at": iso(utcnow())})
+    store.update(item, {"state": "archived", "updated_at": iso(clock.utcnow())})
     return _changed(tenant_id, item)
 
 

@@ -11,7 +11,7 @@ from ..domain.clock import parse_iso
 from ..domain.credentials import Publicity, display_status, publicity
 from ..domain.errors import Gone, NotFound
 from ..store import credentials as store
-from .clock import utcnow
+from . import clock
 from .notify import verify_url
 
 ERASED = "the person this credential was issued to had their data erased; it is no longer shown"
@@ -41,7 +41,7 @@ def verify(credential_id: str) -> dict:
     snap = item.snapshot
     issuer, template = snap["issuer"], snap["template"]
     expires = parse_iso(item.expires_at) if item.expires_at else None
-    status = display_status(item.status, expires, utcnow())
+    status = display_status(item.status, expires, clock.utcnow())
     url = verify_url(item.credential_id)
     result = {
         "id": item.credential_id,

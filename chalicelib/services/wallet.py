@@ -17,11 +17,11 @@ from ..domain import earners as rules
 from ..domain import ids
 from ..domain.clock import iso, parse_iso
 from ..domain.credentials import Publicity, display_status, publicity, was_accepted
-from ..domain.errors import Conflict, Gone, NotFound
+from ..domain.errors import Conflict, NotFound
 from ..domain.sharing import Shareable, embed_snippet, linkedin_add_url, linkedin_fields, share_links, signature_snippet
 from ..store import credentials as cred_store
 from ..store import earners as store
-from .clock import utcnow
+from . import clock
 from .notify import verify_url
 
 
@@ -35,7 +35,7 @@ def sign_in(email: str, email_hash: str) -> str:
         if owner:
             return owner
         earner_id = ids.random_token()
-        if store.create_with_email(earner_id, email, email_hash, iso(utcnow())):
+        if store.create_with_email(earner_id, email, email_hash, iso(clock.utcnow())):
             return earner_id
     raise Conflict("this address is being signed in from another request; try again", code="concurrent_update")
 
@@ -48,7 +48,7 @@ def attach_email(earner_id: str, email: str, email_hash: str) -> str:
     if owner == earner_id:
         return "already"
     if owner is None:
-        if store.add_email(earner_id, email, email_hash, iso(utcnow())):
+        if store.add_email(earner_id, email, email_hash, iso(clock.utcnow())):
             return "added"
         owner = store.email_owner(email_hash)
         if owner is None or owner == earner_id:
@@ -56,7 +56,7 @@ def attach_email(earner_id: str, email: str, email_hash: str) -> str:
     emails, held = store.emails_of(owner), store.held_of(owner)
     if 3 * len(emails) + 2 * len(held) + 2 > store.MAX_MERGE_ITEMS:
         raise Conflict("that account is too large to merge in one step; contact support", code="merge_too_large")
-    if not store.merge(earner_id, owner, emails, held, iso(utcnow())):
+    if not store.merge(earner_id, owner, emails, held, iso(clock.utcnow())):
         raise Conflict("one of the accounts changed during the merge; nothing was moved, try again",
                        code="concurrent_update")
     for item in cred_store.batch_get({h.credential_id for h in held}).values():
@@ -75,7 +75,7 @@ def remove_email(earner_id: str, email_hash: str, keep_session_id: str | None = 
         raise NotFound("this address is not on your account", code="email_not_found")
     if len(emails) == 1:
         raise Conflict("this is your only address; add another before removing it", code="last_email")
-    now = iso(utcnow())
+    now = iso(clock.utcnow())
     kept = [c for c in cred_store.all_for_email(email_hash)
             if was_accepted(c.status, c.accepted_at) and c.holder in (None, earner_id)]
     store.hold(earner_id, [c.credential_id for c in kept], now)
@@ -101,7 +101,7 @@ def update_profile(earner_id: str, display_name: str | None, profile_public: boo
     changes = {"display_name": display_name or None, "profile_public": profile_public}
     if profile_public:
         changes["restricted_at"] = None  # showing something again is lifting the restriction
-    if not store.update_profile(earner_id, iso(utcnow()), **changes):
+    if not store.update_profile(earner_id, iso(clock.utcnow()), **changes):
         raise NotFound("this account no longer exists", code="earner_not_found")
 
 
@@ -160,7 +160,7 @@ def _items(earner_id: str) -> list:
 
 def wallet(earner_id: str, filters: rules.Filters) -> rules.Wallet:
     """A first sign-in shows every credential ever issued to the address, claimed or not."""
-    now = utcnow()
+    now = clock.utcnow()
     return rules.arrange([_entry(i, now) for i in _items(earner_id)], filters)
 
 
@@ -217,7 +217,7 @@ def shareable(item) -> Shareable:
 
 def detail(earner_id: str, credential_id: str) -> dict:
     item = _owned(earner_id, credential_id)
-    view = _entry(item, utcnow())
+    view = _entry(item, clock.utcnow())
     view.update(description=item.snapshot["template"]["description"], url=verify_url(item.credential_id))
     if was_accepted(item.status, item.accepted_at):  # the owner's: shown or hidden, it can be shared again
         s = shareable(item)
@@ -231,8 +231,8 @@ def decide(earner_id: str, credential_id: str, decision: str) -> str:
     replaces the claim token, which is used up so the mailed link says so."""
     item = _owned(earner_id, credential_id)
     if item.status != "pending":
-        raise Gone(f"this credential was already {item.status}", code="already_claimed")
-    now = iso(utcnow())
+        raise Conflict(f"this credential was already {item.status}", code="already_claimed")
+    now = iso(clock.utcnow())
     status = "accepted" if decision == "accept" else "rejected"
     changes = {"status": status, f"{status}_at": now, "updated_at": now}
     if status == "accepted" and _earner(earner_id).restricted_at:
@@ -241,7 +241,7 @@ def decide(earner_id: str, credential_id: str, decision: str) -> str:
         changes["claim_used_hash"] = item.claim_token_hash
     if not cred_store.conditional_update(item, changes, expect_status=("pending",),
                                          remove=("claim_token_hash", "claim_expires_at")):
-        raise Gone("this credential was decided a moment ago in another window", code="already_claimed")
+        raise Conflict("this credential was decided a moment ago in another window", code="already_claimed")
     from . import events
     from .credentials import credential_view
 
@@ -258,7 +258,7 @@ def set_private(earner_id: str, credential_id: str, private: bool) -> None:
 
         forget_baked(item)  # its public image stops answering; showing it again bakes a new one
     else:
-        store.update_profile(earner_id, iso(utcnow()), restricted_at=None)  # lifting the restriction
+        store.update_profile(earner_id, iso(clock.utcnow()), restricted_at=None)  # lifting the restriction
 
 
 def download_url(earner_id: str, credential_id: str) -> str:
@@ -277,7 +277,7 @@ def public_profile(earner_id: str) -> dict:
     earner = store.get_earner(earner_id) if ids.RANDOM_PART.match(earner_id or "") else None
     if earner is None or not earner.profile_public:
         raise NotFound("no public profile is published at this address", code="profile_not_found")
-    now = utcnow()
+    now = clock.utcnow()
     shown = [_entry(i, now) for i in _items(earner_id)
              if publicity(i) is Publicity.PUBLIC and i.status == "accepted"]
     shown.sort(key=lambda e: e["issued_at"], reverse=True)

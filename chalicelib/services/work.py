@@ -21,9 +21,9 @@ def expiry_sweep() -> dict:
 def weekly_issuance() -> dict:
     """Issue the completions queued for today's weekday (UTC)."""
     from . import bulk
-    from .clock import utcnow
+    from . import clock
 
-    weekday = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")[utcnow().weekday()]
+    weekday = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")[clock.utcnow().weekday()]
     return {"weekday": weekday, "jobs": bulk.issue_scheduled(weekday)}
 
 

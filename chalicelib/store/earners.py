@@ -150,8 +150,13 @@ def end_sessions(earner_id: str, keep_hash: str | None = None) -> int:
 # ------------------------------------------------------------------ sign-in links
 
 
-def put_login(item: LoginItem) -> None:
-    item.gsi1pk, item.gsi1sk = f"LOGINS#{item.email_hash}", item.expires_at
+def put_login(login_id: str, *, purpose: str, email: str, email_hash: str, earner_id: str | None, token_hash: str,
+              code_hash: str, next_path: str, expires_at: str, expiration: int) -> None:
+    """A new sign-in request (never overwrites one); `expiration`: when TTL may delete it."""
+    item = LoginItem(f"LOGIN#{login_id}", "L", login_id=login_id, purpose=purpose, email=email,
+                     email_hash=email_hash, earner_id=earner_id, token_hash=token_hash, code_hash=code_hash,
+                     attempts=0, next_path=next_path, expires_at=expires_at, expiration=expiration)
+    item.gsi1pk, item.gsi1sk = f"LOGINS#{email_hash}", expires_at
     item.save(condition=LoginItem.pk.does_not_exist())
 
 

@@ -21,7 +21,7 @@ T0 = datetime(2030, 1, 1, 10, 10, 0, tzinfo=timezone.utc)
 @pytest.fixture()
 def clock(monkeypatch):
     now = [T0]
-    monkeypatch.setattr(import_service, "utcnow", lambda: now[0])
+    monkeypatch.setattr(import_service.clock, "utcnow", lambda: now[0])
     return now
 
 
@@ -122,7 +122,7 @@ def test_requests_per_source_address_are_limited_before_anything_is_fetched(clie
 def test_sign_in_429_says_when_to_retry(client, monkeypatch):
     from chalicelib.services import signin
 
-    monkeypatch.setattr(signin, "utcnow", lambda: datetime(2030, 1, 1, 10, 5, 0, tzinfo=timezone.utc))
+    monkeypatch.setattr(signin.clock, "utcnow", lambda: datetime(2030, 1, 1, 10, 5, 0, tzinfo=timezone.utc))
     b = Browser(client)
     csrf = b.csrf("/signin")
     answers = [b.post("/signin", {"email": "flood@example.com", "csrf": csrf}) for _ in range(6)]

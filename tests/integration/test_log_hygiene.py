@@ -75,7 +75,7 @@ def test_no_personal_data_or_secret_in_any_log_line(client, captured, monkeypatc
                                f"address is not verified. The following identities failed the check: {message.to}")
 
     monkeypatch.setattr(mail, "send", refusing)
-    assert post(client, f"/credentials/{pending['id']}/resend", key, b"").status_code == 422
+    assert post(client, f"/credentials/{pending['id']}/resend", key, b"").status_code == 503
     monkeypatch.setattr(mail, "send", real_send)
     # bulk
     csv = "email,first_name,last_name,template_id\n" + "".join(f"bulk{i}@example.com,B,K,{tpl}\n" for i in range(3))

@@ -228,11 +228,11 @@ def test_bad_tokens_and_replays_are_refused(client, world, monkeypatch):
     # an expired token
     from chalicelib.services import clock
 
-    real = clock.utcnow()
-    monkeypatch.setattr(offboarding, "utcnow", lambda: real + timedelta(minutes=16))
+    real, real_utcnow = clock.utcnow(), clock.utcnow
+    monkeypatch.setattr(clock, "utcnow", lambda: real + timedelta(minutes=16))
     expired = confirm(client, w, token)
     assert expired.status_code == 410 and body(expired)["error"]["code"] == "token_expired"
-    monkeypatch.setattr(offboarding, "utcnow", clock.utcnow)
+    monkeypatch.setattr(clock, "utcnow", real_utcnow)
     # the tenant changed after the dry run: refused, nothing written
     assert active_template(client, w["key"], name="New")
     before = scan_table()

@@ -53,7 +53,7 @@ def test_mail_refused_by_ses_is_reported_not_a_500(client, issuer, monkeypatch):
     assert res.status_code == 201 and body(res)["claim_mail_sent"] is False
     cid = body(res)["id"]
     res = post(client, f"/credentials/{cid}/resend", key, b"")
-    assert res.status_code == 422 and body(res)["error"]["code"] == "mail_not_sent"
+    assert res.status_code == 503 and body(res)["error"]["code"] == "mail_not_sent"
     monkeypatch.undo()
     assert post(client, f"/credentials/{cid}/resend", key, b"").status_code == 200
 

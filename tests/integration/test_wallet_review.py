@@ -53,7 +53,7 @@ def test_typed_codes_have_a_daily_budget_per_address(client, monkeypatch):
     from chalicelib.services import signin
 
     clock = [datetime(2030, 1, 1, 0, 14, 0, tzinfo=timezone.utc)]
-    monkeypatch.setattr(signin, "utcnow", lambda: clock[0])
+    monkeypatch.setattr(signin.clock, "utcnow", lambda: clock[0])
     attacker, answers = Browser(client), []
     for window in range(2):  # two rate windows, seconds apart
         for _ in range(5):

@@ -52,7 +52,7 @@ def test_refuses_oversized_files_and_dimensions():
         validate_png(b"\x89PNG\r\n\x1a\n" + b"\x00" * (MIB + 1), max_bytes=MIB, max_side=2048)
     with pytest.raises(ValidationFailed) as err:
         validate_png(_png(2049, 10), max_bytes=MIB, max_side=2048)
-    assert err.value.code == "image_too_large"
+    assert err.value.code == "image_dimensions_too_large"
 
 
 def test_refuses_decompression_bomb_without_decoding_it():
