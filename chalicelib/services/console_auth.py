@@ -18,7 +18,7 @@ from typing import Any
 from ..domain import ids
 from ..domain import members as rules
 from ..domain.clock import iso
-from ..domain.errors import Forbidden, Gone, NotFound
+from ..domain.errors import Forbidden, Gone
 from ..store import members as store
 from . import clock
 
@@ -41,7 +41,7 @@ def preview(login_id: str, token: str) -> dict:
     """What the mailed link's page shows before its button is pressed."""
     from . import signin
 
-    return signin.preview(login_id, token)
+    return signin.preview(login_id, token, purposes=signin.CONSOLE)
 
 
 def _live_memberships(email_hash: str) -> list[Any]:
@@ -73,9 +73,7 @@ def complete(login_id: str, *, token: str | None, code: str | None, tenant_id: s
     invitation). An address of several organizations chooses one (`tenant_id`)."""
     from . import signin
 
-    proven = signin.prove(login_id, token=token, code=code)
-    if proven.purpose != "console":
-        raise NotFound("this sign-in link is not valid; ask for a new one", code="signin_not_found")
+    proven = signin.prove(login_id, token=token, code=code, purposes=signin.CONSOLE)
     return _enter(proven.email_hash, tenant_id, via="mail", location=proven.next_path)
 
 
