@@ -86,6 +86,11 @@ class IssuerIn(Strict):
     linkedin_organization_id: LinkedInOrgId | None = None
 
 
+class OrganizationIn(IssuerIn):
+    """An operator creating a tenant: its profile and, optionally, its first console admin."""
+    admin_email: Email | None = None
+
+
 class IssuerPatch(Strict):
     name: Name | None = None
     url: Url | None = None
