@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 from pathlib import Path
 
 for name in list(os.environ):
@@ -27,8 +28,12 @@ os.environ.update(
         "LAUREL_PUBLIC_BASE_URL": "https://laurel.test",
         "LAUREL_ASSET_BASE_URL": "https://assets.laurel.test",
         "POWERTOOLS_LOG_LEVEL": "WARNING",
+        # Lambda's own setting ("TZ: The environment's time zone (:UTC)", reserved variables):
+        # the suite sees the clock as the functions do, whatever the machine's zone
+        "TZ": "UTC",
     }
 )
+time.tzset()
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
@@ -36,6 +41,12 @@ import boto3  # noqa: E402
 import pytest  # noqa: E402
 from moto import mock_aws  # noqa: E402
 from moto.core import DEFAULT_ACCOUNT_ID  # noqa: E402
+
+from tests.floors import (  # noqa: E402,F401 - the floor check's hooks (tests/floors.py)
+    pytest_collection_modifyitems,
+    pytest_sessionfinish,
+    pytest_terminal_summary,
+)
 
 
 
@@ -78,6 +89,11 @@ def scan_table() -> list[dict]:
         if "LastEvaluatedKey" not in page:
             return sorted(items, key=lambda i: (i["pk"], i["sk"]))
         kwargs["ExclusiveStartKey"] = page["LastEvaluatedKey"]
+
+
+def stored_text() -> str:
+    """Every item in the table as lower-case text: to show a value is stored nowhere."""
+    return json.dumps(scan_table(), default=str).lower()
 
 
 def list_bucket() -> list[str]:

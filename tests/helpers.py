@@ -137,3 +137,9 @@ def sign_in(browser: Browser, email: str, next_path: str | None = None):
     res = browser.post(f"/signin/{login_id}", {"token": token, "csrf": csrf_of(browser.text(page))})
     assert res.status_code == 303, res.body
     return res
+
+
+def delete_account(browser: Browser):
+    """The earner deletes their account from the privacy page (the confirmation box ticked)."""
+    csrf = csrf_of(browser.text(browser.get("/wallet/privacy")))
+    return browser.post("/wallet/delete", {"csrf": csrf, "confirm": "delete"})

@@ -16,11 +16,6 @@ STATUSES = ("pending", "accepted", "rejected", "revoked")
 DUPLICATE_POLICIES = ("allow", "deny", "replace")
 
 
-def check_claim(status: str) -> None:
-    if status != "pending":
-        raise Conflict(f"this credential was already {status}", code="already_claimed")
-
-
 def check_revocable(status: str) -> bool:
     """True when a revocation must be written; False when it is a repeat (idempotent)."""
     if status == "revoked":

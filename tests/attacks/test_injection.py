@@ -17,7 +17,7 @@ RAW = ("<script>alert(1)", "<img src=x", "onerror=alert(2)>")
 def _clean(text: str, where: str) -> None:
     for fragment in RAW:
         assert fragment not in text, f"{fragment!r} unescaped in {where}"
-    assert "&lt;script&gt;" in text or "%3Cscript%3E" in text, f"the payload is not shown at all in {where}"
+    assert "&lt;script&gt;" in text, f"the payload is not shown as text in {where}"
 
 
 @pytest.fixture()
@@ -96,7 +96,7 @@ def test_script_urls_are_refused_in_every_url_field(client, hostile, url):
         res = client.http.request(method, path, headers=auth(key), body=json.dumps(payload))
         assert res.status_code == 422, (path, res.status_code, res.body)
     res = post(client, "/verify", None, {"url": url})
-    assert res.status_code in (400, 422) or body(res)["result"] == "invalid"
+    assert res.status_code == 200 and body(res)["result"] == "invalid", res.body  # a verdict, never a fetch
 
 
 SVG = '<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="64" height="64">{}</svg>'

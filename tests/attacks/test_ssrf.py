@@ -41,15 +41,15 @@ def fenced(monkeypatch):
 @pytest.mark.parametrize("url", TARGETS)
 def test_verify_refuses(client, fenced, url):
     res = post(client, "/verify", None, {"url": url})
-    assert res.status_code in (200, 400, 422), res.body
-    if res.status_code == 200:
-        assert body(res)["result"] == "invalid"
+    assert res.status_code == 200, res.body
+    report = body(res)
+    assert report["result"] == "invalid" and [c["check"] for c in report["checks"] if not c["ok"]] == ["fetch URL"]
 
 
 @pytest.mark.parametrize("url", TARGETS)
 def test_import_refuses(client, fenced, url):
     res = post(client, "/imports", None, {"url": url, "email": "grace@example.com"})
-    assert res.status_code in (400, 422), res.body
+    assert res.status_code == 422 and body(res)["error"]["code"] == "not_importable", res.body
     assert not [i for i in scan_table() if i["pk"].startswith("IMPORT#")]
 
 

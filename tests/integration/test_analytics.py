@@ -1,6 +1,7 @@
 """Issuer analytics through the API: per issuer and per template, no personal data."""
 
 import json
+from datetime import timedelta
 
 from tests.conftest import body, sent_mail
 from tests.helpers import active_template, auth, claim_token_from, issue, new_issuer, post
@@ -13,22 +14,30 @@ def _issue(client, key, tpl, email, **extra):
 
 
 def _claim(client, cred_id, decision):
-    token = claim_token_from(sent_mail()[-1]["body"], cred_id)
+    mail = next(m for m in sent_mail() if f"/claim/{cred_id}?" in m["body"])
+    token = claim_token_from(mail["body"], cred_id)
     res = post(client, f"/claim/{cred_id}", None, {"token": token, "decision": decision})
     assert res.status_code == 200, res.body
 
 
-def test_counts_rates_and_skills_per_template_and_issuer(client):
+def test_counts_rates_and_skills_per_template_and_issuer(client, monkeypatch):
+    from chalicelib.services import claims, clock, credentials
+
+    now = [clock.utcnow()]  # the services' clock, moved by hand: issued, then accepted hours later
+    monkeypatch.setattr(clock, "utcnow", lambda: now[0])
     _, key = new_issuer()
     tpl = active_template(client, key, name="Data Steward", skills=["Data quality", "Governance"])
     other = active_template(client, key, name="Analyst", skills=["SQL"])
     unused = active_template(client, key, name="Zero")
     accepted = _issue(client, key, tpl, "ada@example.com")
-    _claim(client, accepted, "accept")
     rejected = _issue(client, key, tpl, "bob@example.com")
-    _claim(client, rejected, "reject")
     revoked = _issue(client, key, tpl, "cy@example.com")
-    _claim(client, revoked, "accept")
+    now[0] += timedelta(hours=1)
+    _claim(client, rejected, "reject")
+    now[0] += timedelta(hours=1, minutes=30)
+    _claim(client, accepted, "accept")  # after 2.5 hours
+    now[0] += timedelta(hours=2)
+    _claim(client, revoked, "accept")  # after 4.5 hours
     assert post(client, f"/credentials/{revoked}/revoke", key, {"reason": "cheated"}).status_code == 200
     _issue(client, key, tpl, "dee@example.com")  # pending
     _issue(client, key, other, "eve@example.com", issued_at="2020-01-01", expires_at="2021-01-01")  # expired
@@ -40,7 +49,7 @@ def test_counts_rates_and_skills_per_template_and_issuer(client):
     assert {k: totals[k] for k in ("issued", "pending", "accepted", "rejected", "revoked", "expired")} == {
         "issued": 5, "pending": 1, "accepted": 1, "rejected": 1, "revoked": 1, "expired": 1}
     assert totals["acceptance_rate"] == 0.4  # 2 of 5 were accepted (one later revoked)
-    assert 0 <= totals["median_hours_to_accept"] < 0.1
+    assert totals["median_hours_to_accept"] == 3.5  # of 2.5 and 4.5 hours
     assert totals["top_skills"][:2] == [{"skill": "Data quality", "count": 4}, {"skill": "Governance", "count": 4}]
 
     by_name = {t["name"]: t for t in report["templates"]}

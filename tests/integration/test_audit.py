@@ -52,9 +52,9 @@ def test_writes_are_recorded_with_actor_action_target_time_and_source(client):
         assert e["actor"]["type"] == "api_key" and e["actor"]["id"] in key_ids
         assert e["source_ip"] == "127.0.0.1"
         assert e["at"].endswith("Z") and len(e["at"]) == len("2026-01-01T00:00:00.000Z")
-        assert e["status"] in (200, 201)
+    assert [e["status"] for e in items] == [200, 201, 200, 200, 201]
     assert items[0]["target"] == {"credential_id": cred["id"]}
-    assert items[1]["target"] == {"credential_id": cred["id"]} and items[1]["status"] == 201
+    assert items[1]["target"] == {"credential_id": cred["id"]}
     assert items[2]["target"] == {"template_id": tpl}
     # the key itself never appears anywhere in the log
     assert key not in json.dumps(audit_items(), default=str)
@@ -170,7 +170,9 @@ def test_no_route_modifies_or_deletes_entries(client, operator):
             assert res.status_code == 405, (method, path, res.body)
             assert body(res)["error"]["code"]
         res = client.http.request(method, f"/audit/{entry_id}", headers=auth(key), body=b"{}")
-        assert res.status_code in (403, 404), (method, res.status_code)
+        # no route names one entry: API Gateway (and Chalice's emulation of it) refuses an
+        # unknown resource with 403 before any Laurel code runs
+        assert res.status_code == 403, (method, res.status_code)
     assert audit_items() == before
 
 

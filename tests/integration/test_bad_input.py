@@ -101,3 +101,20 @@ def test_no_body_ever_causes_a_500(client):
         assert res.status_code < 500, (payload, res.body)
 
     check_patch()
+
+
+def test_non_ascii_digits_in_limit_are_400(client):
+    _, key = new_issuer()
+    for value in ["²", "١٢", "1e3", "-1", "10000"]:
+        _error(client.http.get(f"/templates?limit={value}", headers=auth(key)), 400)
+
+
+def test_forged_cursor_keys_are_400(client):
+    import base64
+
+    tenant, key = new_issuer()
+    for forged in [{"pk": {"S": f"T#{tenant}"}, "sk": {"S": ""}},
+                   {"pk": {"S": f"T#{tenant}"}, "sk": {"S": "PROFILE"}},
+                   {"pk": {"S": f"T#{tenant}"}, "sk": {"N": "1"}}]:
+        cursor = base64.urlsafe_b64encode(json.dumps(forged).encode()).decode().rstrip("=")
+        _error(client.http.get(f"/templates?cursor={cursor}", headers=auth(key)), 400)

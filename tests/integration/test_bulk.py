@@ -9,6 +9,8 @@ import time
 import boto3
 import pytest
 
+from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
+
 from chalicelib.domain.webhooks import signature_header
 from chalicelib.services import bulk
 from tests.conftest import body, scan_table, sent_mail
@@ -78,21 +80,55 @@ def test_csv_job_issues_every_row_once_with_correct_counts(client, issuer):
     assert sent_mail() == []  # suppress_email=true
 
 
-def test_claim_mails_are_sent_when_not_suppressed(client, issuer, monkeypatch):
+class VirtualTime:
+    """`time` as the bulk worker sees it: `sleep` moves `monotonic` on at once, so
+    pacing is observable without waiting for it."""
+
+    def __init__(self):
+        self.now = 1000.0
+
+    def monotonic(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        assert seconds > 0, seconds
+        self.now += seconds
+
+
+@pytest.fixture()
+def virtual_time(monkeypatch):
+    clock = VirtualTime()
+    monkeypatch.setattr(bulk, "time", clock)
+    return clock
+
+
+def test_claim_mails_are_sent_when_not_suppressed(client, issuer, virtual_time):
     key, tpl = issuer
-    monkeypatch.setattr(bulk, "_RateLimiter", lambda rate: type("R", (), {"wait": lambda self: None})())
     res = submit(client, key, csv_body(tpl, 3), query="")
     drain(client)
     assert job(client, key, body(res)["id"])["issued"] == 3
     assert sorted(m["to"][0] for m in sent_mail()) == ["p0@example.com", "p1@example.com", "p2@example.com"]
 
 
-def test_rate_limiter_spaces_mails():
-    limiter = bulk._RateLimiter(50)
-    start = time.monotonic()
-    for _ in range(11):
-        limiter.wait()
-    assert time.monotonic() - start >= 0.19  # 10 intervals of 20 ms
+def test_claim_mails_go_out_no_faster_than_the_sending_rate(client, issuer, virtual_time, monkeypatch):
+    from chalicelib.config import get_settings
+
+    key, tpl = issuer
+    sent_at, send = [], bulk.notify.send_claim
+    monkeypatch.setattr(bulk.notify, "send_claim", lambda *a: sent_at.append(virtual_time.now) or send(*a))
+    submit(client, key, csv_body(tpl, 5), query="")
+    drain(client)
+    assert len(sent_mail()) == 5
+    interval = 1 / get_settings().bulk_mail_per_second  # SES's sending rate, shared by the workers
+    assert [round(t - sent_at[0], 6) for t in sent_at] == [round(n * interval, 6) for n in range(5)]
+    # time that passed without mail is not saved up for a burst later
+    limiter = bulk._RateLimiter(get_settings().bulk_mail_per_second)
+    limiter.wait()
+    virtual_time.now += 60
+    start = virtual_time.now
+    limiter.wait()
+    limiter.wait()
+    assert round(virtual_time.now - start, 6) == round(interval, 6)
 
 
 def test_redelivery_after_a_crash_rewrites_never_adds(client, issuer, monkeypatch):
@@ -104,7 +140,7 @@ def test_redelivery_after_a_crash_rewrites_never_adds(client, issuer, monkeypatc
     real = bulk.store.finish_chunk
     monkeypatch.setattr(bulk.store, "finish_chunk", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("crash")))
     event = client.events.generate_sqs_event(message_bodies=[message], queue_name=QUEUE)
-    with pytest.raises(Exception, match="All records failed"):  # Powertools fails the invocation: SQS retries
+    with pytest.raises(BatchProcessingError, match="All records failed"):  # Powertools fails the invocation: SQS retries
         client.lambda_.invoke("bulk_worker", event)
     assert len(credential_items()) == 10
     monkeypatch.setattr(bulk.store, "finish_chunk", real)
@@ -202,3 +238,35 @@ def test_rows_that_fail_in_the_worker_are_reported_with_reasons(client, issuer):
     assert done["failed"] == 3 and done["issued"] == 0 and done["state"] == "completed"
     assert sorted(e["row"] for e in done["errors"]) == [1, 2, 3]
     assert "archived" in done["errors"][0]["errors"][0]
+
+
+def test_redelivered_chunk_never_revives_a_revoked_credential(client, virtual_time, monkeypatch):
+    _, key = new_issuer()
+    tpl = active_template(client, key)
+    created = body(submit(client, key, csv_body(tpl, 2), query=""))
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    url = sqs.get_queue_url(QueueName=QUEUE)["QueueUrl"]
+    message = sqs.receive_message(QueueUrl=url)["Messages"][0]["Body"]
+    real = bulk.store.finish_chunk
+    monkeypatch.setattr(bulk.store, "finish_chunk", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("timeout")))
+    with pytest.raises(BatchProcessingError, match="All records failed"):
+        client.lambda_.invoke("bulk_worker", client.events.generate_sqs_event(message_bodies=[message], queue_name=QUEUE))
+    monkeypatch.setattr(bulk.store, "finish_chunk", real)
+    cid = credential_items()[0]["credential_id"]
+    mails_before = len(sent_mail())
+    post(client, f"/credentials/{cid}/revoke", key, {"reason": "x", "suppress_email": True})
+    client.lambda_.invoke("bulk_worker", client.events.generate_sqs_event(message_bodies=[message], queue_name=QUEUE))
+    status = {i["credential_id"]: i["status"] for i in credential_items()}
+    assert status[cid] == "revoked" and len(status) == 2
+    assert len(sent_mail()) == mails_before  # no second claim mail
+    done = body(client.http.get(f"/bulk-jobs/{created['id']}", headers=auth(key)))
+    assert done["issued"] == 2 and done["state"] == "completed"
+
+
+def test_extra_cells_are_a_row_error_and_a_huge_header_is_400(client, issuer):
+    key, tpl = issuer
+    data = f"email,first_name,last_name,template_id\nx@example.com,A,B,{tpl},surplus\n".encode()
+    res = submit(client, key, data)
+    assert res.status_code == 422 and body(res)["error"]["details"]["errors"][0]["row"] == 1
+    huge = ("email,first_name,last_name,template_id," + "x" * 140_000 + "\n").encode()
+    assert submit(client, key, huge).status_code == 400

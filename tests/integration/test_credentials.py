@@ -98,9 +98,10 @@ def test_reject_keeps_the_credential_private(client, issuer):
 def test_wrong_missing_or_expired_token_changes_nothing(client, issuer):
     cred = _issue(client, issuer)
     before = scan_table()
-    for token in ["", "a" * 32, "x" * 100]:
+    for token, status, code in [("", 422, "validation_error"), ("a" * 32, 404, "claim_not_found"),
+                                ("x" * 100, 404, "claim_not_found")]:
         res = post(client, f"/claim/{cred['id']}", None, {"token": token, "decision": "accept"})
-        assert res.status_code in (404, 422), res.body
+        assert (res.status_code, body(res)["error"]["code"]) == (status, code), (token, res.body)
     assert client.http.get(f"/claim/{cred['id']}?token=nope").status_code == 404
     assert client.http.get("/claim/not-an-id?token=nope").status_code == 404
     res = post(client, f"/claim/{cred['id']}", None, {"token": _token(cred["id"]), "decision": "maybe"})
@@ -232,3 +233,95 @@ def test_list_and_filter_credentials(client, issuer):
         if not cursor:
             break
     assert sorted(seen) == ids("")
+
+
+# ------------------------------------------------------------------ odd input, refused mail, races
+
+
+def test_overlong_claim_token_is_a_page_not_a_500(client, issuer):
+    cred = _issue(client, issuer)
+    res = client.http.get(f"/claim/{cred['id']}?token={'a' * 500}")
+    assert res.status_code == 400 and b"<html" in res.body
+
+
+@pytest.mark.parametrize("field, value", [
+    ("issued_at", "0001-01-01T00:30:00+01:00"), ("expires_at", "9999-12-31T23:00:00-05:00"),
+    ("issued_at", "0999-03-01"), ("email", "用户@example.com"), ("first_name", "Eve\r\nBcc: x@y.z"),
+    ("last_name", "\x00"),
+])
+def test_out_of_range_dates_non_ascii_mail_and_control_characters_are_422(client, issuer, field, value):
+    _, key, tpl = issuer
+    res = issue(client, key, tpl, **{field: value})
+    assert res.status_code == 422, res.body
+
+
+def test_mail_refused_by_ses_is_reported_not_a_500(client, issuer):
+    """SES (moto) refuses to send from an address that is not a verified identity:
+    `MessageRejected`, as a sandboxed or misconfigured account answers."""
+    import boto3
+
+    from chalicelib.config import get_settings
+
+    _, key, tpl = issuer
+    ses, sender = boto3.client("sesv2", region_name="us-east-1"), get_settings().mail_from
+    ses.delete_email_identity(EmailIdentity=sender)
+    res = issue(client, key, tpl)
+    assert res.status_code == 201 and body(res)["claim_mail_sent"] is False
+    cid = body(res)["id"]
+    res = post(client, f"/credentials/{cid}/resend", key, b"")
+    assert res.status_code == 503 and body(res)["error"]["code"] == "mail_not_sent"
+    assert sent_mail() == []
+    ses.create_email_identity(EmailIdentity=sender)
+    assert post(client, f"/credentials/{cid}/resend", key, b"").status_code == 200
+    assert [m["to"] for m in sent_mail()] == [["grace@example.com"]]
+
+
+def test_claim_answers_reveal_nothing_without_the_token(client, issuer):
+    cred = _issue(client, issuer)
+    token = _token(cred["id"])
+    post(client, f"/claim/{cred['id']}", None, {"token": token, "decision": "reject"})
+    wrong = post(client, f"/claim/{cred['id']}", None, {"token": "b" * 32, "decision": "accept"})
+    assert wrong.status_code == 404 and b"reject" not in wrong.body
+    replay = post(client, f"/claim/{cred['id']}", None, {"token": token, "decision": "accept"})
+    assert replay.status_code == 410 and body(replay)["error"]["code"] == "claim_used"
+
+
+def test_deny_holds_even_when_the_index_lags(client, issuer, monkeypatch):
+    from chalicelib.store import credentials as cred_store
+
+    _, key, tpl = issuer
+    monkeypatch.setattr(cred_store, "for_recipient", lambda *a, **k: [])  # a stale by_email index
+    assert issue(client, key, tpl).status_code == 201
+    res = issue(client, key, tpl)
+    assert res.status_code == 409 and body(res)["error"]["code"] == "duplicate_credential"
+
+
+def test_concurrent_issuance_of_the_same_credential_fails_one(client, issuer, monkeypatch):
+    from chalicelib.store import credentials as cred_store
+
+    _, key, tpl = issuer
+    read_slot = cred_store.recipient_slot
+    snapshots = []
+
+    def racing_slot(*args):
+        # both requests read the slot before either writes: the second sees the first's snapshot
+        snapshots.append(read_slot(*args))
+        return snapshots[0]
+
+    monkeypatch.setattr(cred_store, "recipient_slot", racing_slot)
+    assert issue(client, key, tpl, duplicate_policy="allow").status_code == 201
+    before = len([i for i in scan_table() if i["sk"] == "C"])
+    res = issue(client, key, tpl, duplicate_policy="allow")
+    assert res.status_code == 409 and body(res)["error"]["code"] == "concurrent_update"
+    assert len([i for i in scan_table() if i["sk"] == "C"]) == before
+
+
+def test_replace_refuses_more_than_one_transaction_can_hold(client, issuer, monkeypatch):
+    from chalicelib.store import credentials as cred_store
+
+    _, key, tpl = issuer
+    monkeypatch.setattr(cred_store, "MAX_REPLACED", 1)
+    issue(client, key, tpl)
+    issue(client, key, tpl, duplicate_policy="allow")
+    res = issue(client, key, tpl, duplicate_policy="replace")
+    assert res.status_code == 409 and body(res)["error"]["code"] == "too_many_duplicates"

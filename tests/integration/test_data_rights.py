@@ -14,8 +14,20 @@ import pytest
 
 from chalicelib.domain import ids
 from chalicelib.domain.webhooks import signature_header
-from tests.conftest import body, list_bucket, scan_table, sent_mail
-from tests.helpers import Browser, active_template, auth, csrf_of, issue, new_issuer, post, sign_in
+from chalicelib.services import ops
+from tests.conftest import body, list_bucket, scan_table, sent_mail, stored_text
+from tests.helpers import (
+    Browser,
+    active_template,
+    auth,
+    claim_token_from,
+    csrf_of,
+    delete_account,
+    issue,
+    new_issuer,
+    post,
+    sign_in,
+)
 
 EMAIL, WORK = "grace@example.com", "grace@navy.example"
 
@@ -105,10 +117,6 @@ def test_restrict_hides_everything_at_once(client, grace):
     assert client.http.get(f"/badges/{grace['alan']}").status_code == 404  # still pending: untouched either way
 
 
-def _dump() -> str:
-    return json.dumps(scan_table(), default=str).lower()
-
-
 def test_delete_account_forgets_the_person_everywhere(client, grace):
     b = grace["browser"]
     stolen = dict(b.cookies)
@@ -119,7 +127,7 @@ def test_delete_account_forgets_the_person_everywhere(client, grace):
     res = b.post("/wallet/delete", {"csrf": csrf, "confirm": "delete"})
     assert res.status_code == 200 and "Max-Age=0" in res.headers["Set-Cookie"]
 
-    dump = _dump()
+    dump = stored_text()
     for datum in (EMAIL, WORK, "grace", "hopper", ids.email_hash(EMAIL), ids.email_hash(WORK)):
         assert datum.lower() not in dump, datum
     assert "alan@example.com" in dump  # only her
@@ -155,7 +163,7 @@ def test_operators_act_on_requests_by_address(client, grace):
     res = client.http.post("/ops/data-requests/erase", headers=op, body=json.dumps({"email": "alan@example.com",
                                                                                   "confirm": "erase"}))
     assert res.status_code == 200 and body(res)["credentials"] == 1
-    assert "alan@example.com" not in _dump() and "turing" not in _dump()
+    assert "alan@example.com" not in stored_text() and "turing" not in stored_text()
     assert client.http.get(f"/badges/{grace['alan']}").status_code == 410
     assert client.http.get(f"/badges/{grace['accepted']}").status_code == 200  # Grace untouched
     again = client.http.post("/ops/data-requests/erase", headers=op, body=json.dumps({"email": "alan@example.com",
@@ -177,3 +185,109 @@ def test_operators_rectify_the_display_name(client, grace):
     res = client.http.post("/ops/data-requests/rectify", headers=op,
                            body=json.dumps({"email": EMAIL, "display_name": "bad\u0000name"}))
     assert res.status_code == 422
+
+
+# ------------------------------------------------------------------ erasure: interrupted, thorough, exact
+
+
+def _lms_event(client, integration, email, *, course="c1", score=95, event_id="e1", status=200):
+    """A signed course completion; `status`: 200 when issued or a retake, 202 when scheduled."""
+    raw = json.dumps({"event": "course.completed", "event_id": event_id, "email": email, "first_name": "Grace",
+                      "last_name": "Hopper", "course_id": course, "score": score}).encode()
+    res = client.http.post(f"/hooks/lms/{integration['id']}", body=raw, headers={
+        "Content-Type": "application/json",
+        "Laurel-Signature": signature_header([integration["secret"].encode()], int(time.time()), raw)})
+    assert res.status_code == status, res.body
+    return body(res)
+
+
+def test_an_interrupted_erasure_finishes_when_run_again(client, monkeypatch):
+    from chalicelib.store import credentials as cred_store
+
+    _, key = new_issuer()
+    tpl = active_template(client, key)
+    lms = body(post(client, "/integrations", key, {"name": "LMS", "rules": {"c1": {"template_id": tpl}}}))
+    _lms_event(client, lms, EMAIL)
+    b = Browser(client)
+    sign_in(b, EMAIL)
+    real = cred_store.erase
+
+    def flaky(*args):
+        raise TimeoutError("the Lambda ran out of time")
+
+    monkeypatch.setattr(cred_store, "erase", flaky)
+    assert delete_account(b).status_code == 500
+    monkeypatch.setattr(cred_store, "erase", real)
+    assert delete_account(b).status_code == 200
+    dump = stored_text()
+    assert EMAIL not in dump and "hopper" not in dump
+
+
+def test_erasure_finds_retakes_and_waiting_rows_in_tenants_without_credentials(client):
+    from chalicelib.services import bulk
+
+    _, key = new_issuer("Other Academy")
+    tpl = active_template(client, key)
+    lms = body(post(client, "/integrations", key, {"name": "LMS", "rules": {
+        "c1": {"template_id": tpl, "schedule_weekday": "MON"}}}))
+    assert _lms_event(client, lms, EMAIL, status=202)["status"] == "scheduled"
+    _, key3 = new_issuer("Third")
+    tpl3 = active_template(client, key3)
+    lms3 = body(post(client, "/integrations", key3, {"name": "LMS", "rules": {"c1": {"template_id": tpl3}}}))
+    assert _lms_event(client, lms3, EMAIL, score=10)["status"] == "retake"
+    b = Browser(client)
+    sign_in(b, EMAIL)
+    assert delete_account(b).status_code == 200
+    dump = stored_text()
+    assert EMAIL not in dump and "hopper" not in dump
+    assert bulk.issue_scheduled("MON") == []  # nothing left to issue to the erased person
+
+
+def test_erasure_matches_addresses_exactly(client):
+    _, key = new_issuer()
+    tpl = active_template(client, key)
+    tpl2 = active_template(client, key, name="Other")
+    lms = body(post(client, "/integrations", key, {"name": "LMS", "rules": {
+        "c1": {"template_id": tpl}, "c2": {"template_id": tpl2, "schedule_weekday": "MON"}}}))
+    issue(client, key, tpl, email="bob@x.example")
+    _lms_event(client, lms, "jimbob@x.example", course="c2", event_id="jim", status=202)
+    op = {"Authorization": f"Bearer {ops.create_operator_key('dpo')}", "Content-Type": "application/json"}
+    res = client.http.post("/ops/data-requests/erase", headers=op,
+                           body=json.dumps({"email": "bob@x.example", "confirm": "erase"}))
+    assert res.status_code == 200
+    assert [i for i in scan_table() if "#SCHED#" in i["pk"]]  # Jim's waiting row is his
+    assert "jimbob@x.example" in stored_text()
+    assert not [i for i in scan_table() if i.get("email") == "bob@x.example"]
+
+
+# ------------------------------------------------------------------ restriction and export limits
+
+
+def test_restriction_holds_until_the_earner_lifts_it(client):
+    _, key = new_issuer()
+    tpl = active_template(client, key)
+    tpl2 = active_template(client, key, name="Second")
+    first = body(issue(client, key, tpl))["id"]
+    later = body(issue(client, key, tpl2))["id"]
+    token = claim_token_from(sent_mail()[-1]["body"], later)
+    b = Browser(client)
+    sign_in(b, EMAIL)
+    csrf = csrf_of(b.text(b.get("/wallet/privacy")))
+    b.post("/wallet/restrict", {"csrf": csrf})
+    _accept(b, first)
+    assert client.http.get(f"/badges/{first}").status_code == 404  # accepted, but hidden
+    res = client.http.post(f"/claim/{later}", headers={"Content-Type": "application/json"},
+                           body=json.dumps({"token": token, "decision": "accept"}))
+    assert res.status_code == 200 and "/wallet/credentials/" in body(res)["url"]
+    assert client.http.get(f"/badges/{later}").status_code == 404  # the claim link too
+    b.post(f"/wallet/credentials/{first}/visibility", {"visibility": "public", "csrf": csrf})  # lifting it
+    assert client.http.get(f"/badges/{first}").status_code == 200
+
+
+def test_exports_are_limited_per_day(client):
+    b = Browser(client)
+    sign_in(b, EMAIL)
+    csrf = csrf_of(b.text(b.get("/wallet/privacy")))
+    codes = [b.post("/wallet/export", {"csrf": csrf, "email_hash": ids.email_hash(EMAIL)}).status_code
+             for _ in range(6)]
+    assert codes == [303] * 5 + [429]

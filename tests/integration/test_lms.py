@@ -164,6 +164,16 @@ def test_bad_payloads_are_4xx(client, lms):
         assert res.status_code == 400 and body(res)["error"]["details"][0]["field"] == "score", res.body
 
 
+def test_overflowing_scores_are_refused_not_a_500(client, lms):
+    # 1e999999 is a valid JSON number that no float holds (Python reads it as infinity)
+    template = json.dumps(completion("SCORE", max_score="MAX"))
+    for score, max_score, status, field in [("1e999999", "100", 422, "score"), ("90", "1e999999", 422, "max_score"),
+                                            ('"1e999999"', "1", 400, "score")]:  # a string is never a score
+        res = deliver(client, lms, template.replace('"SCORE"', score).replace('"MAX"', max_score).encode())
+        assert res.status_code == status and body(res)["error"]["details"][0]["field"] == field, res.body
+    assert credentials_of(client, lms["key"]) == []
+
+
 def test_secret_rotation_keeps_both_until_the_old_is_retired(client, lms):
     old = lms["secret"]
     rotated = body(post(client, f"/integrations/{lms['id']}/rotate-secret", lms["key"], b""))

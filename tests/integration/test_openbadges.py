@@ -13,6 +13,7 @@ import base64
 import boto3
 import openbadges_bakery
 import pytest
+from botocore.exceptions import ClientError
 from joserfc import jwt
 from joserfc.errors import BadSignatureError
 from joserfc.jwk import KeySet, RSAKey
@@ -151,6 +152,31 @@ def test_status_list_indexes_are_unique_and_only_the_revoked_bit_flips(client, a
         assert _bit(store.get(c).ob3) is False
 
 
+def test_replaced_credentials_are_revoked_everywhere(client, accepted):
+    first = accepted["id"]
+    vc = get_json(client, f"/ob/v3/credentials/{first}")
+    assert _bit(vc) is False
+    body(issue(client, accepted["key"], accepted["tpl"], duplicate_policy="replace"))
+    assert _bit(vc) is True
+    listed = get_json(client, f"/ob/v2/issuers/{accepted['tenant']}/revocations")["revokedAssertions"]
+    assert [r["id"].rsplit("/", 1)[1] for r in listed] == [first]
+    assert body(post(client, "/verify", None, {"credential": vc}))["result"] == "revoked"
+
+
+def test_a_new_status_list_is_published_when_a_block_reaches_it(client, monkeypatch):
+    from chalicelib.openbadges import ob3
+    from chalicelib.services import openbadges
+
+    monkeypatch.setattr(ob3, "STATUS_LIST_SIZE", 8)
+    tenant, _ = new_issuer()
+    assert openbadges.allocate_status_indexes(tenant, 5) == 0
+    assert openbadges.allocate_status_indexes(tenant, 20) == 5  # indexes 5..24: lists 1, 2 and 3 begin inside
+    s3 = boto3.client("s3", region_name="us-east-1")
+    keys = sorted(o["Key"] for o in s3.list_objects_v2(Bucket="laurel-test-assets",
+                                                      Prefix=f"assets/status/{tenant}/").get("Contents", []))
+    assert keys == [f"assets/status/{tenant}/{n}.json" for n in (0, 1, 2, 3)]
+
+
 def test_baked_png_unbakes_with_openbadges_bakery(client, accepted):
     cid = accepted["id"]
     res = client.http.get(f"/badges/{cid}/image")
@@ -162,8 +188,9 @@ def test_baked_png_unbakes_with_openbadges_bakery(client, accepted):
     # cached: the same state gives the same file; a revocation invalidates it
     assert client.http.get(f"/badges/{cid}/image").headers["Location"] == res.headers["Location"]
     post(client, f"/credentials/{cid}/revoke", accepted["key"], {"reason": "x", "suppress_email": True})
-    with pytest.raises(Exception):
+    with pytest.raises(ClientError) as gone:
         s3_get(res.headers["Location"])
+    assert gone.value.response["Error"]["Code"] == "NoSuchKey"
     again = client.http.get(f"/badges/{cid}/image").headers["Location"]
     assert again != res.headers["Location"]
 

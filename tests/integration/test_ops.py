@@ -137,6 +137,22 @@ def test_maintenance_windows_are_excluded(client, operator):
     assert bad.status_code == 422
 
 
+def test_out_of_range_months_fees_and_windows_are_refused(client, operator):
+    h = {**op(operator), "Accept": "application/json"}
+    assert client.http.get("/ops/sla?month=9999-12", headers=h).status_code == 400
+    tenant, _ = new_issuer()
+    for fee in ("1e27", "1E+30", "1e999999999", "-1", "1.234"):
+        assert client.http.put(f"/ops/issuers/{tenant}/fee", headers=h,
+                               body=json.dumps({"monthly_fee": fee})).status_code == 422, fee
+    # a time without an offset is read as UTC; year 1 is outside the years Laurel accepts
+    res = client.http.post("/ops/maintenance", headers=h, body=json.dumps({
+        "start": "2026-11-10T12:00:00", "end": "2026-11-10T13:00:00Z", "reason": "r"}))
+    assert res.status_code == 201 and body(res)["start"] == "2026-11-10T12:00:00Z", res.body
+    res = client.http.post("/ops/maintenance", headers=h, body=json.dumps({
+        "start": "0001-01-01T00:00:00+05:00", "end": "2026-01-01T00:00:00Z", "reason": "r"}))
+    assert res.status_code == 422 and body(res)["error"]["details"][0]["field"] == "start", res.body
+
+
 def test_support_request_lifecycle(client, operator):
     tenant, key = new_issuer()
     res = post(client, "/support-requests", key, {"subject": "Badges not sending", "description": "Since 9:00",

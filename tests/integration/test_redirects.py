@@ -1,6 +1,7 @@
 """Redirects carry only what an HTTP header can: a `Location` built from user input is
-percent-encoded ASCII (issue 12, item 5). The real HTTP server's side of it (a dropped
-connection before the fix) is in tests/integration/test_local_system.py."""
+percent-encoded ASCII (issue 12, item 5). The real HTTP server's side of it (raw Unicode
+in `Location` cannot be sent at all; the encoded header is) is in
+tests/integration/test_local_system.py."""
 
 from __future__ import annotations
 

@@ -80,3 +80,10 @@ def test_issuer_text_is_escaped_on_the_page(client):
         assert "<img src=x" not in html
         assert "<b>Eve</b>" not in html
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_verification_page_has_open_graph_tags(client, accepted):
+    html = client.http.get(f"/badges/{accepted['id']}").body.decode()
+    assert f'<meta property="og:url" content="https://laurel.test/badges/{accepted["id"]}">' in html
+    assert '<meta property="og:image" content="https://assets.laurel.test/assets/templates/' in html
+    assert 'og:title" content="Data Steward"' in html and "View my verified achievement" in html

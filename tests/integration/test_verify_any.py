@@ -9,6 +9,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import boto3
 import pytest
+from joserfc import jwt
+from joserfc.jwk import ECKey
 
 from chalicelib.adapters import fetch
 from chalicelib.openbadges import data_integrity
@@ -272,3 +274,49 @@ def test_size_and_redirect_limits(monkeypatch):
             fetch.fetch(f"{server.base}/big", fetch.Policy(allow_http=True, allow_private=True, max_bytes=1000))
     finally:
         server.close()
+
+
+# ------------------------------------------------------------------ what /verify never trusts or follows
+
+
+def test_a_token_carrying_its_own_key_is_not_trusted(client):
+    tenant, _ = new_issuer()
+    forger = ECKey.generate_key("P-256")
+    claims = {"@context": ["https://www.w3.org/ns/credentials/v2",
+                           "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"],
+              "type": ["VerifiableCredential", "OpenBadgeCredential"], "id": "urn:x",
+              "issuer": {"id": f"https://laurel.test/ob/v3/issuers/{tenant}", "name": "Acme Academy"},
+              "validFrom": "2025-01-01T00:00:00Z", "credentialSubject": {"type": ["AchievementSubject"]}}
+    token = jwt.encode({"alg": "ES256", "jwk": forger.as_dict(private=False)}, claims, forger)
+    assert verify(client, {"jwt": token})["result"] == "invalid"
+    assert post(client, "/imports", None, {"jwt": token, "email": "a@example.com"}).status_code == 422
+
+
+def test_a_url_answering_with_a_url_is_not_followed_again(client, monkeypatch):
+    calls = []
+
+    def fake_fetch(url, policy, **kw):
+        calls.append(url)
+        return fetch.Fetched(url, 200, "text/plain", b"https://loop.example/again")
+
+    monkeypatch.setattr(fetch, "fetch", fake_fetch)
+    assert verify(client, {"url": "https://loop.example/start"})["result"] == "invalid"
+    assert calls == ["https://loop.example/start"]
+
+
+@pytest.mark.parametrize("payload, failing_check", [
+    ({"url": "https://[::1"}, "fetch URL"),
+    ({"url": "https://1.1.1.1/\u00e9"}, "fetch URL"),  # no network here: the fetch fails
+    ({"text": "https://[::1"}, "fetch URL"),
+    ({"credential": {"type": [[1]]}}, "document structure"),
+    ({"credential": {"type": 5}}, "document structure"),
+    ({"credential": {"type": "Assertion", "verification": "hosted"}}, "document structure"),
+    ({"credential": {"@context": ["https://www.w3.org/ns/credentials/v2"],
+                     "type": ["VerifiableCredential", "OpenBadgeCredential"], "issuer": 5}}, "issuer"),
+    ({"jwt": "eyJhbGciOiJub25lIn0.eyJ4Ijp7fX0.x"}, "type"),  # alg "none", payload {"x": {}}
+    ({"jwt": "a" * 5000 + ".b.c"}, "JWT structure"),
+])
+def test_odd_documents_are_invalid_not_500(client, payload, failing_check, monkeypatch):
+    monkeypatch.setattr(fetch.socket, "create_connection", lambda *a, **k: (_ for _ in ()).throw(OSError("no net")))
+    report = verify(client, payload)
+    assert report["result"] == "invalid" and checks(report)[failing_check] is False, report

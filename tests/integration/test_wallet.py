@@ -10,12 +10,15 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.conftest import body, scan_table, sent_mail
+from chalicelib.domain import ids
+from tests.conftest import body, scan_table, sent_mail, stored_text
 from tests.helpers import (
     Browser,
     active_template,
+    auth,
     claim_token_from,
     csrf_of,
+    delete_account,
     issue,
     new_issuer,
     sign_in,
@@ -127,7 +130,7 @@ def test_used_and_expired_links_show_a_clear_page_and_sign_nobody_in(client, iss
     res = late.post(f"/signin/{login_id}", {"token": token, "csrf": csrf})
     assert res.status_code == 410 and "laurel_session" not in late.cookies
     bogus = late.get(f"/signin/{login_id}?token=notthetoken")
-    assert bogus.status_code in (404, 410)
+    assert bogus.status_code == 410  # the link has expired, whatever token comes with it
 
 
 def test_tampered_or_expired_session_cookie_is_signed_out(client, issuer, monkeypatch):
@@ -152,9 +155,9 @@ def test_forms_without_the_csrf_token_change_nothing(client, issuer):
     b = Browser(client)
     sign_in(b, "grace@example.com")
     before = scan_table()
-    for fields in ({"decision": "accept"}, {"decision": "accept", "csrf": "forged"}):
+    for fields, status in [({"decision": "accept"}, 422), ({"decision": "accept", "csrf": "forged"}, 403)]:
         res = b.post(f"/wallet/credentials/{cred['id']}/decision", fields)
-        assert res.status_code in (403, 422), res.body
+        assert res.status_code == status, res.body
     # a token from another browser's session is no good either
     other = Browser(client)
     sign_in(other, "someone@example.com")
@@ -210,6 +213,63 @@ def test_sign_in_requests_are_rate_limited_per_client_address(client):
     assert codes[:30] == [200] * 30 and codes[30] == 429
 
 
+def _request_code(b: Browser, email: str) -> tuple[str, str]:
+    """Ask for a sign-in mail from the form; (login id, csrf token) of the code page."""
+    csrf = b.csrf("/signin")
+    res = b.post("/signin", {"email": email, "csrf": csrf})
+    assert res.status_code == 200, res.body
+    return re.search(r'action="/signin/([a-z2-7]{32})"', b.text(res)).group(1), csrf
+
+
+def test_typed_codes_have_a_daily_budget_per_address(client, monkeypatch):
+    from datetime import datetime, timezone
+
+    from chalicelib.services import signin
+
+    clock = [datetime(2030, 1, 1, 0, 14, 0, tzinfo=timezone.utc)]
+    monkeypatch.setattr(signin.clock, "utcnow", lambda: clock[0])
+    attacker, answers = Browser(client), []
+    for window in range(2):  # two rate windows, a minute apart: five sign-in mails in each
+        for _ in range(5):
+            login_id, csrf = _request_code(attacker, "victim@example.com")
+            for _ in range(5):
+                answers.append(attacker.post(f"/signin/{login_id}", {"code": "000000", "csrf": csrf}).status_code)
+        clock[0] += timedelta(minutes=1)
+    assert answers == [400] * 20 + [429] * 30  # 20 guesses a day, then only the link works
+    # the victim's own link still signs her in
+    victim = Browser(client)
+    login_id, token, _ = signin_mail("victim@example.com")
+    page = victim.get(f"/signin/{login_id}?token={token}")
+    assert victim.post(f"/signin/{login_id}", {"token": token, "csrf": csrf_of(victim.text(page))}).status_code == 303
+
+
+def test_the_code_is_not_in_the_subject(client):
+    _request_code(Browser(client), "grace@example.com")
+    mail = sent_mail()[-1]
+    assert not re.search(r"\b[0-9]{6}\b", mail["subject"]) and re.search(r">[0-9]{6}</strong>", mail["body"])
+
+
+def test_foreign_cookies_do_not_sign_the_earner_out(client):
+    b = Browser(client)
+    sign_in(b, "grace@example.com")
+    b.cookies = {"cc_cookie": '{"level":["necessary"]}', "x": "a b", **b.cookies}
+    assert b.get("/wallet").status_code == 200
+    fresh = Browser(client)
+    csrf = fresh.csrf("/signin")
+    fresh.cookies = {"cc_cookie": '{"level":1}', **fresh.cookies}
+    assert fresh.post("/signin", {"email": "grace@example.com", "csrf": csrf}).status_code == 200
+
+
+def test_next_is_the_page_the_earner_asked_for(client, issuer):
+    key, tpl = issuer
+    cid = body(issue(client, key, tpl))["id"]
+    b = Browser(client)
+    res = b.get(f"/wallet/credentials/{cid}")
+    assert res.headers["Location"] == f"/signin?next=%2Fwallet%2Fcredentials%2F{cid}"
+    assert sign_in(b, "grace@example.com", f"/wallet/credentials/{cid}").headers["Location"] == \
+        f"/wallet/credentials/{cid}"
+
+
 # ------------------------------------------------------------------ wallet actions
 
 
@@ -258,6 +318,15 @@ def test_another_earner_cannot_see_or_touch_my_credential(client, issuer):
     anonymous = Browser(client)
     assert anonymous.get(f"/wallet/credentials/{cred['id']}").status_code == 303
     assert anonymous.post(f"/wallet/credentials/{cred['id']}/decision", {"decision": "accept", "csrf": "x"}).status_code == 401
+
+
+def test_accepting_in_the_wallet_keeps_the_issuers_earner_id(client, issuer):
+    key, tpl = issuer
+    cid = body(issue(client, key, tpl, earner_id="HR-000042"))["id"]
+    b = Browser(client)
+    sign_in(b, "grace@example.com")
+    _accept(b, cid)
+    assert body(client.http.get(f"/credentials/{cid}", headers=auth(key)))["recipient"]["earner_id"] == "HR-000042"
 
 
 # ------------------------------------------------------------------ privacy
@@ -402,6 +471,72 @@ def test_merge_without_proof_of_the_second_address_is_refused(client, issuer):
     after = [i for i in scan_table() if i["pk"].startswith(("EMAIL#", "EARNER#"))]
     assert after == before
     assert office.get("/wallet").status_code == 200
+
+
+def test_a_merged_away_account_leaves_nothing_behind(client):
+    a, other = Browser(client), Browser(client)
+    sign_in(other, "grace@navy.example")
+    csrf = csrf_of(other.text(other.get("/wallet/settings")))
+    other.post("/wallet/settings/profile", {"display_name": "Rear Admiral Hopper", "profile": "private", "csrf": csrf})
+    sign_in(a, "grace@example.com")
+    res, *_ = _add_email(a, "grace@navy.example")
+    assert res.headers["Location"] == "/wallet/settings?email=merged"
+    assert other.get("/wallet").status_code == 303
+    assert "rear admiral hopper" not in stored_text()  # the old account and its sessions are gone at merge time
+    assert delete_account(a).status_code == 200
+    assert not [i for i in scan_table() if i["pk"].startswith(("EARNER#", "SESSION#", "EMAIL#"))]
+
+
+def test_a_kept_credential_stays_with_its_keeper_when_the_mailbox_changes_hands(client, issuer):
+    key, tpl = issuer
+    cid = body(issue(client, key, tpl, email="shared@corp.example"))["id"]
+    old = Browser(client)
+    sign_in(old, "shared@corp.example")
+    _accept(old, cid)
+    csrf = csrf_of(old.text(old.get("/wallet")))
+    _add_email(old, "me@home.example")
+    assert old.post("/wallet/emails/remove", {"email_hash": ids.email_hash("shared@corp.example"),
+                                              "csrf": csrf}).status_code == 303
+    newcomer = Browser(client)
+    sign_in(newcomer, "shared@corp.example")  # the recycled mailbox's next owner
+    assert cid not in newcomer.text(newcomer.get("/wallet"))
+    ncsrf = csrf_of(newcomer.text(newcomer.get("/wallet")))
+    assert newcomer.post(f"/wallet/credentials/{cid}/visibility", {"visibility": "private", "csrf": ncsrf}
+                         ).status_code == 404
+    assert delete_account(newcomer).status_code == 200
+    assert client.http.get(f"/badges/{cid}").status_code == 200  # still the keeper's, still public
+    assert cid in old.text(old.get("/wallet"))
+
+
+def test_removing_an_address_signs_out_whoever_used_it(client):
+    owner, intruder = Browser(client), Browser(client)
+    sign_in(owner, "me@home.example")
+    csrf = csrf_of(owner.text(owner.get("/wallet/settings")))
+    _add_email(owner, "old@corp.example")
+    sign_in(intruder, "old@corp.example")
+    assert intruder.get("/wallet").status_code == 200
+    owner.post("/wallet/emails/remove", {"email_hash": ids.email_hash("old@corp.example"), "csrf": csrf})
+    assert intruder.get("/wallet").status_code == 303
+    assert owner.get("/wallet").status_code == 200  # the one who asked stays in
+
+
+def test_two_removals_at_once_never_leave_an_account_without_an_address(client, monkeypatch):
+    from chalicelib.domain.errors import Conflict
+    from chalicelib.services import wallet
+    from chalicelib.store import earners as store
+
+    b = Browser(client)
+    sign_in(b, "a@example.com")
+    _add_email(b, "b@example.com")
+    earner = store.email_owner(ids.email_hash("a@example.com"))
+    stale = store.emails_of(earner)
+    monkeypatch.setattr(store, "emails_of", lambda e: stale)  # both requests read before either writes
+    wallet.remove_email(earner, ids.email_hash("a@example.com"))
+    with pytest.raises(Conflict) as refused:
+        wallet.remove_email(earner, ids.email_hash("b@example.com"))
+    assert refused.value.code == "last_email"
+    monkeypatch.undo()
+    assert [e.email for e in store.emails_of(earner)] == ["b@example.com"]
 
 
 # ------------------------------------------------------------------ share, download, escaping
