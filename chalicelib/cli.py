@@ -1,7 +1,7 @@
 """Operator commands.
 
     python -m chalicelib.cli init                    create table, bucket and SES sender (idempotent)
-    python -m chalicelib.cli create-issuer --name N --url U --email E [--linkedin-org-id ID]
+    python -m chalicelib.cli create-issuer --name N --url U --email E [--linkedin-org-id ID] [--admin-email A]
     python -m chalicelib.cli create-api-key --tenant T [--label L]
     python -m chalicelib.cli revoke-api-key --tenant T --key-id K
     python -m chalicelib.cli seed-demo [--json]
@@ -49,6 +49,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--url", required=True)
     p.add_argument("--email", required=True)
     p.add_argument("--linkedin-org-id")
+    p.add_argument("--admin-email", help="the organization's first console admin (invited by mail)")
     p = sub.add_parser("create-api-key", help="add an API key to an issuer")
     p.add_argument("--tenant", required=True)
     p.add_argument("--label")
@@ -85,9 +86,12 @@ def main(argv: list[str] | None = None) -> int:
 
             data = IssuerIn(name=args.name, url=args.url, email=args.email,
                             linkedin_organization_id=args.linkedin_org_id)
-            issuer, key = issuers.create_issuer(data)
-            print(f"issuer {issuer['id']} created")
-            print(f"API key (shown once, store it now): {key}")
+            made = issuers.create_organization(data, args.admin_email)
+            print(f"issuer {made['issuer']['id']} created")
+            print(f"API key (shown once, store it now): {made['api_key']}")
+            if made["admin"]:
+                print(f"console admin {made['admin']['email']} invited until {made['admin']['expires_at'][:10]}: "
+                      "they sign in at /console/signin with that address")
         elif args.command == "create-api-key":
             from .services import issuers
 

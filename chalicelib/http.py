@@ -123,15 +123,27 @@ def validate(model: type[T], data: dict) -> T:
 
 
 def parse_form(request, model: type[T]) -> T:
-    """Validate an HTML form post against `model` (each field taken once)."""
+    """Validate an HTML form post against `model`: a field declared as a list takes every
+    value posted for it (checkboxes), any other field its first; a blank field whose
+    default is None is left out (an empty optional input means "not given")."""
+    from typing import get_origin
     from urllib.parse import parse_qs
 
     body = raw_body(request)
     try:
-        fields = parse_qs(body.decode("utf-8"), keep_blank_values=True, max_num_fields=20)
+        fields = parse_qs(body.decode("utf-8"), keep_blank_values=True, max_num_fields=250)
     except (UnicodeDecodeError, ValueError):
         raise BadRequest("the form could not be read") from None
-    return validate(model, {k: v[0] for k, v in fields.items() if k in model.model_fields})
+    data: dict[str, Any] = {}
+    for name, values in fields.items():
+        declared = model.model_fields.get(name)
+        if declared is None:
+            continue
+        if get_origin(declared.annotation) is list:
+            data[name] = [v for v in values if v]
+        elif values[0] or declared.default is not None:
+            data[name] = values[0]
+    return validate(model, data)
 
 
 def parse_multipart(request, max_parts: int = 10) -> dict[str, bytes]:

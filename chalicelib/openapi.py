@@ -25,7 +25,7 @@ from typing import Any
 JSON = "application/json"
 HTML = "text/html"
 LD = "application/ld+json"
-EXCLUDED_PREFIXES = ("/ops/", "/_local/", "/signin", "/signout", "/wallet", "/profiles/")
+EXCLUDED_PREFIXES = ("/ops/", "/_local/", "/signin", "/signout", "/wallet", "/profiles/", "/console")
 
 # Most routes declare the model their guard validates the body with (`body="IssueIn"`,
 # routes/_guards.py), and that very model is published. These routes take more than one

@@ -86,6 +86,11 @@ class IssuerIn(Strict):
     linkedin_organization_id: LinkedInOrgId | None = None
 
 
+class OrganizationIn(IssuerIn):
+    """An operator creating a tenant: its profile and, optionally, its first console admin."""
+    admin_email: Email | None = None
+
+
 class IssuerPatch(Strict):
     name: Name | None = None
     url: Url | None = None
@@ -335,3 +340,46 @@ class EndpointIn(BaseModel):
     event_types: Annotated[list[EventType], Field(min_length=1, max_length=len(EVENT_TYPES))]
     description: Annotated[str, StringConstraints(strip_whitespace=True, max_length=500,
                                                   pattern=r"^[^\x00-\x1f\x7f]*$")] | None = None
+
+
+# ------------------------------------------------------------------ the issuer console (HTML forms)
+
+Role = Literal["read_only", "issuer", "admin"]
+YesNo = Literal["yes", "no"] | None
+
+
+class ConsoleSigninIn(CsrfIn):
+    email: Email
+    next: NextPath | None = None
+
+
+class ConsoleChooseIn(CsrfIn):
+    choice: Annotated[str, StringConstraints(min_length=1, max_length=300)]
+    tenant_id: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{16}$")]
+
+
+class _TemplateChoice(Strict):
+    templates: list[LocalId] = Field(default_factory=list, max_length=200)
+
+    def template_list(self) -> list[str] | None:
+        return list(self.templates) or None
+
+
+class InviteIn(_TemplateChoice):
+    email: Email
+    role: Role
+    name: PersonName | None = None
+    view_personal_data: YesNo = None
+
+
+class MemberChangeIn(_TemplateChoice):
+    role: Role
+    view_personal_data: YesNo = None
+
+
+class MemberNameIn(Strict):
+    name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100, pattern=r"^[^\x00-\x1f\x7f]*$")] = ""
+
+
+class ConfirmIn(Strict):
+    confirm: Literal["yes"]

@@ -7,6 +7,7 @@ kind of caller it serves:
     guard.issuer(path)     `Authorization: Bearer <API key>`; the view gets the key's tenant id
     guard.operator(path)   `Authorization: Bearer <operator key>`
     guard.earner(path)     a live earner session; the view gets the session
+    guard.member(path)     a console member allowed `action` by the role matrix; the view gets the member
     guard.hook(path)       a signed LMS delivery; the view gets the authenticated integration
 
 The guard authenticates, binds the tenant (a view only ever sees the tenant its
@@ -219,6 +220,46 @@ class Guard:
                 return http.answer(run, lambda exc: refusal(exc, request))
 
             self._register(path, ("POST",), handler, view, "public", None)
+            return view
+
+        return decorator
+
+    def member(self, path: str, *methods: str, action: str) -> Callable[[View], View]:
+        """An issuer console page: a live console session whose member's role allows
+        `action` (domain/members.py MATRIX), checked before the view runs. Forms carry
+        a CSRF token bound to the session, checked before anything else; every write is
+        audited with the member as the actor. Refusals are pages (HTML), never JSON."""
+        from . import _console
+
+        allowed_check = LazyModule("chalicelib.domain.members")
+
+        def decorator(view: View) -> View:
+            def handler(**params: str) -> Response:
+                request = self.bp.current_request
+                caller: list = []
+
+                def run() -> Response:
+                    member = _console.current(request)
+                    if member is None:
+                        if request.method == "GET":
+                            return _console.signin_redirect(request)
+                        return web.page("message.html", 401, title="Please sign in",
+                                        message="Your console session has ended. Sign in again and repeat what you "
+                                                "were doing.", link={"href": "/console/signin", "text": "Sign in"})
+                    allowed_check.require(member, action)
+                    if request.method != "GET":
+                        _console.check_csrf(request, member)
+                    caller.append(audit.Actor("member", member.member_id, member.tenant_id))
+                    return view(member, **params)
+
+                response = http.answer(run, lambda exc: refusal(exc, request, "html",
+                                                                link={"href": "/console", "text": "Back to the console"}))
+                if caller:
+                    audit.record_request(request, caller[0], response, self.bp.current_app.routes)
+                return response
+
+            self._register(path, methods or ("GET",), handler, view, "member", None)
+            handler.laurel_action = action  # type: ignore[attr-defined]  # the authorization matrix test reads it
             return view
 
         return decorator

@@ -17,6 +17,7 @@ bp = Blueprint(__name__)
 guard = Guard(bp)
 
 ops = LazyModule("chalicelib.services.ops")
+issuers = LazyModule("chalicelib.services.issuers")
 support = LazyModule("chalicelib.services.support")
 rights = LazyModule("chalicelib.services.rights")
 offboarding = LazyModule("chalicelib.services.offboarding")
@@ -38,6 +39,12 @@ def ops_sla() -> Response:
     if http.wants_json(request):
         return json(ops.sla_report(month))
     return web.page("ops_sla.html", **ops.sla_page(month))
+
+
+@guard.operator("/ops/issuers", "POST", body="OrganizationIn")
+def ops_create_issuer(data: Any) -> Response:
+    """A new organization: its profile, first API key (shown once) and first console admin."""
+    return json(issuers.create_organization(data, str(data.admin_email) if data.admin_email else None), status=201)
 
 
 @guard.operator("/ops/maintenance", "POST", body="MaintenanceIn")

@@ -58,6 +58,18 @@ def create_issuer(data) -> tuple[dict, str]:
     return issuer_view(item), key
 
 
+def create_organization(data, admin_email: str | None) -> dict:
+    """Operator use case: a tenant, its first API key (shown once) and, when given, its
+    first console admin (invited: they prove the address by signing in)."""
+    issuer, key = create_issuer(data)
+    admin = None
+    if admin_email:
+        from . import members
+
+        admin = members.add_first_admin(issuer["id"], admin_email)
+    return {"issuer": issuer, "api_key": key, "admin": admin}
+
+
 def _require(tenant_id: str):
     item = store.get_issuer(tenant_id)
     if item is None:

@@ -138,11 +138,26 @@ def send_expired(item) -> bool:
 # ------------------------------------------------------------------ earners
 
 
-def send_signin(email: str, link: str, code: str, minutes: int, adding: bool) -> None:
-    """A sign-in (or add-an-address) link and code (required)."""
-    subject = "Confirm your address for Laurel" if adding else "Your Laurel sign-in link"
-    _send_required(_message(email, subject, "signin", link=link, code=code, minutes=minutes, adding=adding),
+def send_signin(email: str, link: str, code: str, minutes: int, adding: bool, console: bool = False) -> None:
+    """A sign-in (or add-an-address) link and code, to the wallet or the issuer console (required)."""
+    subject = ("Your Laurel console sign-in link" if console else
+               "Confirm your address for Laurel" if adding else "Your Laurel sign-in link")
+    _send_required(_message(email, subject, "signin", link=link, code=code, minutes=minutes, adding=adding,
+                            console=console),
                    "signin", "the mail with your sign-in link")
+
+
+def send_invitation(member, inviter) -> bool:
+    """An invitation to an organization's console (courtesy: an admin can invite again)."""
+    from ..store import issuers as issuer_store
+
+    issuer = issuer_store.get_issuer(member.tenant_id)
+    ctx = {"organization": issuer.name if issuer else "an organization", "role": member.role.replace("_", "-"),
+           "inviter": (inviter.name or inviter.email) if inviter else "Laurel's operators",
+           "link": f"{get_settings().public_base_url}/console/signin", "until": (member.expires_at or "")[:10],
+           "email": member.email}
+    return _send(_message(member.email, f"You are invited to {ctx['organization']} on Laurel", "invitation", **ctx),
+                 "invitation")
 
 
 def send_import_confirmation(email: str, name: str, issuer: str, url: str, hours: int) -> None:

@@ -52,10 +52,16 @@ def _rate_limit(email_hash: str, client_address: str | None) -> None:
                    "too many sign-in mails were sent to this address; wait a few minutes and use the newest one")
 
 
+# Where each purpose's mailed link leads: the wallet's sign-in, or the issuer console's.
+LINK_PATHS = {"signin": "/signin", "add_email": "/signin", "console": "/console/signin"}
+
+
 def request_link(email: str, *, next_path: str | None = None, client_address: str | None = None,
-                 purpose: str = "signin", earner_id: str | None = None) -> str:
+                 purpose: str = "signin", earner_id: str | None = None, send: bool = True) -> str:
     """Mail a link and a code to `email`; returns the request's id (for the code form).
-    The answer is the same whether or not the address has credentials or an account."""
+    The answer is the same whether or not the address has credentials or an account;
+    `send=False` (the console, for an address of no organization) stores the request
+    and counts it against the limits like any other, but mails nothing."""
     next_path = rules.safe_next(next_path)
     email = ids.normalize_email(email)
     email_hash = ids.email_hash(email)
@@ -67,8 +73,10 @@ def request_link(email: str, *, next_path: str | None = None, client_address: st
     store.put_login(login_id, purpose=purpose, email=email, email_hash=email_hash, earner_id=earner_id,
                     token_hash=ids.sha256_hex(token), code_hash=_mac("code", login_id, code), next_path=next_path,
                     expires_at=iso(expires), expiration=int(expires.timestamp()) + 86400)
-    notify.send_signin(email, f"{get_settings().public_base_url}/signin/{login_id}?token={token}", code,
-                       rules.LOGIN_MINUTES, adding=purpose == "add_email")
+    if send:
+        link = f"{get_settings().public_base_url}{LINK_PATHS[purpose]}/{login_id}?token={token}"
+        notify.send_signin(email, link, code, rules.LOGIN_MINUTES, adding=purpose == "add_email",
+                           console=purpose == "console")
     return login_id
 
 
@@ -81,9 +89,15 @@ def _code_budget(email_hash: str) -> None:
                    code="code_budget_spent")
 
 
-def _usable(login_id: str):
+WALLET = ("signin", "add_email")  # the purposes the wallet's sign-in pages complete
+CONSOLE = ("console",)
+
+
+def _usable(login_id: str, purposes: tuple[str, ...] = WALLET):
+    """The request, if it is still usable and was made for one of `purposes` (a console
+    link opened at the wallet's address is as unknown there as a made-up one)."""
     item = store.get_login(login_id) if ids.RANDOM_PART.match(login_id or "") else None
-    if item is None:
+    if item is None or item.purpose not in purposes:
         raise NotFound("this sign-in link is not valid; ask for a new one", code="signin_not_found")
     if item.used_at:
         raise Gone("this sign-in link was already used; ask for a new one", code="signin_used")
@@ -95,10 +109,10 @@ def _usable(login_id: str):
     return item
 
 
-def preview(login_id: str, token: str) -> dict:
+def preview(login_id: str, token: str, purposes: tuple[str, ...] = WALLET) -> dict:
     """What the link's page shows before the button is pressed (mail scanners follow
     links; only a deliberate POST signs in)."""
-    item = _usable(login_id)
+    item = _usable(login_id, purposes)
     if not ids.same_secret(ids.sha256_hex(token or ""), item.token_hash):
         raise NotFound("this sign-in link is not valid; ask for a new one", code="signin_not_found")
     return {"email": rules.mask_email(item.email), "adding": item.purpose == "add_email"}
@@ -115,9 +129,9 @@ class Proven:
 
 
 def prove(login_id: str, *, token: str | None = None, code: str | None = None,
-          signed_in_as: str | None = None) -> Proven:
+          signed_in_as: str | None = None, purposes: tuple[str, ...] = WALLET) -> Proven:
     """Check the link's token or the code, and use the request up (once)."""
-    item = _usable(login_id)
+    item = _usable(login_id, purposes)
     if token:
         if not ids.same_secret(ids.sha256_hex(token), item.token_hash):
             raise NotFound("this sign-in link is not valid; ask for a new one", code="signin_not_found")

@@ -432,3 +432,44 @@ OPS_AUDIT_PK = "OPS#AUDIT"
 def audit_day_pk(day: str) -> str:
     """by_tenant partition holding every audit entry of one UTC day (YYYY-MM-DD)."""
     return f"AUDIT#{day}"
+
+
+# ------------------------------------------------------------------ console members (store/member_models.py)
+
+
+def member_sk(member_id: str) -> str:
+    return f"MEMBER#{member_id}"
+
+
+MEMBER_SK_PREFIX = "MEMBER#"
+MEMBER_COUNT_SK = "MEMBERS"
+SSO_SK = "SSO"
+
+
+def member_email_key(email_hash: str, tenant_id: str) -> tuple[str, str]:
+    return f"MEMBEREMAIL#{email_hash}", tenant_pk(tenant_id)
+
+
+def member_email_pk(email_hash: str) -> str:
+    return f"MEMBEREMAIL#{email_hash}"
+
+
+def console_session_key(session_hash: str) -> tuple[str, str]:
+    return f"CSESSION#{session_hash}", "S"
+
+
+def member_sessions_pk(tenant_id: str, member_id: str) -> str:
+    """by_tenant partition listing one member's console sessions."""
+    return f"{tenant_pk(tenant_id)}#MSESSIONS#{member_id}"
+
+
+def sso_domain_key(domain: str, tenant_id: str) -> tuple[str, str]:
+    return f"SSODOMAIN#{domain}", tenant_pk(tenant_id)
+
+
+def sso_domain_pk(domain: str) -> str:
+    return f"SSODOMAIN#{domain}"
+
+
+def sso_state_key(state_hash: str) -> tuple[str, str]:
+    return f"SSOSTATE#{state_hash}", "S"

@@ -10,6 +10,7 @@ from typing import Any
 from .audit_models import AUDIT_MODELS
 from .models import MODELS
 from .earner_models import EARNER_MODELS
+from .member_models import MEMBER_MODELS
 from .webhook_models import WEBHOOK_MODELS
 
 
@@ -18,7 +19,7 @@ def table_definition() -> dict[str, Any]:
     attributes: dict[str, str] = {}
     key_schema: list[dict[str, str]] | None = None
     indexes: dict[str, dict[str, Any]] = {}
-    for model in MODELS + WEBHOOK_MODELS + EARNER_MODELS + AUDIT_MODELS:
+    for model in MODELS + WEBHOOK_MODELS + EARNER_MODELS + AUDIT_MODELS + MEMBER_MODELS:
         schema = model._get_schema()
         for attr in schema["attribute_definitions"]:
             attributes[attr["AttributeName"]] = attr["AttributeType"]

@@ -42,3 +42,9 @@ def list_page(tenant_id: str, *, state: str | None, limit: int, cursor: str | No
     )
     items = list(result)
     return items, paging.encode(result.last_evaluated_key)
+
+
+def all_for_tenant(tenant_id: str) -> list[TemplateItem]:
+    """Every template of a tenant (names and states for choices; one Query of its partition)."""
+    return list(TemplateItem.query(keys.tenant_pk(tenant_id), TemplateItem.sk.startswith(keys.TEMPLATE_PREFIX),
+                                   attributes_to_get=["pk", "sk", "template_id", "name", "state"]))

@@ -14,7 +14,7 @@ from tests.conftest import body, scan_table, sent_mail
 from tests.helpers import Browser, active_template, auth, claim_token_from, csrf_of, issue, new_issuer, post, sign_in
 
 EARNER_OR_PUBLIC = ("/badges/", "/claim/", "/_local/", "/ob/", "/.well-known/", "/verify", "/imports", "/hooks/",
-                    "/signin", "/signout", "/wallet", "/profiles/", "/health", "/openapi.json")
+                    "/signin", "/signout", "/wallet", "/profiles/", "/health", "/openapi.json", "/console")
 
 
 def guarded_routes():
@@ -56,6 +56,36 @@ def test_every_guarded_route_refuses_bad_keys_and_changes_nothing(client, keys):
             cases += 1
     assert scan_table() == before
     assert cases > 300
+
+
+def test_every_console_route_refuses_a_missing_tampered_or_ended_session(client):
+    """Console pages: no session, a forged cookie, another cookie's signature, an ended
+    session: a GET goes to the sign-in page, anything else is a 401 page; nothing written."""
+    from tests.console_helpers import console_csrf, new_organization
+    from tests.console_helpers import sign_in as console_sign_in
+
+    new_organization()
+    ended = console_sign_in(client, "ada@acme.example")
+    cookie = ended.cookies["laurel_console"]
+    ended.post("/console/signout", {"csrf": console_csrf(ended)})
+    wallet = Browser(client)
+    sign_in(wallet, "grace@example.com")
+    cookies = {"missing": None, "forged": "forged.value.sig", "tampered": cookie[:-2] + "xx", "ended": cookie,
+               "a wallet session": wallet.cookies["laurel_session"]}
+    routes = [(m, p) for p, ms in sorted(app.routes.items()) for m in sorted(ms)
+              if p.startswith("/console") and getattr(ms[m].view_function, "laurel_audience", None) == "member"]
+    assert len(routes) >= 9
+    before = scan_table()
+    for method, path in routes:
+        concrete = re.sub(r"{(\w+)}", "0123456789abcdef", path)
+        for name, value in cookies.items():
+            headers = {"Content-Type": "application/x-www-form-urlencoded"}
+            if value:
+                headers["Cookie"] = f"laurel_console={value}"
+            res = client.http.request(method, concrete, headers=headers, body=b"csrf=x")
+            expected = 303 if method == "GET" else 401
+            assert res.status_code == expected, (method, path, name, res.status_code)
+    assert scan_table() == before
 
 
 def test_a_planted_session_cookie_is_never_adopted(client):

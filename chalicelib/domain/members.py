@@ -1,0 +1,109 @@
+"""Organization members, their roles, and what each role may do in the console.
+
+Pure: no I/O, no clock reads. The console's guard (routes/_guards.py) asks `allowed`
+for every route before its view runs; the matrix test walks every console route with
+every role and another tenant's member against `MATRIX`.
+
+Roles (issue 14):
+- read_only: sees everything but recipients' personal data (unless granted
+  "view personal data");
+- issuer: issues from templates it is allowed (all, or a list), sees and resends;
+- admin: everything: templates, revoke, replace, members, API keys, integrations,
+  settings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from .errors import Conflict, Forbidden
+
+ROLES = ("read_only", "issuer", "admin")
+ROLE_NAMES = {"read_only": "Read-only", "issuer": "Issuer", "admin": "Admin"}
+INVITATION_DAYS = 7
+
+ALL = frozenset(ROLES)
+ISSUERS = frozenset({"issuer", "admin"})
+ADMINS = frozenset({"admin"})
+
+# Every console action and the roles allowed to take it. A route names one action.
+MATRIX: dict[str, frozenset[str]] = {
+    "home.view": ALL,
+    "templates.view": ALL,
+    "templates.edit": ADMINS,  # create, edit, image, activate, archive, duplicate
+    "credentials.view": ALL,
+    "credentials.issue": ISSUERS,  # single and bulk, from the templates the member may use
+    "credentials.resend": ISSUERS,
+    "credentials.revoke": ADMINS,
+    "credentials.replace": ADMINS,
+    "members.view": ALL,
+    "members.manage": ADMINS,  # invite, change roles and grants, remove
+    "settings.view": ALL,
+    "settings.edit": ADMINS,  # profile, logo, mail branding, single sign-on
+    "api_keys.manage": ADMINS,
+    "integrations.manage": ADMINS,
+    "account.view": ALL,  # one's own membership; leaving
+}
+
+
+@dataclass(frozen=True)
+class Member:
+    """A signed-in member, as the guard passes it to a view."""
+
+    tenant_id: str
+    member_id: str
+    email: str
+    role: str
+    view_personal_data: bool = False
+    templates: tuple[str, ...] | None = None  # issuer role: only these templates (None: all)
+    name: str = ""
+    session_id: str = field(default="", repr=False)
+
+    @property
+    def sees_personal_data(self) -> bool:
+        return self.role != "read_only" or self.view_personal_data
+
+    def may(self, action: str) -> bool:
+        return allowed(self.role, action)
+
+    def may_issue_from(self, template_id: str) -> bool:
+        return self.role == "admin" or (self.role == "issuer" and (self.templates is None
+                                                                   or template_id in self.templates))
+
+
+def allowed(role: str, action: str) -> bool:
+    if action not in MATRIX:
+        raise KeyError(f"unknown console action {action!r}")
+    return role in MATRIX[action]
+
+
+def require(member: Member, action: str) -> None:
+    if not member.may(action):
+        raise Forbidden(f"your role ({ROLE_NAMES.get(member.role, member.role)}) does not allow this",
+                        code="not_allowed")
+
+
+def require_template(member: Member, template_id: str) -> None:
+    if not member.may_issue_from(template_id):
+        raise Forbidden("you may not issue from this template", code="template_not_allowed")
+
+
+def check_role_change(admins_left_after: int) -> None:
+    """The last admin cannot leave, be removed or be demoted: an organization always has one."""
+    if admins_left_after < 1:
+        raise Conflict("an organization needs at least one admin; make someone else admin first",
+                       code="last_admin")
+
+
+def invitation_expires(now: datetime) -> datetime:
+    return now + timedelta(days=INVITATION_DAYS)
+
+
+def mask_email(email: str) -> str:
+    local, _, domain = email.partition("@")
+    return f"{local[:1]}***@{domain}" if domain else "***"
+
+
+def mask_name(first: str, last: str) -> str:
+    return f"{first[:1]}. {last[:1]}." if first or last else "—"

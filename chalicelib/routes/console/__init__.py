@@ -1,0 +1,53 @@
+"""The issuer console: the web application where an organization runs its credential
+program. Server-rendered, works without JavaScript (htmx, vendored, only enhances).
+
+One blueprint (`bp`) for the whole audience; its routes live in the modules of this
+package by subject:
+
+    signin.py       GET/POST /console/signin, /console/signin/{login_id}, /console/choose, /console/signout
+    home.py         GET /console; members, invitations and one's own membership (/console/members, /console/account)
+
+Every member route names its action in the role matrix (domain/members.py); the guard
+refuses before the view runs, checks the form's CSRF token and audits every write.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chalice import Blueprint, Response
+
+from ... import http
+from ...lazy import LazyModule
+from .. import _console, _session
+from .._guards import Guard
+
+bp = Blueprint(__name__)
+guard = Guard(bp)
+
+schemas = LazyModule("chalicelib.schemas")
+web = LazyModule("chalicelib.web")
+
+
+def request() -> Any:
+    return bp.current_request
+
+
+def page(template: str, member: Any = None, status: int = 200, headers: dict[str, str] | None = None,
+         **context: Any) -> Response:
+    """A console page: the member's navigation and CSRF token come with every one."""
+    nav = {"member": member, "csrf": _console.csrf_token(member) if member else None,
+           "may": (lambda action: member.may(action)) if member else (lambda action: False)}
+    return web.page(template, status, headers or {}, **nav, **context)
+
+
+def form(model: str) -> Any:
+    """A console form's fields (the guard has checked its CSRF token already)."""
+    return http.parse_form(request(), getattr(schemas, model))
+
+
+def redirect(location: str, headers: dict[str, str] | None = None) -> Response:
+    return _session.redirect(location, headers)
+
+
+from . import home, signin  # noqa: E402,F401  (registers their routes on `bp`)

@@ -1,0 +1,122 @@
+"""PynamoDB models of an organization's console: its members, their sessions, and its
+single sign-on settings, in Laurel's single table (keys built in store/keys.py).
+
+| item               | pk                          | sk                 |
+|--------------------|-----------------------------|--------------------|
+| member             | T#<tenant>                  | MEMBER#<member>    |
+| member's address   | MEMBEREMAIL#<emailhash>     | T#<tenant>         |
+| admin count        | T#<tenant>                  | MEMBERS            |
+| console session    | CSESSION#<sha256(id)>       | S                  |
+| single sign-on     | T#<tenant>                  | SSO                |
+| sign-on domain     | SSODOMAIN#<domain>          | T#<tenant>         |
+| sign-on state      | SSOSTATE#<sha256(state)>    | S                  |
+
+An invitation is a member in state `invited` until its `expires_at`: signing in with
+the invited address (which proves the mailbox) makes it `active`. A member's address
+item lets sign-in find the organizations an address belongs to. Console sessions are
+listed per member through `by_tenant` (`T#<tenant>#MSESSIONS#<member>`), so removing
+a member or changing their role ends their sessions at once.
+"""
+
+from __future__ import annotations
+
+from pynamodb.attributes import BooleanAttribute, JSONAttribute, ListAttribute, NumberAttribute, UnicodeAttribute
+
+from .models import ByTenant, Item, _TableMeta
+
+
+class MemberItem(Item):
+    class Meta(_TableMeta):
+        pass
+
+    tenant_id = UnicodeAttribute()
+    member_id = UnicodeAttribute()
+    email = UnicodeAttribute()
+    email_hash = UnicodeAttribute()
+    name = UnicodeAttribute(null=True)
+    role = UnicodeAttribute()  # read_only | issuer | admin
+    view_personal_data = BooleanAttribute(default=False)
+    templates = ListAttribute(null=True)  # issuer role: the templates it may issue from (absent: all)
+    state = UnicodeAttribute()  # invited | active
+    invited_by = UnicodeAttribute(null=True)
+    expires_at = UnicodeAttribute(null=True)  # an invitation's end
+    joined_at = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    source = UnicodeAttribute(default="invitation")  # invitation | operator | sso
+
+
+class MemberEmailItem(Item):
+    class Meta(_TableMeta):
+        pass
+
+    tenant_id = UnicodeAttribute()
+    member_id = UnicodeAttribute()
+
+
+class MemberCountItem(Item):
+    """How many active admins an organization has: role changes and removals are
+    conditioned on it, so two admins demoting each other at once cannot leave none."""
+
+    class Meta(_TableMeta):
+        pass
+
+    admins = NumberAttribute(default=0)
+
+
+class ConsoleSessionItem(Item):
+    class Meta(_TableMeta):
+        pass
+
+    tenant_id = UnicodeAttribute()
+    member_id = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    expires_at = UnicodeAttribute()
+    expiration = NumberAttribute()
+    via = UnicodeAttribute(default="mail")  # mail | sso
+    gsi1pk = UnicodeAttribute(null=True)
+    gsi1sk = UnicodeAttribute(null=True)
+    by_tenant = ByTenant()
+
+
+class SsoItem(Item):
+    """An organization's OpenID Connect provider. The client secret is not here: it is
+    kept in Secrets Manager under `secret_name`."""
+
+    class Meta(_TableMeta):
+        pass
+
+    tenant_id = UnicodeAttribute()
+    issuer = UnicodeAttribute()
+    client_id = UnicodeAttribute()
+    secret_name = UnicodeAttribute()
+    domains = ListAttribute()
+    default_role = UnicodeAttribute()
+    enabled = BooleanAttribute(default=True)
+    updated_at = UnicodeAttribute()
+
+
+class SsoDomainItem(Item):
+    class Meta(_TableMeta):
+        pass
+
+    tenant_id = UnicodeAttribute()
+
+
+class SsoStateItem(Item):
+    """One sign-on attempt in flight: single use, ten minutes, bound to the browser that started it."""
+
+    class Meta(_TableMeta):
+        pass
+
+    tenant_id = UnicodeAttribute()
+    anchor_hash = UnicodeAttribute()
+    nonce = UnicodeAttribute()
+    code_verifier = UnicodeAttribute()
+    expires_at = UnicodeAttribute()
+    expiration = NumberAttribute()
+    details = JSONAttribute(null=True)
+
+
+MEMBER_MODELS = (MemberItem, MemberEmailItem, MemberCountItem, ConsoleSessionItem, SsoItem, SsoDomainItem,
+                 SsoStateItem)

@@ -1,0 +1,124 @@
+"""The console's authorization matrix, walked: every console route, with every role and
+with another organization's admin. A refused request answers 403 (or 404 for another
+organization's ids) and changes nothing; an allowed one is never refused. The matrix
+itself is domain/members.py MATRIX; each route names its action (`guard.member`)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from tests.conftest import scan_table
+from tests.console_helpers import console_csrf, member, new_organization, sign_in
+
+ROLES = ("read_only", "issuer", "admin")
+
+
+def _console_routes():
+    from app import app
+
+    for path, methods in sorted(app.routes.items()):
+        for method, entry in sorted(methods.items()):
+            action = getattr(entry.view_function, "laurel_action", None)
+            if path.startswith("/console") and action:
+                yield method, path, action
+
+
+def test_every_console_page_but_sign_in_is_behind_the_member_guard():
+    from app import app
+
+    open_paths = {"/console/signin", "/console/signin/{login_id}", "/console/choose", "/console/signout",
+                  "/console/sso", "/console/sso/callback", "/console/static/{name}"}
+    for path, methods in app.routes.items():
+        if not path.startswith("/console") or path in open_paths:
+            continue
+        for method, entry in methods.items():
+            assert getattr(entry.view_function, "laurel_audience", None) == "member", (method, path)
+            assert getattr(entry.view_function, "laurel_action", None), (method, path)
+
+
+@pytest.fixture()
+def org(client):
+    """Organization A with one member of each role, its objects, and organization B's admin."""
+    tenant_a, key_a = new_organization("Acme Academy", "ada@acme.example")
+    admin = sign_in(client, "ada@acme.example")
+    browsers = {"admin": admin,
+                "issuer": member(client, tenant_a, "ian@acme.example", "issuer", admin),
+                "read_only": member(client, tenant_a, "rita@acme.example", "read_only", admin)}
+    new_organization("Beta Institute", "bea@beta.example")
+    browsers["other"] = sign_in(client, "bea@beta.example")
+    ids = _objects(client, tenant_a, key_a)
+    return browsers, ids
+
+
+def _objects(client, tenant_id: str, key: str) -> dict:
+    """An existing id of organization A for every path parameter a console route takes."""
+    import json
+
+    from chalicelib.domain import ids as id_rules
+    from chalicelib.store import members as store
+    from tests.helpers import active_template, issue
+
+    template_id = active_template(client, key)
+    credential = json.loads(issue(client, key, template_id).body)
+    rita = store.member_by_email(tenant_id, id_rules.email_hash("rita@acme.example"))
+    return {"member_id": rita.member_id, "template_id": template_id, "credential_id": credential["id"]}
+
+
+def _url(path: str, ids: dict) -> str:
+    def fill(match):
+        name = match.group(1)
+        assert name in ids, f"add an id of organization A for {{{name}}} to _objects()"
+        return ids[name]
+
+    return re.sub(r"{(\w+)}", fill, path)
+
+
+def _made_up(value: str) -> str:
+    """An id of the same shape that was never issued."""
+    return value[:-4] + ("aaaa" if not value.endswith("aaaa") else "bbbb")
+
+
+def _visible(html: str) -> str:
+    """A page without its per-request parts (CSRF tokens)."""
+    return re.sub(r'name="csrf" value="[^"]*"', "", html)
+
+
+def _request(browser, method: str, url: str):
+    if method == "GET":
+        return browser.get(url)
+    return browser.post(url, {"csrf": console_csrf(browser)})
+
+
+def test_every_console_route_with_every_role_and_another_organization(org):
+    from chalicelib.domain.members import MATRIX
+
+    browsers, ids = org
+    routes = list(_console_routes())
+    assert routes, "no console routes found"
+    # refusals first: by definition they change nothing, so the walk's state stays A's
+    for method, path, action in routes:
+        url = _url(path, ids)
+        for role in ROLES:
+            if role in MATRIX[action]:
+                continue
+            before = scan_table()
+            res = _request(browsers[role], method, url)
+            assert res.status_code == 403, (role, method, path, res.status_code)
+            assert scan_table() == before, f"{role} {method} {path} was refused but wrote"
+        if "{" in path:  # another organization's admin: A's ids answer as ids never made, nothing changes
+            other = browsers["other"]
+            before = scan_table()
+            res = _request(other, method, url)
+            made_up = _request(other, method, _url(path, {k: _made_up(v) for k, v in ids.items()}))
+            assert res.status_code in (404, 422) and res.status_code == made_up.status_code, \
+                ("other", method, path, res.status_code, made_up.status_code)
+            assert _visible(other.text(res)) == _visible(other.text(made_up)), (method, path)
+            assert scan_table() == before, f"another organization's {method} {path} wrote"
+    for method, path, action in sorted(routes, key=lambda r: r[0] != "GET"):
+        for role in ROLES:
+            if role not in MATRIX[action]:
+                continue
+            res = _request(browsers[role], method, _url(path, ids))
+            assert res.status_code not in (401, 403), (role, method, path, res.status_code)
