@@ -23,7 +23,10 @@ def badge_png(label: str = "LAUREL", size: int = 400) -> bytes:
     return out.getvalue()
 
 
-def seed(recipient: str = "ada.lovelace@example.com") -> dict:
+DEMO_ADMIN = "admin@academy.example.org"
+
+
+def seed(recipient: str = "ada.lovelace@example.com", admin: str = DEMO_ADMIN) -> dict:
     from . import schemas
     from .services import credentials, issuers, templates
 
@@ -53,5 +56,8 @@ def seed(recipient: str = "ada.lovelace@example.com") -> dict:
                         evidence=[{"name": "Final project", "url": "https://academy.example.org/projects/42",
                                    "narrative": "Designed a serverless credential platform."}]),
     )
-    return {"tenant_id": tenant_id, "api_key": api_key, "template_id": template["id"],
+    from .services import members
+
+    members.add_first_admin(tenant_id, admin, name="Demo Admin")  # signs in at /console/signin
+    return {"tenant_id": tenant_id, "api_key": api_key, "template_id": template["id"], "console_admin": admin,
             "credential_id": credential["id"], "verification_url": credential["verification_url"]}

@@ -132,6 +132,8 @@ def main() -> int:
             "aws_endpoint": f"http://127.0.0.1:{AWS_PORT}",
             "operator_key": operator_key,
             "ops_url": f"{base}/ops/sla",
+            "console_url": f"{base}/console",
+            "console_admin": demo["console_admin"],
         }
         print(f"starting the API (chalice's local server) on 127.0.0.1:{APP_PORT} ...")
         children.append(
@@ -164,6 +166,7 @@ def main() -> int:
             "  scheduled jobs:    uptime probe every minute, expiry sweep daily (local runner)\n"
             f"  queue workers:     {', '.join(f'{w.name} <- {w.queue}' for w in workers)}\n"
             "                     (bulk jobs and webhook deliveries run here, with Lambda's handlers)\n"
+            f"  issuer console:    {base}/console  (sign in as {demo['console_admin']}: the code is in the outbox)\n"
             f"  earner wallet:     {base}/signin  (sign in as ada.lovelace@example.com; the mail is in the outbox)\n"
             f"  written to {STATE_FILE.name}. Ctrl-C stops everything.\n"
             "\nIssue a credential with curl:\n"
