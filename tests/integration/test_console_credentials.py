@@ -358,6 +358,9 @@ def test_revoke_asks_first_then_revokes_once(org):
     assert b"Exam result withdrawn" in public.body
     again = org.admin.get(f"/console/credentials/{cid}/revoke")
     assert again.status_code == 409 and "revoked already" in org.admin.text(again)
+    audit = body(org.client.http.get("/audit", headers={"Authorization": f"Bearer {org.key}"}))["items"]
+    revokes = [e for e in audit if e["route"] == "/console/credentials/{credential_id}/revoke"]
+    assert [(e["method"], e["actor"]["type"], e["status"]) for e in revokes] == [("POST", "member", 303)] * 2
 
 
 def test_revoke_without_mail_sends_none(org):
