@@ -182,8 +182,10 @@ def test_another_organizations_credentials_never_appear(org, people):
 
 
 def test_paging_by_cursor_walks_every_credential_once_newest_first(org):
+    from chalicelib.domain.clock import parse_iso
+
     first = _issue(org, org.data, suppress_email=True)
-    made = _copies(org.tenant_id, first, 59, NOW + timedelta(minutes=1))
+    made = _copies(org.tenant_id, first, 59, parse_iso(_item(first).created_at) + timedelta(minutes=1))
     seen, url, pages = [], "/console/credentials", 0
     while url:
         html = _page(org.admin, url)
