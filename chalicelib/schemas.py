@@ -383,3 +383,126 @@ class MemberNameIn(Strict):
 
 class ConfirmIn(Strict):
     confirm: Literal["yes"]
+
+
+# ------------------------------------------------------------------ the console: credentials and settings
+
+ConsoleState = Literal["pending", "accepted", "rejected", "revoked", "expired"]
+IsoDay = Annotated[date, _IsoText, AfterValidator(_sane_year)]
+
+
+class CredentialSearchIn(Strict):
+    """The console's credential search (query parameters of GET /console/credentials).
+    `from` / `to`: the days the credentials were issued in Laurel, both included."""
+
+    q: Email | None = None  # the recipient's address (exact)
+    template: LocalId | None = None
+    state: ConsoleState | None = None
+    from_: IsoDay | None = Field(default=None, alias="from")
+    to: IsoDay | None = None
+    cursor: Annotated[str, StringConstraints(max_length=2000)] | None = None
+
+    @model_validator(mode="after")
+    def _range(self):
+        if self.from_ and self.to and self.from_ > self.to:
+            raise PydanticCustomError("date_range", "the first day must not be after the last day")
+        return self
+
+
+class ConsoleRevokeIn(Strict):
+    reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
+    suppress_email: YesNo = None
+    confirm: Literal["yes"]
+
+
+class ConsoleReplaceIn(Strict):
+    """A replacement: the same person and template, the name and dates as corrected."""
+
+    first_name: PersonName
+    last_name: PersonName
+    issued_at: IsoDay
+    expires_at: IsoDay | None = None  # blank: the replacement does not expire
+    suppress_email: YesNo = None
+    confirm: Literal["yes"]
+
+    @model_validator(mode="after")
+    def _dates(self):
+        if self.expires_at and self.expires_at <= self.issued_at:
+            raise PydanticCustomError("date_range", "the expiry date must be after the issue date")
+        return self
+
+
+def _linkedin_id(value: str) -> str:
+    if value and not re.fullmatch(r"[0-9]{1,20}", value):
+        raise PydanticCustomError("linkedin_id", "the LinkedIn organization id is the number in your LinkedIn "
+                                                 "page's admin address (up to 20 digits)")
+    return value
+
+
+class SettingsProfileIn(Strict):
+    """The organization's profile, as the console's settings form posts it (a blank
+    LinkedIn id removes it). Credentials issued before keep the profile of their day."""
+
+    name: Name
+    url: Url
+    email: Email
+    linkedin_organization_id: Annotated[str, StringConstraints(strip_whitespace=True, max_length=40),
+                                        AfterValidator(_linkedin_id)] = ""
+
+
+# Characters that have no place in a sender's name: control and format characters
+# (bidirectional overrides reorder what the reader sees), line and paragraph separators.
+_HIDDEN_CATEGORIES = ("Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp")
+
+
+def _hidden(value: str, allowed: str = "") -> bool:
+    import unicodedata
+
+    return any(unicodedata.category(c) in _HIDDEN_CATEGORIES and c not in allowed for c in value)
+
+
+def _sender_name(value: str) -> str:
+    if _hidden(value):
+        raise PydanticCustomError("sender_name", "the sender name must be one line of text without control characters")
+    if set(value) & set("@<>"):
+        # the address is always Laurel's own; a name that looks like another address misleads
+        raise PydanticCustomError("sender_name", "the sender name cannot contain @, < or > (it must not look like an "
+                                                 "email address)")
+    return value
+
+
+def _optional_email(value: str) -> str:
+    if not value:
+        return value
+    from pydantic import TypeAdapter, ValidationError
+
+    try:
+        return str(TypeAdapter(Email).validate_python(value))
+    except ValidationError:
+        raise PydanticCustomError("reply_to", "the reply-to address is not a valid email address") from None
+
+
+MAX_FOOTER = 500
+
+
+def _footer(value: str) -> str:
+    value = value.replace("\r\n", "\n").replace("\r", "\n").strip()
+    if len(value) > MAX_FOOTER:
+        raise PydanticCustomError("footer", "the footer has {length} characters; at most {limit} are allowed",
+                                  {"length": len(value), "limit": MAX_FOOTER})
+    if _hidden(value, allowed="\n"):
+        raise PydanticCustomError("footer", "the footer must be plain text (line breaks are fine, other control "
+                                            "characters are not)")
+    return value
+
+
+class MailBrandingIn(Strict):
+    """The organization's mail branding (every mail Laurel sends on its behalf); a blank
+    field removes that part. Display name: one line, at most 64 characters; footer:
+    plain text, at most 500 characters."""
+
+    from_name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=64),
+                         AfterValidator(_sender_name)] = ""
+    reply_to: Annotated[str, StringConstraints(strip_whitespace=True, max_length=320),
+                        AfterValidator(_optional_email)] = ""
+    footer: Annotated[str, StringConstraints(max_length=2000), AfterValidator(_footer)] = ""

@@ -73,11 +73,13 @@ def client(aws_env, tmp_path):
 
 
 def sent_mail() -> list[dict]:
-    """Mail the embedded SES accepted, oldest first."""
+    """Mail the embedded SES accepted, oldest first. moto keeps the From line (`from`)
+    and the HTML part (`body`); the Reply-To and the text part are only in the request
+    (record it with tests/aws_calls.py `requests()`)."""
     from moto.ses.models import ses_backends
 
     return [
-        {"to": m.destinations["ToAddresses"], "subject": m.subject, "body": m.body}
+        {"to": m.destinations["ToAddresses"], "subject": m.subject, "body": m.body, "from": m.source}
         for m in ses_backends[DEFAULT_ACCOUNT_ID]["us-east-1"].sent_messages
     ]
 

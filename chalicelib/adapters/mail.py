@@ -24,17 +24,31 @@ class Message:
     subject: str
     html: str
     text: str
+    from_name: str | None = None  # the sender's display name; the address is always the platform's
+    reply_to: str | None = None
+
+
+def from_address(display_name: str | None) -> str:
+    """`"Display Name" <platform sender>`: quoted as RFC 5322 wants it, a non-ASCII name
+    as an RFC 2047 encoded word (SES: "If the sender name contains non-ASCII characters,
+    it must be encoded using MIME encoded-word syntax")."""
+    from email.utils import formataddr
+
+    sender = get_settings().mail_from
+    return formataddr((display_name, sender), charset="utf-8") if display_name else sender
 
 
 def send(message: Message) -> str:
     settings = get_settings()
     extra = {"ConfigurationSetName": settings.ses_configuration_set} if settings.ses_configuration_set else {}
+    if message.reply_to:
+        extra["ReplyToAddresses"] = [message.reply_to]
     from botocore.exceptions import BotoCoreError, ClientError
 
     try:
         response = client("sesv2").send_email(
             **extra,
-            FromEmailAddress=settings.mail_from,
+            FromEmailAddress=from_address(message.from_name),
             Destination={"ToAddresses": [message.to]},
             Content={
                 "Simple": {

@@ -98,9 +98,10 @@ def _claim_token(now: datetime) -> tuple[str, str, str]:
 
 
 def build(tenant_id: str, issuer, template, data, now: datetime, credential_id: str,
-          status_index: int | None = None, rsa_key=None):
+          status_index: int | None = None, rsa_key=None, replaces: list[str] | None = None):
     """The complete credential item (snapshot, claim token, Open Badges proofs), not yet
-    stored, and its claim token. Shared by single and bulk issuance."""
+    stored, and its claim token. Shared by single and bulk issuance. `replaces`: the
+    credentials this one replaces (their history links to it, and it to them)."""
     issued_at, expires_at = _dates(data, template, now)
     email = ids.normalize_email(str(data.email))
     token, token_hash, token_expires = _claim_token(now)
@@ -123,6 +124,8 @@ def build(tenant_id: str, issuer, template, data, now: datetime, credential_id: 
         "created_at": iso(now),
         "updated_at": iso(now),
     }
+    if replaces:
+        fields["replaces"] = list(replaces)
     openbadges.prepare(fields, status_index, rsa_key)
     return store.build(fields), token
 
@@ -138,7 +141,9 @@ def _refuse_in_flight(policy: str, credential_id: str) -> None:
                    code="concurrent_update")
 
 
-def issue(tenant_id: str, data) -> dict:
+def issue(tenant_id: str, data, must_replace: str | None = None) -> dict:
+    """`must_replace`: the console's "replace this credential": nothing is issued unless
+    that credential is among those the new one replaces (still pending or accepted)."""
     now = clock.utcnow()
     email_hash = ids.email_hash(str(data.email))
     template, issuer, slot = store.issuance_context(tenant_id, data.template_id, email_hash)  # one read
@@ -160,15 +165,20 @@ def issue(tenant_id: str, data) -> dict:
             )
         replacing = blocking
         rules.check_replaceable(len(replacing))
+    if must_replace and must_replace not in {c.credential_id for c in replacing}:
+        raise Conflict("only a pending or accepted credential can be replaced; nothing was issued",
+                       code="invalid_state")
 
     credential_id = ids.new_credential_id(tenant_id)
-    item, token = build(tenant_id, issuer, template, data, now, credential_id)
+    item, token = build(tenant_id, issuer, template, data, now, credential_id,
+                        replaces=[c.credential_id for c in replacing])
     reason = f"Replaced by credential {credential_id}"
     if not store.insert(
         item,
         slot,
         replacing=replacing,
-        revoke_fields={"status": "revoked", "revoked_at": iso(now), "revocation_reason": reason, "updated_at": iso(now)},
+        revoke_fields={"status": "revoked", "revoked_at": iso(now), "revocation_reason": reason, "updated_at": iso(now),
+                       "replaced_by": credential_id},
     ):
         raise Conflict("this person was issued this credential at the same moment by another request; retry",
                        code="concurrent_update")
@@ -213,7 +223,7 @@ def get(tenant_id: str, credential_id: str) -> dict:
 
 
 def list_page(tenant_id: str, *, template_id: str | None, status: str | None, email: str | None,
-              limit: int, cursor: str | None) -> dict:
+              limit: int, cursor: str | None, created_from: str | None = None, created_to: str | None = None) -> dict:
     items, next_cursor = store.list_page(
         tenant_id,
         template_id=template_id,
@@ -221,6 +231,8 @@ def list_page(tenant_id: str, *, template_id: str | None, status: str | None, em
         email_hash=ids.email_hash(email) if email else None,
         limit=limit,
         cursor=cursor,
+        created_from=created_from,
+        created_to=created_to,
     )
     return {"items": [credential_view(i) for i in items], "next_cursor": next_cursor}
 

@@ -1,10 +1,11 @@
-"""Issuers (tenants): profile, logo and API keys."""
+"""Issuers (tenants): profile, logo, mail branding and API keys."""
 
 from __future__ import annotations
 
 from ..config import get_settings
 from ..adapters import objects
 from ..domain import ids
+from ..domain import members as members_rules
 from ..domain.clock import iso
 from ..domain.errors import Conflict, NotFound
 from ..domain.images import validate_png
@@ -102,6 +103,50 @@ def set_logo(tenant_id: str, png: bytes) -> dict:
     objects.put_public_image(key, png)
     store.update_issuer(item, {"logo_key": key, "updated_at": iso(clock.utcnow())})
     return issuer_view(item)
+
+
+# ------------------------------------------------------------------ the console's settings page
+
+
+def settings_view(tenant_id: str) -> dict:
+    """The profile and the mail branding, with the sender line mails go out with."""
+    from ..adapters import mail
+
+    item = _require(tenant_id)
+    return {**issuer_view(item),
+            "mail": {"from_name": item.mail_from_name or "", "reply_to": item.mail_reply_to or "",
+                     "footer": item.mail_footer or "", "sender": mail.from_address(item.mail_from_name)}}
+
+
+def _apply(tenant_id: str, values: dict) -> None:
+    """Set the given values; a blank one removes its attribute (an optional field cleared)."""
+    item = _require(tenant_id)
+    changes = {k: v for k, v in values.items() if v}
+    remove = tuple(k for k, v in values.items() if not v)
+    changes["updated_at"] = iso(clock.utcnow())
+    store.update_issuer(item, changes, remove)
+
+
+def save_profile(member, data) -> None:
+    """The console's profile form (name, website, contact address, LinkedIn organization
+    id). Credentials issued earlier keep the profile they were issued with (snapshot)."""
+    members_rules.require(member, "settings.edit")
+    _apply(member.tenant_id, {"name": data.name, "url": str(data.url), "email": str(data.email),
+                              "linkedin_organization_id": data.linkedin_organization_id})
+
+
+def save_branding(member, data) -> None:
+    """The mail branding every mail sent on the organization's behalf carries from now
+    on (services/notify.py reads it when it sends)."""
+    members_rules.require(member, "settings.edit")
+    _apply(member.tenant_id, {"mail_from_name": data.from_name, "mail_reply_to": data.reply_to,
+                              "mail_footer": data.footer})
+
+
+def save_logo(member, png: bytes) -> None:
+    """The organization's logo (profile, Open Badges issuer documents, and the top of its mails)."""
+    members_rules.require(member, "settings.edit")
+    set_logo(member.tenant_id, png)
 
 
 def create_api_key(tenant_id: str, label: str | None = None) -> tuple[str, dict]:

@@ -221,7 +221,8 @@ def _retake_mail(tenant_id: str, rule: dict, completion: rules.Completion) -> bo
 
     template = require_template(tenant_id, rule["template_id"])
     return notify.send_retake(completion.email, completion.first_name, template.name,
-                              rule.get("retake_text") or "", str(rule.get("threshold", rules.DEFAULT_THRESHOLD)))
+                              rule.get("retake_text") or "", str(rule.get("threshold", rules.DEFAULT_THRESHOLD)),
+                              tenant_id=tenant_id)
 
 
 MAX_LOGGED_PAYLOAD = 50_000  # characters: a DynamoDB item holds at most 400 KB

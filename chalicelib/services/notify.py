@@ -16,14 +16,28 @@ namespace Laurel, service "mail") to alarm on. Then it depends on the mail:
 - Mail that is a courtesy (the claim link at issue time, a revocation notice, a retake
   invitation, expiry mails, copies of support requests, bulk claim mails): the action
   stands, the function returns False and the caller reports it (`claim_mail_sent: false`).
+
+Every mail Laurel sends on behalf of an organization (claim and re-sent claim links,
+revocation notices, retake invitations, expiry reminders and notices, invitations to
+its console) carries the organization's mail branding: the sender's display name
+(the address stays the platform's verified one), a reply-to address, its logo and a
+footer. Branding is read when each mail is sent, not taken from the credential's
+snapshot: an organization that renames its sender has its next mails go out under
+the new name. Mail Laurel sends in its own name (sign-in links, imports, exports,
+support copies) carries none.
+
+Every mail about a credential is recorded on it (`mail_log`: when, which kind,
+whether SES took it) for the console's history of the credential.
 """
 
 from __future__ import annotations
 
 from ..adapters import mail, objects
 from ..config import get_settings
+from ..domain.clock import iso
 from ..domain.errors import ServiceUnavailable
 from ..web import render
+from . import clock
 
 
 def claim_url(credential_id: str, token: str) -> str:
@@ -49,7 +63,11 @@ def _send(message: mail.Message, kind: str) -> bool:
 
 def _send_required(message: mail.Message, kind: str, what: str) -> None:
     """Send mail the use case needs: a refusal is a 503 `mail_not_sent`."""
-    if not _send(message, kind):
+    _require_sent(_send(message, kind), what)
+
+
+def _require_sent(ok: bool, what: str) -> None:
+    if not ok:
         raise ServiceUnavailable(f"{what} could not be sent; try again later", code="mail_not_sent")
 
 
@@ -69,9 +87,44 @@ def _refused(kind: str, reason: str) -> None:
         log.exception("mail failure metric not emitted")
 
 
-def _message(to: str, subject: str, template: str, **ctx) -> mail.Message:
-    return mail.Message(to=to, subject=subject, html=render(f"mail/{template}.html", **ctx),
-                        text=render(f"mail/{template}.txt", **ctx))
+def branding(tenant_id: str | None, issuer=None) -> dict | None:
+    """The organization's mail branding as it is now (one read of its profile, unless
+    the caller has the profile already); None when it has none."""
+    if tenant_id is None:
+        return None
+    if issuer is None:
+        from ..store import issuers as issuer_store
+
+        issuer = issuer_store.get_issuer(tenant_id)
+    if issuer is None:
+        return None
+    return {"name": issuer.name, "from_name": issuer.mail_from_name, "reply_to": issuer.mail_reply_to,
+            "footer": issuer.mail_footer, "logo_url": objects.public_url(issuer.logo_key)}
+
+
+def _message(to: str, subject: str, template: str, brand: dict | None = None, **ctx) -> mail.Message:
+    """A mail rendered in the mail layout (web/templates/mail/_layout.*): `brand`, when
+    given, sets the sender's name, the reply-to address, the logo and the footer."""
+    brand = brand or {}
+    return mail.Message(to=to, subject=subject, html=render(f"mail/{template}.html", brand=brand, **ctx),
+                        text=render(f"mail/{template}.txt", brand=brand, **ctx),
+                        from_name=brand.get("from_name"), reply_to=brand.get("reply_to"))
+
+
+def _logged(item, kind: str, ok: bool) -> bool:
+    """Record a mail about a credential in its history. The mail is out (or refused)
+    already: a failure to record it is logged, never turned into a failed request."""
+    from pynamodb.exceptions import PynamoDBException
+
+    from ..store import credentials as credential_store
+
+    try:
+        credential_store.log_mail(item, at=iso(clock.utcnow()), kind=kind, ok=ok)
+    except PynamoDBException:
+        from ..logs import logger
+
+        logger().exception("mail not recorded in the credential's history", extra={"mail": kind})
+    return ok
 
 
 # ------------------------------------------------------------------ credentials
@@ -79,6 +132,7 @@ def _message(to: str, subject: str, template: str, **ctx) -> mail.Message:
 
 def _claim(item, token: str) -> mail.Message:
     snap = item.snapshot
+    brand = branding(item.tenant_id)
     ctx = {
         "first_name": item.first_name,
         "issuer_name": snap["issuer"]["name"],
@@ -88,17 +142,18 @@ def _claim(item, token: str) -> mail.Message:
         "expires_on": item.claim_expires_at[:10],
         "wallet_url": f"{get_settings().public_base_url}/signin",
     }
-    return _message(item.email, f"{ctx['issuer_name']} issued you a credential: {ctx['badge_name']}", "claim", **ctx)
+    return _message(item.email, f"{ctx['issuer_name']} issued you a credential: {ctx['badge_name']}", "claim", brand,
+                    **ctx)
 
 
 def send_claim(item, token: str) -> bool:
     """The claim link at issue time (courtesy: the credential is issued either way)."""
-    return _send(_claim(item, token), "claim")
+    return _logged(item, "claim", _send(_claim(item, token), "claim"))
 
 
 def resend_claim(item, token: str) -> None:
     """A re-sent claim link: the issuer asked for this mail (required)."""
-    _send_required(_claim(item, token), "claim", "the mail with the new claim link")
+    _require_sent(_logged(item, "resend", _send(_claim(item, token), "claim")), "the mail with the new claim link")
 
 
 def send_revoked(item) -> bool:
@@ -110,13 +165,18 @@ def send_revoked(item) -> bool:
         "reason": item.revocation_reason,
         "verify_url": verify_url(item.credential_id) if item.accepted_at else None,
     }
-    return _send(_message(item.email, f"Your credential {ctx['badge_name']} was revoked", "revoked", **ctx), "revoked")
+    message = _message(item.email, f"Your credential {ctx['badge_name']} was revoked", "revoked",
+                       branding(item.tenant_id), **ctx)
+    return _logged(item, "revoked", _send(message, "revoked"))
 
 
-def send_retake(email: str, first_name: str, badge_name: str, text: str, threshold: str) -> bool:
-    """The learner did not reach the pass mark: no credential, an invitation to retake."""
+def send_retake(email: str, first_name: str, badge_name: str, text: str, threshold: str,
+                tenant_id: str | None = None) -> bool:
+    """The learner did not reach the pass mark: no credential, an invitation to retake
+    (in the name of `tenant_id`, the organization whose course it was)."""
     ctx = {"first_name": first_name, "badge_name": badge_name, "text": text, "threshold": threshold}
-    return _send(_message(email, f"Almost there: retake to earn {badge_name}", "retake", **ctx), "retake")
+    return _send(_message(email, f"Almost there: retake to earn {badge_name}", "retake", branding(tenant_id), **ctx),
+                 "retake")
 
 
 def _expiry_mail(item, subject: str, template: str) -> bool:
@@ -124,7 +184,8 @@ def _expiry_mail(item, subject: str, template: str) -> bool:
     ctx = {"first_name": item.first_name, "badge_name": snap["template"]["name"],
            "issuer_name": snap["issuer"]["name"], "expires_on": (item.expires_at or "")[:10],
            "verify_url": verify_url(item.credential_id)}
-    return _send(_message(item.email, subject.format(**ctx), template, **ctx), template)
+    message = _message(item.email, subject.format(**ctx), template, branding(item.tenant_id), **ctx)
+    return _logged(item, template, _send(message, template))
 
 
 def send_expiry_reminder(item) -> bool:
@@ -152,12 +213,13 @@ def send_invitation(member, inviter) -> bool:
     from ..store import issuers as issuer_store
 
     issuer = issuer_store.get_issuer(member.tenant_id)
+    brand = branding(member.tenant_id, issuer) if issuer else None
     ctx = {"organization": issuer.name if issuer else "an organization", "role": member.role.replace("_", "-"),
            "inviter": (inviter.name or inviter.email) if inviter else "Laurel's operators",
            "link": f"{get_settings().public_base_url}/console/signin", "until": (member.expires_at or "")[:10],
            "email": member.email}
-    return _send(_message(member.email, f"You are invited to {ctx['organization']} on Laurel", "invitation", **ctx),
-                 "invitation")
+    return _send(_message(member.email, f"You are invited to {ctx['organization']} on Laurel", "invitation", brand,
+                          **ctx), "invitation")
 
 
 def send_import_confirmation(email: str, name: str, issuer: str, url: str, hours: int) -> None:

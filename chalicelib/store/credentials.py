@@ -6,18 +6,19 @@ revocation) can never both win, and a replayed claim token finds nothing to chan
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError
+from pynamodb.expressions.condition import size as size_of
 from pynamodb.transactions import TransactWrite
 
 from ..config import get_settings
 from ..domain.credentials import ACCEPTED_STATUSES, BLOCKING_STATUSES
 from .conditional import update_if
 from . import keys, paging
-from collections.abc import Iterator
-
-from .models import CredentialItem, MarkerItem, RecipientSlotItem
+from .conditional import update_if
+from .models import CredentialItem, MailLogEntry, MarkerItem, RecipientSlotItem
 
 
 def _index_keys(fields: dict) -> dict:
@@ -184,32 +185,138 @@ def for_recipient(tenant_id: str, email_hash: str, template_id: str | None = Non
     return list(CredentialItem.by_email.query(keys.email_pk(email_hash), CredentialItem.gsi2sk.startswith(prefix)))
 
 
-def list_page(tenant_id: str, *, template_id: str | None, status: str | None, email_hash: str | None,
-              limit: int, cursor: str | None) -> tuple[list[CredentialItem], str | None]:
-    condition = None
-    if status:
-        condition = CredentialItem.status == status
+def _start(tenant_id: str, cursor: str | None, email_hash: str | None, sk_low: str, sk_high: str) -> dict | None:
+    """The cursor sent back, checked: it must point into the partition the caller
+    may read, and inside the sort-key range of the query it continues."""
     if email_hash:
-        pk = keys.email_pk(email_hash)
-        prefix = keys.email_sk_prefix(tenant_id, template_id)
-        start = paging.decode(cursor, expected={"gsi2pk": pk, "sk": keys.CREDENTIAL_SK},
+        start = paging.decode(cursor, expected={"gsi2pk": keys.email_pk(email_hash), "sk": keys.CREDENTIAL_SK},
                               allowed_keys={"pk", "sk", "gsi2pk", "gsi2sk"},
-                              prefixes={"pk": keys.credential_pk_prefix(tenant_id), "gsi2sk": prefix})
-        result = CredentialItem.by_email.query(pk, CredentialItem.gsi2sk.startswith(prefix),
-                                               filter_condition=condition, limit=limit,
-                                               last_evaluated_key=start, scan_index_forward=False)
+                              prefixes={"pk": keys.credential_pk_prefix(tenant_id)})
+        sort_key = start["gsi2sk"]["S"] if start else None
     else:
-        if template_id:
-            tpl = CredentialItem.template_id == template_id
-            condition = tpl if condition is None else condition & tpl
-        pk = keys.tenant_credentials_pk(tenant_id)
-        start = paging.decode(cursor, expected={"gsi1pk": pk, "sk": keys.CREDENTIAL_SK},
+        start = paging.decode(cursor, expected={"gsi1pk": keys.tenant_credentials_pk(tenant_id),
+                                                "sk": keys.CREDENTIAL_SK},
                               allowed_keys={"pk", "sk", "gsi1pk", "gsi1sk"},
                               prefixes={"pk": keys.credential_pk_prefix(tenant_id)})
-        result = CredentialItem.by_tenant.query(pk, filter_condition=condition, limit=limit,
-                                                last_evaluated_key=start, scan_index_forward=False)
+        sort_key = start["gsi1sk"]["S"] if start else None
+    if sort_key is not None and not sk_low <= sort_key <= sk_high:
+        paging.refuse()
+    return start
+
+
+# Sorts after every `<created_at>#<random>` suffix of the same day ("T" < "~").
+_DAY_END = "~"
+
+
+def _query(tenant_id: str, *, template_id: str | None, statuses: tuple[str, ...] | None,
+           expires_before: str | None, email_hash: str | None, created_from: str | None,
+           created_to: str | None, cursor: str | None, unexpired_at: str | None = None, **query_args):
+    """The one query builder of credential listings, newest first.
+
+    - a recipient (`email_hash`): the by_email index, inside the tenant's prefix (and the
+      template's, when given, so template and creation dates are key conditions there);
+    - otherwise by_tenant, ordered by creation (`gsi1sk = <created_at>#<random>`), so a
+      creation-date range is a key condition;
+    - statuses, expiry bounds (`expires_before`: expired by then; `unexpired_at`: no
+      expiry or a later one) and a template on by_tenant are filter expressions:
+      DynamoDB reads the items of the key range and returns those that match.
+    `created_from` / `created_to`: days (YYYY-MM-DD), both included."""
+    condition = None
+
+    def both(extra):
+        nonlocal condition
+        condition = extra if condition is None else condition & extra
+
+    if statuses:
+        both(CredentialItem.status.is_in(*statuses))
+    if expires_before:
+        both(CredentialItem.expires_at.exists() & (CredentialItem.expires_at <= expires_before))
+    if unexpired_at:
+        both(CredentialItem.expires_at.does_not_exist() | (CredentialItem.expires_at > unexpired_at))
+    if email_hash:
+        prefix = keys.email_sk_prefix(tenant_id, template_id)
+        dated = template_id is not None  # the creation time follows the template in the sort key
+        low = prefix + (created_from or "") if dated else prefix
+        high = prefix + (created_to + _DAY_END if created_to and dated else "\U0010ffff")
+        if not dated:
+            if created_from:
+                both(CredentialItem.created_at >= created_from)
+            if created_to:
+                both(CredentialItem.created_at <= created_to + _DAY_END)
+        start = _start(tenant_id, cursor, email_hash, low, high)
+        range_key = CredentialItem.gsi2sk.between(low, high) if dated and (created_from or created_to) \
+            else CredentialItem.gsi2sk.startswith(prefix)
+        return CredentialItem.by_email.query(keys.email_pk(email_hash), range_key, filter_condition=condition,
+                                             last_evaluated_key=start, scan_index_forward=False, **query_args)
+    if template_id:
+        both(CredentialItem.template_id == template_id)
+    low, high = created_from or "", (created_to + _DAY_END) if created_to else "\U0010ffff"
+    start = _start(tenant_id, cursor, None, low, high)
+    range_key = None
+    if created_from and created_to:
+        range_key = CredentialItem.gsi1sk.between(low, high)
+    elif created_from:
+        range_key = CredentialItem.gsi1sk >= low
+    elif created_to:
+        range_key = CredentialItem.gsi1sk <= high
+    return CredentialItem.by_tenant.query(keys.tenant_credentials_pk(tenant_id), range_key,
+                                          filter_condition=condition, last_evaluated_key=start,
+                                          scan_index_forward=False, **query_args)
+
+
+def list_page(tenant_id: str, *, template_id: str | None, status: str | None, email_hash: str | None,
+              limit: int, cursor: str | None, created_from: str | None = None,
+              created_to: str | None = None) -> tuple[list[CredentialItem], str | None]:
+    """The issuer API's listing: `limit` matches (PynamoDB reads on until it has them)."""
+    result = _query(tenant_id, template_id=template_id, statuses=(status,) if status else None,
+                    expires_before=None, email_hash=email_hash, created_from=created_from,
+                    created_to=created_to, cursor=cursor, limit=limit)
     items = list(result)
     return items, paging.encode(result.last_evaluated_key)
+
+
+def _cursor_of(item: CredentialItem, by_email: bool) -> str:
+    """The cursor that continues right after `item` (the index's and the table's keys)."""
+    names = ("pk", "sk", "gsi2pk", "gsi2sk") if by_email else ("pk", "sk", "gsi1pk", "gsi1sk")
+    return paging.encode({name: {"S": getattr(item, name)} for name in names})
+
+
+# A console page reads at most this many index pages, each of this many items when a
+# filter expression may drop some: the cost of a page is bounded by these, never by
+# how many credentials the tenant holds.
+SEARCH_READS = 4
+SEARCH_READ_SIZE = 100
+
+
+def search_page(tenant_id: str, *, size: int, template_id: str | None = None,
+                statuses: tuple[str, ...] | None = None, expires_before: str | None = None,
+                unexpired_at: str | None = None, email_hash: str | None = None, created_from: str | None = None,
+                created_to: str | None = None, cursor: str | None = None) -> tuple[list[CredentialItem], str | None]:
+    """A page of up to `size` matches for the console, newest first, and the cursor of
+    the next page (None: there is none).
+
+    Without a filter expression one Query of `size + 1` items answers it (the extra
+    item says whether a next page exists). With one, up to SEARCH_READS Queries of
+    SEARCH_READ_SIZE items are read: when they end before `size` matches were found,
+    the page shows fewer and its cursor continues where the reading stopped, so the
+    cursor never skips an item and the page never costs more than that bound."""
+    filtered = bool(statuses or expires_before or unexpired_at or (template_id and not email_hash)
+                    or (email_hash and not template_id and (created_from or created_to)))
+    read_size = SEARCH_READ_SIZE if filtered else size + 1
+    found: list[CredentialItem] = []
+    next_start = cursor
+    for _ in range(SEARCH_READS if filtered else 1):
+        result = _query(tenant_id, template_id=template_id, statuses=statuses, expires_before=expires_before,
+                        unexpired_at=unexpired_at, email_hash=email_hash, created_from=created_from,
+                        created_to=created_to, cursor=next_start, page_size=read_size)
+        page = next(result.page_iter, None)  # exactly one Query
+        found += [CredentialItem.from_raw_data(raw) for raw in (page or {}).get("Items", [])]
+        next_start = paging.encode(result.page_iter.last_evaluated_key)
+        if len(found) > size or next_start is None:
+            break
+    if len(found) > size:
+        return found[:size], _cursor_of(found[size - 1], bool(email_hash))
+    return found, next_start
 
 
 def expiring_on(day: str) -> Iterator[CredentialItem]:
@@ -295,3 +402,18 @@ def set_holder(item: CredentialItem, earner_id: str, *, previous: str | None = N
     if previous:
         condition = CredentialItem.holder == previous
     return update_if(item, [CredentialItem.holder.set(earner_id)], condition)
+
+
+# The mails sent about a credential: the first MAX_MAIL_LOG - 1 entries stay, the last
+# place always holds the newest (a credential re-sent every day keeps its bounded size).
+MAX_MAIL_LOG = 30
+
+
+def log_mail(item: CredentialItem, *, at: str, kind: str, ok: bool) -> bool:
+    """Add one mail to the credential's history (`mail_log`); False if the credential is gone."""
+    entry = MailLogEntry(at=at, kind=kind, ok=ok)
+    log = CredentialItem.mail_log
+    if update_if(item, [log.set((log | []).append([entry]))],
+                 CredentialItem.pk.exists() & (log.does_not_exist() | (size_of(log) < MAX_MAIL_LOG))):
+        return True
+    return update_if(item, [log[MAX_MAIL_LOG - 1].set(entry)], CredentialItem.pk.exists() & log.exists())

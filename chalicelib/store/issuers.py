@@ -32,8 +32,9 @@ def get_issuer(tenant_id: str) -> IssuerItem | None:
         return None
 
 
-def update_issuer(item: IssuerItem, changes: dict) -> IssuerItem:
+def update_issuer(item: IssuerItem, changes: dict, remove: tuple[str, ...] = ()) -> IssuerItem:
     actions = [getattr(IssuerItem, name).set(value) for name, value in changes.items()]
+    actions += [getattr(IssuerItem, name).remove() for name in remove]
     item.update(actions=actions, condition=IssuerItem.pk.exists())
     return item
 

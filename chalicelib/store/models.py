@@ -15,6 +15,8 @@ from __future__ import annotations
 from pynamodb.attributes import (
     BinaryAttribute,
     BooleanAttribute,
+    ListAttribute,
+    MapAttribute,
     NumberSetAttribute,
     JSONAttribute,
     NumberAttribute,
@@ -93,6 +95,11 @@ class IssuerItem(Item):
     email = UnicodeAttribute()
     linkedin_organization_id = UnicodeAttribute(null=True)
     logo_key = UnicodeAttribute(null=True)
+    # mail branding, read when each mail is sent (services/notify.py): the sender's
+    # display name (the address stays the platform's), a reply-to address, a footer
+    mail_from_name = UnicodeAttribute(null=True)
+    mail_reply_to = UnicodeAttribute(null=True)
+    mail_footer = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
     # set (once, conditionally) when an operator confirms the tenant's offboarding; the
@@ -129,6 +136,14 @@ class TemplateItem(Item):
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
     version = NumberAttribute(default=1)
+
+
+class MailLogEntry(MapAttribute):
+    """One mail about a credential that Laurel handed (or failed to hand) to SES."""
+
+    at = UnicodeAttribute()
+    kind = UnicodeAttribute()  # claim, resend, revoked, expiry_reminder, expired
+    ok = BooleanAttribute()
 
 
 class CredentialItem(Item):
@@ -173,6 +188,14 @@ class CredentialItem(Item):
     rejected_at = UnicodeAttribute(null=True)
     revoked_at = UnicodeAttribute(null=True)
     revocation_reason = UnicodeAttribute(null=True)
+    # replacements (duplicate_policy=replace): the new credential names those it
+    # replaced, each replaced one names its successor (written in the same transaction)
+    replaces = ListAttribute(of=UnicodeAttribute, null=True)
+    replaced_by = UnicodeAttribute(null=True)
+    # the mails sent about it, oldest first (bounded: store/credentials.log_mail)
+    mail_log = ListAttribute(of=MailLogEntry, null=True)
+    # a mail to the recipient bounced (SES bounce events, issue 17: nothing records it yet)
+    bounced_at = UnicodeAttribute(null=True)
     # the recipient exercised the right to be forgotten: personal data gone, pages answer 410
     erased_at = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()

@@ -48,3 +48,8 @@ def decode(cursor: str | None, *, expected: dict[str, str], allowed_keys: set[st
         if not key[name]["S"].startswith(prefix):
             raise BadRequest("the cursor is not valid", code="invalid_cursor")
     return key
+
+
+def refuse() -> None:
+    """A cursor that decoded but does not continue the query it was sent with."""
+    raise BadRequest("the cursor is not valid", code="invalid_cursor")

@@ -51,3 +51,4 @@ def redirect(location: str, headers: dict[str, str] | None = None) -> Response:
 
 
 from . import home, signin  # noqa: E402,F401  (registers their routes on `bp`)
+from . import credentials, settings  # noqa: E402,F401  (credentials; organization settings)
