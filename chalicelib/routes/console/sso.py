@@ -4,13 +4,14 @@ starting it from the sign-in page, the provider's callback, and its settings."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from chalice import Response
 
 from ... import http
 from ...lazy import LazyModule
 from .. import _console, _session
-from . import bp, form, guard, page, redirect, request, schemas
+from . import form, guard, page, redirect, request, schemas, web
 
 sso = LazyModule("chalicelib.services.sso")
 console_auth = LazyModule("chalicelib.services.console_auth")
@@ -25,12 +26,17 @@ SIGNIN_AGAIN = {"href": "/console/signin", "text": "Back to the sign-in page"}
 
 @guard.public("/console/sso", "POST", errors="html", title=SSO_TITLES, content_types=[http.FORM])
 def console_sso_start() -> Response:
-    """The sign-in page's "Continue with single sign-on": off to the organization's provider."""
+    """The sign-in page's "Continue with single sign-on": off to the organization's provider.
+
+    Not a redirect: the sign-in page's CSP says `form-action 'self'`, and browsers apply
+    it to where a form's answer redirects (Chromium blocks the 303 to the provider), so
+    the answer is a page that goes on by itself (an instant meta refresh) and by a link."""
     req = request()
     data = _session.form(req, schemas.ConsoleSsoIn)
     location = sso.start(str(data.email), anchor=_session.posted_anchor(req), next_path=data.next,
                          client_address=http.client_address(req))
-    return redirect(location)
+    return web.page("console/sso_continue.html", 200, location=location, provider=urlsplit(location).netloc,
+                    member=None)
 
 
 @guard.public("/console/sso/callback", errors="html", title=SSO_TITLES)
