@@ -609,3 +609,135 @@ def test_every_request_goes_to_the_loopback_provider_and_discovery_is_cached(acm
     discovery = [u for u in fetched if u.endswith("/.well-known/openid-configuration")]
     assert discovery == [acme.op.issuer + "/.well-known/openid-configuration"]  # once for both sign-ins
     assert [u for u in fetched if u.endswith("/jwks")] == [acme.op.issuer + "/jwks"]
+
+
+def test_no_secret_code_or_state_in_any_log_line(acme, monkeypatch):
+    """A sign-in, a refused callback and a save, captured as Powertools writes them."""
+    import io
+    import logging
+
+    from chalicelib import logs
+
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(logs.logger().logger_handler.formatter)
+    base = logging.getLogger(logs.SERVICE)
+    level = base.level
+    base.addHandler(handler)
+    base.setLevel(logging.DEBUG)
+    try:
+        browser, url = begin(acme.client, "ada@acme.example")
+        url = authorize(url, "ada@acme.example", back_to=REDIRECT)
+        assert back(browser, url).status_code == 303
+        assert back(browser, url).status_code == 400  # replayed
+        assert save(acme.admin, issuer=acme.op.issuer, client_secret=SECRET + "2").status_code == 303
+        # a refused save is logged (the audit's "refused action"), with the secret in its form
+        assert save(acme.admin, issuer=acme.op.issuer, client_secret=SECRET, domains="!").status_code == 422
+    finally:
+        base.removeHandler(handler)
+        base.setLevel(level)
+    text = stream.getvalue()
+    query = parse_qs(urlsplit(url).query)
+    assert "refused action" in text, "the capture is not working"
+    for secret in (SECRET, query["code"][0], query["state"][0], "Tr0ub4dor"):
+        assert secret not in text
+
+
+# ------------------------------------------------------------------ the fetcher's POST and headers (adapters/fetch.py)
+
+
+@pytest.fixture()
+def little_server():
+    """A loopback HTTP server that records what it was sent."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    seen: list[dict] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def _answer(self, status: int, body: bytes = b"{}", location: str | None = None) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            if location:
+                self.send_header("Location", location)
+            self.end_headers()
+            self.wfile.write(body)
+
+        def _record(self) -> None:
+            length = int(self.headers.get("Content-Length") or 0)
+            seen.append({"method": self.command, "path": self.path, "headers": dict(self.headers),
+                         "body": self.rfile.read(length).decode() if length else ""})
+
+        def do_GET(self):  # noqa: N802
+            self._record()
+            if self.path == "/elsewhere":  # the same server under another host name: another origin
+                self._answer(302, location=f"http://localhost:{self.server.server_port}/landing")
+            elif self.path == "/same":
+                self._answer(302, location="/landing")
+            else:
+                self._answer(200)
+
+        def do_POST(self):  # noqa: N802
+            self._record()
+            if self.path == "/redirect":
+                self._answer(307, location="/landing")
+            elif self.path == "/big":
+                self._answer(200, b"x" * 300_000)
+            else:
+                self._answer(200, b'{"ok": true}')
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield SimpleNamespace(base=f"http://127.0.0.1:{server.server_port}", seen=seen)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_post_form_sends_a_form_and_follows_no_redirect(little_server):
+    from chalicelib.adapters import fetch
+
+    got = fetch.post_form(f"{little_server.base}/token", {"grant_type": "authorization_code", "code": "a b&c"},
+                          _loopback_policy(), headers={"Authorization": "Basic eHg6eXk="})
+    assert (got.status, json.loads(got.body)) == (200, {"ok": True})
+    [request] = little_server.seen
+    assert request["body"] == "grant_type=authorization_code&code=a+b%26c"
+    assert request["headers"]["Content-Type"] == "application/x-www-form-urlencoded"
+    assert request["headers"]["Authorization"] == "Basic eHg6eXk="
+    got = fetch.post_form(f"{little_server.base}/redirect", {"code": "x"}, _loopback_policy())
+    assert got.status == 307 and [r["path"] for r in little_server.seen] == ["/token", "/redirect"]
+    with pytest.raises(fetch.FetchError, match="larger"):
+        fetch.post_form(f"{little_server.base}/big", {"code": "x"}, _loopback_policy())
+
+
+def test_post_form_is_refused_where_a_deployment_may_not_go(little_server):
+    from chalicelib.adapters import fetch
+
+    deployed = fetch.Policy(max_redirects=0)
+    with pytest.raises(fetch.FetchError, match="https"):
+        fetch.post_form(f"{little_server.base}/token", {"code": "x"}, deployed)
+    with pytest.raises(fetch.FetchError, match="non-public"):
+        fetch.post_form(little_server.base.replace("http://", "https://") + "/token", {"code": "x"}, deployed)
+    with pytest.raises(fetch.FetchError, match="larger than"):
+        fetch.post_form(f"{little_server.base}/token", {"code": "x" * 70_000}, _loopback_policy())
+    assert little_server.seen == []
+
+
+def test_a_bearer_token_is_never_sent_where_a_redirect_leads_to_another_origin(little_server):
+    from chalicelib.adapters import fetch
+
+    token = {"Authorization": "Bearer the-access-token"}
+    fetch.fetch(f"{little_server.base}/same", _loopback_policy(), headers=token)
+    fetch.fetch(f"{little_server.base}/elsewhere", _loopback_policy(), headers=token)
+    sent = [(r["path"], r["headers"].get("Host", "").split(":")[0], r["headers"].get("Authorization"))
+            for r in little_server.seen]
+    assert sent == [("/same", "127.0.0.1", "Bearer the-access-token"),
+                    ("/landing", "127.0.0.1", "Bearer the-access-token"),
+                    ("/elsewhere", "127.0.0.1", "Bearer the-access-token"),
+                    ("/landing", "localhost", None)]
