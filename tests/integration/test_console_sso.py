@@ -263,6 +263,21 @@ def test_a_turned_off_configuration_refuses_at_the_start_and_at_the_callback(acm
     refused(browser, res, 403, "single sign-on is turned off for your organization")
 
 
+def test_starts_are_limited_per_network(acme, monkeypatch):
+    """Each start stores an attempt and may fetch the provider's discovery document."""
+    from chalicelib.domain.limits import Limit
+    from chalicelib.services import sso
+
+    monkeypatch.setattr(sso, "START_LIMIT", Limit("sso-start-ip", 2, 900))
+    begin(acme.client, "ada@acme.example")
+    browser, _ = begin(acme.client, "ada@acme.example")
+    csrf = csrf_of(browser.text(browser.get("/console/signin")))
+    res = browser.post("/console/sso", {"email": "ada@acme.example", "csrf": csrf})
+    refused(browser, res, 429, "too many single sign-on attempts from your network")
+    assert int(res.headers["Retry-After"]) > 0
+    assert len(states()) == 2
+
+
 def test_the_start_form_needs_its_csrf_token(acme):
     browser = Browser(acme.client)
     browser.get("/console/signin")
