@@ -21,7 +21,15 @@ APT := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get -y -qq -o=Dpkg::Use-Pt
 
 .PHONY: install run test test-unit test-integration test-infra bench synth diff deploy destroy clean
 
-install: $(STAMP) $(CHROMIUM)
+# The test suite's node tools (package.json: a local OpenID provider), reinstalled when the lock changes.
+NPM_STAMP := node_modules/.installed-$(shell sha256sum package-lock.json | cut -c1-12)
+
+install: $(STAMP) $(NPM_STAMP) $(CHROMIUM)
+
+$(NPM_STAMP): package-lock.json
+	@npm ci --silent --no-audit --no-fund
+	@rm -f node_modules/.installed-*
+	@touch $@
 
 $(CHROMIUM):
 	@echo "installing Debian's chromium for the browser tests ..."
@@ -69,4 +77,4 @@ bench: install
 	@for b in benchmarks/*.py; do echo "== $$b"; $(PY) $$b; done
 
 clean:
-	rm -rf $(VENV) .pytest_cache .laurel-local.json cdk.out chalice.out
+	rm -rf $(VENV) node_modules .pytest_cache .laurel-local.json cdk.out chalice.out

@@ -506,3 +506,21 @@ class MailBrandingIn(Strict):
     reply_to: Annotated[str, StringConstraints(strip_whitespace=True, max_length=320),
                         AfterValidator(_optional_email)] = ""
     footer: Annotated[str, StringConstraints(max_length=2000), AfterValidator(_footer)] = ""
+# ------------------------------------------------------------------ console single sign-on (services/sso.py)
+
+class ConsoleSsoIn(CsrfIn):
+    email: Email
+    next: NextPath | None = None
+
+
+class SsoSettingsIn(Strict):
+    issuer: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500,
+                                             pattern=r"^[^\s\x00-\x1f\x7f]+$")]
+    client_id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=255, pattern=_LINE)]
+    # blank keeps the secret already saved (it is never shown back). RFC 6749 A.2:
+    # "client-secret = *VSCHAR" (%x20-7E)
+    client_secret: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=1000,
+                                                    pattern=r"^[\x20-\x7e]+$")] | None = None
+    domains: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+    default_role: Literal["read_only", "issuer", "admin", "none"]
+    enabled: YesNo = None

@@ -1,4 +1,5 @@
-"""Outbound HTTP for verifying other issuers' badges, hardened against SSRF.
+"""Outbound HTTP to URLs that others chose (other issuers' badges, organizations'
+OpenID providers), hardened against SSRF.
 
 Every hop (the first URL and each redirect) is checked: HTTPS only (plain HTTP only
 where the policy allows it, i.e. the local stage), the host name is resolved once,
@@ -6,6 +7,10 @@ every address it resolves to must be public (no private, loopback, link-local,
 multicast, reserved or unspecified address, IPv4-mapped ones included), and the
 connection goes to the address that was checked, so a DNS answer cannot change
 between the check and the connection. Short timeouts, a size cap and few redirects.
+
+`fetch` GETs (following redirects; extra headers such as `Authorization` go to the
+first URL's origin only); `post_form` POSTs a form-encoded body (the OAuth token
+request) and follows no redirect.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ import ipaddress
 import socket
 import ssl
 from dataclasses import dataclass
-from urllib.parse import quote, urljoin, urlsplit
+from urllib.parse import quote, urlencode, urljoin, urlsplit
 
 
 class FetchError(Exception):
@@ -113,28 +118,65 @@ def check_url(url: str, policy: Policy) -> tuple[str, str, int, str]:
     return scheme, parts.hostname, port, path
 
 
-def fetch(url: str, policy: Policy, *, accept: str = "application/json, application/ld+json, */*;q=0.5") -> Fetched:
+USER_AGENT = "Laurel-verifier/1.0"
+MAX_FORM_BYTES = 64 * 1024
+
+
+def _exchange(scheme: str, host: str, port: int, method: str, path: str, headers: dict[str, str],
+              body: bytes | None, policy: Policy) -> tuple[int, str, str | None, bytes]:
+    """One request to a checked host: (status, content type, Location, body up to the cap)."""
+    ip = _resolve(host, port, policy)
+    cls = _PinnedHTTPSConnection if scheme == "https" else _PinnedHTTPConnection
+    conn = cls(host, ip, port, policy.timeout)
+    try:
+        conn.request(method, path, body=body, headers=headers)
+        response = conn.getresponse()
+        location = response.getheader("Location")
+        content_type = (response.getheader("Content-Type") or "").split(";")[0].strip()
+        if response.status in (301, 302, 303, 307, 308):
+            return response.status, content_type, location, b""
+        data = response.read(policy.max_bytes + 1)
+        if len(data) > policy.max_bytes:
+            raise FetchError(f"the response is larger than {policy.max_bytes} bytes")
+        return response.status, content_type, location, data
+    except (OSError, http.client.HTTPException) as exc:
+        raise FetchError(f"could not fetch {host}: {exc.__class__.__name__}") from exc
+    finally:
+        conn.close()
+
+
+def fetch(url: str, policy: Policy, *, accept: str = "application/json, application/ld+json, */*;q=0.5",
+          headers: dict[str, str] | None = None) -> Fetched:
+    """GET `url`, following up to `policy.max_redirects` redirects, each hop checked.
+    `headers` (a bearer token, say) are sent to the first URL's origin only, never to
+    where a redirect leads elsewhere."""
     current = url
+    origin = check_url(url, policy)[:3]
     for _ in range(policy.max_redirects + 1):
         scheme, host, port, path = check_url(current, policy)
-        ip = _resolve(host, port, policy)
-        cls = _PinnedHTTPSConnection if scheme == "https" else _PinnedHTTPConnection
-        conn = cls(host, ip, port, policy.timeout)
-        try:
-            conn.request("GET", path, headers={"Accept": accept, "User-Agent": "Laurel-verifier/1.0"})
-            response = conn.getresponse()
-            if response.status in (301, 302, 303, 307, 308):
-                location = response.getheader("Location")
-                if not location:
-                    raise FetchError("a redirect without a Location")
-                current = urljoin(current, location)
-                continue
-            body = response.read(policy.max_bytes + 1)
-            if len(body) > policy.max_bytes:
-                raise FetchError(f"the response is larger than {policy.max_bytes} bytes")
-            return Fetched(current, response.status, (response.getheader("Content-Type") or "").split(";")[0], body)
-        except (OSError, http.client.HTTPException) as exc:
-            raise FetchError(f"could not fetch {host}: {exc.__class__.__name__}") from exc
-        finally:
-            conn.close()
+        extra = (headers or {}) if (scheme, host, port) == origin else {}
+        sent = {"Accept": accept, "User-Agent": USER_AGENT, **extra}
+        status, content_type, location, body = _exchange(scheme, host, port, "GET", path, sent, None, policy)
+        if status in (301, 302, 303, 307, 308):
+            if not location:
+                raise FetchError("a redirect without a Location")
+            current = urljoin(current, location)
+            continue
+        return Fetched(current, status, content_type, body)
     raise FetchError(f"more than {policy.max_redirects} redirects")
+
+
+def post_form(url: str, fields: dict[str, str], policy: Policy, *, headers: dict[str, str] | None = None,
+              accept: str = "application/json") -> Fetched:
+    """POST `fields` as application/x-www-form-urlencoded to `url` (checked like every
+    fetch). A redirect is not followed: a POST carrying credentials goes to the URL
+    given or nowhere, so a 3xx comes back as the answer. The body is capped at
+    MAX_FORM_BYTES, the answer at `policy.max_bytes`."""
+    scheme, host, port, path = check_url(url, policy)
+    body = urlencode(fields).encode("ascii")
+    if len(body) > MAX_FORM_BYTES:
+        raise FetchError(f"the form is larger than {MAX_FORM_BYTES} bytes")
+    sent = {"Accept": accept, "User-Agent": USER_AGENT, **(headers or {}),
+            "Content-Type": "application/x-www-form-urlencoded", "Content-Length": str(len(body))}
+    status, content_type, _, data = _exchange(scheme, host, port, "POST", path, sent, body, policy)
+    return Fetched(url, status, content_type, data)

@@ -1,4 +1,5 @@
-"""Secrets Manager: the signing material (session cookies, webhooks, Ed25519 seed)."""
+"""Secrets Manager: the signing material (session cookies, webhooks, Ed25519 seed), and
+secrets that organizations hand Laurel (their single sign-on client secret)."""
 
 from __future__ import annotations
 
@@ -24,3 +25,40 @@ def ensure_signing_material(name: str) -> str:
     except sm.exceptions.ResourceNotFoundException:
         value = json.dumps({"purpose": "laurel", "session_key": _random.token_urlsafe(48)})
         return sm.create_secret(Name=name, SecretString=value)["ARN"]
+
+
+# ------------------------------------------------------------------ one secret string per name, by version
+#
+# An organization's single sign-on client secret (services/sso.py) lives in its own secret.
+# A new value is written as a new version staged AWSPENDING; the caller records that
+# version id where it keeps the settings and only then makes it AWSCURRENT (`promote`).
+# Readers ask for the version the settings name, so settings whose save failed halfway
+# never use a secret that was written for them, and the one in use is never overwritten.
+
+
+def put_string(name: str, value: str, description: str = "") -> str:
+    """A new version of secret `name` holding `value` (the secret is created if missing);
+    its VersionId. The current version stays current until `promote`."""
+    sm = client("secretsmanager")
+    try:
+        return sm.put_secret_value(SecretId=name, SecretString=value, VersionStages=["AWSPENDING"])["VersionId"]
+    except sm.exceptions.ResourceNotFoundException:
+        return sm.create_secret(Name=name, SecretString=value, Description=description)["VersionId"]
+
+
+def promote(name: str, version_id: str) -> None:
+    """Make `version_id` the secret's AWSCURRENT version (the one its settings now name)."""
+    sm = client("secretsmanager")
+    stages = sm.describe_secret(SecretId=name).get("VersionIdsToStages", {})
+    current = next((v for v, labels in stages.items() if "AWSCURRENT" in labels), None)
+    if current != version_id:
+        sm.update_secret_version_stage(SecretId=name, VersionStage="AWSCURRENT", MoveToVersionId=version_id,
+                                       **({"RemoveFromVersionId": current} if current else {}))
+    if "AWSPENDING" in stages.get(version_id, []):
+        sm.update_secret_version_stage(SecretId=name, VersionStage="AWSPENDING", RemoveFromVersionId=version_id)
+
+
+@lru_cache(maxsize=64)
+def get_string(name: str, version_id: str) -> str:
+    """One version of a secret: versions never change, so it is read once per container."""
+    return client("secretsmanager").get_secret_value(SecretId=name, VersionId=version_id)["SecretString"]

@@ -463,12 +463,10 @@ def member_sessions_pk(tenant_id: str, member_id: str) -> str:
     return f"{tenant_pk(tenant_id)}#MSESSIONS#{member_id}"
 
 
-def sso_domain_key(domain: str, tenant_id: str) -> tuple[str, str]:
-    return f"SSODOMAIN#{domain}", tenant_pk(tenant_id)
-
-
-def sso_domain_pk(domain: str) -> str:
-    return f"SSODOMAIN#{domain}"
+def sso_domain_key(domain: str) -> tuple[str, str]:
+    """One item per e-mail domain whatever the organization: its key names the domain
+    alone, so a conditional write on it is what keeps a domain to one organization."""
+    return f"SSODOMAIN#{domain}", "D"
 
 
 def sso_state_key(state_hash: str) -> tuple[str, str]:

@@ -8,7 +8,7 @@ single sign-on settings, in Laurel's single table (keys built in store/keys.py).
 | admin count        | T#<tenant>                  | MEMBERS            |
 | console session    | CSESSION#<sha256(id)>       | S                  |
 | single sign-on     | T#<tenant>                  | SSO                |
-| sign-on domain     | SSODOMAIN#<domain>          | T#<tenant>         |
+| sign-on domain     | SSODOMAIN#<domain>          | D                  |
 | sign-on state      | SSOSTATE#<sha256(state)>    | S                  |
 
 An invitation is a member in state `invited` until its `expires_at`: signing in with
@@ -16,11 +16,16 @@ the invited address (which proves the mailbox) makes it `active`. A member's add
 item lets sign-in find the organizations an address belongs to. Console sessions are
 listed per member through `by_tenant` (`T#<tenant>#MSESSIONS#<member>`), so removing
 a member or changing their role ends their sessions at once.
+
+A sign-on domain item names the one organization whose provider signs in addresses
+at that domain: keyed by the domain alone, so a second organization's claim fails
+its condition. A sign-on state is one attempt between the redirect to the provider
+and its callback.
 """
 
 from __future__ import annotations
 
-from pynamodb.attributes import BooleanAttribute, JSONAttribute, ListAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import BooleanAttribute, ListAttribute, NumberAttribute, UnicodeAttribute
 
 from .models import ByTenant, Item, _TableMeta
 
@@ -81,7 +86,8 @@ class ConsoleSessionItem(Item):
 
 class SsoItem(Item):
     """An organization's OpenID Connect provider. The client secret is not here: it is
-    kept in Secrets Manager under `secret_name`."""
+    kept in Secrets Manager under `secret_name`, and `secret_version` names the version
+    these settings were saved with."""
 
     class Meta(_TableMeta):
         pass
@@ -90,10 +96,13 @@ class SsoItem(Item):
     issuer = UnicodeAttribute()
     client_id = UnicodeAttribute()
     secret_name = UnicodeAttribute()
+    secret_version = UnicodeAttribute()
     domains = ListAttribute()
-    default_role = UnicodeAttribute()
+    default_role = UnicodeAttribute()  # read_only | issuer | admin | none (no just-in-time members)
     enabled = BooleanAttribute(default=True)
     updated_at = UnicodeAttribute()
+    updated_by = UnicodeAttribute(null=True)
+    revision = NumberAttribute(default=0)  # each save adds one; a save conditioned on the one it read
 
 
 class SsoDomainItem(Item):
@@ -110,12 +119,13 @@ class SsoStateItem(Item):
         pass
 
     tenant_id = UnicodeAttribute()
+    issuer = UnicodeAttribute()  # the provider it was sent to: a callback is only accepted from it
     anchor_hash = UnicodeAttribute()
     nonce = UnicodeAttribute()
     code_verifier = UnicodeAttribute()
+    next_path = UnicodeAttribute(null=True)
     expires_at = UnicodeAttribute()
     expiration = NumberAttribute()
-    details = JSONAttribute(null=True)
 
 
 MEMBER_MODELS = (MemberItem, MemberEmailItem, MemberCountItem, ConsoleSessionItem, SsoItem, SsoDomainItem,

@@ -5,7 +5,6 @@ whose condition keeps at least one admin."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 from . import keys
@@ -166,23 +165,31 @@ def get_sso(tenant_id: str) -> SsoItem | None:
         return None
 
 
-def put_sso(tenant_id: str, fields: dict[str, Any], old_domains: Iterable[str] = ()) -> bool:
-    """The organization's provider and the domains it signs in; a domain another
-    organization already claimed fails the transaction (False)."""
-    new = set(fields["domains"])
+def put_sso(tenant_id: str, fields: dict[str, Any], before: SsoItem | None) -> bool:
+    """The organization's provider and the domains it signs in, in one transaction.
+    False (nothing written) when a new domain is already another organization's, or
+    when the settings changed since `before` was read."""
+    old, new = set(before.domains if before else ()), set(fields["domains"])
+    revision = int(before.revision) + 1 if before else 1
 
     def build(tx: Any) -> None:
-        tx.save(SsoItem(keys.tenant_pk(tenant_id), keys.SSO_SK, tenant_id=tenant_id, **fields))
-        for domain in set(old_domains) - new:
-            tx.delete(SsoDomainItem(*keys.sso_domain_key(domain, tenant_id)))
-        for domain in new - set(old_domains):
-            tx.save(SsoDomainItem(*keys.sso_domain_key(domain, tenant_id), tenant_id=tenant_id),
+        condition = SsoItem.revision == before.revision if before else SsoItem.pk.does_not_exist()
+        tx.save(SsoItem(keys.tenant_pk(tenant_id), keys.SSO_SK, tenant_id=tenant_id, revision=revision, **fields),
+                condition=condition)
+        for domain in sorted(old - new):
+            tx.delete(SsoDomainItem(*keys.sso_domain_key(domain)), condition=SsoDomainItem.tenant_id == tenant_id)
+        for domain in sorted(new - old):
+            tx.save(SsoDomainItem(*keys.sso_domain_key(domain), tenant_id=tenant_id),
                     condition=SsoDomainItem.pk.does_not_exist())
     return transact(build)
 
 
-def sso_tenants_for_domain(domain: str) -> list[str]:
-    return [d.tenant_id for d in SsoDomainItem.query(keys.sso_domain_pk(domain))]
+def sso_domain_owner(domain: str) -> str | None:
+    """The organization whose provider signs in addresses at `domain`, if any."""
+    try:
+        return SsoDomainItem.get(*keys.sso_domain_key(domain), consistent_read=True).tenant_id
+    except SsoDomainItem.DoesNotExist:
+        return None
 
 
 def put_sso_state(state_hash: str, fields: dict[str, Any]) -> None:
@@ -190,18 +197,20 @@ def put_sso_state(state_hash: str, fields: dict[str, Any]) -> None:
 
 
 def take_sso_state(state_hash: str) -> SsoStateItem | None:
-    """The attempt a callback names, deleted in the same request: a state works once."""
+    """The attempt a callback names, deleted in the same request: a state works once
+    (of two callbacks racing with one state, the conditional delete lets one through)."""
     from pynamodb.exceptions import DeleteError
 
-    item = SsoStateItem(*keys.sso_state_key(state_hash))
     try:
         found = SsoStateItem.get(*keys.sso_state_key(state_hash), consistent_read=True)
     except SsoStateItem.DoesNotExist:
         return None
     try:
-        item.delete(condition=SsoStateItem.pk.exists())
-    except DeleteError:
-        return None
+        found.delete(condition=SsoStateItem.pk.exists())
+    except DeleteError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            return None
+        raise
     return found
 
 

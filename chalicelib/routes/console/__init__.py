@@ -6,6 +6,7 @@ package by subject:
 
     signin.py       GET/POST /console/signin, /console/signin/{login_id}, /console/choose, /console/signout
     home.py         GET /console; members, invitations and one's own membership (/console/members, /console/account)
+    sso.py          POST /console/sso, GET /console/sso/callback, GET/POST /console/settings/sso
 
 Every member route names its action in the role matrix (domain/members.py); the guard
 refuses before the view runs, checks the form's CSRF token and audits every write.
@@ -52,3 +53,4 @@ def redirect(location: str, headers: dict[str, str] | None = None) -> Response:
 
 from . import home, signin  # noqa: E402,F401  (registers their routes on `bp`)
 from . import credentials, settings  # noqa: E402,F401  (credentials; organization settings)
+from . import sso  # noqa: E402,F401
