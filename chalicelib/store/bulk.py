@@ -1,4 +1,7 @@
-"""Bulk jobs: the job item with its counters and the set of chunks already counted."""
+"""Bulk jobs: the job item with its counters and the set of chunks already counted.
+
+A job's state: `previewed` (the console's upload, validated, waiting for its
+confirmation), `queued`, `completed` or `failed`."""
 
 from __future__ import annotations
 
@@ -22,6 +25,19 @@ def get_job(tenant_id: str, job_id: str) -> JobItem | None:
         return JobItem.get(*_job_key(tenant_id, job_id), consistent_read=True)
     except JobItem.DoesNotExist:
         return None
+
+
+def mark_queued(job: JobItem, at: str) -> bool:
+    """A previewed job (the console's upload, validated, nothing queued yet) becomes
+    queued, once: the state moves only from `previewed`. False if it had moved already
+    (a second confirm); `job` holds the new state afterwards."""
+    return update_if(job, [JobItem.state.set("queued"), JobItem.updated_at.set(at)], JobItem.state == "previewed")
+
+
+def preview_key(tenant_id: str, job_id: str) -> str:
+    """Where a previewed job's file and valid rows are kept: the private bucket, never
+    under `assets/` (which the CDN serves)."""
+    return f"bulk/{tenant_id}/{job_id}/preview.json"
 
 
 def mark_failed(job: JobItem, reason: str, at: str) -> None:

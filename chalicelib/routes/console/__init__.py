@@ -51,3 +51,4 @@ def redirect(location: str, headers: dict[str, str] | None = None) -> Response:
 
 
 from . import home, signin  # noqa: E402,F401  (registers their routes on `bp`)
+from . import assets, issuing, templates  # noqa: E402,F401  (the template editor, issuing, the vendored script)
