@@ -61,7 +61,7 @@ def _payload(form) -> dict:
     unit = form.expiry_unit or "never"
     expiry: dict = {"unit": unit}
     amount = form.expiry_amount.strip()
-    if unit != "never" or amount:
+    if amount:
         expiry["amount"] = int(amount) if amount.isdigit() else amount
     return {"name": form.name, "description": form.description, "criteria": criteria,
             "skills": split_skills(form.skills), "kind": form.kind or "badge", "expiry": expiry}
