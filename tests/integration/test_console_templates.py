@@ -357,3 +357,15 @@ def test_the_vendored_htmx_is_the_pinned_file_served_with_a_long_cache(client):
     assert again.status_code == 304
     for name in ("laurel.css", "VENDORED.md", "..%2Fconfig.py", "htmx.js"):
         assert client.http.get(f"/console/static/{name}").status_code == 404, name
+
+
+def test_uploads_reach_lambda_as_bytes_when_deployed(client):
+    """API Gateway passes a body of a type it does not know as binary as text, which
+    mangles a PNG inside a form: the deployed API must list forms with files as binary."""
+    from chalice.deploy.swagger import SwaggerGenerator
+
+    from app import app
+
+    document = SwaggerGenerator(region="us-east-1", deployed_resources={
+        "api_handler_arn": "arn:aws:lambda:us-east-1:123456789012:function:laurel"}).generate_swagger(app)
+    assert "multipart/form-data" in document["x-amazon-apigateway-binary-media-types"]
