@@ -61,11 +61,14 @@ def test_an_admin_creates_edits_gives_an_image_and_activates_a_template_through_
     csrf = console_csrf(admin, "/console/templates/new")
 
     # a form with problems: the page again, each problem named, the values kept, nothing stored
-    res = admin.post("/console/templates", template_form(csrf, name=" ", criteria_narrative="", expiry_amount=""))
+    res = admin.post("/console/templates", template_form(csrf, name=" ", criteria_narrative="", expiry_amount="",
+                                                         skills="SQL, " + "x" * 101))
     page = admin.text(res)
     assert res.status_code == 422
     assert 'href="#f-name">Name</a>' in page and 'href="#f-criteria_narrative">Criteria</a>' in page
     assert "criteria needs a narrative, a url, or both" in page and "an expiry in years needs an amount" in page
+    assert "Skills</a>: tag 2: String should have at most 100 characters" in page
+    assert 'aria-invalid="true" aria-describedby="skills-hint e-skills"' in page  # the hint and the problem
     assert 'id="f-name" name="name" value=" "' in page and "Knows how to keep data tidy." in page
     assert templates_stored(tenant_id) == []
 
