@@ -318,3 +318,37 @@ def test_a_file_larger_than_other_forms_passes_the_csrf_check(client, org):
     job_id = _upload(admin, data, suppress_email="yes")
     page = admin.text(admin.get(f"/console/bulk/{job_id}"))
     assert "<dt>Rows in the file</dt><dd>8000</dd>" in page and "<dt>Ready to issue</dt><dd>1</dd>" in page
+
+
+def test_a_file_that_cannot_be_kept_is_refused_and_no_job_is_left_behind(client, org, monkeypatch):
+    from botocore.exceptions import ClientError
+
+    tenant_id, _, admin, template_id, _ = org
+
+    def refuse(*args, **kwargs):
+        raise ClientError({"Error": {"Code": "SlowDown", "Message": "slow down"}}, "PutObject")
+
+    monkeypatch.setattr(bulk.objects, "put", refuse)
+    before = scan_table()
+    res = upload(admin, "/console/bulk", {"csrf": console_csrf(admin, "/console/bulk")},
+                 {"file": ("people.csv", f"email,first_name,last_name,template_id\na@example.com,A,B,{template_id}\n"
+                           .encode(), "text/csv")})
+    assert res.status_code == 503 and "nothing was issued, try again" in admin.text(res)
+    assert scan_table() == before and jobs_stored(tenant_id) == []
+
+
+def test_a_confirmation_that_cannot_queue_leaves_the_job_failed_and_says_so(client, org, monkeypatch):
+    tenant_id, _, admin, template_id, _ = org
+    job_id = _upload(admin, f"email,first_name,last_name,template_id\na@example.com,A,B,{template_id}\n".encode())
+
+    def refuse(*args, **kwargs):
+        raise RuntimeError("SQS is down")
+
+    monkeypatch.setattr(bulk.queue, "send_batch", refuse)
+    csrf = console_csrf(admin, f"/console/bulk/{job_id}")
+    res = admin.post(f"/console/bulk/{job_id}/confirm", {"csrf": csrf})
+    assert res.status_code == 503 and "could not be queued" in admin.text(res)
+    assert [j["state"] for j in jobs_stored(tenant_id)] == ["failed"]  # never left 'queued' with nothing queued
+    page = admin.text(admin.get(f"/console/bulk/{job_id}"))
+    assert "The job stopped." in page and "the job could not be queued: RuntimeError" in page
+    assert "hx-get" not in page and credentials_stored(tenant_id) == []
