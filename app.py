@@ -19,6 +19,9 @@ from chalicelib.routes import console, hooks, issuer_api, jobs, ops, public, wal
 app = Chalice(app_name="laurel", configure_logs=False)  # Powertools logs (else every line twice)
 logs.install()  # addresses, tokens and keys are redacted from every line; Powertools loads on the first one
 app.api.binary_types.append("image/svg+xml")
+# forms with a file input (the console's image and CSV uploads): API Gateway must hand
+# their bytes over untouched (base64), not as text, or a PNG inside arrives mangled
+app.api.binary_types.append("multipart/form-data")
 
 for blueprint in (public.bp, issuer_api.bp, webhooks_api.bp, hooks.bp, wallet.bp, console.bp, ops.bp, jobs.bp):
     app.register_blueprint(blueprint)

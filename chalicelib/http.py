@@ -8,7 +8,7 @@ import hashlib
 import json
 import re
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 from urllib.parse import quote
 
 from chalice import Response
@@ -146,12 +146,28 @@ def parse_form(request, model: type[T]) -> T:
     return validate(model, data)
 
 
-def parse_multipart(request, max_parts: int = 10) -> dict[str, bytes]:
+# API Gateway's payload limit: the largest form a browser can post (a console upload)
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+
+
+def parse_multipart(request, max_parts: int = 10, limit: int | None = None) -> dict[str, bytes]:
     """Fields of a multipart/form-data post (an HTML form with a file input)."""
+    return {name: part.data for name, part in multipart_parts(request, max_parts, limit).items()}
+
+
+class Part(NamedTuple):
+    data: bytes
+    content_type: str  # as the browser declared it: text/plain for a field, the file's own for a file
+    filename: str | None
+
+
+def multipart_parts(request, max_parts: int = 10, limit: int | None = None) -> dict[str, Part]:
+    """The parts of a multipart/form-data post by field name, with the type and file
+    name the browser declared. `limit`: the body's size limit (default max_body_bytes)."""
     from email.parser import BytesParser
     from email.policy import HTTP
 
-    body = raw_body(request)
+    body = raw_body(request, limit)
     header = request.headers.get("content-type") or ""
     try:
         message = BytesParser(policy=HTTP).parsebytes(b"Content-Type: " + header.encode("latin-1") + b"\r\n\r\n" + body)
@@ -159,11 +175,12 @@ def parse_multipart(request, max_parts: int = 10) -> dict[str, bytes]:
         raise BadRequest("the form could not be read") from None
     if not message.is_multipart():
         raise BadRequest("the form could not be read")
-    fields: dict[str, bytes] = {}
+    fields: dict[str, Part] = {}
     for part in list(message.iter_parts())[:max_parts]:
         name = part.get_param("name", header="content-disposition")
         if name:
-            fields[name] = part.get_payload(decode=True) or b""
+            fields[name] = Part(part.get_payload(decode=True) or b"", part.get_content_type(),
+                                part.get_param("filename", header="content-disposition"))
     return fields
 
 

@@ -524,3 +524,38 @@ class SsoSettingsIn(Strict):
     domains: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
     default_role: Literal["read_only", "issuer", "admin", "none"]
     enabled: YesNo = None
+
+
+# ------------------------------------------------------------------ the console's templates and issuing (HTML forms)
+# Loose text fields, as a form posts them: each is then held to the API's own model
+# (TemplateIn, IssueIn) by the console's services, so the console accepts exactly what
+# the API accepts and can show every problem next to its field.
+
+FormText = Annotated[str, StringConstraints(max_length=6000)]
+
+
+class TemplateFormIn(CsrfIn):
+    template_id: LocalId | None = None  # the preview: which template's image to show (none yet for a new one)
+    name: FormText = ""
+    description: FormText = ""
+    criteria_narrative: FormText = ""
+    criteria_url: FormText = ""
+    skills: FormText = ""  # tags, separated by commas or new lines
+    kind: FormText = ""
+    expiry_unit: FormText = ""
+    expiry_amount: FormText = ""
+
+
+class IssueFormIn(CsrfIn):
+    template_id: FormText = ""
+    email: FormText = ""
+    first_name: FormText = ""
+    last_name: FormText = ""
+    issued_at: FormText = ""
+    expires_at: FormText = ""
+    never_expires: YesNo = None
+    evidence_url: FormText = ""
+    evidence_narrative: FormText = ""
+    evidence_name: FormText = ""
+    suppress_email: YesNo = None
+    duplicate_policy: Literal["deny", "allow"] = "deny"

@@ -107,6 +107,9 @@ class LaurelStack(cdk.Stack):
                 # data exports hold personal data: their links work an hour, the files go within a day
                 s3.LifecycleRule(id="Exports", prefix="exports/", expiration=cdk.Duration.days(1),
                                  noncurrent_version_expiration=cdk.Duration.days(1)),
+                # a console upload's file waits for its confirmation; it holds recipients' addresses
+                s3.LifecycleRule(id="BulkUploads", prefix="uploads/", expiration=cdk.Duration.days(30),
+                                 noncurrent_version_expiration=cdk.Duration.days(1)),
             ],
         )
         self.signing_key = kms.Key(

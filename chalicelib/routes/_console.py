@@ -49,7 +49,8 @@ def _posted_csrf(request: Any) -> str | None:
             raise BadRequest("the form could not be read") from None
         return (fields.get("csrf") or [None])[0]
     if ctype == "multipart/form-data":
-        value = http.parse_multipart(request, max_parts=30).get("csrf")
+        # an upload (a bulk file, a badge image) may be larger than any other form
+        value = http.parse_multipart(request, max_parts=30, limit=http.MAX_UPLOAD_BYTES).get("csrf")
         return value.decode("ascii", "replace") if value else None
     return None
 

@@ -224,11 +224,13 @@ class Guard:
 
         return decorator
 
-    def member(self, path: str, *methods: str, action: str) -> Callable[[View], View]:
+    def member(self, path: str, *methods: str, action: str, audited: bool = True) -> Callable[[View], View]:
         """An issuer console page: a live console session whose member's role allows
         `action` (domain/members.py MATRIX), checked before the view runs. Forms carry
         a CSRF token bound to the session, checked before anything else; every write is
-        audited with the member as the actor. Refusals are pages (HTML), never JSON."""
+        audited with the member as the actor (`audited=False`: a POST that changes
+        nothing, such as the template editor's preview). Refusals are pages (HTML),
+        never JSON."""
         from . import _console
 
         allowed_check = LazyModule("chalicelib.domain.members")
@@ -254,7 +256,7 @@ class Guard:
 
                 response = http.answer(run, lambda exc: refusal(exc, request, "html",
                                                                 link={"href": "/console", "text": "Back to the console"}))
-                if caller:
+                if caller and audited:
                     audit.record_request(request, caller[0], response, self.bp.current_app.routes)
                 return response
 

@@ -48,8 +48,8 @@ from ..config import get_settings
 from ..domain import credentials as rules
 from ..domain import ids
 from ..domain.clock import iso, parse_iso
-from ..domain.errors import (BadRequest, LaurelError, NotFound, PayloadTooLarge, ServiceUnavailable,
-                             UnsupportedMediaType, ValidationFailed)
+from ..domain.errors import (BadRequest, Conflict, Forbidden, LaurelError, NotFound, PayloadTooLarge,
+                             ServiceUnavailable, UnsupportedMediaType, ValidationFailed)
 from ..store import bulk as store
 from ..store import credentials as cred_store
 from ..store import issuers as issuer_store
@@ -82,6 +82,12 @@ def bulk_queue_name() -> str:
 
 
 def _csv_rows(raw: bytes) -> list[dict]:
+    return [_from_columns(r) for r in _csv_records(raw)]
+
+
+def _csv_records(raw: bytes) -> list[dict]:
+    """The file's rows as its cells (trimmed), column by column; `__extra__` marks a
+    row with more cells than the header has columns."""
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError:
@@ -110,7 +116,7 @@ def _csv_rows(raw: bytes) -> list[dict]:
                 break
     except csv.Error as exc:
         raise BadRequest(f"the CSV cannot be read: {exc}", code="invalid_csv") from None
-    return [_from_columns(r) for r in rows]
+    return rows
 
 
 def _from_columns(record: dict) -> dict:
@@ -259,16 +265,22 @@ def create_job(tenant_id: str, raw: bytes, content_type: str, options) -> dict:
         "total": len(rows), "rejected": len(errors), "chunks": len(chunks), "duplicates": duplicates,
         "errors": inline, "report": report, "created_at": now, "updated_at": now,
     })
+    _enqueue(job, chunks, options)
+    return job_view(job)
+
+
+def _enqueue(job, chunks: list[list[dict]], options) -> None:
+    """A queued job's chunks onto SQS; a job that cannot be queued is marked failed
+    (never left 'queued' forever) and the caller gets a 503."""
     try:
         queue.send_batch(bulk_queue_name(), [
-            {"tenant_id": tenant_id, "job_id": job.job_id, "chunk": n, "suppress_email": options.suppress_email,
+            {"tenant_id": job.tenant_id, "job_id": job.job_id, "chunk": n, "suppress_email": options.suppress_email,
              "duplicate_policy": options.duplicate_policy, "rows": chunk}
             for n, chunk in enumerate(chunks)])
     except Exception as exc:  # noqa: BLE001 - the job must not be left 'queued' forever
         store.mark_failed(job, f"the job could not be queued: {exc.__class__.__name__}", iso(clock.utcnow()))
         raise ServiceUnavailable("the job could not be queued; its rows were not all accepted, try again",
                                  code="queue_unavailable") from None
-    return job_view(job)
 
 
 def _chunks(rows: list[dict]) -> list[list[dict]]:
@@ -306,9 +318,78 @@ def _job_id_ok(job_id: str) -> bool:
 
 
 def get_job(tenant_id: str, job_id: str) -> dict:
+    return job_view(_job_item(tenant_id, job_id))
+
+
+def _job_item(tenant_id: str, job_id: str):
     job = store.get_job(tenant_id, job_id) if _job_id_ok(job_id) else None
     if job is None:
         raise NotFound("job not found")
+    return job
+
+
+# ------------------------------------------------------------------ preview, then confirm (the issuer console)
+#
+# Issue 14: "upload, a validation preview listing row errors *before* anything is
+# issued, confirm". The upload is validated exactly as `create_job` validates, and
+# what was found is kept: the file and its valid rows in the private bucket (a job
+# item could not hold 100,000 rows), the counts and the first errors on the job, in
+# state `previewed`. Nothing is queued until `confirm_job` moves the job from
+# `previewed` to `queued` with one conditional write, so a second confirm (a double
+# click, a reload, two tabs) finds it queued and queues nothing.
+
+# the CSV template's columns, in the order the console's template file gives them
+CSV_COLUMNS = ("email", "first_name", "last_name", "template_id", "issued_at", "expires_at", "evidence_url",
+               "evidence_narrative", "evidence_name", "earner_id")
+assert set(CSV_COLUMNS) == REQUIRED_COLUMNS | OPTIONAL_COLUMNS
+
+
+def _check_allowed(rows: list[dict], allowed_templates) -> None:
+    """A caller restricted to some templates (a console issuer) is refused a file any
+    row of which names another (issue 14: "optionally restricted to a list of
+    templates"); the refusal names the rows."""
+    if allowed_templates is None:
+        return
+    allowed = set(allowed_templates)
+    refused = [n for n, row in enumerate(rows, start=1)  # a row without a template is a row error, not this
+               if isinstance(row, dict) and row.get("template_id") and row["template_id"] not in allowed]
+    if refused:
+        shown = ", ".join(str(n) for n in refused[:20]) + (f" and {len(refused) - 20} more" if len(refused) > 20 else "")
+        raise Forbidden(f"you may not issue from the template named in row{'s' if len(refused) > 1 else ''} {shown}",
+                        code="template_not_allowed")
+
+
+def preview_job(tenant_id: str, raw: bytes, content_type: str, options, *, allowed_templates=None) -> dict:
+    """The first step of a console upload: a CSV file validated and kept as a job in
+    state `previewed`, its row errors listed, nothing queued or issued.
+    `allowed_templates`: the only templates the caller may issue from (None: any)."""
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    if content_type != "text/csv":
+        raise UnsupportedMediaType("send the rows as a CSV file (text/csv)")
+    rows = parse(raw, content_type)
+    _check_allowed(rows, allowed_templates)
+    valid, errors, duplicates = _validate(tenant_id, rows, options)
+    job_id = ids.new_local_id() + ids.new_local_id()
+    kept = {"options": {"mode": options.mode, "duplicate_policy": options.duplicate_policy,
+                        "suppress_email": options.suppress_email},
+            "valid": valid, "errors": errors, "file": raw.decode("utf-8-sig")}
+    inline = _first(errors)
+    report = "rejected" if len(inline) < len(errors) else None  # as create_job: the API's view of the job links it
+    try:  # the file (and a long report) first: a job never exists without its rows
+        objects.put(object_keys.bulk_upload_key(tenant_id, job_id), json.dumps(kept).encode(), "application/json",
+                    cache_control="private, no-store")
+        if report:
+            _put_report(tenant_id, job_id, report, errors)
+    except (BotoCoreError, ClientError):
+        raise ServiceUnavailable("the file could not be kept for its preview; nothing was issued, try again",
+                                 code="preview_unavailable") from None
+    now = iso(clock.utcnow())
+    job = store.create_job(tenant_id, {
+        "job_id": job_id, "tenant_id": tenant_id, "state": "previewed", "mode": options.mode, "source": content_type,
+        "seed": ids.random_token(), "total": len(rows), "rejected": len(errors), "chunks": len(_chunks(valid)),
+        "duplicates": duplicates, "errors": inline, "report": report, "created_at": now, "updated_at": now,
+    })
     return job_view(job)
 
 
@@ -324,6 +405,60 @@ def errors_report(tenant_id: str, job_id: str) -> dict:
                                                               seconds=REPORT_LINK_SECONDS),
                     "expires_in": REPORT_LINK_SECONDS}
     raise NotFound("no error report: the job does not exist or its errors all fit in its own view")
+
+
+def confirm_job(tenant_id: str, job_id: str, *, allowed_templates=None) -> dict:
+    """Queue a previewed job's valid rows, once. A job no longer in `previewed` (it was
+    confirmed already) answers as it stands and queues nothing."""
+    job = _job_item(tenant_id, job_id)
+    if job.state != "previewed":
+        return job_view(job)
+    kept = _kept(job)
+    if kept is None:
+        raise Conflict("this upload's file is no longer kept; upload it again", code="preview_missing")
+    valid = kept["valid"]
+    _check_allowed(valid, allowed_templates)  # the member's templates may have changed since the upload
+    options = JobOptions(**kept["options"])
+    if not valid:
+        raise Conflict("no row of this file can be issued; correct the file and upload it again",
+                       code="nothing_to_issue")
+    if options.mode == "all_or_nothing" and int(job.rejected):
+        raise ValidationFailed(f"{int(job.rejected)} of {int(job.total)} rows are not valid; nothing was issued",
+                               code="invalid_rows")
+    if not store.mark_queued(job, iso(clock.utcnow())):
+        return job_view(_job_item(tenant_id, job_id))  # another confirm came first: it queued the rows
+    _enqueue(job, _chunks(valid), options)
+    return job_view(job)
+
+
+def _kept(job) -> dict | None:
+    """What `preview_job` kept of a job's file (None for a job that did not come
+    through a preview: the issuer API's)."""
+    from botocore.exceptions import ClientError
+
+    try:
+        return json.loads(objects.get(object_keys.bulk_upload_key(job.tenant_id, job.job_id)))
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+            return None
+        raise
+
+
+def error_rows(tenant_id: str, job_id: str) -> list[dict]:
+    """Every row error of a job in row order, as `{"row", "errors", "cells"}`: the rows
+    refused at the upload and those that failed in the worker, each with its cells as
+    the file had them when the job came through a preview (so the report can be
+    corrected and uploaded again); `cells` is empty otherwise, and `row` None for an
+    error of the whole job."""
+    job = _job_item(tenant_id, job_id)
+    kept = _kept(job)
+    rejected = kept["errors"] if kept is not None else [e for e in (job.errors or []) if e.get("row") is not None]
+    whole_job = [e for e in (job.errors or []) if e.get("row") is None]
+    failures = store.chunk_failures(job) if int(job.failed or 0) else []
+    found = sorted([*rejected, *failures], key=lambda e: e["row"]) + whole_job
+    records = _csv_records(kept["file"].encode()) if kept is not None else []
+    return [{"row": e["row"], "errors": list(e["errors"]),
+             "cells": records[e["row"] - 1] if e["row"] and e["row"] <= len(records) else {}} for e in found]
 
 
 # ------------------------------------------------------------------ the SQS worker

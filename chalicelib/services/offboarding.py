@@ -100,7 +100,9 @@ def _survey(tenant_id: str, issuer) -> _Survey:
         "bulk_job_failures": [k for j in s.ids_with(keys.JOB_PREFIX) for k in store.job_failure_keys(tenant_id, j)],
         "idempotency_records": store.idempotency_keys(tenant_id),
     }
-    image_prefixes = (object_keys.template_images_prefix(tenant_id), object_keys.issuer_logos_prefix(tenant_id))
+    # the tenant's objects: images, and its bulk jobs' error reports and kept uploads
+    image_prefixes = (object_keys.template_images_prefix(tenant_id), object_keys.issuer_logos_prefix(tenant_id),
+                      object_keys.bulk_reports_prefix(tenant_id), object_keys.bulk_uploads_prefix(tenant_id))
     s.images = [k for prefix in image_prefixes for k in objects.list_keys(prefix)]
     return s
 

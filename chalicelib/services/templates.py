@@ -109,6 +109,19 @@ def set_image(tenant_id: str, template_id: str, data: bytes, content_type: str =
     return _changed(tenant_id, item)
 
 
+def duplicate(tenant_id: str, template_id: str) -> dict:
+    """A new draft with a template's design and image, to edit and activate in its
+    own right. Any template may be copied: copying an archived one is how a retired
+    badge comes back (an archived template itself never changes again)."""
+    item = require(tenant_id, template_id)
+    now = iso(clock.utcnow())
+    copy = store.create(tenant_id, ids.new_local_id(), {
+        "name": f"Copy of {item.name}"[:200].rstrip(), "description": item.description, "criteria": item.criteria,
+        "skills": list(item.skills or []), "kind": item.kind, "expiry": item.expiry, "image_key": item.image_key,
+        "state": "draft", "created_at": now, "updated_at": now, "version": 1})
+    return template_view(copy)
+
+
 def activate(tenant_id: str, template_id: str) -> dict:
     item = require(tenant_id, template_id)
     if item.state == "active":

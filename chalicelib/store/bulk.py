@@ -1,6 +1,9 @@
 """Bulk jobs: the job item with its counters and the set of chunks already counted,
-and its chunks' failed rows (a job's full row-error reports are S3 objects: see
-object_keys.bulk_report_key)."""
+and its chunks' failed rows (a job's full row-error reports and a console upload's
+kept file are S3 objects: see object_keys.bulk_report_key and bulk_upload_key).
+
+A job's state: `previewed` (the console's upload, validated, waiting for its
+confirmation), `queued`, `completed` or `failed`."""
 
 from __future__ import annotations
 
@@ -22,6 +25,13 @@ def get_job(tenant_id: str, job_id: str) -> JobItem | None:
         return JobItem.get(*keys.job_key(tenant_id, job_id), consistent_read=True)
     except JobItem.DoesNotExist:
         return None
+
+
+def mark_queued(job: JobItem, at: str) -> bool:
+    """A previewed job (the console's upload, validated, nothing queued yet) becomes
+    queued, once: the state moves only from `previewed`. False if it had moved already
+    (a second confirm); `job` holds the new state afterwards."""
+    return update_if(job, [JobItem.state.set("queued"), JobItem.updated_at.set(at)], JobItem.state == "previewed")
 
 
 def mark_failed(job: JobItem, reason: str, at: str) -> None:

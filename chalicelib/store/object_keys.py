@@ -13,6 +13,8 @@ tests/unit/test_house_rules.py checks that no other module spells a layout.
 | exports/<earner or emailhash>/           | data-rights exports (ZIP) and an owner's  | never (presigned GET; |
 |   ..., badges/<credential>.<ext>         | copy of a hidden credential's image       | deleted within a day) |
 | reports/<tenant>/<job>/<name>.json       | a bulk job's full row-error report        | never (presigned GET) |
+| uploads/<tenant>/<job>/preview.json      | a console upload's file and valid rows    | never (deleted after  |
+|                                          | (personal data), kept for its confirm     |   30 days)            |
 
 Everything under `assets/` is what the CDN serves (infra/stack.py's `/assets/*`
 behaviour); `exports/` is private and expires within a day (infra's lifecycle rule).
@@ -27,6 +29,8 @@ import hashlib
 PUBLIC_PREFIX = "assets/"
 EXPORTS_PREFIX = "exports/"
 REPORTS_PREFIX = "reports/"
+UPLOADS_PREFIX = "uploads/"
+UPLOADS_KEPT_DAYS = 30  # infra/stack.py's lifecycle rule for UPLOADS_PREFIX
 
 
 def is_public(key: str) -> bool:
@@ -107,3 +111,13 @@ def bulk_report_key(tenant_id: str, job_id: str, name: str) -> str:
     """`rejected`: the rows refused when the file came in; `errors`: every row error,
     written when the job completed."""
     return f"{bulk_reports_prefix(tenant_id, job_id)}{name}.json"
+
+
+def bulk_uploads_prefix(tenant_id: str) -> str:
+    return f"{UPLOADS_PREFIX}{tenant_id}/"
+
+
+def bulk_upload_key(tenant_id: str, job_id: str) -> str:
+    """Where a console upload's file and its valid rows wait for the confirmation (and
+    give the error report its cells): private, deleted after UPLOADS_KEPT_DAYS."""
+    return f"{bulk_uploads_prefix(tenant_id)}{job_id}/preview.json"

@@ -48,3 +48,26 @@ def all_for_tenant(tenant_id: str) -> list[TemplateItem]:
     """Every template of a tenant (names and states for choices; one Query of its partition)."""
     return list(TemplateItem.query(keys.tenant_pk(tenant_id), TemplateItem.sk.startswith(keys.TEMPLATE_PREFIX),
                                    attributes_to_get=["pk", "sk", "template_id", "name", "state"]))
+
+
+def search_page(tenant_id: str, *, state: str | None, text: str | None, limit: int,
+                cursor: str | None) -> tuple[list[TemplateItem], str | None]:
+    """A page of a tenant's templates, optionally in one state and whose name holds
+    `text` in any case (the console's search). DynamoDB's `contains()` is case-sensitive,
+    so the name is matched here, reading the partition's templates page by page only
+    until `limit` match. The cursor is the key of the last template shown: the next
+    page starts right after it (it may come back empty when that was the last match)."""
+    if not text:
+        return list_page(tenant_id, state=state, limit=limit, cursor=cursor)
+    pk = keys.tenant_pk(tenant_id)
+    start = paging.decode(cursor, expected={"pk": pk}, allowed_keys={"pk", "sk"}, prefixes={"sk": keys.TEMPLATE_PREFIX})
+    needle = text.casefold()
+    found: list[TemplateItem] = []
+    for item in TemplateItem.query(pk, TemplateItem.sk.startswith(keys.TEMPLATE_PREFIX),
+                                   filter_condition=(TemplateItem.state == state) if state else None,
+                                   last_evaluated_key=start, page_size=100):
+        if needle in item.name.casefold():
+            found.append(item)
+            if len(found) == limit:
+                return found, paging.encode({"pk": {"S": pk}, "sk": {"S": item.sk}})
+    return found, None

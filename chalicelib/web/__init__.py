@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 _HERE = Path(__file__).parent
+HTMX_VERSION = "2.0.11"  # static/htmx.min.js (static/VENDORED.md); console pages ask for ?v=<this>
 
 
 # The deployment package carries the templates compiled to Python modules (see
@@ -42,6 +43,7 @@ def _env():
     loader = ModuleLoader(str(COMPILED)) if COMPILED.is_dir() else FileSystemLoader(str(_HERE / "templates"))
     env = _environment(loader)
     env.globals["stylesheet"] = stylesheet()
+    env.globals["htmx_version"] = HTMX_VERSION
     return env
 
 
@@ -80,22 +82,29 @@ def _asset_origin() -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-def content_security_policy() -> str:
+def content_security_policy(*, scripts: bool = False) -> str:
+    """The public pages run no script at all. The issuer console's pages (`scripts`)
+    load one vendored file from their own origin (htmx, routes/console/assets.py) and
+    let it fetch fragments from the same origin; still no inline script anywhere."""
     imgs = f"'self' {_asset_origin()}"
+    own_scripts = "script-src 'self'; connect-src 'self'; " if scripts else ""
     return (
-        f"default-src 'none'; style-src {_style_hash()}; img-src {imgs}; "
+        f"default-src 'none'; {own_scripts}style-src {_style_hash()}; img-src {imgs}; "
         "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
     )
 
 
-def page_headers() -> dict[str, str]:
+def page_headers(*, scripts: bool = False) -> dict[str, str]:
     """Headers of every HTML page: a strict CSP (inline CSS by hash, images from us and the asset host)."""
     return {
         "Content-Type": "text/html; charset=utf-8",
-        "Content-Security-Policy": content_security_policy(),
+        "Content-Security-Policy": content_security_policy(scripts=scripts),
         "X-Content-Type-Options": "nosniff",
         "Referrer-Policy": "no-referrer",
     }
+
+
+CONSOLE_TEMPLATES = "console/"  # the console's pages and fragments: the CSP that lets them load htmx
 
 
 def page(template: str, status: int = 200, headers: dict[str, str] | None = None, /, **context: Any):
@@ -103,4 +112,5 @@ def page(template: str, status: int = 200, headers: dict[str, str] | None = None
     from chalice import Response
 
     return Response(body=render(template, **context), status_code=status,
-                    headers={**page_headers(), "Cache-Control": "no-store", **(headers or {})})
+                    headers={**page_headers(scripts=template.startswith(CONSOLE_TEMPLATES)),
+                             "Cache-Control": "no-store", **(headers or {})})

@@ -60,10 +60,15 @@ def _objects(client, tenant_id: str, key: str) -> dict:
     from chalicelib.store import members as store
     from tests.helpers import active_template, issue
 
+    from chalicelib.services import bulk
+
     template_id = active_template(client, key)
     credential = json.loads(issue(client, key, template_id).body)
     rita = store.member_by_email(tenant_id, id_rules.email_hash("rita@acme.example"))
-    return {"member_id": rita.member_id, "template_id": template_id, "credential_id": credential["id"]}
+    job = bulk.preview_job(tenant_id, f"email,first_name,last_name,template_id\nx@example.com,X,Y,{template_id}\n"
+                           .encode(), "text/csv", bulk.JobOptions(mode="valid_rows", suppress_email=True))
+    return {"member_id": rita.member_id, "template_id": template_id, "credential_id": credential["id"],
+            "job_id": job["id"]}
 
 
 def _url(path: str, ids: dict) -> str:

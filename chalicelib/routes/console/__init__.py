@@ -54,3 +54,4 @@ def redirect(location: str, headers: dict[str, str] | None = None) -> Response:
 from . import home, signin  # noqa: E402,F401  (registers their routes on `bp`)
 from . import credentials, settings  # noqa: E402,F401  (credentials; organization settings)
 from . import sso  # noqa: E402,F401
+from . import assets, issuing, templates  # noqa: E402,F401  (the template editor, issuing, the vendored script)
