@@ -62,3 +62,14 @@ def promote(name: str, version_id: str) -> None:
 def get_string(name: str, version_id: str) -> str:
     """One version of a secret: versions never change, so it is read once per container."""
     return client("secretsmanager").get_secret_value(SecretId=name, VersionId=version_id)["SecretString"]
+
+
+def delete(name: str) -> bool:
+    """Delete secret `name` at once, every version (an organization that left keeps
+    nothing here). False if there was no such secret: a re-run repeats safely."""
+    sm = client("secretsmanager")
+    try:
+        sm.delete_secret(SecretId=name, ForceDeleteWithoutRecovery=True)
+    except sm.exceptions.ResourceNotFoundException:
+        return False
+    return True

@@ -22,6 +22,9 @@ from .credentials import was_accepted
 # so a run cut short can always find what is left)
 CATEGORIES = (
     "api_keys",
+    "console_sessions",
+    "console_members",  # members, invitations, their addresses' pointers
+    "single_sign_on",  # the settings, the domains they claim, the client secret in Secrets Manager
     "webhook_deliveries",
     "webhook_endpoints",
     "lms_events",

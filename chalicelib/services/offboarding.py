@@ -29,16 +29,18 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from ..adapters import objects, queue
+from ..adapters import objects, queue, secrets
 from ..config import get_settings
 from ..domain import ids
 from ..domain import offboarding as rules
 from ..domain.clock import iso, parse_iso
 from ..domain.errors import BadRequest, Conflict, Gone, NotFound
 from ..store import issuers as issuer_store
+from ..store import members as member_store
 from ..store import keys, object_keys
 from ..store import offboarding as store
 from . import clock
+from .sso import secret_name as sso_secret_name
 
 LISTED_IDS = 1000  # ids shown per category (counts are always complete)
 RUN_SECONDS = 20  # from the request's start: a confirmation answers within API Gateway's 29 s
@@ -100,6 +102,9 @@ def _survey(tenant_id: str, issuer) -> _Survey:
         "bulk_job_failures": [k for j in s.ids_with(keys.JOB_PREFIX) for k in store.job_failure_keys(tenant_id, j)],
         "idempotency_records": store.idempotency_keys(tenant_id),
     }
+    console = member_store.console_keys(tenant_id)
+    s.children |= {"console_sessions": console["sessions"], "console_members": console["members"],
+                   "single_sign_on": console["single_sign_on"]}
     # the tenant's objects: images, and its bulk jobs' error reports and kept uploads
     image_prefixes = (object_keys.template_images_prefix(tenant_id), object_keys.issuer_logos_prefix(tenant_id),
                       object_keys.bulk_reports_prefix(tenant_id), object_keys.bulk_uploads_prefix(tenant_id))
@@ -121,7 +126,8 @@ def _plan(s: _Survey, credentials=None) -> _Plan:
     shown: dict = {c: None for c in rules.CATEGORIES}
     delete["api_keys"] = [(k.pk, k.sk) for k in s.api_keys]
     shown["api_keys"] = [k.key_id for k in s.api_keys]
-    for category in ("webhook_deliveries", "lms_events", "scheduled_rows", "bulk_job_failures", "idempotency_records"):
+    for category in ("webhook_deliveries", "lms_events", "scheduled_rows", "bulk_job_failures", "idempotency_records",
+                     "console_sessions", "console_members", "single_sign_on"):
         delete[category] = s.children[category]
     for category, prefix in (("webhook_endpoints", keys.WEBHOOK_ENDPOINT_PREFIX),
                              ("integrations", keys.INTEGRATION_PREFIX), ("bulk_jobs", keys.JOB_PREFIX)):
@@ -152,7 +158,8 @@ def _digest(s: _Survey) -> str:
     # kept, and they change on their own
     skip = (keys.PROFILE_SK, keys.OFFBOARDING_SK, keys.STATUS_LIST_PREFIX, keys.COUNTER_PREFIX, keys.SUPPORT_PREFIX)
     seen = [f"{pk}|{sk}" for pk, sk in s.partition if not sk.startswith(skip)]
-    seen += [f"{pk}|{sk}" for child_keys in s.children.values() for pk, sk in child_keys]
+    seen += [f"{pk}|{sk}" for category, child_keys in s.children.items() if category != "console_sessions"
+             for pk, sk in child_keys]  # sessions come and go with sign-ins; confirming ends them all
     seen += [f"C|{c.credential_id}" for c in s.credentials] + [f"S3|{k}" for k in s.images]
     return rules.plan_digest(s.tenant_id, seen)
 
@@ -248,6 +255,7 @@ def confirm(tenant_id: str, token: str) -> dict:
 def _stop(s: _Survey, now: str) -> None:
     """What must stop the moment the confirmation is accepted."""
     store.batch_delete((k.pk, k.sk) for k in s.api_keys)
+    store.batch_delete(s.children["console_sessions"])  # members are signed out now; their items follow
     for integration_id in s.ids_with(keys.INTEGRATION_PREFIX):
         store.disable_integration(s.tenant_id, integration_id, now)
     for endpoint_id in s.ids_with(keys.WEBHOOK_ENDPOINT_PREFIX):
@@ -346,6 +354,8 @@ def _pass(s: _Survey, plan: _Plan, budget: _Budget, deleted: dict, record, slots
         if category == "recipient_slots" and slots_done:
             continue  # derived from the credentials, not listed: deleted once (nothing issues any more)
         batches(category, plan.delete[category])
+        if category == "single_sign_on" and plan.delete[category]:
+            secrets.delete(sso_secret_name(s.tenant_id))  # after its settings: nothing names it any more
         if category == "recipient_slots":
             store.mark_slots_deleted(record, iso(clock.utcnow()))
     by_key = {(c.pk, c.sk): c for c in s.credentials}

@@ -217,3 +217,23 @@ def take_sso_state(state_hash: str) -> SsoStateItem | None:
 def update_profile_fields(member: MemberItem, now: str, **changes: Any) -> bool:
     actions = [getattr(MemberItem, k).set(v) for k, v in changes.items()] + [MemberItem.updated_at.set(now)]
     return update_if(member, actions, MemberItem.pk.exists())
+
+
+# ------------------------------------------------------------------ offboarding (services/offboarding.py)
+
+
+def console_keys(tenant_id: str) -> dict[str, list[tuple[str, str]]]:
+    """Every console item of an organization, by what it is: `sessions` (its members'
+    console sessions), `members` (members and invitations, the admin count, each
+    address's pointer), `single_sign_on` (the settings and the e-mail domains they
+    claim). A deletion that is cut short finds what is left by asking again."""
+    found = members(tenant_id)
+    sessions = [(s.pk, s.sk) for m in found
+                for s in ConsoleSessionItem.by_tenant.query(keys.member_sessions_pk(tenant_id, m.member_id))]
+    member_keys = [keys.member_email_key(m.email_hash, tenant_id) for m in found]
+    member_keys += [(m.pk, m.sk) for m in found]
+    member_keys += [_count_key(tenant_id)] if found else []
+    sso = get_sso(tenant_id)
+    sso_keys = [keys.sso_domain_key(d) for d in (sso.domains if sso else ())]
+    sso_keys += [(keys.tenant_pk(tenant_id), keys.SSO_SK)] if sso else []
+    return {"sessions": sessions, "members": member_keys, "single_sign_on": sso_keys}
