@@ -31,11 +31,21 @@ class Visitor:
         self.host, self.port = parts.hostname, parts.port
         self.cookies: dict[str, str] = {}
 
-    def request(self, method: str, path: str, fields: dict | None = None) -> tuple[int, dict[str, str], str]:
+    def request(self, method: str, path: str, fields: dict | None = None,
+                files: dict[str, tuple[str, bytes, str]] | None = None) -> tuple[int, dict[str, str], str]:
         conn = http.client.HTTPConnection(self.host, self.port, timeout=30)
         headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())} if self.cookies else {}
-        body = None
-        if fields is not None:
+        body: str | bytes | None = None
+        if files is not None:  # a form with a file, as a browser sends it
+            boundary = "laurel-test-boundary"
+            parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
+                     for k, v in (fields or {}).items()]
+            parts += [f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"; filename="{name}"\r\n'
+                      f"Content-Type: {kind}\r\n\r\n".encode() + data + b"\r\n"
+                      for k, (name, data, kind) in files.items()]
+            body = b"".join(parts) + f"--{boundary}--\r\n".encode()
+            headers["Content-Type"] = f"multipart/form-data; boundary={boundary}"
+        elif fields is not None:
             body = urlencode(fields)
             headers["Content-Type"] = "application/x-www-form-urlencoded"
         try:
@@ -170,3 +180,64 @@ def test_webhook_deliveries_reach_a_receiver_under_make_run(local_system, receiv
                   int(time.time()))
     listed = api(info, "GET", f"/webhooks/endpoints/{endpoint['id']}/deliveries")["items"]
     assert [d["status"] for d in listed] == ["delivered"]
+
+
+def _newest_console_link(info: dict, to: str) -> str:
+    """The path of the newest console sign-in link to `to`, from the local outbox page
+    a newcomer opens (newest mail first)."""
+    with urllib.request.urlopen(info["outbox_url"], timeout=30) as resp:  # noqa: S310 - loopback
+        outbox = resp.read().decode()
+    assert to in outbox, outbox[-2000:]
+    links = re.findall(r'href="https?://[^/"]+(/console/signin/[a-z2-7]{32}\?token=[a-z2-7]+)"', outbox)
+    assert links, outbox[-3000:]
+    return links[0]
+
+
+def test_a_newcomer_runs_a_program_from_the_console_under_make_run(local_system):  # noqa: F811
+    """Issue 14, "Done when": sign in as the printed demo admin through the local
+    outbox, issue in bulk from the console (preview, confirm, the progress reaching
+    100 % because the local system's worker consumes the queue), find a credential
+    and revoke it: no API key, no curl."""
+    info, visitor = local_system, Visitor(local_system["api_url"])
+    status, _, page = visitor.request("GET", "/console/signin")
+    assert status == 200, page[:500]
+    status, _, page = visitor.request("POST", "/console/signin", {"email": info["console_admin"], "csrf": _csrf(page)})
+    assert status == 200, page[:500]
+    link = _newest_console_link(info, info["console_admin"])
+    status, _, page = visitor.request("GET", link)
+    assert status == 200, page[:500]
+    status, headers, _ = visitor.request("POST", link.split("?")[0], {"token": link.split("token=")[1],
+                                                                       "csrf": _csrf(page)})
+    assert (status, headers["location"]) == (303, "/console")
+
+    status, _, page = visitor.request("GET", "/console/bulk")
+    assert status == 200, page[:500]
+    rows = "".join(f"console{i}@example.com,Con,Sole{i},{info['template_id']}\n" for i in range(5))
+    status, headers, page = visitor.request(
+        "POST", "/console/bulk", {"csrf": _csrf(page), "suppress_email": "yes"},
+        files={"file": ("people.csv", f"email,first_name,last_name,template_id\n{rows}".encode(), "text/csv")})
+    assert status == 303, page[:2000]
+    job_url = headers["location"]
+    status, _, page = visitor.request("GET", job_url)
+    assert "Nothing has been issued yet." in page and "Issue 5 credentials" in page
+    status, _, _ = visitor.request("POST", f"{job_url}/confirm", {"csrf": _csrf(page)})
+    assert status == 303
+
+    def progress():
+        _, _, fragment = visitor.request("GET", f"{job_url}?fragment=progress")
+        return 'value="100.0"' in fragment, fragment
+
+    _until("the console's bulk progress", progress)
+    status, _, page = visitor.request("GET", "/console/credentials?q=console3%40example.com")
+    found = re.findall(r'href="/console/credentials/([^"?]+)"', page)
+    assert status == 200 and len(set(found)) == 1, page[:3000]
+    cid = found[0]
+    status, _, page = visitor.request("GET", f"/console/credentials/{cid}/revoke")
+    assert status == 200, page[:500]
+    status, headers, page = visitor.request("POST", f"/console/credentials/{cid}/revoke",
+                                            {"reason": "Entered by mistake", "confirm": "yes", "csrf": _csrf(page)})
+    assert status == 303, page[:2000]
+    status, _, page = visitor.request("GET", f"/console/credentials/{cid}")
+    assert "Entered by mistake" in page
+    revoked = api(info, "GET", f"/credentials/{cid}")
+    assert revoked["status"] == "revoked"
