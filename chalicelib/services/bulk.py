@@ -556,7 +556,7 @@ def process_chunk(message: dict) -> dict:
     limiter = _RateLimiter(get_settings().bulk_mail_per_second)
     for item, token in mails:
         limiter.wait()
-        notify.send_claim(item, token)
+        notify.send_claim(item, token, issuer)
     store.finish_chunk(job, chunk_no, issued=len(items) + redelivered, duplicates=duplicates, failed=len(failures),
                        errors=failures, at=iso(clock.utcnow()))
     _complete_if_done(job)

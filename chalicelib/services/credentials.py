@@ -186,7 +186,7 @@ def issue(tenant_id: str, data, must_replace: str | None = None) -> dict:
         openbadges.record_replaced(replacing, reason, iso(now))
     view = credential_view(item)
     events.emit(tenant_id, "credential.created", view)
-    mail_sent = False if data.suppress_email else notify.send_claim(item, token)
+    mail_sent = False if data.suppress_email else notify.send_claim(item, token, issuer)
     view["replaced"] = [c.credential_id for c in replacing]
     view["claim_mail_sent"] = mail_sent
     return view

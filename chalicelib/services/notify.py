@@ -130,9 +130,9 @@ def _logged(item, kind: str, ok: bool) -> bool:
 # ------------------------------------------------------------------ credentials
 
 
-def _claim(item, token: str) -> mail.Message:
+def _claim(item, token: str, issuer=None) -> mail.Message:
     snap = item.snapshot
-    brand = branding(item.tenant_id)
+    brand = branding(item.tenant_id, issuer)
     ctx = {
         "first_name": item.first_name,
         "issuer_name": snap["issuer"]["name"],
@@ -146,9 +146,11 @@ def _claim(item, token: str) -> mail.Message:
                     **ctx)
 
 
-def send_claim(item, token: str) -> bool:
-    """The claim link at issue time (courtesy: the credential is issued either way)."""
-    return _logged(item, "claim", _send(_claim(item, token), "claim"))
+def send_claim(item, token: str, issuer=None) -> bool:
+    """The claim link at issue time (courtesy: the credential is issued either way).
+    `issuer`: the organization's profile when the caller read it already (issuance
+    does), so its branding costs no second read."""
+    return _logged(item, "claim", _send(_claim(item, token, issuer), "claim"))
 
 
 def resend_claim(item, token: str) -> None:

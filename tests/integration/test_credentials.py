@@ -328,3 +328,17 @@ def test_replace_refuses_more_than_one_transaction_can_hold(client, issuer, monk
     res = issue(client, key, tpl, duplicate_policy="replace")
     assert res.status_code == 409 and body(res)["error"]["code"] == "too_many_duplicates"
     assert scan_table() == before  # refused before anything is written (no status-list slot taken either)
+
+
+def test_one_issuance_with_its_claim_mail_reads_the_organization_once(client, issuer):
+    """The claim mail's branding comes from the profile issuance read already (in its
+    one BatchGetItem): no second read of the profile. What one API issuance costs:
+    the key, the context, the transaction, the signature, the mail, its line in the
+    credential's history and the audit entry."""
+    from tests.aws_calls import recording
+
+    _issue(client, issuer, email="first@example.com")  # the first of a block of status indexes reserves it
+    with recording() as calls:
+        _issue(client, issuer, email="second@example.com")
+    assert sorted(calls) == sorted(["dynamodb.GetItem", "dynamodb.BatchGetItem", "dynamodb.TransactWriteItems",
+                                    "kms.Sign", "sesv2.SendEmail", "dynamodb.UpdateItem", "dynamodb.PutItem"]), calls
