@@ -16,8 +16,8 @@ from typing import Annotated, Literal
 from pydantic import (
     AfterValidator,
     AnyHttpUrl,
-    BeforeValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     EmailStr,
     Field,
@@ -293,7 +293,8 @@ class VisibilityIn(CsrfIn):
 
 
 class EarnerProfileIn(CsrfIn):
-    display_name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100, pattern=r"^[^\x00-\x1f\x7f]*$")] = ""
+    display_name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100,
+                                                   pattern=r"^[^\x00-\x1f\x7f]*$")] = ""
     profile: Literal["public", "private"]
 
 
@@ -321,7 +322,8 @@ class ExportIn(CsrfIn):
 
 class RectifyIn(Strict):
     email: Email
-    display_name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100, pattern=r"^[^\x00-\x1f\x7f]*$")]
+    display_name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100,
+                                                   pattern=r"^[^\x00-\x1f\x7f]*$")]
 
 
 # ------------------------------------------------------------------ outbound webhooks

@@ -246,7 +246,8 @@ def _status(vc: dict, report: Report) -> None:
             report.check("status list", False, "the status list cannot be read")
             raise _Failed from None
         report.revoked = revoked
-        report.check("revocation", not revoked, "revoked (status list bit set)" if revoked else "status list: not revoked")
+        report.check("revocation", not revoked,
+                     "revoked (status list bit set)" if revoked else "status list: not revoked")
 
 
 def _subject_hashes(vc: dict, report: Report) -> None:

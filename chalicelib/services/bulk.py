@@ -48,8 +48,17 @@ from ..config import get_settings
 from ..domain import credentials as rules
 from ..domain import ids
 from ..domain.clock import iso, parse_iso
-from ..domain.errors import (BadRequest, Conflict, Forbidden, LaurelError, NotFound, PayloadTooLarge,
-                             ServiceUnavailable, UnsupportedMediaType, ValidationFailed)
+from ..domain.errors import (
+    BadRequest,
+    Conflict,
+    Forbidden,
+    LaurelError,
+    NotFound,
+    PayloadTooLarge,
+    ServiceUnavailable,
+    UnsupportedMediaType,
+    ValidationFailed,
+)
 from ..store import bulk as store
 from ..store import credentials as cred_store
 from ..store import issuers as issuer_store
@@ -121,7 +130,8 @@ def _csv_records(raw: bytes) -> list[dict]:
 
 def _from_columns(record: dict) -> dict:
     """CSV columns to the issue request's fields (empty cells are absent)."""
-    row = {k: v for k, v in record.items() if k in REQUIRED_COLUMNS | {"issued_at", "earner_id"} and v not in ("", None)}
+    wanted = REQUIRED_COLUMNS | {"issued_at", "earner_id"}
+    row = {k: v for k, v in record.items() if k in wanted and v not in ("", None)}
     expires = record.get("expires_at")
     if expires:
         row["expires_at"] = False if expires.lower() == "never" else expires
@@ -354,7 +364,8 @@ def _check_allowed(rows: list[dict], allowed_templates) -> None:
     refused = [n for n, row in enumerate(rows, start=1)  # a row without a template is a row error, not this
                if isinstance(row, dict) and row.get("template_id") and row["template_id"] not in allowed]
     if refused:
-        shown = ", ".join(str(n) for n in refused[:20]) + (f" and {len(refused) - 20} more" if len(refused) > 20 else "")
+        more = f" and {len(refused) - 20} more" if len(refused) > 20 else ""
+        shown = ", ".join(str(n) for n in refused[:20]) + more
         raise Forbidden(f"you may not issue from the template named in row{'s' if len(refused) > 1 else ''} {shown}",
                         code="template_not_allowed")
 

@@ -25,9 +25,8 @@ from ..domain import members as member_rules
 from ..domain.clock import iso, parse_iso
 from ..domain.errors import Conflict, Forbidden
 from ..store import credentials as store
-from . import clock
+from . import clock, notify
 from . import credentials as credentials_service
-from . import notify
 
 PAGE_SIZE = 25
 

@@ -24,8 +24,9 @@ from . import clock, templates
 PAGE_SIZE = 25
 SAMPLE_RECIPIENT = "Alex Example"
 # form field -> what the page calls it (problems are listed with these names)
-LABELS = {"name": "Name", "description": "Description", "criteria_narrative": "Criteria", "criteria_url": "Criteria URL",
-          "skills": "Skills", "kind": "Kind", "expiry_unit": "Expiry", "expiry_amount": "Expiry"}
+LABELS = {"name": "Name", "description": "Description", "criteria_narrative": "Criteria",
+          "criteria_url": "Criteria URL", "skills": "Skills", "kind": "Kind", "expiry_unit": "Expiry",
+          "expiry_amount": "Expiry"}
 KINDS = rules.KINDS
 EXPIRY_UNITS = {"never": "Never expires", "days": "Days", "months": "Months", "years": "Years"}
 
@@ -102,7 +103,8 @@ def form_values(view: dict | None = None, form=None) -> dict:
     view = view or {"criteria": {}, "skills": [], "expiry": {"unit": "never"}, "kind": "badge"}
     expiry = view.get("expiry") or {"unit": "never"}
     return {"template_id": view.get("id"), "name": view.get("name", ""), "description": view.get("description", ""),
-            "criteria_narrative": view["criteria"].get("narrative", ""), "criteria_url": view["criteria"].get("url", ""),
+            "criteria_narrative": view["criteria"].get("narrative", ""),
+            "criteria_url": view["criteria"].get("url", ""),
             "skills": ", ".join(view.get("skills") or []), "kind": view.get("kind", "badge"),
             "expiry_unit": expiry.get("unit", "never"), "expiry_amount": str(expiry.get("amount") or "")}
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from ..config import get_settings
 from ..adapters import objects
+from ..config import get_settings
 from ..domain import ids
 from ..domain import members as members_rules
 from ..domain.clock import iso

@@ -8,7 +8,6 @@ the table; a duplicate gets the first answer back, a concurrent one a 409 to ret
 
 from __future__ import annotations
 
-
 from .. import jsonbody
 from ..config import get_settings
 from ..domain import ids

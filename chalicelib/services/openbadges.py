@@ -104,7 +104,7 @@ def record_replaced(items, reason: str, at: str) -> None:
         store.add_revocation(item, reason, at)
         if status_list is not None:
             touched[list_no] = bits
-    for list_no, bits in touched.items():
+    for list_no in touched:
         publish_status_list(items[0].tenant_id, list_no)
 
 

@@ -76,7 +76,8 @@ def _events(item, now) -> list[dict]:
     for name in ("accepted", "rejected", "revoked"):
         at = getattr(item, f"{name}_at")
         if at:
-            events.append({"event": name, "at": at, **({"reason": item.revocation_reason} if name == "revoked" else {})})
+            reason = {"reason": item.revocation_reason} if name == "revoked" else {}
+            events.append({"event": name, "at": at, **reason})
     if item.expires_at and parse_iso(item.expires_at) <= now:
         events.append({"event": "expired", "at": item.expires_at})
     for name, event in (("expiry_reminded_at", "expiry reminder mailed"), ("expired_notified_at", "expiry mailed")):

@@ -161,7 +161,7 @@ class Completed:
     cookie: str | None
 
 
-def complete(login_id: str, *, token: str | None, code: str | None, session: "Session | None",
+def complete(login_id: str, *, token: str | None, code: str | None, session: Session | None,
              session_cookie: str | None) -> Completed:
     """Prove the link or code, then either add the address to the signed-in account
     (merging accounts when it had its own), or sign in: a new session every time, the

@@ -24,7 +24,6 @@ from ..store import earners as store
 from . import clock
 from .notify import verify_url
 
-
 # ------------------------------------------------------------------ accounts
 
 

@@ -13,9 +13,7 @@ from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.condition import size as size_of
 from pynamodb.transactions import TransactWrite
 
-from ..config import get_settings
 from ..domain.credentials import ACCEPTED_STATUSES, BLOCKING_STATUSES
-from .conditional import update_if
 from . import keys, paging
 from .conditional import update_if
 from .models import CredentialItem, MailLogEntry, MarkerItem, RecipientSlotItem
@@ -82,13 +80,15 @@ def insert(item: CredentialItem, slot: RecipientSlotItem, *, replacing: list[Cre
     version condition makes a concurrent issuance of the same credential to the same
     person fail instead of slipping past `deny`. False when the transaction did not go
     through (nothing was written)."""
-    slot_condition = (RecipientSlotItem.version == slot.version) if slot.version else RecipientSlotItem.pk.does_not_exist()
+    slot_condition = ((RecipientSlotItem.version == slot.version) if slot.version
+                      else RecipientSlotItem.pk.does_not_exist())
     try:
         with TransactWrite(connection=_connection()) as tx:
             tx.save(item, condition=CredentialItem.pk.does_not_exist())
             tx.update(
                 slot,
-                actions=[RecipientSlotItem.version.set(slot.version + 1), RecipientSlotItem.latest.set(item.credential_id),
+                actions=[RecipientSlotItem.version.set(slot.version + 1),
+                         RecipientSlotItem.latest.set(item.credential_id),
                          RecipientSlotItem.claimed_at.remove()],  # `latest` exists from now on: no claim in flight
                 condition=slot_condition,
             )
@@ -347,7 +347,8 @@ def set_last_sweep_day(day: str) -> None:
 def all_for_email(email_hash: str) -> list[CredentialItem]:
     """Every credential ever issued to an address, across issuers (an earner's wallet)."""
     # the index also holds the address's imported badges (`X#IMPORT#...`): only credentials (`T#...`)
-    return list(CredentialItem.by_email.query(keys.email_pk(email_hash), CredentialItem.gsi2sk.startswith(keys.EMAIL_CREDENTIALS_PREFIX),
+    return list(CredentialItem.by_email.query(keys.email_pk(email_hash),
+                                              CredentialItem.gsi2sk.startswith(keys.EMAIL_CREDENTIALS_PREFIX),
                                               scan_index_forward=False))
 
 

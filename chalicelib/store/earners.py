@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from . import keys
 from .conditional import transact, update_if
-from .models import Item
 from .earner_models import (
     EarnerEmailItem,
     EarnerItem,
@@ -16,6 +15,7 @@ from .earner_models import (
     RateItem,
     SessionItem,
 )
+from .models import Item
 
 # One transaction holds at most 100 items; a merge moves 3 items per address.
 MAX_MERGE_ITEMS = 99

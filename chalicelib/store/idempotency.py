@@ -5,8 +5,8 @@ tenant's retries never touch another's partition and the table stays the only on
 from __future__ import annotations
 
 from ..adapters.aws import client
-from . import keys
 from ..config import get_settings
+from . import keys
 
 
 def persistence_for(tenant_id: str):

@@ -88,7 +88,8 @@ def record_check(item: ImportItem, report: dict, at: str) -> None:
 
 
 def for_recipient(email_hash: str) -> list[ImportItem]:
-    return list(ImportItem.by_email.query(keys.email_pk(email_hash), ImportItem.gsi2sk.startswith(keys.IMPORT_EMAIL_PREFIX)))
+    return list(ImportItem.by_email.query(keys.email_pk(email_hash),
+                                          ImportItem.gsi2sk.startswith(keys.IMPORT_EMAIL_PREFIX)))
 
 
 def delete_all(items: list[ImportItem]) -> None:

@@ -30,7 +30,8 @@ def update(item: IntegrationItem, changes: dict, remove: tuple[str, ...] = ()) -
 
 
 def list_for(tenant_id: str) -> list[IntegrationItem]:
-    return list(IntegrationItem.query(keys.tenant_pk(tenant_id), IntegrationItem.sk.startswith(keys.INTEGRATION_PREFIX)))
+    return list(IntegrationItem.query(keys.tenant_pk(tenant_id),
+                                      IntegrationItem.sk.startswith(keys.INTEGRATION_PREFIX)))
 
 
 def record_event(item: IntegrationItem, fields: dict, email_hash: str | None = None) -> LmsEventItem:

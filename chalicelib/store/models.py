@@ -15,11 +15,11 @@ from __future__ import annotations
 from pynamodb.attributes import (
     BinaryAttribute,
     BooleanAttribute,
+    JSONAttribute,
     ListAttribute,
     MapAttribute,
-    NumberSetAttribute,
-    JSONAttribute,
     NumberAttribute,
+    NumberSetAttribute,
     UnicodeAttribute,
 )
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex

@@ -38,7 +38,7 @@ def decode(cursor: str | None, *, expected: dict[str, str], allowed_keys: set[st
         raise BadRequest("the cursor is not valid", code="invalid_cursor") from None
     if not isinstance(key, dict) or set(key) != allowed_keys:
         raise BadRequest("the cursor is not valid", code="invalid_cursor")
-    for name, value in key.items():
+    for value in key.values():
         if not isinstance(value, dict) or set(value) != {"S"} or not isinstance(value["S"], str) or not value["S"]:
             raise BadRequest("the cursor is not valid", code="invalid_cursor")
     for name, value in expected.items():

@@ -8,9 +8,9 @@ from __future__ import annotations
 from typing import Any
 
 from .audit_models import AUDIT_MODELS
-from .models import MODELS
 from .earner_models import EARNER_MODELS
 from .member_models import MEMBER_MODELS
+from .models import MODELS
 from .webhook_models import WEBHOOK_MODELS
 
 
