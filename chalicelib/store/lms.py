@@ -7,7 +7,8 @@ from .models import IntegrationItem, LmsEventItem, ScheduledRowItem
 
 
 def create(fields: dict) -> IntegrationItem:
-    item = IntegrationItem(*keys.integration_key(fields["integration_id"]), **fields)
+    pk, sk = keys.own_key(keys.integration_key(fields["integration_id"]), fields["integration_id"])
+    item = IntegrationItem(pk, sk, **fields)
     item.save(condition=IntegrationItem.pk.does_not_exist())
     return item
 

@@ -17,7 +17,7 @@ from .webhook_models import WEBHOOK_MODELS
 def table_definition() -> dict[str, Any]:
     """Keys and indexes as boto3 `create_table` arguments (minus the table name)."""
     attributes: dict[str, str] = {}
-    key_schema: list[dict[str, str]] | None = None
+    key_schema: list[Any] | None = None
     indexes: dict[str, dict[str, Any]] = {}
     for model in MODELS + WEBHOOK_MODELS + EARNER_MODELS + AUDIT_MODELS + MEMBER_MODELS:
         schema = model._get_schema()
