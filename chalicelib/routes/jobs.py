@@ -56,12 +56,12 @@ def weekly_issuance(event: Any) -> dict:
 
 
 @bp.on_sqs_message(queue=get_settings().bulk_queue, batch_size=5)
-def bulk_worker(event: Any) -> dict:
+def bulk_worker(event: Any) -> PartialItemFailureResponse:
     """Chunks of bulk jobs, and tenant offboardings continued where the last run stopped."""
     return _batch(event, lambda message: work.bulk_message(message, event.context))
 
 
 @bp.on_sqs_message(queue=events_queue_name(), batch_size=10, name=QUEUE_HANDLER)
-def deliver_webhooks(event: Any) -> dict:
+def deliver_webhooks(event: Any) -> PartialItemFailureResponse:
     """One delivery attempt per message (retries are new, delayed messages)."""
     return _batch(event, lambda message: work.webhook_message(message))
