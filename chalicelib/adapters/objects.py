@@ -57,6 +57,10 @@ def public_url(key: str | None) -> str | None:
     """Where browsers fetch an object: the bucket locally, CloudFront when deployed."""
     if not key:
         return None
+    return url_of(key)
+
+
+def url_of(key: str) -> str:
     return f"{get_settings().asset_base_url}/{key}"
 
 

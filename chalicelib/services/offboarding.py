@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 from ..adapters import objects, queue
 from ..config import get_settings
@@ -71,7 +72,7 @@ class _Survey:
     """Everything the tenant owns, as it is now."""
 
     tenant_id: str
-    issuer: object
+    issuer: Any
     partition: list = field(default_factory=list)
     api_keys: list = field(default_factory=list)
     templates: list = field(default_factory=list)
@@ -86,7 +87,7 @@ class _Survey:
         return [(pk, sk) for pk, sk in self.partition if sk.startswith(prefix)]
 
 
-def _survey(tenant_id: str, issuer) -> _Survey:
+def _survey(tenant_id: str, issuer: Any) -> _Survey:
     s = _Survey(tenant_id, issuer)
     s.partition = store.tenant_partition(tenant_id)
     s.api_keys = issuer_store.list_api_keys(tenant_id)
@@ -116,7 +117,7 @@ class _Plan:
     kept_images: list
 
 
-def _plan(s: _Survey, credentials=None) -> _Plan:
+def _plan(s: _Survey, credentials: Any = None) -> _Plan:
     delete: dict = {c: [] for c in rules.CATEGORIES}
     shown: dict = {c: None for c in rules.CATEGORIES}
     delete["api_keys"] = [(k.pk, k.sk) for k in s.api_keys]
@@ -180,7 +181,7 @@ def _kept_view(s: _Survey, plan: _Plan) -> dict:
     }
 
 
-def _require_issuer(tenant_id: str):
+def _require_issuer(tenant_id: str) -> Any:
     item = issuer_store.get_issuer(tenant_id) if ids.TENANT_ID.match(tenant_id or "") else None
     if item is None:
         raise NotFound("issuer not found")
@@ -269,7 +270,7 @@ def resume(tenant_id: str) -> dict:
     return _run(tenant_id, issuer, RUN_SECONDS)
 
 
-def continue_from_queue(tenant_id: str, lambda_context=None) -> dict:
+def continue_from_queue(tenant_id: str, lambda_context: Any = None) -> dict:
     """The bulk queue's worker continues a deletion (up to the invocation's time)."""
     issuer = issuer_store.get_issuer(tenant_id) if ids.TENANT_ID.match(tenant_id or "") else None
     record = store.get(tenant_id) if issuer else None
@@ -284,8 +285,10 @@ def continue_from_queue(tenant_id: str, lambda_context=None) -> dict:
         return {"skipped": True}
 
 
-def _run(tenant_id: str, issuer, seconds: float, survey: _Survey | None = None) -> dict:
+def _run(tenant_id: str, issuer: Any, seconds: float, survey: _Survey | None = None) -> dict:
     record = store.get(tenant_id)
+    if record is None:  # every caller found the confirmed plan first
+        raise Conflict("this tenant's offboarding is not confirmed", code="not_confirmed")
     now = clock.utcnow()
     if not store.take_lease(record, iso(now), iso(now + timedelta(seconds=seconds + WORKER_MARGIN_SECONDS))):
         raise Conflict("a deletion run for this tenant is in progress; check GET .../offboarding",
@@ -330,7 +333,7 @@ def _continue_later(tenant_id: str, runs: int) -> None:
         pass
 
 
-def _pass(s: _Survey, plan: _Plan, budget: _Budget, deleted: dict, record, slots_done: bool) -> None:
+def _pass(s: _Survey, plan: _Plan, budget: _Budget, deleted: dict, record: Any, slots_done: bool) -> None:
     """One pass over everything, children before parents, the credentials' slots
     before the credentials, the templates and images last (decided on the
     credentials that are left, so whatever became accepted meanwhile keeps them)."""

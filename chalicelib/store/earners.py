@@ -4,7 +4,7 @@ conditions keep "one address, one account" true under concurrency."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from . import keys
 from .conditional import transact, update_if
@@ -125,7 +125,7 @@ def merge(into: str, source: str, emails: list[EarnerEmailItem], held: list[Held
     return transact(build)
 
 
-def update_profile(earner_id: str, now: str, **changes: str | None) -> bool:
+def update_profile(earner_id: str, now: str, **changes: Any) -> bool:
     item = EarnerItem(keys.earner_pk(earner_id), keys.PROFILE_SK)
     actions = [getattr(EarnerItem, k).set(v) if v is not None else getattr(EarnerItem, k).remove()
                for k, v in changes.items()]
