@@ -48,8 +48,8 @@ run: install
 # pyproject.toml. Quiet when clean, only the problems otherwise; `make test` runs it before pytest.
 LINT_PATHS := app.py chalicelib
 lint: install
-	@$(VENV)/bin/ruff check --quiet $(LINT_PATHS)
-	@out=$$($(VENV)/bin/mypy --no-error-summary 2>&1) || { echo "$$out" >&2; exit 1; }
+	@rc=0; $(VENV)/bin/ruff check --quiet --output-format concise $(LINT_PATHS) || rc=1; \
+	out=$$($(VENV)/bin/mypy --no-error-summary 2>&1) || { echo "$$out" >&2; rc=1; }; exit $$rc
 
 # pytest exits 5 when it collected nothing: that is a failure here, never a pass.
 test: install lint
