@@ -102,7 +102,7 @@ def _claim_token(now: datetime) -> tuple[str, str, str]:
 
 
 def build(tenant_id: str, issuer: Any, template: Any, data: schemas.IssueIn, now: datetime, credential_id: str,
-          status_index: int | None = None, rsa_key: Any = None, replaces: list[str] | None = None) -> Any:
+          status_index: int | None = None, rsa_key: Any = None, replaces: list[str] | None = None) -> tuple[Any, str]:
     """The complete credential item (snapshot, claim token, Open Badges proofs), not yet
     stored, and its claim token. Shared by single and bulk issuance. `replaces`: the
     credentials this one replaces (their history links to it, and it to them)."""
