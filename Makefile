@@ -19,7 +19,7 @@ CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get -y -qq -o=Dpkg::Use-Pty=0
 
-.PHONY: install run test test-unit test-integration test-infra bench synth diff deploy destroy clean
+.PHONY: install run lint test test-unit test-integration test-infra bench synth diff deploy destroy clean
 
 # The test suite's node tools (package.json: a local OpenID provider), reinstalled when the lock changes.
 NPM_STAMP := node_modules/.installed-$(shell sha256sum package-lock.json | cut -c1-12)
@@ -44,8 +44,15 @@ $(STAMP): requirements.txt requirements-dev.txt
 run: install
 	@$(PY) scripts/run_local.py
 
+# The gate: ruff (lint + import order) and mypy (types) on app.py and chalicelib/, settings in
+# pyproject.toml. Quiet when clean, only the problems otherwise; `make test` runs it before pytest.
+LINT_PATHS := app.py chalicelib
+lint: install
+	@rc=0; $(VENV)/bin/ruff check --quiet --output-format concise $(LINT_PATHS) || rc=1; \
+	out=$$($(VENV)/bin/mypy --no-error-summary 2>&1) || { echo "$$out" >&2; rc=1; }; exit $$rc
+
 # pytest exits 5 when it collected nothing: that is a failure here, never a pass.
-test: install
+test: install lint
 	@rc=0; $(PY) -m pytest -q -p no:cacheprovider tests || rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: no tests were collected" >&2; exit 1; fi; exit $$rc
 
@@ -77,4 +84,4 @@ bench: install
 	@for b in benchmarks/*.py; do echo "== $$b"; $(PY) $$b; done
 
 clean:
-	rm -rf $(VENV) node_modules .pytest_cache .laurel-local.json cdk.out chalice.out
+	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache .laurel-local.json cdk.out chalice.out

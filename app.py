@@ -8,7 +8,8 @@ by the blueprints, so importing this module (every cold start) stays cheap.
 from __future__ import annotations
 
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from chalice import Chalice, Response
 

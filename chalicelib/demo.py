@@ -31,30 +31,33 @@ def seed(recipient: str = "ada.lovelace@example.com", admin: str = DEMO_ADMIN) -
     from .services import credentials, issuers, templates
 
     issuer, api_key = issuers.create_issuer(
-        schemas.IssuerIn(name="Analytical Engines Academy", url="https://academy.example.org",
-                         email="credentials@academy.example.org", linkedin_organization_id="1337")
+        schemas.IssuerIn.model_validate({"name": "Analytical Engines Academy", "url": "https://academy.example.org",
+                                         "email": "credentials@academy.example.org",
+                                         "linkedin_organization_id": "1337"})
     )
     tenant_id = issuer["id"]
     issuers.set_logo(tenant_id, badge_png("AEA", 200))
     template = templates.create(
         tenant_id,
-        schemas.TemplateIn(
-            name="Certified Cloud Practitioner",
-            description="Holders understand serverless architecture on AWS and can design, deploy and operate it.",
-            criteria={"narrative": "Passed the final assessment with a score of at least 80 %.",
-                      "url": "https://academy.example.org/courses/cloud-practitioner"},
-            skills=["Serverless", "AWS Lambda", "DynamoDB"],
-            kind="certification",
-            expiry={"unit": "years", "amount": 2},
-        ),
+        schemas.TemplateIn.model_validate({
+            "name": "Certified Cloud Practitioner",
+            "description": "Holders understand serverless architecture on AWS and can design, deploy and operate it.",
+            "criteria": {"narrative": "Passed the final assessment with a score of at least 80 %.",
+                         "url": "https://academy.example.org/courses/cloud-practitioner"},
+            "skills": ["Serverless", "AWS Lambda", "DynamoDB"],
+            "kind": "certification",
+            "expiry": {"unit": "years", "amount": 2},
+        }),
     )
     templates.set_image(tenant_id, template["id"], badge_png("CLOUD"))
     templates.activate(tenant_id, template["id"])
     credential = credentials.issue(
         tenant_id,
-        schemas.IssueIn(template_id=template["id"], email=recipient, first_name="Ada", last_name="Lovelace",
-                        evidence=[{"name": "Final project", "url": "https://academy.example.org/projects/42",
-                                   "narrative": "Designed a serverless credential platform."}]),
+        schemas.IssueIn.model_validate({
+            "template_id": template["id"], "email": recipient, "first_name": "Ada", "last_name": "Lovelace",
+            "evidence": [{"name": "Final project", "url": "https://academy.example.org/projects/42",
+                          "narrative": "Designed a serverless credential platform."}],
+        }),
     )
     from .services import members
 

@@ -8,16 +8,20 @@ import hashlib
 import json
 import re
 from collections.abc import Callable
-from typing import Any, NamedTuple, TypeVar
+from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 from urllib.parse import quote
 
+if TYPE_CHECKING:  # pydantic loads with the first validated body
+    from pydantic import BaseModel
+
 from chalice import Response
+from chalice.app import Request
 
 from . import jsonbody
 from .config import get_settings
 from .domain.errors import BadRequest, LaurelError, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
 
-T = TypeVar("T")
+T = TypeVar("T", bound="BaseModel")
 
 JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"
@@ -56,7 +60,7 @@ def error_response(exc: LaurelError) -> Response:
     return json_response(exc.to_body(), exc.status, exc.headers())
 
 
-def client_address(request) -> str | None:
+def client_address(request: Request) -> str | None:
     """The visitor's address, for rate limits. Behind CloudFront, API Gateway sees the
     edge's address: where the distribution forwards `CloudFront-Viewer-Address`
     (ip:port), that wins. (The stack forwards all viewer headers but Host; adding this
@@ -67,19 +71,24 @@ def client_address(request) -> str | None:
     return ((request.context or {}).get("identity") or {}).get("sourceIp")
 
 
-def raw_body(request, limit: int | None = None) -> bytes:
+def _body_bytes(request: Request) -> bytes:
+    body = request.raw_body or b""  # Chalice declares str | bytes; it encodes a text body itself
+    return body if isinstance(body, bytes) else body.encode("utf-8")
+
+
+def raw_body(request: Request, limit: int | None = None) -> bytes:
     limit = limit or get_settings().max_body_bytes
-    body = request.raw_body or b""
+    body = _body_bytes(request)
     if len(body) > limit:
         raise PayloadTooLarge(f"the request body exceeds {limit} bytes")
     return body
 
 
-def content_type(request) -> str:
+def content_type(request: Request) -> str:
     return (request.headers.get("content-type") or "").split(";")[0].strip().lower()
 
 
-def parse_json(request, model: type[T], *, allow_empty: bool = False) -> T:
+def parse_json(request: Request, model: type[T], *, allow_empty: bool = False) -> T:
     """Validate a JSON object body against `model`; any problem is a 4xx, never a 500."""
     body = raw_body(request)
     if content_type(request) not in ("", JSON):
@@ -122,7 +131,7 @@ def validate(model: type[T], data: dict) -> T:
         raise BadRequest("the body is nested too deeply", code="invalid_json") from None
 
 
-def parse_form(request, model: type[T]) -> T:
+def parse_form(request: Request, model: type[T]) -> T:
     """Validate an HTML form post against `model`: a field declared as a list takes every
     value posted for it (checkboxes), any other field its first; a blank field whose
     default is None is left out (an empty optional input means "not given")."""
@@ -150,7 +159,7 @@ def parse_form(request, model: type[T]) -> T:
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 
 
-def parse_multipart(request, max_parts: int = 10, limit: int | None = None) -> dict[str, bytes]:
+def parse_multipart(request: Request, max_parts: int = 10, limit: int | None = None) -> dict[str, bytes]:
     """Fields of a multipart/form-data post (an HTML form with a file input)."""
     return {name: part.data for name, part in multipart_parts(request, max_parts, limit).items()}
 
@@ -161,11 +170,12 @@ class Part(NamedTuple):
     filename: str | None
 
 
-def multipart_parts(request, max_parts: int = 10, limit: int | None = None) -> dict[str, Part]:
+def multipart_parts(request: Request, max_parts: int = 10, limit: int | None = None) -> dict[str, Part]:
     """The parts of a multipart/form-data post by field name, with the type and file
     name the browser declared. `limit`: the body's size limit (default max_body_bytes)."""
     from email.parser import BytesParser
     from email.policy import HTTP
+    from email.utils import collapse_rfc2231_value
 
     body = raw_body(request, limit)
     header = request.headers.get("content-type") or ""
@@ -178,23 +188,27 @@ def multipart_parts(request, max_parts: int = 10, limit: int | None = None) -> d
     fields: dict[str, Part] = {}
     for part in list(message.iter_parts())[:max_parts]:
         name = part.get_param("name", header="content-disposition")
-        if name:
-            fields[name] = Part(part.get_payload(decode=True) or b"", part.get_content_type(),
-                                part.get_param("filename", header="content-disposition"))
+        if name and isinstance(name, str):  # an RFC 2231 (encoded) name was never looked up either
+            payload = part.get_payload(decode=True)
+            filename = part.get_param("filename", header="content-disposition")
+            if isinstance(filename, tuple):  # RFC 2231: (charset, language, value)
+                filename = collapse_rfc2231_value(filename)
+            fields[name] = Part(payload if isinstance(payload, bytes) else b"", part.get_content_type(), filename)
     return fields
 
 
-def binary_body(request, *content_types: str) -> bytes:
+def binary_body(request: Request, *content_types: str) -> bytes:
     if content_type(request) not in content_types:
         raise UnsupportedMediaType(f"send the file with Content-Type: {' or '.join(content_types)}")
-    body = request.raw_body or b""
+    body = _body_bytes(request)
     if not body:
         raise BadRequest("the request body is empty")
     return body
 
 
-def query_param(request, name: str, *, choices: tuple[str, ...] | None = None, max_length: int = 320) -> str | None:
-    value = (request.query_params or {}).get(name)
+def query_param(request: Request, name: str, *, choices: tuple[str, ...] | None = None,
+                max_length: int = 320) -> str | None:
+    value = request.query_params.get(name) if request.query_params else None
     if value is None or value == "":
         return None
     if len(value) > max_length:
@@ -204,7 +218,7 @@ def query_param(request, name: str, *, choices: tuple[str, ...] | None = None, m
     return value
 
 
-def limit_param(request, default: int = 25, maximum: int = 100) -> int:
+def limit_param(request: Request, default: int = 25, maximum: int = 100) -> int:
     value = query_param(request, "limit", max_length=4)
     if value is None:
         return default
@@ -213,15 +227,15 @@ def limit_param(request, default: int = 25, maximum: int = 100) -> int:
     return int(value)
 
 
-def wants_json(request) -> bool:
+def wants_json(request: Request) -> bool:
     accept = (request.headers.get("accept") or "").lower()
     return "application/json" in accept and "text/html" not in accept
 
 
-def cached(request, body: str, *, content_type: str, headers: dict[str, str], max_age: int) -> Response:
+def cached(request: Request, body: str, *, content_type: str, headers: dict[str, str], max_age: int) -> Response:
     """A public, cacheable response with a strong ETag; a matching If-None-Match gets 304."""
     etag = '"' + hashlib.sha256(body.encode()).hexdigest()[:32] + '"'
-    common = {
+    common: dict[str, str | list[str]] = {
         **headers,
         "Content-Type": content_type,
         "Cache-Control": f"public, max-age={max_age}",

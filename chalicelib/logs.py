@@ -13,7 +13,10 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # Powertools loads with the first line logged
+    from aws_lambda_powertools import Logger
 
 SERVICE = "laurel"
 
@@ -61,7 +64,7 @@ def install() -> None:
         base.addFilter(RedactingFilter())
 
 
-def logger():
+def logger() -> Logger:
     """The Powertools logger every module uses (instances of one service share the
     underlying logger, its handler and this filter)."""
     from aws_lambda_powertools import Logger

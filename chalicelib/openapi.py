@@ -20,7 +20,12 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the builder reads an app's routes; it imports neither at run time
+    from chalice import Chalice
+    from chalice.app import RouteEntry
+    from pydantic import BaseModel
 
 JSON = "application/json"
 HTML = "text/html"
@@ -142,12 +147,12 @@ ERROR_SCHEMA = {
 }
 
 
-def audience(entry) -> str:
+def audience(entry: RouteEntry) -> str:
     """issuer | operator | public, from the mark the route's guard left."""
     return getattr(entry.view_function, "laurel_audience", "public")
 
 
-def published_routes(app) -> list[tuple[str, str, Any]]:
+def published_routes(app: Chalice) -> list[tuple[str, str, RouteEntry]]:
     """(method, path, route entry) of every route the description covers."""
     out = []
     for path, methods in app.routes.items():
@@ -159,7 +164,7 @@ def published_routes(app) -> list[tuple[str, str, Any]]:
     return out
 
 
-def request_model(method: str, path: str, entry) -> tuple[str | None, bool]:
+def request_model(method: str, path: str, entry: RouteEntry) -> tuple[str | None, bool]:
     """(the name of the model a route's JSON body is validated with, may it be left out)."""
     declared = getattr(entry.view_function, "laurel_body", None)
     if declared:
@@ -167,13 +172,13 @@ def request_model(method: str, path: str, entry) -> tuple[str | None, bool]:
     return REQUEST_MODELS.get((method, path)), False
 
 
-def _model(ref: Any):
+def _model(ref: Any) -> type[BaseModel]:
     from . import schemas
 
     return getattr(schemas, ref)
 
 
-def _schema_of(model, components: dict[str, Any]) -> dict:
+def _schema_of(model: type[BaseModel], components: dict[str, Any]) -> dict:
     schema = model.model_json_schema(ref_template="#/components/schemas/{model}")
     for name, sub in schema.pop("$defs", {}).items():
         components.setdefault(name, sub)
@@ -190,7 +195,7 @@ def _operation_id(method: str, path: str) -> str:
     return f"{method.lower()}-{words}"
 
 
-def _operation(method: str, path: str, entry, components: dict[str, Any]) -> dict:
+def _operation(method: str, path: str, entry: RouteEntry, components: dict[str, Any]) -> dict:
     who = audience(entry)
     key = (method, path)
     op: dict[str, Any] = {
@@ -233,7 +238,7 @@ def _operation(method: str, path: str, entry, components: dict[str, Any]) -> dic
     return op
 
 
-def build(app) -> dict:
+def build(app: Chalice) -> dict:
     """The OpenAPI document for `app` (a plain dict, ready for json.dumps)."""
     components: dict[str, Any] = {"Error": ERROR_SCHEMA}
     paths: dict[str, dict] = {}
@@ -260,7 +265,7 @@ def build(app) -> dict:
 
 
 @lru_cache(maxsize=1)
-def document_json(app) -> str:
+def document_json(app: Chalice) -> str:
     """The document, serialised once per process (routes do not change at run time)."""
     import json
 

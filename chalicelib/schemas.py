@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal, Self
 
 from pydantic import (
     AfterValidator,
     AnyHttpUrl,
-    BeforeValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     EmailStr,
     Field,
@@ -45,7 +45,7 @@ def _ascii_email(value: str) -> str:
     return value
 
 
-def _sane_year(value):
+def _sane_year(value: Any) -> Any:
     if value is not None and value is not False and not 1970 <= value.year <= 2999:
         raise ValueError("the year must be between 1970 and 2999")
     return value
@@ -57,7 +57,7 @@ Email = Annotated[EmailStr, AfterValidator(_ascii_email)]
 _ISO_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}(?:[Tt ][0-9:.]+(?:[Zz]|[+-][0-9]{2}:?[0-9]{2})?)?$")
 
 
-def _iso_text(value, *, never: bool = False):
+def _iso_text(value: Any, *, never: bool = False) -> Any:
     """Dates arrive as ISO 8601 strings only. Left alone, pydantic reads `1700000000`,
     `1.5` and `"1700000000"` as Unix times (issue 12: "`issued_at` accepts the integer
     1700000000"). `never`: the field also takes `false` (does not expire)."""
@@ -107,7 +107,7 @@ class CriteriaIn(Strict):
     url: Url | None = None
 
     @model_validator(mode="after")
-    def _one_of(self):
+    def _one_of(self) -> Self:
         if not self.narrative and not self.url:
             raise ValueError("criteria needs a narrative, a url, or both")
         return self
@@ -118,7 +118,7 @@ class ExpiryIn(Strict):
     amount: int | None = Field(default=None, ge=1, le=1000, strict=True)
 
     @model_validator(mode="after")
-    def _amount(self):
+    def _amount(self) -> Self:
         if self.unit == "never" and self.amount is not None:
             raise ValueError("an expiry of 'never' takes no amount")
         if self.unit != "never" and self.amount is None:
@@ -153,7 +153,7 @@ class EvidenceIn(Strict):
     name: Name | None = None
 
     @model_validator(mode="after")
-    def _one_of(self):
+    def _one_of(self) -> Self:
         if not self.url and not self.narrative:
             raise ValueError("evidence needs a url, a narrative, or both")
         return self
@@ -189,7 +189,7 @@ class VerifyIn(Strict):
     email: Email | None = None
 
     @model_validator(mode="after")
-    def _one(self):
+    def _one(self) -> Self:
         given = [v for v in (self.url, self.jwt, self.credential, self.text) if v]
         if len(given) != 1:
             raise ValueError("give exactly one of url, jwt, credential or text")
@@ -293,7 +293,8 @@ class VisibilityIn(CsrfIn):
 
 
 class EarnerProfileIn(CsrfIn):
-    display_name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100, pattern=r"^[^\x00-\x1f\x7f]*$")] = ""
+    display_name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100,
+                                                   pattern=r"^[^\x00-\x1f\x7f]*$")] = ""
     profile: Literal["public", "private"]
 
 
@@ -321,7 +322,8 @@ class ExportIn(CsrfIn):
 
 class RectifyIn(Strict):
     email: Email
-    display_name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100, pattern=r"^[^\x00-\x1f\x7f]*$")]
+    display_name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100,
+                                                   pattern=r"^[^\x00-\x1f\x7f]*$")]
 
 
 # ------------------------------------------------------------------ outbound webhooks
@@ -403,7 +405,7 @@ class CredentialSearchIn(Strict):
     cursor: Annotated[str, StringConstraints(max_length=2000)] | None = None
 
     @model_validator(mode="after")
-    def _range(self):
+    def _range(self) -> Self:
         if self.from_ and self.to and self.from_ > self.to:
             raise PydanticCustomError("date_range", "the first day must not be after the last day")
         return self
@@ -426,7 +428,7 @@ class ConsoleReplaceIn(Strict):
     confirm: Literal["yes"]
 
     @model_validator(mode="after")
-    def _dates(self):
+    def _dates(self) -> Self:
         if self.expires_at and self.expires_at <= self.issued_at:
             raise PydanticCustomError("date_range", "the expiry date must be after the issue date")
         return self

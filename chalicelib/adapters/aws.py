@@ -5,7 +5,7 @@ Creating a client costs tens of milliseconds; the verification path creates none
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache, lru_cache
 from typing import Any
 
 from ..config import get_settings
@@ -18,7 +18,7 @@ def _session() -> Any:
     return boto3.session.Session()
 
 
-@lru_cache(maxsize=None)
+@cache
 def client(service: str) -> Any:
     config = None
     if service == "s3":  # presigned download links: SigV4, the only scheme every region accepts

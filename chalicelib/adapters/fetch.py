@@ -66,7 +66,7 @@ def _resolve(host: str, port: int, policy: Policy) -> str:
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as exc:
         raise FetchError(f"cannot resolve {host}") from exc
-    addresses = sorted({info[4][0] for info in infos})
+    addresses = sorted({str(info[4][0]) for info in infos})  # (host, port, ...): a str for IPv4 and IPv6
     if not addresses:
         raise FetchError(f"cannot resolve {host}")
     for ip in addresses:  # every answer must be acceptable, not just the first
@@ -78,12 +78,13 @@ class _PinnedHTTPSConnection(http.client.HTTPSConnection):
     """Connects to a pre-checked address while verifying TLS for the host name."""
 
     def __init__(self, host: str, ip: str, port: int, timeout: float) -> None:
-        super().__init__(host, port, timeout=timeout, context=ssl.create_default_context())
+        self._tls = ssl.create_default_context()
+        super().__init__(host, port, timeout=timeout, context=self._tls)
         self._ip = ip
 
     def connect(self) -> None:
         sock = socket.create_connection((self._ip, self.port), self.timeout)
-        self.sock = self._context.wrap_socket(sock, server_hostname=self.host)
+        self.sock = self._tls.wrap_socket(sock, server_hostname=self.host)
 
 
 class _PinnedHTTPConnection(http.client.HTTPConnection):
@@ -95,7 +96,7 @@ class _PinnedHTTPConnection(http.client.HTTPConnection):
         self.sock = socket.create_connection((self._ip, self.port), self.timeout)
 
 
-def check_url(url: str, policy: Policy) -> tuple[str, str, int, str]:
+def check_url(url: object, policy: Policy) -> tuple[str, str, int, str]:
     """Validate a URL's shape; return (scheme, host, port, path+query)."""
     if not isinstance(url, str) or len(url) > 2000:
         raise FetchError("the URL is missing or too long")

@@ -9,6 +9,7 @@ import json
 import re
 import urllib.request
 from dataclasses import dataclass
+from typing import Any
 
 from ..config import get_settings
 from .aws import client
@@ -40,7 +41,9 @@ def from_address(display_name: str | None) -> str:
 
 def send(message: Message) -> str:
     settings = get_settings()
-    extra = {"ConfigurationSetName": settings.ses_configuration_set} if settings.ses_configuration_set else {}
+    extra: dict[str, Any] = {}
+    if settings.ses_configuration_set:
+        extra["ConfigurationSetName"] = settings.ses_configuration_set
     if message.reply_to:
         extra["ReplyToAddresses"] = [message.reply_to]
     from botocore.exceptions import BotoCoreError, ClientError

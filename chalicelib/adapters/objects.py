@@ -6,7 +6,8 @@ from ..config import get_settings
 from .aws import client
 
 
-def put(key: str, body: bytes, content_type: str, *, cache_control: str = "public, max-age=31536000, immutable") -> None:
+def put(key: str, body: bytes, content_type: str, *,
+        cache_control: str = "public, max-age=31536000, immutable") -> None:
     client("s3").put_object(
         Bucket=get_settings().bucket_name, Key=key, Body=body, ContentType=content_type, CacheControl=cache_control
     )
@@ -56,6 +57,10 @@ def public_url(key: str | None) -> str | None:
     """Where browsers fetch an object: the bucket locally, CloudFront when deployed."""
     if not key:
         return None
+    return url_of(key)
+
+
+def url_of(key: str) -> str:
     return f"{get_settings().asset_base_url}/{key}"
 
 

@@ -95,7 +95,7 @@ class _Watchdog:
         the timer set `fired` before it looked for a socket, so one of the two sees the other."""
         self._sock = sock
         if self.fired.is_set():
-            raise socket.timeout("the deadline passed while connecting")
+            raise TimeoutError("the deadline passed while connecting")
 
     def _abort(self) -> None:
         self.fired.set()

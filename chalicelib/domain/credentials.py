@@ -52,10 +52,15 @@ class PublicFields(Protocol):
     decides from its one GetItem. Restriction of processing is carried onto each of the
     earner's credentials as `private` (see services/rights.restrict) for that reason."""
 
-    status: str
-    accepted_at: str | None
-    private: bool | None
-    erased_at: str | None
+    # read-only members: a credential item whose attributes are declared narrower conforms
+    @property
+    def status(self) -> str: ...
+    @property
+    def accepted_at(self) -> str | None: ...
+    @property
+    def private(self) -> bool | None: ...
+    @property
+    def erased_at(self) -> str | None: ...
 
 
 def publicity(c: PublicFields) -> Publicity:

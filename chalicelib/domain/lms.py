@@ -41,7 +41,7 @@ class Ignored:
     event_type: str
 
 
-def _text(value, field: str, max_len: int = 200) -> str:
+def _text(value: object, field: str, max_len: int = 200) -> str:
     if not isinstance(value, (str, int)) or isinstance(value, bool) or not str(value).strip():
         raise PayloadError(f"{field} is missing", field=field)
     value = str(value).strip()
@@ -79,7 +79,7 @@ def _score(data: dict, prefix: str = "") -> Decimal:
     return value
 
 
-def _key(explicit, raw_body: bytes) -> str:
+def _key(explicit: object, raw_body: bytes) -> str:
     if isinstance(explicit, (str, int)) and not isinstance(explicit, bool) and str(explicit).strip():
         return "id:" + str(explicit).strip()[:200]
     return "sha256:" + hashlib.sha256(raw_body).hexdigest()
@@ -109,7 +109,7 @@ def parse_thought_industries(body: dict, raw_body: bytes) -> Completion | Ignore
     data = body.get("data")
     if not isinstance(data, dict):
         raise PayloadError("data is missing", field="data")
-    learner = data.get("learner") if isinstance(data.get("learner"), dict) else data
+    learner = data["learner"] if isinstance(data.get("learner"), dict) else data
     completed = data.get("completedAt") or data.get("completed_at")
     return Completion(
         key,

@@ -51,15 +51,15 @@ Contract (Support and Maintenance Exhibit, section 2) and issue 7 rules, as mode
 from __future__ import annotations
 
 import bisect
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Context, Decimal
-from typing import Iterable, Literal, Mapping, NamedTuple, Sequence
+from typing import Literal, NamedTuple
 from zoneinfo import ZoneInfo
 
 from .clock import as_utc
 
-UTC = timezone.utc
 TARGET = Decimal("99.9")
 CAP_MINUTES = 720  # 12 hours of excluded scheduled maintenance per calendar month
 ANNOUNCE_AHEAD = timedelta(hours=24)

@@ -28,13 +28,12 @@ Holidays: ``holidays.US`` with its default categories is the federal calendar
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from .clock import as_utc
 
-UTC = timezone.utc
 DESK_TZ = ZoneInfo("America/Chicago")
 DESK_OPENS = time(8, 0)
 DESK_CLOSES = time(18, 0)  # exclusive: 18:00 itself is after hours

@@ -33,7 +33,7 @@ class ExpiryPolicy:
         return {"unit": self.unit} if self.unit == "never" else {"unit": self.unit, "amount": self.amount}
 
     @classmethod
-    def from_dict(cls, data: dict | None) -> "ExpiryPolicy":
+    def from_dict(cls, data: dict | None) -> ExpiryPolicy:
         data = data or {}
         return cls(unit=data.get("unit", "never"), amount=data.get("amount"))
 

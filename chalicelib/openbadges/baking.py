@@ -352,7 +352,9 @@ def _parse(svg: bytes, max_bytes: int) -> tuple[Document, Element]:
     from defusedxml.minidom import parseString
 
     try:
-        doc = parseString(bytes(svg), forbid_dtd=True, forbid_entities=True, forbid_external=True)
+        # the stubs say str; minidom parses bytes too, honouring the document's own encoding declaration
+        doc = parseString(bytes(svg), forbid_dtd=True, forbid_entities=True,  # type: ignore[arg-type]
+                          forbid_external=True)
     except DefusedXmlException as exc:
         raise BakingError(f"DTDs and entities are not allowed in a badge SVG ({type(exc).__name__})") from exc
     except (ExpatError, ValueError) as exc:

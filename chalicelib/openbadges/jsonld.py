@@ -171,7 +171,7 @@ def _process_context_cached(self: Any, active_ctx: Any, local_ctx: Any, options:
     cacheable = (cache is not None and not active_ctx.get("mappings") and set(active_ctx) <= _INITIAL_KEYS
                  and not override_protected and propagate and not cycles and isinstance(local_ctx, list)
                  and local_ctx and all(isinstance(c, str) for c in local_ctx))
-    if not cacheable:
+    if not cacheable or cache is None:
         return _process_context(self, active_ctx, local_ctx, options, override_protected, propagate,
                                 validate_scoped, cycles)
     key = (tuple(local_ctx), active_ctx.get("processingMode"), options.get("base"), validate_scoped)

@@ -63,7 +63,7 @@ def preferred(accept: str | None, offered: Sequence[str]) -> str:
     Accept header, or none acceptable, the first offer (the header may be disregarded)."""
     ranges = _ranges(accept or "")
     best, best_rank = offered[0], (0.0, -1)
-    for index, offer in enumerate(offered):
+    for offer in offered:
         kind, _, sub = offer.partition("/")
         match = None  # (specificity, q) of the most specific matching range
         for r_kind, r_sub, q in ranges:

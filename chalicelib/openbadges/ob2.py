@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import hashlib
 
+from .urls import Urls
+
 CONTEXT = "https://w3id.org/openbadges/v2"
 MEDIA_TYPE = "application/ld+json"
 
@@ -17,7 +19,7 @@ def hashed_email(email: str, salt: str) -> str:
     return "sha256$" + hashlib.sha256((email + salt).encode()).hexdigest()
 
 
-def assertion(c: dict, urls) -> dict:
+def assertion(c: dict, urls: Urls) -> dict:
     """`c`: the credential's stored fields (see store.models.CredentialItem)."""
     cid = c["credential_id"]
     doc = {
@@ -49,12 +51,12 @@ def _evidence(e: dict) -> dict:
     return out
 
 
-def revoked_assertion(cid: str, reason: str | None, urls) -> dict:
+def revoked_assertion(cid: str, reason: str | None, urls: Urls) -> dict:
     return {"@context": CONTEXT, "id": urls.assertion(cid), "revoked": True,
             "revocationReason": reason or "Revoked by the issuer"}
 
 
-def badge_class(cid: str, snapshot: dict, urls, image_url: str | None) -> dict:
+def badge_class(cid: str, snapshot: dict, urls: Urls, image_url: str | None) -> dict:
     tpl, issuer = snapshot["template"], snapshot["issuer"]
     criteria: dict = {}
     if tpl["criteria"].get("url"):
@@ -76,7 +78,7 @@ def badge_class(cid: str, snapshot: dict, urls, image_url: str | None) -> dict:
     return doc
 
 
-def profile(issuer: dict, urls, image_url: str | None) -> dict:
+def profile(issuer: dict, urls: Urls, image_url: str | None) -> dict:
     doc = {
         "@context": CONTEXT,
         "type": "Profile",
@@ -91,7 +93,7 @@ def profile(issuer: dict, urls, image_url: str | None) -> dict:
     return doc
 
 
-def revocation_list(tenant_id: str, revoked: list[tuple[str, str]], urls) -> dict:
+def revocation_list(tenant_id: str, revoked: list[tuple[str, str]], urls: Urls) -> dict:
     """`revoked`: (credential id, reason) pairs."""
     return {
         "@context": CONTEXT,

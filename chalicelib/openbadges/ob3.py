@@ -10,7 +10,10 @@ import base64
 import gzip
 import io
 import json
+from collections.abc import Sequence
 from datetime import datetime
+
+from .urls import Urls
 
 VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
 OB3_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
@@ -26,7 +29,8 @@ def _image(url: str | None) -> dict | None:
     return {"id": url, "type": "Image"} if url else None
 
 
-def issuer_profile(issuer: dict, urls, image_url: str | None, verification_methods: list[dict] = ()) -> dict:
+def issuer_profile(issuer: dict, urls: Urls, image_url: str | None,
+                   verification_methods: Sequence[dict] = ()) -> dict:
     doc = {
         "@context": CONTEXTS,
         "id": urls.issuer(issuer["id"]),
@@ -43,7 +47,7 @@ def issuer_profile(issuer: dict, urls, image_url: str | None, verification_metho
     return doc
 
 
-def credential(c: dict, urls, *, image_url: str | None, issuer_image_url: str | None,
+def credential(c: dict, urls: Urls, *, image_url: str | None, issuer_image_url: str | None,
                hashed_identity: str, status: dict) -> dict:
     """The unsigned OpenBadgeCredential for a stored credential `c`."""
     snap = c["snapshot"]
@@ -177,7 +181,7 @@ def set_bit(bits: bytes, index: int) -> bytes:
     return bytes(out)
 
 
-def status_list_credential(tenant_id: str, list_no: int, bits: bytes, urls, issuer_id: str, now: str) -> dict:
+def status_list_credential(tenant_id: str, list_no: int, bits: bytes, urls: Urls, issuer_id: str, now: str) -> dict:
     url = urls.status_list(tenant_id, list_no)
     return {
         "@context": [VC_CONTEXT],

@@ -47,7 +47,8 @@ def _posted_csrf(request: Any) -> str | None:
             fields = parse_qs(http.raw_body(request).decode("utf-8"), max_num_fields=200)
         except (UnicodeDecodeError, ValueError):
             raise BadRequest("the form could not be read") from None
-        return (fields.get("csrf") or [None])[0]
+        posted = fields.get("csrf")
+        return posted[0] if posted else None
     if ctype == "multipart/form-data":
         # an upload (a bulk file, a badge image) may be larger than any other form
         value = http.parse_multipart(request, max_parts=30, limit=http.MAX_UPLOAD_BYTES).get("csrf")

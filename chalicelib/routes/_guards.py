@@ -254,8 +254,8 @@ class Guard:
                     caller.append(audit.Actor("member", member.member_id, member.tenant_id))
                     return view(member, **params)
 
-                response = http.answer(run, lambda exc: refusal(exc, request, "html",
-                                                                link={"href": "/console", "text": "Back to the console"}))
+                back = {"href": "/console", "text": "Back to the console"}
+                response = http.answer(run, lambda exc: refusal(exc, request, "html", link=back))
                 if caller and audited:
                     audit.record_request(request, caller[0], response, self.bp.current_app.routes)
                 return response

@@ -9,13 +9,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from chalice import Blueprint
 
 from ..adapters.queue import events_queue_name
 from ..config import get_settings
 from ..lazy import LazyModule
+
+if TYPE_CHECKING:  # Powertools' batch utility loads only when a queue batch arrives
+    from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
 
 bp = Blueprint(__name__)
 
@@ -24,13 +27,14 @@ work = LazyModule("chalicelib.services.work")
 QUEUE_HANDLER = "deliver_webhooks"  # Lambda function name of the events queue's consumer
 
 
-def _batch(event: Any, handle: Callable[[dict], Any]) -> dict:
+def _batch(event: Any, handle: Callable[[dict], Any]) -> PartialItemFailureResponse:
     """Powertools batch processing: each record whose handling raises is reported as a
     batch item failure (the event source mapping has `ReportBatchItemFailures`), so only
     it comes back; the others are done."""
     from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 
-    return process_partial_response(event=event.to_dict(), record_handler=lambda record: handle(json.loads(record.body)),
+    return process_partial_response(event=event.to_dict(),
+                                    record_handler=lambda record: handle(json.loads(record.body)),
                                     processor=BatchProcessor(event_type=EventType.SQS), context=event.context)
 
 
@@ -52,12 +56,12 @@ def weekly_issuance(event: Any) -> dict:
 
 
 @bp.on_sqs_message(queue=get_settings().bulk_queue, batch_size=5)
-def bulk_worker(event: Any) -> dict:
+def bulk_worker(event: Any) -> PartialItemFailureResponse:
     """Chunks of bulk jobs, and tenant offboardings continued where the last run stopped."""
     return _batch(event, lambda message: work.bulk_message(message, event.context))
 
 
 @bp.on_sqs_message(queue=events_queue_name(), batch_size=10, name=QUEUE_HANDLER)
-def deliver_webhooks(event: Any) -> dict:
+def deliver_webhooks(event: Any) -> PartialItemFailureResponse:
     """One delivery attempt per message (retries are new, delayed messages)."""
     return _batch(event, lambda message: work.webhook_message(message))

@@ -8,6 +8,8 @@ would want counters maintained at write time instead.
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..domain import analytics as rules
 from ..domain.clock import iso, parse_iso
 from ..store import analytics as store
@@ -15,7 +17,7 @@ from . import clock
 from .templates import require as require_template
 
 
-def _facts(item) -> rules.Facts:
+def _facts(item: Any) -> rules.Facts:
     template = (item.snapshot or {}).get("template") or {}
     skills = template.get("skills") or ()
     return rules.Facts(

@@ -25,10 +25,16 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from ..domain import ids
 from ..domain.errors import BadRequest
 from . import clock
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from aws_lambda_powertools import Logger
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 CREATED = frozenset({201, 202})  # created, or accepted as a new object (a bulk job, a resent delivery)
@@ -42,17 +48,17 @@ class Actor:
     tenant_id: str | None = None  # the issuer an API key belongs to
 
 
-def _logger():
+def _logger() -> Logger:
     from aws_lambda_powertools import Logger
 
     return Logger(service="laurel")
 
 
-def _stamp(dt) -> str:
+def _stamp(dt: datetime) -> str:
     return dt.strftime("%Y-%m-%dT%H:%M:%S.") + f"{dt.microsecond // 1000:03d}Z"
 
 
-def created_target(route: str, body, routes) -> dict[str, str]:
+def created_target(route: str, body: Any, routes: Any) -> dict[str, str]:
     """What a create created: the `id` of its JSON answer, named as the API names that
     object's id in the object's own route (`POST /credentials` creates what
     `GET /credentials/{credential_id}` reads: `{"credential_id": ...}`), or `created_id`
@@ -71,7 +77,7 @@ def created_target(route: str, body, routes) -> dict[str, str]:
     return {(names[0] if len(names) == 1 else "created_id"): created[:200]}
 
 
-def record_request(request, actor: Actor, response, routes=None) -> bool:
+def record_request(request: Any, actor: Actor, response: Any, routes: Any = None) -> bool:
     """Record `request`, made by `actor` and answered with `response`, if it is an action
     (a write). `routes` (the app's route table) names a created object's id. Returns
     whether an entry was written."""
@@ -127,7 +133,7 @@ def _failure_metric() -> None:
         _logger().exception("audit failure metric not emitted")
 
 
-def entry_view(item) -> dict:
+def entry_view(item: Any) -> dict:
     return {
         "id": item.entry_id,
         "at": item.at,

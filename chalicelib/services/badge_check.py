@@ -22,6 +22,7 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass, field
+from typing import Any
 from urllib.parse import urlsplit
 
 from ..adapters import fetch as http_fetch
@@ -94,7 +95,7 @@ def _get(url: str, report: Report, what: str) -> tuple[int, bytes]:
     return got.status, got.body
 
 
-def _page(rest: str):
+def _page(rest: str) -> Any:
     """`/badges/{id}` and `/badges/{id}.json` answered as the route answers a request
     with the verifier's Accept header (the same choice, see openbadges/media.py): the
     credential's Open Badges 3.0 document."""
@@ -186,7 +187,7 @@ def _ob2(doc: dict, report: Report) -> None:
     if status == 410:
         report.revoked = True
         gone = _json(body, report, "revocation") if body else {}
-        error = gone.get("error") if isinstance(gone.get("error"), dict) else {}  # Laurel's erased credentials
+        error = gone["error"] if isinstance(gone.get("error"), dict) else {}  # Laurel's erased credentials
         reason = gone.get("revocationReason") or error.get("message") or "no reason given"
         report.check("revocation", False, f"revoked: {reason}")
         hosted = doc
@@ -246,7 +247,8 @@ def _status(vc: dict, report: Report) -> None:
             report.check("status list", False, "the status list cannot be read")
             raise _Failed from None
         report.revoked = revoked
-        report.check("revocation", not revoked, "revoked (status list bit set)" if revoked else "status list: not revoked")
+        report.check("revocation", not revoked,
+                     "revoked (status list bit set)" if revoked else "status list: not revoked")
 
 
 def _subject_hashes(vc: dict, report: Report) -> None:
@@ -275,7 +277,8 @@ def _vc_basics(vc: dict, report: Report) -> str:
         raise _Failed
     issuer = vc.get("issuer")
     issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
-    if not report.check("issuer", isinstance(issuer_id, str) and bool(issuer_id), str(issuer_id)):
+    if not report.check("issuer", isinstance(issuer_id, str) and bool(issuer_id), str(issuer_id)) \
+            or not isinstance(issuer_id, str):  # (the check's own condition: for the type checker)
         raise _Failed
     return issuer_id
 
@@ -286,10 +289,11 @@ def _ob3_json(vc: dict, report: Report) -> None:
     report.format = "Open Badges 3.0 (Data Integrity)"
     issuer_id = _vc_basics(vc, report)
     proof = vc.get("proof")
-    if not report.check("proof present", isinstance(proof, dict), "an embedded proof"):
+    if not report.check("proof present", isinstance(proof, dict), "an embedded proof") or not isinstance(proof, dict):
         raise _Failed
     method_id = proof.get("verificationMethod", "")
-    key = None
+    key: Any = None  # a did:key's multibase, or what the fetched method document holds
+    controller: Any = None
     if isinstance(method_id, str) and method_id.startswith("did:key:"):
         key = method_id.split("#", 1)[0][len("did:key:"):]
         controller = method_id.split("#", 1)[0]
@@ -402,7 +406,8 @@ def _unbake(data: bytes, report: Report) -> str:
     except baking.BakingError as exc:
         report.check("baked image", False, str(exc))
         raise _Failed from None
-    if not report.check("baked image", bool(text), "Open Badges data found in the image" if text else "none found"):
+    if not report.check("baked image", bool(text), "Open Badges data found in the image" if text else "none found") \
+            or text is None:
         raise _Failed
     return text
 
@@ -420,7 +425,7 @@ def verify(source: Input) -> dict:
     report = Report()
     try:
         try:
-            _from_text(_unbake(source.image, report) if source.image else source.text, report)
+            _from_text(_unbake(source.image, report) if source.image else (source.text or ""), report)
         except (AttributeError, TypeError, ValueError, KeyError, IndexError, RecursionError, ArithmeticError):
             # a document whose fields have the wrong shape: not a badge we can vouch for
             report.check("document structure", False, "a field has an unexpected type or shape")

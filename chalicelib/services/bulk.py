@@ -41,6 +41,7 @@ import io
 import itertools
 import json
 import re
+from typing import TYPE_CHECKING, Any
 
 from .. import jsonbody
 from ..adapters import objects, queue
@@ -48,13 +49,27 @@ from ..config import get_settings
 from ..domain import credentials as rules
 from ..domain import ids
 from ..domain.clock import iso, parse_iso
-from ..domain.errors import (BadRequest, Conflict, Forbidden, LaurelError, NotFound, PayloadTooLarge,
-                             ServiceUnavailable, UnsupportedMediaType, ValidationFailed)
+from ..domain.errors import (
+    BadRequest,
+    Conflict,
+    Forbidden,
+    LaurelError,
+    NotFound,
+    PayloadTooLarge,
+    ServiceUnavailable,
+    UnsupportedMediaType,
+    ValidationFailed,
+)
 from ..store import bulk as store
 from ..store import credentials as cred_store
 from ..store import issuers as issuer_store
 from ..store import object_keys
 from . import clock, events, notify, openbadges, signing
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from .. import schemas
 
 MAX_ROWS = 100_000
 MAX_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
@@ -121,7 +136,8 @@ def _csv_records(raw: bytes) -> list[dict]:
 
 def _from_columns(record: dict) -> dict:
     """CSV columns to the issue request's fields (empty cells are absent)."""
-    row = {k: v for k, v in record.items() if k in REQUIRED_COLUMNS | {"issued_at", "earner_id"} and v not in ("", None)}
+    wanted = REQUIRED_COLUMNS | {"issued_at", "earner_id"}
+    row = {k: v for k, v in record.items() if k in wanted and v not in ("", None)}
     expires = record.get("expires_at")
     if expires:
         row["expires_at"] = False if expires.lower() == "never" else expires
@@ -155,7 +171,7 @@ def parse(raw: bytes, content_type: str) -> list[dict]:
     return rows
 
 
-def _validate(tenant_id: str, rows: list[dict], options) -> tuple[list[dict], list[dict], int]:
+def _validate(tenant_id: str, rows: list[dict], options: JobOptions) -> tuple[list[dict], list[dict], int]:
     """(valid rows with their row numbers, errors, duplicates within the file)."""
     from pydantic import ValidationError
 
@@ -192,7 +208,7 @@ def _validate(tenant_id: str, rows: list[dict], options) -> tuple[list[dict], li
     return valid, errors, duplicates
 
 
-def _row_errors(exc) -> list[str]:
+def _row_errors(exc: Any) -> list[str]:
     """A row's validation errors as short lines: where and which rule, never the value
     (pydantic's `msg` does not quote the input; an unknown field's name would, so
     unknown fields are counted instead). At most MAX_ROW_MESSAGES lines."""
@@ -213,7 +229,7 @@ ISSUE_FIELDS = {"issued_at", "expires_at", "evidence", "earner_id"}
 _QUOTED = re.compile(r"\s*\([^()]*['\"][^()]*\)")
 
 
-def _first(errors, budget: int = INLINE_ERROR_BYTES) -> list[dict]:
+def _first(errors: Any, budget: int = INLINE_ERROR_BYTES) -> list[dict]:
     """The leading errors whose JSON fits in `budget` bytes."""
     out, size = [], 0
     for error in errors:
@@ -238,7 +254,7 @@ def _errors_url(job_id: str) -> str:
     return f"{get_settings().public_base_url}/bulk-jobs/{job_id}/errors"
 
 
-def create_job(tenant_id: str, raw: bytes, content_type: str, options) -> dict:
+def create_job(tenant_id: str, raw: bytes, content_type: str, options: JobOptions) -> dict:
     from botocore.exceptions import BotoCoreError, ClientError
 
     rows = parse(raw, content_type)
@@ -269,7 +285,7 @@ def create_job(tenant_id: str, raw: bytes, content_type: str, options) -> dict:
     return job_view(job)
 
 
-def _enqueue(job, chunks: list[list[dict]], options) -> None:
+def _enqueue(job: Any, chunks: list[list[dict]], options: JobOptions) -> None:
     """A queued job's chunks onto SQS; a job that cannot be queued is marked failed
     (never left 'queued' forever) and the caller gets a 503."""
     try:
@@ -284,7 +300,9 @@ def _enqueue(job, chunks: list[list[dict]], options) -> None:
 
 
 def _chunks(rows: list[dict]) -> list[list[dict]]:
-    chunks, current, size = [], [], 0
+    chunks: list[list[dict]] = []
+    current: list[dict] = []
+    size = 0
     for row in rows:
         row_size = len(json.dumps(row))
         if current and (len(current) >= CHUNK_ROWS or size + row_size > CHUNK_BYTES):
@@ -297,7 +315,7 @@ def _chunks(rows: list[dict]) -> list[list[dict]]:
     return chunks
 
 
-def job_view(job) -> dict:
+def job_view(job: Any) -> dict:
     done = int(job.issued) + int(job.duplicates) + int(job.failed) + int(job.rejected)
     failures = store.chunk_failures(job, page_size=2) if int(job.failed or 0) else ()
     errors = _first(itertools.chain(job.errors or [], failures))  # read only as far as the view shows
@@ -321,7 +339,7 @@ def get_job(tenant_id: str, job_id: str) -> dict:
     return job_view(_job_item(tenant_id, job_id))
 
 
-def _job_item(tenant_id: str, job_id: str):
+def _job_item(tenant_id: str, job_id: str) -> Any:
     job = store.get_job(tenant_id, job_id) if _job_id_ok(job_id) else None
     if job is None:
         raise NotFound("job not found")
@@ -344,7 +362,7 @@ CSV_COLUMNS = ("email", "first_name", "last_name", "template_id", "issued_at", "
 assert set(CSV_COLUMNS) == REQUIRED_COLUMNS | OPTIONAL_COLUMNS
 
 
-def _check_allowed(rows: list[dict], allowed_templates) -> None:
+def _check_allowed(rows: list[dict], allowed_templates: list[str] | None) -> None:
     """A caller restricted to some templates (a console issuer) is refused a file any
     row of which names another (issue 14: "optionally restricted to a list of
     templates"); the refusal names the rows."""
@@ -354,12 +372,14 @@ def _check_allowed(rows: list[dict], allowed_templates) -> None:
     refused = [n for n, row in enumerate(rows, start=1)  # a row without a template is a row error, not this
                if isinstance(row, dict) and row.get("template_id") and row["template_id"] not in allowed]
     if refused:
-        shown = ", ".join(str(n) for n in refused[:20]) + (f" and {len(refused) - 20} more" if len(refused) > 20 else "")
+        more = f" and {len(refused) - 20} more" if len(refused) > 20 else ""
+        shown = ", ".join(str(n) for n in refused[:20]) + more
         raise Forbidden(f"you may not issue from the template named in row{'s' if len(refused) > 1 else ''} {shown}",
                         code="template_not_allowed")
 
 
-def preview_job(tenant_id: str, raw: bytes, content_type: str, options, *, allowed_templates=None) -> dict:
+def preview_job(tenant_id: str, raw: bytes, content_type: str, options: JobOptions, *,
+                allowed_templates: list[str] | None = None) -> dict:
     """The first step of a console upload: a CSV file validated and kept as a job in
     state `previewed`, its row errors listed, nothing queued or issued.
     `allowed_templates`: the only templates the caller may issue from (None: any)."""
@@ -407,7 +427,7 @@ def errors_report(tenant_id: str, job_id: str) -> dict:
     raise NotFound("no error report: the job does not exist or its errors all fit in its own view")
 
 
-def confirm_job(tenant_id: str, job_id: str, *, allowed_templates=None) -> dict:
+def confirm_job(tenant_id: str, job_id: str, *, allowed_templates: list[str] | None = None) -> dict:
     """Queue a previewed job's valid rows, once. A job no longer in `previewed` (it was
     confirmed already) answers as it stands and queues nothing."""
     job = _job_item(tenant_id, job_id)
@@ -431,7 +451,7 @@ def confirm_job(tenant_id: str, job_id: str, *, allowed_templates=None) -> dict:
     return job_view(job)
 
 
-def _kept(job) -> dict | None:
+def _kept(job: Any) -> dict | None:
     """What `preview_job` kept of a job's file (None for a job that did not come
     through a preview: the issuer API's)."""
     from botocore.exceptions import ClientError
@@ -499,12 +519,14 @@ def process_chunk(message: dict) -> dict:
         _complete_if_done(job)  # this chunk was issued and counted; the job may not have been completed
         return {"skipped": True}
     now = clock.utcnow()
-    templates, parsed, failures = {}, [], []
+    templates: dict[str, Any] = {}
+    parsed: list[_Row] = []
+    failures: list[dict] = []
     for raw in message["rows"]:
-        row = dict(raw)
-        number = row.pop("row")
+        fields = dict(raw)
+        number = fields.pop("row")
         try:
-            data = schemas.IssueIn.model_validate(row)
+            data = schemas.IssueIn.model_validate(fields)
             if data.template_id not in templates:
                 templates[data.template_id] = require_template(tenant_id, data.template_id)
             if templates[data.template_id].state != "active":
@@ -563,7 +585,7 @@ def process_chunk(message: dict) -> dict:
     return {"issued": len(items), "duplicates": duplicates, "failed": len(failures)}
 
 
-def _complete_if_done(job) -> None:
+def _complete_if_done(job: Any) -> None:
     """Once every chunk is counted: the full error report (when the job's view cannot
     hold all its errors), then the job is marked completed. A worker that stops in
     between leaves the job counted but not completed; the next delivery of any of its
@@ -585,7 +607,7 @@ def _complete_if_done(job) -> None:
 class _Row:
     __slots__ = ("number", "data", "email_hash", "cid")
 
-    def __init__(self, number: int, data, email_hash: str, cid: str) -> None:
+    def __init__(self, number: int, data: schemas.IssueIn, email_hash: str, cid: str) -> None:
         self.number, self.data, self.email_hash, self.cid = number, data, email_hash, cid
 
 
@@ -593,7 +615,7 @@ CLAIM_ATTEMPTS = 5
 BUSY_ROW = "this person's record kept changing while the row was issued; issue it again"
 
 
-def _held_elsewhere(tenant_id: str, row: _Row, slot, holder, now) -> bool:
+def _held_elsewhere(tenant_id: str, row: _Row, slot: Any, holder: Any, now: datetime) -> bool:
     """Under `deny`: does the person already hold this credential, other than through
     this very row? The slot's latest credential counts when it is pending or accepted,
     and, when it is not stored yet, while the claim that named it is in flight. A slot
@@ -613,7 +635,7 @@ def _held_elsewhere(tenant_id: str, row: _Row, slot, holder, now) -> bool:
                for c in cred_store.for_recipient(tenant_id, row.email_hash, row.data.template_id))
 
 
-def _claim(tenant_id: str, row: _Row, slot, now) -> str:
+def _claim(tenant_id: str, row: _Row, slot: Any, now: datetime) -> str:
     """'issue' once the slot names this row's credential, 'duplicate' if someone else
     issued to this person first (under deny), 'busy' if the slot kept moving."""
     for _ in range(CLAIM_ATTEMPTS):

@@ -7,6 +7,8 @@ replayed or racing request changes nothing.
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..adapters import objects
 from ..config import get_settings
 from ..domain import ids
@@ -17,7 +19,7 @@ from . import clock
 from .notify import verify_url
 
 
-def _check_token(credential_id: str, token: str):
+def _check_token(credential_id: str, token: str) -> Any:
     """The token is checked before anything about the credential is revealed: without
     it, every answer is the same 404, so an id alone tells nothing about its status."""
     item = store.get(credential_id)

@@ -15,16 +15,16 @@ rather than by reading the time.
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc).replace(microsecond=0)
+    return datetime.now(UTC).replace(microsecond=0)
 
 
 def utcnow_precise() -> datetime:
     """Now with microseconds: for records that must sort in the order they happened (the audit log)."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def unix_seconds() -> int:

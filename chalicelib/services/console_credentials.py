@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from ..domain import credentials as rules
 from ..domain import ids
@@ -25,9 +26,11 @@ from ..domain import members as member_rules
 from ..domain.clock import iso, parse_iso
 from ..domain.errors import Conflict, Forbidden
 from ..store import credentials as store
-from . import clock
+from . import clock, notify
 from . import credentials as credentials_service
-from . import notify
+
+if TYPE_CHECKING:
+    from .. import schemas
 
 PAGE_SIZE = 25
 
@@ -54,7 +57,7 @@ _ORDER = {"issued": 0, "replaces": 1, "claim": 2, "resend": 3, "bounced": 4, "ac
 _REPLACED_REASON = re.compile(r"^Replaced by credential (\S+)$")
 
 
-def state_of(item, now: datetime) -> str:
+def state_of(item: Any, now: datetime) -> str:
     if item.status in ("revoked", "rejected"):
         return item.status
     if item.expires_at and parse_iso(item.expires_at) <= now:
@@ -72,7 +75,7 @@ def _state_filter(state: str | None, now: str) -> dict:
     return {"statuses": (state,)}
 
 
-def _recipient(item, member: member_rules.Member) -> dict:
+def _recipient(item: Any, member: member_rules.Member) -> dict:
     if item.erased_at:
         return {"email": None, "name": None, "erased": True, "masked": False}
     if member.sees_personal_data:
@@ -83,7 +86,7 @@ def _recipient(item, member: member_rules.Member) -> dict:
             "erased": False, "masked": True}
 
 
-def row_view(item, member: member_rules.Member, now: datetime) -> dict:
+def row_view(item: Any, member: member_rules.Member, now: datetime) -> dict:
     snap = item.snapshot
     state = state_of(item, now)
     return {
@@ -102,7 +105,7 @@ def row_view(item, member: member_rules.Member, now: datetime) -> dict:
 # ------------------------------------------------------------------ search
 
 
-def search(member: member_rules.Member, query) -> dict:
+def search(member: member_rules.Member, query: schemas.CredentialSearchIn) -> dict:
     """A page of the organization's credentials, newest first (`query`: schemas.CredentialSearchIn)."""
     member_rules.require(member, "credentials.view")
     if query.q and not member.sees_personal_data:
@@ -121,14 +124,14 @@ def search(member: member_rules.Member, query) -> dict:
 # ------------------------------------------------------------------ detail and history
 
 
-def _replaced_by(item) -> str | None:
+def _replaced_by(item: Any) -> str | None:
     if item.replaced_by:
         return item.replaced_by
     match = _REPLACED_REASON.match(item.revocation_reason or "")
     return match.group(1) if match else None
 
 
-def history(item, now: datetime) -> list[dict]:
+def history(item: Any, now: datetime) -> list[dict]:
     """What happened to the credential, oldest first: issued (and what it replaced), each
     mail about it, a bounce, the recipient's decision, revocation or replacement, expiry,
     erasure. Recipients' addresses never appear in it."""
@@ -162,7 +165,7 @@ def history(item, now: datetime) -> list[dict]:
     return sorted(events, key=lambda e: (e["at"], e.get("order", _ORDER.get(e["kind"], 6))))
 
 
-def _may_resend(member: member_rules.Member, item) -> bool:
+def _may_resend(member: member_rules.Member, item: Any) -> bool:
     return member.may("credentials.resend") and member.may_issue_from(item.template_id)
 
 
@@ -195,7 +198,7 @@ def detail(member: member_rules.Member, credential_id: str) -> dict:
 # ------------------------------------------------------------------ resend
 
 
-def _resendable(member: member_rules.Member, credential_id: str):
+def _resendable(member: member_rules.Member, credential_id: str) -> Any:
     member_rules.require(member, "credentials.resend")
     item = credentials_service.require(member.tenant_id, credential_id)
     if not member.may_issue_from(item.template_id):
@@ -221,7 +224,7 @@ def resend(member: member_rules.Member, credential_id: str) -> None:
 # ------------------------------------------------------------------ revoke
 
 
-def _revocable(member: member_rules.Member, credential_id: str):
+def _revocable(member: member_rules.Member, credential_id: str) -> Any:
     member_rules.require(member, "credentials.revoke")
     item = credentials_service.require(member.tenant_id, credential_id)
     if item.status == "revoked":
@@ -235,7 +238,7 @@ def revoke_preview(member: member_rules.Member, credential_id: str) -> dict:
     return {**row_view(item, member, clock.utcnow()), "was_accepted": bool(item.accepted_at)}
 
 
-def revoke(member: member_rules.Member, credential_id: str, data) -> None:
+def revoke(member: member_rules.Member, credential_id: str, data: schemas.ConsoleRevokeIn) -> None:
     """Revoke with the reason given (`data`: schemas.ConsoleRevokeIn). A repeated post
     (the form sent twice) finds it revoked and changes nothing, mails nothing."""
     from ..schemas import RevokeIn
@@ -248,7 +251,7 @@ def revoke(member: member_rules.Member, credential_id: str, data) -> None:
 # ------------------------------------------------------------------ replace
 
 
-def _replaceable(member: member_rules.Member, credential_id: str):
+def _replaceable(member: member_rules.Member, credential_id: str) -> Any:
     member_rules.require(member, "credentials.replace")
     item = credentials_service.require(member.tenant_id, credential_id)
     member_rules.require_template(member, item.template_id)
@@ -271,7 +274,7 @@ def replace_preview(member: member_rules.Member, credential_id: str) -> dict:
             "issued_on": item.issued_at[:10], "expires_on": (item.expires_at or "")[:10], "others": len(others)}
 
 
-def replace(member: member_rules.Member, credential_id: str, data) -> str:
+def replace(member: member_rules.Member, credential_id: str, data: schemas.ConsoleReplaceIn) -> str:
     """A new credential for the same person and template, with the name and dates as
     corrected (`data`: schemas.ConsoleReplaceIn), replacing this one (revoked, linked
     both ways). Nothing is issued unless this one is still pending or accepted.

@@ -10,11 +10,19 @@ accepts."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..domain import csvsafe
 from ..domain import members as member_rules
 from ..domain.errors import BadRequest
 from ..store import templates as template_store
 from . import bulk, credentials
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from .. import schemas
+    from ..http import Part
 
 LABELS = {"template_id": "Template", "email": "Email address", "first_name": "First name", "last_name": "Last name",
           "issued_at": "Issue date", "expires_at": "Expiry date", "evidence_url": "Evidence link",
@@ -40,9 +48,9 @@ SHOWN_ERRORS = 100  # row errors listed on a job's page; the CSV report has them
 BOM = "\ufeff"
 
 
-def _allowed(member: member_rules.Member):
+def _allowed(member: member_rules.Member) -> list[str] | None:
     """The templates the member may issue from: None for any."""
-    return None if member.role == "admin" else member.templates
+    return None if member.role == "admin" or member.templates is None else list(member.templates)
 
 
 def choices(member: member_rules.Member) -> list[dict]:
@@ -55,7 +63,7 @@ def choices(member: member_rules.Member) -> list[dict]:
 # ------------------------------------------------------------------ one credential
 
 
-def _payload(form) -> dict:
+def _payload(form: schemas.IssueFormIn) -> dict:
     """The form as the API's IssueIn body (blank optional fields left out)."""
     payload: dict = {"template_id": form.template_id.strip(), "email": form.email.strip(),
                      "first_name": form.first_name, "last_name": form.last_name,
@@ -81,7 +89,7 @@ def _field(loc: tuple) -> str:
     return head if head in LABELS else "email"
 
 
-def issue(member: member_rules.Member, form) -> dict:
+def issue(member: member_rules.Member, form: schemas.IssueFormIn) -> dict:
     """{"credential": the issued credential} or {"problems": [...]} (nothing written)."""
     from pydantic import ValidationError
 
@@ -107,7 +115,7 @@ def template_csv() -> str:
     return BOM + csvsafe.to_csv(bulk.CSV_COLUMNS, [])
 
 
-def upload(member: member_rules.Member, read_parts) -> dict:
+def upload(member: member_rules.Member, read_parts: Callable[[], dict[str, Part]]) -> dict:
     """A CSV file checked and kept as a previewed job (services/bulk.preview_job):
     nothing is issued. `read_parts()`: the upload form's parts."""
     parts = read_parts()

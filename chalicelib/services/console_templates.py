@@ -9,6 +9,7 @@ results into what the pages show."""
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 from ..adapters.objects import public_url
 from ..config import get_settings
@@ -21,11 +22,18 @@ from ..store import issuers as issuer_store
 from ..store import templates as store
 from . import clock, templates
 
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from .. import schemas
+    from ..http import Part
+
 PAGE_SIZE = 25
 SAMPLE_RECIPIENT = "Alex Example"
 # form field -> what the page calls it (problems are listed with these names)
-LABELS = {"name": "Name", "description": "Description", "criteria_narrative": "Criteria", "criteria_url": "Criteria URL",
-          "skills": "Skills", "kind": "Kind", "expiry_unit": "Expiry", "expiry_amount": "Expiry"}
+LABELS = {"name": "Name", "description": "Description", "criteria_narrative": "Criteria",
+          "criteria_url": "Criteria URL", "skills": "Skills", "kind": "Kind", "expiry_unit": "Expiry",
+          "expiry_amount": "Expiry"}
 KINDS = rules.KINDS
 EXPIRY_UNITS = {"never": "Never expires", "days": "Days", "months": "Months", "years": "Years"}
 
@@ -54,7 +62,7 @@ def split_skills(text: str) -> list[str]:
     return skills
 
 
-def _payload(form) -> dict:
+def _payload(form: schemas.TemplateFormIn) -> dict:
     """The form as the API's TemplateIn body."""
     criteria = {k: v for k, v in (("narrative", form.criteria_narrative.strip()),
                                   ("url", form.criteria_url.strip())) if v}
@@ -76,7 +84,7 @@ def _field(loc: tuple) -> str:
     return head if head in LABELS else "name"
 
 
-def check(form) -> tuple[object | None, list[dict]]:
+def check(form: schemas.TemplateFormIn) -> tuple[schemas.TemplateIn | None, list[dict]]:
     """(the form as a valid TemplateIn, []) or (None, the problems by form field)."""
     from pydantic import ValidationError
 
@@ -95,33 +103,34 @@ def check(form) -> tuple[object | None, list[dict]]:
         return None, problems
 
 
-def form_values(view: dict | None = None, form=None) -> dict:
+def form_values(view: dict | None = None, form: schemas.TemplateFormIn | None = None) -> dict:
     """What the editor's fields show: a posted form as it was typed, else the template."""
     if form is not None:
         return {k: getattr(form, k) for k in LABELS} | {"template_id": form.template_id}
     view = view or {"criteria": {}, "skills": [], "expiry": {"unit": "never"}, "kind": "badge"}
     expiry = view.get("expiry") or {"unit": "never"}
     return {"template_id": view.get("id"), "name": view.get("name", ""), "description": view.get("description", ""),
-            "criteria_narrative": view["criteria"].get("narrative", ""), "criteria_url": view["criteria"].get("url", ""),
+            "criteria_narrative": view["criteria"].get("narrative", ""),
+            "criteria_url": view["criteria"].get("url", ""),
             "skills": ", ".join(view.get("skills") or []), "kind": view.get("kind", "badge"),
             "expiry_unit": expiry.get("unit", "never"), "expiry_amount": str(expiry.get("amount") or "")}
 
 
-def create(member: member_rules.Member, form) -> dict:
+def create(member: member_rules.Member, form: schemas.TemplateFormIn) -> dict:
     """{"template": the new draft} or {"problems": [...]} (nothing stored)."""
     data, problems = check(form)
-    if problems:
+    if problems or data is None:
         return {"problems": problems}
     return {"template": templates.create(member.tenant_id, data)}
 
 
-def save(member: member_rules.Member, template_id: str, form) -> dict:
+def save(member: member_rules.Member, template_id: str, form: schemas.TemplateFormIn) -> dict:
     """{"template": the saved template} or {"problems": [...], "template": as it stands}.
     Another organization's template answers as one that does not exist, before the
     form is looked at."""
     current = templates.get(member.tenant_id, template_id)
     data, problems = check(form)
-    if problems:
+    if problems or data is None:
         return {"problems": problems, "template": current}
     return {"template": templates.update(member.tenant_id, template_id, data)}
 
@@ -161,7 +170,7 @@ def sample(member: member_rules.Member, badge: dict) -> dict:
     }
 
 
-def preview(member: member_rules.Member, form) -> dict:
+def preview(member: member_rules.Member, form: schemas.TemplateFormIn) -> dict:
     """The live preview of the editor's form as it stands (valid or not yet): the
     sample page, and the problems saving it would meet."""
     payload = _payload(form)
@@ -175,7 +184,7 @@ def preview(member: member_rules.Member, form) -> dict:
 # ------------------------------------------------------------------ the image
 
 
-def _image_type(part) -> str:
+def _image_type(part: Part) -> str:
     """The type to validate the upload as: the part's declared type when it names PNG
     or SVG (and the bytes are then held to it, as the API holds a body to its
     Content-Type); else what the bytes are (browsers declare some files as
@@ -197,7 +206,7 @@ def image_limits() -> dict:
     return {"megabytes": f"{settings.max_image_bytes / 1024 / 1024:g}", "side": settings.max_image_side}
 
 
-def upload_image(member: member_rules.Member, template_id: str, read_parts) -> dict:
+def upload_image(member: member_rules.Member, template_id: str, read_parts: Callable[[], dict[str, Part]]) -> dict:
     """{"template": the template with its new image} or {"image_error": the API's
     message, "status": its status} (nothing stored). `read_parts()`: the form's parts,
     read only once the template is found, so another organization's template answers

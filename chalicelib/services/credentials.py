@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from ..adapters import objects
 from ..config import get_settings
@@ -15,10 +16,13 @@ from ..store import credentials as store
 from ..store import openbadges as ob_store
 from . import clock, events, notify, openbadges
 
+if TYPE_CHECKING:
+    from .. import schemas
+
 CLOCK_SKEW = timedelta(minutes=5)
 
 
-def credential_view(item) -> dict:
+def credential_view(item: Any) -> dict:
     """The issuer's view: everything, including the recipient's email."""
     snap = item.snapshot
     return {
@@ -52,7 +56,7 @@ def _dt(value: str | None) -> datetime | None:
     return parse_iso(value) if value else None
 
 
-def snapshot(issuer, template) -> dict:
+def snapshot(issuer: Any, template: Any) -> dict:
     """Issuer and template exactly as they are now; stored with the credential for good."""
     return {
         "issuer": {
@@ -76,7 +80,7 @@ def snapshot(issuer, template) -> dict:
     }
 
 
-def _dates(data, template, now: datetime) -> tuple[datetime, datetime | None]:
+def _dates(data: schemas.IssueIn, template: Any, now: datetime) -> tuple[datetime, datetime | None]:
     issued_at = as_utc(data.issued_at) if data.issued_at else now
     if issued_at > now + CLOCK_SKEW:
         raise ValidationFailed("issued_at cannot be in the future", code="invalid_dates")
@@ -97,8 +101,8 @@ def _claim_token(now: datetime) -> tuple[str, str, str]:
     return token, ids.sha256_hex(token), iso(expires)
 
 
-def build(tenant_id: str, issuer, template, data, now: datetime, credential_id: str,
-          status_index: int | None = None, rsa_key=None, replaces: list[str] | None = None):
+def build(tenant_id: str, issuer: Any, template: Any, data: schemas.IssueIn, now: datetime, credential_id: str,
+          status_index: int | None = None, rsa_key: Any = None, replaces: list[str] | None = None) -> tuple[Any, str]:
     """The complete credential item (snapshot, claim token, Open Badges proofs), not yet
     stored, and its claim token. Shared by single and bulk issuance. `replaces`: the
     credentials this one replaces (their history links to it, and it to them)."""
@@ -141,7 +145,7 @@ def _refuse_in_flight(policy: str, credential_id: str) -> None:
                    code="concurrent_update")
 
 
-def issue(tenant_id: str, data, must_replace: str | None = None) -> dict:
+def issue(tenant_id: str, data: schemas.IssueIn, must_replace: str | None = None) -> dict:
     """`must_replace`: the console's "replace this credential": nothing is issued unless
     that credential is among those the new one replaces (still pending or accepted)."""
     now = clock.utcnow()
@@ -192,7 +196,8 @@ def issue(tenant_id: str, data, must_replace: str | None = None) -> dict:
     return view
 
 
-def _issued_before(slot, tenant_id: str, email_hash: str, template_id: str, data, now) -> list:
+def _issued_before(slot: Any, tenant_id: str, email_hash: str, template_id: str, data: schemas.IssueIn,
+                   now: datetime) -> list:
     """Every credential of this template ever issued to this person. The slot counts
     them (its version moves on with each issuance, single or bulk) and names the
     latest, so most issuances read nothing more: none before (version 0), or just
@@ -211,7 +216,7 @@ def _issued_before(slot, tenant_id: str, email_hash: str, template_id: str, data
     return existing
 
 
-def require(tenant_id: str, credential_id: str):
+def require(tenant_id: str, credential_id: str) -> Any:
     item = store.get_for_tenant(tenant_id, credential_id)
     if item is None:
         raise NotFound("credential not found")
@@ -237,13 +242,13 @@ def list_page(tenant_id: str, *, template_id: str | None, status: str | None, em
     return {"items": [credential_view(i) for i in items], "next_cursor": next_cursor}
 
 
-def revoke(tenant_id: str, credential_id: str, data, attempts: int = 5) -> dict:
+def revoke(tenant_id: str, credential_id: str, data: schemas.RevokeIn, attempts: int = 5) -> dict:
     item = require(tenant_id, credential_id)
     if not rules.check_revocable(item.status):
         # Already revoked: the same answer, no mail. The status list is published again,
         # which heals a publication that failed after the revocation was stored.
         list_no, status_list, _ = openbadges.revocation_bits(item)
-        if status_list is not None:
+        if list_no is not None:  # the list, its number and bits are there together or not at all
             openbadges.publish_status_list(tenant_id, list_no)
         return credential_view(item)
     now = iso(clock.utcnow())
@@ -254,7 +259,7 @@ def revoke(tenant_id: str, credential_id: str, data, attempts: int = 5) -> dict:
         if attempts <= 1:
             raise Conflict("the credential keeps changing; try again", code="concurrent_update")
         return revoke(tenant_id, credential_id, data, attempts - 1)
-    if status_list is not None:
+    if list_no is not None:
         openbadges.publish_status_list(tenant_id, list_no, new_bits)
     openbadges.forget_baked(item)
     events.emit(tenant_id, "credential.revoked", credential_view(item))

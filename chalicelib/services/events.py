@@ -36,7 +36,8 @@ signed with the new secret AND the previous one for 24 hours (two `v1` values in
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from ..adapters import queue, webhook_http
 from ..config import get_settings
@@ -46,6 +47,9 @@ from ..domain.clock import iso, parse_iso
 from ..domain.errors import Conflict, NotFound, ValidationFailed
 from ..store import webhooks as store
 from . import caches, clock
+
+if TYPE_CHECKING:
+    from aws_lambda_powertools import Logger
 
 MAX_ENDPOINTS = 20
 SECRET_PREFIX = "whsec_"
@@ -58,7 +62,7 @@ def _policy() -> webhook_http.Policy:
     return webhook_http.policy_for(get_settings().is_local)
 
 
-def _logger():
+def _logger() -> Logger:
     from ..logs import logger
 
     return logger()
@@ -71,7 +75,7 @@ def new_secret() -> str:
 # ---------------------------------------------------------------- views
 
 
-def endpoint_view(item) -> dict:
+def endpoint_view(item: Any) -> dict:
     """Everything about an endpoint except its secret."""
     return {
         "id": item.endpoint_id,
@@ -88,7 +92,7 @@ def endpoint_view(item) -> dict:
     }
 
 
-def delivery_view(item) -> dict:
+def delivery_view(item: Any) -> dict:
     return {
         "id": item.delivery_id,
         "endpoint_id": item.endpoint_id,
@@ -117,7 +121,7 @@ def _check_url(url: str) -> None:
                                details=[{"field": "url", "problem": str(exc)}]) from None
 
 
-def _event_types(event_types) -> list[str]:
+def _event_types(event_types: Any) -> list[str]:
     chosen = list(dict.fromkeys(event_types or ()))
     unknown = [t for t in chosen if t not in EVENT_TYPES]
     if unknown or not chosen:
@@ -139,7 +143,7 @@ def _subscribers(tenant_id: str) -> list:
                               lambda: store.list_endpoints(tenant_id, active_only=True))
 
 
-def create_endpoint(tenant_id: str, url: str, event_types, description: str | None = None) -> tuple[dict, str]:
+def create_endpoint(tenant_id: str, url: str, event_types: Any, description: str | None = None) -> tuple[dict, str]:
     """Subscribe `url` to `event_types`. Returns (view, secret); the secret is shown
     only here."""
     types = _event_types(event_types)
@@ -157,7 +161,7 @@ def create_endpoint(tenant_id: str, url: str, event_types, description: str | No
     return endpoint_view(item), secret
 
 
-def require_endpoint(tenant_id: str, endpoint_id: str):
+def require_endpoint(tenant_id: str, endpoint_id: str) -> Any:
     item = store.get_endpoint(tenant_id, endpoint_id) if ids.LOCAL_ID.match(endpoint_id or "") else None
     if item is None:
         raise NotFound("webhook endpoint not found")
@@ -188,7 +192,7 @@ def rotate_secret(tenant_id: str, endpoint_id: str) -> tuple[dict, str]:
     return endpoint_view(item), secret
 
 
-def _save_endpoint(item, changes: dict) -> None:
+def _save_endpoint(item: Any, changes: dict) -> None:
     if not store.update_endpoint(item, changes):
         raise Conflict("the endpoint changed meanwhile; read it again", code="concurrent_update")
 
@@ -257,7 +261,7 @@ def emit_many(tenant_id: str, event_type: str, datas: list[dict]) -> None:
                                                            "reason": f"{exc.__class__.__name__}: {str(exc)[:300]}"})
 
 
-def _new_delivery(tenant_id: str, endpoint_id: str, event: dict, now: str, resent_from: str | None = None):
+def _new_delivery(tenant_id: str, endpoint_id: str, event: dict, now: str, resent_from: str | None = None) -> Any:
     item = store.new_delivery(tenant_id, ids.random_token(), {
         "endpoint_id": endpoint_id, "event_id": event["id"], "event_type": event["type"], "payload": event,
         "status": "pending", "attempt_count": 0, "attempts": [], "resent_from": resent_from,
@@ -278,7 +282,7 @@ def _enqueue(tenant_id: str, delivery_id: str, *, attempt: int, delay: int = 0, 
 # ---------------------------------------------------------------- delivering
 
 
-def _parse_message(message) -> tuple[str, str, int, int | None]:
+def _parse_message(message: Any) -> tuple[str, str, int, int | None]:
     if not isinstance(message, dict):
         raise ValueError("a delivery message is a JSON object")
     tenant_id, delivery_id = message.get("tenant_id"), message.get("delivery_id")
@@ -291,7 +295,7 @@ def _parse_message(message) -> tuple[str, str, int, int | None]:
     return tenant_id, delivery_id, attempt, not_before
 
 
-def _signing_secrets(endpoint, now) -> list[bytes]:
+def _signing_secrets(endpoint: Any, now: datetime) -> list[bytes]:
     secrets = [endpoint.secret.encode()]
     if endpoint.previous_secret and endpoint.previous_secret_expires_at \
             and parse_iso(endpoint.previous_secret_expires_at) > now:
@@ -314,7 +318,7 @@ def deliver(message: dict) -> None:
     item = store.get_delivery(tenant_id, delivery_id, consistent=True)
     if item is None or item.status != "pending" or item.attempt_count >= attempt:
         return
-    number = item.attempt_count + 1
+    number = int(item.attempt_count) + 1
     endpoint = store.get_endpoint(tenant_id, item.endpoint_id, consistent=True)
     if endpoint is None or endpoint.status != "active":
         store.set_delivery_status(item, {"status": "cancelled", "next_attempt_at": None, "updated_at": iso(now)},

@@ -23,7 +23,8 @@ MAX_CATCH_UP_DAYS = 62
 def sweep(today: date | None = None) -> dict:
     now = clock.utcnow()
     today = today or now.date()
-    last = date.fromisoformat(store.last_sweep_day()) if store.last_sweep_day() else None
+    last_day = store.last_sweep_day()
+    last = date.fromisoformat(last_day) if last_day else None
     floor = today - timedelta(days=MAX_CATCH_UP_DAYS)
     counts = {"days": 0, "expired": 0, "expired_mails": 0, "reminders": 0, "items_read": 0}
     day = max(last or today, floor)

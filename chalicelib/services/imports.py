@@ -9,6 +9,7 @@ confirmed import is shown, as external, with the time it was last verified.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from ..config import get_settings
 from ..domain import ids
@@ -19,7 +20,7 @@ from ..store import imports as store
 from . import badge_check, clock, limits, notify
 
 
-def view(item) -> dict:
+def view(item: Any) -> dict:
     report = item.report
     return {"id": item.import_id, "status": item.status, "external": True, "result": report["result"],
             "format": report["format"], "credential": report["credential"],
@@ -86,7 +87,7 @@ def start(email: str, source: badge_check.Input, client_address: str | None = No
     return {**view(item), "confirmation": "mailed"}
 
 
-def _require(import_id: str):
+def _require(import_id: str) -> Any:
     item = store.get(import_id) if import_id and len(import_id) <= 64 else None
     if item is None:
         raise NotFound("no imported badge here", code="import_not_found")

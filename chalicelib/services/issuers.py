@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from ..config import get_settings
+from typing import TYPE_CHECKING, Any
+
 from ..adapters import objects
+from ..config import get_settings
 from ..domain import ids
 from ..domain import members as members_rules
 from ..domain.clock import iso
@@ -14,8 +16,12 @@ from ..store import object_keys
 from . import clock
 from .auth import new_api_key
 
+if TYPE_CHECKING:
+    from .. import schemas
+    from ..domain.members import Member
 
-def issuer_view(item) -> dict:
+
+def issuer_view(item: Any) -> dict:
     return {
         "id": item.tenant_id,
         "name": item.name,
@@ -28,7 +34,7 @@ def issuer_view(item) -> dict:
     }
 
 
-def key_view(item) -> dict:
+def key_view(item: Any) -> dict:
     return {
         "id": item.key_id,
         "label": item.label,
@@ -38,7 +44,7 @@ def key_view(item) -> dict:
     }
 
 
-def create_issuer(data) -> tuple[dict, str]:
+def create_issuer(data: schemas.IssuerIn) -> tuple[dict, str]:
     """Operator use case: a new tenant and its first API key (shown once)."""
     now = iso(clock.utcnow())
     tenant_id = ids.new_tenant_id()
@@ -59,7 +65,7 @@ def create_issuer(data) -> tuple[dict, str]:
     return issuer_view(item), key
 
 
-def create_organization(data, admin_email: str | None) -> dict:
+def create_organization(data: schemas.IssuerIn, admin_email: str | None) -> dict:
     """Operator use case: a tenant, its first API key (shown once) and, when given, its
     first console admin (invited: they prove the address by signing in)."""
     issuer, key = create_issuer(data)
@@ -71,7 +77,7 @@ def create_organization(data, admin_email: str | None) -> dict:
     return {"issuer": issuer, "api_key": key, "admin": admin}
 
 
-def _require(tenant_id: str):
+def _require(tenant_id: str) -> Any:
     item = store.get_issuer(tenant_id)
     if item is None:
         raise NotFound("issuer not found")
@@ -82,7 +88,7 @@ def get_profile(tenant_id: str) -> dict:
     return issuer_view(_require(tenant_id))
 
 
-def update_profile(tenant_id: str, patch) -> dict:
+def update_profile(tenant_id: str, patch: schemas.IssuerPatch) -> dict:
     item = _require(tenant_id)
     changes = {k: (str(v) if k in ("url", "email") and v is not None else v)
                for k, v in patch.model_dump(exclude_unset=True).items()}
@@ -127,7 +133,7 @@ def _apply(tenant_id: str, values: dict) -> None:
     store.update_issuer(item, changes, remove)
 
 
-def save_profile(member, data) -> None:
+def save_profile(member: Member, data: schemas.SettingsProfileIn) -> None:
     """The console's profile form (name, website, contact address, LinkedIn organization
     id). Credentials issued earlier keep the profile they were issued with (snapshot)."""
     members_rules.require(member, "settings.edit")
@@ -135,7 +141,7 @@ def save_profile(member, data) -> None:
                               "linkedin_organization_id": data.linkedin_organization_id})
 
 
-def save_branding(member, data) -> None:
+def save_branding(member: Member, data: schemas.MailBrandingIn) -> None:
     """The mail branding every mail sent on the organization's behalf carries from now
     on (services/notify.py reads it when it sends)."""
     members_rules.require(member, "settings.edit")
@@ -143,7 +149,7 @@ def save_branding(member, data) -> None:
                               "mail_footer": data.footer})
 
 
-def save_logo(member, png: bytes) -> None:
+def save_logo(member: Member, png: bytes) -> None:
     """The organization's logo (profile, Open Badges issuer documents, and the top of its mails)."""
     members_rules.require(member, "settings.edit")
     set_logo(member.tenant_id, png)

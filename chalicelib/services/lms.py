@@ -8,6 +8,7 @@ the table; a duplicate gets the first answer back, a concurrent one a 409 to ret
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
 
 from .. import jsonbody
 from ..config import get_settings
@@ -19,10 +20,13 @@ from ..domain.webhooks import SIGNATURE_HEADER, verify
 from ..store import lms as store
 from . import clock, notify
 
+if TYPE_CHECKING:
+    from .. import schemas
+
 IDEMPOTENCY_TTL_SECONDS = 7 * 24 * 3600
 
 
-def integration_view(item, secret: str | None = None) -> dict:
+def integration_view(item: Any, secret: str | None = None) -> dict:
     view = {
         "id": item.integration_id,
         "name": item.name,
@@ -53,7 +57,7 @@ def _check_rules(tenant_id: str, rules_in: dict) -> dict:
     return out
 
 
-def create(tenant_id: str, data) -> dict:
+def create(tenant_id: str, data: schemas.IntegrationIn) -> dict:
     now = iso(clock.utcnow())
     secret = "whsec_" + ids.random_token()
     item = store.create({
@@ -68,7 +72,7 @@ def get(tenant_id: str, integration_id: str) -> dict:
     return integration_view(require(tenant_id, integration_id))
 
 
-def require(tenant_id: str, integration_id: str):
+def require(tenant_id: str, integration_id: str) -> Any:
     item = store.get(integration_id) if integration_id.startswith(f"{tenant_id}-") else None
     if item is None:
         raise NotFound("integration not found")
@@ -79,7 +83,7 @@ def list_for(tenant_id: str) -> list[dict]:
     return [integration_view(i) for i in store.list_for(tenant_id)]
 
 
-def update_rules(tenant_id: str, integration_id: str, data) -> dict:
+def update_rules(tenant_id: str, integration_id: str, data: schemas.IntegrationRulesIn) -> dict:
     item = require(tenant_id, integration_id)
     rules_in = _check_rules(tenant_id, data.model_dump(mode="json")["rules"])
     return integration_view(store.update(item, {"rules": rules_in, "updated_at": iso(clock.utcnow())}))
@@ -115,7 +119,7 @@ def events(tenant_id: str, integration_id: str, limit: int, cursor: str | None) 
 # ------------------------------------------------------------------ the inbound hook
 
 
-def authenticate(integration_id: str, signature: str | None, raw_body: bytes):
+def authenticate(integration_id: str, signature: str | None, raw_body: bytes) -> Any:
     """The active integration a delivery names, if its signature verifies with one of
     the integration's secrets over the raw body (routes/_guards.py: the hook guard)."""
     item = store.get(integration_id)
@@ -127,7 +131,7 @@ def authenticate(integration_id: str, signature: str | None, raw_body: bytes):
     return item
 
 
-def receive(item, raw_body: bytes, lambda_context=None) -> dict:
+def receive(item: Any, raw_body: bytes, lambda_context: Any = None) -> dict:
     """Parse and process one authenticated delivery of an LMS event."""
     body = jsonbody.loads(raw_body)  # 400 for invalid JSON and for a key given twice
     if not isinstance(body, dict):
@@ -150,7 +154,7 @@ def receive(item, raw_body: bytes, lambda_context=None) -> dict:
     return _once(item, parsed, body, lambda_context)
 
 
-def _once(item, completion: rules.Completion, body: dict, lambda_context=None) -> dict:
+def _once(item: Any, completion: rules.Completion, body: dict, lambda_context: Any = None) -> dict:
     from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
     from aws_lambda_powertools.utilities.idempotency.exceptions import IdempotencyAlreadyInProgressError
 
@@ -176,13 +180,13 @@ def _once(item, completion: rules.Completion, body: dict, lambda_context=None) -
         raise Conflict("this event is being processed right now; retry later", code="in_progress") from None
 
 
-def _process(item, completion: rules.Completion, body: dict) -> dict:
+def _process(item: Any, completion: rules.Completion, body: dict) -> dict:
     from .. import schemas
     from . import credentials
 
     decision = rules.decide(completion, item.rules)
     rule = decision.rule
-    if decision.outcome == "no_rule":
+    if decision.outcome == "no_rule" or rule is None:  # every other outcome names its rule
         _record(item, completion.event_key, body, None, "no_rule", decision.reason, email=completion.email)
         return {"status": "no_rule", "detail": decision.reason}
     row = {"template_id": rule["template_id"], "email": completion.email, "first_name": completion.first_name,
@@ -228,7 +232,7 @@ def _retake_mail(tenant_id: str, rule: dict, completion: rules.Completion) -> bo
 MAX_LOGGED_PAYLOAD = 50_000  # characters: a DynamoDB item holds at most 400 KB
 
 
-def _record(item, event_key: str, body: dict, rule: dict | None, outcome: str, detail: str,
+def _record(item: Any, event_key: str, body: dict, rule: dict | None, outcome: str, detail: str,
             credential_id: str | None = None, *, email: str | None = None) -> None:
     """One line of the integration's event log; indexed by the learner's address (when
     the event named one) so that erasing the person finds it in every tenant."""

@@ -63,7 +63,7 @@ def _invite(tenant_id: str, email: str, role: str, *, invited_by: str | None, na
         if existing.state == "active" or (existing.expires_at or "") > iso(now):
             raise Conflict("this address is already a member or invited", code="already_member")
         store.remove_member(existing)  # an expired invitation is replaced by the new one
-    fields = {
+    fields: dict[str, Any] = {
         "tenant_id": tenant_id, "member_id": ids.new_local_id(), "email": email, "email_hash": email_hash,
         "name": name or None, "role": role, "view_personal_data": bool(view_personal_data),
         "templates": list(templates) if role == "issuer" and templates else None, "state": "invited",
@@ -83,7 +83,7 @@ def _invite(tenant_id: str, email: str, role: str, *, invited_by: str | None, na
 def join_by_sso(tenant_id: str, email: str, name: str | None, role: str) -> Any:
     """Just-in-time membership for a person the organization's provider vouched for."""
     now = iso(clock.utcnow())
-    fields = {
+    fields: dict[str, Any] = {
         "tenant_id": tenant_id, "member_id": ids.new_local_id(), "email": ids.normalize_email(email),
         "email_hash": ids.email_hash(email), "name": name or None, "role": role, "view_personal_data": False,
         "templates": None, "state": "active", "invited_by": None, "expires_at": None, "joined_at": now,

@@ -32,6 +32,8 @@ whether SES took it) for the console's history of the credential.
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..adapters import mail, objects
 from ..config import get_settings
 from ..domain.clock import iso
@@ -87,7 +89,7 @@ def _refused(kind: str, reason: str) -> None:
         log.exception("mail failure metric not emitted")
 
 
-def branding(tenant_id: str | None, issuer=None) -> dict | None:
+def branding(tenant_id: str | None, issuer: Any = None) -> dict | None:
     """The organization's mail branding as it is now (one read of its profile, unless
     the caller has the profile already); None when it has none."""
     if tenant_id is None:
@@ -102,7 +104,7 @@ def branding(tenant_id: str | None, issuer=None) -> dict | None:
             "footer": issuer.mail_footer, "logo_url": objects.public_url(issuer.logo_key)}
 
 
-def _message(to: str, subject: str, template: str, brand: dict | None = None, **ctx) -> mail.Message:
+def _message(to: str, subject: str, template: str, brand: dict | None = None, **ctx: Any) -> mail.Message:
     """A mail rendered in the mail layout (web/templates/mail/_layout.*): `brand`, when
     given, sets the sender's name, the reply-to address, the logo and the footer."""
     brand = brand or {}
@@ -111,7 +113,7 @@ def _message(to: str, subject: str, template: str, brand: dict | None = None, **
                         from_name=brand.get("from_name"), reply_to=brand.get("reply_to"))
 
 
-def _logged(item, kind: str, ok: bool) -> bool:
+def _logged(item: Any, kind: str, ok: bool) -> bool:
     """Record a mail about a credential in its history. The mail is out (or refused)
     already: a failure to record it is logged, never turned into a failed request."""
     from pynamodb.exceptions import PynamoDBException
@@ -130,7 +132,7 @@ def _logged(item, kind: str, ok: bool) -> bool:
 # ------------------------------------------------------------------ credentials
 
 
-def _claim(item, token: str, issuer=None) -> mail.Message:
+def _claim(item: Any, token: str, issuer: Any = None) -> mail.Message:
     snap = item.snapshot
     brand = branding(item.tenant_id, issuer)
     ctx = {
@@ -146,19 +148,19 @@ def _claim(item, token: str, issuer=None) -> mail.Message:
                     **ctx)
 
 
-def send_claim(item, token: str, issuer=None) -> bool:
+def send_claim(item: Any, token: str, issuer: Any = None) -> bool:
     """The claim link at issue time (courtesy: the credential is issued either way).
     `issuer`: the organization's profile when the caller read it already (issuance
     does), so its branding costs no second read."""
     return _logged(item, "claim", _send(_claim(item, token, issuer), "claim"))
 
 
-def resend_claim(item, token: str) -> None:
+def resend_claim(item: Any, token: str) -> None:
     """A re-sent claim link: the issuer asked for this mail (required)."""
     _require_sent(_logged(item, "resend", _send(_claim(item, token), "claim")), "the mail with the new claim link")
 
 
-def send_revoked(item) -> bool:
+def send_revoked(item: Any) -> bool:
     snap = item.snapshot
     ctx = {
         "first_name": item.first_name,
@@ -181,7 +183,7 @@ def send_retake(email: str, first_name: str, badge_name: str, text: str, thresho
                  "retake")
 
 
-def _expiry_mail(item, subject: str, template: str) -> bool:
+def _expiry_mail(item: Any, subject: str, template: str) -> bool:
     snap = item.snapshot
     ctx = {"first_name": item.first_name, "badge_name": snap["template"]["name"],
            "issuer_name": snap["issuer"]["name"], "expires_on": (item.expires_at or "")[:10],
@@ -190,11 +192,11 @@ def _expiry_mail(item, subject: str, template: str) -> bool:
     return _logged(item, template, _send(message, template))
 
 
-def send_expiry_reminder(item) -> bool:
+def send_expiry_reminder(item: Any) -> bool:
     return _expiry_mail(item, "Your credential {badge_name} expires on {expires_on}", "expiry_reminder")
 
 
-def send_expired(item) -> bool:
+def send_expired(item: Any) -> bool:
     return _expiry_mail(item, "Your credential {badge_name} has expired", "expired")
 
 
@@ -210,7 +212,7 @@ def send_signin(email: str, link: str, code: str, minutes: int, adding: bool, co
                    "signin", "the mail with your sign-in link")
 
 
-def send_invitation(member, inviter) -> bool:
+def send_invitation(member: Any, inviter: Any) -> bool:
     """An invitation to an organization's console (courtesy: an admin can invite again)."""
     from ..store import issuers as issuer_store
 

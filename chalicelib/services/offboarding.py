@@ -28,6 +28,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 from ..adapters import objects, queue, secrets
 from ..config import get_settings
@@ -36,8 +37,8 @@ from ..domain import offboarding as rules
 from ..domain.clock import iso, parse_iso
 from ..domain.errors import BadRequest, Conflict, Gone, NotFound
 from ..store import issuers as issuer_store
-from ..store import members as member_store
 from ..store import keys, object_keys
+from ..store import members as member_store
 from ..store import offboarding as store
 from . import clock
 from .sso import secret_name as sso_secret_name
@@ -73,7 +74,7 @@ class _Survey:
     """Everything the tenant owns, as it is now."""
 
     tenant_id: str
-    issuer: object
+    issuer: Any
     partition: list = field(default_factory=list)
     api_keys: list = field(default_factory=list)
     templates: list = field(default_factory=list)
@@ -88,7 +89,7 @@ class _Survey:
         return [(pk, sk) for pk, sk in self.partition if sk.startswith(prefix)]
 
 
-def _survey(tenant_id: str, issuer) -> _Survey:
+def _survey(tenant_id: str, issuer: Any) -> _Survey:
     s = _Survey(tenant_id, issuer)
     s.partition = store.tenant_partition(tenant_id)
     s.api_keys = issuer_store.list_api_keys(tenant_id)
@@ -121,7 +122,7 @@ class _Plan:
     kept_images: list
 
 
-def _plan(s: _Survey, credentials=None) -> _Plan:
+def _plan(s: _Survey, credentials: Any = None) -> _Plan:
     delete: dict = {c: [] for c in rules.CATEGORIES}
     shown: dict = {c: None for c in rules.CATEGORIES}
     delete["api_keys"] = [(k.pk, k.sk) for k in s.api_keys]
@@ -145,7 +146,8 @@ def _plan(s: _Survey, credentials=None) -> _Plan:
     referenced = {c.template_id for c in kept}
     kept_templates = [t for t in s.templates if t.template_id in referenced]
     gone_templates = [t for t in s.templates if t.template_id not in referenced]
-    delete["templates"], shown["templates"] = [(t.pk, t.sk) for t in gone_templates], [t.template_id for t in gone_templates]
+    delete["templates"] = [(t.pk, t.sk) for t in gone_templates]
+    shown["templates"] = [t.template_id for t in gone_templates]
     still_used = [s.issuer.logo_key] + [t.image_key for t in kept_templates]
     still_used += [c.snapshot["template"].get("image_key") for c in kept]
     still_used += [c.snapshot["issuer"].get("logo_key") for c in kept]
@@ -186,7 +188,7 @@ def _kept_view(s: _Survey, plan: _Plan) -> dict:
     }
 
 
-def _require_issuer(tenant_id: str):
+def _require_issuer(tenant_id: str) -> Any:
     item = issuer_store.get_issuer(tenant_id) if ids.TENANT_ID.match(tenant_id or "") else None
     if item is None:
         raise NotFound("issuer not found")
@@ -276,7 +278,7 @@ def resume(tenant_id: str) -> dict:
     return _run(tenant_id, issuer, RUN_SECONDS)
 
 
-def continue_from_queue(tenant_id: str, lambda_context=None) -> dict:
+def continue_from_queue(tenant_id: str, lambda_context: Any = None) -> dict:
     """The bulk queue's worker continues a deletion (up to the invocation's time)."""
     issuer = issuer_store.get_issuer(tenant_id) if ids.TENANT_ID.match(tenant_id or "") else None
     record = store.get(tenant_id) if issuer else None
@@ -291,8 +293,10 @@ def continue_from_queue(tenant_id: str, lambda_context=None) -> dict:
         return {"skipped": True}
 
 
-def _run(tenant_id: str, issuer, seconds: float, survey: _Survey | None = None) -> dict:
+def _run(tenant_id: str, issuer: Any, seconds: float, survey: _Survey | None = None) -> dict:
     record = store.get(tenant_id)
+    if record is None:  # every caller found the confirmed plan first
+        raise Conflict("this tenant's offboarding is not confirmed", code="not_confirmed")
     now = clock.utcnow()
     if not store.take_lease(record, iso(now), iso(now + timedelta(seconds=seconds + WORKER_MARGIN_SECONDS))):
         raise Conflict("a deletion run for this tenant is in progress; check GET .../offboarding",
@@ -337,7 +341,7 @@ def _continue_later(tenant_id: str, runs: int) -> None:
         pass
 
 
-def _pass(s: _Survey, plan: _Plan, budget: _Budget, deleted: dict, record, slots_done: bool) -> None:
+def _pass(s: _Survey, plan: _Plan, budget: _Budget, deleted: dict, record: Any, slots_done: bool) -> None:
     """One pass over everything, children before parents, the credentials' slots
     before the credentials, the templates and images last (decided on the
     credentials that are left, so whatever became accepted meanwhile keeps them)."""

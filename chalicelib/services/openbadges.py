@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import threading
+from typing import Any
 
 from ..adapters import objects
 from ..domain import ids
@@ -28,7 +29,7 @@ from .verification import public_item as _public_item  # the one lookup of every
 LIST_BYTES = ob3.STATUS_LIST_SIZE // 8
 
 
-def prepare(fields: dict, status_index: int | None = None, rsa_key=None) -> None:
+def prepare(fields: dict, status_index: int | None = None, rsa_key: Any = None) -> None:
     """Fill in the Open Badges parts of a credential about to be stored (mutates `fields`).
     Bulk issuance passes indexes it allocated as one block."""
     urls = signing.urls()
@@ -92,23 +93,23 @@ def allocate_status_indexes(tenant_id: str, count: int) -> int:
     return first
 
 
-def record_replaced(items, reason: str, at: str) -> None:
+def record_replaced(items: Any, reason: str, at: str) -> None:
     """Credentials revoked by `duplicate_policy=replace`: their status-list bits and
     RevocationList entries, like any revocation, then the lists republished."""
-    touched = {}
+    touched: dict[int, bytes] = {}
     for item in items:
         for _ in range(5):  # the list's version guards concurrent revocations
             list_no, status_list, bits = revocation_bits(item)
-            if status_list is None or store.set_bits(status_list, bits):
+            if status_list is None or bits is None or store.set_bits(status_list, bits):  # both or neither
                 break
         store.add_revocation(item, reason, at)
-        if status_list is not None:
+        if list_no is not None and bits is not None:  # with its list, or neither
             touched[list_no] = bits
-    for list_no, bits in touched.items():
+    for list_no in touched:  # keys: the lists' numbers
         publish_status_list(items[0].tenant_id, list_no)
 
 
-def revocation_bits(item) -> tuple[int | None, object, bytes | None]:
+def revocation_bits(item: Any) -> tuple[int | None, Any, bytes | None]:
     """The number of the tenant's status list holding this credential, the list, and
     its bits with the credential's bit set."""
     if item.status_index is None:
@@ -203,10 +204,10 @@ def baked_image_url(credential_id: str) -> str:
     """Bake the OB 2.0 assertion into the badge image once per credential state and
     cache the file in S3 where the CDN serves it; a status change gives a new key (and
     revoke deletes the old), hiding the credential deletes it (`forget_baked`)."""
-    return objects.public_url(_baked(_public_item(credential_id)))
+    return objects.url_of(_baked(_public_item(credential_id)))
 
 
-def baked_download_url(item, owner_id: str) -> str:
+def baked_download_url(item: Any, owner_id: str) -> str:
     """A short-lived link that downloads the baked image as a file (the wallet's button).
     The owner gets every credential they accepted, shown or hidden; a hidden one's copy
     is written outside the public prefix (see store.object_keys.owner_copy_key), so
@@ -225,7 +226,7 @@ def baked_download_url(item, owner_id: str) -> str:
     return objects.download_url(key, f"{name}.{key.rsplit('.', 1)[-1]}")
 
 
-def baked_file(item) -> tuple[bytes, str]:
+def baked_file(item: Any) -> tuple[bytes, str]:
     """The baked image's bytes and extension for the owner (their data export): the
     public copy when there is one, else baked in memory and stored nowhere."""
     if publicity(item) is Publicity.PUBLIC:
@@ -234,7 +235,7 @@ def baked_file(item) -> tuple[bytes, str]:
     return _bake(item)
 
 
-def _bake(item) -> tuple[bytes, str]:
+def _bake(item: Any) -> tuple[bytes, str]:
     """The badge image with the credential's OB 2.0 assertion baked in, and its extension."""
     from ..openbadges import baking
 
@@ -250,7 +251,7 @@ def _bake(item) -> tuple[bytes, str]:
     return baking.bake_png(source, doc), ext
 
 
-def _baked(item, attempts: int = 3) -> str:
+def _baked(item: Any, attempts: int = 3) -> str:
     """The S3 key of a public credential's baked image, baked now if this state has none yet."""
     import hashlib
 
@@ -280,7 +281,7 @@ def _baked(item, attempts: int = 3) -> str:
     return _baked(require_public(fresh), attempts - 1)
 
 
-def forget_baked(item) -> None:
+def forget_baked(item: Any) -> None:
     """Delete a credential's baked files (every version of every state) when its state
     changed or it was hidden: their URLs stop answering."""
     objects.delete_prefix(object_keys.baked_prefix(item.tenant_id, item.credential_id))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any, cast
 
 from ..domain import ids, sla
 from ..domain.clock import iso, parse_iso
@@ -12,6 +13,9 @@ from ..domain.errors import BadRequest, NotFound, ValidationFailed
 from ..store import issuers as issuer_store
 from ..store import ops as store
 from . import clock
+
+if TYPE_CHECKING:
+    from .. import schemas
 
 OVERNIGHT = sla.OvernightWindow(weekday=6)  # Sunday 18:00 to Monday 02:00, America/Chicago
 
@@ -25,7 +29,7 @@ def create_operator_key(label: str | None = None) -> str:
     return key
 
 
-def declare_maintenance(data) -> dict:
+def declare_maintenance(data: schemas.MaintenanceIn) -> dict:
     from ..domain.clock import as_utc
 
     start, end = as_utc(data.start), as_utc(data.end)
@@ -43,7 +47,7 @@ def declare_maintenance(data) -> dict:
     return _window_view(item)
 
 
-def _window_view(w) -> dict:
+def _window_view(w: Any) -> dict:
     return {"id": w.window_id, "start": w.start, "end": w.end, "reason": w.reason, "announced_at": w.announced_at,
             "kind": w.kind, "client_id": w.client_id}
 
@@ -83,7 +87,9 @@ def parse_month(value: str | None, now: datetime) -> tuple[int, int]:
 
 def _windows() -> list[sla.MaintenanceWindow]:
     return [sla.MaintenanceWindow(start=parse_iso(w.start), end=parse_iso(w.end), reason=w.reason,
-                                  announced_at=parse_iso(w.announced_at), kind=w.kind, client_id=w.client_id)
+                                  announced_at=parse_iso(w.announced_at),
+                                  kind=cast("sla.MaintenanceKind", w.kind),  # checked by MaintenanceWindow
+                                  client_id=w.client_id)
             for w in store.windows()]
 
 

@@ -8,6 +8,7 @@ Powertools Metrics in embedded metric format (a log line, no API call): availabi
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from ..adapters import fetch
@@ -33,9 +34,10 @@ def check(url: str) -> dict:
             "error": error}
 
 
-def run(now: datetime | None = None, urls: list[str] | None = None) -> dict:
+def run(now: datetime | None = None, urls: Sequence[str] | None = None) -> dict:
     now = (now or clock.utcnow()).replace(second=0, microsecond=0)
-    urls = urls if urls is not None else get_settings().probe_urls
+    if urls is None:
+        urls = get_settings().probe_urls
     results = [check(url) for url in urls]
     outage = bool(results) and not any(r["ok"] for r in results)
     minute = iso(now)

@@ -14,6 +14,7 @@ import io
 import json
 import zipfile
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from ..adapters import objects
 from ..domain import ids
@@ -27,6 +28,9 @@ from ..store import object_keys
 from ..web import render
 from . import clock, notify
 from .notify import verify_url
+
+if TYPE_CHECKING:
+    from datetime import datetime
 
 EXPORT_LINK_SECONDS = 3600
 
@@ -70,13 +74,14 @@ def _credentials(person: Person) -> list:
 # ------------------------------------------------------------------ access
 
 
-def _events(item, now) -> list[dict]:
+def _events(item: Any, now: datetime) -> list[dict]:
     """A credential's history, from the times the store keeps."""
     events = [{"event": "issued", "at": item.issued_at}]
     for name in ("accepted", "rejected", "revoked"):
         at = getattr(item, f"{name}_at")
         if at:
-            events.append({"event": name, "at": at, **({"reason": item.revocation_reason} if name == "revoked" else {})})
+            reason = {"reason": item.revocation_reason} if name == "revoked" else {}
+            events.append({"event": name, "at": at, **reason})
     if item.expires_at and parse_iso(item.expires_at) <= now:
         events.append({"event": "expired", "at": item.expires_at})
     for name, event in (("expiry_reminded_at", "expiry reminder mailed"), ("expired_notified_at", "expiry mailed")):
@@ -85,7 +90,7 @@ def _events(item, now) -> list[dict]:
     return sorted(events, key=lambda e: e["at"])
 
 
-def _credential_record(item, now) -> dict:
+def _credential_record(item: Any, now: datetime) -> dict:
     snap = item.snapshot
     return {
         "id": item.credential_id,

@@ -18,6 +18,7 @@ import hmac
 import secrets as _random
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 
 from ..config import get_settings
 from ..domain import earners as rules
@@ -27,6 +28,9 @@ from ..domain.errors import BadRequest, Forbidden, Gone, NotFound
 from ..store import earners as store
 from . import clock, limits, notify
 from .signing import derived_key
+
+if TYPE_CHECKING:
+    from itsdangerous import TimestampSigner
 
 SESSION_SALT = b"laurel-session"
 PRE_SALT = b"laurel-pre-session"
@@ -93,7 +97,7 @@ WALLET = ("signin", "add_email")  # the purposes the wallet's sign-in pages comp
 CONSOLE = ("console",)
 
 
-def _usable(login_id: str, purposes: tuple[str, ...] = WALLET):
+def _usable(login_id: str, purposes: tuple[str, ...] = WALLET) -> Any:
     """The request, if it is still usable and was made for one of `purposes` (a console
     link opened at the wallet's address is as unknown there as a made-up one)."""
     item = store.get_login(login_id) if ids.RANDOM_PART.match(login_id or "") else None
@@ -161,7 +165,7 @@ class Completed:
     cookie: str | None
 
 
-def complete(login_id: str, *, token: str | None, code: str | None, session: "Session | None",
+def complete(login_id: str, *, token: str | None, code: str | None, session: Session | None,
              session_cookie: str | None) -> Completed:
     """Prove the link or code, then either add the address to the signed-in account
     (merging accounts when it had its own), or sign in: a new session every time, the
@@ -189,7 +193,7 @@ class Session:
     earner_id: str
 
 
-def _signer(salt: bytes):
+def _signer(salt: bytes) -> TimestampSigner:
     from itsdangerous import TimestampSigner
 
     return TimestampSigner(_key(), salt=salt)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
 from ..adapters import kms, secrets
 from ..config import get_settings
@@ -21,6 +22,9 @@ from ..domain.errors import Conflict
 from ..openbadges.urls import Urls
 from ..store import openbadges as store
 from . import caches, clock
+
+if TYPE_CHECKING:
+    from ..openbadges.data_integrity import LocalEd25519Signer
 
 ED25519_KEY_FRAGMENT = "ed25519-1"
 
@@ -42,9 +46,13 @@ def _jwk_from_der(der: bytes) -> dict:
     import hashlib
     import json
 
+    from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey
     from cryptography.hazmat.primitives.serialization import load_der_public_key
 
-    numbers = load_der_public_key(der).public_numbers()
+    key = load_der_public_key(der)
+    if not isinstance(key, RSAPublicKey):  # the KMS signing key is RSA (register_rsa_key)
+        raise ValueError(f"the signing key is not an RSA key ({type(key).__name__})")
+    numbers = key.public_numbers()
     jwk = {"kty": "RSA", "n": _b64(numbers.n), "e": _b64(numbers.e)}
     # RFC 7638 thumbprint as the key id: stable, derived from the key itself
     thumb = hashlib.sha256(json.dumps({"e": jwk["e"], "kty": "RSA", "n": jwk["n"]}, separators=(",", ":")).encode())
@@ -73,11 +81,11 @@ KEY_TTL_SECONDS = 300
 _active_key = caches.ttl_cache(maxsize=1, ttl=KEY_TTL_SECONDS)
 
 
-def active_rsa_key():
+def active_rsa_key() -> Any:
     return caches.get_or_load(_active_key, "rsa", _load_active_rsa_key)
 
 
-def _load_active_rsa_key():
+def _load_active_rsa_key() -> Any:
     keys = [k for k in store.signing_keys() if not k.retired_at]
     if not keys:
         if not get_settings().signing_key_id:
@@ -87,7 +95,7 @@ def _load_active_rsa_key():
     return keys[-1]
 
 
-def sign_jwt(signing_input: str, key) -> str:
+def sign_jwt(signing_input: str, key: Any) -> str:
     """One kms:Sign per token."""
     from ..openbadges.ob3 import b64url
 
@@ -116,7 +124,7 @@ def _ed25519_seed() -> bytes:
     return derived_key(b"laurel ed25519 v1")
 
 
-def ed25519_signer(tenant_id: str):
+def ed25519_signer(tenant_id: str) -> LocalEd25519Signer:
     """The signer for a tenant's credentials; its verification method is listed in the
     tenant's Open Badges 3.0 issuer profile, so the issuer controls the key id."""
     from ..openbadges.data_integrity import LocalEd25519Signer

@@ -36,7 +36,7 @@ import json
 import re
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import quote_plus, urlsplit
 
 from ..adapters import fetch as http_fetch
@@ -48,6 +48,11 @@ from ..domain.errors import BadRequest, Conflict, Forbidden, ServiceUnavailable,
 from ..domain.limits import Limit
 from ..store import members as store
 from . import clock
+
+if TYPE_CHECKING:
+    from joserfc.jwk import KeySetSerialization
+
+    from .. import schemas
 
 CALLBACK_PATH = "/console/sso/callback"
 SCOPE = "openid email profile"
@@ -138,7 +143,7 @@ def _valid_issuer(issuer: str) -> str:
     return issuer
 
 
-def configure(member: rules.Member, data: Any) -> dict:
+def configure(member: rules.Member, data: schemas.SsoSettingsIn) -> dict:
     """Save the organization's provider (an admin). A new client secret is written to
     Secrets Manager as a new version first; the settings name that version, and only
     once they are saved does it become the current one, so a refused save (a domain
@@ -173,7 +178,7 @@ def configure(member: rules.Member, data: Any) -> dict:
                                code="sso_domain_taken")
         raise Conflict("the single sign-on settings changed a moment ago; reload and try again",
                        code="concurrent_update")
-    if secret is not None:
+    if secret is not None and version is not None:  # the version just written
         secrets.promote(name, version)
     return settings_view(member)
 
@@ -414,7 +419,7 @@ def validate_id_token(id_token: str, jwks: dict, *, issuer: str, client_id: str,
         raise Forbidden("your identity provider signs ID tokens in a way Laurel does not accept",
                         code="sso_id_token_invalid")
     try:
-        key_set = KeySet.import_key_set(jwks)
+        key_set = KeySet.import_key_set(cast("KeySetSerialization", jwks))  # checked by joserfc
     except (JoseError, ValueError, TypeError, KeyError):
         raise ServiceUnavailable(UNREACHABLE.format(reason="its signing keys could not be read"),
                                  code="sso_provider_unavailable") from None

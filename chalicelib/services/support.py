@@ -6,6 +6,8 @@ every change. A request flagged as an outage report is the tenant's report for t
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from ..config import get_settings
 from ..domain import ids
 from ..domain import support as rules
@@ -15,8 +17,13 @@ from ..store import issuers as issuer_store
 from ..store import ops as store
 from . import clock, notify
 
+if TYPE_CHECKING:
+    from datetime import datetime
 
-def view(item, now=None) -> dict:
+    from .. import schemas
+
+
+def view(item: Any, now: datetime | None = None) -> dict:
     now = now or clock.utcnow()
     created = parse_iso(item.created_at)
     severity = int(item.severity)
@@ -35,7 +42,7 @@ def view(item, now=None) -> dict:
     }
 
 
-def _notify(item, what: str) -> None:
+def _notify(item: Any, what: str) -> None:
     issuer = issuer_store.get_issuer(item.tenant_id)
     recipients = [r for r in (issuer.email if issuer else None, get_settings().support_email) if r]
     v = view(item)
@@ -43,7 +50,7 @@ def _notify(item, what: str) -> None:
         notify.send_support(to, v, what)  # a courtesy copy: the request itself is stored
 
 
-def create(tenant_id: str, data) -> dict:
+def create(tenant_id: str, data: schemas.SupportIn) -> dict:
     now = iso(clock.utcnow())
     item = store.create_request({
         "request_id": ids.new_local_id(), "tenant_id": tenant_id, "subject": data.subject,
@@ -55,7 +62,7 @@ def create(tenant_id: str, data) -> dict:
     return view(item)
 
 
-def _require(tenant_id: str, request_id: str):
+def _require(tenant_id: str, request_id: str) -> Any:
     valid = ids.TENANT_ID.match(tenant_id or "") and ids.LOCAL_ID.match(request_id or "")
     item = store.get_request(tenant_id, request_id) if valid else None
     if item is None:
@@ -82,10 +89,11 @@ def outage_reports(tenant_id: str) -> list:
     return [parse_iso(i.created_at) for i in store.tenant_requests(tenant_id) if i.outage_report]
 
 
-def operator_update(tenant_id: str, request_id: str, data) -> dict:
+def operator_update(tenant_id: str, request_id: str, data: schemas.SupportUpdateIn) -> dict:
     item = _require(tenant_id, request_id)
     now = iso(clock.utcnow())
-    changes, events = {}, []
+    changes: dict[str, Any] = {}
+    events: list[str] = []
     if data.severity is not None:
         changes["severity"] = rules.confirm_severity(int(item.proposed_severity), data.severity)
         changes["severity_confirmed"] = 1

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from ..adapters import objects
 from ..config import get_settings
 from ..domain import ids
@@ -13,14 +15,17 @@ from ..store import object_keys
 from ..store import templates as store
 from . import clock, events
 
+if TYPE_CHECKING:
+    from .. import schemas
 
-def _changed(tenant_id: str, item) -> dict:
+
+def _changed(tenant_id: str, item: Any) -> dict:
     view = template_view(item)
     events.emit(tenant_id, "template.changed", view)
     return view
 
 
-def template_view(item) -> dict:
+def template_view(item: Any) -> dict:
     return {
         "id": item.template_id,
         "name": item.name,
@@ -37,7 +42,7 @@ def template_view(item) -> dict:
     }
 
 
-def _fields(model) -> dict:
+def _fields(model: schemas.TemplateIn | schemas.TemplatePatch) -> dict:
     data = model.model_dump(mode="json", exclude_unset=True, exclude_none=False)
     if "criteria" in data and data["criteria"] is not None:
         data["criteria"] = {k: v for k, v in data["criteria"].items() if v is not None}
@@ -46,7 +51,7 @@ def _fields(model) -> dict:
     return data
 
 
-def create(tenant_id: str, data) -> dict:
+def create(tenant_id: str, data: schemas.TemplateIn) -> dict:
     now = iso(clock.utcnow())
     fields = _fields(data)
     fields.setdefault("skills", [])
@@ -58,7 +63,7 @@ def create(tenant_id: str, data) -> dict:
     return template_view(item)
 
 
-def require(tenant_id: str, template_id: str):
+def require(tenant_id: str, template_id: str) -> Any:
     item = store.get(tenant_id, template_id) if ids.LOCAL_ID.match(template_id or "") else None
     if item is None:
         raise NotFound("template not found")
@@ -69,13 +74,13 @@ def get(tenant_id: str, template_id: str) -> dict:
     return template_view(require(tenant_id, template_id))
 
 
-def _save(item, changes: dict) -> None:
+def _save(item: Any, changes: dict) -> None:
     """Optimistic update: 409 if someone else changed the template meanwhile."""
     if not store.update(item, changes):
         raise Conflict("the template changed meanwhile; read it again", code="concurrent_update")
 
 
-def update(tenant_id: str, template_id: str, patch) -> dict:
+def update(tenant_id: str, template_id: str, patch: schemas.TemplatePatch | schemas.TemplateIn) -> dict:
     item = require(tenant_id, template_id)
     rules.check_editable(item.state)
     changes = {k: v for k, v in _fields(patch).items() if v is not None}

@@ -6,6 +6,8 @@ built from configuration, never fetched.
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..adapters.objects import public_url
 from ..domain.clock import parse_iso
 from ..domain.credentials import Publicity, display_status, publicity
@@ -18,7 +20,7 @@ ERASED = "the person this credential was issued to had their data erased; it is 
 NOT_PUBLISHED = "no credential is published at this address"
 
 
-def public_item(credential_id: str):
+def public_item(credential_id: str) -> Any:
     """The credential behind a public URL, with its one GetItem, if the publicity rule
     lets it be shown. Every public route (page, JSON, Open Badges documents, baked
     image, and /verify through them) looks credentials up here and nowhere else, so a
@@ -26,7 +28,7 @@ def public_item(credential_id: str):
     return require_public(store.get(credential_id))
 
 
-def require_public(item):
+def require_public(item: Any) -> Any:
     """`item` if it may be shown; else the answer of an erased or a never-issued id."""
     state = publicity(item) if item is not None else Publicity.HIDDEN
     if state is Publicity.ERASED:

@@ -11,6 +11,7 @@ does not exist.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from ..adapters import objects
 from ..domain import earners as rules
@@ -24,6 +25,8 @@ from ..store import earners as store
 from . import clock
 from .notify import verify_url
 
+if TYPE_CHECKING:
+    from datetime import datetime
 
 # ------------------------------------------------------------------ accounts
 
@@ -105,7 +108,7 @@ def update_profile(earner_id: str, display_name: str | None, profile_public: boo
         raise NotFound("this account no longer exists", code="earner_not_found")
 
 
-def _earner(earner_id: str):
+def _earner(earner_id: str) -> Any:
     earner = store.get_earner(earner_id)
     if earner is None:
         raise NotFound("this account no longer exists", code="earner_not_found")
@@ -121,7 +124,7 @@ def profile_url(earner_id: str) -> str:
 # ------------------------------------------------------------------ the wallet
 
 
-def _entry(item, now) -> dict:
+def _entry(item: Any, now: datetime) -> dict:
     snap = item.snapshot
     expires = parse_iso(item.expires_at) if item.expires_at else None
     if item.status in ("pending", "rejected"):
@@ -190,14 +193,14 @@ def imported(earner_id: str) -> list[dict]:
     return out
 
 
-def _owned(earner_id: str, credential_id: str):
+def _owned(earner_id: str, credential_id: str) -> Any:
     item = cred_store.get_consistent(credential_id) if ids.split_credential_id(credential_id or "") else None
     if item is None or owner_of(item) != earner_id:
         raise NotFound("no credential of yours has this id", code="credential_not_found")
     return item
 
 
-def owner_of(item) -> str | None:
+def owner_of(item: Any) -> str | None:
     """The account a credential belongs to: its holder if one keeps it, else the
     account that owns the address it was sent to."""
     if item.holder:
@@ -205,7 +208,7 @@ def owner_of(item) -> str | None:
     return store.email_owner(item.email_hash) if item.email_hash else None
 
 
-def shareable(item) -> Shareable:
+def shareable(item: Any) -> Shareable:
     snap = item.snapshot
     return Shareable(
         credential_id=item.credential_id, badge_name=snap["template"]["name"], issuer_name=snap["issuer"]["name"],
@@ -234,7 +237,7 @@ def decide(earner_id: str, credential_id: str, decision: str) -> str:
         raise Conflict(f"this credential was already {item.status}", code="already_claimed")
     now = iso(clock.utcnow())
     status = "accepted" if decision == "accept" else "rejected"
-    changes = {"status": status, f"{status}_at": now, "updated_at": now}
+    changes: dict[str, Any] = {"status": status, f"{status}_at": now, "updated_at": now}
     if status == "accepted" and _earner(earner_id).restricted_at:
         changes["private"] = True  # processing is restricted: nothing becomes public until lifted
     if item.claim_token_hash:

@@ -20,8 +20,7 @@ def expiry_sweep() -> dict:
 
 def weekly_issuance() -> dict:
     """Issue the completions queued for today's weekday (UTC)."""
-    from . import bulk
-    from . import clock
+    from . import bulk, clock
 
     weekday = ("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")[clock.utcnow().weekday()]
     return {"weekday": weekday, "jobs": bulk.issue_scheduled(weekday)}

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
+from pynamodb.expressions.update import Action
+
 from . import keys
 from .conditional import update_if
 from .models import ChunkFailuresItem, JobItem
@@ -49,7 +51,7 @@ def chunk_failures(job: JobItem, *, page_size: int | None = None) -> Iterator[di
 
 
 def mark_completed(job: JobItem, report: str | None, at: str) -> None:
-    actions = [JobItem.state.set("completed"), JobItem.updated_at.set(at)]
+    actions: list[Action] = [JobItem.state.set("completed"), JobItem.updated_at.set(at)]
     if report:
         actions.append(JobItem.report.set(report))
     job.update(actions=actions)

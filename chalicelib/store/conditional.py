@@ -3,9 +3,13 @@ plain False (someone else changed the item first); every other error still raise
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from pynamodb.exceptions import UpdateError
+
+if TYPE_CHECKING:
+    from pynamodb.transactions import TransactWrite
 
 
 def update_if(item: Any, actions: list, condition: Any) -> bool:
@@ -26,7 +30,7 @@ def transaction_condition_failed(exc: Exception) -> bool:
         any(r is not None and r.code == "ConditionalCheckFailed" for r in reasons)
 
 
-def transact(build) -> bool:
+def transact(build: Callable[[TransactWrite], None]) -> bool:
     """Run `build(tx)` as one TransactWriteItems; False when one of its conditions did
     not hold (nothing was written), any other error raises."""
     from pynamodb.exceptions import TransactWriteError

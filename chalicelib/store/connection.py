@@ -30,7 +30,8 @@ def get_many(pairs: list[tuple[str, str]], *, consistent: bool = True) -> dict[t
     while wanted:
         page, wanted = wanted[:100], wanted[100:]
         while page:
-            answer = table.batch_get_item(page, consistent_read=consistent)
+            # PynamoDB annotates `keys` as Sequence[str]; it takes the key dicts built above
+            answer = table.batch_get_item(page, consistent_read=consistent)  # type: ignore[arg-type]
             for raw in answer.get("Responses", {}).get(name, []):
                 found[(raw["pk"]["S"], raw["sk"]["S"])] = raw
             page = [{"pk": k["pk"]["S"], "sk": k["sk"]["S"]}

@@ -6,16 +6,17 @@ revocation) can never both win, and a replayed claim token finds nothing to chan
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError
+from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.condition import size as size_of
+from pynamodb.pagination import ResultIterator
 from pynamodb.transactions import TransactWrite
 
-from ..config import get_settings
 from ..domain.credentials import ACCEPTED_STATUSES, BLOCKING_STATUSES
-from .conditional import update_if
 from . import keys, paging
 from .conditional import update_if
 from .models import CredentialItem, MailLogEntry, MarkerItem, RecipientSlotItem
@@ -36,7 +37,7 @@ def _index_keys(fields: dict) -> dict:
 
 
 def build(fields: dict) -> CredentialItem:
-    pk, sk = keys.credential_key(fields["credential_id"])
+    pk, sk = keys.own_key(keys.credential_key(fields["credential_id"]), fields["credential_id"])
     return CredentialItem(pk, sk, **fields, **_index_keys(fields))
 
 
@@ -75,27 +76,29 @@ def get_consistent(credential_id: str) -> CredentialItem | None:
         return None
 
 
-def insert(item: CredentialItem, slot: RecipientSlotItem, *, replacing: list[CredentialItem] = (),
+def insert(item: CredentialItem, slot: RecipientSlotItem, *, replacing: Sequence[CredentialItem] = (),
            revoke_fields: dict | None = None) -> bool:
     """Write a new credential, move the recipient slot on, and revoke `replacing`, all
     in one transaction (at most domain.credentials.MAX_REPLACED of them). The slot's
     version condition makes a concurrent issuance of the same credential to the same
     person fail instead of slipping past `deny`. False when the transaction did not go
     through (nothing was written)."""
-    slot_condition = (RecipientSlotItem.version == slot.version) if slot.version else RecipientSlotItem.pk.does_not_exist()
+    slot_condition = ((RecipientSlotItem.version == slot.version) if slot.version
+                      else RecipientSlotItem.pk.does_not_exist())
     try:
         with TransactWrite(connection=_connection()) as tx:
             tx.save(item, condition=CredentialItem.pk.does_not_exist())
             tx.update(
                 slot,
-                actions=[RecipientSlotItem.version.set(slot.version + 1), RecipientSlotItem.latest.set(item.credential_id),
+                actions=[RecipientSlotItem.version.set(slot.version + 1),
+                         RecipientSlotItem.latest.set(item.credential_id),
                          RecipientSlotItem.claimed_at.remove()],  # `latest` exists from now on: no claim in flight
                 condition=slot_condition,
             )
             for old in replacing:
                 tx.update(
                     old,
-                    actions=[getattr(CredentialItem, k).set(v) for k, v in revoke_fields.items()]
+                    actions=[getattr(CredentialItem, k).set(v) for k, v in (revoke_fields or {}).items()]
                     + [CredentialItem.claim_token_hash.remove(), CredentialItem.claim_expires_at.remove()],
                     condition=CredentialItem.status.is_in(*BLOCKING_STATUSES),
                 )
@@ -210,7 +213,8 @@ _DAY_END = "~"
 
 def _query(tenant_id: str, *, template_id: str | None, statuses: tuple[str, ...] | None,
            expires_before: str | None, email_hash: str | None, created_from: str | None,
-           created_to: str | None, cursor: str | None, unexpired_at: str | None = None, **query_args):
+           created_to: str | None, cursor: str | None, unexpired_at: str | None = None,
+           **query_args: Any) -> ResultIterator[CredentialItem]:
     """The one query builder of credential listings, newest first.
 
     - a recipient (`email_hash`): the by_email index, inside the tenant's prefix (and the
@@ -223,7 +227,7 @@ def _query(tenant_id: str, *, template_id: str | None, statuses: tuple[str, ...]
     `created_from` / `created_to`: days (YYYY-MM-DD), both included."""
     condition = None
 
-    def both(extra):
+    def both(extra: Condition) -> None:
         nonlocal condition
         condition = extra if condition is None else condition & extra
 
@@ -244,8 +248,9 @@ def _query(tenant_id: str, *, template_id: str | None, statuses: tuple[str, ...]
             if created_to:
                 both(CredentialItem.created_at <= created_to + _DAY_END)
         start = _start(tenant_id, cursor, email_hash, low, high)
-        range_key = CredentialItem.gsi2sk.between(low, high) if dated and (created_from or created_to) \
-            else CredentialItem.gsi2sk.startswith(prefix)
+        ranged = dated and (created_from or created_to)
+        range_key: Condition | None = (CredentialItem.gsi2sk.between(low, high) if ranged
+                                       else CredentialItem.gsi2sk.startswith(prefix))
         return CredentialItem.by_email.query(keys.email_pk(email_hash), range_key, filter_condition=condition,
                                              last_evaluated_key=start, scan_index_forward=False, **query_args)
     if template_id:
@@ -278,7 +283,7 @@ def list_page(tenant_id: str, *, template_id: str | None, status: str | None, em
 def _cursor_of(item: CredentialItem, by_email: bool) -> str:
     """The cursor that continues right after `item` (the index's and the table's keys)."""
     names = ("pk", "sk", "gsi2pk", "gsi2sk") if by_email else ("pk", "sk", "gsi1pk", "gsi1sk")
-    return paging.encode({name: {"S": getattr(item, name)} for name in names})
+    return paging.encode_key({name: {"S": getattr(item, name)} for name in names})
 
 
 # A console page reads at most this many index pages, each of this many items when a
@@ -347,7 +352,8 @@ def set_last_sweep_day(day: str) -> None:
 def all_for_email(email_hash: str) -> list[CredentialItem]:
     """Every credential ever issued to an address, across issuers (an earner's wallet)."""
     # the index also holds the address's imported badges (`X#IMPORT#...`): only credentials (`T#...`)
-    return list(CredentialItem.by_email.query(keys.email_pk(email_hash), CredentialItem.gsi2sk.startswith(keys.EMAIL_CREDENTIALS_PREFIX),
+    return list(CredentialItem.by_email.query(keys.email_pk(email_hash),
+                                              CredentialItem.gsi2sk.startswith(keys.EMAIL_CREDENTIALS_PREFIX),
                                               scan_index_forward=False))
 
 
@@ -398,7 +404,7 @@ def delete_recipient_slots(tenant_id: str, email_hash: str) -> int:
 def set_holder(item: CredentialItem, earner_id: str, *, previous: str | None = None) -> bool:
     """Name the wallet account that keeps a credential: only if nobody (or `previous`,
     on a merge) holds it."""
-    condition = CredentialItem.holder.does_not_exist()
+    condition: Condition = CredentialItem.holder.does_not_exist()
     if previous:
         condition = CredentialItem.holder == previous
     return update_if(item, [CredentialItem.holder.set(earner_id)], condition)

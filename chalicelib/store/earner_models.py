@@ -102,7 +102,8 @@ class RateItem(Item):
     class Meta(_TableMeta):
         pass
 
-    count = NumberAttribute(default=0)
+    # named `hits` here, `count` in the table: a `count` attribute would hide PynamoDB's Model.count()
+    hits = NumberAttribute(default=0, attr_name="count")
     expiration = NumberAttribute()
 
 

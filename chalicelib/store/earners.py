@@ -4,9 +4,10 @@ conditions keep "one address, one account" true under concurrency."""
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from . import keys
 from .conditional import transact, update_if
-from .models import Item
 from .earner_models import (
     EarnerEmailItem,
     EarnerItem,
@@ -16,6 +17,10 @@ from .earner_models import (
     RateItem,
     SessionItem,
 )
+from .models import Item
+
+if TYPE_CHECKING:
+    from pynamodb.transactions import TransactWrite
 
 # One transaction holds at most 100 items; a merge moves 3 items per address.
 MAX_MERGE_ITEMS = 99
@@ -54,7 +59,7 @@ def _email_item(earner_id: str, email: str, email_hash: str, now: str) -> Earner
 
 def create_with_email(earner_id: str, email: str, email_hash: str, now: str) -> bool:
     """A new account for a first sign-in; False if the address was taken meanwhile."""
-    def build(tx):
+    def build(tx: TransactWrite) -> None:
         tx.save(EarnerItem(keys.earner_pk(earner_id), keys.PROFILE_SK, earner_id=earner_id, profile_public=False,
                            email_count=1, created_at=now, updated_at=now), condition=EarnerItem.pk.does_not_exist())
         tx.save(EmailOwnerItem(*keys.email_owner_key(email_hash), earner_id=earner_id),
@@ -65,7 +70,7 @@ def create_with_email(earner_id: str, email: str, email_hash: str, now: str) -> 
 
 def add_email(earner_id: str, email: str, email_hash: str, now: str) -> bool:
     """Attach a verified address to a live account; False if another account holds it."""
-    def build(tx):
+    def build(tx: TransactWrite) -> None:
         tx.update(EarnerItem(keys.earner_pk(earner_id), keys.PROFILE_SK),
                   actions=[EarnerItem.email_count.add(1), EarnerItem.updated_at.set(now)],
                   condition=EarnerItem.pk.exists())
@@ -88,7 +93,7 @@ def remove_email(earner_id: str, email_hash: str, now: str) -> bool:
     """Detach an address; False if it is not this account's (any more) or it is the
     last one (the count is checked in the same transaction: two tabs removing the
     last two addresses at once cannot leave an account nobody can sign in to)."""
-    def build(tx):
+    def build(tx: TransactWrite) -> None:
         tx.update(EarnerItem(keys.earner_pk(earner_id), keys.PROFILE_SK),
                   actions=[EarnerItem.email_count.add(-1), EarnerItem.updated_at.set(now)],
                   condition=EarnerItem.email_count > 1)
@@ -103,7 +108,7 @@ def merge(into: str, source: str, emails: list[EarnerEmailItem], held: list[Held
     `source`'s account, in one transaction: all of it happens or none of it does.
     (Its sessions then name no account, so they sign nobody in; `end_sessions`
     removes them.)"""
-    def build(tx):
+    def build(tx: TransactWrite) -> None:
         tx.delete(EarnerItem(keys.earner_pk(source), keys.PROFILE_SK), condition=EarnerItem.email_count == len(emails))
         tx.update(EarnerItem(keys.earner_pk(into), keys.PROFILE_SK),
                   actions=[EarnerItem.email_count.add(len(emails)), EarnerItem.updated_at.set(now)],
@@ -120,7 +125,7 @@ def merge(into: str, source: str, emails: list[EarnerEmailItem], held: list[Held
     return transact(build)
 
 
-def update_profile(earner_id: str, now: str, **changes) -> bool:
+def update_profile(earner_id: str, now: str, **changes: Any) -> bool:
     item = EarnerItem(keys.earner_pk(earner_id), keys.PROFILE_SK)
     actions = [getattr(EarnerItem, k).set(v) if v is not None else getattr(EarnerItem, k).remove()
                for k, v in changes.items()]
@@ -198,8 +203,8 @@ EMAIL_RATE_SCOPES = ("signin-email", "signin-code", "export", "import-email-hour
 def rate_hit(scope: str, key: str, window_start: int, limit: int, expiration: int) -> bool:
     """Count one request in a fixed window; False once the window holds `limit`."""
     item = RateItem(keys.rate_pk(scope, key), keys.rate_sk(window_start))
-    return update_if(item, [RateItem.count.add(1), RateItem.expiration.set(expiration)],
-                     RateItem.count.does_not_exist() | (RateItem.count < limit))
+    return update_if(item, [RateItem.hits.add(1), RateItem.expiration.set(expiration)],
+                     RateItem.hits.does_not_exist() | (RateItem.hits < limit))
 
 
 def rate_full(scope: str, key: str, window_start: int, limit: int) -> bool:
@@ -208,7 +213,7 @@ def rate_full(scope: str, key: str, window_start: int, limit: int) -> bool:
         item = RateItem.get(keys.rate_pk(scope, key), keys.rate_sk(window_start), consistent_read=True)
     except RateItem.DoesNotExist:
         return False
-    return item.count >= limit
+    return item.hits >= limit
 
 
 # ------------------------------------------------------------------ erasure (right to be forgotten)

@@ -4,12 +4,17 @@ tenant's retries never touch another's partition and the table stays the only on
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from ..adapters.aws import client
-from . import keys
 from ..config import get_settings
+from . import keys
+
+if TYPE_CHECKING:  # Powertools' idempotency loads only where a hook or import needs it
+    from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 
 
-def persistence_for(tenant_id: str):
+def persistence_for(tenant_id: str) -> DynamoDBPersistenceLayer:
     from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
 
     return DynamoDBPersistenceLayer(

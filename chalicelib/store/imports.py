@@ -8,11 +8,16 @@ import holds it, so two requests (even at once) never mail twice.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 
 from . import keys
 from .conditional import transact, update_if
 from .models import ImportItem, Item, _TableMeta
+
+if TYPE_CHECKING:
+    from pynamodb.transactions import TransactWrite
 
 
 class ImportSlotItem(Item):
@@ -49,7 +54,7 @@ def create_pending(fields: dict, badge_key: str, pending_until: str, expiration:
     if replacing:
         free = free | (ImportSlotItem.import_id == replacing)
 
-    def build(tx):
+    def build(tx: TransactWrite) -> None:
         tx.save(item, condition=ImportItem.pk.does_not_exist())
         tx.save(slot, condition=free)
 
@@ -59,7 +64,7 @@ def create_pending(fields: dict, badge_key: str, pending_until: str, expiration:
 def release(item: ImportItem, badge_key: str) -> None:
     """Undo `create_pending` (its mail could not be sent): the import and, if it still
     holds it, its slot, so the address can ask again."""
-    def build(tx):
+    def build(tx: TransactWrite) -> None:
         tx.delete(item)
         tx.delete(ImportSlotItem(*keys.import_slot_key(item.email_hash, badge_key)),
                   condition=ImportSlotItem.import_id == item.import_id)
@@ -88,7 +93,8 @@ def record_check(item: ImportItem, report: dict, at: str) -> None:
 
 
 def for_recipient(email_hash: str) -> list[ImportItem]:
-    return list(ImportItem.by_email.query(keys.email_pk(email_hash), ImportItem.gsi2sk.startswith(keys.IMPORT_EMAIL_PREFIX)))
+    return list(ImportItem.by_email.query(keys.email_pk(email_hash),
+                                          ImportItem.gsi2sk.startswith(keys.IMPORT_EMAIL_PREFIX)))
 
 
 def delete_all(items: list[ImportItem]) -> None:

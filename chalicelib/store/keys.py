@@ -167,6 +167,14 @@ def credential_key(credential_id: str) -> tuple[str, str] | None:
     return f"{credential_pk_prefix(tenant_id)}{rand}", CREDENTIAL_SK
 
 
+def own_key(key: tuple[str, str] | None, made_id: str) -> tuple[str, str]:
+    """The key of an id this service made itself (`credential_key(...)` of a stored
+    credential's id): a shape that names no partition there is a bug, not bad input."""
+    if key is None:
+        raise ValueError(f"not an id this service makes: {made_id!r}")
+    return key
+
+
 def credential_pk_prefix(tenant_id: str) -> str:
     """What every credential partition key of a tenant starts with (cursor checks)."""
     return f"T#{tenant_id}#C#"

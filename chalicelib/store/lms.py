@@ -7,7 +7,8 @@ from .models import IntegrationItem, LmsEventItem, ScheduledRowItem
 
 
 def create(fields: dict) -> IntegrationItem:
-    item = IntegrationItem(*keys.integration_key(fields["integration_id"]), **fields)
+    pk, sk = keys.own_key(keys.integration_key(fields["integration_id"]), fields["integration_id"])
+    item = IntegrationItem(pk, sk, **fields)
     item.save(condition=IntegrationItem.pk.does_not_exist())
     return item
 
@@ -30,7 +31,8 @@ def update(item: IntegrationItem, changes: dict, remove: tuple[str, ...] = ()) -
 
 
 def list_for(tenant_id: str) -> list[IntegrationItem]:
-    return list(IntegrationItem.query(keys.tenant_pk(tenant_id), IntegrationItem.sk.startswith(keys.INTEGRATION_PREFIX)))
+    return list(IntegrationItem.query(keys.tenant_pk(tenant_id),
+                                      IntegrationItem.sk.startswith(keys.INTEGRATION_PREFIX)))
 
 
 def record_event(item: IntegrationItem, fields: dict, email_hash: str | None = None) -> LmsEventItem:

@@ -41,7 +41,8 @@ class MemberItem(Item):
     name = UnicodeAttribute(null=True)
     role = UnicodeAttribute()  # read_only | issuer | admin
     view_personal_data = BooleanAttribute(default=False)
-    templates = ListAttribute(null=True)  # issuer role: the templates it may issue from (absent: all)
+    # issuer role: the templates it may issue from (absent: all)
+    templates: ListAttribute[str] = ListAttribute(null=True)
     state = UnicodeAttribute()  # invited | active
     invited_by = UnicodeAttribute(null=True)
     expires_at = UnicodeAttribute(null=True)  # an invitation's end
@@ -97,7 +98,7 @@ class SsoItem(Item):
     client_id = UnicodeAttribute()
     secret_name = UnicodeAttribute()
     secret_version = UnicodeAttribute()
-    domains = ListAttribute()
+    domains: ListAttribute[str] = ListAttribute()
     default_role = UnicodeAttribute()  # read_only | issuer | admin | none (no just-in-time members)
     enabled = BooleanAttribute(default=True)
     updated_at = UnicodeAttribute()

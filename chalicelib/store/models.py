@@ -15,13 +15,14 @@ from __future__ import annotations
 from pynamodb.attributes import (
     BinaryAttribute,
     BooleanAttribute,
+    JSONAttribute,
     ListAttribute,
     MapAttribute,
-    NumberSetAttribute,
-    JSONAttribute,
     NumberAttribute,
+    NumberSetAttribute,
     UnicodeAttribute,
 )
+from pynamodb.connection import TableConnection
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
@@ -43,7 +44,7 @@ class Item(Model):
     sk = UnicodeAttribute(range_key=True)
 
     @classmethod
-    def _get_connection(cls):
+    def _get_connection(cls) -> TableConnection:
         """One connection per model class. PynamoDB builds a connection's table
         description from the first model that uses it and subclasses inherit a
         parent's: once `Item` itself had queried, every model not yet used would

@@ -22,13 +22,18 @@ is still pending (an accepted credential is never deleted, whatever the race).
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
 
 from pynamodb.exceptions import DeleteError, PutError
+from pynamodb.expressions.update import Action
 
 from . import keys
 from .conditional import transact, update_if
 from .models import CredentialItem, IntegrationItem, IssuerItem, Item, OffboardingItem, TemplateItem
 from .webhook_models import WebhookDeliveryItem, WebhookEndpointItem
+
+if TYPE_CHECKING:
+    from pynamodb.transactions import TransactWrite
 
 # what a credential listing returns (the index projects everything; only this is sent back)
 _CREDENTIAL_FIELDS = ["pk", "sk", "credential_id", "status", "accepted_at", "email_hash", "template_id", "snapshot"]
@@ -64,7 +69,7 @@ def confirm(record: OffboardingItem, issuer: IssuerItem, token_hash: str, now: s
     """The one winning confirmation: the plan moves to `deleting` (its token is used
     up) and the issuer is marked offboarded, in one transaction. False if the token
     is no longer the plan's, the plan expired or was confirmed by someone else."""
-    def build(tx):
+    def build(tx: TransactWrite) -> None:
         tx.update(
             record,
             actions=[OffboardingItem.state.set("deleting"), OffboardingItem.confirmed_at.set(now),
@@ -90,7 +95,7 @@ def take_lease(record: OffboardingItem, now: str, until: str) -> bool:
 def save_progress(record: OffboardingItem, deleted: dict, now: str, *, kept: dict | None = None,
                   completed: bool = False, error: str | None = None) -> None:
     """Counts so far; the lease holder is the only writer, so a plain update is enough."""
-    actions = [OffboardingItem.deleted.set(deleted), OffboardingItem.updated_at.set(now)]
+    actions: list[Action] = [OffboardingItem.deleted.set(deleted), OffboardingItem.updated_at.set(now)]
     if kept is not None:
         actions.append(OffboardingItem.kept.set(kept))
     if completed:
@@ -196,7 +201,7 @@ def batch_delete(item_keys: Iterable[Key]) -> int:
 def delete_if_pending(credential_id: str) -> bool:
     """Delete a credential only if it is still pending (an earner may accept it this
     very moment: then it is kept). False when it was not pending (or is gone)."""
-    pk, sk = keys.credential_key(credential_id)
+    pk, sk = keys.own_key(keys.credential_key(credential_id), credential_id)
     try:
         CredentialItem(pk, sk).delete(condition=CredentialItem.status == "pending")
     except DeleteError as exc:

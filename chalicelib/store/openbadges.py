@@ -43,7 +43,7 @@ def revoke(item: CredentialItem, changes: dict, *, expect_status: str, status_li
                 condition=CredentialItem.status == expect_status,
             )
             tx.save(record)
-            if status_list is not None:
+            if status_list is not None and new_bits is not None:  # both or neither
                 condition = (StatusListItem.version == status_list.version) if status_list.version \
                     else StatusListItem.pk.does_not_exist()
                 tx.update(

@@ -4,10 +4,9 @@ are the tenant's (partition `T#<tenant>`), listed for operators through by_tenan
 
 from __future__ import annotations
 
-from .conditional import update_if
 from . import keys
+from .conditional import update_if
 from .models import CounterItem, MaintenanceItem, OperatorKeyItem, ProbeItem, SupportItem
-
 
 # ------------------------------------------------------------------ probes
 

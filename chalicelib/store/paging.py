@@ -22,7 +22,11 @@ from ..domain.errors import BadRequest
 def encode(last_key: dict[str, Any] | None) -> str | None:
     if not last_key:
         return None
-    return base64.urlsafe_b64encode(json.dumps(last_key, separators=(",", ":")).encode()).decode().rstrip("=")
+    return encode_key(last_key)
+
+
+def encode_key(key: dict[str, Any]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(key, separators=(",", ":")).encode()).decode().rstrip("=")
 
 
 def decode(cursor: str | None, *, expected: dict[str, str], allowed_keys: set[str],
@@ -38,7 +42,7 @@ def decode(cursor: str | None, *, expected: dict[str, str], allowed_keys: set[st
         raise BadRequest("the cursor is not valid", code="invalid_cursor") from None
     if not isinstance(key, dict) or set(key) != allowed_keys:
         raise BadRequest("the cursor is not valid", code="invalid_cursor")
-    for name, value in key.items():
+    for value in key.values():
         if not isinstance(value, dict) or set(value) != {"S"} or not isinstance(value["S"], str) or not value["S"]:
             raise BadRequest("the cursor is not valid", code="invalid_cursor")
     for name, value in expected.items():

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 from pynamodb.attributes import UnicodeAttribute
 
@@ -32,7 +33,7 @@ class IdempotencyRecordItem(Item):
     data = UnicodeAttribute(null=True)
 
 
-def names(value, needles: set[str]) -> bool:
+def names(value: Any, needles: set[str]) -> bool:
     """Does any string inside `value` (a JSON document or its text) equal a needle
     (compared trimmed and lower-cased)?"""
     if isinstance(value, str):

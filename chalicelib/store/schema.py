@@ -8,16 +8,16 @@ from __future__ import annotations
 from typing import Any
 
 from .audit_models import AUDIT_MODELS
-from .models import MODELS
 from .earner_models import EARNER_MODELS
 from .member_models import MEMBER_MODELS
+from .models import MODELS
 from .webhook_models import WEBHOOK_MODELS
 
 
 def table_definition() -> dict[str, Any]:
     """Keys and indexes as boto3 `create_table` arguments (minus the table name)."""
     attributes: dict[str, str] = {}
-    key_schema: list[dict[str, str]] | None = None
+    key_schema: list[Any] | None = None
     indexes: dict[str, dict[str, Any]] = {}
     for model in MODELS + WEBHOOK_MODELS + EARNER_MODELS + AUDIT_MODELS + MEMBER_MODELS:
         schema = model._get_schema()

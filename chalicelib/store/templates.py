@@ -30,7 +30,8 @@ def update(item: TemplateItem, changes: dict) -> bool:
     return update_if(item, actions, TemplateItem.version == item.version)
 
 
-def list_page(tenant_id: str, *, state: str | None, limit: int, cursor: str | None) -> tuple[list[TemplateItem], str | None]:
+def list_page(tenant_id: str, *, state: str | None, limit: int,
+              cursor: str | None) -> tuple[list[TemplateItem], str | None]:
     pk = keys.tenant_pk(tenant_id)
     start = paging.decode(cursor, expected={"pk": pk}, allowed_keys={"pk", "sk"}, prefixes={"sk": keys.TEMPLATE_PREFIX})
     result = TemplateItem.query(

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from pynamodb.exceptions import PutError
 
-from .conditional import update_if
 from . import keys, paging
+from .conditional import update_if
 from .webhook_models import WebhookDeliveryItem, WebhookEndpointItem
 
 MAX_ATTEMPTS_KEPT = 30

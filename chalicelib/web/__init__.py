@@ -11,7 +11,11 @@ import base64
 import hashlib
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # Jinja2 and Chalice load on the first page
+    from chalice import Response
+    from jinja2 import Environment
 
 _HERE = Path(__file__).parent
 HTMX_VERSION = "2.0.11"  # static/htmx.min.js (static/VENDORED.md); console pages ask for ?v=<this>
@@ -37,7 +41,7 @@ def _environment(loader: Any) -> Any:
 
 
 @lru_cache(maxsize=1)
-def _env():
+def _env() -> Environment:
     from jinja2 import FileSystemLoader, ModuleLoader
 
     loader = ModuleLoader(str(COMPILED)) if COMPILED.is_dir() else FileSystemLoader(str(_HERE / "templates"))
@@ -107,7 +111,7 @@ def page_headers(*, scripts: bool = False) -> dict[str, str]:
 CONSOLE_TEMPLATES = "console/"  # the console's pages and fragments: the CSP that lets them load htmx
 
 
-def page(template: str, status: int = 200, headers: dict[str, str] | None = None, /, **context: Any):
+def page(template: str, status: int = 200, headers: dict[str, str] | None = None, /, **context: Any) -> Response:
     """An HTML page response: rendered, with the page headers, never cached."""
     from chalice import Response
 

@@ -51,7 +51,14 @@ def redirect(location: str, headers: dict[str, str] | None = None) -> Response:
     return _session.redirect(location, headers)
 
 
-from . import home, signin  # noqa: E402,F401  (registers their routes on `bp`)
-from . import credentials, settings  # noqa: E402,F401  (credentials; organization settings)
-from . import sso  # noqa: E402,F401
-from . import assets, issuing, templates  # noqa: E402,F401  (the template editor, issuing, the vendored script)
+# The modules register their routes on `bp` when imported (last: they import `bp` from here).
+from . import (  # noqa: E402,F401
+    assets,  # the vendored script
+    credentials,  # credentials: search, history, revoke/replace/resend
+    home,  # home, members, invitations, one's own membership
+    issuing,  # single and bulk issuing
+    settings,  # organization settings
+    signin,
+    sso,
+    templates,  # the template editor
+)
