@@ -11,7 +11,7 @@ import urllib.request
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import A11Y_PROBLEMS
+from tests.browser.conftest import axe
 from tests.oidc_provider import client as op_client, oidc_provider
 
 SECRET = "browser-test-client-secret-0123456789"
@@ -41,7 +41,7 @@ def _watch(page, origins: tuple[str, ...], seen: list) -> None:
 
 
 def _check(page) -> None:
-    assert page.evaluate(A11Y_PROBLEMS) == []
+    axe(page)
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), "wider than the screen"
 
 
