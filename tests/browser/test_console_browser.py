@@ -246,6 +246,12 @@ def _program(tour: Tour, info: dict, tmp_path: Path, admin: str, colleague: str)
     expect(page.get_by_role("heading", name="Data Steward", level=1)).to_be_visible()
     credential_url = page.url
     tour.check("credential")
+    for action, question, step in (("Re-send the claim mail…", "Re-send the claim mail?", "resend"),
+                                   ("Replace…", "Replace this credential?", "replace")):
+        page.get_by_role("link", name=action).click()  # the other actions' confirmation pages, left unanswered
+        expect(page.get_by_role("heading", name=question)).to_be_visible()
+        tour.check(step)
+        page.get_by_role("link", name="Back to the credential").click()
     page.get_by_role("link", name="Revoke…").click()
     expect(page.get_by_role("heading", name="Revoke this credential?")).to_be_visible()
     tour.check("revoke")
@@ -299,7 +305,7 @@ def test_an_organization_runs_its_program_in_the_console(local_system, browser, 
 
     assert tour.steps == ["signin", "signin-code", "home", "members", "member", "templates", "template-new",
                           "template-preview", "template-draft", "template-active", "issue", "issued", "bulk",
-                          "bulk-preview", "bulk-progress", "credentials", "credentials-search", "credential", "revoke",
+                          "bulk-preview", "bulk-progress", "credentials", "credentials-search", "credential", "resend", "replace", "revoke",
                           "revoked", "settings", "settings-sso", "account"]
     assert tour.foreign == [], f"requests outside Laurel: {tour.foreign}"
     assert tour.complaints == [], "failed requests, script errors or console complaints:\n" + "\n".join(
