@@ -12,7 +12,8 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import axe
-from tests.oidc_provider import client as op_client, oidc_provider
+from tests.oidc_provider import client as op_client
+from tests.oidc_provider import oidc_provider
 
 SECRET = "browser-test-client-secret-0123456789"
 
@@ -31,7 +32,7 @@ def _organization(info: dict, admin: str) -> str:
     request = urllib.request.Request(info["api_url"] + "/ops/issuers", data=json.dumps(payload).encode(), method="POST",
                                      headers={"Authorization": f"Bearer {info['operator_key']}",
                                               "Content-Type": "application/json"})
-    with urllib.request.urlopen(request, timeout=30) as resp:  # noqa: S310 - loopback
+    with urllib.request.urlopen(request, timeout=30) as resp:
         return json.load(resp)["issuer"]["id"]
 
 

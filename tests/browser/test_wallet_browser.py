@@ -5,6 +5,7 @@ page answer 404 to someone else."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from playwright.sync_api import expect
@@ -99,7 +100,7 @@ def test_earner_journey(local_system, browser, artifacts):
     # 5. Download the baked image: a PNG with the Open Badges assertion inside
     with page.expect_download() as download:
         page.locator("#download").click()
-    data = open(download.value.path(), "rb").read()
+    data = Path(download.value.path()).read_bytes()
     assert data.startswith(b"\x89PNG\r\n\x1a\n") and b"openbadges" in data
     assert f"/ob/v2/assertions/{cred['id']}".encode() in data
 
