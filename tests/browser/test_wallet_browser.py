@@ -5,11 +5,12 @@ page answer 404 to someone else."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 from playwright.sync_api import expect
 
-from tests.browser.conftest import A11Y_PROBLEMS, watch
+from tests.browser.conftest import axe, watch
 from tests.local_system import api
 
 
@@ -18,7 +19,7 @@ def _watch(page, base: str, assets: str, seen: dict) -> None:
 
 
 def _check_page(page) -> None:
-    assert page.evaluate(A11Y_PROBLEMS) == []
+    axe(page)
 
 
 def test_earner_journey(local_system, browser, artifacts):
@@ -44,14 +45,17 @@ def test_earner_journey(local_system, browser, artifacts):
     page.keyboard.type(email)
     page.keyboard.press("Enter")
     expect(page.get_by_role("heading", name="Check your mail")).to_be_visible()
+    _check_page(page)
 
     # 2. The mail, in the local outbox: follow its link, press the button
     page.goto(f"{base}/_local/outbox")
+    _check_page(page)
     page.get_by_role("row").filter(has_text=email).filter(has_text="sign-in link").first \
         .get_by_role("link", name=re.compile("sign-in link")).click()
     link = page.get_by_role("link", name="Sign in").get_attribute("href")
     assert link.startswith(f"{base}/signin/")
     page.goto(link)
+    _check_page(page)
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(f"{base}/wallet")
 
@@ -70,6 +74,7 @@ def test_earner_journey(local_system, browser, artifacts):
     # on a phone the page reflows: nothing wider than the screen
     page.set_viewport_size({"width": 390, "height": 844})
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    _check_page(page)
     page.screenshot(path=str(artifacts / "wallet-credential-phone.png"), full_page=True)
     page.set_viewport_size({"width": 1100, "height": 900})
 
@@ -95,7 +100,7 @@ def test_earner_journey(local_system, browser, artifacts):
     # 5. Download the baked image: a PNG with the Open Badges assertion inside
     with page.expect_download() as download:
         page.locator("#download").click()
-    data = open(download.value.path(), "rb").read()
+    data = Path(download.value.path()).read_bytes()
     assert data.startswith(b"\x89PNG\r\n\x1a\n") and b"openbadges" in data
     assert f"/ob/v2/assertions/{cred['id']}".encode() in data
 
@@ -122,6 +127,7 @@ def test_earner_journey(local_system, browser, artifacts):
     assert page.request.get(image).status == 200
     page.get_by_role("button", name="Make private").click()
     expect(page.get_by_text("This credential is private")).to_be_visible()
+    _check_page(page)
     stranger = browser.new_context()
     response = stranger.new_page().goto(f"{base}/badges/{cred['id']}")
     assert response.status == 404
