@@ -12,9 +12,18 @@ if TYPE_CHECKING:
     from pynamodb.transactions import TransactWrite
 
 
-def update_if(item: Any, actions: list, condition: Any) -> bool:
+def update_if(item: Any, actions: list, condition: Any, *, refresh: bool = True) -> bool:
+    """Apply `actions` to `item` if `condition` holds; False if it did not. `refresh`:
+    `item` is read back from the answer (UpdateItem with ALL_NEW, as Model.update does).
+    Without it DynamoDB returns nothing, which matters for large items: reading back a
+    credential (its documents and proofs) cost as much CPU as issuing's whole write."""
     try:
-        item.update(actions=actions, condition=condition)
+        if refresh:
+            item.update(actions=actions, condition=condition)
+        else:
+            hash_key, range_key = item._get_hash_range_key_serialized_values()
+            item._get_connection().update_item(hash_key, range_key=range_key, actions=actions, condition=condition,
+                                               return_values="NONE")
     except UpdateError as exc:
         if exc.cause_response_code == "ConditionalCheckFailedException":
             return False

@@ -419,7 +419,9 @@ def log_mail(item: CredentialItem, *, at: str, kind: str, ok: bool) -> bool:
     """Add one mail to the credential's history (`mail_log`); False if the credential is gone."""
     entry = MailLogEntry(at=at, kind=kind, ok=ok)
     log = CredentialItem.mail_log
+    # the caller keeps its copy of the item as it was: nothing is read back
     if update_if(item, [log.set((log | []).append([entry]))],
-                 CredentialItem.pk.exists() & (log.does_not_exist() | (size_of(log) < MAX_MAIL_LOG))):
+                 CredentialItem.pk.exists() & (log.does_not_exist() | (size_of(log) < MAX_MAIL_LOG)), refresh=False):
         return True
-    return update_if(item, [log[MAX_MAIL_LOG - 1].set(entry)], CredentialItem.pk.exists() & log.exists())
+    return update_if(item, [log[MAX_MAIL_LOG - 1].set(entry)], CredentialItem.pk.exists() & log.exists(),
+                     refresh=False)
