@@ -247,6 +247,20 @@ class LaurelStack(cdk.Stack):
                              [self.bucket.arn_for_objects("assets/baked/*"), self.bucket.arn_for_objects("exports/*")],
                              (API_HANDLER,)),
             "ListForErasure": (["s3:ListBucket", "s3:ListBucketVersions"], [self.bucket.bucket_arn], (API_HANDLER,)),
+            # bulk jobs: full row-error reports (the API writes the rejected rows, the worker the final
+            # report, the API hands out presigned links) and the console's uploads kept for their confirm
+            "BulkFiles": (["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+                          [self.bucket.arn_for_objects("reports/*"), self.bucket.arn_for_objects("uploads/*")],
+                          (API_HANDLER, BULK_WORKER)),
+            # console single sign-on: each organization's client secret (services/sso.secret_name);
+            # offboarding deletes it, in the API or in the bulk worker that continues a long one
+            "SsoSecrets": (["secretsmanager:CreateSecret", "secretsmanager:PutSecretValue",
+                            "secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret",
+                            "secretsmanager:UpdateSecretVersionStage", "secretsmanager:DeleteSecret"],
+                           [self.format_arn(service="secretsmanager", resource="secret",
+                                            resource_name=f"laurel/{self.settings.stage}/sso/*",
+                                            arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME)],
+                           (API_HANDLER, BULK_WORKER)),
             # VC-JWT: the private key never leaves KMS
             "SignCredentials": (["kms:Sign", "kms:GetPublicKey"], [self.signing_key.key_arn], (API_HANDLER, BULK_WORKER)),
             # Ed25519 (Data Integrity) seed material
@@ -266,11 +280,13 @@ class LaurelStack(cdk.Stack):
         for sid, (actions, resources, functions) in grants.items():
             for name in functions:
                 self.roles[name].add_to_policy(iam.PolicyStatement(sid=sid, actions=actions, resources=resources))
-        # offboarding lists a tenant's template images and logos (and nothing else) to delete them
+        # offboarding lists a tenant's template images, logos, bulk reports and uploads (nothing else) to
+        # delete them; a job's error report is found by listing its prefix
         for name in (API_HANDLER, BULK_WORKER):
             self.roles[name].add_to_policy(iam.PolicyStatement(
                 sid="ListTenantImages", actions=["s3:ListBucket"], resources=[self.bucket.bucket_arn],
-                conditions={"StringLike": {"s3:prefix": ["assets/templates/*", "assets/issuers/*"]}}))
+                conditions={"StringLike": {"s3:prefix": ["assets/templates/*", "assets/issuers/*", "reports/*",
+                                                         "uploads/*"]}}))
 
     def _grant_logs(self) -> None:
         for name, role in self.roles.items():

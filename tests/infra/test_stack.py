@@ -242,3 +242,36 @@ def test_the_lambda_package_ships_compiled_bytecode_and_no_working_tree_cache(sy
         templates = [n for n in names if n.startswith("chalicelib/web/templates/") and n.endswith((".html", ".txt"))]
         modules = [n for n in names if n.startswith("chalicelib/web/compiled/tmpl_") and n.endswith(".py")]
         assert templates and len(modules) == len(templates)
+
+
+def _granted(tpl, function: str) -> list[tuple[set, str]]:
+    """(actions, resources as text) of every statement on `function`'s role."""
+    role = tpl["Resources"][function]["Properties"]["Role"]["Fn::GetAtt"][0]
+    found = []
+    for _, res in resources(tpl, "AWS::IAM::Policy").items():
+        if {"Ref": role} not in res["Properties"].get("Roles", []):
+            continue
+        for st in res["Properties"]["PolicyDocument"]["Statement"]:
+            actions = st["Action"] if isinstance(st["Action"], list) else [st["Action"]]
+            found.append((set(actions), json.dumps(st.get("Resource")) + json.dumps(st.get("Condition"))))
+    return found
+
+
+def _allowed(tpl, function: str, action: str, resource_part: str) -> bool:
+    return any(action in actions and resource_part in text for actions, text in _granted(tpl, function))
+
+
+def test_bulk_reports_uploads_and_sso_secrets_are_granted_where_the_code_uses_them(synth):
+    """What the code stores outside assets/ and exports/: bulk row-error reports
+    (reports/), the console's kept uploads (uploads/) and each organization's SSO client
+    secret. Without these grants a deployed stack answers 503 where moto answers 200."""
+    _, tpl, _ = synth
+    for function in ("APIHandler", "BulkWorker"):
+        for prefix in ("reports/*", "uploads/*"):
+            for action in ("s3:PutObject", "s3:GetObject", "s3:DeleteObject"):
+                assert _allowed(tpl, function, action, prefix), (function, action, prefix)
+            assert _allowed(tpl, function, "s3:ListBucket", prefix), (function, "list", prefix)
+        for action in ("secretsmanager:CreateSecret", "secretsmanager:PutSecretValue", "secretsmanager:GetSecretValue",
+                       "secretsmanager:UpdateSecretVersionStage", "secretsmanager:DeleteSecret"):
+            assert _allowed(tpl, function, action, "laurel/prod/sso/*"), (function, action)
+    assert not _allowed(tpl, "DeliverWebhooks", "secretsmanager:GetSecretValue", "sso/*")
