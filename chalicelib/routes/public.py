@@ -6,6 +6,8 @@ the claim link. Every credential route applies the one publicity rule
 
 from __future__ import annotations
 
+from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
 from chalice import Blueprint, Response
@@ -73,6 +75,29 @@ def _page_or_json(request: Any) -> str:
 @guard.public("/health")
 def health() -> Response:
     return http.json_response({"status": "ok", "stage": get_settings().stage})
+
+
+@guard.public("/favicon.ico")
+def favicon_ico() -> Response:
+    """Where browsers look by themselves when a document names no icon (an image or a
+    file opened on its own): the same SVG, which they accept by its Content-Type."""
+    return favicon()
+
+
+@guard.public("/favicon.svg")
+def favicon() -> Response:
+    """The icon every page names (web/templates/base.html, console/base.html): without
+    one, browsers ask for /favicon.ico and get API Gateway's 403 on every page."""
+    # an image type is binary to Chalice and API Gateway: bytes, for a request accepting it (browsers' icon
+    # requests do: "image/svg+xml,image/*,*/*")
+    return Response(body=_icon(), status_code=200, headers={
+        "Content-Type": "image/svg+xml", "Cache-Control": f"public, max-age={7 * 24 * 3600}",
+        "X-Content-Type-Options": "nosniff", "Content-Security-Policy": "default-src 'none'"})
+
+
+@lru_cache(maxsize=1)
+def _icon() -> bytes:
+    return (Path(__file__).resolve().parents[1] / "web" / "static" / "favicon.svg").read_bytes()
 
 
 @guard.public("/openapi.json")

@@ -87,3 +87,19 @@ def test_verification_page_has_open_graph_tags(client, accepted):
     assert f'<meta property="og:url" content="https://laurel.test/badges/{accepted["id"]}">' in html
     assert '<meta property="og:image" content="https://assets.laurel.test/assets/templates/' in html
     assert 'og:title" content="Data Steward"' in html and "View my verified achievement" in html
+
+
+def test_every_page_names_an_icon_that_is_served(client, accepted):
+    """Without an icon of their own, browsers asked every page's origin for
+    /favicon.ico and got a 403 (one console error per page in the browser tests)."""
+    for path in (f"/badges/{accepted['id']}", "/signin", "/console/signin"):
+        page = client.http.get(path, headers={"Accept": "text/html"})
+        assert '<link rel="icon" href="/favicon.svg" type="image/svg+xml">' in page.body.decode(), path
+    icon = client.http.get("/favicon.svg", headers={"Accept": "image/avif,image/webp,image/svg+xml,*/*;q=0.8"})
+    assert icon.status_code == 200, icon.body
+    assert icon.status_code == 200 and icon.headers["Content-Type"] == "image/svg+xml"
+    assert icon.body.startswith(b"<svg") and b"script" not in icon.body
+    assert icon.headers["Cache-Control"].startswith("public, max-age=")
+    # where browsers look on their own (an image opened by itself names no icon)
+    fallback = client.http.get("/favicon.ico", headers={"Accept": "image/avif,image/webp,image/svg+xml,*/*;q=0.8"})
+    assert fallback.status_code == 200 and fallback.body == icon.body
