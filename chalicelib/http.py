@@ -208,7 +208,11 @@ def binary_body(request: Request, *content_types: str) -> bytes:
 
 def query_param(request: Request, name: str, *, choices: tuple[str, ...] | None = None,
                 max_length: int = 320) -> str | None:
-    value = request.query_params.get(name) if request.query_params else None
+    params = request.query_params
+    values = params.getlist(name) if params and name in params else []  # Chalice's getlist raises on a missing name
+    if len(values) > 1:  # which one would count? (the last, silently: refused instead, like duplicate JSON keys)
+        raise BadRequest(f"query parameter {name} is given more than once", code="invalid_query")
+    value = values[0] if values else None
     if value is None or value == "":
         return None
     if len(value) > max_length:

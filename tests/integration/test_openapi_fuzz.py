@@ -17,7 +17,7 @@ import threading
 
 import pytest
 import schemathesis
-from hypothesis import HealthCheck, settings
+from hypothesis import HealthCheck, assume, settings
 from moto import mock_aws
 from schemathesis import checks
 from schemathesis.checks import load_all_checks
@@ -101,8 +101,14 @@ def live():
 
 
 @schema.parametrize()
-@settings(deadline=None, suppress_health_check=list(HealthCheck))
+# derandomized: the same examples on every run, so CI's verdict does not depend on the draw
+@settings(deadline=None, suppress_health_check=list(HealthCheck), derandomize=True)
 def test_described_api_holds_under_fuzzing(case, live):
     base_url, key = live
+    # moto's request mock answers any URL that names an AWS endpoint ("…amazonaws.com…"),
+    # even on loopback, with its own 400 text: a generated id like "lambda.amazonaws.com"
+    # would test moto, not Laurel (seen once in a clean-clone run)
+    generated = [*(case.path_parameters or {}).values(), *(case.query or {}).values()]
+    assume(not any("amazonaws.com" in str(value) for value in generated))
     SENT.append(case.operation.label)
     case.call_and_validate(base_url=base_url, headers={"Authorization": f"Bearer {key}"}, checks=CHECKS)

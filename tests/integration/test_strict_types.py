@@ -171,3 +171,13 @@ def test_duplicate_keys_are_refused_in_lms_hook_bodies(client, issuer):
     before = scan_table()
     refused(_deliver(client, integration, raw), 400, "duplicate_key", "score")
     assert scan_table() == before and sent_mail() == []
+
+
+def test_a_query_parameter_given_twice_is_refused(client):
+    """Like a duplicate JSON key: `?day=2026-12-01&day=` used to be read as its last
+    value (empty: no filter) and answered 200 (found by the OpenAPI fuzzer)."""
+    _, key = new_issuer()
+    res = client.http.get("/audit?day=2026-12-01&day=", headers=auth(key))
+    assert res.status_code == 400, res.body
+    assert body(res)["error"] == {"code": "invalid_query", "message": "query parameter day is given more than once"}
+    assert client.http.get("/audit?day=2026-12-01", headers=auth(key)).status_code == 200
