@@ -2,21 +2,12 @@
 
 from __future__ import annotations
 
-import re
-
-from tests.helpers import Browser, csrf_of
+from tests.helpers import Browser, csrf_of, signin_mail
 
 
 def console_mail(to: str) -> tuple[str, str, str]:
     """(login id, token, code) from the newest console sign-in mail sent to `to`."""
-    from tests.conftest import sent_mail
-
-    for m in reversed(sent_mail()):
-        if m["to"] == [to] and "/console/signin/" in m["body"]:
-            link = re.search(r"/console/signin/([a-z2-7]{32})\?token=([a-z2-7]+)", m["body"])
-            code = re.search(r">([0-9]{6})</strong>", m["body"])
-            return link.group(1), link.group(2), code.group(1)
-    raise AssertionError(f"no console sign-in mail to {to}")
+    return signin_mail(to, "/console/signin/")
 
 
 def new_organization(name: str = "Acme Academy", admin: str = "ada@acme.example") -> tuple[str, str]:
