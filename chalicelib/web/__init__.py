@@ -67,10 +67,15 @@ def stylesheet() -> str:
     return (_HERE / "static" / "laurel.css").read_text()
 
 
+def style_hash(css: str) -> str:
+    """A CSP source allowing exactly one inline `<style>` element whose text is `css`."""
+    digest = hashlib.sha256(css.encode()).digest()
+    return "'sha256-" + base64.b64encode(digest).decode() + "'"
+
+
 @lru_cache(maxsize=1)
 def _style_hash() -> str:
-    digest = hashlib.sha256(stylesheet().encode()).digest()
-    return "'sha256-" + base64.b64encode(digest).decode() + "'"
+    return style_hash(stylesheet())
 
 
 def render(template: str, /, **context: Any) -> str:
@@ -86,14 +91,17 @@ def _asset_origin() -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-def content_security_policy(*, scripts: bool = False) -> str:
+def content_security_policy(*, scripts: bool = False, styles: tuple[str, ...] = ()) -> str:
     """The public pages run no script at all. The issuer console's pages (`scripts`)
     load one vendored file from their own origin (htmx, routes/console/assets.py) and
-    let it fetch fragments from the same origin; still no inline script anywhere."""
+    let it fetch fragments from the same origin; still no inline script anywhere.
+    `styles`: the texts of further inline `<style>` elements the page carries (a
+    dashboard's charts, web/charts.py), each allowed by its hash."""
     imgs = f"'self' {_asset_origin()}"
     own_scripts = "script-src 'self'; connect-src 'self'; " if scripts else ""
+    own_styles = " ".join([_style_hash(), *map(style_hash, styles)])
     return (
-        f"default-src 'none'; {own_scripts}style-src {_style_hash()}; img-src {imgs}; "
+        f"default-src 'none'; {own_scripts}style-src {own_styles}; img-src {imgs}; "
         "form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
     )
 
