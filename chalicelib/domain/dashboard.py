@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections import Counter as Tally
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 
 from .engagement import NETWORKS, SHARE_NETWORKS, bucket_seconds
@@ -47,6 +47,24 @@ def date_range(start: date | None, end: date | None, today: date) -> tuple[date,
     if (end - start).days + 1 > MAX_RANGE_DAYS:
         raise BadRequest(f"the range is longer than {MAX_RANGE_DAYS} days: choose a shorter one", code="invalid_range")
     return start, end
+
+
+def parse_day(name: str, text: str | None) -> date | None:
+    """A query parameter's day, written YYYY-MM-DD (None when not given)."""
+    if text is None:
+        return None
+    try:
+        if len(text) != 10:
+            raise ValueError(text)
+        return date.fromisoformat(text)
+    except ValueError:
+        raise BadRequest(f"{name} must be a day written YYYY-MM-DD, such as 2026-03-01", code="invalid_query") \
+            from None
+
+
+def parse_range(start: str | None, end: str | None, today: date) -> tuple[date, date]:
+    """`from` and `to` of a dashboard's address, checked and defaulted (`date_range`)."""
+    return date_range(parse_day("from", start), parse_day("to", end), today)
 
 
 @dataclass(frozen=True)
@@ -146,15 +164,21 @@ def duration_words(seconds: float | None) -> str:
 
 @dataclass(frozen=True)
 class WeekFigures:
+    """A week's figures. None: not shown (the operator view's hidden groups; the pending
+    level where no totals are read)."""
+
     week: Week
-    issued: int
-    pending: int | None  # level at the week's last day; None where it cannot be known (operator view)
-    accepted: int
-    rejected: int
-    revoked: int
-    expired: int
-    views_person: int
-    views_crawler: int
+    issued: int | None
+    pending: int | None  # level at the week's last day
+    accepted: int | None
+    rejected: int | None
+    revoked: int | None
+    expired: int | None
+    views_person: int | None
+    views_crawler: int | None
+
+
+WEEK_METRICS = ("issued", "pending", "accepted", "rejected", "revoked", "expired", "views_person", "views_crawler")
 
 
 @dataclass(frozen=True)
@@ -172,11 +196,11 @@ class Dashboard:
     funnel: dict[str, int | None]  # issued, accepted, rejected, pending (level at the range's end)
     accept_rate: float | None  # accepted / (accepted + rejected) of the decisions made in the range, in %
     median_accept_seconds: float | None
-    accepts_measured: int
-    views: dict[str, int]  # person, crawler
-    views_by_network: dict[str, int]  # ref.<network>, in NETWORKS order
-    shares_by_network: dict[str, int]  # share.<network>, in SHARE_NETWORKS order
-    linkedin_add: int
+    accepts_measured: int | None
+    views: dict[str, int | None]  # person, crawler
+    views_by_network: dict[str, int | None]  # ref.<network>, in NETWORKS order
+    shares_by_network: dict[str, int | None]  # share.<network>, in SHARE_NETWORKS order
+    linkedin_add: int | None
     top_templates_issued: list[Ranked] = field(default_factory=list)
     top_templates_viewed: list[Ranked] = field(default_factory=list)
     top_skills: list[Ranked] = field(default_factory=list)
@@ -238,8 +262,44 @@ def compute(start: date, end: date, days: Sequence[tuple[date, Counters]], total
 
 
 def hidden(count: int | None) -> int | None:
-    """A count as the operator view may show it: None ("fewer than 5") when it counts
-    fewer than 5. Zero is hidden too: "hiding any group smaller than 5 people"."""
-    if count is None or count < SMALLEST_GROUP:
+    """A single count as the operator view may show it: None ("fewer than 5") when it
+    counts 1 to 4 people ("hiding any group smaller than 5 people"). Zero is shown: it
+    is nobody."""
+    if count is None or 0 < count < SMALLEST_GROUP:
         return None
     return count
+
+
+def hide_group(values: Sequence[int | None]) -> list[int | None]:
+    """Cells that add up to a figure shown elsewhere (a metric's weeks and its total,
+    the networks of the people's views): every cell of 1 to 4 is hidden, and if the
+    hidden cells then add up to 1 to 4 (the total minus the shown cells would give them
+    away), the smallest shown cells are hidden too until they add up to 5 or more."""
+    shown: list[int | None] = [hidden(v) for v in values]
+    hidden_sum = sum(v or 0 for v, s in zip(values, shown, strict=True) if s is None)
+    while 0 < hidden_sum < SMALLEST_GROUP:
+        candidates = [(v, i) for i, v in enumerate(shown) if v]
+        if not candidates:
+            break
+        value, index = min(candidates)
+        shown[index] = None
+        hidden_sum += value
+    return shown
+
+
+def for_operators(board: Dashboard) -> Dashboard:
+    """The platform's dashboard as operators may see it: aggregated (no template, so no
+    tenant's names), every group smaller than 5 hidden, in the table and in the chart."""
+    columns = {m: hide_group([getattr(w, m) for w in board.weeks]) for m in WEEK_METRICS if m != "pending"}
+    weeks_shown = [replace(w, pending=None, **{m: columns[m][i] for m in columns}) for i, w in enumerate(board.weeks)]
+    funnel = {k: hidden(v) for k, v in board.funnel.items() if k != "pending"}
+    networks = dict(zip(board.views_by_network, hide_group(list(board.views_by_network.values())), strict=True))
+    shares = dict(zip(board.shares_by_network, hide_group(list(board.shares_by_network.values())), strict=True))
+    decided = funnel["accepted"] is not None and funnel["rejected"] is not None
+    measured = hidden(board.accepts_measured)
+    return replace(
+        board, weeks=weeks_shown, funnel=funnel, accept_rate=board.accept_rate if decided else None,
+        median_accept_seconds=board.median_accept_seconds if measured else None, accepts_measured=measured,
+        views={k: hidden(v) for k, v in board.views.items()}, views_by_network=networks, shares_by_network=shares,
+        linkedin_add=hidden(board.linkedin_add), top_templates_issued=[], top_templates_viewed=[],
+        top_skills=[r for r in board.top_skills if r.count >= SMALLEST_GROUP])

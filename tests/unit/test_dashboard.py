@@ -169,5 +169,57 @@ def test_the_range_defaults_to_the_last_90_days_and_is_capped():
 
 
 @given(st.integers(min_value=0, max_value=10**9))
-def test_a_group_smaller_than_5_is_hidden(count):
-    assert d.hidden(count) == (count if count >= 5 else None)
+def test_a_group_of_1_to_4_is_hidden(count):
+    assert d.hidden(count) == (None if 1 <= count <= 4 else count)
+
+
+def test_hidden_cells_cannot_be_worked_out_from_the_total():
+    # 3 alone hidden: total 25 - 10 - 12 would give it away, so the smallest shown cell goes too
+    assert d.hide_group([10, 3, 12]) == [None, None, 12]
+    assert d.hide_group([0, 7, 5]) == [0, 7, 5]
+    assert d.hide_group([1, 2]) == [None, None]
+    assert d.hide_group([2, 4, 9]) == [None, None, 9]  # 2 + 4 = 6: enough
+
+
+@given(st.lists(st.integers(min_value=0, max_value=40), max_size=12))
+def test_hide_group_never_shows_a_small_group_or_a_small_remainder(values):
+    shown = d.hide_group(values)
+    assert all(s is None or s == v for s, v in zip(shown, values, strict=True))
+    assert not any(s is not None and 1 <= s <= 4 for s in shown)
+    remainder = sum(v for s, v in zip(shown, values, strict=True) if s is None)
+    # a remainder of 1 to 4 only when every cell is hidden (then the total is that small and hidden too)
+    assert remainder == 0 or remainder >= 5 or all(s is None for s in shown)
+    assert d.hidden(sum(values)) is None or remainder == 0 or remainder >= 5
+
+
+def test_the_operator_view_hides_small_groups_and_names_no_template():
+    days = [(date(2026, 3, 2), {"issued": 40, "accepted": 30, "rejected": 3, "view.person": 50, "view.crawler": 3,
+                                "ref.linkedin": 44, "ref.email": 3, "ref.direct": 3, "share.x": 3,
+                                "share.linkedin": 9, "linkedin_add": 2, "skill.Rare": 3, "skill.Python": 12,
+                                "accept_s.100": 3}),
+            (date(2026, 3, 9), {"issued": 2, "accepted": 8})]
+    board = d.for_operators(d.compute(date(2026, 3, 2), date(2026, 3, 15), days, None,
+                                      [(date(2026, 3, 2), "t1", {"issued": 40})], {"t1": "Acme secret"}))
+    assert [(w.issued, w.accepted, w.rejected, w.views_crawler, w.pending) for w in board.weeks] == [
+        (None, 30, None, None, None), (None, 8, 0, 0, None)]  # 2 hidden, and 40 with it (42 - 40 = 2)
+    assert board.funnel == {"issued": 42, "accepted": 38, "rejected": None}
+    assert board.accept_rate is None  # 38 / (38 + 3) would give the 3 away
+    assert board.median_accept_seconds is None and board.accepts_measured is None  # 3 acceptances measured
+    assert board.views_by_network["linkedin"] == 44 and board.views_by_network["email"] is None
+    assert board.views_by_network["direct"] is None
+    # share.x (3) is hidden, and share.linkedin (9), the smallest shown, with it: 3 alone is under 5
+    assert board.shares_by_network["x"] is None and board.shares_by_network["linkedin"] is None
+    assert board.linkedin_add is None
+    assert board.top_templates_issued == [] and board.top_templates_viewed == []
+    assert [r.name for r in board.top_skills] == ["Python"]
+
+
+@pytest.mark.parametrize("text", ["2026-3-1", "20260301", "2026-02-30", "yesterday", "2026-03-01T00:00"])
+def test_a_day_not_written_yyyy_mm_dd_is_refused(text):
+    with pytest.raises(BadRequest, match="from must be a day written YYYY-MM-DD"):
+        d.parse_range(text, None, date(2026, 12, 1))
+
+
+def test_parse_range_reads_both_ends():
+    assert d.parse_range("2026-03-01", "2026-03-31", date(2026, 12, 1)) == (date(2026, 3, 1), date(2026, 3, 31))
+    assert d.parse_range(None, "2026-03-31", date(2026, 12, 1)) == (date(2026, 1, 1), date(2026, 3, 31))
