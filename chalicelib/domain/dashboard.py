@@ -291,7 +291,11 @@ def for_operators(board: Dashboard) -> Dashboard:
     """The platform's dashboard as operators may see it: aggregated (no template, so no
     tenant's names), every group smaller than 5 hidden, in the table and in the chart."""
     columns = {m: hide_group([getattr(w, m) for w in board.weeks]) for m in WEEK_METRICS if m != "pending"}
-    weeks_shown = [replace(w, pending=None, **{m: columns[m][i] for m in columns}) for i, w in enumerate(board.weeks)]
+    weeks_shown = [WeekFigures(week=w.week, pending=None, issued=columns["issued"][i],
+                               accepted=columns["accepted"][i], rejected=columns["rejected"][i],
+                               revoked=columns["revoked"][i], expired=columns["expired"][i],
+                               views_person=columns["views_person"][i], views_crawler=columns["views_crawler"][i])
+                   for i, w in enumerate(board.weeks)]
     funnel = {k: hidden(v) for k, v in board.funnel.items() if k != "pending"}
     networks = dict(zip(board.views_by_network, hide_group(list(board.views_by_network.values())), strict=True))
     shares = dict(zip(board.shares_by_network, hide_group(list(board.shares_by_network.values())), strict=True))

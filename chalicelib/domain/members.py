@@ -30,6 +30,7 @@ ADMINS = frozenset({"admin"})
 # Every console action and the roles allowed to take it. A route names one action.
 MATRIX: dict[str, frozenset[str]] = {
     "home.view": ALL,
+    "dashboard.view": ALL,  # the dashboard and each template's (counts only, no personal data)
     "templates.view": ALL,
     "templates.edit": ADMINS,  # create, edit, image, activate, archive, duplicate
     "credentials.view": ALL,

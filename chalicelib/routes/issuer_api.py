@@ -25,6 +25,7 @@ lms = LazyModule("chalicelib.services.lms")
 support = LazyModule("chalicelib.services.support")
 audit = LazyModule("chalicelib.services.audit")
 analytics = LazyModule("chalicelib.services.analytics")
+dashboard = LazyModule("chalicelib.services.dashboard")
 
 json = http.json_response
 
@@ -248,6 +249,14 @@ def list_audit(tenant_id: str) -> Response:
 @guard.issuer("/analytics")
 def get_analytics(tenant_id: str) -> Response:
     return json(analytics.tenant_report(tenant_id))
+
+
+@guard.issuer("/analytics/dashboard")
+def get_dashboard(tenant_id: str) -> Response:
+    """The console's dashboard as JSON (`?from=YYYY-MM-DD&to=YYYY-MM-DD`, default the last 90 days)."""
+    request = _request()
+    return json(dashboard.as_json(dashboard.tenant(tenant_id, http.query_param(request, "from", max_length=10),
+                                                   http.query_param(request, "to", max_length=10))))
 
 
 @guard.issuer("/analytics/templates/{template_id}")

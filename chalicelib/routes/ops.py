@@ -23,6 +23,10 @@ rights = LazyModule("chalicelib.services.rights")
 offboarding = LazyModule("chalicelib.services.offboarding")
 audit = LazyModule("chalicelib.services.audit")
 web = LazyModule("chalicelib.web")
+dashboard = LazyModule("chalicelib.services.dashboard")
+rules = LazyModule("chalicelib.domain.dashboard")
+charts = LazyModule("chalicelib.web.charts")
+drawn = LazyModule("chalicelib.web.dashboard")
 
 json = http.json_response
 
@@ -39,6 +43,21 @@ def ops_sla() -> Response:
     if http.wants_json(request):
         return json(ops.sla_report(month))
     return web.page("ops_sla.html", **ops.sla_page(month))
+
+
+@guard.operator("/ops/trends")
+def ops_trends() -> Response:
+    """Platform trends across tenants (`?from=YYYY-MM-DD&to=YYYY-MM-DD`): aggregated only,
+    every group smaller than 5 hidden (services/dashboard.py, domain/dashboard.py)."""
+    request = bp.current_request
+    board = dashboard.platform(http.query_param(request, "from", max_length=10),
+                               http.query_param(request, "to", max_length=10))
+    if http.wants_json(request):
+        return json(dashboard.as_json(board))
+    built = drawn.build(board, "platform")
+    css = charts.page_css(built)
+    return web.page("ops_trends.html", 200, {"Content-Security-Policy": web.content_security_policy(styles=(css,))},
+                    board=board, charts=built, chart_css=css, median=rules.duration_words(board.median_accept_seconds))
 
 
 @guard.operator("/ops/issuers", "POST", body="OrganizationIn")

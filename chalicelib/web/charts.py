@@ -40,6 +40,7 @@ class Chart:
     css: str
     columns: list[str]  # the table's column headers: the row header's, then one per series
     rows: list[tuple[str, list[str]]]  # (row header, cells)
+    links: tuple[str | None, ...] = ()  # where each row header leads (a template's own dashboard), if anywhere
 
 
 def _style() -> Any:
@@ -118,13 +119,14 @@ def _draw(kind: str, chart_id: str, title: str, description: str, labels: Sequen
 
 
 def chart(kind: str, chart_id: str, title: str, description: str, labels: Sequence[str],
-          series: Mapping[str, Sequence[int | float | None]], *, first_column: str, **options: Any) -> Chart:
+          series: Mapping[str, Sequence[int | float | None]], *, first_column: str,
+          links: Sequence[str | None] = (), **options: Any) -> Chart:
     """A pygal chart (`kind`: Bar, HorizontalBar, Line, StackedBar ...) of `series` over
     `labels`, and its table: one row per label, one column per series. A value of None
     is a hidden group: no bar is drawn for it and the table says "fewer than 5"."""
     svg, css = _draw(kind, chart_id, title, description, labels, series, **options)
     rows = [(label, [_cell(values[i]) for values in series.values()]) for i, label in enumerate(labels)]
-    return Chart(chart_id, title, description, svg, css, [first_column, *series], rows)
+    return Chart(chart_id, title, description, svg, css, [first_column, *series], rows, tuple(links))
 
 
 def page_css(charts: Sequence[Chart]) -> str:

@@ -6,6 +6,7 @@ package by subject:
 
     signin.py       GET/POST /console/signin, /console/signin/{login_id}, /console/choose, /console/signout
     home.py         GET /console; members, invitations and one's own membership (/console/members, /console/account)
+    dashboard.py    GET /console/dashboard, /console/dashboard/templates/{template_id}
     sso.py          POST /console/sso, GET /console/sso/callback, GET/POST /console/settings/sso
 
 Every member route names its action in the role matrix (domain/members.py); the guard
@@ -55,6 +56,7 @@ def redirect(location: str, headers: dict[str, str] | None = None) -> Response:
 from . import (  # noqa: E402,F401
     assets,  # the vendored script
     credentials,  # credentials: search, history, revoke/replace/resend
+    dashboard,  # the dashboard and each template's
     home,  # home, members, invitations, one's own membership
     issuing,  # single and bulk issuing
     settings,  # organization settings
