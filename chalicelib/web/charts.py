@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 HIDDEN = "fewer than 5"
-WIDTH, HEIGHT = 800, 380
+WIDTH, HEIGHT = 640, 360  # the viewBox: the chart scales to its column (text stays legible on a phone)
 # Laurel's palette (laurel.css): each colour has at least 3:1 contrast against white.
 COLOURS = ("#2c4fb8", "#176b3a", "#a11b1b", "#8a4b00", "#4a5568", "#6b3fa0", "#00677a", "#8c2a5b", "#1d2433")
 FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif'
@@ -48,8 +48,8 @@ def _style() -> Any:
 
     return Style(background="#ffffff", plot_background="#ffffff", foreground="#1d2433",
                  foreground_strong="#1d2433", foreground_subtle="#4a5568", opacity=".9", opacity_hover="1",
-                 colors=COLOURS, font_family=FONT, label_font_size=13, major_label_font_size=13,
-                 legend_font_size=14, title_font_size=17, value_font_size=13, tooltip_font_size=13)
+                 colors=COLOURS, font_family=FONT, label_font_size=15, major_label_font_size=15,
+                 legend_font_size=16, title_font_size=17, value_font_size=15, tooltip_font_size=15)
 
 
 def _cell(value: int | float | None) -> str:
@@ -102,17 +102,20 @@ def _draw(kind: str, chart_id: str, title: str, description: str, labels: Sequen
           series: Mapping[str, Sequence[int | float | None]], **options: Any) -> tuple[str, str]:
     import pygal
 
+    # no title drawn inside the chart: the page's heading says it (and the SVG's <title> names it)
     chart = getattr(pygal, kind)(
-        title=title, width=WIDTH, height=HEIGHT, style=_style(), js=[], disable_xml_declaration=True,
-        explicit_size=False, legend_at_bottom=True, legend_at_bottom_columns=3, truncate_legend=-1,
+        width=WIDTH, height=HEIGHT, style=_style(), js=[], disable_xml_declaration=True,
+        explicit_size=False, legend_at_bottom=True, legend_at_bottom_columns=2, truncate_legend=-1,
         truncate_label=-1, x_label_rotation=30 if len(labels) > 8 else 0, print_values=False,
         show_minor_x_labels=True, no_data_text="No data in this range", include_x_axis=True, **options)
     chart.uuid = chart_id  # the CSS prefix and the root's id: #chart-<chart_id> (pygal's default is random)
     css: list[str] = []
     chart.add_xml_filter(_accessible(chart_id, title, description, css))
-    chart.x_labels = list(labels)
+    # pygal draws a horizontal chart's first label at the bottom: reversed, it reads top down like the table
+    order = (lambda xs: list(reversed(xs))) if kind.startswith("Horizontal") else list
+    chart.x_labels = order(labels)
     for name, values in series.items():
-        chart.add(name, list(values))
+        chart.add(name, order(values))
     svg = chart.render(is_unicode=True)
     sized = SIZE_CSS.format(id=f"#chart-{chart_id}", w=WIDTH)
     return svg, "\n".join([*css, sized])

@@ -285,6 +285,8 @@ def test_platform_trends_add_up_every_organization_and_hide_small_groups(org, cl
     cells = [cell for chart in ("lifecycle", "funnel", "networks", "shares", "skills")
              for row in _rows(html, chart) for cell in row[1:]]
     assert "3" not in cells and "fewer than 5" in cells
+    funnel_svg = re.search(r'<svg [^>]*id="chart-funnel".*?</svg>', html, re.S).group(0)
+    assert len(re.findall(r'class="rect reactive tooltip-trigger"', funnel_svg)) == 2  # Issued, Accepted: no Rejected
     for name in ("Acme Academy", "Beta Institute", org.tenant_id, beta_id, "Python Basics", org.template_id):
         assert name not in html
     assert "Pending" not in "".join(re.findall(r"<h2[^>]*>(.*?)</h2>", html))
