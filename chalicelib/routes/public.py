@@ -62,6 +62,22 @@ def _representation(request: Any) -> str:
     return media.preferred(request.headers.get("accept"), media.JSON_OFFERS if as_json else media.PAGE_OFFERS)
 
 
+def _ref(request: Any) -> str | None:
+    """The `ref=` Laurel puts on the links it makes (share, mail, embed): read leniently,
+    never refused (a count must not turn a page into an error)."""
+    params = request.query_params or {}
+    values = params.getlist("ref") if "ref" in params else []
+    return values[0][:40] if values else None
+
+
+def _visit(request: Any) -> Any:
+    """What the engagement counters keep of a page request: classes only (services/engagement.Visit)."""
+    from ..services.engagement import Visit
+
+    return Visit(user_agent=request.headers.get("user-agent"), referer=request.headers.get("referer"),
+                 ref=_ref(request))
+
+
 def _page_or_json(request: Any) -> str:
     """Refusals of the page URL: a page for a browser, JSON for any JSON form."""
     from ..openbadges import media
@@ -125,7 +141,7 @@ def verify_credential(credential_id: str) -> Response:
     if chosen != media.HTML:
         content_type, doc = verification.document(credential_id, chosen)
         return _document(doc, content_type)
-    body = web.render("verify.html", c=verification.verify(credential_id),
+    body = web.render("verify.html", c=verification.verify(credential_id, visit=_visit(request)),
                       verify_action=f"{get_settings().public_base_url}/verify")
     return http.cached(request, body, content_type="text/html; charset=utf-8", headers=web.page_headers(), max_age=60)
 

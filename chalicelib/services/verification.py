@@ -14,6 +14,7 @@ from ..domain.credentials import Publicity, display_status, publicity
 from ..domain.errors import Gone, NotFound
 from ..store import credentials as store
 from . import clock
+from .engagement import Visit, record_view
 from .notify import verify_url
 
 ERASED = "the person this credential was issued to had their data erased; it is no longer shown"
@@ -38,8 +39,12 @@ def require_public(item: Any) -> Any:
     return item
 
 
-def verify(credential_id: str) -> dict:
+def verify(credential_id: str, visit: Visit | None = None) -> dict:
+    """The page's data; `visit`: a page view to record (out of band, no AWS call:
+    services/engagement.py), after the publicity rule let the credential be shown."""
     item = public_item(credential_id)
+    if visit is not None:
+        record_view(item, visit)
     snap = item.snapshot
     issuer, template = snap["issuer"], snap["template"]
     expires = parse_iso(item.expires_at) if item.expires_at else None

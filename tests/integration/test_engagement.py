@@ -1,0 +1,208 @@
+"""Engagement analytics (issue 15, item 1): events recorded out of band as log lines,
+aggregated by the EngagementAggregator Lambda from a real CloudWatch Logs subscription
+payload into per-day counters.
+
+The lines are captured where Lambda would ship them (the function's stdout), wrapped
+the way CloudWatch Logs delivers them, and fed to the aggregator with the test client.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+
+import pytest
+
+from tests.conftest import body, scan_table, sent_mail
+from tests.helpers import active_template, claim_token_from, issue, new_issuer
+
+BROWSER = ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+           "Chrome/120.0 Safari/537.36")
+LINKEDIN_BOT = "LinkedInBot/1.0 (compatible; Mozilla/5.0; Apache-HttpClient +http://www.linkedin.com)"
+AGGREGATOR = "EngagementAggregator"
+
+
+def event_lines(capsys) -> list[str]:
+    """The engagement lines written to stdout since the last call (what CloudWatch Logs'
+    subscription filter `{ $.laurel_engagement = 1 }` would pass on)."""
+    out = capsys.readouterr().out
+    return [line for line in out.splitlines() if line.startswith("{") and '"laurel_engagement"' in line]
+
+
+def aggregate(client, lines: list[str]) -> dict:
+    from chalicelib.adapters.event_log import awslogs_event
+
+    return client.lambda_.invoke(AGGREGATOR, awslogs_event(lines)).payload
+
+
+def today() -> date:
+    from chalicelib.services import clock
+
+    return clock.utcnow().date()
+
+
+def day_counts(tenant_id: str) -> dict:
+    from chalicelib.store import engagement
+
+    days = engagement.tenant_days(tenant_id, today() - timedelta(days=1), today() + timedelta(days=1))
+    return days[0][1] if days else {}
+
+
+@pytest.fixture()
+def accepted(client, capsys):
+    """An accepted credential of a fresh issuer: (tenant id, template id, credential id)."""
+    from chalicelib.services import claims
+
+    tenant_id, key = new_issuer()
+    template_id = active_template(client, key)
+    res = issue(client, key, template_id, email="ada@example.com", first_name="Ada", last_name="Lovelace")
+    assert res.status_code == 201, res.body
+    cid = body(res)["id"]
+    claims.decide(cid, claim_token_from(sent_mail()[-1]["body"], cid), "accept")
+    capsys.readouterr()  # the issuance's own lines are not this test's
+    return tenant_id, template_id, cid
+
+
+def view(client, cid: str, ua: str | None = BROWSER, query: str = "", **headers):
+    h = {"Accept": "text/html", **headers}
+    if ua is not None:
+        h["User-Agent"] = ua
+    return client.http.get(f"/badges/{cid}{query}", headers=h)
+
+
+# ------------------------------------------------------------------ counted once, people vs crawlers
+
+
+def test_a_page_view_is_counted_once_however_often_its_batch_is_delivered(client, capsys, accepted):
+    tenant_id, template_id, cid = accepted
+    assert view(client, cid).status_code == 200
+    lines = event_lines(capsys)
+    assert len(lines) == 1
+
+    first = aggregate(client, lines)
+    again = aggregate(client, lines)  # CloudWatch Logs redelivers a batch whose invocation failed
+
+    assert (first, again) == ({"events": 1, "counted": 1}, {"events": 1, "counted": 0})
+    assert day_counts(tenant_id) == {"view.person": 1, "ref.direct": 1}
+    from chalicelib.store import engagement
+
+    assert engagement.credential_totals(tenant_id, [cid]) == {cid: {"view.person": 1, "ref.direct": 1}}
+    assert engagement.tenant_totals(tenant_id) == {"view.person": 1, "ref.direct": 1}
+    assert engagement.template_days(tenant_id, today(), today()) == [
+        (today(), template_id, {"view.person": 1, "ref.direct": 1})]
+    assert engagement.platform_days(today(), today()) == [(today(), {"view.person": 1, "ref.direct": 1})]
+
+
+def test_a_redelivery_mixed_with_new_events_counts_only_the_new_ones(client, capsys, accepted):
+    tenant_id, _, cid = accepted
+    for _ in range(3):
+        view(client, cid)
+    old = event_lines(capsys)
+    aggregate(client, old)
+    view(client, cid, query="?ref=linkedin")
+    new = event_lines(capsys)
+
+    assert aggregate(client, old + new) == {"events": 4, "counted": 1}
+    assert day_counts(tenant_id) == {"view.person": 4, "ref.direct": 3, "ref.linkedin": 1}
+
+
+def test_a_crawlers_view_is_not_a_persons_view(client, capsys, accepted):
+    tenant_id, _, cid = accepted
+    for ua in (LINKEDIN_BOT, "facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)",
+               "Twitterbot/1.0", "WhatsApp/2.23.20.0 A", "Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)",
+               None):
+        assert view(client, cid, ua=ua, query="?ref=linkedin").status_code == 200
+    aggregate(client, event_lines(capsys))
+
+    assert day_counts(tenant_id) == {"view.crawler": 6}
+
+
+@pytest.mark.parametrize(("query", "headers", "network"), [
+    ("?ref=linkedin", {}, "linkedin"),
+    ("?ref=email", {"Referer": "https://www.facebook.com/"}, "email"),  # Laurel's own mark wins
+    ("?ref=EMBED", {}, "embed"),
+    ("?ref=myspace", {}, "other"),  # unknown: other, never a 400
+    ("", {"Referer": "https://m.facebook.com/story.php?id=1"}, "facebook"),
+    ("", {"Referer": "https://t.co/abc"}, "x"),
+    ("", {"Referer": "https://www.xing.com/"}, "xing"),
+    ("", {"Referer": "https://l.instagram.com/"}, "other"),
+    ("", {"Referer": "https://laurel.test/wallet"}, "direct"),  # a link inside Laurel
+    ("", {}, "direct"),
+])
+def test_a_persons_view_is_counted_by_referring_network(client, capsys, accepted, query, headers, network):
+    tenant_id, _, cid = accepted
+    assert view(client, cid, query=query, **headers).status_code == 200
+    aggregate(client, event_lines(capsys))
+    assert day_counts(tenant_id) == {"view.person": 1, f"ref.{network}": 1}
+
+
+def test_ref_given_twice_is_no_error(client, capsys, accepted):
+    _, _, cid = accepted
+    assert view(client, cid, query="?ref=linkedin&ref=x").status_code == 200
+
+
+# ------------------------------------------------------------------ the verification path's cost
+
+
+def test_the_verification_path_stays_one_read_with_tracking_on(client, capsys, accepted):
+    from tests.aws_calls import recording
+
+    _, _, cid = accepted
+    view(client, cid)  # warm: imports, template compilation
+    capsys.readouterr()
+    with recording() as calls:
+        res = view(client, cid, query="?ref=linkedin", Referer="https://www.linkedin.com/feed/")
+    assert res.status_code == 200
+    assert calls == ["dynamodb.GetItem"]
+    assert len(event_lines(capsys)) == 1  # and the view was recorded
+
+
+def test_a_hidden_credential_records_nothing(client, capsys):
+    """A pending one (not public yet) answers like an id never issued, and leaves no
+    view line: its counts cannot tell it apart either."""
+    tenant_id, key = new_issuer()
+    template_id = active_template(client, key)
+    cid = body(issue(client, key, template_id))["id"]
+    capsys.readouterr()
+    assert view(client, cid).status_code == 404
+    assert view(client, cid.replace(cid[-4:], "aaaa")).status_code == 404
+    assert event_lines(capsys) == []
+
+
+# ------------------------------------------------------------------ nothing personal
+
+
+def test_no_personal_data_in_event_lines_or_counters(client, capsys, accepted):
+    tenant_id, _, cid = accepted
+    view(client, cid, query="?ref=email", Referer="https://mail.google.com/mail/u/0/#inbox?from=ada@example.com")
+    view(client, cid, ua=LINKEDIN_BOT)
+    lines = event_lines(capsys)
+    aggregate(client, lines)
+
+    items = [i for i in scan_table() if "ENG" in i["pk"]]
+    assert items
+    text = (json.dumps(lines) + json.dumps(items, default=str)).lower()
+    for personal in ("ada", "lovelace", "example.com", "mozilla", "linkedinbot", "chrome", "mail.google", "127.0.0.1"):
+        assert personal not in text, personal
+    assert {k for line in lines for k in json.loads(line)} <= {
+        "laurel_engagement", "id", "kind", "tenant_id", "template_id", "credential_id", "day", "agent", "network"}
+
+
+# ------------------------------------------------------------------ the aggregator's input
+
+
+def test_the_aggregator_ignores_other_log_lines_and_control_messages(client, capsys, accepted):
+    import base64
+    import gzip
+
+    tenant_id, _, cid = accepted
+    view(client, cid)
+    lines = event_lines(capsys)
+    noise = ['{"level":"INFO","message":"hello"}', "START RequestId: 1 Version: $LATEST", "{not json",
+             '{"laurel_engagement":1,"id":"x","kind":"view","tenant_id":"../../etc","template_id":"t",'
+             '"credential_id":"c","day":"2026-01-01","agent":"person"}']
+    assert aggregate(client, noise + [f"2026-12-01T00:00:00Z\tabc\tINFO\t{lines[0]}"]) == {"events": 1, "counted": 1}
+    control = {"awslogs": {"data": base64.b64encode(gzip.compress(json.dumps(
+        {"messageType": "CONTROL_MESSAGE", "logEvents": [{"message": lines[0]}]}).encode())).decode()}}
+    assert client.lambda_.invoke(AGGREGATOR, control).payload == {"events": 0, "counted": 0}
+    assert day_counts(tenant_id) == {"view.person": 1, "ref.direct": 1}
