@@ -65,8 +65,8 @@ def _representation(request: Any) -> str:
 def _ref(request: Any) -> str | None:
     """The `ref=` Laurel puts on the links it makes (share, mail, embed): read leniently,
     never refused (a count must not turn a page into an error)."""
-    params = request.query_params or {}
-    values = params.getlist("ref") if "ref" in params else []
+    params = request.query_params
+    values = params.getlist("ref") if params and "ref" in params else []  # getlist raises on a missing name
     return values[0][:40] if values else None
 
 

@@ -249,6 +249,9 @@ def decide(earner_id: str, credential_id: str, decision: str) -> str:
     from .credentials import credential_view
 
     events.emit(item.tenant_id, f"credential.{status}", credential_view(cred_store.get_consistent(credential_id)))
+    from . import engagement
+
+    engagement.transition(status, item, "pending")
     return status
 
 

@@ -206,3 +206,67 @@ def test_the_aggregator_ignores_other_log_lines_and_control_messages(client, cap
         {"messageType": "CONTROL_MESSAGE", "logEvents": [{"message": lines[0]}]}).encode())).decode()}}
     assert client.lambda_.invoke(AGGREGATOR, control).payload == {"events": 0, "counted": 0}
     assert day_counts(tenant_id) == {"view.person": 1, "ref.direct": 1}
+
+
+# ------------------------------------------------------------------ lifecycle events
+
+
+def test_lifecycle_transitions_are_counted_by_the_services_that_make_them(client, capsys):
+    """Issued (with its skills), accepted (time to accept, leaving pending), rejected,
+    revoked while accepted (not leaving pending), a replaced pending one revoked, and
+    an expiry from the daily sweep: one day's counters, the same at every level."""
+    from chalicelib.services import claims, expiry
+    from chalicelib.store import engagement
+
+    tenant_id, key = new_issuer()
+    tpl = active_template(client, key, skills=["Data quality", "Governance"])
+    creds = {}
+    for who in ("ada", "alan", "grace", "kay"):
+        dates = {"issued_at": "2020-01-01", "expires_at": today().isoformat()} if who == "kay" else {}
+        res = issue(client, key, tpl, email=f"{who}@example.com", **dates)
+        assert res.status_code == 201, res.body
+        creds[who] = body(res)["id"]
+    tokens = {who: claim_token_from(next(m["body"] for m in sent_mail() if m["to"] == [f"{who}@example.com"]), cid)
+              for who, cid in creds.items()}
+    claims.decide(creds["ada"], tokens["ada"], "accept")
+    claims.decide(creds["alan"], tokens["alan"], "reject")
+    assert post_json(client, f"/credentials/{creds['ada']}/revoke", key, {"reason": "issued in error"}) == 200
+    # grace's pending credential is replaced by a new one (the old one is revoked from pending)
+    res = issue(client, key, tpl, email="grace@example.com", duplicate_policy="replace")
+    assert res.status_code == 201, res.body
+    # kay's expires today: the daily sweep flags it while pending
+    expiry.sweep()
+
+    assert aggregate(client, event_lines(capsys))["counted"] == 10
+    counts = day_counts(tenant_id)
+    accept_buckets = {k: v for k, v in counts.items() if k.startswith("accept_s.")}
+    assert {k: v for k, v in counts.items() if not k.startswith("accept_s.")} == {
+        "issued": 5, "accepted": 1, "rejected": 1, "revoked": 2, "expired": 1, "pending_out": 4,
+        "skill.Data quality": 5, "skill.Governance": 5}
+    assert sum(accept_buckets.values()) == 1
+    assert engagement.template_days(tenant_id, today(), today())[0][2] == {
+        "issued": 5, "accepted": 1, "rejected": 1, "revoked": 2, "expired": 1, "pending_out": 4, **accept_buckets}
+    assert engagement.tenant_totals(tenant_id) == engagement.template_days(tenant_id, today(), today())[0][2]
+    assert engagement.credential_totals(tenant_id, creds.values()) == {cid: {} for cid in creds.values()}
+
+
+def post_json(client, path: str, key: str, payload: dict) -> int:
+    from tests.helpers import post
+
+    return post(client, path, key, payload).status_code
+
+
+def test_issuance_keeps_its_aws_calls_with_lifecycle_events(client, capsys):
+    """Lifecycle events go out of band too: one API issuance makes the calls it made
+    before (tests/integration/test_credentials.py lists them) and writes its line."""
+    from tests.aws_calls import recording
+
+    _, key = new_issuer()
+    tpl = active_template(client, key)
+    issue(client, key, tpl, email="first@example.com")
+    capsys.readouterr()
+    with recording() as calls:
+        assert issue(client, key, tpl, email="second@example.com").status_code == 201
+    assert sorted(calls) == sorted(["dynamodb.GetItem", "dynamodb.BatchGetItem", "dynamodb.TransactWriteItems",
+                                    "kms.Sign", "sesv2.SendEmail", "dynamodb.UpdateItem", "dynamodb.PutItem"]), calls
+    assert [json.loads(line)["kind"] for line in event_lines(capsys)] == ["issued"]
