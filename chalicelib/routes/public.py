@@ -149,7 +149,8 @@ def verify_credential(credential_id: str) -> Response:
 @guard.public("/badges/{credential_id}/image")
 def baked_image(credential_id: str) -> Response:
     """The badge image with the Open Badges assertion baked in (PNG or SVG); cached in S3."""
-    return Response(body="", status_code=302, headers={"Location": openbadges.baked_image_url(credential_id),
+    location = openbadges.baked_image_url(credential_id, ref=_ref(_request()))
+    return Response(body="", status_code=302, headers={"Location": location,
                                                        "Cache-Control": "no-store"})
 
 
@@ -231,7 +232,7 @@ def _verify_input(request: Any) -> tuple[Any, bool]:
 @guard.public("/verify", "POST")
 def verify_any() -> Response:
     source, as_html = _verify_input(_request())
-    report = badge_check.verify(source)
+    report = badge_check.run(source)
     if as_html:
         return web.page("verify_report.html", r=report, external=False)
     return http.json_response(report)

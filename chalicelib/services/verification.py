@@ -6,6 +6,9 @@ built from configuration, never fetched.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from ..adapters.objects import public_url
@@ -21,12 +24,31 @@ ERASED = "the person this credential was issued to had their data erased; it is 
 NOT_PUBLISHED = "no credential is published at this address"
 
 
+# the credentials public_item let through inside `collecting()` (/verify counts its runs by them)
+_seen: ContextVar[list | None] = ContextVar("laurel_public_items", default=None)
+
+
 def public_item(credential_id: str) -> Any:
     """The credential behind a public URL, with its one GetItem, if the publicity rule
     lets it be shown. Every public route (page, JSON, Open Badges documents, baked
     image, and /verify through them) looks credentials up here and nowhere else, so a
     hidden credential answers exactly like an id that was never issued."""
-    return require_public(store.get(credential_id))
+    item = require_public(store.get(credential_id))
+    seen = _seen.get()
+    if seen is not None:
+        seen.append(item)
+    return item
+
+
+@contextmanager
+def collecting() -> Iterator[list]:
+    """The credentials shown by public_item inside the block (no extra read)."""
+    bucket: list = []
+    token = _seen.set(bucket)
+    try:
+        yield bucket
+    finally:
+        _seen.reset(token)
 
 
 def require_public(item: Any) -> Any:

@@ -270,3 +270,92 @@ def test_issuance_keeps_its_aws_calls_with_lifecycle_events(client, capsys):
     assert sorted(calls) == sorted(["dynamodb.GetItem", "dynamodb.BatchGetItem", "dynamodb.TransactWriteItems",
                                     "kms.Sign", "sesv2.SendEmail", "dynamodb.UpdateItem", "dynamodb.PutItem"]), calls
     assert [json.loads(line)["kind"] for line in event_lines(capsys)] == ["issued"]
+
+
+# ------------------------------------------------------------------ the wallet's share buttons, downloads
+
+
+def wallet_of(client, email: str):
+    from tests.helpers import Browser, sign_in
+
+    b = Browser(client)
+    sign_in(b, email)
+    return b
+
+
+def test_share_buttons_count_then_redirect_to_the_network(client, capsys, accepted):
+    from urllib.parse import parse_qs, urlsplit
+
+    tenant_id, _, cid = accepted
+    b = wallet_of(client, "ada@example.com")
+    page = b.text(b.get(f"/wallet/credentials/{cid}"))
+    assert f'href="/wallet/credentials/{cid}/share/linkedin"' in page
+    assert f'href="/wallet/credentials/{cid}/linkedin"' in page
+    capsys.readouterr()
+
+    res = b.get(f"/wallet/credentials/{cid}/share/linkedin")
+    assert res.status_code == 302
+    target = urlsplit(res.headers["Location"])
+    assert (target.netloc, target.path) == ("www.linkedin.com", "/sharing/share-offsite/")
+    # the shared page is marked, so views of the post count as LinkedIn's even without a Referer
+    assert parse_qs(target.query)["url"] == [f"https://laurel.test/badges/{cid}?ref=linkedin"]
+    assert b.get(f"/wallet/credentials/{cid}/share/email").headers["Location"].startswith("mailto:?subject=")
+    assert b.get(f"/wallet/credentials/{cid}/share/whatsapp").headers["Location"].startswith("https://wa.me/?")
+    add = b.get(f"/wallet/credentials/{cid}/linkedin")
+    assert add.status_code == 302 and add.headers["Location"].startswith("https://www.linkedin.com/profile/add?")
+    assert b.get(f"/wallet/credentials/{cid}/share/myspace").status_code == 404
+    assert b.get(f"/wallet/credentials/{cid}/download").status_code == 302
+    aggregate(client, event_lines(capsys))
+
+    expected = {"share.linkedin": 1, "share.email": 1, "share.whatsapp": 1, "linkedin_add": 1, "download": 1}
+    from chalicelib.store import engagement
+
+    assert day_counts(tenant_id) == expected
+    assert engagement.credential_totals(tenant_id, [cid])[cid] == expected
+
+
+def test_no_share_of_another_earners_or_a_private_credential(client, capsys, accepted):
+    _, _, cid = accepted
+    other = wallet_of(client, "mallory@example.com")
+    assert other.get(f"/wallet/credentials/{cid}/share/linkedin").status_code == 404
+    assert other.get(f"/wallet/credentials/{cid}/linkedin").status_code == 404
+    assert other.get(f"/wallet/credentials/{cid}/download").status_code == 404
+    from tests.helpers import Browser
+
+    anonymous = Browser(client).get(f"/wallet/credentials/{cid}/share/linkedin")
+    assert anonymous.status_code == 303 and "/signin?next=" in anonymous.headers["Location"]  # sign in first
+    owner = wallet_of(client, "ada@example.com")
+    from chalicelib.services import wallet
+    from chalicelib.store import credentials as cred_store
+
+    wallet.set_private(wallet.owner_of(cred_store.get(cid)), cid, True)
+    res = owner.get(f"/wallet/credentials/{cid}/share/x")
+    assert res.status_code == 409
+    assert [line for line in event_lines(capsys) if '"kind":"share"' in line] == []
+
+
+# ------------------------------------------------------------------ badge images from snippets, /verify runs
+
+
+def test_image_loads_from_embeds_and_signatures_are_counted(client, capsys, accepted):
+    tenant_id, _, cid = accepted
+    b = wallet_of(client, "ada@example.com")
+    page = b.text(b.get(f"/wallet/credentials/{cid}"))
+    assert f"/badges/{cid}/image?ref=embed" in page and f"/badges/{cid}/image?ref=signature" in page
+    capsys.readouterr()
+    for ref in ("embed", "embed", "signature", ""):
+        assert client.http.get(f"/badges/{cid}/image" + (f"?ref={ref}" if ref else "")).status_code == 302
+    aggregate(client, event_lines(capsys))
+    assert day_counts(tenant_id) == {"image.embed": 2, "image.signature": 1}
+
+
+def test_verify_runs_of_laurel_credentials_are_counted(client, capsys, accepted):
+    tenant_id, _, cid = accepted
+    res = client.http.post("/verify", headers={"Content-Type": "application/json"},
+                           body=json.dumps({"url": f"https://laurel.test/badges/{cid}"}))
+    assert res.status_code == 200 and body(res)["result"] == "valid", res.body
+    res = client.http.post("/verify", headers={"Content-Type": "application/json"},
+                           body=json.dumps({"url": f"https://laurel.test/ob/v2/assertions/{cid}"}))
+    assert res.status_code == 200, res.body
+    aggregate(client, event_lines(capsys))
+    assert day_counts(tenant_id) == {"verify": 2}
