@@ -17,6 +17,8 @@ from ..domain import engagement as domain
 from ..domain.clock import parse_iso
 from . import clock
 
+CONFLICT_ATTEMPTS = 5
+
 
 @dataclass(frozen=True)
 class Visit:
@@ -100,7 +102,15 @@ def aggregate_lines(lines: Iterable[dict]) -> dict:
 
     events = [e for e in (domain.from_line(line) for line in lines) if e is not None]
     batch = [(e.id, domain.contributions(e)) for e in events]
-    counted = store.apply(batch, int(clock.utcnow().timestamp()))
+    counted = 0
+    for attempt in range(CONFLICT_ATTEMPTS):
+        try:
+            counted += store.apply(batch, int(clock.utcnow().timestamp()))
+            break
+        except store.Busy:  # the chunks written before it are not counted again: their markers are there
+            if attempt == CONFLICT_ATTEMPTS - 1:
+                raise  # Lambda's retry of the delivery counts the rest, once
+            clock.sleep(0.05 * 2 ** attempt)
     return {"events": len(events), "counted": counted}
 
 

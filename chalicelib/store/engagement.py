@@ -18,7 +18,6 @@ names (`view.person`), always sent through ExpressionAttributeNames.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable, Sequence
 from datetime import date
 from decimal import Decimal
@@ -34,7 +33,11 @@ MAX_TRANSACTION_ITEMS = 100
 MARKER_TTL_SECONDS = 4 * 24 * 3600
 # attributes of a counter item that are not metrics
 _NOT_METRICS = {"pk", "sk", "expiration"}
-_CONFLICT_RETRIES = 5
+
+
+class Busy(Exception):
+    """Another writer held one of the chunk's items (TransactionConflict): nothing of
+    the chunk was written; applying the batch again is safe (it counts each event once)."""
 
 
 def _client() -> Any:
@@ -172,7 +175,6 @@ def _write_chunk(chunk: list[Contribution], expires: int) -> int:
     """Count the chunk's events not counted before; the number counted now."""
     from botocore.exceptions import ClientError
 
-    conflicts = 0
     while chunk:
         try:
             _client().transact_write_items(TransactItems=_transaction(chunk, expires))
@@ -186,10 +188,8 @@ def _write_chunk(chunk: list[Contribution], expires: int) -> int:
             if seen:  # those events were counted by an earlier delivery
                 chunk = [c for i, c in enumerate(chunk) if i not in seen]
                 continue
-            if any(r.get("Code") == "TransactionConflict" for r in reasons) and conflicts < _CONFLICT_RETRIES:
-                conflicts += 1  # another aggregator wrote the same counter at that moment
-                time.sleep(0.05 * 2 ** conflicts)
-                continue
+            if any(r.get("Code") == "TransactionConflict" for r in reasons):
+                raise Busy() from exc  # another aggregator wrote the same counter at that moment
             raise
     return 0
 
