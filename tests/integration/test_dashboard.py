@@ -306,3 +306,38 @@ def test_platform_trends_as_json_hide_the_same_groups(org, client, operator):
 def test_platform_trends_need_an_operator_key(org, client):
     assert client.http.get("/ops/trends").status_code == 401
     assert client.http.get("/ops/trends", headers=auth(org.key)).status_code == 401
+
+
+# ------------------------------------------------------------------ through the real events
+
+
+def test_issuing_accepting_and_viewing_move_the_dashboard_through_the_aggregator(client, capsys):
+    """ENG's whole path, no counter written by hand: the services write event lines, the
+    EngagementAggregator Lambda counts a CloudWatch Logs delivery of them, the dashboard
+    reads the counters."""
+    from chalicelib.adapters.event_log import awslogs_event
+    from chalicelib.services import claims
+    from tests.conftest import sent_mail
+    from tests.helpers import claim_token_from
+
+    tenant_id, key = new_organization("Acme Academy", "ada@acme.example")
+    admin = sign_in(client, "ada@acme.example")
+    template_id = active_template(client, key)  # "Data Steward", skills Data quality and Governance
+    ids = [body(issue(client, key, template_id, email=f"p{n}@example.com"))["id"] for n in range(2)]
+    claims.decide(ids[0], claim_token_from(sent_mail()[-2]["body"], ids[0]), "accept")
+    browser = ("Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) "
+               "Chrome/120.0 Safari/537.36")
+    assert client.http.get(f"/badges/{ids[0]}?ref=linkedin", headers={"Accept": "text/html",
+                                                                      "User-Agent": browser}).status_code == 200
+    assert client.http.get(f"/badges/{ids[0]}", headers={"Accept": "text/html",
+                                                         "User-Agent": "LinkedInBot/1.0"}).status_code == 200
+    lines = [line for line in capsys.readouterr().out.splitlines() if '"laurel_engagement"' in line]
+    client.lambda_.invoke("EngagementAggregator", awslogs_event(lines))
+
+    html = _text(admin.get("/console/dashboard"))
+    assert _rows(html, "funnel") == [["Issued", "2"], ["Accepted", "1"], ["Rejected", "0"], ["Still pending", "1"]]
+    assert _rows(html, "views")[-1][1:] == ["1", "1"]  # one person, one crawler
+    assert dict(r for r in _rows(html, "networks"))["LinkedIn"] == "1"
+    assert _rows(html, "top_templates_issued") == [["Data Steward", "2"]]
+    assert sorted(_rows(html, "skills")) == [["Data quality", "2"], ["Governance", "2"]]
+    assert re.search(r"<dt>Median time to accept</dt><dd>\d+(\.\d)? (second|minute)s?", html), html
