@@ -37,3 +37,9 @@ def test_a_horizontal_chart_lists_its_first_label_at_the_top_like_its_table():
     labels = re.findall(r'<text [^>]*y="([0-9.]+)"[^>]*>(Issued|Accepted)</text>', c.svg)
     assert sorted(labels, key=lambda pair: float(pair[0]))[0][1] == "Issued"
     assert c.rows == [("Issued", ["10"]), ("Accepted", ["4"])]
+
+
+def test_a_label_is_text_in_the_svg_never_markup():
+    c = charts.chart("HorizontalBar", "top", "Top templates", "d", ['<script>alert(1)</script>&"'],
+                     {"Issued": [5]}, first_column="Template")
+    assert "<script>" not in c.svg and "&lt;script&gt;alert(1)&lt;/script&gt;&amp;" in c.svg
