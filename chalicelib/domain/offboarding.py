@@ -33,6 +33,7 @@ CATEGORIES = (
     "bulk_job_failures",
     "bulk_jobs",
     "idempotency_records",
+    "engagement_counters",  # its days, templates' days, totals (the platform's days hold no tenant id: they stay)
     "recipient_slots",
     "rejected_credentials",
     "revoked_unaccepted_credentials",

@@ -97,11 +97,13 @@ def transition(kind: str, item: Any, from_status: str, now: datetime | None = No
 
 def aggregate_lines(lines: Iterable[dict]) -> dict:
     """Count a batch of event lines (other lines are ignored); redelivered events count
-    once. Returns how many lines were events and how many were counted now."""
+    once; events of an offboarded tenant (its kept credentials are still viewed) are
+    not counted. Returns how many lines were events and how many were counted now."""
     from ..store import engagement as store
 
     events = [e for e in (domain.from_line(line) for line in lines) if e is not None]
-    batch = [(e.id, domain.contributions(e)) for e in events]
+    gone = store.departed(e.tenant_id for e in events) if events else set()
+    batch = [(e.id, domain.contributions(e)) for e in events if e.tenant_id not in gone]
     counted = 0
     for attempt in range(CONFLICT_ATTEMPTS):
         try:

@@ -205,6 +205,16 @@ def apply(batch: Sequence[Contribution], now_epoch: int) -> int:
 # ------------------------------------------------------------------ offboarding
 
 
+def departed(tenant_ids: Iterable[str]) -> set[str]:
+    """The tenants among these that are offboarded (or unknown): their events are not
+    counted (their accepted credentials stay verifiable, their counters are gone).
+    One BatchGetItem of the issuer profiles."""
+    ids = list(dict.fromkeys(tenant_ids))
+    found = get_many([(keys.tenant_pk(t), keys.PROFILE_SK) for t in ids], consistent=False)
+    return {t for t in ids if (keys.tenant_pk(t), keys.PROFILE_SK) not in found
+            or "offboarded_at" in found[(keys.tenant_pk(t), keys.PROFILE_SK)]}
+
+
 def tenant_counter_keys(tenant_id: str) -> list[tuple[str, str]]:
     """Every engagement counter item of a tenant (its three partitions); platform days,
     which hold no tenant id, stay."""

@@ -359,3 +359,35 @@ def test_verify_runs_of_laurel_credentials_are_counted(client, capsys, accepted)
     assert res.status_code == 200, res.body
     aggregate(client, event_lines(capsys))
     assert day_counts(tenant_id) == {"verify": 2}
+
+
+# ------------------------------------------------------------------ offboarding
+
+
+def test_offboarding_deletes_the_tenants_counters_and_keeps_the_platforms(client, capsys, accepted):
+    """The tenant's counters go with its other data (listed in the dry run); the
+    platform's days hold no tenant id and stay; views of a credential kept for
+    verifiers after the tenant left are not counted for it any more."""
+    from chalicelib.services import ops
+    from chalicelib.store import engagement
+
+    tenant_id, _, cid = accepted
+    view(client, cid)
+    view(client, cid, ua=LINKEDIN_BOT)
+    aggregate(client, event_lines(capsys))
+    assert [i for i in scan_table() if i["pk"].startswith(f"T#{tenant_id}#ENG")]
+    operator = {"Authorization": f"Bearer {ops.create_operator_key('tests')}", "Content-Type": "application/json"}
+
+    plan = body(client.http.post(f"/ops/issuers/{tenant_id}/offboarding", headers=operator))
+    assert plan["delete"]["engagement_counters"]["count"] == 4  # a day, the total, a template day, a credential
+    res = client.http.post(f"/ops/issuers/{tenant_id}/offboarding/confirm", headers=operator,
+                           body=json.dumps({"token": plan["confirmation"]["token"]}))
+    assert res.status_code == 200 and body(res)["deleted"]["engagement_counters"] == 4, res.body
+
+    assert [i for i in scan_table() if i["pk"].startswith(f"T#{tenant_id}#ENG")] == []
+    assert engagement.platform_days(today(), today()) == [(today(), {"view.person": 1, "ref.direct": 1,
+                                                                     "view.crawler": 1})]
+    capsys.readouterr()
+    assert view(client, cid).status_code == 200  # kept: still verifiable
+    assert aggregate(client, event_lines(capsys)) == {"events": 1, "counted": 0}
+    assert [i for i in scan_table() if i["pk"].startswith(f"T#{tenant_id}#ENG")] == []
