@@ -25,6 +25,7 @@ HIDDEN = "fewer than 5"
 WIDTH, HEIGHT = 640, 360  # the viewBox: the chart scales to its column (text stays legible on a phone)
 # Laurel's palette (laurel.css): each colour has at least 3:1 contrast against white.
 COLOURS = ("#2c4fb8", "#176b3a", "#a11b1b", "#8a4b00", "#4a5568", "#6b3fa0", "#00677a", "#8c2a5b", "#1d2433")
+MAX_X_LABELS = 14
 FONT = 'system-ui, -apple-system, "Segoe UI", Roboto, sans-serif'
 SIZE_CSS = "{id}{{width:100%;height:auto;max-width:{w}px;display:block}}"
 
@@ -107,7 +108,8 @@ def _draw(kind: str, chart_id: str, title: str, description: str, labels: Sequen
         width=WIDTH, height=HEIGHT, style=_style(), js=[], disable_xml_declaration=True,
         explicit_size=False, legend_at_bottom=True, legend_at_bottom_columns=2, truncate_legend=-1,
         truncate_label=-1, x_label_rotation=30 if len(labels) > 8 else 0, print_values=False,
-        show_minor_x_labels=True, no_data_text="No data in this range", include_x_axis=True, **options)
+        # a year of weeks: every n-th week's label, so that they do not run into each other
+        show_minor_x_labels=len(labels) <= MAX_X_LABELS, x_labels_major_every=-(-len(labels) // MAX_X_LABELS), no_data_text="No data in this range", include_x_axis=True, **options)
     chart.uuid = chart_id  # the CSS prefix and the root's id: #chart-<chart_id> (pygal's default is random)
     css: list[str] = []
     chart.add_xml_filter(_accessible(chart_id, title, description, css))

@@ -43,3 +43,10 @@ def test_a_label_is_text_in_the_svg_never_markup():
     c = charts.chart("HorizontalBar", "top", "Top templates", "d", ['<script>alert(1)</script>&"'],
                      {"Issued": [5]}, first_column="Template")
     assert "<script>" not in c.svg and "&lt;script&gt;alert(1)&lt;/script&gt;&amp;" in c.svg
+
+
+def test_a_year_of_weeks_labels_every_few_weeks_and_keeps_every_row_in_the_table():
+    labels = [f"2026-W{i:02d}" for i in range(1, 54)]
+    c = charts.chart("Bar", "year", "t", "d", labels, {"Issued": list(range(53))}, first_column="Week")
+    assert len(re.findall(r">2026-W\d\d</text>", c.svg)) <= charts.MAX_X_LABELS
+    assert [row[0] for row in c.rows] == labels
