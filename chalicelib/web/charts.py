@@ -109,7 +109,8 @@ def _draw(kind: str, chart_id: str, title: str, description: str, labels: Sequen
         explicit_size=False, legend_at_bottom=True, legend_at_bottom_columns=2, truncate_legend=-1,
         truncate_label=-1, x_label_rotation=30 if len(labels) > 8 else 0, print_values=False,
         # a year of weeks: every n-th week's label, so that they do not run into each other
-        show_minor_x_labels=len(labels) <= MAX_X_LABELS, x_labels_major_every=-(-len(labels) // MAX_X_LABELS), no_data_text="No data in this range", include_x_axis=True, **options)
+        show_minor_x_labels=len(labels) <= MAX_X_LABELS, x_labels_major_every=-(-len(labels) // MAX_X_LABELS),
+        no_data_text="No data in this range", include_x_axis=True, **options)
     chart.uuid = chart_id  # the CSS prefix and the root's id: #chart-<chart_id> (pygal's default is random)
     css: list[str] = []
     chart.add_xml_filter(_accessible(chart_id, title, description, css))
