@@ -18,8 +18,9 @@ import os
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 AGGREGATOR = "EngagementAggregator"
 INTERVAL_SECONDS = 5.0
