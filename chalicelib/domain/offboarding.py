@@ -32,6 +32,7 @@ CATEGORIES = (
     "scheduled_rows",
     "bulk_job_failures",
     "bulk_jobs",
+    "export_jobs",  # issue 15: reports and organization exports (their files go with "images")
     "idempotency_records",
     "recipient_slots",
     "rejected_credentials",

@@ -25,6 +25,7 @@ lms = LazyModule("chalicelib.services.lms")
 support = LazyModule("chalicelib.services.support")
 audit = LazyModule("chalicelib.services.audit")
 analytics = LazyModule("chalicelib.services.analytics")
+exports = LazyModule("chalicelib.services.exports")
 
 json = http.json_response
 
@@ -253,3 +254,19 @@ def get_analytics(tenant_id: str) -> Response:
 @guard.issuer("/analytics/templates/{template_id}")
 def get_template_analytics(tenant_id: str, template_id: str) -> Response:
     return json(analytics.template_report(tenant_id, template_id))
+
+
+# ---------------------------------------------------------------- reports and exports (issue 15)
+
+
+@guard.issuer("/exports", "POST", body="ExportIn")
+def create_export(tenant_id: str, data: Any) -> Response:
+    """An export job: the awards CSV of a range (of one template), or the organization
+    as a ZIP. 202: poll GET /exports/{id} until `state` is completed, then follow `url`
+    (valid `expires_in` seconds; ask again for a fresh one)."""
+    return json(exports.request_for_api(tenant_id, data), status=202)
+
+
+@guard.issuer("/exports/{job_id}")
+def get_export(tenant_id: str, job_id: str) -> Response:
+    return json(exports.api_job(tenant_id, job_id))

@@ -239,6 +239,13 @@ def send_export(email: str, link: str, minutes: int) -> None:
                    "export", "the mail with the export")
 
 
+def send_report(email: str, *, link: str, minutes: int, page: str, what: str) -> bool:
+    """The link to an organization's export, to the console member who asked for it
+    (courtesy: the job's page in the console shows the link too, and a fresh one)."""
+    return _send(_message(email, f"Your Laurel export is ready: {what}", "report", link=link, minutes=minutes,
+                          page=page, what=what), "report")
+
+
 # ------------------------------------------------------------------ support
 
 

@@ -7,6 +7,7 @@ package by subject:
     signin.py       GET/POST /console/signin, /console/signin/{login_id}, /console/choose, /console/signout
     home.py         GET /console; members, invitations and one's own membership (/console/members, /console/account)
     sso.py          POST /console/sso, GET /console/sso/callback, GET/POST /console/settings/sso
+    reports.py      GET/POST /console/reports, GET /console/reports/{job_id}
 
 Every member route names its action in the role matrix (domain/members.py); the guard
 refuses before the view runs, checks the form's CSRF token and audits every write.
@@ -57,6 +58,7 @@ from . import (  # noqa: E402,F401
     credentials,  # credentials: search, history, revoke/replace/resend
     home,  # home, members, invitations, one's own membership
     issuing,  # single and bulk issuing
+    reports,  # reports and exports (issue 15)
     settings,  # organization settings
     signin,
     sso,
