@@ -259,14 +259,14 @@ def get_template_analytics(tenant_id: str, template_id: str) -> Response:
 # ---------------------------------------------------------------- reports and exports (issue 15)
 
 
-@guard.issuer("/exports", "POST", body="ExportIn")
+@guard.issuer("/export-jobs", "POST", body="ExportIn")
 def create_export(tenant_id: str, data: Any) -> Response:
     """An export job: the awards CSV of a range (of one template), or the organization
-    as a ZIP. 202: poll GET /exports/{id} until `state` is completed, then follow `url`
+    as a ZIP. 202: poll GET /export-jobs/{id} until `state` is completed, then follow `url`
     (valid `expires_in` seconds; ask again for a fresh one)."""
     return json(exports.request_for_api(tenant_id, data), status=202)
 
 
-@guard.issuer("/exports/{job_id}")
+@guard.issuer("/export-jobs/{job_id}")
 def get_export(tenant_id: str, job_id: str) -> Response:
     return json(exports.api_job(tenant_id, job_id))

@@ -126,7 +126,7 @@ def request_for_member(member: member_rules.Member, data: schemas.ExportIn) -> d
 def request_for_api(tenant_id: str, data: schemas.ExportIn) -> dict:
     """The issuer API's export: an API key acts for the organization (its credential
     listing shows recipients whole), so the CSV does too; nobody is mailed (the link
-    is in GET /exports/{id})."""
+    is in GET /export-jobs/{id})."""
     return _create(tenant_id, data, requested_by=API, email=None, personal_data=True)
 
 

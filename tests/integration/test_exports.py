@@ -66,10 +66,10 @@ def org(client):
 
 
 def export(client, key, **payload):
-    res = post(client, "/exports", key, payload)
+    res = post(client, "/export-jobs", key, payload)
     assert res.status_code == 202, res.body
     drain(client)
-    return body(client.http.get(f"/exports/{body(res)['id']}", headers=auth(key)))
+    return body(client.http.get(f"/export-jobs/{body(res)['id']}", headers=auth(key)))
 
 
 def test_awards_csv_neutralises_formula_payloads(client, org):
@@ -136,15 +136,15 @@ def test_another_tenants_template_or_job_is_not_found_and_nothing_is_queued(clie
     _, other_key = new_issuer("Other Org")
     other_tpl = active_template(client, other_key)
     before = [i for i in scan_table() if "#EXPORT#" in i["sk"] or i["sk"].startswith("EXPORT#")]
-    res = post(client, "/exports", key, {"kind": "awards", "template": other_tpl})
+    res = post(client, "/export-jobs", key, {"kind": "awards", "template": other_tpl})
     assert res.status_code == 404, res.body
     assert [i for i in scan_table() if i["sk"].startswith("EXPORT#")] == before
-    job = body(post(client, "/exports", key, {"kind": "awards"}))
-    res = client.http.get(f"/exports/{job['id']}", headers=auth(other_key))
+    job = body(post(client, "/export-jobs", key, {"kind": "awards"}))
+    res = client.http.get(f"/export-jobs/{job['id']}", headers=auth(other_key))
     assert res.status_code == 404 and body(res)["error"]["code"] == "job_not_found"
     for bad in ({"kind": "awards", "from": "2026-03-05", "to": "2026-03-01"}, {"kind": "pdf"},
                 {"kind": "organization", "from": "2026-03-01"}, {"kind": "awards", "extra": 1}):
-        res = post(client, "/exports", key, bad)
+        res = post(client, "/export-jobs", key, bad)
         assert res.status_code in (400, 422) and "error" in body(res), (bad, res.body)
 
 
@@ -165,9 +165,9 @@ def test_a_redelivered_step_adds_no_rows(client, org, monkeypatch):
     key, tpl = org
     monkeypatch.setitem(exports.STEP_ROWS, "awards", 2)
     made = {body(issue(client, key, tpl, f"p{n}@example.com"))["id"] for n in range(5)}
-    res = post(client, "/exports", key, {"kind": "awards"})
+    res = post(client, "/export-jobs", key, {"kind": "awards"})
     assert drain(client, repeat=True) >= 4  # 3 pages and the assembly, every message delivered twice
-    job = body(client.http.get(f"/exports/{body(res)['id']}", headers=auth(key)))
+    job = body(client.http.get(f"/export-jobs/{body(res)['id']}", headers=auth(key)))
     ids = [r["credential_id"] for r in rows_of(fetch(job["url"]))]
     assert sorted(ids) == sorted(made), ids
     assert job["done"] == 5 and job["state"] == "completed"
@@ -179,7 +179,7 @@ def test_a_failing_step_leaves_the_job_where_it_was_and_the_redelivery_finishes_
     key, tpl = org
     monkeypatch.setitem(exports.STEP_ROWS, "awards", 2)
     made = {body(issue(client, key, tpl, f"p{n}@example.com"))["id"] for n in range(3)}
-    job_id = body(post(client, "/exports", key, {"kind": "awards"}))["id"]
+    job_id = body(post(client, "/export-jobs", key, {"kind": "awards"}))["id"]
     real_put, calls = objects.put, []
 
     def flaky(object_key, *args, **kwargs):
@@ -204,12 +204,12 @@ def test_a_failing_step_leaves_the_job_where_it_was_and_the_redelivery_finishes_
             stopped = True
         if stopped:
             failed_once = True
-            job = body(client.http.get(f"/exports/{job_id}", headers=auth(key)))
+            job = body(client.http.get(f"/export-jobs/{job_id}", headers=auth(key)))
             assert job["state"] == "running" and job["done"] == 2 and job["url"] is None, job
             continue  # the message stays on the queue and comes back
         sqs.delete_message(QueueUrl=url, ReceiptHandle=got[0]["ReceiptHandle"])
     assert failed_once
-    job = body(client.http.get(f"/exports/{job_id}", headers=auth(key)))
+    job = body(client.http.get(f"/export-jobs/{job_id}", headers=auth(key)))
     assert job["state"] == "completed", job
     assert sorted(r["credential_id"] for r in rows_of(fetch(job["url"]))) == sorted(made)
 
