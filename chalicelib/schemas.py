@@ -411,7 +411,7 @@ class CredentialSearchIn(Strict):
         return self
 
 
-class ExportIn(Strict):
+class ExportJobIn(Strict):
     """An export job (issue 15 item 3), from the console's reports page or the issuer API.
     `awards`: the CSV of the credentials issued from `from` to `to` (both included; "the
     days the credentials were issued in Laurel", as the credential search reads them),

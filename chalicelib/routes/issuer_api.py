@@ -259,7 +259,7 @@ def get_template_analytics(tenant_id: str, template_id: str) -> Response:
 # ---------------------------------------------------------------- reports and exports (issue 15)
 
 
-@guard.issuer("/export-jobs", "POST", body="ExportIn")
+@guard.issuer("/export-jobs", "POST", body="ExportJobIn")
 def create_export(tenant_id: str, data: Any) -> Response:
     """An export job: the awards CSV of a range (of one template), or the organization
     as a ZIP. 202: poll GET /export-jobs/{id} until `state` is completed, then follow `url`

@@ -85,7 +85,7 @@ def _job(tenant_id: str, job_id: str, requested_by: str | None = None) -> Any:
 # ------------------------------------------------------------------ requests
 
 
-def _create(tenant_id: str, data: schemas.ExportIn, *, requested_by: str, email: str | None,
+def _create(tenant_id: str, data: schemas.ExportJobIn, *, requested_by: str, email: str | None,
             personal_data: bool) -> dict:
     from .templates import require as require_template
 
@@ -112,7 +112,7 @@ def _create(tenant_id: str, data: schemas.ExportIn, *, requested_by: str, email:
     return job_view(job)
 
 
-def request_for_member(member: member_rules.Member, data: schemas.ExportIn) -> dict:
+def request_for_member(member: member_rules.Member, data: schemas.ExportJobIn) -> dict:
     """A console member's export. The awards CSV: any member who sees credentials, with
     recipients' names and addresses only for those who may see personal data (masked
     as in the credential list otherwise); the organization export: admins only (it
@@ -123,7 +123,7 @@ def request_for_member(member: member_rules.Member, data: schemas.ExportIn) -> d
                    personal_data=data.kind == "organization" or member.sees_personal_data)
 
 
-def request_for_api(tenant_id: str, data: schemas.ExportIn) -> dict:
+def request_for_api(tenant_id: str, data: schemas.ExportJobIn) -> dict:
     """The issuer API's export: an API key acts for the organization (its credential
     listing shows recipients whole), so the CSV does too; nobody is mailed (the link
     is in GET /export-jobs/{id})."""
@@ -235,7 +235,7 @@ def engagement_totals(tenant_id: str, credential_ids: list[str]) -> dict[str, di
     contract's `store.engagement.credential_totals`, "cumulative per credential
     (BatchGet; missing ids -> {})"). The one place this module reads them."""
     try:
-        from ..store import engagement
+        from ..store import engagement  # type: ignore[attr-defined,unused-ignore]
     except ImportError:  # the counters are not part of this build yet: no activity recorded
         return {}
     return engagement.credential_totals(tenant_id, credential_ids)

@@ -26,7 +26,7 @@ def console_reports(member: Any) -> Response:
 
 @guard.member("/console/reports", "POST", action="reports.view")
 def console_reports_request(member: Any) -> Response:
-    job = exports.request_for_member(member, form("ExportIn"))
+    job = exports.request_for_member(member, form("ExportJobIn"))
     return redirect(f"/console/reports/{job['id']}")
 
 
