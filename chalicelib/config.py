@@ -44,6 +44,9 @@ class Settings:
     max_image_side: int = 2048
     # Only set on the local stage: where the embedded AWS (moto server) listens.
     local_aws_endpoint: str = ""
+    # Engagement event lines go to this file instead of stdout (the local stage: no CloudWatch
+    # Logs to subscribe to; scripts/run_local.py feeds the file to the aggregator)
+    engagement_spool: str = ""
 
     @property
     def is_local(self) -> bool:
@@ -92,4 +95,5 @@ def get_settings() -> Settings:
         support_email=os.environ.get("LAUREL_SUPPORT_EMAIL", ""),
         secret_id=_env("LAUREL_SECRET_ID", f"laurel/{stage}/signing-material"),
         local_aws_endpoint=endpoint,
+        engagement_spool=os.environ.get("LAUREL_ENGAGEMENT_SPOOL", ""),
     )

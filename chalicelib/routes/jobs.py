@@ -23,6 +23,7 @@ if TYPE_CHECKING:  # Powertools' batch utility loads only when a queue batch arr
 bp = Blueprint(__name__)
 
 work = LazyModule("chalicelib.services.work")
+engagement = LazyModule("chalicelib.services.engagement")
 
 QUEUE_HANDLER = "deliver_webhooks"  # Lambda function name of the events queue's consumer
 
@@ -65,3 +66,10 @@ def bulk_worker(event: Any) -> PartialItemFailureResponse:
 def deliver_webhooks(event: Any) -> PartialItemFailureResponse:
     """One delivery attempt per message (retries are new, delayed messages)."""
     return _batch(event, lambda message: work.webhook_message(message))
+
+
+@bp.lambda_function(name="EngagementAggregator")
+def engagement_aggregator(event: Any, context: Any) -> dict:
+    """Engagement event lines from the CloudWatch Logs subscription filters of every
+    emitting function (infra/stack.py), counted once each (services/engagement.py)."""
+    return engagement.aggregate(event)

@@ -62,6 +62,22 @@ def _representation(request: Any) -> str:
     return media.preferred(request.headers.get("accept"), media.JSON_OFFERS if as_json else media.PAGE_OFFERS)
 
 
+def _ref(request: Any) -> str | None:
+    """The `ref=` Laurel puts on the links it makes (share, mail, embed): read leniently,
+    never refused (a count must not turn a page into an error)."""
+    params = request.query_params
+    values = params.getlist("ref") if params and "ref" in params else []  # getlist raises on a missing name
+    return values[0][:40] if values else None
+
+
+def _visit(request: Any) -> Any:
+    """What the engagement counters keep of a page request: classes only (services/engagement.Visit)."""
+    from ..services.engagement import Visit
+
+    return Visit(user_agent=request.headers.get("user-agent"), referer=request.headers.get("referer"),
+                 ref=_ref(request))
+
+
 def _page_or_json(request: Any) -> str:
     """Refusals of the page URL: a page for a browser, JSON for any JSON form."""
     from ..openbadges import media
@@ -125,7 +141,7 @@ def verify_credential(credential_id: str) -> Response:
     if chosen != media.HTML:
         content_type, doc = verification.document(credential_id, chosen)
         return _document(doc, content_type)
-    body = web.render("verify.html", c=verification.verify(credential_id),
+    body = web.render("verify.html", c=verification.verify(credential_id, visit=_visit(request)),
                       verify_action=f"{get_settings().public_base_url}/verify")
     return http.cached(request, body, content_type="text/html; charset=utf-8", headers=web.page_headers(), max_age=60)
 
@@ -133,7 +149,8 @@ def verify_credential(credential_id: str) -> Response:
 @guard.public("/badges/{credential_id}/image")
 def baked_image(credential_id: str) -> Response:
     """The badge image with the Open Badges assertion baked in (PNG or SVG); cached in S3."""
-    return Response(body="", status_code=302, headers={"Location": openbadges.baked_image_url(credential_id),
+    location = openbadges.baked_image_url(credential_id, ref=_ref(_request()))
+    return Response(body="", status_code=302, headers={"Location": location,
                                                        "Cache-Control": "no-store"})
 
 
@@ -215,7 +232,7 @@ def _verify_input(request: Any) -> tuple[Any, bool]:
 @guard.public("/verify", "POST")
 def verify_any() -> Response:
     source, as_html = _verify_input(_request())
-    report = badge_check.verify(source)
+    report = badge_check.run(source)
     if as_html:
         return web.page("verify_report.html", r=report, external=False)
     return http.json_response(report)

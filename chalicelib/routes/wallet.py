@@ -145,6 +145,21 @@ def wallet_download(session: Any, credential_id: str) -> Response:
         "Location": wallet.download_url(session.earner_id, credential_id), "Cache-Control": "no-store"})
 
 
+@guard.earner("/wallet/credentials/{credential_id}/share/{network}")
+def wallet_share(session: Any, credential_id: str, network: str) -> Response:
+    """A share button: counted, then on to the network's share dialog (or a mail draft)."""
+    return Response(body="", status_code=302, headers={
+        "Location": wallet.share_redirect(session.earner_id, credential_id, network), "Cache-Control": "no-store"})
+
+
+@guard.earner("/wallet/credentials/{credential_id}/linkedin")
+def wallet_linkedin(session: Any, credential_id: str) -> Response:
+    """Add to LinkedIn profile: counted, then on to LinkedIn's pre-filled form."""
+    return Response(body="", status_code=302, headers={
+        "Location": wallet.share_redirect(session.earner_id, credential_id, "linkedin-add"),
+        "Cache-Control": "no-store"})
+
+
 @guard.earner("/wallet/settings")
 def wallet_settings(session: Any) -> Response:
     notice = http.query_param(_request(), "email", choices=("added", "already", "merged", "removed"))

@@ -419,6 +419,19 @@ class Input:
     email: str | None = None  # optional: check the recipient
 
 
+def run(source: Input) -> dict:
+    """A verification asked for on /verify: `verify`, and each of Laurel's own
+    credentials it resolved (through verification.public_item, no extra read) is
+    counted as a verify run (out of band)."""
+    from . import engagement, verification
+
+    with verification.collecting() as seen:
+        report = verify(source)
+    for item in {i.credential_id: i for i in seen}.values():
+        engagement.record("verify", item)
+    return report
+
+
 def verify(source: Input) -> dict:
     if not source.text and not source.image:
         raise BadRequest("give a URL, a JWT, a JSON credential or a baked image", code="nothing_to_verify")

@@ -64,7 +64,7 @@ from ..store import bulk as store
 from ..store import credentials as cred_store
 from ..store import issuers as issuer_store
 from ..store import object_keys
-from . import clock, events, notify, openbadges, signing
+from . import clock, engagement, events, notify, openbadges, signing
 
 if TYPE_CHECKING:
     from datetime import datetime
@@ -575,6 +575,8 @@ def process_chunk(message: dict) -> dict:
                 mails.append((item, token))
     cred_store.batch_put(items)
     events.emit_many(tenant_id, "credential.created", [credentials.credential_view(i) for i in items])
+    for item in items:
+        engagement.issued(item, now)
     limiter = _RateLimiter(get_settings().bulk_mail_per_second)
     for item, token in mails:
         limiter.wait()

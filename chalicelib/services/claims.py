@@ -67,10 +67,11 @@ def decide(credential_id: str, token: str, decision: str) -> dict:
     if not store.conditional_update(item, changes, expect_status=("pending",), expect_token_hash=item.claim_token_hash,
                                     remove=("claim_token_hash", "claim_expires_at")):
         raise Gone("this claim link was used a moment ago and cannot be used again", code="claim_used")
-    from . import events
+    from . import engagement, events
     from .credentials import credential_view
 
     events.emit(item.tenant_id, f"credential.{status}", credential_view(item))
+    engagement.transition(status, item, "pending")
     url = verify_url(item.credential_id)
     if changes.get("private") or item.private:  # hidden (restricted even before it was accepted)
         from ..config import get_settings

@@ -14,7 +14,7 @@ from ..domain.errors import Conflict, NotFound, ValidationFailed
 from ..domain.templates import ExpiryPolicy, check_can_issue
 from ..store import credentials as store
 from ..store import openbadges as ob_store
-from . import clock, events, notify, openbadges
+from . import clock, engagement, events, notify, openbadges
 
 if TYPE_CHECKING:
     from .. import schemas
@@ -190,6 +190,9 @@ def issue(tenant_id: str, data: schemas.IssueIn, must_replace: str | None = None
         openbadges.record_replaced(replacing, reason, iso(now))
     view = credential_view(item)
     events.emit(tenant_id, "credential.created", view)
+    engagement.issued(item, now)
+    for old in replacing:  # each replaced one was revoked from the status it had
+        engagement.transition("revoked", old, old.status, now)
     mail_sent = False if data.suppress_email else notify.send_claim(item, token, issuer)
     view["replaced"] = [c.credential_id for c in replacing]
     view["claim_mail_sent"] = mail_sent
@@ -252,6 +255,7 @@ def revoke(tenant_id: str, credential_id: str, data: schemas.RevokeIn, attempts:
             openbadges.publish_status_list(tenant_id, list_no)
         return credential_view(item)
     now = iso(clock.utcnow())
+    from_status = item.status
     changes = {"status": "revoked", "revoked_at": now, "revocation_reason": data.reason, "updated_at": now}
     list_no, status_list, new_bits = openbadges.revocation_bits(item)
     if not ob_store.revoke(item, changes, expect_status=item.status, status_list=status_list, new_bits=new_bits):
@@ -263,6 +267,7 @@ def revoke(tenant_id: str, credential_id: str, data: schemas.RevokeIn, attempts:
         openbadges.publish_status_list(tenant_id, list_no, new_bits)
     openbadges.forget_baked(item)
     events.emit(tenant_id, "credential.revoked", credential_view(item))
+    engagement.transition("revoked", item, from_status)
     mail_sent = False if data.suppress_email else notify.send_revoked(item)
     return {**credential_view(item), "notice_mail_sent": mail_sent}
 

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 
 from ..domain.clock import iso
 from ..store import credentials as store
-from . import clock, events, notify
+from . import clock, engagement, events, notify
 
 REMINDER_DAYS = 30
 MAX_CATCH_UP_DAYS = 62
@@ -39,6 +39,7 @@ def sweep(today: date | None = None) -> dict:
                 from .credentials import credential_view
 
                 events.emit(item.tenant_id, "credential.expired", credential_view(item))
+                engagement.transition("expired", item, item.status, now)
                 if item.status == "accepted" and notify.send_expired(item):
                     counts["expired_mails"] += 1
         day += timedelta(days=1)

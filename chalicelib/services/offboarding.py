@@ -36,6 +36,7 @@ from ..domain import ids
 from ..domain import offboarding as rules
 from ..domain.clock import iso, parse_iso
 from ..domain.errors import BadRequest, Conflict, Gone, NotFound
+from ..store import engagement as engagement_store
 from ..store import issuers as issuer_store
 from ..store import keys, object_keys
 from ..store import members as member_store
@@ -102,6 +103,7 @@ def _survey(tenant_id: str, issuer: Any) -> _Survey:
         "scheduled_rows": [k for t in s.ids_with(keys.TEMPLATE_PREFIX) for k in store.scheduled_row_keys(tenant_id, t)],
         "bulk_job_failures": [k for j in s.ids_with(keys.JOB_PREFIX) for k in store.job_failure_keys(tenant_id, j)],
         "idempotency_records": store.idempotency_keys(tenant_id),
+        "engagement_counters": engagement_store.tenant_counter_keys(tenant_id),
     }
     console = member_store.console_keys(tenant_id)
     s.children |= {"console_sessions": console["sessions"], "console_members": console["members"],
@@ -130,7 +132,7 @@ def _plan(s: _Survey, credentials: Any = None) -> _Plan:
     delete["api_keys"] = [(k.pk, k.sk) for k in s.api_keys]
     shown["api_keys"] = [k.key_id for k in s.api_keys]
     for category in ("webhook_deliveries", "lms_events", "scheduled_rows", "bulk_job_failures", "idempotency_records",
-                     "console_sessions", "console_members", "single_sign_on"):
+                     "engagement_counters", "console_sessions", "console_members", "single_sign_on"):
         delete[category] = s.children[category]
     for category, prefix in (("webhook_endpoints", keys.WEBHOOK_ENDPOINT_PREFIX),
                              ("integrations", keys.INTEGRATION_PREFIX), ("bulk_jobs", keys.JOB_PREFIX),

@@ -219,11 +219,19 @@ def _issuer(tenant_id: str) -> dict:
 # ------------------------------------------------------------------ baked downloads
 
 
-def baked_image_url(credential_id: str) -> str:
+def baked_image_url(credential_id: str, ref: str | None = None) -> str:
     """Bake the OB 2.0 assertion into the badge image once per credential state and
     cache the file in S3 where the CDN serves it; a status change gives a new key (and
-    revoke deletes the old), hiding the credential deletes it (`forget_baked`)."""
-    return objects.url_of(_baked(_public_item(credential_id)))
+    revoke deletes the old), hiding the credential deletes it (`forget_baked`).
+    `ref`: where the image is shown (`embed`, `signature`: the snippets of
+    domain/sharing.py), counted out of band once the credential may be shown."""
+    item = _public_item(credential_id)
+    url = objects.url_of(_baked(item))
+    if ref:
+        from . import engagement
+
+        engagement.record_image(item, ref)
+    return url
 
 
 def baked_download_url(item: Any, owner_id: str) -> str:

@@ -6,6 +6,9 @@ built from configuration, never fetched.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from ..adapters.objects import public_url
@@ -14,10 +17,15 @@ from ..domain.credentials import Publicity, display_status, publicity
 from ..domain.errors import Gone, NotFound
 from ..store import credentials as store
 from . import clock
+from .engagement import Visit, record_view
 from .notify import verify_url
 
 ERASED = "the person this credential was issued to had their data erased; it is no longer shown"
 NOT_PUBLISHED = "no credential is published at this address"
+
+
+# the credentials public_item let through inside `collecting()` (/verify counts its runs by them)
+_seen: ContextVar[list | None] = ContextVar("laurel_public_items", default=None)
 
 
 def public_item(credential_id: str) -> Any:
@@ -25,7 +33,22 @@ def public_item(credential_id: str) -> Any:
     lets it be shown. Every public route (page, JSON, Open Badges documents, baked
     image, and /verify through them) looks credentials up here and nowhere else, so a
     hidden credential answers exactly like an id that was never issued."""
-    return require_public(store.get(credential_id))
+    item = require_public(store.get(credential_id))
+    seen = _seen.get()
+    if seen is not None:
+        seen.append(item)
+    return item
+
+
+@contextmanager
+def collecting() -> Iterator[list]:
+    """The credentials shown by public_item inside the block (no extra read)."""
+    bucket: list = []
+    token = _seen.set(bucket)
+    try:
+        yield bucket
+    finally:
+        _seen.reset(token)
 
 
 def require_public(item: Any) -> Any:
@@ -38,8 +61,12 @@ def require_public(item: Any) -> Any:
     return item
 
 
-def verify(credential_id: str) -> dict:
+def verify(credential_id: str, visit: Visit | None = None) -> dict:
+    """The page's data; `visit`: a page view to record (out of band, no AWS call:
+    services/engagement.py), after the publicity rule let the credential be shown."""
     item = public_item(credential_id)
+    if visit is not None:
+        record_view(item, visit)
     snap = item.snapshot
     issuer, template = snap["issuer"], snap["template"]
     expires = parse_iso(item.expires_at) if item.expires_at else None

@@ -19,7 +19,15 @@ from ..domain import ids
 from ..domain.clock import iso, parse_iso
 from ..domain.credentials import Publicity, display_status, publicity, was_accepted
 from ..domain.errors import Conflict, NotFound
-from ..domain.sharing import Shareable, embed_snippet, linkedin_add_url, linkedin_fields, share_links, signature_snippet
+from ..domain.sharing import (
+    SHARE_NETWORKS,
+    Shareable,
+    embed_snippet,
+    linkedin_add_url,
+    linkedin_fields,
+    share_url,
+    signature_snippet,
+)
 from ..store import credentials as cred_store
 from ..store import earners as store
 from . import clock
@@ -224,8 +232,11 @@ def detail(earner_id: str, credential_id: str) -> dict:
     view.update(description=item.snapshot["template"]["description"], url=verify_url(item.credential_id))
     if was_accepted(item.status, item.accepted_at):  # the owner's: shown or hidden, it can be shared again
         s = shareable(item)
-        view["share"] = {"linkedin_url": linkedin_add_url(s), "linkedin_fields": linkedin_fields(s)[1:],
-                         "links": share_links(s), "embed": embed_snippet(s), "signature": signature_snippet(s)}
+        # the buttons go through Laurel's redirect (share_redirect below), which counts the click
+        base = f"/wallet/credentials/{item.credential_id}"
+        view["share"] = {"linkedin_url": f"{base}/linkedin", "linkedin_fields": linkedin_fields(s)[1:],
+                         "links": [(label, f"{base}/share/{key}") for key, label in SHARE_NETWORKS],
+                         "embed": embed_snippet(s), "signature": signature_snippet(s)}
     return view
 
 
@@ -249,6 +260,9 @@ def decide(earner_id: str, credential_id: str, decision: str) -> str:
     from .credentials import credential_view
 
     events.emit(item.tenant_id, f"credential.{status}", credential_view(cred_store.get_consistent(credential_id)))
+    from . import engagement
+
+    engagement.transition(status, item, "pending")
     return status
 
 
@@ -267,9 +281,34 @@ def set_private(earner_id: str, credential_id: str, private: bool) -> None:
 def download_url(earner_id: str, credential_id: str) -> str:
     """The owner downloads any credential they accepted, hidden ones too (from a copy
     that is never public: see openbadges.baked_download_url)."""
+    from . import engagement
     from .openbadges import baked_download_url
 
-    return baked_download_url(_owned(earner_id, credential_id), earner_id)
+    item = _owned(earner_id, credential_id)
+    url = baked_download_url(item, earner_id)
+    engagement.record("download", item)
+    return url
+
+
+def share_redirect(earner_id: str, credential_id: str, network: str) -> str:
+    """Where a share button leads (`linkedin-add`: LinkedIn's Add-to-profile form), after
+    counting the click (out of band). Only the owner's own credential, and only while
+    it is public: a private or hidden one has nothing to share (its page answers 404)."""
+    from ..domain.engagement import share_network
+    from . import engagement
+
+    chosen = "linkedin-add" if network == "linkedin-add" else share_network(network)
+    if chosen is None:
+        raise NotFound("no such share button", code="not_found")
+    item = _owned(earner_id, credential_id)
+    if publicity(item) is not Publicity.PUBLIC:
+        raise Conflict("this credential is not public: make it public to share it", code="credential_not_public")
+    s = shareable(item)
+    if chosen == "linkedin-add":
+        engagement.record("linkedin_add", item)
+        return linkedin_add_url(s)
+    engagement.record("share", item, chosen)
+    return share_url(s, chosen)
 
 
 # ------------------------------------------------------------------ the public profile

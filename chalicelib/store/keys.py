@@ -487,3 +487,42 @@ def sso_domain_key(domain: str) -> tuple[str, str]:
 
 def sso_state_key(state_hash: str) -> tuple[str, str]:
     return f"SSOSTATE#{state_hash}", "S"
+
+
+# ------------------------------------------------------------------ engagement counters (store/engagement.py)
+# | tenant's days, total    | T#<tenant>#ENGD    | <YYYY-MM-DD>, TOTAL          |
+# | template days           | T#<tenant>#ENGT    | <YYYY-MM-DD>#<template>      |
+# | credential totals       | T#<tenant>#ENGC    | <credential id>              |
+# | platform days           | ENGPLATFORM        | <YYYY-MM-DD>                 |
+# | event seen (TTL)        | ENGEV#<event id>   | E                            |
+# A tenant's counters live in its three ENG partitions (offboarding deletes them);
+# the total sorts after every day ("TOTAL" > "2..."), so a day range never reads it.
+
+ENGAGEMENT_TOTAL_SK = "TOTAL"
+ENGAGEMENT_EVENT_SK = "E"
+ENGAGEMENT_PLATFORM_PK = "ENGPLATFORM"
+
+
+def engagement_days_pk(tenant_id: str) -> str:
+    return f"{tenant_pk(tenant_id)}#ENGD"
+
+
+def engagement_templates_pk(tenant_id: str) -> str:
+    return f"{tenant_pk(tenant_id)}#ENGT"
+
+
+def engagement_template_sk(day: str, template_id: str) -> str:
+    return f"{day}#{template_id}"
+
+
+def engagement_credentials_pk(tenant_id: str) -> str:
+    return f"{tenant_pk(tenant_id)}#ENGC"
+
+
+def engagement_partitions(tenant_id: str) -> tuple[str, str, str]:
+    """Every partition holding a tenant's engagement counters."""
+    return engagement_days_pk(tenant_id), engagement_templates_pk(tenant_id), engagement_credentials_pk(tenant_id)
+
+
+def engagement_event_key(event_id: str) -> tuple[str, str]:
+    return f"ENGEV#{event_id}", ENGAGEMENT_EVENT_SK

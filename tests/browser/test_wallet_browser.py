@@ -79,8 +79,9 @@ def test_earner_journey(local_system, browser, artifacts):
     page.set_viewport_size({"width": 1100, "height": 900})
 
     # 4. Add to LinkedIn: every parameter pre-filled
-    href = page.locator("#linkedin-add").get_attribute("href")
-    parts = urlsplit(href)
+    href = page.locator("#linkedin-add").get_attribute("href")  # through Laurel's redirect, which counts the click
+    assert href == f"/wallet/credentials/{cred['id']}/linkedin"
+    parts = urlsplit(page.request.get(f"{base}{href}", max_redirects=0).headers["location"])
     assert (parts.scheme, parts.netloc, parts.path) == ("https", "www.linkedin.com", "/profile/add")
     q = {k: v[0] for k, v in parse_qs(parts.query).items()}
     issued, expires = cred["issued_at"], cred.get("expires_at")
@@ -91,10 +92,10 @@ def test_earner_journey(local_system, browser, artifacts):
         expected.update(expirationYear=str(int(expires[:4])), expirationMonth=str(int(expires[5:7])))
     assert q == expected
     networks = page.locator("ul.share a").evaluate_all("els => els.map(e => e.dataset.network)")
-    assert networks == ["LinkedIn", "Facebook", "X", "WhatsApp", "XING"]
+    assert networks == ["LinkedIn", "Facebook", "X", "WhatsApp", "XING", "Email"]
     assert page.locator("#copy-link").input_value() == f"{base}/badges/{cred['id']}"
     embed = page.locator("#embed").input_value()
-    assert embed.startswith(f'<a href="{base}/badges/{cred["id"]}"') and "<img" in embed
+    assert embed.startswith(f'<a href="{base}/badges/{cred["id"]}?ref=embed"') and "<img" in embed
     assert "<script" not in embed and "<iframe" not in embed
 
     # 5. Download the baked image: a PNG with the Open Badges assertion inside

@@ -90,9 +90,13 @@ def test_linkedin_without_organization_id_or_expiry():
 def test_share_links_and_snippets_escape_what_issuers_wrote():
     s = _shareable(badge_name='<script>alert("x")</script>', issuer_name="A&B")
     links = dict(sharing.share_links(s))
-    assert set(links) == {"LinkedIn", "Facebook", "X", "WhatsApp", "XING"}
-    assert all(u.startswith("https://") and "%3Cscript%3E" in u or "laurel.example" in u for u in links.values())
+    assert set(links) == {"LinkedIn", "Facebook", "X", "WhatsApp", "XING", "Email"}
+    assert all((u.startswith("https://") or u.startswith("mailto:?")) and "%3Cscript%3E" in u or "laurel.example" in u
+               for u in links.values())
+    assert "<script>" not in links["Email"] and "%3Fref%3Demail" in links["Email"]
     embed = sharing.embed_snippet(s)
     assert "<script>" not in embed and "&lt;script&gt;" in embed and "A&amp;B" in embed
-    assert embed.startswith('<a href="https://laurel.example/badges/abc-123"') and "<iframe" not in embed
+    assert embed.startswith('<a href="https://laurel.example/badges/abc-123?ref=embed"') and "<iframe" not in embed
+    assert 'src="https://laurel.example/badges/abc-123/image?ref=embed"' in embed
+    assert 'src="https://laurel.example/badges/abc-123/image?ref=signature"' in sharing.signature_snippet(s)
     assert "<script>" not in sharing.signature_snippet(s)
