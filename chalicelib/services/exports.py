@@ -233,11 +233,9 @@ def _mail(job: Any) -> None:
 def engagement_totals(tenant_id: str, credential_ids: list[str]) -> dict[str, dict[str, int]]:
     """Views and shares per credential: the engagement counters of issue 15 (the
     contract's `store.engagement.credential_totals`, "cumulative per credential
-    (BatchGet; missing ids -> {})"). The one place this module reads them."""
-    try:
-        from ..store import engagement  # type: ignore[attr-defined,unused-ignore]
-    except ImportError:  # the counters are not part of this build yet: no activity recorded
-        return {}
+    (BatchGet; missing ids -> {})"), one BatchGetItem per 100 rows of a step."""
+    from ..store import engagement
+
     return engagement.credential_totals(tenant_id, credential_ids)
 
 

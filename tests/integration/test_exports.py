@@ -116,19 +116,29 @@ def test_the_range_and_the_template_choose_the_rows_and_each_row_says_its_state(
                                                        ["url"]))} == {late}
 
 
-def test_views_and_shares_come_from_the_engagement_counters(client, org, monkeypatch):
+def test_views_and_shares_come_from_the_engagement_counters(client, org, capsys):
+    """Through the real path: page views and share clicks are logged out of band, the
+    aggregator counts them (tests/integration/test_engagement.py), the CSV reads them."""
+    from chalicelib.services import claims, engagement
+    from chalicelib.store import credentials as cred_store
+    from tests.helpers import claim_token_from
+    from tests.integration.test_engagement import BROWSER, LINKEDIN_BOT, aggregate, event_lines, view
+
     key, tpl = org
     cid = body(issue(client, key, tpl))["id"]
-    asked = []
-
-    def totals(tenant_id, ids):
-        asked.append((tenant_id, list(ids)))
-        return {cid: {"view.person": 7, "view.crawler": 40, "share.linkedin": 2, "share.x": 1, "linkedin_add": 1}}
-
-    monkeypatch.setattr(exports, "engagement_totals", totals)
-    row = rows_of(fetch(export(client, key, kind="awards")["url"]))[0]
-    assert (row["views"], row["shares"]) == ("7", "4")  # crawlers are not views
-    assert asked == [(cid.split("-")[0], [cid])]
+    quiet = body(issue(client, key, tpl, "alan@example.com"))["id"]
+    claims.decide(cid, claim_token_from(next(m["body"] for m in sent_mail() if cid in m["body"]), cid), "accept")
+    capsys.readouterr()
+    for agent in (BROWSER, BROWSER, LINKEDIN_BOT):
+        assert view(client, cid, agent).status_code == 200
+    item = cred_store.get(cid)
+    for network in ("linkedin", "x"):
+        engagement.record("share", item, network)
+    engagement.record("linkedin_add", item)
+    assert aggregate(client, event_lines(capsys))["counted"] == 6
+    rows = {r["credential_id"]: r for r in rows_of(fetch(export(client, key, kind="awards")["url"]))}
+    assert (rows[cid]["views"], rows[cid]["shares"]) == ("2", "3")  # the crawler's view is not a view
+    assert (rows[cid]["state"], rows[quiet]["views"], rows[quiet]["shares"]) == ("accepted", "0", "0")
 
 
 def test_another_tenants_template_or_job_is_not_found_and_nothing_is_queued(client, org):
