@@ -247,6 +247,11 @@ class LaurelStack(cdk.Stack):
                              [self.bucket.arn_for_objects("assets/baked/*"), self.bucket.arn_for_objects("exports/*")],
                              (API_HANDLER,)),
             "ListForErasure": (["s3:ListBucket", "s3:ListBucketVersions"], [self.bucket.bucket_arn], (API_HANDLER,)),
+            # an organization's exports (issue 15): the worker writes the parts and the file, reads the
+            # parts back and presigns the mailed link; the API presigns the job page's link; offboarding
+            # (in either) deletes the tenant's
+            "OrgExports": (["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+                           [self.bucket.arn_for_objects("exports/org/*")], (API_HANDLER, BULK_WORKER)),
             # bulk jobs: full row-error reports (the API writes the rejected rows, the worker the final
             # report, the API hands out presigned links) and the console's uploads kept for their confirm
             "BulkFiles": (["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
@@ -280,13 +285,13 @@ class LaurelStack(cdk.Stack):
         for sid, (actions, resources, functions) in grants.items():
             for name in functions:
                 self.roles[name].add_to_policy(iam.PolicyStatement(sid=sid, actions=actions, resources=resources))
-        # offboarding lists a tenant's template images, logos, bulk reports and uploads (nothing else) to
+        # offboarding lists a tenant's template images, logos, bulk reports, uploads and exports (nothing else) to
         # delete them; a job's error report is found by listing its prefix
         for name in (API_HANDLER, BULK_WORKER):
             self.roles[name].add_to_policy(iam.PolicyStatement(
                 sid="ListTenantImages", actions=["s3:ListBucket"], resources=[self.bucket.bucket_arn],
                 conditions={"StringLike": {"s3:prefix": ["assets/templates/*", "assets/issuers/*", "reports/*",
-                                                         "uploads/*"]}}))
+                                                         "uploads/*", "exports/org/*"]}}))
 
     def _grant_logs(self) -> None:
         for name, role in self.roles.items():

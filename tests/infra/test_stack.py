@@ -275,3 +275,15 @@ def test_bulk_reports_uploads_and_sso_secrets_are_granted_where_the_code_uses_th
                        "secretsmanager:UpdateSecretVersionStage", "secretsmanager:DeleteSecret"):
             assert _allowed(tpl, function, action, "laurel/prod/sso/*"), (function, action)
     assert not _allowed(tpl, "DeliverWebhooks", "secretsmanager:GetSecretValue", "sso/*")
+
+
+def test_organization_exports_are_granted_where_the_code_uses_them(synth):
+    """Issue 15: the bulk worker writes an export's parts and file under exports/org/,
+    reads the parts back, deletes them and presigns the mailed link; the API presigns
+    the job page's link; offboarding (API or worker) lists and deletes the tenant's."""
+    _, tpl, _ = synth
+    for function, actions in (("BulkWorker", ("s3:PutObject", "s3:GetObject", "s3:DeleteObject", "s3:ListBucket")),
+                              ("APIHandler", ("s3:GetObject", "s3:DeleteObject", "s3:ListBucket"))):
+        for action in actions:
+            assert _allowed(tpl, function, action, "exports/org/*"), (function, action)
+    assert not _allowed(tpl, "BulkWorker", "s3:GetObject", "exports/*"), "the worker reads no person's export"
