@@ -273,3 +273,42 @@ def test_the_organization_export_holds_everything_but_secrets_and_erased_people(
     assert record["recipient"] is None and record["erased"] is True
     assert not [n for n in archive.namelist() if n.startswith(f"credentials/{accepted}/ob")]
     assert b"acc@example.com" not in b"".join(archive.read(n) for n in archive.namelist())
+
+
+def test_a_step_counted_but_never_followed_is_taken_up_when_its_message_comes_back(client, org, monkeypatch):
+    """The worker stopped between counting a step and queueing the next: the job is
+    not stuck, the first message's redelivery (after the visibility timeout) queues
+    the next step, and nothing is counted twice."""
+    from datetime import timedelta
+
+    from chalicelib.adapters import queue
+    from chalicelib.services import clock
+
+    key, tpl = org
+    monkeypatch.setitem(exports.STEP_ROWS, "awards", 2)
+    made = {body(issue(client, key, tpl, f"p{n}@example.com"))["id"] for n in range(3)}
+    job_id = body(post(client, "/export-jobs", key, {"kind": "awards"}))["id"]
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    url = sqs.get_queue_url(QueueName=QUEUE)["QueueUrl"]
+    first = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=1)["Messages"][0]
+    real_send = queue.send
+
+    def lost(*args, **kwargs):
+        raise RuntimeError("the worker stopped here")
+
+    monkeypatch.setattr(queue, "send", lost)
+    with pytest.raises(BatchProcessingError):
+        client.lambda_.invoke("bulk_worker", client.events.generate_sqs_event(message_bodies=[first["Body"]],
+                                                                              queue_name=QUEUE))
+    monkeypatch.setattr(queue, "send", real_send)
+    job = body(client.http.get(f"/export-jobs/{job_id}", headers=auth(key)))
+    assert (job["state"], job["done"]) == ("running", 2)
+    assert drain(client) == 0  # nothing queued: without the redelivery the job would wait forever
+    real_now = clock.utcnow
+    monkeypatch.setattr(clock, "utcnow", lambda: real_now() + timedelta(seconds=exports.STALLED_SECONDS))
+    event = client.events.generate_sqs_event(message_bodies=[first["Body"]], queue_name=QUEUE)  # SQS gives it back
+    assert client.lambda_.invoke("bulk_worker", event).payload == {"batchItemFailures": []}
+    drain(client)
+    job = body(client.http.get(f"/export-jobs/{job_id}", headers=auth(key)))
+    assert job["state"] == "completed" and job["done"] == 3
+    assert sorted(r["credential_id"] for r in rows_of(fetch(job["url"]))) == sorted(made)
