@@ -38,7 +38,7 @@ from ..domain import csvsafe, ids
 from ..domain import members as member_rules
 from ..domain import reports as rules
 from ..domain.clock import iso, parse_iso
-from ..domain.errors import NotFound, ServiceUnavailable
+from ..domain.errors import Conflict, NotFound, ServiceUnavailable
 from ..store import exports as store
 from ..store import issuers as issuer_store
 from ..store import object_keys
@@ -72,6 +72,7 @@ def job_view(job: Any, *, link: bool = True) -> dict:
         view["url"] = objects.download_url(job.file_key, job.file_name, seconds=LINK_SECONDS)
         view["expires_in"] = LINK_SECONDS
     view["done_state"] = job.state in ("completed", "failed")
+    view["stalled"] = job.state in ("queued", "running") and _stalled(job)
     return view
 
 
@@ -141,6 +142,26 @@ def member_jobs(member: member_rules.Member) -> list[dict]:
 
 def api_job(tenant_id: str, job_id: str) -> dict:
     return job_view(_job(tenant_id, job_id))
+
+
+def _resume(job: Any) -> dict:
+    """Queue a stalled job's next step again: one whose step kept failing until SQS gave
+    up on its message (the dead-letter queue), or whose next message was lost. The job
+    is where its last counted step left it, so running the step again is all it takes.
+    A job that is moving (or done) is left alone: 409."""
+    if job.state not in ("queued", "running") or not _stalled(job):
+        raise Conflict("this export is not stalled: it is done, or its last step ran less than "
+                       f"{STALLED_SECONDS // 60} minutes ago", code="not_stalled")
+    _enqueue(job, int(job.step))
+    return job_view(job, link=False)
+
+
+def resume_for_member(member: member_rules.Member, job_id: str) -> dict:
+    return _resume(_job(member.tenant_id, job_id, member.member_id))
+
+
+def resume_for_api(tenant_id: str, job_id: str) -> dict:
+    return _resume(_job(tenant_id, job_id))
 
 
 # ------------------------------------------------------------------ the worker

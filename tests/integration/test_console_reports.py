@@ -128,3 +128,26 @@ def test_offboarding_deletes_the_export_jobs_and_their_files(client, org):
     assert body(res)["deleted"]["export_jobs"] == 1
     assert not [i for i in scan_table() if i["sk"].startswith("EXPORT#")]
     assert not [k for k in list_bucket() if k.startswith(f"exports/org/{tenant}/")]
+
+
+def test_a_stalled_export_offers_to_try_again(client, org, monkeypatch):
+    from datetime import timedelta
+
+    import boto3
+
+    from chalicelib.services import clock, exports
+
+    location = job_page(org["admin"], ask(org["admin"], kind="awards"))
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    url = sqs.get_queue_url(QueueName="laurel-test-bulk")["QueueUrl"]
+    for m in sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10)["Messages"]:  # lost, as to a dead-letter queue
+        sqs.delete_message(QueueUrl=url, ReceiptHandle=m["ReceiptHandle"])
+    assert "Try again" not in org["admin"].text(org["admin"].get(location))
+    real_now = clock.utcnow
+    monkeypatch.setattr(clock, "utcnow", lambda: real_now() + timedelta(seconds=exports.STALLED_SECONDS))
+    page = org["admin"].text(org["admin"].get(location))
+    assert "Try again" in page
+    res = org["admin"].post(location + "/resume", {"csrf": console_csrf(org["admin"], location), "confirm": "yes"})
+    assert res.status_code == 303 and res.headers["Location"] == location
+    drain(client)
+    assert "Ready." in org["admin"].text(org["admin"].get(location))

@@ -312,3 +312,41 @@ def test_a_step_counted_but_never_followed_is_taken_up_when_its_message_comes_ba
     job = body(client.http.get(f"/export-jobs/{job_id}", headers=auth(key)))
     assert job["state"] == "completed" and job["done"] == 3
     assert sorted(r["credential_id"] for r in rows_of(fetch(job["url"]))) == sorted(made)
+
+
+def test_a_job_whose_step_kept_failing_is_resumed_on_request(client, org, monkeypatch):
+    """SQS gave up on a step that kept failing (its message went to the dead-letter
+    queue): the job waits where it was, says it is stalled, and resuming finishes it."""
+    from datetime import timedelta
+
+    from chalicelib.adapters import objects
+    from chalicelib.services import clock
+
+    key, tpl = org
+    made = {body(issue(client, key, tpl, f"p{n}@example.com"))["id"] for n in range(2)}
+    job_id = body(post(client, "/export-jobs", key, {"kind": "awards"}))["id"]
+    res = client.http.post(f"/export-jobs/{job_id}/resume", headers=auth(key))
+    assert res.status_code == 409 and body(res)["error"]["code"] == "not_stalled"
+    real_put = objects.put
+    monkeypatch.setattr(objects, "put", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("S3 is down")))
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    url = sqs.get_queue_url(QueueName=QUEUE)["QueueUrl"]
+    message = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=1)["Messages"][0]
+    for _ in range(3):
+        with pytest.raises(BatchProcessingError):
+            client.lambda_.invoke("bulk_worker", client.events.generate_sqs_event(
+                message_bodies=[message["Body"]], queue_name=QUEUE))
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])  # off to the dead-letter queue
+    monkeypatch.setattr(objects, "put", real_put)
+    job = body(client.http.get(f"/export-jobs/{job_id}", headers=auth(key)))
+    assert (job["state"], job["done"], job["stalled"]) == ("queued", 0, False)
+    real_now = clock.utcnow
+    monkeypatch.setattr(clock, "utcnow", lambda: real_now() + timedelta(seconds=exports.STALLED_SECONDS))
+    assert body(client.http.get(f"/export-jobs/{job_id}", headers=auth(key)))["stalled"] is True
+    _, other_key = new_issuer("Other Org")
+    assert client.http.post(f"/export-jobs/{job_id}/resume", headers=auth(other_key)).status_code == 404
+    assert client.http.post(f"/export-jobs/{job_id}/resume", headers=auth(key)).status_code == 202
+    drain(client)
+    job = body(client.http.get(f"/export-jobs/{job_id}", headers=auth(key)))
+    assert job["state"] == "completed"
+    assert sorted(r["credential_id"] for r in rows_of(fetch(job["url"]))) == sorted(made)

@@ -38,3 +38,10 @@ def console_report_job(member: Any, job_id: str) -> Response:
     if http.query_param(request(), "fragment", choices=("progress",)):
         return page("console/_export_progress.html", member, j=job)
     return page("console/report_job.html", member, j=job)
+
+
+@guard.member("/console/reports/{job_id}/resume", "POST", action="reports.view")
+def console_report_resume(member: Any, job_id: str) -> Response:
+    form("ConfirmIn")
+    exports.resume_for_member(member, job_id)
+    return redirect(f"/console/reports/{job_id}")
