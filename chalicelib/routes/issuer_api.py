@@ -267,12 +267,12 @@ def create_export(tenant_id: str, data: Any) -> Response:
     return json(exports.request_for_api(tenant_id, data), status=202)
 
 
-@guard.issuer("/export-jobs/{job_id}")
-def get_export(tenant_id: str, job_id: str) -> Response:
-    return json(exports.api_job(tenant_id, job_id))
+@guard.issuer("/export-jobs/{export_id}")
+def get_export(tenant_id: str, export_id: str) -> Response:
+    return json(exports.api_job(tenant_id, export_id))
 
 
-@guard.issuer("/export-jobs/{job_id}/resume", "POST")
-def resume_export(tenant_id: str, job_id: str) -> Response:
+@guard.issuer("/export-jobs/{export_id}/resume", "POST")
+def resume_export(tenant_id: str, export_id: str) -> Response:
     """Queue a stalled job's next step again (409 `not_stalled` while it moves)."""
-    return json(exports.resume_for_api(tenant_id, job_id), status=202)
+    return json(exports.resume_for_api(tenant_id, export_id), status=202)

@@ -79,7 +79,7 @@ def job_view(job: Any, *, link: bool = True) -> dict:
 def _job(tenant_id: str, job_id: str, requested_by: str | None = None) -> Any:
     job = store.get_job(tenant_id, job_id) if JOB_ID.match(job_id or "") else None
     if job is None or (requested_by is not None and job.requested_by != requested_by):
-        raise NotFound("export job not found", code="job_not_found")
+        raise NotFound("export job not found")
     return job
 
 

@@ -151,7 +151,7 @@ def test_another_tenants_template_or_job_is_not_found_and_nothing_is_queued(clie
     assert [i for i in scan_table() if i["sk"].startswith("EXPORT#")] == before
     job = body(post(client, "/export-jobs", key, {"kind": "awards"}))
     res = client.http.get(f"/export-jobs/{job['id']}", headers=auth(other_key))
-    assert res.status_code == 404 and body(res)["error"]["code"] == "job_not_found"
+    assert res.status_code == 404 and body(res)["error"]["code"] == "not_found"
     for bad in ({"kind": "awards", "from": "2026-03-05", "to": "2026-03-01"}, {"kind": "pdf"},
                 {"kind": "organization", "from": "2026-03-01"}, {"kind": "awards", "extra": 1}):
         res = post(client, "/export-jobs", key, bad)
