@@ -28,6 +28,7 @@ from __future__ import annotations
 import io
 import json
 import re
+import tempfile
 import zipfile
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -215,24 +216,31 @@ def _read_step(job: Any, issuer: Any, step: int) -> dict:
 
 
 def _finish(job: Any, issuer: Any, step: int) -> dict:
-    parts = [object_keys.org_export_part_key(job.tenant_id, job.job_id, n, "csv" if job.kind == "awards" else "zip")
-             for n in range(int(job.parts or 0))]
-    if job.kind == "awards":
-        text = "".join(objects.get(k).decode("utf-8") for k in parts)
-        body = csvsafe.for_spreadsheet(rules.AWARDS_HEADER, []) + text.encode("utf-8")
-        content_type = "text/csv; charset=utf-8"
-    else:
-        body = _assemble_zip(job, issuer, parts)
-        content_type = "application/zip"
-    key = object_keys.org_export_key(job.tenant_id, job.job_id, job.file_name)
-    objects.put(key, body, content_type, cache_control="private, no-store")
-    if store.complete(job, step, file_key=key, file_bytes=len(body), at=iso(clock.utcnow())):
+    """Put the parts together into the file. It is built in a temporary file (Lambda's
+    /tmp) and uploaded in parts, one part file read at a time: the organization's size
+    bounds neither memory nor a request."""
+    ext = "csv" if job.kind == "awards" else "zip"
+    parts = [object_keys.org_export_part_key(job.tenant_id, job.job_id, n, ext) for n in range(int(job.parts or 0))]
+    with tempfile.TemporaryFile() as out:
+        if job.kind == "awards":
+            out.write(csvsafe.for_spreadsheet(rules.AWARDS_HEADER, []))
+            for key in parts:  # one part (a step's rows) in memory at a time
+                out.write(objects.get(key))
+            content_type = "text/csv; charset=utf-8"
+        else:
+            _assemble_zip(job, issuer, parts, out)
+            content_type = "application/zip"
+        size = out.tell()
+        out.seek(0)
+        key = object_keys.org_export_key(job.tenant_id, job.job_id, job.file_name)
+        objects.put_file(key, out, content_type)
+    if store.complete(job, step, file_key=key, file_bytes=size, at=iso(clock.utcnow())):
         _mail(job)
         try:
             objects.delete_many(parts)  # the file is whole; the parts would go within a day anyway
         except Exception:  # noqa: BLE001 - the lifecycle rule removes them
             pass
-    return {"completed": True, "bytes": len(body)}
+    return {"completed": True, "bytes": size}
 
 
 def _mail(job: Any) -> None:
@@ -343,12 +351,11 @@ def _organization_records(zf: zipfile.ZipFile, tenant_id: str, issuer: Any) -> N
     zf.writestr("webhook_endpoints.json", _json(endpoints))
 
 
-def _assemble_zip(job: Any, issuer: Any, parts: list[str]) -> bytes:
-    out = io.BytesIO()
+def _assemble_zip(job: Any, issuer: Any, parts: list[str], out: Any) -> None:
     names: list[str] = []
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as final:
         for key in parts:
-            with zipfile.ZipFile(io.BytesIO(objects.get(key))) as part:
+            with zipfile.ZipFile(io.BytesIO(objects.get(key))) as part:  # one step's part at a time
                 for info in part.infolist():
                     final.writestr(info.filename, part.read(info))
                     names.append(info.filename)
@@ -373,5 +380,4 @@ def _assemble_zip(job: Any, issuer: Any, parts: list[str]) -> bytes:
             "files": sorted(names),
         }
         final.writestr("manifest.json", _json(manifest))
-    return out.getvalue()
 
