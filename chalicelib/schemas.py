@@ -411,6 +411,12 @@ class CredentialSearchIn(Strict):
         return self
 
 
+class MonthlySummaryIn(Strict):
+    """An admin's opt-in to the monthly summary mail (a checkbox: absent when unticked)."""
+
+    monthly_summary: YesNo = None
+
+
 class ExportJobIn(Strict):
     """An export job (issue 15 item 3), from the console's reports page or the issuer API.
     `awards`: the CSV of the credentials issued from `from` to `to` (both included; "the

@@ -46,8 +46,8 @@ API_STAGE = "api"  # .chalice/config.json api_gateway_stage
 API_HANDLER = "APIHandler"
 # Lambda functions Chalice packages besides the API (see chalicelib/routes/jobs.py)
 BULK_WORKER, WEBHOOK_WORKER, WEEKLY = "BulkWorker", "DeliverWebhooks", "WeeklyIssuance"
-SWEEP, PROBE = "ExpirySweep", "UptimeProbe"
-FUNCTIONS = (API_HANDLER, BULK_WORKER, WEBHOOK_WORKER, WEEKLY, SWEEP, PROBE)
+SWEEP, PROBE, MONTHLY = "ExpirySweep", "UptimeProbe", "MonthlySummary"
+FUNCTIONS = (API_HANDLER, BULK_WORKER, WEBHOOK_WORKER, WEEKLY, SWEEP, PROBE, MONTHLY)
 VERIFY_RESOURCE = "/badges/{credential_id}"
 # Placeholder the construct packages with; replaced by the role defined below.
 _ROLE_PLACEHOLDER = "arn:aws:iam::000000000000:role/laurel-placeholder"
@@ -270,7 +270,7 @@ class LaurelStack(cdk.Stack):
             "SignCredentials": (["kms:Sign", "kms:GetPublicKey"], [self.signing_key.key_arn], (API_HANDLER, BULK_WORKER)),
             # Ed25519 (Data Integrity) seed material
             "SigningMaterial": (["secretsmanager:GetSecretValue"], [self.secret.secret_arn], (API_HANDLER, BULK_WORKER)),
-            "Mail": (["ses:SendEmail"], mail, (API_HANDLER, BULK_WORKER, SWEEP)),
+            "Mail": (["ses:SendEmail"], mail, (API_HANDLER, BULK_WORKER, SWEEP, MONTHLY)),
             # (the bulk worker re-queues an offboarding that one invocation could not finish)
             "QueueBulk": (["sqs:SendMessage", "sqs:GetQueueUrl"], [self.bulk_queue.queue_arn],
                           (API_HANDLER, WEEKLY, BULK_WORKER)),

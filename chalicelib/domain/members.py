@@ -46,6 +46,7 @@ MATRIX: dict[str, frozenset[str]] = {
     "account.view": ALL,  # one's own membership; leaving
     "reports.view": ALL,  # the awards CSV (personal data only with the grant, as in credentials.view)
     "reports.organization": ADMINS,  # the organization export (ZIP): everything, personal data and all
+    "account.summary": ADMINS,  # opting in to the monthly summary mail
 }
 
 

@@ -8,9 +8,9 @@ together. A step is counted once (its number is the job's `step` when it starts)
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 from .members import mask_email, mask_name
 
@@ -69,6 +69,26 @@ def awards_row(award: Award, counters: Mapping[str, int], personal_data: bool) -
     return [award.credential_id, email, name, award.template_id, award.template_name, award.issued_at,
             award.accepted_at, award.expires_at, award.revoked_at, award.rejected_at, award.state, views(counters),
             shares(counters)]
+
+
+LIFECYCLE = ("issued", "accepted", "rejected", "revoked", "expired")
+
+
+def previous_month(today: date) -> tuple[date, date, str]:
+    """(first day, last day, "YYYY-MM") of the month before `today`'s."""
+    last = today.replace(day=1) - timedelta(days=1)
+    return last.replace(day=1), last, last.strftime("%Y-%m")
+
+
+def monthly_figures(days: Iterable[Mapping[str, int]]) -> dict[str, int]:
+    """A month of a tenant's engagement counters (the contract's tenant_days) summed
+    into what the summary mail says: the lifecycle transitions, person views (not
+    crawlers') and shares (with LinkedIn add-to-profile)."""
+    total: dict[str, int] = {}
+    for counters in days:
+        for name, value in counters.items():
+            total[name] = total.get(name, 0) + int(value)
+    return {**{name: total.get(name, 0) for name in LIFECYCLE}, "views": views(total), "shares": shares(total)}
 
 
 def progress(done: int, total: int | None, state: str) -> int:

@@ -246,6 +246,13 @@ def send_report(email: str, *, link: str, minutes: int, page: str, what: str) ->
                           page=page, what=what), "report")
 
 
+def send_monthly_summary(email: str, *, organization: str, month: str, figures: dict) -> bool:
+    """Last month's figures, to an admin who opted in (courtesy)."""
+    return _send(_message(email, f"{organization} on Laurel: your summary for {month}", "summary",
+                          organization=organization, month=month, f=figures,
+                          link=f"{get_settings().public_base_url}/console/account"), "summary")
+
+
 # ------------------------------------------------------------------ support
 
 

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from pynamodb.exceptions import PutError
 from pynamodb.expressions.condition import Condition
 
 from . import keys, paging
 from .conditional import update_if
 from .credentials import _DAY_END, _query
-from .models import CredentialItem, ExportJobItem, TemplateItem
+from .models import CredentialItem, ExportJobItem, MarkerItem, TemplateItem
 
 LISTED_JOBS = 20
 
@@ -102,3 +103,20 @@ def count_credentials(tenant_id: str, *, created_from: str | None, created_to: s
 def templates(tenant_id: str) -> list[TemplateItem]:
     """Every template of the tenant, whole (one Query of its partition)."""
     return list(TemplateItem.query(keys.tenant_pk(tenant_id), TemplateItem.sk.startswith(keys.TEMPLATE_PREFIX)))
+
+
+# ------------------------------------------------------------------ the monthly summary
+
+
+def claim_month(month: str) -> bool:
+    """Mark the month's summary mails as sent, once (False: a run did already). Marked
+    before sending: a run that stops half way leaves the rest unsent rather than
+    mailing anyone twice (the mail is a courtesy)."""
+    try:
+        MarkerItem(keys.PLATFORM_PK, f"{keys.MONTHLY_SUMMARY_SK_PREFIX}{month}", value=month).save(
+            condition=MarkerItem.pk.does_not_exist())
+    except PutError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True

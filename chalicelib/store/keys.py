@@ -242,6 +242,7 @@ PLATFORM_PK = "PLATFORM"
 SIGNING_KEY_PREFIX = "SIGNKEY#"
 # the expiry sweep's last completed day
 EXPIRY_SWEEP_SK = "SWEEP#expiry"
+MONTHLY_SUMMARY_SK_PREFIX = "SUMMARY#"  # + <YYYY-MM>: the monthly summary mails went out (issue 15)
 
 
 def signing_key_sk(kid: str) -> str:

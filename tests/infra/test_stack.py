@@ -124,7 +124,8 @@ def test_no_wildcards_on_data_services(synth):
     assert checked >= 8
 
 
-FUNCTIONS = ("APIHandler", "BulkWorker", "DeliverWebhooks", "WeeklyIssuance", "ExpirySweep", "UptimeProbe")
+FUNCTIONS = ("APIHandler", "BulkWorker", "DeliverWebhooks", "WeeklyIssuance", "ExpirySweep", "UptimeProbe",
+             "MonthlySummary")
 
 
 def test_each_function_has_its_own_least_privilege_role_and_the_stack_resources(synth):
