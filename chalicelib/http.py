@@ -144,8 +144,10 @@ def parse_form(request: Request, model: type[T]) -> T:
     except (UnicodeDecodeError, ValueError):
         raise BadRequest("the form could not be read") from None
     data: dict[str, Any] = {}
+    # a field is posted under its alias when it has one (`from`: a Python keyword)
+    by_name = {f.alias or n: f for n, f in model.model_fields.items()}
     for name, values in fields.items():
-        declared = model.model_fields.get(name)
+        declared = by_name.get(name)
         if declared is None:
             continue
         if get_origin(declared.annotation) is list:

@@ -71,6 +71,7 @@ NO_BODY = {
     ("POST", "/webhooks/endpoints/{endpoint_id}/disable"),
     ("POST", "/webhooks/deliveries/{delivery_id}/resend"),
     ("POST", "/imports/{import_id}/verify"),
+    ("POST", "/export-jobs/{export_id}/resume"),
 }
 
 _LIMIT = {"type": "integer", "minimum": 1, "maximum": 100}

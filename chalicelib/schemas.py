@@ -411,6 +411,34 @@ class CredentialSearchIn(Strict):
         return self
 
 
+class MonthlySummaryIn(Strict):
+    """An admin's opt-in to the monthly summary mail (a checkbox: absent when unticked)."""
+
+    monthly_summary: YesNo = None
+
+
+class ExportJobIn(Strict):
+    """An export job (issue 15 item 3), from the console's reports page or the issuer API.
+    `awards`: the CSV of the credentials issued from `from` to `to` (both included; "the
+    days the credentials were issued in Laurel", as the credential search reads them),
+    of one template when `template` is given; `organization`: the whole organization as
+    a ZIP (no range)."""
+
+    kind: Literal["awards", "organization"]
+    from_: IsoDay | None = Field(default=None, alias="from")
+    to: IsoDay | None = None
+    template: LocalId | None = None
+
+    @model_validator(mode="after")
+    def _range(self) -> Self:
+        if self.from_ and self.to and self.from_ > self.to:
+            raise PydanticCustomError("date_range", "the first day must not be after the last day")
+        if self.kind == "organization" and (self.from_ or self.to or self.template):
+            raise PydanticCustomError("not_for_organization",
+                                      "an organization export takes no dates and no template")
+        return self
+
+
 class ConsoleRevokeIn(Strict):
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
     suppress_email: YesNo = None

@@ -50,9 +50,9 @@ API_STAGE = "api"  # .chalice/config.json api_gateway_stage
 API_HANDLER = "APIHandler"
 # Lambda functions Chalice packages besides the API (see chalicelib/routes/jobs.py)
 BULK_WORKER, WEBHOOK_WORKER, WEEKLY = "BulkWorker", "DeliverWebhooks", "WeeklyIssuance"
-SWEEP, PROBE = "ExpirySweep", "UptimeProbe"
+SWEEP, PROBE, MONTHLY = "ExpirySweep", "UptimeProbe", "MonthlySummary"
 AGGREGATOR = "EngagementAggregator"
-FUNCTIONS = (API_HANDLER, BULK_WORKER, WEBHOOK_WORKER, WEEKLY, SWEEP, PROBE, AGGREGATOR)
+FUNCTIONS = (API_HANDLER, BULK_WORKER, WEBHOOK_WORKER, WEEKLY, SWEEP, PROBE, MONTHLY, AGGREGATOR)
 # the functions whose code writes engagement event lines (chalicelib/adapters/event_log.py): page views,
 # share clicks and lifecycle events in the API, bulk and weekly issuance, expiries in the sweep
 ENGAGEMENT_EMITTERS = (API_HANDLER, BULK_WORKER, SWEEP, WEEKLY)
@@ -257,6 +257,11 @@ class LaurelStack(cdk.Stack):
                              [self.bucket.arn_for_objects("assets/baked/*"), self.bucket.arn_for_objects("exports/*")],
                              (API_HANDLER,)),
             "ListForErasure": (["s3:ListBucket", "s3:ListBucketVersions"], [self.bucket.bucket_arn], (API_HANDLER,)),
+            # an organization's exports (issue 15): the worker writes the parts and the file, reads the
+            # parts back and presigns the mailed link; the API presigns the job page's link; offboarding
+            # (in either) deletes the tenant's
+            "OrgExports": (["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
+                           [self.bucket.arn_for_objects("exports/org/*")], (API_HANDLER, BULK_WORKER)),
             # bulk jobs: full row-error reports (the API writes the rejected rows, the worker the final
             # report, the API hands out presigned links) and the console's uploads kept for their confirm
             "BulkFiles": (["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
@@ -275,7 +280,7 @@ class LaurelStack(cdk.Stack):
             "SignCredentials": (["kms:Sign", "kms:GetPublicKey"], [self.signing_key.key_arn], (API_HANDLER, BULK_WORKER)),
             # Ed25519 (Data Integrity) seed material
             "SigningMaterial": (["secretsmanager:GetSecretValue"], [self.secret.secret_arn], (API_HANDLER, BULK_WORKER)),
-            "Mail": (["ses:SendEmail"], mail, (API_HANDLER, BULK_WORKER, SWEEP)),
+            "Mail": (["ses:SendEmail"], mail, (API_HANDLER, BULK_WORKER, SWEEP, MONTHLY)),
             # (the bulk worker re-queues an offboarding that one invocation could not finish)
             "QueueBulk": (["sqs:SendMessage", "sqs:GetQueueUrl"], [self.bulk_queue.queue_arn],
                           (API_HANDLER, WEEKLY, BULK_WORKER)),
@@ -290,13 +295,13 @@ class LaurelStack(cdk.Stack):
         for sid, (actions, resources, functions) in grants.items():
             for name in functions:
                 self.roles[name].add_to_policy(iam.PolicyStatement(sid=sid, actions=actions, resources=resources))
-        # offboarding lists a tenant's template images, logos, bulk reports and uploads (nothing else) to
+        # offboarding lists a tenant's template images, logos, bulk reports, uploads and exports (nothing else) to
         # delete them; a job's error report is found by listing its prefix
         for name in (API_HANDLER, BULK_WORKER):
             self.roles[name].add_to_policy(iam.PolicyStatement(
                 sid="ListTenantImages", actions=["s3:ListBucket"], resources=[self.bucket.bucket_arn],
                 conditions={"StringLike": {"s3:prefix": ["assets/templates/*", "assets/issuers/*", "reports/*",
-                                                         "uploads/*"]}}))
+                                                         "uploads/*", "exports/org/*"]}}))
 
     def _grant_logs(self) -> None:
         for name, role in self.roles.items():

@@ -62,8 +62,8 @@ def local_stage_env() -> dict[str, str]:
 
 def scheduler() -> None:
     """What EventBridge does in a deployment: the probe every minute, the sweep daily
-    (and the weekly issuance check with it)."""
-    from chalicelib.services import bulk, expiry, probes
+    (and the weekly issuance check with it, and on the 1st the monthly summary)."""
+    from chalicelib.services import bulk, expiry, probes, summary
     from chalicelib.services.clock import utcnow
 
     last_day = None
@@ -74,6 +74,8 @@ def scheduler() -> None:
             if today != last_day:
                 expiry.sweep()
                 bulk.issue_scheduled(("MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN")[today.weekday()])
+                if today.day == 1:  # EventBridge's cron(0 7 1 * ? *): last month's summary mails
+                    summary.send_monthly()
                 last_day = today
         except Exception as exc:  # noqa: BLE001 - keep the local runner alive, say what failed
             print(f"scheduler: {exc.__class__.__name__}: {exc}", file=sys.stderr)

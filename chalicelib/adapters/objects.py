@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..config import get_settings
 from .aws import client
 
@@ -11,6 +13,13 @@ def put(key: str, body: bytes, content_type: str, *,
     client("s3").put_object(
         Bucket=get_settings().bucket_name, Key=key, Body=body, ContentType=content_type, CacheControl=cache_control
     )
+
+
+def put_file(key: str, fileobj: Any, content_type: str, *, cache_control: str = "private, no-store") -> None:
+    """Store a file too large to hold in memory (boto3's managed upload: multipart
+    above 8 MiB, parts streamed from `fileobj`)."""
+    client("s3").upload_fileobj(fileobj, get_settings().bucket_name, key,
+                                ExtraArgs={"ContentType": content_type, "CacheControl": cache_control})
 
 
 IMAGE_TYPES = {"png": "image/png", "svg": "image/svg+xml"}

@@ -45,6 +45,9 @@ MATRIX: dict[str, frozenset[str]] = {
     "api_keys.manage": ADMINS,
     "integrations.manage": ADMINS,
     "account.view": ALL,  # one's own membership; leaving
+    "reports.view": ALL,  # the awards CSV (personal data only with the grant, as in credentials.view)
+    "reports.organization": ADMINS,  # the organization export (ZIP): everything, personal data and all
+    "account.summary": ADMINS,  # opting in to the monthly summary mail
 }
 
 

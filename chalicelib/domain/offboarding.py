@@ -32,6 +32,7 @@ CATEGORIES = (
     "scheduled_rows",
     "bulk_job_failures",
     "bulk_jobs",
+    "export_jobs",  # issue 15: reports and organization exports (their files go with "images")
     "idempotency_records",
     "engagement_counters",  # its days, templates' days, totals (the platform's days hold no tenant id: they stay)
     "recipient_slots",

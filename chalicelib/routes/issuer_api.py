@@ -26,6 +26,7 @@ support = LazyModule("chalicelib.services.support")
 audit = LazyModule("chalicelib.services.audit")
 analytics = LazyModule("chalicelib.services.analytics")
 dashboard = LazyModule("chalicelib.services.dashboard")
+exports = LazyModule("chalicelib.services.exports")
 
 json = http.json_response
 
@@ -262,3 +263,25 @@ def get_dashboard(tenant_id: str) -> Response:
 @guard.issuer("/analytics/templates/{template_id}")
 def get_template_analytics(tenant_id: str, template_id: str) -> Response:
     return json(analytics.template_report(tenant_id, template_id))
+
+
+# ---------------------------------------------------------------- reports and exports (issue 15)
+
+
+@guard.issuer("/export-jobs", "POST", body="ExportJobIn")
+def create_export(tenant_id: str, data: Any) -> Response:
+    """An export job: the awards CSV of a range (of one template), or the organization
+    as a ZIP. 202: poll GET /export-jobs/{id} until `state` is completed, then follow `url`
+    (valid `expires_in` seconds; ask again for a fresh one)."""
+    return json(exports.request_for_api(tenant_id, data), status=202)
+
+
+@guard.issuer("/export-jobs/{export_id}")
+def get_export(tenant_id: str, export_id: str) -> Response:
+    return json(exports.api_job(tenant_id, export_id))
+
+
+@guard.issuer("/export-jobs/{export_id}/resume", "POST")
+def resume_export(tenant_id: str, export_id: str) -> Response:
+    """Queue a stalled job's next step again (409 `not_stalled` while it moves)."""
+    return json(exports.resume_for_api(tenant_id, export_id), status=202)

@@ -1,7 +1,7 @@
 """Scheduled functions and queue consumers: what runs without a request.
 
 Lambda function names stay as they were declared in app.py (infra/ and deployed
-functions refer to them): UptimeProbe, ExpirySweep, WeeklyIssuance, BulkWorker,
+functions refer to them): UptimeProbe, ExpirySweep, WeeklyIssuance, MonthlySummary, BulkWorker,
 DeliverWebhooks. `make run` runs the same handlers locally (scripts/run_local.py).
 """
 
@@ -54,6 +54,12 @@ def expiry_sweep(event: Any) -> dict:
 def weekly_issuance(event: Any) -> dict:
     """Daily at 06:00 UTC: issue the completions queued for today's weekday."""
     return work.weekly_issuance()
+
+
+@bp.schedule("cron(0 7 1 * ? *)")
+def monthly_summary(event: Any) -> dict:
+    """The 1st of each month at 07:00 UTC: last month's summary to admins who opted in."""
+    return work.monthly_summary()
 
 
 @bp.on_sqs_message(queue=get_settings().bulk_queue, batch_size=5)

@@ -239,6 +239,20 @@ def send_export(email: str, link: str, minutes: int) -> None:
                    "export", "the mail with the export")
 
 
+def send_report(email: str, *, link: str, minutes: int, page: str, what: str) -> bool:
+    """The link to an organization's export, to the console member who asked for it
+    (courtesy: the job's page in the console shows the link too, and a fresh one)."""
+    return _send(_message(email, f"Your Laurel export is ready: {what}", "report", link=link, minutes=minutes,
+                          page=page, what=what), "report")
+
+
+def send_monthly_summary(email: str, *, organization: str, month: str, figures: dict) -> bool:
+    """Last month's figures, to an admin who opted in (courtesy)."""
+    return _send(_message(email, f"{organization} on Laurel: your summary for {month}", "summary",
+                          organization=organization, month=month, f=figures,
+                          link=f"{get_settings().public_base_url}/console/account"), "summary")
+
+
 # ------------------------------------------------------------------ support
 
 

@@ -108,9 +108,11 @@ def _survey(tenant_id: str, issuer: Any) -> _Survey:
     console = member_store.console_keys(tenant_id)
     s.children |= {"console_sessions": console["sessions"], "console_members": console["members"],
                    "single_sign_on": console["single_sign_on"]}
-    # the tenant's objects: images, and its bulk jobs' error reports and kept uploads
+    # the tenant's objects: images, its bulk jobs' error reports and kept uploads, and
+    # its exports' files (issue 15)
     image_prefixes = (object_keys.template_images_prefix(tenant_id), object_keys.issuer_logos_prefix(tenant_id),
-                      object_keys.bulk_reports_prefix(tenant_id), object_keys.bulk_uploads_prefix(tenant_id))
+                      object_keys.bulk_reports_prefix(tenant_id), object_keys.bulk_uploads_prefix(tenant_id),
+                      object_keys.org_exports_prefix(tenant_id))
     s.images = [k for prefix in image_prefixes for k in objects.list_keys(prefix)]
     return s
 
@@ -133,7 +135,8 @@ def _plan(s: _Survey, credentials: Any = None) -> _Plan:
                      "engagement_counters", "console_sessions", "console_members", "single_sign_on"):
         delete[category] = s.children[category]
     for category, prefix in (("webhook_endpoints", keys.WEBHOOK_ENDPOINT_PREFIX),
-                             ("integrations", keys.INTEGRATION_PREFIX), ("bulk_jobs", keys.JOB_PREFIX)):
+                             ("integrations", keys.INTEGRATION_PREFIX), ("bulk_jobs", keys.JOB_PREFIX),
+                             ("export_jobs", keys.EXPORT_JOB_PREFIX)):
         delete[category], shown[category] = s.keys_with(prefix), s.ids_with(prefix)
     credentials = s.credentials if credentials is None else credentials
     delete["recipient_slots"] = sorted({store.slot_key(s.tenant_id, c.email_hash, c.template_id) for c in credentials})

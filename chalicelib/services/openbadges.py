@@ -166,6 +166,25 @@ def credential(credential_id: str) -> dict:
     return {"json": item.ob3, "jwt": item.ob3_jwt}
 
 
+def issuer_documents(item: Any) -> dict | None:
+    """A credential's Open Badges documents for its issuer's own records (the
+    organization export, issue 15): the OB 2.0 Assertion (or, revoked, the revocation
+    notice a hosted verifier reads), the OB 3.0 credential as signed at issue time and
+    its VC-JWT. Unlike the public routes, a credential the earner hid is included: it
+    is the issuer's own record. An erased one has none (None): erasure removed the
+    salted hashes and the signed documents (services/rights.py), and they must not
+    come back."""
+    if item.erased_at:
+        return None
+    urls = signing.urls()
+    ob2_doc = (ob2.revoked_assertion(item.credential_id, item.revocation_reason, urls) if item.status == "revoked"
+               else ob2.assertion(item.attribute_values, urls))
+    return {"ob2_assertion": ob2_doc,
+            "ob2_badge_class": ob2.badge_class(item.credential_id, item.snapshot, urls,
+                                               objects.public_url(item.snapshot["template"].get("image_key"))),
+            "ob3_credential": item.ob3, "ob3_jwt": item.ob3_jwt}
+
+
 def profile_v2(tenant_id: str) -> dict:
     issuer = _issuer(tenant_id)
     return ob2.profile(issuer, signing.urls(), objects.public_url(issuer.get("logo_key")))

@@ -279,5 +279,9 @@ def erase(person: Person) -> dict:
         counts["imports"] += len(doomed)
     for prefix in {object_keys.export_prefix(owner) for owner in (_export_owner(person), *person.emails)}:
         counts["files"] += objects.delete_prefix(prefix)
+    # the organizations' exports made before today may name the person (awards CSV, ZIP):
+    # they go too, so erased data does not come back through a link still valid (issue 15)
+    for tenant_id in sorted({i.tenant_id for i in items}):
+        counts["files"] += objects.delete_prefix(object_keys.org_exports_prefix(tenant_id))
     counts["earner_items"] = store.erase_person(person.earner_id, set(person.emails))
     return counts

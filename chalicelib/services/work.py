@@ -26,8 +26,20 @@ def weekly_issuance() -> dict:
     return {"weekday": weekday, "jobs": bulk.issue_scheduled(weekday)}
 
 
+def monthly_summary() -> dict:
+    """Last month's summary mails to the admins who opted in (on the 1st)."""
+    from . import summary
+
+    return summary.send_monthly()
+
+
 def bulk_message(message: dict, lambda_context: Any = None) -> Any:
-    """A message of the bulk queue: a tenant's offboarding to continue, or a job's chunk."""
+    """A message of the bulk queue: a tenant's offboarding to continue, a step of an
+    export job, or a bulk job's chunk."""
+    if "export" in message:
+        from . import exports
+
+        return exports.process_step(message["export"])
     if "offboarding" in message:
         from . import offboarding
 

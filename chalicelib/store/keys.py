@@ -17,6 +17,7 @@ models' docstrings point here; `<time>` is UTC ISO 8601, `<hash>` a SHA-256 hex)
 | status list          | T#<tenant>                   | STATUSLIST#<n>              |
 | LMS integration      | T#<tenant>                   | LMS#<integration>           |
 | bulk job             | T#<tenant>                   | JOB#<job>                   |
+| export job           | T#<tenant>                   | EXPORT#<job>                |
 | support request      | T#<tenant>                   | SUP#<request>               |
 | webhook endpoint     | T#<tenant>                   | WHE#<endpoint>              |
 | offboarding          | T#<tenant>                   | OFFBOARDING                 |
@@ -100,6 +101,7 @@ COUNTER_PREFIX = "COUNTER#"
 STATUS_LIST_PREFIX = "STATUSLIST#"
 INTEGRATION_PREFIX = "LMS#"
 JOB_PREFIX = "JOB#"
+EXPORT_JOB_PREFIX = "EXPORT#"
 SUPPORT_PREFIX = "SUP#"
 WEBHOOK_ENDPOINT_PREFIX = "WHE#"
 OFFBOARDING_SK = "OFFBOARDING"
@@ -135,6 +137,12 @@ def integration_sk(integration_id: str) -> str:
 
 def job_key(tenant_id: str, job_id: str) -> tuple[str, str]:
     return tenant_pk(tenant_id), f"{JOB_PREFIX}{job_id}"
+
+
+def export_job_key(tenant_id: str, job_id: str) -> tuple[str, str]:
+    """An export job (issue 15): its id starts with its creation time, so the tenant's
+    jobs read newest first from its partition."""
+    return tenant_pk(tenant_id), f"{EXPORT_JOB_PREFIX}{job_id}"
 
 
 def support_key(tenant_id: str, request_id: str) -> tuple[str, str]:
@@ -234,6 +242,7 @@ PLATFORM_PK = "PLATFORM"
 SIGNING_KEY_PREFIX = "SIGNKEY#"
 # the expiry sweep's last completed day
 EXPIRY_SWEEP_SK = "SWEEP#expiry"
+MONTHLY_SUMMARY_SK_PREFIX = "SUMMARY#"  # + <YYYY-MM>: the monthly summary mails went out (issue 15)
 
 
 def signing_key_sk(kid: str) -> str:

@@ -50,6 +50,7 @@ class MemberItem(Item):
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
     source = UnicodeAttribute(default="invitation")  # invitation | operator | sso
+    monthly_summary = BooleanAttribute(null=True)  # an admin's opt-in to the monthly summary mail (issue 15)
 
 
 class MemberEmailItem(Item):

@@ -374,6 +374,38 @@ class JobItem(Item):
     updated_at = UnicodeAttribute()
 
 
+class ExportJobItem(Item):
+    """An export job (issue 15 item 3) and its progress: services/exports.py. `step` is
+    the next step to run; a step is counted by one conditional update naming the step
+    it started from, so a redelivered step message never counts twice."""
+
+    class Meta(_TableMeta):
+        pass
+
+    job_id = UnicodeAttribute()
+    tenant_id = UnicodeAttribute()
+    kind = UnicodeAttribute()  # awards | organization
+    state = UnicodeAttribute()  # queued | running | completed | failed
+    params = JSONAttribute(default=dict)  # from, to, template
+    personal_data = BooleanAttribute(default=False)  # recipients' names and addresses unmasked
+    requested_by = UnicodeAttribute()  # a console member's id, or "api"
+    requested_email = UnicodeAttribute(null=True)  # where the link is mailed (a console member)
+    step = NumberAttribute(default=0)
+    cursor = UnicodeAttribute(null=True)  # where the next step reads on (an encoded DynamoDB key)
+    reading_done = BooleanAttribute(default=False)  # every credential was read: the next step assembles
+    done = NumberAttribute(default=0)  # credentials written
+    total = NumberAttribute(null=True)  # credentials to write (counted by the first step)
+    parts = NumberAttribute(default=0)
+    file_key = UnicodeAttribute(null=True)
+    file_name = UnicodeAttribute(null=True)
+    file_bytes = NumberAttribute(null=True)
+    error = UnicodeAttribute(null=True)
+    mailed_at = UnicodeAttribute(null=True)
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute()
+    completed_at = UnicodeAttribute(null=True)
+
+
 class ChunkFailuresItem(Item):
     """The rows of one bulk-job chunk that could not be issued, with reasons (bounded:
     a chunk has at most 250 rows, a row at most 3 short lines)."""

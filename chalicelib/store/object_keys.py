@@ -12,6 +12,8 @@ tests/unit/test_house_rules.py checks that no other module spells a layout.
 | assets/baked/<tenant>/<credential>/      | a public credential's baked image         | CDN, 5 minutes        |
 | exports/<earner or emailhash>/           | data-rights exports (ZIP) and an owner's  | never (presigned GET; |
 |   ..., badges/<credential>.<ext>         | copy of a hidden credential's image       | deleted within a day) |
+| exports/org/<tenant>/<job>/              | an organization's exports (awards CSV,    | never (presigned GET, |
+|   part-<n>, <file name>                  | ZIP) and the parts they are written in    | deleted within a day) |
 | reports/<tenant>/<job>/<name>.json       | a bulk job's full row-error report        | never (presigned GET) |
 | uploads/<tenant>/<job>/preview.json      | a console upload's file and valid rows    | never (deleted after  |
 |                                          | (personal data), kept for its confirm     |   30 days)            |
@@ -96,6 +98,28 @@ def export_key(owner: str, name: str) -> str:
 
 def owner_copy_key(owner: str, credential_id: str, ext: str) -> str:
     return f"{export_prefix(owner)}badges/{credential_id}.{ext}"
+
+
+# ------------------------------------------------------------------ an organization's exports
+
+# Under `exports/`: private, presigned, and gone within a day (infra's lifecycle rule).
+# No person's export prefix is "org" (earner ids and address hashes are hex).
+ORG_EXPORTS = f"{EXPORTS_PREFIX}org/"
+
+
+def org_exports_prefix(tenant_id: str, job_id: str | None = None) -> str:
+    """Everything a tenant's (or one job's) exports wrote: offboarding and a
+    recipient's erasure delete the tenant's whole prefix."""
+    return f"{ORG_EXPORTS}{tenant_id}/" + (f"{job_id}/" if job_id else "")
+
+
+def org_export_part_key(tenant_id: str, job_id: str, step: int, ext: str) -> str:
+    """One step's part of an export (named by the step, so a step run again rewrites it)."""
+    return f"{org_exports_prefix(tenant_id, job_id)}part-{step:06d}.{ext}"
+
+
+def org_export_key(tenant_id: str, job_id: str, file_name: str) -> str:
+    return f"{org_exports_prefix(tenant_id, job_id)}{file_name}"
 
 
 # ------------------------------------------------------------------ bulk jobs

@@ -125,7 +125,7 @@ def test_no_wildcards_on_data_services(synth):
 
 
 FUNCTIONS = ("APIHandler", "BulkWorker", "DeliverWebhooks", "WeeklyIssuance", "ExpirySweep", "UptimeProbe",
-             "EngagementAggregator")
+             "MonthlySummary", "EngagementAggregator")
 
 
 def test_each_function_has_its_own_least_privilege_role_and_the_stack_resources(synth):
@@ -313,3 +313,15 @@ def test_engagement_lines_of_every_emitting_function_reach_the_aggregator(synth)
         assert _allowed(tpl, "EngagementAggregator", action, "Table"), action
     assert not _allowed(tpl, "EngagementAggregator", "ses:SendEmail", "")
     assert not _allowed(tpl, "EngagementAggregator", "kms:Sign", "")
+
+
+def test_organization_exports_are_granted_where_the_code_uses_them(synth):
+    """Issue 15: the bulk worker writes an export's parts and file under exports/org/,
+    reads the parts back, deletes them and presigns the mailed link; the API presigns
+    the job page's link; offboarding (API or worker) lists and deletes the tenant's."""
+    _, tpl, _ = synth
+    for function, actions in (("BulkWorker", ("s3:PutObject", "s3:GetObject", "s3:DeleteObject", "s3:ListBucket")),
+                              ("APIHandler", ("s3:GetObject", "s3:DeleteObject", "s3:ListBucket"))):
+        for action in actions:
+            assert _allowed(tpl, function, action, "exports/org/*"), (function, action)
+    assert not _allowed(tpl, "BulkWorker", "s3:GetObject", "exports/*"), "the worker reads no person's export"

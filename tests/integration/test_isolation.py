@@ -50,16 +50,17 @@ def two_tenants(client, monkeypatch):
         "c1": {"template_id": tpl_a}}}))["id"]
     request_a = body(post(client, "/support-requests", key_a, {"subject": "s", "description": "d",
                                                               "severity": 3}))["id"]
+    export_a = body(post(client, "/export-jobs", key_a, {"kind": "awards"}))["id"]
     return {"request_id": request_a, "key_a": key_a, "key_b": key_b, "template_id": tpl_a, "credential_id": cred_a["id"],
             "key_id": extra_key_a, "integration_id": integration_a, "endpoint_id": endpoint_a,
-            "delivery_id": delivery_a, "job_id": job_a}
+            "delivery_id": delivery_a, "job_id": job_a, "export_id": export_a}
 
 
 def test_every_issuer_route_with_an_id_is_covered():
     routes = set(issuer_routes_with_ids())
     params = {p for _, path in routes for p in re.findall(r"{(\w+)}", path)}
     assert params == {"template_id", "credential_id", "key_id", "integration_id", "endpoint_id", "delivery_id",
-                      "job_id", "request_id"}
+                      "job_id", "request_id", "export_id"}
     assert len(routes) >= 9
 
 

@@ -16,7 +16,16 @@ def test_a_cell_that_starts_like_a_formula_gets_a_leading_quote(value):
     assert cell(value) == "'" + value
 
 
-@pytest.mark.parametrize("value", ["Grace", "grace@example.com", "2026-01-31", "a=b", "x-1", " =not first", "'quoted"])
+# Issue 15: "leading whitespace variants": a spreadsheet that trims leading blanks on
+# import (LibreOffice's "trim spaces", some importers with a leading line feed) or folds
+# full-width signs to ASCII would read these as formulas too.
+@pytest.mark.parametrize("value", [" =1+1", "  +cmd|' /C calc'!A0", "\n=1+1", " \t@SUM(1)", "\uff1dHYPERLINK(1)",
+                                   " \uff0b1", "\u3000=1"])
+def test_a_cell_whose_first_non_blank_character_starts_a_formula_gets_a_leading_quote(value):
+    assert cell(value) == "'" + value
+
+
+@pytest.mark.parametrize("value", ["Grace", "grace@example.com", "2026-01-31", "a=b", "x-1", " not = first", "'quoted"])
 def test_other_cells_are_left_as_they_are(value):
     assert cell(value) == value
 
@@ -33,3 +42,10 @@ def test_a_document_neutralises_header_and_rows_and_quotes_separators():
                       ["2", 'say "hi"\nthere']]
     # what a spreadsheet reads first in every cell is never a formula character
     assert all(not c.startswith(("=", "+", "-", "@", "\t", "\r")) for r in parsed for c in r)
+
+
+def test_a_spreadsheet_file_has_a_byte_order_mark_and_crlf_lines():
+    from chalicelib.domain.csvsafe import for_spreadsheet
+
+    data = for_spreadsheet(["name"], [["Zoë"], ["=1"]])
+    assert data == "\ufeffname\r\nZoë\r\n'=1\r\n".encode()

@@ -8,6 +8,7 @@ package by subject:
     home.py         GET /console; members, invitations and one's own membership (/console/members, /console/account)
     dashboard.py    GET /console/dashboard, /console/dashboard/templates/{template_id}
     sso.py          POST /console/sso, GET /console/sso/callback, GET/POST /console/settings/sso
+    reports.py      GET/POST /console/reports, GET /console/reports/{job_id}
 
 Every member route names its action in the role matrix (domain/members.py); the guard
 refuses before the view runs, checks the form's CSRF token and audits every write.
@@ -59,6 +60,7 @@ from . import (  # noqa: E402,F401
     dashboard,  # the dashboard and each template's
     home,  # home, members, invitations, one's own membership
     issuing,  # single and bulk issuing
+    reports,  # reports and exports (issue 15)
     settings,  # organization settings
     signin,
     sso,

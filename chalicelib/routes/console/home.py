@@ -14,6 +14,7 @@ from . import form, guard, page, redirect, request
 members = LazyModule("chalicelib.services.members")
 console = LazyModule("chalicelib.services.console")
 rules = LazyModule("chalicelib.domain.members")
+summary = LazyModule("chalicelib.services.summary")
 
 
 # ------------------------------------------------------------------ home
@@ -69,7 +70,8 @@ def console_remove_member(member: Any, member_id: str) -> Response:
 @guard.member("/console/account", action="account.view")
 def console_account(member: Any) -> Response:
     return page("console/account.html", member, me=members.get_own(member),
-                saved=http.query_param(request(), "saved", choices=("name",)))
+                summary=summary.setting(member) if member.may("account.summary") else False,
+                saved=http.query_param(request(), "saved", choices=("name", "summary")))
 
 
 @guard.member("/console/account", "POST", action="account.view")
@@ -77,6 +79,13 @@ def console_account_name(member: Any) -> Response:
     data = form("MemberNameIn")
     members.update_own_name(member, data.name)
     return redirect("/console/account?saved=name")
+
+
+@guard.member("/console/account/summary", "POST", action="account.summary")
+def console_account_summary(member: Any) -> Response:
+    data = form("MonthlySummaryIn")
+    summary.set_setting(member, data.monthly_summary == "yes")
+    return redirect("/console/account?saved=summary")
 
 
 @guard.member("/console/account/leave", "POST", action="account.view")
