@@ -44,6 +44,14 @@ def _secret(browser, res) -> str:
     return found.group(1)
 
 
+def _alert(page: str) -> str:
+    """The form's error message (the page says nothing was changed)."""
+    found = re.search(r'<div class="notice" role="alert">(.*?)</div>', page, re.S)
+    assert found, page[:3000]
+    assert "Nothing was changed." in found.group(1)
+    return found.group(1)
+
+
 def _audit_text() -> str:
     """Every audit entry stored, as text."""
     return json.dumps([i for i in scan_table() if i["pk"].endswith("#AUDIT")], default=str)
@@ -97,7 +105,7 @@ def test_a_bad_label_shows_the_form_again_and_creates_nothing(org):
     res = _post(admin, "/console/admin/api-keys", label="x" * 101)
     assert res.status_code == 422
     page = admin.text(res)
-    assert "Create a key" in page and "label" in page and "Nothing was changed." in page
+    assert "Create a key" in page and "label: String should have at most 100 characters" in _alert(page)
     assert 'id="secret"' not in page
     assert scan_table() == before
 
@@ -112,7 +120,7 @@ def test_revoking_a_key_takes_a_confirmation_and_then_the_key_is_refused(org, cl
     assert confirm.status_code == 200 and "Revoke this API key?" in admin.text(confirm)
     assert _status(client, key) == 200  # the confirmation page changed nothing
     unconfirmed = _post(admin, f"/console/admin/api-keys/{key_id}/revoke")
-    assert unconfirmed.status_code == 422 and "Yes, revoke it" in admin.text(unconfirmed)
+    assert unconfirmed.status_code == 422 and "confirm" in _alert(admin.text(unconfirmed))
     assert _status(client, key) == 200
     res = _post(admin, f"/console/admin/api-keys/{key_id}/revoke", confirm="yes")
     assert res.status_code == 303 and res.headers["Location"].endswith("/console/admin/api-keys?done=revoked")
@@ -245,7 +253,7 @@ def test_a_bad_rule_shows_the_page_again_and_changes_nothing(org, client, fields
     res = _post(admin, f"/console/admin/integrations/{integration_id}/rules", template_id=template_id, **fields)
     assert res.status_code in (400, 422), res.status_code
     page = admin.text(res)
-    assert "Add or change a course" in page and problem in page and "Nothing was changed." in page
+    assert "Add or change a course" in page and problem in _alert(page)
     assert scan_table() == before
 
 
@@ -253,7 +261,7 @@ def test_a_bad_integration_name_shows_the_form_again(org):
     admin = org["admin"]
     before = scan_table()
     res = _post(admin, "/console/admin/integrations", name="", format="generic")
-    assert res.status_code == 422 and "Create an integration" in admin.text(res) and "name" in admin.text(res)
+    assert res.status_code == 422 and "Create an integration" in admin.text(res) and "name" in _alert(admin.text(res))
     assert 'id="secret"' not in admin.text(res) and scan_table() == before
 
 
@@ -275,4 +283,165 @@ def test_issuers_cannot_manage_integrations(org, client):
     assert issuer.get("/console/admin/integrations").status_code == 403
     before = scan_table()
     res = _post(issuer, f"/console/admin/integrations/{integration_id}/rotate-secret")
+    assert res.status_code == 403 and 'id="secret"' not in issuer.text(res) and scan_table() == before
+
+
+# ------------------------------------------------------------------ outbound webhooks
+
+
+@pytest.fixture()
+def receiver(monkeypatch):
+    from chalicelib.adapters import webhook_http
+    from chalicelib.services import events
+    from tests.integration.test_webhooks import Receiver
+
+    # the test stage refuses plain HTTP and loopback; the receiver lives on loopback
+    monkeypatch.setattr(events, "_policy", lambda: webhook_http.policy_for(True))
+    server = Receiver()
+    yield server
+    server.close()
+
+
+@pytest.fixture()
+def queues(aws_env):
+    from chalicelib.adapters import queue
+
+    queue.ensure_queue(queue.events_queue_name(), queue.events_dlq_name())
+
+
+def _endpoint_form(browser, url: str, *types: str, description: str = ""):
+    fields = [("csrf", console_csrf(browser, "/console/admin/webhooks/new")), ("url", url),
+              ("description", description)] + [("event_types", t) for t in types]
+    return browser.post("/console/admin/webhooks", fields)
+
+
+def _endpoint(org, receiver) -> tuple[str, str]:
+    admin = org["admin"]
+    secret = _secret(admin, _endpoint_form(admin, receiver.url, "credential.created", description="CRM"))
+    from chalicelib.services import events
+
+    [item] = events.list_endpoints(org["tenant_id"])["items"]
+    return item["id"], secret
+
+
+def test_an_admin_adds_an_endpoint_sees_its_deliveries_and_resends_one(org, client, receiver, queues):
+    from tests.helpers import issue
+    from tests.integration.test_webhooks import drain
+
+    admin = org["admin"]
+    form = admin.text(admin.get("/console/admin/webhooks/new"))
+    assert 'value="credential.revoked"' in form
+    endpoint_id, secret = _endpoint(org, receiver)
+    assert secret.startswith("whsec_") and secret.lower() not in _audit_text().lower()
+    listing = admin.text(admin.get("/console/admin/webhooks"))
+    assert receiver.url in listing and "CRM" in listing and secret not in listing
+    # an event whose first attempt fails
+    receiver.status = 500
+    issue(client, org["key"], active_template(client, org["key"]))
+    drain(client)
+    assert len(receiver.requests) == 1
+    page = admin.text(admin.get(f"/console/admin/webhooks/{endpoint_id}"))
+    assert secret not in page and f"Ends in <code>{secret[-4:]}</code>" in page
+    row = re.search(r"<tr>\s*<td>[^<]+UTC</td>\s*<td><code>credential.created</code>.*?</tr>", page, re.S).group(0)
+    assert "Pending" in row and "<td>1</td>" in row and "HTTP 500" in row and "next try" in row
+    # resend: a new delivery of the same event, which now succeeds
+    receiver.status = 204
+    delivery_id = re.search(r'action="/console/admin/deliveries/([^/]+)/resend"', page).group(1)
+    res = _post(admin, f"/console/admin/deliveries/{delivery_id}/resend")
+    assert res.status_code == 303 and res.headers["Location"].endswith(f"/console/admin/webhooks/{endpoint_id}"
+                                                                       "?done=resent")
+    drain(client)
+    assert len(receiver.requests) == 2
+    assert json.loads(receiver.requests[0]["body"])["id"] == json.loads(receiver.requests[1]["body"])["id"]
+    page = admin.text(admin.get(f"/console/admin/webhooks/{endpoint_id}?done=resent"))
+    assert "being delivered again" in page and "Delivered" in page and "HTTP 204" in page and "resent" in page
+
+
+def test_rotating_an_endpoints_secret_shows_the_new_one_once(org, client, receiver, queues):
+    from tests.helpers import issue
+    from tests.integration.test_webhooks import drain
+
+    admin = org["admin"]
+    endpoint_id, secret = _endpoint(org, receiver)
+    rotated = _secret(admin, _post(admin, f"/console/admin/webhooks/{endpoint_id}/rotate-secret"))
+    assert rotated != secret and rotated.lower() not in _audit_text().lower()
+    page = admin.text(admin.get(f"/console/admin/webhooks/{endpoint_id}"))
+    assert rotated not in page and f"Ends in <code>{rotated[-4:]}</code>" in page and "rotated" in page
+    issue(client, org["key"], active_template(client, org["key"]))
+    drain(client)
+    [request] = receiver.requests  # signed with the new secret and, for 24 h, the previous one
+    header = request["headers"]["Laurel-Signature"]
+    from chalicelib.domain.webhooks import verify
+
+    for s in (rotated, secret):
+        assert verify([s.encode()], header, request["body"], int(header.split("t=")[1].split(",")[0]))
+
+
+def test_disabling_an_endpoint_takes_a_confirmation_and_stops_resends(org, client, receiver, queues):
+    from tests.helpers import issue
+    from tests.integration.test_webhooks import drain
+
+    admin = org["admin"]
+    endpoint_id, _ = _endpoint(org, receiver)
+    issue(client, org["key"], active_template(client, org["key"]))
+    drain(client)
+    page = admin.text(admin.get(f"/console/admin/webhooks/{endpoint_id}"))
+    delivery_id = re.search(r'action="/console/admin/deliveries/([^/]+)/resend"', page).group(1)
+    assert "Yes, disable it" in admin.text(admin.get(f"/console/admin/webhooks/{endpoint_id}/disable"))
+    unconfirmed = _post(admin, f"/console/admin/webhooks/{endpoint_id}/disable")
+    assert unconfirmed.status_code == 422 and "confirm" in _alert(admin.text(unconfirmed))
+    res = _post(admin, f"/console/admin/webhooks/{endpoint_id}/disable", confirm="yes")
+    assert res.status_code == 303 and res.headers["Location"].endswith("/console/admin/webhooks?done=disabled")
+    page = admin.text(admin.get(f"/console/admin/webhooks/{endpoint_id}"))
+    assert "Disabled on" in page and "/resend" not in page and "rotate-secret" not in page
+    before = scan_table()
+    res = _post(admin, f"/console/admin/deliveries/{delivery_id}/resend")
+    assert res.status_code == 409 and "disabled" in admin.text(res) and scan_table() == before
+
+
+@pytest.mark.parametrize("url, types, problem", [
+    ("https://hooks.example/laurel", (), "event_types"),
+    ("ftp://hooks.example/laurel", ("credential.created",), "url"),
+    ("", ("credential.created",), "url"),
+    ("https://hooks.example/laurel", ("credential.exploded",), "event_types"),
+])
+def test_a_bad_endpoint_shows_the_form_again_as_typed_and_adds_nothing(org, receiver, url, types, problem):
+    admin = org["admin"]
+    before = scan_table()
+    res = _endpoint_form(admin, url, *types, description="Kept as typed")
+    assert res.status_code in (400, 422), (res.status_code, admin.text(res)[:500])
+    page = admin.text(res)
+    assert "Add a webhook endpoint" in page and problem in _alert(page)
+    assert 'value="Kept as typed"' in page and 'id="secret"' not in page
+    assert scan_table() == before
+
+
+def test_another_organizations_endpoint_and_delivery_are_not_found(org, other, client, receiver, queues):
+    from tests.helpers import issue
+    from tests.integration.test_webhooks import drain
+
+    endpoint_id, _ = _endpoint(org, receiver)
+    issue(client, org["key"], active_template(client, org["key"]))
+    drain(client)
+    page = org["admin"].text(org["admin"].get(f"/console/admin/webhooks/{endpoint_id}"))
+    delivery_id = re.search(r'action="/console/admin/deliveries/([^/]+)/resend"', page).group(1)
+    before = scan_table()
+    for path in (f"/console/admin/webhooks/{endpoint_id}", f"/console/admin/webhooks/{endpoint_id}/disable"):
+        assert other.get(path).status_code == 404, path
+    for path, fields in ((f"/console/admin/webhooks/{endpoint_id}/rotate-secret", {}),
+                         (f"/console/admin/webhooks/{endpoint_id}/disable", {"confirm": "yes"}),
+                         (f"/console/admin/deliveries/{delivery_id}/resend", {})):
+        res = _post(other, path, **fields)
+        assert res.status_code == 404 and 'id="secret"' not in other.text(res), path
+    assert scan_table() == before and len(receiver.requests) == 1
+    assert receiver.url not in other.text(other.get("/console/admin/webhooks"))
+
+
+def test_issuers_cannot_manage_webhooks(org, client, receiver):
+    endpoint_id, _ = _endpoint(org, receiver)
+    issuer = member(client, org["tenant_id"], "ian@acme.example", "issuer", org["admin"])
+    for path in ("/console/admin/webhooks", "/console/admin/webhooks/new", f"/console/admin/webhooks/{endpoint_id}"):
+        assert issuer.get(path).status_code == 403, path
+    before = scan_table()
+    res = _post(issuer, f"/console/admin/webhooks/{endpoint_id}/rotate-secret")
     assert res.status_code == 403 and 'id="secret"' not in issuer.text(res) and scan_table() == before
