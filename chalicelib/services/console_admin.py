@@ -59,6 +59,13 @@ def audit_actions(routes: Any) -> list[dict]:
     return sorted(found, key=lambda a: a["value"].split(" ", 1)[1] + " " + a["value"])
 
 
+def audit_filters(member: rules.Member, routes: Any) -> dict:
+    """What the audit log's filters offer: the organization's members, by name, and the actions."""
+    return {"members": [{"id": m["id"], "name": name} for m in members.list_members(member)
+                        for name in [f"{m['name']} ({m['email']})" if m["name"] else m["email"]]],
+            "actions": audit_actions(routes)}
+
+
 def audit_log(member: rules.Member, query: Any, routes: Any) -> dict:
     """The organization's audit log, newest first, filtered by member, action and day.
     A member or action filter without a day looks at today (UTC): they filter within one
@@ -69,12 +76,10 @@ def audit_log(member: rules.Member, query: Any, routes: Any) -> dict:
         day = clock.utcnow().date().isoformat()
     listing = audit.list_for_tenant(member.tenant_id, day=day, limit=AUDIT_PER_PAGE, cursor=query.cursor,
                                     actor_id=query.member, action=query.action)
-    people = members.list_members(member)
-    names = {m["id"]: f"{m['name']} ({m['email']})" if m["name"] else m["email"] for m in people}
+    filters = audit_filters(member, routes)
+    names = {m["id"]: m["name"] for m in filters["members"]}
     names.update({k["id"]: f"API key {k['label'] or ''} …{k['hint']}".replace("  ", " ")
                   for k in issuers.list_api_keys(member.tenant_id)})
     for entry in listing["items"]:
         entry["who"] = names.get(entry["actor"]["id"], f"{entry['actor']['type']} {entry['actor']['id']}")
-    return {"day": day, "entries": listing["items"], "next_cursor": listing["next_cursor"],
-            "members": [{"id": m["id"], "name": names[m["id"]]} for m in people],
-            "actions": audit_actions(routes)}
+    return {"day": day, "entries": listing["items"], "next_cursor": listing["next_cursor"], **filters}

@@ -445,3 +445,98 @@ def test_issuers_cannot_manage_webhooks(org, client, receiver):
     before = scan_table()
     res = _post(issuer, f"/console/admin/webhooks/{endpoint_id}/rotate-secret")
     assert res.status_code == 403 and 'id="secret"' not in issuer.text(res) and scan_table() == before
+
+
+# ------------------------------------------------------------------ the audit log
+
+
+def _rows(page: str) -> list[str]:
+    body_ = re.search(r"<tbody>(.*?)</tbody>", page, re.S).group(1)
+    return re.findall(r"<tr>(.*?)</tr>", body_, re.S)
+
+
+def test_the_audit_log_shows_who_did_what_when_and_the_outcome(org, client):
+    from tests.helpers import post, template_payload
+
+    admin = org["admin"]
+    _post(admin, "/console/admin/api-keys", label="CRM")
+    issuer = member(client, org["tenant_id"], "ian@acme.example", "issuer", admin)
+    assert _post(issuer, "/console/account", name="Ian Issuer").status_code == 303
+    assert post(client, "/templates", org["key"], template_payload()).status_code == 201
+    page = admin.text(admin.get("/console/admin/audit"))
+    rows = _rows(page)
+    # newest first: the API's create, the issuer's name change, the invitation, the key
+    assert "POST /templates" in rows[0] and "API key first key" in rows[0] and "201 · done" in rows[0]
+    assert "POST /console/account" in rows[1] and "Ian Issuer (ian@acme.example)" in rows[1] and "303" in rows[1]
+    assert "POST /console/members" in rows[2] and "ada@acme.example" in rows[2]
+    assert "POST /console/admin/api-keys" in rows[3] and "ada@acme.example" in rows[3] and "200 · done" in rows[3]
+    assert re.match(r"\s*<td>20\d\d-\d\d-\d\d \d\d:\d\d:\d\d</td>", rows[0])
+
+
+def test_the_audit_log_filters_by_member_action_and_day_and_pages(org, client, monkeypatch):
+    from chalicelib.services import clock, console_admin
+    from chalicelib.store import members as member_store
+    from chalicelib.domain import ids
+    from tests.aws_calls import requests
+
+    admin = org["admin"]
+    issuer = member(client, org["tenant_id"], "ian@acme.example", "issuer", admin)
+    for n in range(3):
+        _post(issuer, "/console/account", name=f"Ian {n}")
+        _post(admin, "/console/admin/api-keys", label=f"key {n}")
+    ian = member_store.member_by_email(org["tenant_id"], ids.email_hash("ian@acme.example")).member_id
+    today = clock.utcnow().date().isoformat()
+    # by member: without a day, today's entries (the filter reads one day, never the whole log)
+    with requests() as calls:
+        page = admin.text(admin.get(f"/console/admin/audit?member={ian}"))
+    rows = _rows(page)
+    assert len(rows) == 3 and all("Ian 2 (ian@acme.example)" in r and "POST /console/account" in r for r in rows)
+    assert f'value="{today}"' in page
+    [query] = [c.params for c in calls if c.name == "dynamodb.Query" and "AUDIT" in json.dumps(c.params)]
+    assert "begins_with" in query["KeyConditionExpression"] and today in json.dumps(query)
+    assert "FilterExpression" in query and not any(c.name == "dynamodb.Scan" for c in calls)
+    # by action
+    rows = _rows(admin.text(admin.get(f"/console/admin/audit?action=POST+/console/admin/api-keys&day={today}")))
+    assert len(rows) == 3 and all("POST /console/admin/api-keys" in r and "ada@acme.example" in r for r in rows)
+    # both
+    rows = _rows(admin.text(admin.get(f"/console/admin/audit?action=POST+/console/admin/api-keys&member={ian}")))
+    assert rows == ['<td colspan="4">No entries match.</td>']
+    # another day has none of these
+    assert _rows(admin.text(admin.get("/console/admin/audit?day=2020-01-01"))) == \
+        ['<td colspan="4">No entries match.</td>']
+    # paging keeps the filters
+    monkeypatch.setattr(console_admin, "AUDIT_PER_PAGE", 2)
+    first = admin.text(admin.get(f"/console/admin/audit?member={ian}"))
+    assert len(_rows(first)) == 2
+    older = re.search(r'href="([^"]+)">Older entries', first).group(1).replace("&amp;", "&")
+    assert f"member={ian}" in older and f"day={today}" in older
+    second = admin.text(admin.get(older))
+    assert len(_rows(second)) == 1 and "Ian" in _rows(second)[0] and "Older entries" not in second
+
+
+@pytest.mark.parametrize("query", ["day=2026-13-45", "member=not-an-id", "action=DROP+TABLE", "day=yesterday"])
+def test_bad_audit_filters_answer_the_page_with_a_message(org, query):
+    admin = org["admin"]
+    res = admin.get(f"/console/admin/audit?{query}")
+    assert res.status_code in (400, 422)
+    page = admin.text(res)
+    assert "Those filters cannot be used." in page and '<form method="get" action="/console/admin/audit"' in page
+    assert _rows(page) == ['<td colspan="4">No entries.</td>']
+
+
+def test_the_audit_log_shows_only_the_organizations_own_entries(org, other, client):
+    from chalicelib.store import members as member_store
+    from chalicelib.domain import ids
+
+    _post(org["admin"], "/console/admin/api-keys", label="Acme secret project")
+    ada = member_store.member_by_email(org["tenant_id"], ids.email_hash("ada@acme.example")).member_id
+    page = other.text(other.get("/console/admin/audit"))
+    assert "ada@acme.example" not in page and "Acme secret project" not in page
+    assert "POST /console/admin/api-keys" not in "".join(_rows(page))
+    assert _rows(other.text(other.get(f"/console/admin/audit?member={ada}"))) == \
+        ['<td colspan="4">No entries match.</td>']
+
+
+def test_only_admins_read_the_audit_log(org, client):
+    issuer = member(client, org["tenant_id"], "ian@acme.example", "issuer", org["admin"])
+    assert issuer.get("/console/admin/audit").status_code == 403

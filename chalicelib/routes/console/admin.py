@@ -285,13 +285,19 @@ def console_resend_delivery(member: Any, delivery_id: str) -> Response:
 @guard.member("/console/admin/audit", action="audit.view")
 def console_audit(member: Any) -> Response:
     params = request().query_params or {}
-    query = http.validate(schemas.AuditFilterIn, {k: params[k] for k in ("member", "action", "day", "cursor")
-                                                  if params.get(k)})
-    shown = admin.audit_log(member, query, bp.current_app.routes)
-    kept = {"member": query.member, "action": query.action, "day": shown["day"], "cursor": shown["next_cursor"]}
-    next_link = "/console/admin/audit?" + urlencode({k: v for k, v in kept.items() if v}) if shown["next_cursor"] \
-        else None
-    return page("console/admin/audit.html", member, log=shown, query=query, next_link=next_link)
+
+    def show() -> Response:
+        query = http.validate(schemas.AuditFilterIn, {k: params[k] for k in ("member", "action", "day", "cursor")
+                                                      if params.get(k)})
+        shown = admin.audit_log(member, query, bp.current_app.routes)
+        kept = {"member": query.member, "action": query.action, "day": shown["day"], "cursor": shown["next_cursor"]}
+        next_link = "/console/admin/audit?" + urlencode({k: v for k, v in kept.items() if v}) \
+            if shown["next_cursor"] else None
+        return page("console/admin/audit.html", member, log=shown, query=query, next_link=next_link)
+
+    return _form_again(show, lambda status, message: page(
+        "console/admin/audit.html", member, status, log={"entries": [], **admin.audit_filters(
+            member, bp.current_app.routes)}, query=schemas.AuditFilterIn(), error=message))
 
 
 # ------------------------------------------------------------------ support requests
