@@ -540,3 +540,92 @@ def test_the_audit_log_shows_only_the_organizations_own_entries(org, other, clie
 def test_only_admins_read_the_audit_log(org, client):
     issuer = member(client, org["tenant_id"], "ian@acme.example", "issuer", org["admin"])
     assert issuer.get("/console/admin/audit").status_code == 403
+
+
+# ------------------------------------------------------------------ support requests
+
+
+def _file(browser, **fields):
+    form = {"subject": "Bulk issuing stalls", "description": "The job stays at 40 %.\nSince 9:00.", "severity": "2",
+            **fields}
+    return browser.post("/console/admin/support", {"csrf": console_csrf(browser, "/console/admin/support/new"),
+                                                   **{k: v for k, v in form.items() if v is not None}})
+
+
+def test_an_issuer_files_a_support_request_and_follows_its_due_time(org, client):
+    from chalicelib.domain import support as rules
+    from chalicelib.domain.clock import parse_iso
+    from chalicelib.services import support
+
+    issuer = member(client, org["tenant_id"], "ian@acme.example", "issuer", org["admin"])
+    mails = len(sent_mail())
+    res = _file(issuer, outage_report="yes")
+    assert res.status_code == 303, issuer.text(res)
+    request_id = re.search(r"/console/admin/support/([0-9a-f]{16})\?done=filed$", res.headers["Location"]).group(1)
+    stored = support.get(org["tenant_id"], request_id)
+    assert (stored["subject"], stored["severity"], stored["outage_report"], stored["state"]) == \
+        ("Bulk issuing stalls", 2, True, "open")
+    assert stored["description"] == "The job stays at 40 %.\nSince 9:00."
+    assert len(sent_mail()) > mails  # the organization's copy
+    due = rules.due_at(2, parse_iso(stored["created_at"]))
+    page = issuer.text(issuer.get(f"/console/admin/support/{request_id}?done=filed"))
+    assert "The request was filed" in page and "2 · " + rules.severity_info(2).name in page
+    assert due.strftime("%Y-%m-%d %H:%M") + " UTC" in page and "Breached" not in page
+    assert "as proposed" in page and "Outage report" in page
+    listing = issuer.text(issuer.get("/console/admin/support"))
+    assert "Bulk issuing stalls" in listing and due.strftime("%Y-%m-%d %H:%M") in listing
+
+
+def test_an_unanswered_request_past_its_due_time_shows_as_breached(org, client, monkeypatch):
+    from datetime import timedelta
+
+    from chalicelib.services import clock
+
+    admin = org["admin"]
+    real = clock.utcnow
+    monkeypatch.setattr(clock, "utcnow", lambda: real() - timedelta(days=10))
+    assert _file(admin, subject="Old outage", severity="1").status_code == 303
+    monkeypatch.setattr(clock, "utcnow", real)
+    assert _file(admin, subject="New question", severity="1").status_code == 303
+    rows = _rows(admin.text(admin.get("/console/admin/support")))
+    [old] = [r for r in rows if "Old outage" in r]
+    [new] = [r for r in rows if "New question" in r]
+    assert "Breached" in old and "Breached" not in new
+    assert rows.index(new) < rows.index(old)  # newest first
+
+
+@pytest.mark.parametrize("fields, problem", [
+    ({"subject": ""}, "subject"),
+    ({"severity": "9"}, "severity"),
+    ({"severity": None}, "severity"),
+    ({"description": ""}, "description"),
+    ({"subject": "line\nbreak"}, "subject"),
+])
+def test_a_bad_support_request_shows_the_form_again_as_typed_and_files_nothing(org, fields, problem):
+    admin = org["admin"]
+    before, mails = scan_table(), len(sent_mail())
+    res = _file(admin, **fields)
+    assert res.status_code in (400, 422)
+    page = admin.text(res)
+    assert "File a support request" in page and problem in _alert(page)
+    if fields.get("subject") is None:
+        assert 'value="Bulk issuing stalls"' in page
+    assert scan_table() == before and len(sent_mail()) == mails
+
+
+def test_another_organizations_support_request_is_not_found(org, other):
+    res = _file(org["admin"])
+    request_id = res.headers["Location"].split("/")[-1].split("?")[0]
+    assert other.get(f"/console/admin/support/{request_id}").status_code == 404
+    assert "Bulk issuing stalls" not in other.text(other.get("/console/admin/support"))
+
+
+def test_read_only_members_cannot_file_or_read_support_requests(org, client):
+    reader = member(client, org["tenant_id"], "rita@acme.example", "read_only", org["admin"])
+    request_id = _file(org["admin"]).headers["Location"].split("/")[-1].split("?")[0]
+    for path in ("/console/admin/support", "/console/admin/support/new", f"/console/admin/support/{request_id}"):
+        assert reader.get(path).status_code == 403, path
+    before = scan_table()
+    res = reader.post("/console/admin/support", {"csrf": console_csrf(reader), "subject": "x", "description": "y",
+                                                 "severity": "1"})
+    assert res.status_code == 403 and scan_table() == before
