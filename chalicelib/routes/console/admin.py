@@ -56,6 +56,19 @@ def _form_again(attempt: Callable[[], Response], again: Callable[[int, str], Res
         return again(exc.status, _message(exc))
 
 
+def _confirmed(member: Any, template: str, load: Callable[[], dict], act: Callable[[], Any], done: str,
+               **context: Any) -> Response:
+    """A confirmation page's POST: with its box ticked (`ConfirmIn`) `act()`, then go to
+    `done`; unticked, the confirmation page again with the message, nothing done."""
+    def run() -> Response:
+        form("ConfirmIn")
+        act()
+        return redirect(done)
+
+    return _form_again(run, lambda status, message: page(template, member, status, item=load(), error=message,
+                                                         **context))
+
+
 def _cursor() -> str | None:
     return http.query_param(request(), "cursor", max_length=2000)
 
@@ -96,19 +109,14 @@ def console_create_api_key(member: Any) -> Response:
 
 @guard.member("/console/admin/api-keys/{key_id}/revoke", action="api_keys.manage")
 def console_revoke_api_key_confirm(member: Any, key_id: str) -> Response:
-    return page("console/admin/api_key_revoke.html", member, key=issuers.get_api_key(member.tenant_id, key_id))
+    return page("console/admin/api_key_revoke.html", member, item=issuers.get_api_key(member.tenant_id, key_id))
 
 
 @guard.member("/console/admin/api-keys/{key_id}/revoke", "POST", action="api_keys.manage")
 def console_revoke_api_key(member: Any, key_id: str) -> Response:
-    def revoke() -> Response:
-        form("ConfirmIn")
-        issuers.revoke_api_key(member.tenant_id, key_id)
-        return redirect("/console/admin/api-keys?done=revoked")
-
-    return _form_again(revoke, lambda status, message: page(
-        "console/admin/api_key_revoke.html", member, status, key=issuers.get_api_key(member.tenant_id, key_id),
-        error=message))
+    return _confirmed(member, "console/admin/api_key_revoke.html",
+                      lambda: issuers.get_api_key(member.tenant_id, key_id),
+                      lambda: issuers.revoke_api_key(member.tenant_id, key_id), "/console/admin/api-keys?done=revoked")
 
 
 # ------------------------------------------------------------------ LMS integrations
@@ -187,14 +195,9 @@ def console_integration_disable_confirm(member: Any, integration_id: str) -> Res
 
 @guard.member("/console/admin/integrations/{integration_id}/disable", "POST", action="integrations.manage")
 def console_integration_disable(member: Any, integration_id: str) -> Response:
-    def disable() -> Response:
-        form("ConfirmIn")
-        lms.disable(member.tenant_id, integration_id)
-        return redirect(f"/console/admin/integrations/{integration_id}?done=disabled")
-
-    return _form_again(disable, lambda status, message: page(
-        "console/admin/disable.html", member, status, kind="integration",
-        item=lms.get(member.tenant_id, integration_id), error=message))
+    return _confirmed(member, "console/admin/disable.html", lambda: lms.get(member.tenant_id, integration_id),
+                      lambda: lms.disable(member.tenant_id, integration_id),
+                      f"/console/admin/integrations/{integration_id}?done=disabled", kind="integration")
 
 
 @guard.member("/console/admin/integrations/{integration_id}/events", action="integrations.manage")
@@ -263,14 +266,9 @@ def console_webhook_disable_confirm(member: Any, endpoint_id: str) -> Response:
 
 @guard.member("/console/admin/webhooks/{endpoint_id}/disable", "POST", action="webhooks.manage")
 def console_webhook_disable(member: Any, endpoint_id: str) -> Response:
-    def disable() -> Response:
-        form("ConfirmIn")
-        events.disable_endpoint(member.tenant_id, endpoint_id)
-        return redirect("/console/admin/webhooks?done=disabled")
-
-    return _form_again(disable, lambda status, message: page(
-        "console/admin/disable.html", member, status, kind="endpoint",
-        item=events.get_endpoint(member.tenant_id, endpoint_id), error=message))
+    return _confirmed(member, "console/admin/disable.html", lambda: events.get_endpoint(member.tenant_id, endpoint_id),
+                      lambda: events.disable_endpoint(member.tenant_id, endpoint_id),
+                      "/console/admin/webhooks?done=disabled", kind="endpoint")
 
 
 @guard.member("/console/admin/deliveries/{delivery_id}/resend", "POST", action="webhooks.manage")
