@@ -136,13 +136,8 @@ def parse_form(request: Request, model: type[T]) -> T:
     value posted for it (checkboxes), any other field its first; a blank field whose
     default is None is left out (an empty optional input means "not given")."""
     from typing import get_origin
-    from urllib.parse import parse_qs
 
-    body = raw_body(request)
-    try:
-        fields = parse_qs(body.decode("utf-8"), keep_blank_values=True, max_num_fields=250)
-    except (UnicodeDecodeError, ValueError):
-        raise BadRequest("the form could not be read") from None
+    fields = form_fields(request)
     data: dict[str, Any] = {}
     # a field is posted under its alias when it has one (`from`: a Python keyword)
     by_name = {f.alias or n: f for n, f in model.model_fields.items()}
@@ -155,6 +150,16 @@ def parse_form(request: Request, model: type[T]) -> T:
         elif values[0] or declared.default is not None:
             data[name] = values[0]
     return validate(model, data)
+
+
+def form_fields(request: Request) -> dict[str, list[str]]:
+    """Every field of an HTML form post as posted (unvalidated: to validate, `parse_form`)."""
+    from urllib.parse import parse_qs
+
+    try:
+        return parse_qs(raw_body(request).decode("utf-8"), keep_blank_values=True, max_num_fields=250)
+    except (UnicodeDecodeError, ValueError):
+        raise BadRequest("the form could not be read") from None
 
 
 # API Gateway's payload limit: the largest form a browser can post (a console upload)

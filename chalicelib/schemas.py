@@ -589,3 +589,57 @@ class IssueFormIn(CsrfIn):
     evidence_name: FormText = ""
     suppress_email: YesNo = None
     duplicate_policy: Literal["deny", "allow"] = "deny"
+
+
+# ------------------------------------------------------------------ the console: administration (issue 15)
+
+
+class IntegrationFormIn(Strict):
+    """A new LMS integration from the console: its name and payload format; its rules
+    are added one by one on its page (`LmsRuleFormIn`)."""
+
+    name: Name
+    format: Literal["generic", "thought_industries"] = "generic"
+
+    def to_api(self) -> IntegrationIn:
+        return IntegrationIn(name=self.name, format=self.format)
+
+
+class LmsRuleFormIn(Strict):
+    """One course's rule, as the integration page's form posts it: the threshold arrives
+    as text ("80"), which the API's strict number would refuse."""
+
+    course_id: CourseId
+    template_id: LocalId
+    threshold: Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)] = 80
+    retake_text: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = None
+    schedule_weekday: Literal["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"] | None = None
+
+    def to_api(self) -> LmsRuleIn:
+        return LmsRuleIn(**self.model_dump(exclude={"course_id"}))
+
+
+class CourseIn(Strict):
+    course_id: CourseId
+
+
+class SupportFormIn(Strict):
+    """A support request from the console: the severity comes as text from a radio group."""
+
+    subject: Name
+    description: Text
+    severity: Literal["1", "2", "3", "4"]
+    outage_report: YesNo = None
+
+    def to_api(self) -> SupportIn:
+        return SupportIn(subject=self.subject, description=self.description, severity=int(self.severity),
+                         outage_report=self.outage_report == "yes")
+
+
+class AuditFilterIn(Strict):
+    """The console's audit log filters (query parameters of GET /console/admin/audit)."""
+
+    member: LocalId | None = None
+    action: Annotated[str, StringConstraints(max_length=300, pattern=r"^[A-Z]+ /[^\s]*$")] | None = None
+    day: IsoDay | None = None
+    cursor: Annotated[str, StringConstraints(max_length=2000)] | None = None

@@ -42,8 +42,16 @@ MATRIX: dict[str, frozenset[str]] = {
     "members.manage": ADMINS,  # invite, change roles and grants, remove
     "settings.view": ALL,
     "settings.edit": ADMINS,  # profile, logo, mail branding, single sign-on
-    "api_keys.manage": ADMINS,
-    "integrations.manage": ADMINS,
+    "admin.view": ISSUERS,  # the Administration section's index (issuers see support requests only)
+    "api_keys.manage": ADMINS,  # list, create (the key shown once), revoke
+    "integrations.manage": ADMINS,  # LMS integrations: rules, secrets, disable, the event log
+    "webhooks.manage": ADMINS,  # outbound webhook endpoints, their deliveries, resend
+    "audit.view": ADMINS,  # the organization's audit log
+    # Support requests: the people who issue meet the problems (a failing issue, an outage)
+    # and can say what broke; filing one asks for the support desk's time against the
+    # contract's targets and an outage report counts toward the SLA, so read-only members,
+    # who only look, ask an issuer or admin. Everyone who may file sees what was filed.
+    "support.request": ISSUERS,
     "account.view": ALL,  # one's own membership; leaving
     "reports.view": ALL,  # the awards CSV (personal data only with the grant, as in credentials.view)
     "reports.organization": ADMINS,  # the organization export (ZIP): everything, personal data and all

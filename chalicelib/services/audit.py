@@ -162,11 +162,20 @@ def _day(day: str | None) -> str | None:
     return day
 
 
-def list_for_tenant(tenant_id: str, *, day: str | None, limit: int, cursor: str | None) -> dict:
-    """An issuer's own entries, newest first."""
+def list_for_tenant(tenant_id: str, *, day: str | None, limit: int, cursor: str | None,
+                    actor_id: str | None = None, action: str | None = None) -> dict:
+    """An issuer's own entries, newest first. `actor_id` (who acted) and `action`
+    ("POST /console/members": method and route pattern) filter within one `day`, which
+    they require: no index holds entries by actor or action, and a filter over the
+    tenant's whole log would read all of it (store/audit.py)."""
     from ..store import audit as store
 
-    items, next_cursor = store.tenant_page(tenant_id, day=_day(day), limit=limit, cursor=cursor)
+    day = _day(day)
+    method, _, route = (action or "").partition(" ")
+    if (actor_id or action) and day is None:
+        raise BadRequest("choose a day to filter by member or action", code="invalid_query")
+    items, next_cursor = store.tenant_page(tenant_id, day=day, limit=limit, cursor=cursor, actor_id=actor_id,
+                                           method=method or None, route=route or None)
     return {"items": [entry_view(i) for i in items], "next_cursor": next_cursor}
 
 

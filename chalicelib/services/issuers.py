@@ -169,11 +169,22 @@ def list_api_keys(tenant_id: str) -> list[dict]:
     return sorted((key_view(k) for k in store.list_api_keys(tenant_id)), key=lambda k: k["created_at"])
 
 
-def revoke_api_key(tenant_id: str, key_id: str) -> dict:
+def _find_api_key(tenant_id: str, key_id: str) -> Any:
+    """The tenant's key with this id (keys are stored by the hash of the secret, so the
+    id is found among the tenant's own keys: another tenant's id is not found)."""
     for item in store.list_api_keys(tenant_id):
         if item.key_id == key_id:
-            if not item.revoked_at:
-                store.revoke_api_key(item, iso(clock.utcnow()))
-                item.revoked_at = item.revoked_at or iso(clock.utcnow())
-            return key_view(item)
+            return item
     raise NotFound("API key not found")
+
+
+def get_api_key(tenant_id: str, key_id: str) -> dict:
+    return key_view(_find_api_key(tenant_id, key_id))
+
+
+def revoke_api_key(tenant_id: str, key_id: str) -> dict:
+    item = _find_api_key(tenant_id, key_id)
+    if not item.revoked_at:
+        store.revoke_api_key(item, iso(clock.utcnow()))
+        item.revoked_at = item.revoked_at or iso(clock.utcnow())
+    return key_view(item)

@@ -24,6 +24,7 @@ if TYPE_CHECKING:
     from .. import schemas
 
 IDEMPOTENCY_TTL_SECONDS = 7 * 24 * 3600
+MAX_RULES = 500  # schemas.IntegrationRulesIn: rules max_length
 
 
 def integration_view(item: Any, secret: str | None = None) -> dict:
@@ -87,6 +88,22 @@ def update_rules(tenant_id: str, integration_id: str, data: schemas.IntegrationR
     item = require(tenant_id, integration_id)
     rules_in = _check_rules(tenant_id, data.model_dump(mode="json")["rules"])
     return integration_view(store.update(item, {"rules": rules_in, "updated_at": iso(clock.utcnow())}))
+
+
+def put_rule(tenant_id: str, integration_id: str, course_id: str, rule: schemas.LmsRuleIn | None) -> dict:
+    """The console's rule form: set (or, `rule` None, remove) one course's rule and keep
+    the others, through the same check and write as `update_rules` (the API's PUT)."""
+    from .. import schemas
+
+    item = require(tenant_id, integration_id)
+    rules_in = {k: v for k, v in (item.rules or {}).items() if k != course_id}
+    if rule is not None:
+        rules_in[course_id] = rule.model_dump(mode="json")
+    elif course_id not in (item.rules or {}):
+        raise NotFound("this integration has no rule for that course", code="rule_not_found")
+    if len(rules_in) > MAX_RULES:
+        raise ValidationFailed(f"an integration has at most {MAX_RULES} rules", code="too_many_rules")
+    return update_rules(tenant_id, integration_id, schemas.IntegrationRulesIn.model_validate({"rules": rules_in}))
 
 
 def rotate_secret(tenant_id: str, integration_id: str) -> dict:

@@ -28,14 +28,27 @@ def append(fields: dict) -> AuditItem:
     return item
 
 
-def tenant_page(tenant_id: str, *, day: str | None, limit: int,
-                cursor: str | None) -> tuple[list[AuditItem], str | None]:
-    """A tenant's own entries, newest first (optionally one day's)."""
+def tenant_page(tenant_id: str, *, day: str | None, limit: int, cursor: str | None,
+                actor_id: str | None = None, method: str | None = None,
+                route: str | None = None) -> tuple[list[AuditItem], str | None]:
+    """A tenant's own entries, newest first (optionally one day's).
+
+    `actor_id`, `method`, `route`: only the entries that match. No index holds entries by
+    actor or by route, so these are a filter within the query of the tenant's partition;
+    callers pass a `day` with them (services/audit.py requires it), which bounds what the
+    query reads to one day's entries, never the whole log. A page may then read more
+    than `limit` entries to find `limit` matches (PynamoDB keeps querying the day)."""
     pk = keys.tenant_audit_pk(tenant_id)
     start = paging.decode(cursor, expected={"pk": pk}, allowed_keys={"pk", "sk"},
                           prefixes={"sk": day} if day else None)
-    result = AuditItem.query(pk, AuditItem.sk.startswith(day) if day else None, limit=limit,
-                             last_evaluated_key=start, scan_index_forward=False)
+    conditions = [c for c in (AuditItem.actor_id == actor_id if actor_id else None,
+                              AuditItem.method == method if method else None,
+                              AuditItem.route == route if route else None) if c is not None]
+    condition = None
+    for c in conditions:
+        condition = c if condition is None else condition & c
+    result = AuditItem.query(pk, AuditItem.sk.startswith(day) if day else None, filter_condition=condition,
+                             limit=limit, last_evaluated_key=start, scan_index_forward=False)
     items = list(result)
     return items, paging.encode(result.last_evaluated_key)
 

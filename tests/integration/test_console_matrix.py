@@ -39,7 +39,7 @@ def test_every_console_page_but_sign_in_is_behind_the_member_guard():
 
 
 @pytest.fixture()
-def org(client):
+def org(client, monkeypatch):
     """Organization A with one member of each role, its objects, and organization B's admin."""
     tenant_a, key_a = new_organization("Acme Academy", "ada@acme.example")
     admin = sign_in(client, "ada@acme.example")
@@ -48,11 +48,11 @@ def org(client):
                 "read_only": member(client, tenant_a, "rita@acme.example", "read_only", admin)}
     new_organization("Beta Institute", "bea@beta.example")
     browsers["other"] = sign_in(client, "bea@beta.example")
-    ids = _objects(client, tenant_a, key_a)
+    ids = _objects(client, tenant_a, key_a, monkeypatch)
     return browsers, ids
 
 
-def _objects(client, tenant_id: str, key: str) -> dict:
+def _objects(client, tenant_id: str, key: str, monkeypatch) -> dict:
     """An existing id of organization A for every path parameter a console route takes."""
     import json
 
@@ -68,7 +68,27 @@ def _objects(client, tenant_id: str, key: str) -> dict:
     job = bulk.preview_job(tenant_id, f"email,first_name,last_name,template_id\nx@example.com,X,Y,{template_id}\n"
                            .encode(), "text/csv", bulk.JobOptions(mode="valid_rows", suppress_email=True))
     return {"member_id": rita.member_id, "template_id": template_id, "credential_id": credential["id"],
-            "job_id": job["id"]}
+            "job_id": job["id"], **_admin_objects(tenant_id, template_id, monkeypatch)}
+
+
+def _admin_objects(tenant_id: str, template_id: str, monkeypatch) -> dict:
+    """The administration pages' objects: an API key, an LMS integration, a webhook
+    endpoint with one delivery, a support request."""
+    from chalicelib import schemas
+    from chalicelib.adapters import queue, webhook_http
+    from chalicelib.services import events, issuers, lms, support
+
+    _, api_key = issuers.create_api_key(tenant_id, label="matrix")
+    integration = lms.create(tenant_id, schemas.IntegrationIn(name="LMS", rules={
+        "c-1": schemas.LmsRuleIn(template_id=template_id)}))
+    monkeypatch.setattr(events, "_policy", lambda: webhook_http.policy_for(True))  # a receiver on loopback
+    queue.ensure_queue(queue.events_queue_name(), queue.events_dlq_name())
+    endpoint, _ = events.create_endpoint(tenant_id, "http://127.0.0.1:9/hook", ["credential.created"])
+    events.emit(tenant_id, "credential.created", {"id": "c-1"})
+    [delivery] = events.list_deliveries(tenant_id, endpoint["id"])["items"]
+    request = support.create(tenant_id, schemas.SupportIn(subject="Help", description="It broke", severity=3))
+    return {"key_id": api_key["id"], "integration_id": integration["id"], "endpoint_id": endpoint["id"],
+            "delivery_id": delivery["id"], "request_id": request["id"]}
 
 
 def _url(path: str, ids: dict) -> str:

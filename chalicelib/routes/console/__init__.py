@@ -55,6 +55,7 @@ def redirect(location: str, headers: dict[str, str] | None = None) -> Response:
 
 # The modules register their routes on `bp` when imported (last: they import `bp` from here).
 from . import (  # noqa: E402,F401
+    admin,  # administration: API keys, integrations, webhooks, audit log, support requests
     assets,  # the vendored script
     credentials,  # credentials: search, history, revoke/replace/resend
     dashboard,  # the dashboard and each template's
