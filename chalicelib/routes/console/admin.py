@@ -80,7 +80,7 @@ def _done(*choices: str) -> str | None:
 # ------------------------------------------------------------------ the index
 
 
-@guard.member("/console/admin", action="admin.view")
+@guard.member("/console/admin", action="admin.index")
 def console_admin(member: Any) -> Response:
     return page("console/admin/index.html", member)
 
@@ -280,7 +280,7 @@ def console_resend_delivery(member: Any, delivery_id: str) -> Response:
 # ------------------------------------------------------------------ the audit log
 
 
-@guard.member("/console/admin/audit", action="audit.view")
+@guard.member("/console/admin/audit", action="audit.read")
 def console_audit(member: Any) -> Response:
     params = request().query_params or {}
 
