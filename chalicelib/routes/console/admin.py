@@ -205,7 +205,7 @@ def console_integration_events(member: Any, integration_id: str) -> Response:
     cursor = _cursor()
     shown = admin.integration_events(member, integration_id, cursor)
     return page("console/admin/integration_events.html", member, i=shown["integration"], log=shown["events"],
-                first=bool(cursor))
+                templates=shown["templates"], first=bool(cursor))
 
 
 # ------------------------------------------------------------------ outbound webhooks
