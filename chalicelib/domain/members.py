@@ -42,11 +42,11 @@ MATRIX: dict[str, frozenset[str]] = {
     "members.manage": ADMINS,  # invite, change roles and grants, remove
     "settings.view": ALL,
     "settings.edit": ADMINS,  # profile, logo, mail branding, single sign-on
-    "admin.view": ISSUERS,  # the Administration section's index (issuers see support requests only)
+    "admin.index": ISSUERS,  # the Administration section's index (issuers see support requests only)
     "api_keys.manage": ADMINS,  # list, create (the key shown once), revoke
     "integrations.manage": ADMINS,  # LMS integrations: rules, secrets, disable, the event log
     "webhooks.manage": ADMINS,  # outbound webhook endpoints, their deliveries, resend
-    "audit.view": ADMINS,  # the organization's audit log
+    "audit.read": ADMINS,  # the organization's audit log
     # Support requests: the people who issue meet the problems (a failing issue, an outage)
     # and can say what broke; filing one asks for the support desk's time against the
     # contract's targets and an outage report counts toward the SLA, so read-only members,

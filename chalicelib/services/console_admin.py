@@ -24,7 +24,8 @@ def integration_page(member: rules.Member, integration_id: str) -> dict:
 def integration_events(member: rules.Member, integration_id: str, cursor: str | None) -> dict:
     """One page of an integration's event log, newest first."""
     return {"integration": lms.get(member.tenant_id, integration_id),
-            "events": lms.events(member.tenant_id, integration_id, EVENTS_PER_PAGE, cursor)}
+            "events": lms.events(member.tenant_id, integration_id, EVENTS_PER_PAGE, cursor),
+            "templates": {t["id"]: t["name"] for t in console.template_choices(member)}}
 
 
 def endpoint_page(member: rules.Member, endpoint_id: str, cursor: str | None) -> dict:

@@ -80,7 +80,7 @@ def _done(*choices: str) -> str | None:
 # ------------------------------------------------------------------ the index
 
 
-@guard.member("/console/admin", action="admin.view")
+@guard.member("/console/admin", action="admin.index")
 def console_admin(member: Any) -> Response:
     return page("console/admin/index.html", member)
 
@@ -205,7 +205,7 @@ def console_integration_events(member: Any, integration_id: str) -> Response:
     cursor = _cursor()
     shown = admin.integration_events(member, integration_id, cursor)
     return page("console/admin/integration_events.html", member, i=shown["integration"], log=shown["events"],
-                first=bool(cursor))
+                templates=shown["templates"], first=bool(cursor))
 
 
 # ------------------------------------------------------------------ outbound webhooks
@@ -280,7 +280,7 @@ def console_resend_delivery(member: Any, delivery_id: str) -> Response:
 # ------------------------------------------------------------------ the audit log
 
 
-@guard.member("/console/admin/audit", action="audit.view")
+@guard.member("/console/admin/audit", action="audit.read")
 def console_audit(member: Any) -> Response:
     params = request().query_params or {}
 
