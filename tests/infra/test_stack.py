@@ -187,7 +187,7 @@ def test_public_verification_path_is_behind_cloudfront(synth):
 def test_observability(synth):
     template, tpl, _ = synth
     template.has_resource_properties("AWS::Logs::LogGroup", {"RetentionInDays": 90})
-    template.resource_count_is("AWS::Logs::LogGroup", 6)
+    template.resource_count_is("AWS::Logs::LogGroup", 7)  # one per function (MonthlySummary: issue 15)
     template.has_resource_properties("AWS::CloudWatch::Alarm", {"MetricName": "MonthToDateAvailability",
                                                                 "Threshold": 99.9})
     (dashboard,) = resources(tpl, "AWS::CloudWatch::Dashboard").values()
