@@ -11,7 +11,10 @@ The app (API Gateway + Lambda) comes from `chalice package` through the
 - the KMS signing key and the Secrets Manager secret for signing material, the SES
   configuration set and sender identity;
 - the function's IAM role (least privilege, written here), its log group,
-  a CloudWatch dashboard and alarms.
+  a CloudWatch dashboard and alarms;
+- engagement analytics: a CloudWatch Logs subscription filter on the log group of
+  each function that writes engagement lines, delivering them to the
+  EngagementAggregator function (chalicelib/services/engagement.py).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from aws_cdk import (
     aws_dynamodb as dynamodb,
     aws_iam as iam,
     aws_kms as kms,
+    aws_lambda as lambda_,
     aws_logs as logs,
     aws_s3 as s3,
     aws_secretsmanager as secretsmanager,
@@ -47,7 +51,12 @@ API_HANDLER = "APIHandler"
 # Lambda functions Chalice packages besides the API (see chalicelib/routes/jobs.py)
 BULK_WORKER, WEBHOOK_WORKER, WEEKLY = "BulkWorker", "DeliverWebhooks", "WeeklyIssuance"
 SWEEP, PROBE, MONTHLY = "ExpirySweep", "UptimeProbe", "MonthlySummary"
-FUNCTIONS = (API_HANDLER, BULK_WORKER, WEBHOOK_WORKER, WEEKLY, SWEEP, PROBE, MONTHLY)
+AGGREGATOR = "EngagementAggregator"
+FUNCTIONS = (API_HANDLER, BULK_WORKER, WEBHOOK_WORKER, WEEKLY, SWEEP, PROBE, MONTHLY, AGGREGATOR)
+# the functions whose code writes engagement event lines (chalicelib/adapters/event_log.py): page views,
+# share clicks and lifecycle events in the API, bulk and weekly issuance, expiries in the sweep
+ENGAGEMENT_EMITTERS = (API_HANDLER, BULK_WORKER, SWEEP, WEEKLY)
+ENGAGEMENT_PATTERN = "{ $.laurel_engagement = 1 }"
 VERIFY_RESOURCE = "/badges/{credential_id}"
 # Placeholder the construct packages with; replaced by the role defined below.
 _ROLE_PLACEHOLDER = "arn:aws:iam::000000000000:role/laurel-placeholder"
@@ -161,6 +170,7 @@ class LaurelStack(cdk.Stack):
         }
         self.log_group = self.log_groups[API_HANDLER]
         self._grant_logs()
+        self._engagement()
         self._observability()
 
         cdk.CfnOutput(self, "PublicBaseUrl", value=settings.public_base_url)
@@ -307,6 +317,24 @@ class LaurelStack(cdk.Stack):
                 resources=["*"],
             ))
 
+    def _engagement(self) -> None:
+        """Engagement lines leave each emitting function through its log group: a
+        subscription filter (the marker key's pattern) hands them to the aggregator.
+        CloudWatch Logs invokes it asynchronously: Lambda retries a failed batch, and the
+        aggregator counts each event once however often it arrives."""
+        aggregator = self.chalice.get_resource(AGGREGATOR)
+        aggregator_arn = cdk.Fn.get_att(aggregator.logical_id, "Arn").to_string()
+        aggregator.add_property_override("Timeout", 60)
+        for name in ENGAGEMENT_EMITTERS:
+            group = self.log_groups[name]
+            permission = lambda_.CfnPermission(
+                self, f"{name}LogsInvokeAggregator", action="lambda:InvokeFunction", function_name=aggregator_arn,
+                principal="logs.amazonaws.com", source_arn=group.log_group_arn, source_account=self.account)
+            subscription = logs.CfnSubscriptionFilter(
+                self, f"{name}EngagementLines", log_group_name=group.log_group_name,
+                filter_pattern=ENGAGEMENT_PATTERN, destination_arn=aggregator_arn)
+            subscription.add_dependency(permission)  # (the log group: by its Ref)
+
     def _app_shell(self):
         from chalice.cdk import Chalice
 
@@ -382,10 +410,21 @@ class LaurelStack(cdk.Stack):
             min_ttl=cdk.Duration.seconds(0),
             max_ttl=cdk.Duration.days(1),
             header_behavior=cloudfront.CacheHeaderBehavior.allow_list("Accept"),
-            query_string_behavior=cloudfront.CacheQueryStringBehavior.none(),
+            # `ref=` (where Laurel put the link: engagement counters) varies the page's cache entry
+            query_string_behavior=cloudfront.CacheQueryStringBehavior.allow_list("ref"),
             cookie_behavior=cloudfront.CacheCookieBehavior.none(),
             enable_accept_encoding_gzip=True,
             enable_accept_encoding_brotli=True,
+        )
+        # what the engagement counters classify a page view by reaches the origin (without it CloudFront
+        # sends "Amazon CloudFront" as the user agent and no Referer); not part of the cache key. A view
+        # the CDN answers from its cache (a minute at most) is not counted: see the README.
+        visitor = cloudfront.OriginRequestPolicy(
+            self, "PageVisitor",
+            comment="Verification pages: user agent and referer for the engagement counters (classes only)",
+            header_behavior=cloudfront.OriginRequestHeaderBehavior.allow_list("User-Agent", "Referer"),
+            query_string_behavior=cloudfront.OriginRequestQueryStringBehavior.allow_list("ref"),
+            cookie_behavior=cloudfront.OriginRequestCookieBehavior.none(),
         )
         api_uncached = cloudfront.BehaviorOptions(
             origin=api_origin,
@@ -411,6 +450,7 @@ class LaurelStack(cdk.Stack):
                     viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
                     allowed_methods=cloudfront.AllowedMethods.ALLOW_GET_HEAD,
                     cache_policy=pages,
+                    origin_request_policy=visitor,
                     compress=True,
                 ),
                 "/assets/*": cloudfront.BehaviorOptions(

@@ -3,7 +3,9 @@
 Starts moto server (the embedded AWS) on 127.0.0.1:5000, creates the table, bucket
 and SES sender, seeds demo data, starts `chalice local` on 127.0.0.1:8000, runs the
 scheduled jobs (as EventBridge would) and consumes the SQS queues with the same
-handlers Lambda runs (scripts/local_queues.py: bulk jobs, webhook deliveries), prints
+handlers Lambda runs (scripts/local_queues.py: bulk jobs, webhook deliveries), feeds
+the engagement lines to the aggregator as CloudWatch Logs would
+(scripts/local_engagement.py), prints
 what a newcomer needs and writes it to `.laurel-local.json`. Ctrl-C stops all.
 """
 
@@ -49,8 +51,13 @@ def local_stage_env() -> dict[str, str]:
     env = dict(config.get("environment_variables", {}))
     env.update(config["stages"]["local"]["environment_variables"])
     # the configuration names the default ports; a second instance moves them
-    return {k: v.replace("127.0.0.1:5000", f"127.0.0.1:{AWS_PORT}").replace("127.0.0.1:8000", f"127.0.0.1:{APP_PORT}")
-            for k, v in env.items()}
+    env = {k: v.replace("127.0.0.1:5000", f"127.0.0.1:{AWS_PORT}").replace("127.0.0.1:8000", f"127.0.0.1:{APP_PORT}")
+           for k, v in env.items()}
+    # engagement lines: one spool per instance, wherever the runner was started from
+    spool = ROOT / env["LAUREL_ENGAGEMENT_SPOOL"].replace("-8000.", f"-{APP_PORT}.")
+    spool.parent.mkdir(parents=True, exist_ok=True)
+    env["LAUREL_ENGAGEMENT_SPOOL"] = str(spool)
+    return env
 
 
 def scheduler() -> None:
@@ -155,6 +162,9 @@ def main() -> int:
         import local_queues
 
         workers = local_queues.start(app, client("sqs"), get_settings().region)
+        import local_engagement
+
+        local_engagement.start(app, Path(get_settings().engagement_spool))
         STATE_FILE.write_text(json.dumps(info, indent=2) + "\n")  # written once the API answers and queues are read
         print(
             "\nLaurel is running.\n"
@@ -168,6 +178,8 @@ def main() -> int:
             "  scheduled jobs:    uptime probe every minute, expiry sweep daily (local runner)\n"
             f"  queue workers:     {', '.join(f'{w.name} <- {w.queue}' for w in workers)}\n"
             "                     (bulk jobs and webhook deliveries run here, with Lambda's handlers)\n"
+            f"  engagement:        events spooled to {Path(get_settings().engagement_spool).name}, counted every "
+            f"{local_engagement.INTERVAL_SECONDS:.0f} s by the EngagementAggregator handler\n"
             f"  issuer console:    {base}/console  (sign in as {demo['console_admin']}: the code is in the outbox)\n"
             f"  earner wallet:     {base}/signin  (sign in as ada.lovelace@example.com; the mail is in the outbox)\n"
             f"  written to {STATE_FILE.name}. Ctrl-C stops everything.\n"

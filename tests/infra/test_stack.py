@@ -125,7 +125,7 @@ def test_no_wildcards_on_data_services(synth):
 
 
 FUNCTIONS = ("APIHandler", "BulkWorker", "DeliverWebhooks", "WeeklyIssuance", "ExpirySweep", "UptimeProbe",
-             "MonthlySummary")
+             "MonthlySummary", "EngagementAggregator")
 
 
 def test_each_function_has_its_own_least_privilege_role_and_the_stack_resources(synth):
@@ -182,12 +182,20 @@ def test_public_verification_path_is_behind_cloudfront(synth):
     cfg = policy["Properties"]["CachePolicyConfig"]
     assert cfg["DefaultTTL"] == 0 and cfg["MaxTTL"] > 0
     assert cfg["ParametersInCacheKeyAndForwardedToOrigin"]["HeadersConfig"]["Headers"] == ["Accept"]
+    # the engagement counters' inputs reach the origin (CloudFront sends "Amazon CloudFront" as the user
+    # agent and drops the Referer and the query unless told): `ref` is also part of the cache key
+    assert cfg["ParametersInCacheKeyAndForwardedToOrigin"]["QueryStringsConfig"] == {
+        "QueryStringBehavior": "whitelist", "QueryStrings": ["ref"]}
+    (origin_policy,) = resources(tpl, "AWS::CloudFront::OriginRequestPolicy").values()
+    forwarded = origin_policy["Properties"]["OriginRequestPolicyConfig"]["HeadersConfig"]
+    assert forwarded["HeaderBehavior"] == "whitelist" and sorted(forwarded["Headers"]) == ["Referer", "User-Agent"]
+    assert verify["OriginRequestPolicyId"]
 
 
 def test_observability(synth):
     template, tpl, _ = synth
     template.has_resource_properties("AWS::Logs::LogGroup", {"RetentionInDays": 90})
-    template.resource_count_is("AWS::Logs::LogGroup", 7)  # one per function (MonthlySummary: issue 15)
+    template.resource_count_is("AWS::Logs::LogGroup", 8)  # one per function
     template.has_resource_properties("AWS::CloudWatch::Alarm", {"MetricName": "MonthToDateAvailability",
                                                                 "Threshold": 99.9})
     (dashboard,) = resources(tpl, "AWS::CloudWatch::Dashboard").values()
@@ -288,3 +296,32 @@ def test_organization_exports_are_granted_where_the_code_uses_them(synth):
         for action in actions:
             assert _allowed(tpl, function, action, "exports/org/*"), (function, action)
     assert not _allowed(tpl, "BulkWorker", "s3:GetObject", "exports/*"), "the worker reads no person's export"
+
+
+EMITTERS = ("APIHandler", "BulkWorker", "ExpirySweep", "WeeklyIssuance")
+
+
+def test_engagement_lines_of_every_emitting_function_reach_the_aggregator(synth):
+    """Each function that writes engagement lines has a subscription filter on its log
+    group (pattern on the marker key) to the EngagementAggregator, which CloudWatch Logs
+    may invoke; the aggregator writes counters and reads issuer profiles, nothing else."""
+    _, tpl, _ = synth
+    filters = resources(tpl, "AWS::Logs::SubscriptionFilter").values()
+    groups = resources(tpl, "AWS::Logs::LogGroup")
+    subscribed = set()
+    for f in filters:
+        props = f["Properties"]
+        assert props["FilterPattern"] == "{ $.laurel_engagement = 1 }"
+        assert props["DestinationArn"] == {"Fn::GetAtt": ["EngagementAggregator", "Arn"]}
+        (group,) = [k for k, g in groups.items() if {"Ref": k} == props["LogGroupName"]]
+        subscribed.add(json.dumps(groups[group]["Properties"]["LogGroupName"]))
+    assert subscribed == {json.dumps({"Fn::Join": ["", ["/aws/lambda/", {"Ref": name}]]}) for name in EMITTERS}
+    permissions = [p["Properties"] for p in resources(tpl, "AWS::Lambda::Permission").values()
+                   if p["Properties"]["Principal"] == "logs.amazonaws.com"]
+    assert len(permissions) == len(EMITTERS)
+    assert all(p["FunctionName"] == {"Fn::GetAtt": ["EngagementAggregator", "Arn"]} and
+               p["Action"] == "lambda:InvokeFunction" for p in permissions)
+    for action in ("dynamodb:UpdateItem", "dynamodb:PutItem", "dynamodb:Query", "dynamodb:BatchGetItem"):
+        assert _allowed(tpl, "EngagementAggregator", action, "Table"), action
+    assert not _allowed(tpl, "EngagementAggregator", "ses:SendEmail", "")
+    assert not _allowed(tpl, "EngagementAggregator", "kms:Sign", "")

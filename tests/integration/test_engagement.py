@@ -391,3 +391,40 @@ def test_offboarding_deletes_the_tenants_counters_and_keeps_the_platforms(client
     assert view(client, cid).status_code == 200  # kept: still verifiable
     assert aggregate(client, event_lines(capsys)) == {"events": 1, "counted": 0}
     assert [i for i in scan_table() if i["pk"].startswith(f"T#{tenant_id}#ENG")] == []
+
+
+# ------------------------------------------------------------------ `make run`: the spool and its feeder
+
+
+def test_make_runs_spool_feeds_the_same_aggregator_and_a_failed_delivery_comes_back(client, capsys, accepted,
+                                                                                    tmp_path, monkeypatch):
+    """The local stage appends the lines to a spool file (no CloudWatch Logs); the
+    runner's feeder hands them to the EngagementAggregator handler. A delivery that
+    fails is delivered again on the next tick and still counted once."""
+    import dataclasses
+
+    from app import app
+    from chalicelib.adapters import event_log
+    from chalicelib.config import get_settings
+    from scripts import local_engagement
+
+    tenant_id, _, cid = accepted
+    spool = tmp_path / "engagement-8000.jsonl"
+    local = dataclasses.replace(get_settings(), engagement_spool=str(spool))
+    monkeypatch.setattr(event_log, "get_settings", lambda: local)
+    view(client, cid, query="?ref=whatsapp")
+    view(client, cid, query="?ref=whatsapp")
+    assert event_lines(capsys) == [] and len(spool.read_text().splitlines()) == 2
+    handler = app.handler_map[local_engagement.AGGREGATOR]
+
+    def fails_after_counting(event, context):
+        handler(event, context)
+        raise RuntimeError("the invocation timed out after counting")
+
+    with pytest.raises(RuntimeError):
+        local_engagement.feed_once(spool, fails_after_counting)
+    view(client, cid)  # a new spool starts meanwhile
+    assert local_engagement.feed_once(spool, handler) == 2  # the failed delivery first, again
+    assert local_engagement.feed_once(spool, handler) == 1
+    assert local_engagement.feed_once(spool, handler) == 0
+    assert day_counts(tenant_id) == {"view.person": 3, "ref.whatsapp": 2, "ref.direct": 1}

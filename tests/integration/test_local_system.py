@@ -241,3 +241,49 @@ def test_a_newcomer_runs_a_program_from_the_console_under_make_run(local_system)
     assert "Entered by mistake" in page
     revoked = api(info, "GET", f"/credentials/{cid}")
     assert revoked["status"] == "revoked"
+
+
+# ------------------------------------------------------------------ engagement counters move under `make run`
+
+
+def _counters(info: dict, tenant_id: str) -> dict:
+    """The tenant's engagement totals, read from the embedded AWS the system runs on."""
+    import boto3
+
+    table = boto3.client("dynamodb", endpoint_url=info["aws_endpoint"], region_name="us-east-1",
+                         aws_access_key_id="testing", aws_secret_access_key="testing")
+    item = table.get_item(TableName="laurel-local", Key={"pk": {"S": f"T#{tenant_id}#ENGD"}, "sk": {"S": "TOTAL"}})
+    return {k: int(v["N"]) for k, v in item.get("Item", {}).items() if "N" in v}
+
+
+def test_viewing_and_sharing_a_credential_moves_its_counters_under_make_run(local_system):  # noqa: F811
+    """Issue 15: the page view goes to the spool, the local feeder hands it to the
+    EngagementAggregator handler, the counters move (within a minute; the feeder runs
+    every few seconds)."""
+    info = local_system
+    cred = api(info, "POST", "/credentials", {"template_id": info["template_id"], "email": "viewer@example.com",
+                                               "first_name": "Vi", "last_name": "Ewer"})
+    conn = http.client.HTTPConnection(urlsplit(info["aws_endpoint"]).hostname, urlsplit(info["aws_endpoint"]).port,
+                                      timeout=30)
+    conn.request("GET", "/moto-api/data.json")
+    mails = json.loads(conn.getresponse().read())["ses"]["Message"]
+    conn.close()
+    token = next(re.search(rf"/claim/{cred['id']}\?token=([a-z2-7]+)", m["body"]).group(1) for m in reversed(mails)
+                 if f"/claim/{cred['id']}?token=" in m["body"])
+    visitor = Visitor(info["api_url"])
+    status, _, _ = visitor.request("POST", f"/claim/{cred['id']}", {"token": token, "decision": "accept"})
+    assert status == 303
+    before = _counters(info, info["tenant_id"])
+    conn = http.client.HTTPConnection(visitor.host, visitor.port, timeout=30)
+    conn.request("GET", f"/badges/{cred['id']}?ref=linkedin", headers={
+        "Accept": "text/html", "User-Agent": "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 Chrome/120.0"})
+    assert conn.getresponse().status == 200
+    conn.close()
+
+    def moved():
+        now = _counters(info, info["tenant_id"])
+        return now.get("ref.linkedin", 0) > before.get("ref.linkedin", 0), now
+
+    now = _until("the engagement counters", moved, deadline=60)
+    assert now["view.person"] == before.get("view.person", 0) + 1
+    assert now["accepted"] == before.get("accepted", 0) + 1

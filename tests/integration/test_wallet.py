@@ -560,13 +560,15 @@ def test_share_tools_and_linkedin_parameters(client):
     import html as html_mod
 
     href = html_mod.unescape(re.search(r'id="linkedin-add" href="([^"]+)"', page).group(1))
-    q = parse_qs(urlsplit(href).query)
+    assert href == f"/wallet/credentials/{cred['id']}/linkedin"  # Laurel's redirect counts the click
+    q = parse_qs(urlsplit(b.get(href).headers["Location"]).query)
     assert q["startTask"] == ["CERTIFICATION_NAME"]
     assert q["name"] == ['Data "Steward" <script>x</script>']
     assert q["organizationName"] == ["Acme <b>Academy</b>"] and "organizationId" not in q
     assert q["certUrl"] == [f"https://laurel.test/badges/{cred['id']}"] and q["certId"] == [cred["id"]]
     assert q["expirationYear"] == [cred["expires_at"][:4]]
-    assert "Share on XING" in page and "wa.me" in page
+    assert "Share on XING" in page and b.get(f"/wallet/credentials/{cred['id']}/share/whatsapp").headers[
+        "Location"].startswith("https://wa.me/?")
     # the download is the baked image, as a file
     res = b.get(f"/wallet/credentials/{cred['id']}/download")
     assert res.status_code == 302
