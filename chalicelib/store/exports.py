@@ -113,7 +113,7 @@ def claim_month(month: str) -> bool:
     before sending: a run that stops half way leaves the rest unsent rather than
     mailing anyone twice (the mail is a courtesy)."""
     try:
-        MarkerItem(keys.PLATFORM_PK, f"{keys.MONTHLY_SUMMARY_SK_PREFIX}{month}", value=month).save(
+        MarkerItem(keys.PLATFORM_PK, keys.monthly_summary_sk(month), value=month).save(
             condition=MarkerItem.pk.does_not_exist())
     except PutError as exc:
         if exc.cause_response_code == "ConditionalCheckFailedException":

@@ -34,6 +34,7 @@ models' docstrings point here; `<time>` is UTC ISO 8601, `<hash>` a SHA-256 hex)
 | signing key          | PLATFORM                     | SIGNKEY#<kid>               |
 | operator key         | PLATFORM                     | OPKEY#<hash of key>         |
 | expiry sweep marker  | PLATFORM                     | SWEEP#expiry                |
+| monthly summary mark | PLATFORM                     | SUMMARY#<YYYY-MM>           |
 | probe (one minute)   | PROBE#<YYYY-MM>              | <minute>                    |
 | probe counters       | PROBE#<YYYY-MM>              | COUNTS, COUNTS#outage       |
 | outage minute        | OUTAGE#<YYYY-MM>             | <minute>                    |
@@ -242,7 +243,12 @@ PLATFORM_PK = "PLATFORM"
 SIGNING_KEY_PREFIX = "SIGNKEY#"
 # the expiry sweep's last completed day
 EXPIRY_SWEEP_SK = "SWEEP#expiry"
-MONTHLY_SUMMARY_SK_PREFIX = "SUMMARY#"  # + <YYYY-MM>: the monthly summary mails went out (issue 15)
+MONTHLY_SUMMARY_SK_PREFIX = "SUMMARY#"
+
+
+def monthly_summary_sk(month: str) -> str:
+    """PLATFORM marker: the monthly summary mails of `month` (YYYY-MM) went out (issue 15)."""
+    return f"{MONTHLY_SUMMARY_SK_PREFIX}{month}"
 
 
 def signing_key_sk(kid: str) -> str:

@@ -195,7 +195,7 @@ def test_public_verification_path_is_behind_cloudfront(synth):
 def test_observability(synth):
     template, tpl, _ = synth
     template.has_resource_properties("AWS::Logs::LogGroup", {"RetentionInDays": 90})
-    template.resource_count_is("AWS::Logs::LogGroup", 7)
+    template.resource_count_is("AWS::Logs::LogGroup", 8)  # one per function
     template.has_resource_properties("AWS::CloudWatch::Alarm", {"MetricName": "MonthToDateAvailability",
                                                                 "Threshold": 99.9})
     (dashboard,) = resources(tpl, "AWS::CloudWatch::Dashboard").values()
@@ -286,6 +286,18 @@ def test_bulk_reports_uploads_and_sso_secrets_are_granted_where_the_code_uses_th
     assert not _allowed(tpl, "DeliverWebhooks", "secretsmanager:GetSecretValue", "sso/*")
 
 
+def test_organization_exports_are_granted_where_the_code_uses_them(synth):
+    """Issue 15: the bulk worker writes an export's parts and file under exports/org/,
+    reads the parts back, deletes them and presigns the mailed link; the API presigns
+    the job page's link; offboarding (API or worker) lists and deletes the tenant's."""
+    _, tpl, _ = synth
+    for function, actions in (("BulkWorker", ("s3:PutObject", "s3:GetObject", "s3:DeleteObject", "s3:ListBucket")),
+                              ("APIHandler", ("s3:GetObject", "s3:DeleteObject", "s3:ListBucket"))):
+        for action in actions:
+            assert _allowed(tpl, function, action, "exports/org/*"), (function, action)
+    assert not _allowed(tpl, "BulkWorker", "s3:GetObject", "exports/*"), "the worker reads no person's export"
+
+
 EMITTERS = ("APIHandler", "BulkWorker", "ExpirySweep", "WeeklyIssuance")
 
 
@@ -313,15 +325,3 @@ def test_engagement_lines_of_every_emitting_function_reach_the_aggregator(synth)
         assert _allowed(tpl, "EngagementAggregator", action, "Table"), action
     assert not _allowed(tpl, "EngagementAggregator", "ses:SendEmail", "")
     assert not _allowed(tpl, "EngagementAggregator", "kms:Sign", "")
-
-
-def test_organization_exports_are_granted_where_the_code_uses_them(synth):
-    """Issue 15: the bulk worker writes an export's parts and file under exports/org/,
-    reads the parts back, deletes them and presigns the mailed link; the API presigns
-    the job page's link; offboarding (API or worker) lists and deletes the tenant's."""
-    _, tpl, _ = synth
-    for function, actions in (("BulkWorker", ("s3:PutObject", "s3:GetObject", "s3:DeleteObject", "s3:ListBucket")),
-                              ("APIHandler", ("s3:GetObject", "s3:DeleteObject", "s3:ListBucket"))):
-        for action in actions:
-            assert _allowed(tpl, function, action, "exports/org/*"), (function, action)
-    assert not _allowed(tpl, "BulkWorker", "s3:GetObject", "exports/*"), "the worker reads no person's export"
