@@ -107,8 +107,13 @@ def _synthetic_tenant(n: int, today: date) -> str:
             for scope, counts in domain.contributions(e):
                 if scope.level != "credential":
                     domain.merge(sums.setdefault(scope, {}), counts)
-    # one pseudo-event per counter item (its marker is written too, as for any event)
-    engagement.apply([(f"bench{n}-{k}", [(scope, counts)]) for k, (scope, counts) in enumerate(sums.items())], 0)
+    # pseudo-events of up to 40 metrics of one counter item (each with its marker, as for any event)
+    batch = []
+    for k, (scope, counts) in enumerate(sums.items()):
+        names = sorted(counts)
+        batch += [(f"bench{n}-{k}-{p}", [(scope, {m: counts[m] for m in names[p:p + 40]})])
+                  for p in range(0, len(names), 40)]
+    engagement.apply(batch, 0)
     return tenant_id
 
 
