@@ -30,6 +30,9 @@ from .connection import connection, get_many
 
 # TransactWriteItems takes up to 100 items; an item may appear once per transaction
 MAX_TRANSACTION_ITEMS = 100
+# metrics one counter item's UpdateExpression adds at most (`ADD #m0 :v0, ...`: DynamoDB takes 4 KB of
+# expression; a day's time-to-accept histogram alone may hold a few hundred buckets)
+MAX_METRICS_PER_UPDATE = 60
 MARKER_TTL_SECONDS = 4 * 24 * 3600
 # attributes of a counter item that are not metrics
 _NOT_METRICS = {"pk", "sk", "expiration"}
@@ -129,17 +132,22 @@ Contribution = tuple[str, Sequence[tuple[Scope, Counters]]]  # (event id, what i
 
 
 def _chunks(batch: Sequence[Contribution]) -> list[list[Contribution]]:
-    """Consecutive events grouped so that markers + distinct counter items <= 100."""
+    """Consecutive events grouped so that markers + distinct counter items <= 100 and
+    no item adds more than MAX_METRICS_PER_UPDATE metrics (an event alone is never split)."""
     chunks: list[list[Contribution]] = []
     current: list[Contribution] = []
-    items: set[tuple[str, str]] = set()
+    items: dict[tuple[str, str], set[str]] = {}
     for event_id, adds in batch:
-        touched = {_key(scope) for scope, _ in adds}
-        if current and len(current) + 1 + len(items | touched) > MAX_TRANSACTION_ITEMS:
+        touched: dict[tuple[str, str], set[str]] = {}
+        for scope, counts in adds:
+            touched.setdefault(_key(scope), set()).update(counts)
+        too_many = any(len(items.get(k, set()) | names) > MAX_METRICS_PER_UPDATE for k, names in touched.items())
+        if current and (too_many or len(current) + 1 + len(items.keys() | touched.keys()) > MAX_TRANSACTION_ITEMS):
             chunks.append(current)
-            current, items = [], set()
+            current, items = [], {}
         current.append((event_id, adds))
-        items |= touched
+        for k, names in touched.items():
+            items.setdefault(k, set()).update(names)
     if current:
         chunks.append(current)
     return chunks

@@ -428,3 +428,26 @@ def test_make_runs_spool_feeds_the_same_aggregator_and_a_failed_delivery_comes_b
     assert local_engagement.feed_once(spool, handler) == 1
     assert local_engagement.feed_once(spool, handler) == 0
     assert day_counts(tenant_id) == {"view.person": 3, "ref.whatsapp": 2, "ref.direct": 1}
+
+
+def test_a_day_with_hundreds_of_accept_times_is_written_in_bounded_updates(client, capsys, accepted):
+    """One delivery of many acceptances: their time-to-accept buckets are hundreds of
+    metrics of the same day's items; no UpdateExpression grows past the store's bound
+    and every one is counted."""
+    from chalicelib.domain.engagement import Event, latency_bucket
+    from chalicelib.store import engagement
+    from tests.aws_calls import requests
+
+    tenant_id, template_id, cid = accepted
+    lines = [json.dumps(Event(id=f"acc{i}", kind="accepted", tenant_id=tenant_id, template_id=template_id,
+                              credential_id=cid, day=today().isoformat(), from_status="pending",
+                              latency_s=int(1.05 ** i) + 1).line()) for i in range(300)]
+    with requests() as calls:
+        assert aggregate(client, lines) == {"events": 300, "counted": 300}
+    updates = [u["Update"] for c in calls if c.name == "dynamodb.TransactWriteItems"
+               for u in c.params["TransactItems"] if "Update" in u]
+    assert max(len(u["ExpressionAttributeNames"]) for u in updates) <= engagement.MAX_METRICS_PER_UPDATE
+    totals = engagement.tenant_totals(tenant_id)
+    assert totals["accepted"] == 300 and totals["pending_out"] == 300
+    assert sum(v for k, v in totals.items() if k.startswith("accept_s.")) == 300
+    assert len({latency_bucket(int(1.05 ** i) + 1) for i in range(300)}) > 200
