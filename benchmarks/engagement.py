@@ -9,8 +9,8 @@
    (view.person + view.crawler in the tenant's totals; target 10,000) and, from one
    more view under tests/aws_calls.py, `verify_aws_calls` (target 1).
 2. The dashboard's read at two tenant sizes: the AWS calls of reading what the
-   dashboard reads for a 90-day range (`dashboard_reads` below: tenant_days +
-   template_days + tenant_totals) for a tenant of 1,000 credentials and one of 50,000.
+   dashboard reads for a 90-day range (`dashboard_reads` below: the dashboard
+   service, `services.dashboard.tenant`) for a tenant of 1,000 credentials and one of 50,000.
    Creating 50,000 credentials through the API would take hours here, so their
    counters are written directly through the aggregation's own store write
    (`store.engagement.apply`) from synthetic lifecycle and view events (issued over
@@ -21,7 +21,6 @@
    dashboard does not read them. Prints last `dashboard_read_growth` = calls at
    50,000 ÷ calls at 1,000 (target 1.0).
 
-When the dashboard service exists, point `dashboard_reads` at it (one function).
 """
 
 from __future__ import annotations
@@ -49,12 +48,11 @@ REFS = ["", "?ref=linkedin", "?ref=email", "?ref=embed", "?ref=whatsapp"]
 
 
 def dashboard_reads(tenant_id: str, start: date, end: date) -> None:
-    """What the dashboard reads for a date range (switch to the dashboard service's function)."""
-    from chalicelib.store import engagement
+    """What a member waits for, less the HTML: the console dashboard's service for the
+    range (its counters, its tenant totals and the tenant's template list)."""
+    from chalicelib.services import dashboard
 
-    engagement.tenant_days(tenant_id, start, end)
-    engagement.template_days(tenant_id, start, end)
-    engagement.tenant_totals(tenant_id)
+    dashboard.tenant(tenant_id, start.isoformat(), end.isoformat())
 
 
 def _accepted_credentials(client, n: int) -> tuple[str, list[str]]:
