@@ -84,6 +84,9 @@ def transition(kind: str, item: Any, from_status: str, now: datetime | None = No
     """accepted, rejected, revoked or expired, from the status it left; an acceptance
     carries its seconds since issue (the time-to-accept histogram)."""
     now = now or clock.utcnow()
+    if from_status == "pending" and kind != "expired" and getattr(item, "expired_notified_at", None):
+        # the sweep's "expired" already took it out of pending (`pending_out` counts once)
+        from_status = "expired"
     latency = None
     if kind == "accepted":
         issued_at = getattr(item, "issued_at", None) or getattr(item, "created_at", None)

@@ -165,9 +165,16 @@ def _digest(s: _Survey) -> str:
     # kept, and they change on their own
     skip = (keys.PROFILE_SK, keys.OFFBOARDING_SK, keys.STATUS_LIST_PREFIX, keys.COUNTER_PREFIX, keys.SUPPORT_PREFIX)
     seen = [f"{pk}|{sk}" for pk, sk in s.partition if not sk.startswith(skip)]
-    seen += [f"{pk}|{sk}" for category, child_keys in s.children.items() if category != "console_sessions"
-             for pk, sk in child_keys]  # sessions come and go with sign-ins; confirming ends them all
-    seen += [f"C|{c.credential_id}" for c in s.credentials] + [f"S3|{k}" for k in s.images]
+    # Left out because they change without the tenant doing anything, and whatever they hold
+    # is deleted (the run's re-survey passes catch what arrives late): sessions come and go
+    # with sign-ins; engagement counters grow as the credentials it keeps are viewed; an
+    # export's files come and go as its job runs and the bucket's lifecycle expires them.
+    moving = ("console_sessions", "engagement_counters")
+    exports = object_keys.org_exports_prefix(s.tenant_id)
+    seen += [f"{pk}|{sk}" for category, child_keys in s.children.items() if category not in moving
+             for pk, sk in child_keys]
+    seen += [f"C|{c.credential_id}" for c in s.credentials]
+    seen += [f"S3|{k}" for k in s.images if not k.startswith(exports)]
     return rules.plan_digest(s.tenant_id, seen)
 
 

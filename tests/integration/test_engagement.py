@@ -250,6 +250,47 @@ def test_lifecycle_transitions_are_counted_by_the_services_that_make_them(client
     assert engagement.credential_totals(tenant_id, creds.values()) == {cid: {} for cid in creds.values()}
 
 
+def test_a_pending_credential_that_expired_leaves_pending_once(client, capsys):
+    """The sweep's "expired" takes a pending credential out of pending; revoking it (or
+    accepting it) afterwards is counted, but it does not leave pending a second time."""
+    from chalicelib.services import claims, expiry
+
+    tenant_id, key = new_issuer()
+    tpl = active_template(client, key)
+    ids = {}
+    for who in ("kay", "lin"):
+        res = issue(client, key, tpl, email=f"{who}@example.com", issued_at="2020-01-01",
+                    expires_at=today().isoformat())
+        assert res.status_code == 201, res.body
+        ids[who] = body(res)["id"]
+    token = claim_token_from(next(m["body"] for m in sent_mail() if m["to"] == ["lin@example.com"]), ids["lin"])
+    expiry.sweep()
+    assert post_json(client, f"/credentials/{ids['kay']}/revoke", key, {"reason": "issued in error"}) == 200
+    claims.decide(ids["lin"], token, "accept")
+
+    aggregate(client, event_lines(capsys))
+    counts = {k: v for k, v in day_counts(tenant_id).items() if not k.startswith(("accept_s.", "skill."))}
+    assert counts == {"issued": 2, "expired": 2, "revoked": 1, "accepted": 1, "pending_out": 2}
+
+
+def test_offboarding_is_confirmed_while_kept_credentials_are_still_viewed(client, capsys, accepted):
+    """Counters change on their own (views of the credentials the tenant keeps): they do
+    not belong to the confirmed plan, or an organization with live traffic could never
+    be offboarded (409 plan_changed on every confirmation)."""
+    from chalicelib.services import ops
+
+    tenant_id, _, cid = accepted
+    operator = {"Authorization": f"Bearer {ops.create_operator_key('tests')}", "Content-Type": "application/json"}
+    plan = body(client.http.post(f"/ops/issuers/{tenant_id}/offboarding", headers=operator))
+    view(client, cid)  # its first view: a credential item and a day item appear
+    aggregate(client, event_lines(capsys))
+    res = client.http.post(f"/ops/issuers/{tenant_id}/offboarding/confirm", headers=operator,
+                           body=json.dumps({"token": plan["confirmation"]["token"]}))
+    assert res.status_code == 200, res.body
+    assert body(res)["deleted"]["engagement_counters"] == 4
+    assert [i for i in scan_table() if i["pk"].startswith(f"T#{tenant_id}#ENG")] == []
+
+
 def post_json(client, path: str, key: str, payload: dict) -> int:
     from tests.helpers import post
 
