@@ -49,14 +49,19 @@ def date_range(start: date | None, end: date | None, today: date) -> tuple[date,
     return start, end
 
 
+FIRST_YEAR, LAST_YEAR = 2000, 9000  # days outside are refused as malformed
+
+
 def parse_day(name: str, text: str | None) -> date | None:
     """A query parameter's day, written YYYY-MM-DD (None when not given)."""
     if text is None:
         return None
     try:
-        if len(text) != 10:
+        day = date.fromisoformat(text) if len(text) == 10 else None
+        # a range must stay inside what `date` can count weeks over (year 1 or 9999 overflow)
+        if day is None or not FIRST_YEAR <= day.year <= LAST_YEAR:
             raise ValueError(text)
-        return date.fromisoformat(text)
+        return day
     except ValueError:
         raise BadRequest(f"{name} must be a day written YYYY-MM-DD, such as 2026-03-01", code="invalid_query") \
             from None

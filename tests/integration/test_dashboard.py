@@ -165,6 +165,9 @@ def test_the_default_range_is_the_last_90_days(org):
     ("from=2026-03-02&to=2026-03-01", "the range starts after it ends"),
     ("from=2025-01-01&to=2026-03-01", "the range is longer than 366 days"),
     ("from=2026-03-01&from=2026-03-02", "query parameter from is given more than once"),
+    # the weeks of these ranges lie outside what a date can hold: refused, not a 500
+    ("to=0001-01-01", "to must be a day written YYYY-MM-DD"),
+    ("from=9999-12-31&to=9999-12-31", "from must be a day written YYYY-MM-DD"),
 ])
 def test_a_bad_range_is_a_clear_400_page(org, query, message):
     res = org.admin.get(f"/console/dashboard?{query}")
