@@ -53,6 +53,18 @@ def get(key: str) -> bytes:
     return client("s3").get_object(Bucket=get_settings().bucket_name, Key=key)["Body"].read()
 
 
+def get_if_present(key: str) -> bytes | None:
+    """The object, or None when it is not (or no longer) in the bucket."""
+    from botocore.exceptions import ClientError
+
+    try:
+        return get(key)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
+            return None
+        raise
+
+
 def download_url(key: str, filename: str, seconds: int = 300) -> str:
     """A presigned GET that makes browsers save the object as `filename`."""
     return client("s3").generate_presigned_url(

@@ -454,14 +454,8 @@ def confirm_job(tenant_id: str, job_id: str, *, allowed_templates: list[str] | N
 def _kept(job: Any) -> dict | None:
     """What `preview_job` kept of a job's file (None for a job that did not come
     through a preview: the issuer API's)."""
-    from botocore.exceptions import ClientError
-
-    try:
-        return json.loads(objects.get(object_keys.bulk_upload_key(job.tenant_id, job.job_id)))
-    except ClientError as exc:
-        if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404"):
-            return None
-        raise
+    kept = objects.get_if_present(object_keys.bulk_upload_key(job.tenant_id, job.job_id))
+    return None if kept is None else json.loads(kept)
 
 
 def error_rows(tenant_id: str, job_id: str) -> list[dict]:

@@ -221,19 +221,26 @@ def _finish(job: Any, issuer: Any, step: int) -> dict:
     bounds neither memory nor a request."""
     ext = "csv" if job.kind == "awards" else "zip"
     parts = [object_keys.org_export_part_key(job.tenant_id, job.job_id, n, ext) for n in range(int(job.parts or 0))]
-    with tempfile.TemporaryFile() as out:
-        if job.kind == "awards":
-            out.write(csvsafe.for_spreadsheet(rules.AWARDS_HEADER, []))
-            for key in parts:  # one part (a step's rows) in memory at a time
-                out.write(objects.get(key))
-            content_type = "text/csv; charset=utf-8"
-        else:
-            _assemble_zip(job, issuer, parts, out)
-            content_type = "application/zip"
-        size = out.tell()
-        out.seek(0)
-        key = object_keys.org_export_key(job.tenant_id, job.job_id, job.file_name)
-        objects.put_file(key, out, content_type)
+    try:
+        with tempfile.TemporaryFile() as out:
+            if job.kind == "awards":
+                out.write(csvsafe.for_spreadsheet(rules.AWARDS_HEADER, []))
+                for key in parts:  # one part (a step's rows) in memory at a time
+                    out.write(_part(key))
+                content_type = "text/csv; charset=utf-8"
+            else:
+                _assemble_zip(job, issuer, parts, out)
+                content_type = "application/zip"
+            size = out.tell()
+            out.seek(0)
+            key = object_keys.org_export_key(job.tenant_id, job.job_id, job.file_name)
+            objects.put_file(key, out, content_type)
+    except _PartGone:
+        # an erasure of one of its recipients deleted the organization's export files (the
+        # parts may name the person), or the bucket's lifecycle expired a stalled job's
+        # parts: the file can never be whole, so the job ends instead of stalling forever
+        store.fail(job, PARTS_GONE, iso(clock.utcnow()))
+        return {"completed": False, "failed": PARTS_GONE}
     if store.complete(job, step, file_key=key, file_bytes=size, at=iso(clock.utcnow())):
         _mail(job)
         try:
@@ -241,6 +248,20 @@ def _finish(job: Any, issuer: Any, step: int) -> dict:
         except Exception:  # noqa: BLE001 - the lifecycle rule removes them
             pass
     return {"completed": True, "bytes": size}
+
+
+PARTS_GONE = "its partial files were deleted before it finished (an erasure or their expiry); ask for a new export"
+
+
+class _PartGone(Exception):
+    """A part of the file is no longer in the bucket."""
+
+
+def _part(key: str) -> bytes:
+    data = objects.get_if_present(key)
+    if data is None:
+        raise _PartGone(key)
+    return data
 
 
 def _mail(job: Any) -> None:
@@ -355,7 +376,7 @@ def _assemble_zip(job: Any, issuer: Any, parts: list[str], out: Any) -> None:
     names: list[str] = []
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as final:
         for key in parts:
-            with zipfile.ZipFile(io.BytesIO(objects.get(key))) as part:  # one step's part at a time
+            with zipfile.ZipFile(io.BytesIO(_part(key))) as part:  # one step's part at a time
                 for info in part.infolist():
                     final.writestr(info.filename, part.read(info))
                     names.append(info.filename)

@@ -352,3 +352,30 @@ def test_a_job_whose_step_kept_failing_is_resumed_on_request(client, org, monkey
     job = body(client.http.get(f"/export-jobs/{job_id}", headers=auth(key)))
     assert job["state"] == "completed"
     assert sorted(r["credential_id"] for r in rows_of(fetch(job["url"]))) == sorted(made)
+
+
+def test_a_job_whose_parts_an_erasure_deleted_fails_instead_of_stalling(client, org, monkeypatch):
+    """Erasing one of its recipients deletes the organization's export files, the parts of a
+    running job too (they may name the person): the job cannot be made whole, so it ends
+    as failed, saying why, instead of being offered "resume" forever; no file, no link."""
+    from chalicelib.services import rights
+
+    key, tpl = org
+    monkeypatch.setitem(exports.STEP_ROWS, "awards", 2)
+    for n in range(3):
+        assert issue(client, key, tpl, f"p{n}@example.com").status_code == 201
+    job_id = body(post(client, "/export-jobs", key, {"kind": "awards"}))["id"]
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    url = sqs.get_queue_url(QueueName=QUEUE)["QueueUrl"]
+    (first,) = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=1)["Messages"]
+    event = client.events.generate_sqs_event(message_bodies=[first["Body"]], queue_name=QUEUE)
+    assert client.lambda_.invoke("bulk_worker", event).payload == {"batchItemFailures": []}
+    sqs.delete_message(QueueUrl=url, ReceiptHandle=first["ReceiptHandle"])
+    assert [k for k in list_bucket() if "/part-" in k], "step 0 wrote its part"
+
+    rights.erase_on_request("p0@example.com", confirm="erase")
+    drain(client)
+
+    job = body(client.http.get(f"/export-jobs/{job_id}", headers=auth(key)))
+    assert (job["state"], job["error"], job["url"]) == ("failed", exports.PARTS_GONE, None), job
+    assert not [k for k in list_bucket() if k.endswith(".csv") and "/part-" not in k and job_id in k]
