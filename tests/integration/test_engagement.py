@@ -370,6 +370,9 @@ def test_no_share_of_another_earners_or_a_private_credential(client, capsys, acc
     from chalicelib.store import credentials as cred_store
 
     wallet.set_private(wallet.owner_of(cred_store.get(cid)), cid, True)
+    page = owner.get(f"/wallet/credentials/{cid}").body.decode()
+    assert "/share/" not in page and "/linkedin" not in page and 'id="embed"' not in page, "private: nothing to share"
+    assert "make it public" in page
     res = owner.get(f"/wallet/credentials/{cid}/share/x")
     assert res.status_code == 409
     assert [line for line in event_lines(capsys) if '"kind":"share"' in line] == []
