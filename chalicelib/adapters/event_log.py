@@ -38,9 +38,12 @@ def new_event_id() -> str:
     return secrets.token_hex(16)
 
 
-def emit(kind: str, *, tenant_id: str, template_id: str, credential_id: str, now: datetime, **detail: Any) -> Event:
-    """Record one event (see the module's docstring for where the line goes)."""
-    event = Event(id=new_event_id(), kind=kind, tenant_id=tenant_id, template_id=template_id,
+def emit(kind: str, *, tenant_id: str, template_id: str, credential_id: str, now: datetime,
+         event_id: str | None = None, **detail: Any) -> Event:
+    """Record one event (see the module's docstring for where the line goes). `event_id`
+    names an event that can happen only once (a credential's issuance), so that emitting
+    it again, from a redelivered job, is counted once."""
+    event = Event(id=event_id or new_event_id(), kind=kind, tenant_id=tenant_id, template_id=template_id,
                   credential_id=credential_id, day=now.date().isoformat(), **detail)
     write(event)
     return event

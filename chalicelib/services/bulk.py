@@ -569,7 +569,9 @@ def process_chunk(message: dict) -> dict:
                 mails.append((item, token))
     cred_store.batch_put(items)
     events.emit_many(tenant_id, "credential.created", [credentials.credential_view(i) for i in items])
-    for item in items:
+    # rows a previous delivery wrote (its batch_put failed half way) are emitted again:
+    # an issuance's event id is its credential's, so each is counted once
+    for item in [*already.values(), *items]:
         engagement.issued(item, now)
     limiter = _RateLimiter(get_settings().bulk_mail_per_second)
     for item, token in mails:

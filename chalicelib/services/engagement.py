@@ -77,7 +77,10 @@ def _skills(item: Any) -> tuple[str, ...]:
 
 
 def issued(item: Any, now: datetime | None = None) -> None:
-    event_log.emit("issued", now=now or clock.utcnow(), skills=_skills(item), **_ids(item))
+    """A credential is issued once: its event's id is the credential's, so a bulk chunk
+    redelivered after a partial write emits it again for every row and it counts once."""
+    event_log.emit("issued", now=now or clock.utcnow(), event_id=f"issued-{item.credential_id}",
+                   skills=_skills(item), **_ids(item))
 
 
 def transition(kind: str, item: Any, from_status: str, now: datetime | None = None) -> None:

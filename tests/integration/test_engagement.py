@@ -291,6 +291,39 @@ def test_offboarding_is_confirmed_while_kept_credentials_are_still_viewed(client
     assert [i for i in scan_table() if i["pk"].startswith(f"T#{tenant_id}#ENG")] == []
 
 
+def test_a_bulk_chunk_written_half_then_redelivered_counts_every_issuance_once(client, capsys, monkeypatch):
+    """The first delivery's batch write stops half way (4 of 10 rows stored, no events);
+    the redelivery skips the stored rows, yet all 10 issuances are counted, once each,
+    even when the redelivered chunk's lines are delivered to the aggregator twice."""
+    import boto3
+    from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
+
+    from chalicelib.store import credentials as cred_store
+    from tests.integration.test_bulk import QUEUE, csv_body, submit
+
+    tenant_id, key = new_issuer()
+    tpl = active_template(client, key)
+    assert submit(client, key, csv_body(tpl, 10)).status_code == 202
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    message = sqs.receive_message(QueueUrl=sqs.get_queue_url(QueueName=QUEUE)["QueueUrl"])["Messages"][0]["Body"]
+    real = cred_store.batch_put
+
+    def half(items, *rest):
+        real(items[:4], *rest)
+        raise RuntimeError("the batch write stopped half way")
+
+    monkeypatch.setattr(cred_store, "batch_put", half)
+    event = client.events.generate_sqs_event(message_bodies=[message], queue_name=QUEUE)
+    with pytest.raises(BatchProcessingError):
+        client.lambda_.invoke("bulk_worker", event)
+    monkeypatch.setattr(cred_store, "batch_put", real)
+    client.lambda_.invoke("bulk_worker", event)
+    lines = event_lines(capsys)
+    aggregate(client, lines)
+    aggregate(client, lines)
+    assert day_counts(tenant_id)["issued"] == 10
+
+
 def post_json(client, path: str, key: str, payload: dict) -> int:
     from tests.helpers import post
 
