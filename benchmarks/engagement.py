@@ -47,6 +47,39 @@ CRAWLER = "LinkedInBot/1.0 (compatible; Mozilla/5.0; Apache-HttpClient +http://w
 REFS = ["", "?ref=linkedin", "?ref=email", "?ref=embed", "?ref=whatsapp"]
 
 
+def _one_snapshot_per_transaction() -> None:
+    """moto's TransactWriteItems deep-copies the whole table once for EVERY item of the
+    transaction (its rollback snapshot; moto/dynamodb/models/__init__.py, the loop over
+    `transact_items`): a single-table design makes that 100 copies of everything per
+    transaction, and this run was killed by the kernel at 22 GB before it finished.
+    Here the copies of one transaction are one copy (the same snapshot: nothing changes
+    between them). Only the emulator's speed changes: the aggregator's requests, its
+    conditions and what moto stores and answers are the same."""
+    import copy
+
+    import moto.dynamodb.models as dynamodb_models
+
+    real = dynamodb_models.DynamoDBBackend.transact_write_items
+
+    class _Once:
+        def __init__(self) -> None:
+            self.copies: dict[int, object] = {}
+
+        def deepcopy(self, obj: object, memo: dict | None = None) -> object:
+            if id(obj) not in self.copies:
+                self.copies[id(obj)] = copy.deepcopy(obj)
+            return self.copies[id(obj)]
+
+    def transact_write_items(self, transact_items):  # type: ignore[no-untyped-def]
+        dynamodb_models.copy = _Once()  # type: ignore[assignment]
+        try:
+            return real(self, transact_items)
+        finally:
+            dynamodb_models.copy = copy
+
+    dynamodb_models.DynamoDBBackend.transact_write_items = transact_write_items
+
+
 def dashboard_reads(tenant_id: str, start: date, end: date) -> None:
     """What a member waits for, less the HTML: the console dashboard's service for the
     range (its counters, its tenant totals and the tenant's template list)."""
@@ -116,6 +149,7 @@ def _synthetic_tenant(n: int, today: date) -> str:
 
 
 def main() -> None:
+    _one_snapshot_per_transaction()
     from chalice.test import Client
     from moto import mock_aws
 
