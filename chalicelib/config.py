@@ -38,6 +38,8 @@ class Settings:
     events_dlq: str = ""
     # public endpoints the uptime probe checks every minute (comma-separated in the env)
     probe_urls: tuple[str, ...] = ()
+    # where this prober runs (a region in a deployment); an outage minute is one no location saw up
+    probe_location: str = "local"
     support_email: str = ""
     max_body_bytes: int = MIB
     max_image_bytes: int = MIB
@@ -92,6 +94,7 @@ def get_settings() -> Settings:
         events_dlq=os.environ.get("LAUREL_EVENTS_DLQ") or f"{events_queue}-dlq",
         probe_urls=tuple(u.strip() for u in os.environ.get("LAUREL_PROBE_URLS", f"{public}/health").split(",")
                          if u.strip()),
+        probe_location=os.environ.get("LAUREL_PROBE_LOCATION") or _env("AWS_DEFAULT_REGION", "us-east-1"),
         support_email=os.environ.get("LAUREL_SUPPORT_EMAIL", ""),
         secret_id=_env("LAUREL_SECRET_ID", f"laurel/{stage}/signing-material"),
         local_aws_endpoint=endpoint,

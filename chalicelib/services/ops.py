@@ -96,12 +96,8 @@ def _windows() -> list[sla.MaintenanceWindow]:
 def _outages(month: tuple[int, int]) -> list[datetime]:
     """The month's outage minutes and the last day of the month before (an outage that
     began then keeps its true start for the 24 h reporting rule)."""
-    year, mon = month
-    previous = (year - 1, 12) if mon == 1 else (year, mon - 1)
-    minutes = [parse_iso(m) for m in store.outage_minutes(f"{year:04d}-{mon:02d}")]
-    first = datetime(year, mon, 1, tzinfo=minutes[0].tzinfo) if minutes else None
-    earlier = [parse_iso(m) for m in store.outage_minutes(f"{previous[0]:04d}-{previous[1]:02d}")]
-    return [m for m in earlier if first is None or m >= first - timedelta(days=1)] + minutes
+    start, end = sla.month_bounds(month)
+    return sorted(store.probe_minutes(start - timedelta(days=1), end).outage)
 
 
 def _ledger_view(ledger: sla.Ledger) -> dict:
@@ -132,8 +128,8 @@ def sla_report(month_text: str | None) -> dict:
                  for d in days],
         "tenants": tenants,
         "maintenance": list_maintenance(),
-        "recent_probes": [{"minute": p.sk, "outage": bool(p.outage), "results": p.results}
-                          for p in store.recent_probes(f"{now.year:04d}-{now.month:02d}", 10)],
+        "recent_probes": [{"minute": p.minute, "location": p.location, "outage": not p.up, "results": p.results}
+                          for p in store.recent_probes(now, 10)],
     }
 
 

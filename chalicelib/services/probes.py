@@ -9,7 +9,7 @@ Powertools Metrics in embedded metric format (a log line, no API call): availabi
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from ..adapters import fetch
 from ..config import get_settings
@@ -41,9 +41,10 @@ def run(now: datetime | None = None, urls: Sequence[str] | None = None) -> dict:
     results = [check(url) for url in urls]
     outage = bool(results) and not any(r["ok"] for r in results)
     minute = iso(now)
-    probed, down = store.put_probe(minute, results, outage)
+    store.record_probe(now, get_settings().probe_location, results, not outage)
     # month to date over the minutes probed (maintenance exclusions are in the SLA ledger)
-    mtd = 100.0 * (probed - down) / probed
+    seen = store.probe_minutes(now.replace(day=1, hour=0, minute=0), now + timedelta(minutes=1))
+    mtd = 100.0 * (len(seen.probed) - len(seen.outage)) / max(len(seen.probed), 1)
     _publish(results, outage, mtd)
     return {"minute": minute, "outage": outage, "results": results, "month_to_date_availability": round(mtd, 4)}
 

@@ -35,9 +35,9 @@ models' docstrings point here; `<time>` is UTC ISO 8601, `<hash>` a SHA-256 hex)
 | operator key         | PLATFORM                     | OPKEY#<hash of key>         |
 | expiry sweep marker  | PLATFORM                     | SWEEP#expiry                |
 | monthly summary mark | PLATFORM                     | SUMMARY#<YYYY-MM>           |
-| probe (one minute)   | PROBE#<YYYY-MM>              | <minute>                    |
-| probe counters       | PROBE#<YYYY-MM>              | COUNTS, COUNTS#outage       |
-| outage minute        | OUTAGE#<YYYY-MM>             | <minute>                    |
+| probe run (detail)   | PROBE#<YYYY-MM>              | <minute>#<location>         |
+| probed/up minutes    | PROBEDAY#<YYYY-MM>           | <YYYY-MM-DD>                |
+| probe coverage       | PROBELOC#<YYYY-MM>           | <YYYY-MM-DD>#<location>     |
 | maintenance window   | MAINT                        | <start>#<window>            |
 | import               | IMPORT#<import>              | I                           |
 | import pending slot  | IMPORTSLOT#<emailhash>       | <badge key>                 |
@@ -260,17 +260,31 @@ def operator_key_sk(key_hash: str) -> str:
 
 
 def probes_pk(month: str) -> str:
-    """One partition per month (YYYY-MM) of probe runs (sort key: the minute) and its counters."""
+    """One partition per UTC month (YYYY-MM) of probe runs, each endpoint's result (detail,
+    kept 100 days); sort key `<minute>#<location>`."""
     return f"PROBE#{month}"
 
 
-def outages_pk(month: str) -> str:
-    """A month's outage minutes only (sort key: the minute), so they are read without the rest."""
-    return f"OUTAGE#{month}"
+def probe_run_sk(minute: str, location: str) -> str:
+    return f"{minute}#{location}"
 
 
-PROBE_COUNT_SK = "COUNTS"
-OUTAGE_COUNT_SK = "COUNTS#outage"
+def probe_days_pk(month: str) -> str:
+    """One item per UTC day of a month: the minutes probed and the minutes some location
+    saw up, as string sets of "HH:MM" (set ADD is idempotent and commutes, so locations
+    and retries write the same item safely). Outage minute = probed and not up."""
+    return f"PROBEDAY#{month}"
+
+
+def probe_locations_pk(month: str) -> str:
+    """Per UTC day and location: the minutes that location probed (its coverage)."""
+    return f"PROBELOC#{month}"
+
+
+def probe_location_sk(day: str, location: str) -> str:
+    return f"{day}#{location}"
+
+
 MAINTENANCE_PK = "MAINT"
 
 

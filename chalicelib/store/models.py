@@ -21,6 +21,7 @@ from pynamodb.attributes import (
     NumberAttribute,
     NumberSetAttribute,
     UnicodeAttribute,
+    UnicodeSetAttribute,
 )
 from pynamodb.connection import TableConnection
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
@@ -426,13 +427,26 @@ class MarkerItem(Item):
 
 
 class ProbeItem(Item):
-    """One uptime probe run (one minute): each endpoint's result and latency."""
+    """One uptime probe run (one minute, one location): each endpoint's result and latency."""
 
     class Meta(_TableMeta):
         pass
 
+    minute = UnicodeAttribute()
+    location = UnicodeAttribute()
     results = JSONAttribute()
-    outage = NumberAttribute()  # 1 when no endpoint answered correctly
+    up = NumberAttribute()  # 1 when some endpoint answered correctly from this location
+    expiration = NumberAttribute()  # TTL (epoch seconds): detail is kept 100 days
+
+
+class ProbeDayItem(Item):
+    """A UTC day's probed minutes and the minutes seen up ("HH:MM" string sets)."""
+
+    class Meta(_TableMeta):
+        pass
+
+    probed = UnicodeSetAttribute(null=True)
+    up = UnicodeSetAttribute(null=True)
 
 
 class MaintenanceItem(Item):
@@ -512,5 +526,5 @@ MODELS: tuple[type[Item], ...] = (
     Item, IssuerItem, ApiKeyItem, TemplateItem, CredentialItem, RecipientSlotItem,
     CounterItem, StatusListItem, RevocationItem, SigningKeyItem, ImportItem,
     IntegrationItem, LmsEventItem, ScheduledRowItem, JobItem, MarkerItem, ChunkFailuresItem,
-    ProbeItem, MaintenanceItem, OperatorKeyItem, SupportItem, OffboardingItem,
+    ProbeItem, ProbeDayItem, MaintenanceItem, OperatorKeyItem, SupportItem, OffboardingItem,
 )

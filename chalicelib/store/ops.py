@@ -4,36 +4,117 @@ are the tenant's (partition `T#<tenant>`), listed for operators through by_tenan
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from pynamodb.expressions.update import Action
+
+from ..domain.clock import as_utc, iso
 from . import keys
 from .conditional import update_if
-from .models import CounterItem, MaintenanceItem, OperatorKeyItem, ProbeItem, SupportItem
+from .models import MaintenanceItem, OperatorKeyItem, ProbeDayItem, ProbeItem, SupportItem
 
 # ------------------------------------------------------------------ probes
 
-
-def put_probe(minute: str, results: list[dict], outage: bool) -> tuple[int, int]:
-    """One item per minute (partition per month, `PROBE#YYYY-MM`), an outage marker in
-    `OUTAGE#YYYY-MM` when nothing answered, and the month's counters; returns the
-    month's (probed minutes, outage minutes) so far."""
-    month = minute[:7]
-    ProbeItem(keys.probes_pk(month), minute, results=results, outage=1 if outage else 0).save()
-    if outage:
-        ProbeItem(keys.outages_pk(month), minute, results=[], outage=1).save()
-    counter = CounterItem(keys.probes_pk(month), keys.PROBE_COUNT_SK)
-    counter.update(actions=[CounterItem.value.add(1)])
-    down = CounterItem(keys.probes_pk(month), keys.OUTAGE_COUNT_SK)
-    down.update(actions=[CounterItem.value.add(1 if outage else 0)])
-    return int(counter.value), int(down.value)
+PROBE_DETAIL_TTL_SECONDS = 100 * 86400  # each run's per-endpoint detail: 100 days (status page: 90)
 
 
-def outage_minutes(month: str) -> list[str]:
-    """The month's outage minutes: only the markers are read, never the whole month."""
-    return [p.sk for p in ProbeItem.query(keys.outages_pk(month))]
+@dataclass(frozen=True)
+class ProbedMinutes:
+    """Minutes (UTC, floored, tz-aware) some location probed, and those some location saw up."""
+
+    probed: frozenset[datetime]
+    up: frozenset[datetime]
+
+    @property
+    def outage(self) -> frozenset[datetime]:
+        """Probed minutes in which no location saw any endpoint answer correctly."""
+        return self.probed - self.up
 
 
-def recent_probes(month: str, limit: int = 60) -> list[ProbeItem]:
-    return list(ProbeItem.query(keys.probes_pk(month), ProbeItem.sk.startswith(month), scan_index_forward=False,
-                                limit=limit))
+def _floor(minute: datetime) -> datetime:
+    return as_utc(minute).replace(second=0, microsecond=0)
+
+
+def record_probe(minute: datetime, location: str, results: list[dict], up: bool) -> None:
+    """Record one location's probe run of one minute: the day's probed/up sets first
+    (what the ledger counts), then that location's coverage, then the run's detail.
+    Every write is idempotent, so a retried run changes nothing."""
+    m = _floor(minute)
+    month, day, hhmm = m.strftime("%Y-%m"), m.strftime("%Y-%m-%d"), m.strftime("%H:%M")
+    actions: list[Action] = [ProbeDayItem.probed.add({hhmm})]
+    if up:
+        actions.append(ProbeDayItem.up.add({hhmm}))
+    ProbeDayItem(keys.probe_days_pk(month), day).update(actions=actions)
+    ProbeDayItem(keys.probe_locations_pk(month), keys.probe_location_sk(day, location)).update(
+        actions=[ProbeDayItem.probed.add({hhmm})])
+    minute_text = iso(m)
+    ProbeItem(keys.probes_pk(month), keys.probe_run_sk(minute_text, location), minute=minute_text, location=location,
+              results=results, up=1 if up else 0,
+              expiration=int(m.timestamp()) + PROBE_DETAIL_TTL_SECONDS).save()
+
+
+def _day_ranges(start: datetime, end: datetime) -> list[tuple[str, str, str]]:
+    """(month, first day, last day) of each UTC month touched by [start, end)."""
+    first, last = as_utc(start).date(), (as_utc(end) - timedelta(microseconds=1)).date()
+    out: list[tuple[str, str, str]] = []
+    day = first
+    while day <= last:
+        month_end = (day.replace(day=28) + timedelta(days=4)).replace(day=1) - timedelta(days=1)
+        upto = min(month_end, last)
+        out.append((day.strftime("%Y-%m"), day.isoformat(), upto.isoformat()))
+        day = upto + timedelta(days=1)
+    return out
+
+
+def _minutes(day: str, values: set[str] | None, start: datetime, end: datetime) -> set[datetime]:
+    out = set()
+    for hhmm in values or ():
+        instant = datetime.fromisoformat(f"{day}T{hhmm}:00+00:00")
+        if start <= instant < end:
+            out.add(instant)
+    return out
+
+
+def probe_minutes(start: datetime, end: datetime) -> ProbedMinutes:
+    """The minutes of [start, end) that were probed and seen up, from the day items only
+    (one Query per UTC month touched, about 15 KB per day)."""
+    start, end = as_utc(start), as_utc(end)
+    probed: set[datetime] = set()
+    up: set[datetime] = set()
+    if end <= start:
+        return ProbedMinutes(frozenset(), frozenset())
+    for month, lo, hi in _day_ranges(start, end):
+        for item in ProbeDayItem.query(keys.probe_days_pk(month), ProbeDayItem.sk.between(lo, hi)):
+            probed |= _minutes(item.sk, item.probed, start, end)
+            up |= _minutes(item.sk, item.up, start, end)
+    return ProbedMinutes(frozenset(probed), frozenset(up))
+
+
+def location_minutes(start: datetime, end: datetime) -> dict[str, int]:
+    """Minutes of [start, end) each probe location probed (its coverage)."""
+    start, end = as_utc(start), as_utc(end)
+    counts: dict[str, int] = {}
+    if end <= start:
+        return counts
+    for month, lo, hi in _day_ranges(start, end):
+        for item in ProbeDayItem.query(keys.probe_locations_pk(month),
+                                       ProbeDayItem.sk.between(lo, keys.probe_location_sk(hi, "\uffff"))):
+            day, location = item.sk.split("#", 1)
+            counts[location] = counts.get(location, 0) + len(_minutes(day, item.probed, start, end))
+    return counts
+
+
+def recent_probes(now: datetime, limit: int = 60) -> list[ProbeItem]:
+    """The latest probe runs (every location), newest first: this UTC month, then the one before."""
+    now = as_utc(now)
+    previous = (now.replace(day=1) - timedelta(days=1)).strftime("%Y-%m")
+    out: list[ProbeItem] = []
+    for month in (now.strftime("%Y-%m"), previous):
+        out += ProbeItem.query(keys.probes_pk(month), scan_index_forward=False, limit=limit - len(out))
+        if len(out) >= limit:
+            break
+    return out[:limit]
 
 
 # ------------------------------------------------------------------ maintenance

@@ -79,7 +79,7 @@ def test_ledger_credits_count_only_reported_outages(client, operator):
 
     start = datetime(2026, 11, 3, 10, 0, tzinfo=UTC)  # a Tuesday, outside the overnight window
     for i in range(120):
-        store.put_probe((start + timedelta(minutes=i)).strftime("%Y-%m-%dT%H:%M:%SZ"), [], True)
+        store.record_probe(start + timedelta(minutes=i), "test", [], False)
     # the reporter files an outage report (a support request) within 24 h of the start
     from chalicelib.services import support as support_service
     from chalicelib.store.models import SupportItem
@@ -113,7 +113,7 @@ def test_maintenance_windows_are_excluded(client, operator):
     counted = datetime(2026, 11, 12, 12, 0, tzinfo=UTC)  # 45 ordinary outage minutes
     for minute in [start + timedelta(minutes=i) for i in range(60)] + [counted + timedelta(minutes=i)
                                                                          for i in range(45)]:
-        store.put_probe(minute.strftime("%Y-%m-%dT%H:%M:%SZ"), [], True)
+        store.record_probe(minute, "test", [], False)
     res = client.http.post("/ops/maintenance", headers=op(operator), body=json.dumps({
         "start": "2026-11-10T12:00:00Z", "end": "2026-11-10T13:00:00Z", "reason": "database upgrade",
         "announced_at": "2026-11-08T12:00:00Z"}))
