@@ -27,6 +27,7 @@ dashboard = LazyModule("chalicelib.services.dashboard")
 rules = LazyModule("chalicelib.domain.dashboard")
 charts = LazyModule("chalicelib.web.charts")
 drawn = LazyModule("chalicelib.web.dashboard")
+sla_page = LazyModule("chalicelib.web.sla")
 
 json = http.json_response
 
@@ -38,11 +39,16 @@ def _progress(result: dict) -> Response:
 
 @guard.operator("/ops/sla")
 def ops_sla() -> Response:
+    """The month's SLA ledger (`?month=YYYY-MM`): JSON for `Accept: application/json`, else
+    the page with its per-day charts (web/sla.py), their stylesheet allowed by its hash."""
     request = bp.current_request
-    month = http.query_param(request, "month", max_length=7)
+    report = ops.sla_report(http.query_param(request, "month", max_length=7))
     if http.wants_json(request):
-        return json(ops.sla_report(month))
-    return web.page("ops_sla.html", **ops.sla_page(month))
+        return json(report)
+    context = sla_page.build(report)
+    return web.page("ops_sla.html", 200,
+                    {"Content-Security-Policy": web.content_security_policy(styles=(context["chart_css"],))},
+                    **context)
 
 
 @guard.operator("/ops/trends")

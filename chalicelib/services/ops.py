@@ -131,25 +131,3 @@ def sla_report(month_text: str | None) -> dict:
         "recent_probes": [{"minute": p.minute, "location": p.location, "outage": not p.up, "results": p.results}
                           for p in store.recent_probes(now, 10)],
     }
-
-
-def sla_page(month_text: str | None) -> dict:
-    """What the ledger's HTML page shows: the report and its per-day chart."""
-    report = sla_report(month_text)
-    return {"r": report, "chart": chart_svg(report["days"])}
-
-
-def chart_svg(days: list[dict], width: int = 640, height: int = 160) -> dict:
-    """Geometry for the inline SVG chart (the template draws it): one bar per day,
-    its height the day's availability between 99 % and 100 %, outage days marked."""
-    n = max(len(days), 1)
-    bar = width / n
-    bars = []
-    for i, d in enumerate(days):
-        value = max(Decimal("99"), min(Decimal("100"), Decimal(d["availability"])))
-        h = float((value - Decimal("99")) * (height - 20))
-        bars.append({"x": round(i * bar + 1, 1), "y": round(height - h, 1), "w": round(bar - 2, 1), "h": round(h, 1),
-                     "outage": d["outage_minutes"] > 0, "label": f"{d['day']}: {d['availability']} %, "
-                     f"{d['outage_minutes']} outage minutes"})
-    return {"width": width, "height": height, "bars": bars,
-            "target_y": round(height - float(Decimal("0.9") * (height - 20)), 1)}

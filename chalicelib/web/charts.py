@@ -10,7 +10,9 @@ pygal lays the chart out; this module only makes its SVG fit a page under Laurel
   taken out of the SVG and handed to the page, which puts it in one `<style>` element
   allowed by its hash in the CSP (`web.content_security_policy(styles=...)`);
 - accessible: `role="img"` with `aria-labelledby` naming the chart's `<title>` and
-  `<desc>`; the same figures are in a real HTML table (caption, column and row headers).
+  `<desc>`; the same figures are in a real HTML table (caption, column and row headers);
+- tooltips without script: a chart given `tooltips` (one text per label) gets each bar's
+  text as the SVG `<title>` of the bar's group, which the browser itself shows on hover.
 
 pygal (and lxml) load on the first chart: the verification path never imports them.
 """
@@ -44,12 +46,12 @@ class Chart:
     links: tuple[str | None, ...] = ()  # where each row header leads (a template's own dashboard), if anywhere
 
 
-def _style() -> Any:
+def _style(colours: Sequence[str] = COLOURS) -> Any:
     from pygal.style import Style
 
     return Style(background="#ffffff", plot_background="#ffffff", foreground="#1d2433",
                  foreground_strong="#1d2433", foreground_subtle="#4a5568", opacity=".9", opacity_hover="1",
-                 colors=COLOURS, font_family=FONT, label_font_size=15, major_label_font_size=15,
+                 colors=tuple(colours), font_family=FONT, label_font_size=15, major_label_font_size=15,
                  legend_font_size=16, title_font_size=17, value_font_size=15, tooltip_font_size=15)
 
 
@@ -78,6 +80,12 @@ def _accessible(chart_id: str, title: str, description: str, css: list[str]) -> 
             elif tag == "style":
                 css.append(node.text or "")
                 parent.remove(node)
+            elif tag == "desc" and node.get("class") == "label" and name(parent) == "g":
+                # a value's label (`tooltips`): the group's <title>, the browser's own tooltip
+                tip = parent.makeelement("title", {})
+                tip.text = node.text
+                parent.remove(node)
+                parent.insert(0, tip)
             elif tag == "desc" or "tooltip" in (node.get("class") or "").split():
                 parent.remove(node)  # the tooltip and its script's data (value, x, y of each bar)
             elif tag == "title" and parent is root:
@@ -100,17 +108,20 @@ def _accessible(chart_id: str, title: str, description: str, css: list[str]) -> 
 
 
 def _draw(kind: str, chart_id: str, title: str, description: str, labels: Sequence[str],
-          series: Mapping[str, Sequence[int | float | None]], **options: Any) -> tuple[str, str]:
+          series: Mapping[str, Sequence[int | float | None]], tooltips: Sequence[str] = (),
+          colours: Sequence[str] = COLOURS, **options: Any) -> tuple[str, str]:
     import pygal
 
-    # no title drawn inside the chart: the page's heading says it (and the SVG's <title> names it)
-    chart = getattr(pygal, kind)(
-        width=WIDTH, height=HEIGHT, style=_style(), js=[], disable_xml_declaration=True,
+    # no title drawn inside the chart: the page's heading says it (and the SVG's <title> names it);
+    # `options` (pygal's own) may override any of these
+    config: dict[str, Any] = dict(
+        width=WIDTH, height=HEIGHT, style=_style(colours), js=[], disable_xml_declaration=True,
         explicit_size=False, legend_at_bottom=True, legend_at_bottom_columns=2, truncate_legend=-1,
         truncate_label=-1, x_label_rotation=30 if len(labels) > 8 else 0, print_values=False,
         # a year of weeks: every n-th week's label, so that they do not run into each other
         show_minor_x_labels=len(labels) <= MAX_X_LABELS, x_labels_major_every=-(-len(labels) // MAX_X_LABELS),
-        no_data_text="No data in this range", include_x_axis=True, **options)
+        no_data_text="No data in this range", include_x_axis=True)
+    chart = getattr(pygal, kind)(**{**config, **options})
     chart.uuid = chart_id  # the CSS prefix and the root's id: #chart-<chart_id> (pygal's default is random)
     css: list[str] = []
     chart.add_xml_filter(_accessible(chart_id, title, description, css))
@@ -118,7 +129,10 @@ def _draw(kind: str, chart_id: str, title: str, description: str, labels: Sequen
     order = (lambda xs: list(reversed(xs))) if kind.startswith("Horizontal") else list
     chart.x_labels = order(labels)
     for name, values in series.items():
-        chart.add(name, order(values))
+        if tooltips:  # pygal writes a value's label into the bar's group; the filter makes it its <title>
+            chart.add(name, order([{"value": v, "label": tip} for v, tip in zip(values, tooltips, strict=True)]))
+        else:
+            chart.add(name, order(values))
     svg = chart.render(is_unicode=True)
     sized = SIZE_CSS.format(id=f"#chart-{chart_id}", w=WIDTH)
     return svg, "\n".join([*css, sized])
@@ -126,11 +140,14 @@ def _draw(kind: str, chart_id: str, title: str, description: str, labels: Sequen
 
 def chart(kind: str, chart_id: str, title: str, description: str, labels: Sequence[str],
           series: Mapping[str, Sequence[int | float | None]], *, first_column: str,
-          links: Sequence[str | None] = (), **options: Any) -> Chart:
+          links: Sequence[str | None] = (), tooltips: Sequence[str] = (), colours: Sequence[str] = COLOURS,
+          **options: Any) -> Chart:
     """A pygal chart (`kind`: Bar, HorizontalBar, Line, StackedBar ...) of `series` over
     `labels`, and its table: one row per label, one column per series. A value of None
-    is a hidden group: no bar is drawn for it and the table says "fewer than 5"."""
-    svg, css = _draw(kind, chart_id, title, description, labels, series, **options)
+    is a hidden group: no bar is drawn for it and the table says "fewer than 5".
+    `tooltips`: one text per label, shown on hover over any of that label's bars;
+    `colours`: the series' colours, in order; `options`: pygal's own (y_title, range ...)."""
+    svg, css = _draw(kind, chart_id, title, description, labels, series, tooltips, colours, **options)
     rows = [(label, [_cell(values[i]) for values in series.values()]) for i, label in enumerate(labels)]
     return Chart(chart_id, title, description, svg, css, [first_column, *series], rows, tuple(links))
 
