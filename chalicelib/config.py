@@ -41,6 +41,9 @@ class Settings:
     # where this prober runs (a region in a deployment); an outage minute is one no location saw up
     probe_location: str = "local"
     support_email: str = ""
+    # the weekly overnight maintenance window opens on this weekday (0 = Monday .. 6 = Sunday;
+    # issue 16: configurable, it was fixed to Sunday), 18:00 to 02:00 America/Chicago
+    overnight_weekday: int = 6
     max_body_bytes: int = MIB
     max_image_bytes: int = MIB
     max_image_side: int = 2048
@@ -65,6 +68,12 @@ def _env(name: str, default: str | None = None) -> str:
     if value is None:
         raise RuntimeError(f"missing required setting {name}")
     return value
+
+
+def _weekday(value: str) -> int:
+    if value.strip() not in {"0", "1", "2", "3", "4", "5", "6"}:
+        raise RuntimeError(f"LAUREL_OVERNIGHT_WEEKDAY must be 0 (Monday) .. 6 (Sunday), not {value!r}")
+    return int(value)
 
 
 @lru_cache(maxsize=1)
@@ -96,6 +105,7 @@ def get_settings() -> Settings:
                          if u.strip()),
         probe_location=os.environ.get("LAUREL_PROBE_LOCATION") or _env("AWS_DEFAULT_REGION", "us-east-1"),
         support_email=os.environ.get("LAUREL_SUPPORT_EMAIL", ""),
+        overnight_weekday=_weekday(os.environ.get("LAUREL_OVERNIGHT_WEEKDAY") or "6"),
         secret_id=_env("LAUREL_SECRET_ID", f"laurel/{stage}/signing-material"),
         local_aws_endpoint=endpoint,
         engagement_spool=os.environ.get("LAUREL_ENGAGEMENT_SPOOL", ""),

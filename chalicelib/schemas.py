@@ -237,9 +237,20 @@ class MaintenanceIn(Strict):
     start: SaneDateTime
     end: SaneDateTime
     reason: Name
-    announced_at: SaneDateTime | None = None  # default: now
+    # issue 16: set by the server when the window is declared; accepted here only so the
+    # service can refuse it with a clear 422 `server_set_field` (instead of "unknown field")
+    announced_at: Any = None
     kind: Literal["scheduled", "client_requested"] = "scheduled"
     client_id: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{16}$")] | None = None
+
+
+class MaintenanceEditIn(Strict):
+    """An edit of a scheduled window: the fields given change (kind and client stay)."""
+
+    start: SaneDateTime | None = None
+    end: SaneDateTime | None = None
+    reason: Name | None = None
+    announced_at: Any = None  # refused, as on declaration
 
 
 class FeeIn(Strict):

@@ -82,6 +82,18 @@ def ops_list_maintenance() -> Response:
     return json({"items": ops.list_maintenance()})
 
 
+@guard.operator("/ops/maintenance/{window_id}", "PUT", body="MaintenanceEditIn")
+def ops_edit_maintenance(data: Any, window_id: str) -> Response:
+    """Move, extend, shorten or re-word a window; minutes it adds get a new notice."""
+    return json(ops.edit_maintenance(window_id, data))
+
+
+@guard.operator("/ops/maintenance/{window_id}/cancel", "POST")
+def ops_cancel_maintenance(window_id: str) -> Response:
+    """Cancel a window: it stays listed as cancelled and excludes nothing."""
+    return json(ops.cancel_maintenance(window_id))
+
+
 @guard.operator("/ops/issuers/{tenant_id}/fee", "PUT", body="FeeIn")
 def ops_set_fee(data: Any, tenant_id: str) -> Response:
     return json(ops.set_fee(tenant_id, data.monthly_fee))

@@ -256,6 +256,14 @@ def send_monthly_summary(email: str, *, organization: str, month: str, figures: 
 # ------------------------------------------------------------------ support
 
 
+def send_maintenance(to: str, window: dict, action: str) -> bool:
+    """A maintenance window declared, updated or cancelled (issue 16), to a tenant's admin
+    or support contact. Courtesy: the window is stored; mail carries no tenant's data."""
+    when = f"{window['start']} to {window['end']}"
+    subject = f"[Laurel maintenance] {action}: {window['reason']} ({when})"
+    return _send(_message(to, subject, "maintenance", w=window, action=action), "maintenance")
+
+
 def send_support(to: str, request: dict, what: str) -> bool:
     """A copy of a support request's change (courtesy: the request itself is stored)."""
     subject = f"[Laurel support #{request['id'][:8]}] {what}: {request['subject']}"

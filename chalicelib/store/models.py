@@ -457,9 +457,17 @@ class MaintenanceItem(Item):
     start = UnicodeAttribute()
     end = UnicodeAttribute()
     reason = UnicodeAttribute()
-    announced_at = UnicodeAttribute()
+    announced_at = UnicodeAttribute()  # set by the server at declaration (issue 16), never by a client
     kind = UnicodeAttribute()
     client_id = UnicodeAttribute(null=True)
+    # issue 16: edits and cancellation (conditional on version), and the window's notices
+    # ([{"start", "end", "announced_at"}]: which minutes were announced when; absent: the whole
+    # window at announced_at)
+    state = UnicodeAttribute(default="scheduled")  # scheduled | cancelled
+    updated_at = UnicodeAttribute(null=True)
+    cancelled_at = UnicodeAttribute(null=True)
+    notices = JSONAttribute(null=True)
+    version = NumberAttribute(default=1)
 
 
 class OperatorKeyItem(Item):

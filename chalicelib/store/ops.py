@@ -130,6 +130,25 @@ def windows() -> list[MaintenanceItem]:
     return list(MaintenanceItem.query(keys.MAINTENANCE_PK))
 
 
+def get_window(window_id: str) -> MaintenanceItem | None:
+    """The window with this id. Its sort key keeps the start it was declared with (an
+    edit does not move the item), so this reads the platform's (few) windows."""
+    return next((w for w in MaintenanceItem.query(keys.MAINTENANCE_PK, MaintenanceItem.window_id == window_id,
+                                                  consistent_read=True)), None)
+
+
+def update_window(item: MaintenanceItem, changes: dict) -> bool:
+    """Apply ``changes`` only if nobody changed the window since ``item`` was read
+    (its version); False otherwise. The version goes up by one."""
+    actions = [getattr(MaintenanceItem, k).set(v) for k, v in changes.items()]
+    actions.append(MaintenanceItem.version.set(int(item.version or 1) + 1))
+    expected = int(item.version or 1)
+    condition = MaintenanceItem.version == expected
+    if expected == 1:  # windows stored before issue 16 have no version attribute
+        condition = condition | MaintenanceItem.version.does_not_exist()
+    return update_if(item, actions, condition)
+
+
 # ------------------------------------------------------------------ operator keys
 
 

@@ -10,11 +10,17 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from chalicelib.adapters import fetch
-from chalicelib.services import ops, probes
+from chalicelib.services import clock, ops, probes
 from tests.conftest import body, sent_mail
 from tests.helpers import auth, new_issuer, post
+from tests.probe_days import probe_days, probe_down
 
 UTC = timezone.utc
+
+
+def at(monkeypatch, when):
+    """Services see `when` as now."""
+    monkeypatch.setattr(clock, "utcnow", lambda: when)
 
 
 @pytest.fixture()
@@ -69,17 +75,17 @@ def test_probe_records_minutes_and_outages_and_publishes_metrics(client, operato
     assert page.status_code == 200 and b"<svg" in page.body and b"Service credits" in page.body
 
 
-def test_ledger_credits_count_only_reported_outages(client, operator):
+def test_ledger_credits_count_only_reported_outages(client, operator, monkeypatch):
+    # issue 16: the ledger counts measured minutes only, so the month is probed throughout
+    # (every minute up, then 120 of them down); the report is read after the month ended
+    probe_days(datetime(2026, 11, 1).date(), datetime(2026, 11, 30).date())
     tenant, key = new_issuer("Reporter")
     other, _ = new_issuer("Silent")
     for t in (tenant, other):
         res = client.http.put(f"/ops/issuers/{t}/fee", headers=op(operator), body=json.dumps({"monthly_fee": "1000.00"}))
         assert res.status_code == 200, res.body
-    from chalicelib.store import ops as store
-
     start = datetime(2026, 11, 3, 10, 0, tzinfo=UTC)  # a Tuesday, outside the overnight window
-    for i in range(120):
-        store.record_probe(start + timedelta(minutes=i), "test", [], False)
+    probe_down([start + timedelta(minutes=i) for i in range(120)])
     # the reporter files an outage report (a support request) within 24 h of the start
     from chalicelib.services import support as support_service
     from chalicelib.store.models import SupportItem
@@ -90,6 +96,7 @@ def test_ledger_credits_count_only_reported_outages(client, operator):
     item = next(iter(SupportItem.query(f"T#{tenant}", SupportItem.sk.startswith("SUP#"))))
     item.update(actions=[SupportItem.created_at.set("2026-11-03T12:00:00Z")])
     assert support_service.outage_reports(tenant)
+    at(monkeypatch, datetime(2026, 12, 1, 9, 0, tzinfo=UTC))
     report = body(client.http.get("/ops/sla?month=2026-11", headers={**op(operator), "Accept": "application/json"}))
     # 30 days = 43,200 minutes; 120 outage minutes -> 100 * 43,080 / 43,200 = 99.722 %
     assert report["platform"]["outage_minutes"] == 120 and report["platform"]["availability"] == "99.722"
@@ -100,10 +107,12 @@ def test_ledger_credits_count_only_reported_outages(client, operator):
     assert client.http.get("/ops/sla?month=2026-13", headers=op(operator)).status_code == 400
 
 
-def test_maintenance_windows_are_excluded(client, operator):
-    """Issue 12, item 10: excluded minutes stop being outage minutes and stay in the total."""
+def test_maintenance_windows_are_excluded(client, operator, monkeypatch):
+    """Issue 12, item 10: excluded minutes stop being outage minutes and stay in the total.
+    Issue 16: the window is declared 48 h ahead (the server sets announced_at: the clock is
+    moved there instead of sending it), and every minute of the month is probed."""
+    probe_days(datetime(2026, 11, 1).date(), datetime(2026, 11, 30).date())
     from chalicelib.services import support as support_service
-    from chalicelib.store import ops as store
     from chalicelib.store.models import SupportItem
 
     tenant, key = new_issuer("Reporter")
@@ -111,25 +120,29 @@ def test_maintenance_windows_are_excluded(client, operator):
     assert res.status_code == 200, res.body
     start = datetime(2026, 11, 10, 12, 0, tzinfo=UTC)  # during the announced maintenance: excluded
     counted = datetime(2026, 11, 12, 12, 0, tzinfo=UTC)  # 45 ordinary outage minutes
-    for minute in [start + timedelta(minutes=i) for i in range(60)] + [counted + timedelta(minutes=i)
-                                                                         for i in range(45)]:
-        store.record_probe(minute, "test", [], False)
+    probe_down([start + timedelta(minutes=i) for i in range(60)] + [counted + timedelta(minutes=i)
+                                                                      for i in range(45)])
+    at(monkeypatch, datetime(2026, 11, 8, 12, 0, tzinfo=UTC))
     res = client.http.post("/ops/maintenance", headers=op(operator), body=json.dumps({
-        "start": "2026-11-10T12:00:00Z", "end": "2026-11-10T13:00:00Z", "reason": "database upgrade",
-        "announced_at": "2026-11-08T12:00:00Z"}))
+        "start": "2026-11-10T12:00:00Z", "end": "2026-11-10T13:00:00Z", "reason": "database upgrade"}))
     assert res.status_code == 201, res.body
+    assert body(res)["announced_at"] == "2026-11-08T12:00:00Z" and body(res)["excludable_rule"] == "announced_24h"
     res = post(client, "/support-requests", key, {"subject": "Site down", "description": "Nothing loads",
                                                   "severity": 1, "outage_report": True})
     assert res.status_code == 201
     item = next(iter(SupportItem.query(f"T#{tenant}", SupportItem.sk.startswith("SUP#"))))
     item.update(actions=[SupportItem.created_at.set("2026-11-12T12:30:00Z")])
     assert support_service.outage_reports(tenant)
+    at(monkeypatch, datetime(2026, 12, 1, 9, 0, tzinfo=UTC))
     report = body(client.http.get("/ops/sla?month=2026-11", headers={**op(operator), "Accept": "application/json"}))
-    # 30 days = 43,200 minutes, all of them in the total; 45 counted outage minutes:
+    # 30 days = 43,200 minutes, all of them measured and in the total; 45 counted outage minutes:
     # 100 x (43200 - 45) / 43200 = 99.8958333... -> shown truncated as 99.895
-    assert report["platform"] == {"total_minutes": 43200, "outage_minutes": 45,
+    assert report["platform"] == {"total_minutes": 43200, "measured_minutes": 43200, "not_measured_minutes": 0,
+                                  "coverage": "100.0", "outage_minutes": 45, "excluded_minutes": 60,
+                                  "excluded_minutes_by_rule": {"announced_24h": 60, "overnight_window": 0,
+                                                               "client_requested": 0},
                                   "excluded_minutes_by_reason": {"database upgrade": 60}, "availability": "99.895",
-                                  "target": "99.9", "met": False}
+                                  "target": "99.9", "met": False, "complete": True}
     # credit: 1000 x (99.9 - 99.8958333...) / 100 = 0.041666... -> 0.04
     assert [(t["availability"], t["service_credit"]) for t in report["tenants"]] == [("99.895", "0.04")]
     bad = client.http.post("/ops/maintenance", headers=op(operator), body=json.dumps({

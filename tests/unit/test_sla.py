@@ -391,8 +391,11 @@ OUTAGE = run(utc(2026, 4, 5, 10), 30)
     [
         (utc(2026, 4, 5, 10, 0), 30),  # at the start
         (utc(2026, 4, 6, 9, 0), 30),  # 23 h after the start
-        (utc(2026, 4, 6, 10, 0), 30),  # exactly 24 h
-        (utc(2026, 4, 6, 10, 1), 0),  # 24 h 1 min
+        (utc(2026, 4, 6, 10, 0), 30),  # exactly 24 h after the start
+        # issue 16: the window runs to 24 h after the incident's END (10:30Z + 24 h = 6 Apr 10:30Z)
+        (utc(2026, 4, 6, 10, 1), 30),  # 24 h 1 min after the start, 23 h 31 min after the end
+        (utc(2026, 4, 6, 10, 30), 30),  # exactly 24 h after the end
+        (utc(2026, 4, 6, 10, 31), 0),  # 24 h 1 min after the end
         (utc(2026, 4, 6, 11, 0), 0),  # 25 h: too late for this tenant
         (utc(2026, 4, 5, 9, 59), 0),  # before the outage began
     ],
@@ -404,7 +407,9 @@ def test_outage_counts_for_a_tenant_only_when_reported_within_24h(reported_at, c
 
 
 def test_late_report_versus_platform_and_credits():
-    late = tenant_ledger((2026, 4), run(utc(2026, 4, 5, 10), 60), [], [OutageReport(utc(2026, 4, 6, 11))], "acme")
+    # 60 min from 5 Apr 10:00Z ends 11:00Z; 24 h after that end is 6 Apr 11:00Z (issue 16's rule): 11:01 is late
+    late = tenant_ledger((2026, 4), run(utc(2026, 4, 5, 10), 60), [], [OutageReport(utc(2026, 4, 6, 11, 1))],
+                         "acme")
     on_time = tenant_ledger((2026, 4), run(utc(2026, 4, 5, 10), 60), [], [OutageReport(utc(2026, 4, 5, 11))], "acme")
     platform = monthly_ledger((2026, 4), run(utc(2026, 4, 5, 10), 60))
     assert late.outage_minutes == 0 and late.met is True
@@ -423,12 +428,15 @@ def test_each_run_is_its_own_outage():
 
 
 def test_run_started_last_month_keeps_its_true_start():
-    # run 31 Mar 23:50Z - 1 Apr 00:10Z (20 min, 10 of them in April); its 24 h end at 1 Apr 23:50Z
+    # run 31 Mar 23:50Z - 1 Apr 00:10Z (20 min, 10 of them in April); issue 16: a report counts
+    # from its start (31 Mar 23:50Z) to 24 h after its end (2 Apr 00:10Z)
     outages = run(utc(2026, 3, 31, 23, 50), 20)
-    late = tenant_ledger((2026, 4), outages, [], [OutageReport(utc(2026, 4, 2, 0, 5))], "acme")
-    on_time = tenant_ledger((2026, 4), outages, [], [OutageReport(utc(2026, 4, 1, 23, 0))], "acme")
+    late = tenant_ledger((2026, 4), outages, [], [OutageReport(utc(2026, 4, 2, 0, 11))], "acme")
+    on_time = tenant_ledger((2026, 4), outages, [], [OutageReport(utc(2026, 4, 2, 0, 5))], "acme")
+    during = tenant_ledger((2026, 3), outages, [], [OutageReport(utc(2026, 4, 1, 0, 1))], "acme")
     assert late.outage_minutes == 0
     assert on_time.outage_minutes == 10
+    assert during.outage_minutes == 10  # March's 10 minutes, reported in April while it went on
 
 
 def test_reported_outage_inside_excluded_maintenance_stays_excluded():
@@ -443,20 +451,20 @@ def test_reported_outage_inside_excluded_maintenance_stays_excluded():
 def test_daily_availability_for_the_chart():
     days = daily_availability((2026, 4), run(utc(2026, 4, 3, 12), 72))
     assert len(days) == 30
-    assert days[0] == (date(2026, 4, 1), Decimal("100"), 0)
-    assert days[2] == (date(2026, 4, 3), Decimal("95"), 72)  # 100 x (1440 - 72) / 1440 = 95
+    assert days[0][:3] == (date(2026, 4, 1), Decimal("100"), 0)
+    assert days[2][:3] == (date(2026, 4, 3), Decimal("95"), 72)  # 100 x (1440 - 72) / 1440 = 95
 
 
 def test_daily_availability_uses_local_days_with_a_chicago_boundary():
     # 8 March 2026 in Chicago has 23 h = 1380 minutes; 69 outage minutes: 100 x 1311 / 1380 = 95
     days = daily_availability((2026, 3), run(utc(2026, 3, 8, 12), 69), boundary_tz="America/Chicago")
     assert len(days) == 31
-    assert days[7] == (date(2026, 3, 8), Decimal("95"), 69)
+    assert days[7][:3] == (date(2026, 3, 8), Decimal("95"), 69)
 
 
 def test_daily_tenant_view_drops_unreported_outages():
     days = daily_availability((2026, 4), OUTAGE, client_id="acme", reports=[])
-    assert days[4] == (date(2026, 4, 5), Decimal("100"), 0)
+    assert days[4][:3] == (date(2026, 4, 5), Decimal("100"), 0)
 
 
 # --- service credit ----------------------------------------------------------------------------
