@@ -9,7 +9,8 @@ a month to date has whole days not yet measured: on one axis with those, a day o
 outage minutes (99.2 %) would be a bar 1 % high, which is what the page must not hide.
 
 - "Outage minutes per day": the minutes no location saw up that no rule excluded;
-  its axis runs from 0 to the worst day (at least `MIN_TOP`), so any outage day stands out.
+  its axis runs from 0 to the worst day (at least `MIN_TOP`, rounded up to a tick), so any
+  outage day stands out: one minute is a fifth of the height in a month of short outages.
 - "Minutes not counted per day": maintenance (excluded) and not measured minutes, stacked.
 
 Each bar's tooltip (SVG `<title>`, no script) names the day, its availability and its
@@ -25,7 +26,7 @@ from typing import Any
 
 from . import charts
 
-MIN_TOP = 10  # the outage axis's smallest top (minutes): a quiet month still has an axis, not a flat line
+MIN_TOP = 5  # the outage axis's smallest top (minutes): a quiet month still has an axis, not a flat line
 OUTAGE, EXCLUDED, NOT_MEASURED = "#a11b1b", "#8a4b00", "#4a5568"  # laurel.css's bad, warn and muted
 RULES = {  # services/ops.py's `excluded_minutes_by_rule` keys
     "announced_24h": "announced 24 h ahead",
@@ -70,12 +71,18 @@ def _day_tooltip(day: Mapping[str, Any]) -> str:
             f"(maintenance) minutes; {minutes(day['not_measured_minutes'])} minutes not measured")
 
 
-def _top(values: Sequence[int]) -> int:
-    return max([MIN_TOP, *values])
+def _axis(values: Sequence[int]) -> dict[str, Any]:
+    """pygal's options for a minutes axis from 0 to the largest value (at least MIN_TOP), with
+    at most 6 round ticks (1, 2 or 5 times a power of ten) written with thousands separators."""
+    top = max([MIN_TOP, *values])
+    step = next(s for s in (m * 10**e for e in range(8) for m in (1, 2, 5)) if top / s <= 5)
+    ticks = list(range(0, top + step, step))
+    return {"range": (0, ticks[-1]), "y_labels": ticks, "value_formatter": lambda v: f"{v:,.0f}"}
 
 
-def day_charts(month: str, days: Sequence[Mapping[str, Any]]) -> list[charts.Chart]:
-    """The month's two per-day charts (see the module's notes), in the order the page shows them."""
+def day_charts(month: str, days: Sequence[Mapping[str, Any]], *, current: bool = False) -> list[charts.Chart]:
+    """The month's two per-day charts (see the module's notes), in the order the page shows
+    them. `current`: the month is not over (its days to come are not measured)."""
     labels = [str(int(d["day"][-2:])) for d in days]
     tips = [_day_tooltip(d) for d in days]
     x_title = f"Day of {month_title(month)} (UTC)"
@@ -89,8 +96,7 @@ def day_charts(month: str, days: Sequence[Mapping[str, Any]]) -> list[charts.Cha
         f"Minutes of each day of {month_title(month)} when no probe location saw Laurel up, maintenance "
         f"excluded; the axis runs to the worst day. {said}",
         labels, {"Outage minutes": outages}, first_column="Day", tooltips=tips, colours=(OUTAGE,),
-        range=(0, _top(outages)), x_title=x_title, y_title="Outage minutes", x_label_rotation=0,
-        show_legend=False)
+        x_title=x_title, y_title="Outage minutes", x_label_rotation=0, show_legend=False, **_axis(outages))
     not_counted = {"Excluded (maintenance)": [d["excluded_minutes"] for d in days],
                    "Not measured": [d["not_measured_minutes"] for d in days]}
     totals = [d["excluded_minutes"] + d["not_measured_minutes"] for d in days]
@@ -100,9 +106,9 @@ def day_charts(month: str, days: Sequence[Mapping[str, Any]]) -> list[charts.Cha
         "StackedBar", "not-counted", "Minutes not counted per day",
         f"Minutes of each day of {month_title(month)} left out of the availability: excluded by a maintenance "
         f"rule ({minutes(excluded)} in the month) and not measured by any probe ({minutes(unmeasured)} in the "
-        "month, the days to come included).",
+        + ("month, the days to come included)." if current else "month)."),
         labels, not_counted, first_column="Day", tooltips=tips, colours=(EXCLUDED, NOT_MEASURED),
-        range=(0, _top(totals)), x_title=x_title, y_title="Minutes", x_label_rotation=0)
+        x_title=x_title, y_title="Minutes", x_label_rotation=0, **_axis(totals))
     return [outage_chart, counted_chart]
 
 
@@ -113,7 +119,7 @@ def _link(month: str | None) -> dict | None:
 def build(report: Mapping[str, Any]) -> dict[str, Any]:
     """The template's context for `report` (services/ops.py `sla_report`). `chart_css` goes
     in the page's head and its hash in the page's CSP."""
-    drawn = day_charts(report["month"], report["days"])
+    drawn = day_charts(report["month"], report["days"], current=report.get("next_month") is None)
     return {
         "r": report,
         "title": month_title(report["month"]),

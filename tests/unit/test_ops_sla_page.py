@@ -91,8 +91,9 @@ def test_an_outage_day_of_99_2_percent_fills_the_outage_axis_and_a_full_day_has_
     bars = _bars(outage.svg)
     assert len(bars) == 30
     heights = {title.split(":")[0]: h for title, h in bars}
-    # the axis is scaled to the worst day (12 minutes): its bar is the plot's height, every other day none
-    assert heights["2026-11-03"] > 0.9 * _plot_height(outage.svg)
+    # the axis is scaled to the worst day (12 minutes, on an axis to 15): four fifths of the height, others none
+    assert 0.75 * _plot_height(outage.svg) < heights["2026-11-03"] < 0.85 * _plot_height(outage.svg)
+    assert re.findall(r'<text x="-5" y="[0-9.]+" class="[a-z ]*">([^<]*)</text>', outage.svg) == ["0", "5", "10", "15"]
     assert [day for day, h in heights.items() if h > 0] == ["2026-11-03"]
     assert "Outage minutes</text>" in outage.svg and "Day of November 2026 (UTC)</text>" in outage.svg  # axes
     assert "Days with outage minutes: 2026-11-03, 12 minutes (99.166 %)." in outage.description
@@ -116,10 +117,12 @@ def test_maintenance_and_unmeasured_minutes_are_stacked_on_their_own_axis():
     by_day = {title.split(":")[0]: h for title, h in bars[:30]}
     plot = _plot_height(not_counted.svg)
     assert [d for d, h in by_day.items() if h > 0] == ["2026-11-10"]
-    # 60 excluded minutes on an axis to 1,440: a twenty-fourth of the plot's height
-    assert abs(by_day["2026-11-10"] - plot * 60 / 1440) < 2
+    # 60 excluded minutes on an axis to 1,500 (1,440 not measured on the last days): a 25th of the height
+    assert abs(by_day["2026-11-10"] - plot * 60 / 1500) < 2
+    assert re.findall(r'<text x="-5" y="[0-9.]+" class="[a-z ]*">([^<]*)</text>', not_counted.svg) == [
+        "0", "500", "1,000", "1,500"]
     assert sorted(h for h in unmeasured.values() if h > 0) == [max(unmeasured.values())] * 2
-    assert max(unmeasured.values()) > 0.9 * plot and len(excluded) == 30
+    assert max(unmeasured.values()) > 0.9 * plot * 1440 / 1500 and len(excluded) == 30
     assert ">Excluded (maintenance)</text>" in not_counted.svg and ">Not measured</text>" in not_counted.svg
     assert "#chart-not-counted .color-0" in not_counted.css and "#8a4b00" in not_counted.css
 
@@ -127,7 +130,7 @@ def test_maintenance_and_unmeasured_minutes_are_stacked_on_their_own_axis():
 def test_a_quiet_month_keeps_an_axis_and_says_no_day_had_an_outage():
     outage, _ = sla.day_charts("2026-11", [_day(n) for n in range(1, 31)])
     assert all(h == 0 for _, h in _bars(outage.svg))
-    assert re.search(r">10</text>", outage.svg)  # the axis runs to MIN_TOP, not to nothing
+    assert re.search(r">5</text>", outage.svg) and sla.MIN_TOP == 5  # the axis runs to 5 minutes, not to nothing
     assert outage.description.endswith("No day had an outage minute.")
 
 
@@ -138,7 +141,7 @@ def test_the_page_navigates_months_and_lists_days_tenants_coverage_maintenance_i
     assert [(a.get("href"), a.text_content()) for a in nav.iter("a")] == [
         ("/ops/sla?month=2026-10", "Previous month: October 2026")]
     assert "No next month yet" in nav.text_content()
-    assert "so far (provisional)" in html and "the month is not over" in html
+    assert "so far (provisional)" in html and "the month is not over" in html and "the days to come included" in html
     days = _table(html, "Per day: the figures of both charts")
     assert days[2] == ["2026-11-03", "99.166 %", "12", "0", "0"]
     assert days[9] == ["2026-11-10", "100.000 %", "0", "60", "0"]
@@ -174,4 +177,4 @@ def test_a_past_month_links_both_ways_and_a_complete_month_is_not_provisional():
     html = web.render("ops_sla.html", **sla.build(r))
     nav = lxml.html.fromstring(html).xpath("//nav[@aria-label='Months']")[0]
     assert [a.get("href") for a in nav.iter("a")] == ["/ops/sla?month=2026-10", "/ops/sla?month=2026-12"]
-    assert "(complete)" in html and "provisional" not in html
+    assert "(complete)" in html and "provisional" not in html and "the days to come included" not in html
