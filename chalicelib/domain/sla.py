@@ -34,7 +34,9 @@ Contract (Support and Maintenance Exhibit, section 2) and issues 7, 12 and 16, a
   when it was not, if that minute lies inside the weekly overnight window (rule
   ``overnight_window``: 18:00 to 02:00 ``America/Chicago`` wall-clock time on the
   configured weekday; zoneinfo handles DST, so that night is 8 h of real time on the
-  spring-forward weekend too, and 9 h on the fall-back one). A window carries its
+  spring-forward weekend too, and 9 h on the fall-back one). A minute declared only
+  after it began is never excluded ("maintenance windows are facts, not claims": an
+  outage cannot be declared maintenance afterwards). A window carries its
   *notices*: the spans of it announced at one time. Declaring gives one notice (the
   whole window, ``announced_at`` set by the server). Editing keeps each old notice for
   the minutes still inside the window and gives the minutes it adds (start moved
@@ -347,7 +349,7 @@ def window_excludability(window: MaintenanceWindow, overnight: OvernightWindow |
     for n in window.notices:
         if n.in_time or n.start >= n.end:
             continue
-        if not any(s <= n.start and n.end <= e for s, e in nights):
+        if n.announced_at > n.start or not any(s <= n.start and n.end <= e for s, e in nights):
             return False, None
     return True, OVERNIGHT_WINDOW
 
@@ -527,8 +529,9 @@ def _classify(
                 overnight_idx = set()
                 for s, e in overnight_intervals(start, end, overnight):
                     overnight_idx.update(_span(start, n, s, e))
+            first = _ceil_index(start, notice.announced_at)  # a minute declared after it began is no maintenance
             for i in span:
-                if i in overnight_idx:
+                if i in overnight_idx and i >= first:
                     eligible.setdefault(i, (w.reason, OVERNIGHT_WINDOW))
     excluded = {i: eligible[i] for i in sorted(eligible)[:cap_minutes]}
 

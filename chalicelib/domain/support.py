@@ -120,6 +120,21 @@ def is_breached(
     return as_utc(now) > due
 
 
+def breach_kept(
+    severity: int,
+    created_at: datetime,
+    first_response_at: datetime | None,
+    now: datetime,
+) -> dict | None:
+    """Issue 16, item 7: "downgrading a breached request does not erase the breach". When
+    the severity changes at ``now``, the breach under the severity in force until then (its
+    level and due time, UTC datetime), or None. The caller records it with the change; a
+    request's breach is then its current one or any recorded."""
+    if not is_breached(severity, created_at, first_response_at, now):
+        return None
+    return {"severity": severity, "due_at": due_at(severity, created_at)}
+
+
 @lru_cache(maxsize=16)
 def _federal_holidays(year: int) -> frozenset[date]:
     import holidays  # lazy: only support pages need it

@@ -29,6 +29,7 @@ def view(item: Any, now: datetime | None = None) -> dict:
     severity = int(item.severity)
     due = rules.due_at(severity, created)
     first = parse_iso(item.first_response_at) if item.first_response_at else None
+    breaches = [{**e["breach"], "recorded_at": e["at"]} for e in (item.history or []) if e.get("breach")]
     return {
         "id": item.request_id, "tenant_id": item.tenant_id, "subject": item.subject,
         "description": item.description, "proposed_severity": int(item.proposed_severity), "severity": severity,
@@ -36,7 +37,9 @@ def view(item: Any, now: datetime | None = None) -> dict:
         "outage_report": bool(item.outage_report), "state": item.state, "created_at": item.created_at,
         "first_response_at": item.first_response_at, "resolved_at": item.resolved_at,
         "due_at": iso(due) if due else None,
-        "breached": rules.is_breached(severity, created, first, now),
+        # a breach under an earlier severity stays (issue 16, item 7): recorded with the change
+        "breached": rules.is_breached(severity, created, first, now) or bool(breaches),
+        "breaches": breaches,
         "next_staffed_time": iso(rules.next_staffed_time(now)),
         "history": item.history,
     }
@@ -94,10 +97,16 @@ def operator_update(tenant_id: str, request_id: str, data: schemas.SupportUpdate
     now = iso(clock.utcnow())
     changes: dict[str, Any] = {}
     events: list[str] = []
+    breach = None
     if data.severity is not None:
         changes["severity"] = rules.confirm_severity(int(item.proposed_severity), data.severity)
         changes["severity_confirmed"] = 1
         events.append(f"severity {changes['severity']} confirmed")
+        if changes["severity"] != int(item.severity):
+            first = parse_iso(item.first_response_at) if item.first_response_at else None
+            kept = rules.breach_kept(int(item.severity), parse_iso(item.created_at), first, parse_iso(now))
+            if kept is not None:
+                breach = {"severity": kept["severity"], "due_at": iso(kept["due_at"])}
     if data.state is not None and data.state != item.state:
         try:
             rules.transition(item.state, data.state)
@@ -111,7 +120,9 @@ def operator_update(tenant_id: str, request_id: str, data: schemas.SupportUpdate
         events.append(f"state {data.state}")
     if not changes:
         raise ValidationFailed("nothing to change", code="nothing_to_change")
-    entry = {"at": now, "by": "operator", "event": ", ".join(events), "note": data.note}
+    entry: dict[str, Any] = {"at": now, "by": "operator", "event": ", ".join(events), "note": data.note}
+    if breach is not None:
+        entry["breach"] = breach
     if not store.update_request(item, changes, entry, expect_state=item.state):
         raise Conflict("the request changed meanwhile; read it again", code="concurrent_update")
     _notify(item, ", ".join(events))

@@ -133,8 +133,9 @@ def windows() -> list[MaintenanceItem]:
 def get_window(window_id: str) -> MaintenanceItem | None:
     """The window with this id. Its sort key keeps the start it was declared with (an
     edit does not move the item), so this reads the platform's (few) windows."""
-    return next((w for w in MaintenanceItem.query(keys.MAINTENANCE_PK, MaintenanceItem.window_id == window_id,
-                                                  consistent_read=True)), None)
+    found = MaintenanceItem.query(keys.MAINTENANCE_PK, filter_condition=MaintenanceItem.window_id == window_id,
+                                  consistent_read=True)
+    return next(iter(found), None)
 
 
 def update_window(item: MaintenanceItem, changes: dict) -> bool:

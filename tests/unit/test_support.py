@@ -185,3 +185,13 @@ def test_severity_definitions_follow_the_contract():
     assert "critical function" in support.SEVERITIES[2].definition
     assert "workaround" in support.SEVERITIES[3].definition
     assert "enhancement" in support.SEVERITIES[4].definition
+
+
+def test_a_severity_change_keeps_the_breach_in_force_until_then():
+    """Issue 16, item 7: severity 1 entered 10 April 15:00Z was due 11 April 03:00Z; changed
+    at 04:00Z unanswered, its breach is kept; changed at 02:00Z there was none to keep."""
+    from chalicelib.domain.support import breach_kept
+
+    assert breach_kept(1, CREATED, None, utc(2026, 4, 11, 4)) == {"severity": 1, "due_at": utc(2026, 4, 11, 3)}
+    assert breach_kept(1, CREATED, None, utc(2026, 4, 11, 2)) is None
+    assert breach_kept(1, CREATED, utc(2026, 4, 11, 2), utc(2026, 4, 11, 4)) is None  # answered in time
