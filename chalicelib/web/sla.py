@@ -11,7 +11,10 @@ outage minutes (99.2 %) would be a bar 1 % high, which is what the page must not
 - "Outage minutes per day": the minutes no location saw up that no rule excluded;
   its axis runs from 0 to the worst day (at least `MIN_TOP`, rounded up to a tick), so any
   outage day stands out: one minute is a fifth of the height in a month of short outages.
-- "Minutes not counted per day": maintenance (excluded) and not measured minutes, stacked.
+- "Minutes not counted per day": maintenance (excluded) and not measured minutes, side
+  by side and not stacked: the report counts a window's minutes as excluded whether or
+  not a probe measured them (domain/sla.py), so a minute of a window nobody measured is
+  both, and a stack would draw a day of more than 1,440 minutes.
 
 Each bar's tooltip (SVG `<title>`, no script) names the day, its availability and its
 outage, excluded and not measured minutes; one table gives the same figures per day.
@@ -99,16 +102,16 @@ def day_charts(month: str, days: Sequence[Mapping[str, Any]], *, current: bool =
         x_title=x_title, y_title="Outage minutes", x_label_rotation=0, show_legend=False, **_axis(outages))
     not_counted = {"Excluded (maintenance)": [d["excluded_minutes"] for d in days],
                    "Not measured": [d["not_measured_minutes"] for d in days]}
-    totals = [d["excluded_minutes"] + d["not_measured_minutes"] for d in days]
     unmeasured = sum(d["not_measured_minutes"] for d in days)
     excluded = sum(d["excluded_minutes"] for d in days)
     counted_chart = charts.chart(
-        "StackedBar", "not-counted", "Minutes not counted per day",
-        f"Minutes of each day of {month_title(month)} left out of the availability: excluded by a maintenance "
-        f"rule ({minutes(excluded)} in the month) and not measured by any probe ({minutes(unmeasured)} in the "
-        + ("month, the days to come included)." if current else "month)."),
+        "Bar", "not-counted", "Minutes not counted per day",
+        f"Minutes of each day of {month_title(month)} left out of the availability, side by side: excluded by a "
+        f"maintenance rule ({minutes(excluded)} in the month) and not measured by any probe "
+        f"({minutes(unmeasured)} in the month" + (", the days to come included)." if current else ")."),
         labels, not_counted, first_column="Day", tooltips=tips, colours=(EXCLUDED, NOT_MEASURED),
-        x_title=x_title, y_title="Minutes", x_label_rotation=0, **_axis(totals))
+        x_title=x_title, y_title="Minutes", x_label_rotation=0,
+        **_axis([*not_counted["Excluded (maintenance)"], *not_counted["Not measured"]]))
     return [outage_chart, counted_chart]
 
 
