@@ -8,7 +8,7 @@ and forward as that incident goes), the windows and each tenant's outage reports
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any, cast
 
 from ..domain import ids, sla
@@ -286,8 +286,12 @@ def sla_report(month_text: str | None) -> dict:
                         "service_credit": str(ledger.service_credit(fee)), **_ledger_view(ledger)})
     incidents = [i for i in sla.find_incidents(outages) if i.start < end and i.end > start]
     latest_up = None
-    if incidents:  # the last incident is ongoing until some location sees the service up after it
-        latest_up = store.probe_minutes(incidents[-1].end, now).up
+    if incidents:
+        # The last incident is ongoing until some location sees the service up after it. Looking one
+        # day past its end bounds the read (an old month's report does not read every month since);
+        # probes silent for that whole day leave it ongoing: it is not known to be over.
+        last = incidents[-1].end
+        latest_up = store.probe_minutes(last, min(now, last + timedelta(days=1))).up
     next_month = _shift(month, 1)
     return {
         "month": _month_text(month),
@@ -300,7 +304,7 @@ def sla_report(month_text: str | None) -> dict:
                   "not_measured_minutes": d.not_measured_minutes, "outage_minutes": d.outage_minutes,
                   "excluded_minutes": d.excluded_minutes, "excluded_minutes_by_rule": dict(d.excluded_minutes_by_rule),
                   "availability": None if d.availability is None else str(d.availability.quantize(
-                      sla.DISPLAY, rounding="ROUND_DOWN"))}
+                      sla.DISPLAY, rounding=ROUND_DOWN))}
                  for d in days],
         "tenants": tenants,
         "maintenance": [v for v in list_maintenance() if v["start"] < iso(end) and v["end"] > iso(start)],

@@ -156,7 +156,8 @@ def test_every_create_records_the_created_objects_id(client, operator):
     missing = {(a, json.dumps(t, sort_keys=True)) for a, t in expected} - targets
     assert not missing, (missing, targets)
     ops_entries = body(client.http.get("/ops/audit", headers=op(operator)))["items"]
-    assert [e["target"] for e in ops_entries if e["action"] == "POST /ops/maintenance"] == [{"created_id": window}]
+    # issue 16 added the item route PUT /ops/maintenance/{window_id}: the created id is named after it
+    assert [e["target"] for e in ops_entries if e["action"] == "POST /ops/maintenance"] == [{"window_id": window}]
 
 
 def test_no_route_modifies_or_deletes_entries(client, operator):
