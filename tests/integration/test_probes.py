@@ -70,6 +70,7 @@ def site(client, monkeypatch):
     server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_port}"
+    suite_settings = get_settings()
     saved = {k: os.environ.get(k) for k in ("LAUREL_PUBLIC_BASE_URL", "LAUREL_ASSET_BASE_URL", "LAUREL_PROBE_URLS")}
     # the public site and the CDN (the stack serves /assets/* from the bucket on the public domain)
     os.environ.update(LAUREL_PUBLIC_BASE_URL=base, LAUREL_ASSET_BASE_URL=base, LAUREL_PROBE_URLS=f"{base}/health")
@@ -89,6 +90,7 @@ def site(client, monkeypatch):
             else:
                 os.environ[k] = v
         get_settings.cache_clear()
+        assert get_settings() == suite_settings  # the next test sees the suite's settings again
 
 
 def by_component(result: dict) -> dict[str, list[dict]]:
@@ -266,3 +268,33 @@ def test_each_location_publishes_its_own_availability(site, capsys):
     assert [(d["location"], d["service"]) for d in docs] == [("eu-west-1", "probes")]
     (mtd,) = [e for e in emitted if "MonthToDateAvailability" in e]
     assert "location" not in mtd and mtd["MonthToDateAvailability"] == [100.0]  # over every location's minutes
+
+
+def test_a_prober_in_another_region_writes_its_minutes_into_the_primary_table():
+    """infra/stack.py ProbeStack: the function runs in eu-west-1 (Lambda sets its region) and
+    writes to the table in us-east-1 (`LAUREL_TABLE_REGION`). Settings are read once at
+    import, so this runs in its own interpreter."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    script = """
+import boto3
+from datetime import UTC, datetime
+from moto import mock_aws
+with mock_aws():
+    from chalicelib.store.schema import create_table
+    create_table(boto3.client("dynamodb", region_name="us-east-1"), "laurel-test")
+    from chalicelib.store import ops
+    minute = datetime(2026, 11, 17, 10, 30, tzinfo=UTC)
+    ops.record_probe(minute, "eu-west-1", [], True)
+    print(sorted(ops.location_minutes(minute, minute.replace(minute=31))))
+    print(boto3.client("dynamodb", region_name="eu-west-1").list_tables()["TableNames"])
+"""
+    env = {**os.environ, "AWS_DEFAULT_REGION": "eu-west-1", "LAUREL_TABLE_REGION": "us-east-1",
+           "LAUREL_PROBE_LOCATION": "eu-west-1"}
+    out = subprocess.run([sys.executable, "-c", script], cwd=root, env=env, capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert out.stdout.splitlines() == ["['eu-west-1']", "[]"]
