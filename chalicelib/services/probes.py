@@ -62,6 +62,10 @@ def _status_only(got: fetch.Fetched) -> str | None:
     return None if got.status == 200 else f"HTTP {got.status}"
 
 
+_VOID = frozenset({"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track",
+                   "wbr"})
+
+
 class _PageText(HTMLParser):
     """The texts the check needs from a verification page: the status badge, the h1, the codes."""
 
@@ -71,11 +75,13 @@ class _PageText(HTMLParser):
         self.found: dict[str, list[str]] = {"status": [], "h1": [], "code": []}
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _VOID:  # never closed: it must not take the place of the element it sits in
+            return
         classes = (dict(attrs).get("class") or "").split()
         self.stack.append("status" if tag == "span" and "status" in classes else tag)
 
     def handle_endtag(self, tag: str) -> None:
-        if self.stack:
+        if self.stack and tag not in _VOID:
             self.stack.pop()
 
     def handle_data(self, data: str) -> None:

@@ -298,3 +298,14 @@ with mock_aws():
                          timeout=120)
     assert out.returncode == 0, out.stderr[-3000:]
     assert out.stdout.splitlines() == ["['eu-west-1']", "[]"]
+
+
+def test_the_page_check_reads_the_page_as_html_not_as_a_tag_stack_of_void_elements():
+    """An <img> or <br> (never closed) inside the card must not hide the heading or the status."""
+    page = ('<article><img src="b.png" alt=""><div><p><span class="status valid" role="status">Valid</span></p>'
+            '<h1><img src="i.png" alt="">Laurel uptime canary</h1><br><dl><dd><code>cid-1</code></dd></dl>'
+            '</div></article>').encode()
+    check = probes.page_check("cid-1", "Laurel uptime canary")
+    assert check(fetch.Fetched("https://x/badges/cid-1", 200, "text/html", page)) is None
+    assert "does not show the credential's id" in check(fetch.Fetched("u", 200, "text/html",
+                                                                     page.replace(b"cid-1", b"cid-2")))
