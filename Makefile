@@ -19,7 +19,7 @@ CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get -y -qq -o=Dpkg::Use-Pty=0
 
-.PHONY: install run lint test test-unit test-integration test-infra bench synth diff deploy destroy clean
+.PHONY: install run outage lint test test-unit test-integration test-infra bench synth diff deploy destroy clean
 
 # The test suite's node tools (package.json: a local OpenID provider), reinstalled when the lock changes.
 NPM_STAMP := node_modules/.installed-$(shell sha256sum package-lock.json | cut -c1-12)
@@ -43,6 +43,12 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 run: install
 	@$(PY) scripts/run_local.py
+
+# While `make run` runs (another terminal): pause only its API server for MINUTES (3 by
+# default); the uptime probes of both local locations record the outage.
+MINUTES ?= 3
+outage:
+	@$(PY) scripts/outage.py --minutes $(MINUTES)
 
 # The gate: ruff (lint + import order) and mypy (types) on app.py and chalicelib/, settings in
 # pyproject.toml. Quiet when clean, only the problems otherwise; `make test` runs it before pytest.

@@ -5,6 +5,7 @@
     python -m chalicelib.cli create-api-key --tenant T [--label L]
     python -m chalicelib.cli revoke-api-key --tenant T --key-id K
     python -m chalicelib.cli seed-demo [--json]
+    python -m chalicelib.cli canary                  the uptime canary credential the probes verify (idempotent)
     python -m chalicelib.cli offboard --tenant T                  dry run: what goes, what stays, a token
     python -m chalicelib.cli offboard --tenant T --confirm TOKEN  delete (continues on the bulk worker)
     python -m chalicelib.cli offboard --tenant T --status | --continue
@@ -62,6 +63,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--label")
     sub.add_parser("sweep-expiry", help="run the expiry sweep now")
     sub.add_parser("probe", help="run the uptime probe once")
+    sub.add_parser("canary", help="create the uptime canary credential the probes verify, once (idempotent)")
     p = sub.add_parser("offboard", help="offboard a tenant: a dry run first, then --confirm with its token")
     p.add_argument("--tenant", required=True)
     mode = p.add_mutually_exclusive_group()
@@ -119,6 +121,10 @@ def main(argv: list[str] | None = None) -> int:
             from .services import probes
 
             print(json.dumps(probes.run()))
+        elif args.command == "canary":
+            from .services import canary
+
+            print(json.dumps(canary.ensure(), indent=2))
         elif args.command == "offboard":
             from .services import offboarding
 

@@ -40,6 +40,9 @@ class Settings:
     probe_urls: tuple[str, ...] = ()
     # where this prober runs (a region in a deployment); an outage minute is one no location saw up
     probe_location: str = "local"
+    # the region of the table: the function's own, except for a prober in another region (infra/stack.py
+    # ProbeStack), which writes its minutes across regions into the one table
+    table_region: str = ""
     support_email: str = ""
     # the weekly overnight maintenance window opens on this weekday (0 = Monday .. 6 = Sunday;
     # issue 16: configurable, it was fixed to Sunday), 18:00 to 02:00 America/Chicago
@@ -104,6 +107,7 @@ def get_settings() -> Settings:
         probe_urls=tuple(u.strip() for u in os.environ.get("LAUREL_PROBE_URLS", f"{public}/health").split(",")
                          if u.strip()),
         probe_location=os.environ.get("LAUREL_PROBE_LOCATION") or _env("AWS_DEFAULT_REGION", "us-east-1"),
+        table_region=os.environ.get("LAUREL_TABLE_REGION") or _env("AWS_DEFAULT_REGION", "us-east-1"),
         support_email=os.environ.get("LAUREL_SUPPORT_EMAIL", ""),
         overnight_weekday=_weekday(os.environ.get("LAUREL_OVERNIGHT_WEEKDAY") or "6"),
         secret_id=_env("LAUREL_SECRET_ID", f"laurel/{stage}/signing-material"),

@@ -2,7 +2,9 @@
 
 Stage: CDK context `stage` (`cdk deploy -c stage=prod`) or LAUREL_DEPLOY_STAGE, default dev.
 Optional context per stage: `public_base_url`, `mail_from`, `certificate_arn` (ACM, us-east-1)
-to put the public site on its own domain.
+to put the public site on its own domain; `region` (else CDK_DEFAULT_REGION); `probe_regions`
+(comma-separated, e.g. `-c probe_regions=eu-west-1`): an uptime prober in each of those regions
+as well (stack `<stage>-probe-<region>`, infra/stack.py ProbeStack), writing to the one table.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ def build(stage: str, outdir: str | None = None, context: dict | None = None) ->
     # `chalice package` imports app.py, which reads its settings; the stack overrides
     # every stage-specific value it needs (queues, table, bucket) with its own resources.
     os.environ.setdefault("LAUREL_STAGE", stage)
-    from stack import LaurelStack, settings_from_chalice_config  # reads the models, which read settings
+    from stack import LaurelStack, ProbeStack, settings_from_chalice_config  # reads the models, which read settings
 
     app = cdk.App(outdir=outdir, context=context or {})
     get = app.node.try_get_context
@@ -34,11 +36,14 @@ def build(stage: str, outdir: str | None = None, context: dict | None = None) ->
         mail_from=get("mail_from"),
         certificate_arn=get("certificate_arn"),
         probe_urls=tuple(u for u in (get("probe_urls") or "").split(",") if u),
+        probe_regions=tuple(r.strip() for r in (get("probe_regions") or "").split(",") if r.strip()),
     )
     stack = LaurelStack(
         app, settings,
-        env=cdk.Environment(account=os.environ.get("CDK_DEFAULT_ACCOUNT"), region=os.environ.get("CDK_DEFAULT_REGION")),
+        env=cdk.Environment(account=os.environ.get("CDK_DEFAULT_ACCOUNT"),
+                            region=get("region") or os.environ.get("CDK_DEFAULT_REGION")),
     )
+    stack.probe_stacks[:] = [ProbeStack(app, stack, region) for region in settings.probe_regions]
     return app, stack
 
 

@@ -14,7 +14,10 @@ The app (API Gateway + Lambda) comes from `chalice package` through the
   a CloudWatch dashboard and alarms;
 - engagement analytics: a CloudWatch Logs subscription filter on the log group of
   each function that writes engagement lines, delivering them to the
-  EngagementAggregator function (chalicelib/services/engagement.py).
+  EngagementAggregator function (chalicelib/services/engagement.py);
+- uptime probes from more than one location: the stack's own UptimeProbe (location: its
+  region) and, per region of the `probe_regions` context, a `ProbeStack` in that region
+  (below), each with an alarm that fires when its probes fall silent.
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ from aws_cdk import (
     aws_cloudfront_origins as origins,
     aws_cloudwatch as cw,
     aws_dynamodb as dynamodb,
+    aws_events as events,
+    aws_events_targets as targets,
     aws_iam as iam,
     aws_kms as kms,
     aws_lambda as lambda_,
@@ -69,6 +74,8 @@ class StageSettings:
     mail_from: str
     certificate_arn: str | None = None
     probe_urls: tuple[str, ...] = ()
+    # other regions to probe from (context `probe_regions`, comma-separated): a ProbeStack each
+    probe_regions: tuple[str, ...] = ()
 
     @property
     def is_prod(self) -> bool:
@@ -98,6 +105,7 @@ class LaurelStack(cdk.Stack):
         # the stage of .chalice/config.json whose name equals its scope's id.
         super().__init__(scope, settings.stage, stack_name=f"laurel-{settings.stage}", **kwargs)
         self.settings = settings
+        self.probe_stacks: list[ProbeStack] = []  # infra/cdk_app.py adds one per `probe_regions` region
         stage, prod = settings.stage, settings.is_prod
         removal = cdk.RemovalPolicy.RETAIN if prod else cdk.RemovalPolicy.DESTROY
 
@@ -378,6 +386,8 @@ class LaurelStack(cdk.Stack):
             app.get_resource(name).add_property_override("Role", self.roles[name].role_arn)
             for key, value in env.items():
                 app.add_environment_variable(key, value, name)
+        # named explicitly, so the probe-silence alarm's `location` dimension is the same value
+        app.add_environment_variable("LAUREL_PROBE_LOCATION", self.region, PROBE)
         # The workers consume this stack's queues and report partial batch failures
         # (Powertools batch utility); Chalice names the queues only by name.
         for name, queue, timeout in ((BULK_WORKER, self.bulk_queue, 900), (WEBHOOK_WORKER, self.events_queue, 120)):
@@ -516,10 +526,13 @@ class LaurelStack(cdk.Stack):
                 cw.Metric(namespace="Laurel", metric_name="MonthToDateAvailability", statistic="Minimum",
                           dimensions_map={"service": "probes"}, period=cdk.Duration.minutes(5),
                           label="month to date %"),
-                cw.Metric(namespace="Laurel", metric_name="Availability", statistic="Average",
-                          dimensions_map={"service": "probes"}, period=cdk.Duration.hours(1), label="hourly"),
+                *[cw.Metric(namespace="Laurel", metric_name="Availability", statistic="Average",
+                            dimensions_map=probe_dimensions(location), period=cdk.Duration.hours(1),
+                            region=location, label=f"hourly from {location}")
+                  for location in (self.region, *self.settings.probe_regions)],
             ], left_annotations=[cw.HorizontalAnnotation(value=99.9, label="SLA 99.9 %")]),
         )
+        probe_silence_alarm(self, stage, self.region)
         cw.Alarm(
             self, "AvailabilityBelowSla", alarm_name=f"laurel-{stage}-availability-below-sla",
             alarm_description="month-to-date availability (uptime probes) is below the 99.9 % SLA",
@@ -545,3 +558,96 @@ class LaurelStack(cdk.Stack):
                 comparison_operator=cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
                 treat_missing_data=cw.TreatMissingData.NOT_BREACHING,
             )
+
+
+# ------------------------------------------------------------------ probes from more than one location
+
+
+def probe_dimensions(location: str) -> dict[str, str]:
+    """The Availability metric's dimensions (chalicelib/services/probes.py `_publish`)."""
+    return {"service": "probes", "location": location}
+
+
+def probe_silence_alarm(scope: Construct, stage: str, location: str) -> cw.Alarm:
+    """Fires when a location's probes stop: fewer than one Availability sample in 5 minutes
+    (a probe publishes one a minute, before its table write, so only a probe that did not
+    run is missing). No data counts as breaching: silence is exactly what this watches."""
+    return cw.Alarm(
+        scope, "ProbesSilent", alarm_name=f"laurel-{stage}-probes-silent-{location}",
+        alarm_description=f"no uptime probe ran from {location} for 5 minutes: those minutes are not measured",
+        metric=cw.Metric(namespace="Laurel", metric_name="Availability", statistic="SampleCount",
+                         dimensions_map=probe_dimensions(location), period=cdk.Duration.minutes(5)),
+        threshold=1, evaluation_periods=1, comparison_operator=cw.ComparisonOperator.LESS_THAN_THRESHOLD,
+        treat_missing_data=cw.TreatMissingData.BREACHING,
+    )
+
+
+class ProbeStack(cdk.Stack):
+    """The uptime probe from another region: the same code (the package the Chalice
+    construct built for `primary`) and handler as the primary's UptimeProbe, every minute,
+    with `LAUREL_PROBE_LOCATION` set to this region.
+
+    Where its minutes go: straight into the primary's table, across regions
+    (`LAUREL_TABLE_REGION`), not a global-table replica. The probe store's writes are
+    idempotent set ADDs that commute (store/ops.py), so one table needs no replication,
+    no conflict rules and no change to the table's resource (turning the existing table
+    into a global table would replace it); the write crosses a region once a minute. If
+    the primary region is down the write fails, and the metric still goes out (it is
+    published first, in this region's CloudWatch): the minute is missing from the ledger,
+    not counted as up."""
+
+    def __init__(self, scope: Construct, primary: LaurelStack, region: str, **kwargs) -> None:
+        settings = primary.settings
+        if cdk.Token.is_unresolved(primary.region):
+            raise ValueError("probe_regions needs the primary stack's region (CDK_DEFAULT_REGION or context `region`)")
+        if region == primary.region:
+            raise ValueError(f"{region} is the primary region: it is probed by the primary stack")
+        account = None if cdk.Token.is_unresolved(primary.account) else primary.account
+        super().__init__(scope, f"{settings.stage}-probe-{region}",
+                         stack_name=f"laurel-{settings.stage}-probe-{region}",
+                         env=cdk.Environment(account=account, region=region), **kwargs)
+        stage = settings.stage
+        table_name = f"laurel-{stage}"  # the primary's table has this fixed name (LaurelStack._table)
+        table_arn = cdk.Stack.of(self).format_arn(service="dynamodb", region=primary.region, resource="table",
+                                                  resource_name=table_name)
+        role = iam.Role(self, "ProbeRole", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+                        description=f"Laurel uptime probe from {region}: writes its minutes to {table_name}")
+        # what services/probes.py calls: the canary pointer (GetItem), the minute (UpdateItem, PutItem),
+        # month to date (Query)
+        role.add_to_policy(iam.PolicyStatement(
+            sid="ProbeTable", actions=["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem",
+                                       "dynamodb:Query", "dynamodb:DescribeTable"], resources=[table_arn]))
+        env = {
+            "LAUREL_STAGE": stage,
+            "LAUREL_TABLE": table_name,
+            "LAUREL_TABLE_REGION": primary.region,
+            "LAUREL_PROBE_LOCATION": region,
+            "LAUREL_PUBLIC_BASE_URL": settings.public_base_url,
+            "LAUREL_ASSET_BASE_URL": settings.public_base_url,
+            "LAUREL_MAIL_FROM": settings.mail_from,
+            "LAUREL_PROBE_URLS": ",".join([f"{settings.public_base_url}/health", *settings.probe_urls]),
+            "POWERTOOLS_LOG_LEVEL": "INFO",
+        }
+        # the primary's package, handler and runtime, as `chalice package` wrote them
+        packaged = Path(primary.chalice._sam_package_dir)
+        sam = json.loads((packaged / "sam.json").read_text())["Resources"][PROBE]["Properties"]
+        fn = lambda_.Function(
+            self, PROBE, code=lambda_.Code.from_asset(str(packaged / "deployment.zip")), handler=sam["Handler"],
+            runtime=lambda_.Runtime(sam["Runtime"], lambda_.RuntimeFamily.PYTHON), memory_size=512,
+            timeout=cdk.Duration.seconds(30),
+            role=role, environment=env, tracing=lambda_.Tracing.ACTIVE,
+            description=f"Laurel {stage}: uptime probe from {region}",
+        )
+        group = logs.LogGroup(
+            self, f"{PROBE}Logs", log_group_name=f"/aws/lambda/{fn.function_name}",
+            retention=logs.RetentionDays.THREE_MONTHS if settings.is_prod else logs.RetentionDays.TWO_WEEKS,
+            removal_policy=cdk.RemovalPolicy.DESTROY,
+        )
+        role.add_to_policy(iam.PolicyStatement(sid="Logs", actions=["logs:CreateLogStream", "logs:PutLogEvents"],
+                                               resources=[group.log_group_arn]))
+        role.add_to_policy(iam.PolicyStatement(sid="Tracing", actions=["xray:PutTraceSegments",
+                                                                       "xray:PutTelemetryRecords"], resources=["*"]))
+        events.Rule(self, "EveryMinute", schedule=events.Schedule.rate(cdk.Duration.minutes(1)),
+                    targets=[targets.LambdaFunction(fn, retry_attempts=0)])
+        self.function = fn
+        self.alarm = probe_silence_alarm(self, stage, region)

@@ -5,8 +5,8 @@ and SES sender, seeds demo data, starts `chalice local` on 127.0.0.1:8000, runs 
 scheduled jobs (as EventBridge would) and consumes the SQS queues with the same
 handlers Lambda runs (scripts/local_queues.py: bulk jobs, webhook deliveries), feeds
 the engagement lines to the aggregator as CloudWatch Logs would
-(scripts/local_engagement.py), prints
-what a newcomer needs and writes it to `.laurel-local.json`. Ctrl-C stops all.
+(scripts/local_engagement.py), runs two uptime probers (locations local-a and
+local-b) every minute, prints what a newcomer needs and writes it to `.laurel-local.json`. Ctrl-C stops all.
 """
 
 from __future__ import annotations
@@ -60,16 +60,34 @@ def local_stage_env() -> dict[str, str]:
     return env
 
 
+# Two probe locations, as a deployment has a prober per region (infra/stack.py `probe_regions`):
+# "an outage minute is one where no web server answered any location" (issue 16).
+PROBE_LOCATIONS = ("local-a", "local-b")
+
+
+def prober(location: str) -> None:
+    """One probe location: every minute, the uptime probe (services/probes.py) as the
+    UptimeProbe function runs it, with its own location. It runs here, not in the app's
+    server, so pausing that server (`make outage`) shows as an outage."""
+    from chalicelib.services import probes
+
+    while True:
+        time.sleep(60 - time.time() % 60)
+        try:
+            probes.run(location=location)
+        except Exception as exc:  # noqa: BLE001 - keep probing, say what failed
+            print(f"prober {location}: {exc.__class__.__name__}: {exc}", file=sys.stderr)
+
+
 def scheduler() -> None:
-    """What EventBridge does in a deployment: the probe every minute, the sweep daily
+    """What EventBridge does in a deployment (the probes: prober() above): the sweep daily
     (and the weekly issuance check with it, and on the 1st the monthly summary)."""
-    from chalicelib.services import bulk, expiry, probes, summary
+    from chalicelib.services import bulk, expiry, summary
     from chalicelib.services.clock import utcnow
 
     last_day = None
     while True:
         try:
-            probes.run()
             today = utcnow().date()
             if today != last_day:
                 expiry.sweep()
@@ -95,6 +113,7 @@ def main() -> int:
             if child.poll() is None:
                 try:
                     os.killpg(child.pid, signal.SIGTERM)
+                    os.killpg(child.pid, signal.SIGCONT)  # a server paused by `make outage` must see it
                 except ProcessLookupError:
                     pass
         for child in children:
@@ -125,7 +144,9 @@ def main() -> int:
 
         init_resources()
         demo = seed()
-        from chalicelib.services import ops
+        from chalicelib.services import canary, ops
+
+        canary_view = canary.ensure()  # what the probes verify: a platform-owned, public, accepted credential
 
         operator_key = ops.create_operator_key("make run")
 
@@ -143,6 +164,8 @@ def main() -> int:
             "ops_url": f"{base}/ops/sla",
             "console_url": f"{base}/console",
             "console_admin": demo["console_admin"],
+            "canary_url": canary_view["page_url"],
+            "probe_locations": list(PROBE_LOCATIONS),
         }
         print(f"starting the API (chalice's local server) on 127.0.0.1:{APP_PORT} ...")
         children.append(
@@ -153,8 +176,12 @@ def main() -> int:
                 start_new_session=True,
             )
         )
+        # `make outage` pauses this process group (scripts/outage.py): the rest keeps running
+        info["server_pid"] = children[-1].pid
         wait_for(f"{base}/health", 60)
         threading.Thread(target=scheduler, daemon=True).start()
+        for location in PROBE_LOCATIONS:
+            threading.Thread(target=prober, args=(location,), daemon=True, name=f"prober-{location}").start()
         from app import app
         from chalicelib.adapters.aws import client
         from chalicelib.config import get_settings
@@ -175,7 +202,10 @@ def main() -> int:
             f"  local outbox:      {info['outbox_url']}  (open the claim mail and accept)\n"
             f"  operator key:      {operator_key}\n"
             f"  SLA / ops page:    {info['ops_url']}  (send the operator key as a Bearer token)\n"
-            "  scheduled jobs:    uptime probe every minute, expiry sweep daily (local runner)\n"
+            f"  uptime probes:     every minute from {' and '.join(PROBE_LOCATIONS)}: /health, the canary's page,\n"
+            f"                     OB 3.0 document and badge image ({canary_view['page_url']})\n"
+            "                     `make outage MINUTES=3` pauses the API server to show an outage\n"
+            "  scheduled jobs:    expiry sweep daily (local runner)\n"
             f"  queue workers:     {', '.join(f'{w.name} <- {w.queue}' for w in workers)}\n"
             "                     (bulk jobs and webhook deliveries run here, with Lambda's handlers)\n"
             f"  engagement:        events spooled to {Path(get_settings().engagement_spool).name}, counted every "

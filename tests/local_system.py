@@ -31,7 +31,7 @@ def free_port() -> int:
 def local_system(tmp_path_factory):
     """`make run` on its own ports and state file; stopped (all children) after the module.
     Yields what `make run` writes to its state file (`.laurel-local.json`), plus `log`:
-    the path of the runner's output."""
+    the path of the runner's output, and `state`: the state file's path."""
     tmp = tmp_path_factory.mktemp("local-system")
     state, log = tmp / "local.json", tmp / "run_local.log"
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LAUREL_", "AWS_", "POWERTOOLS_"))}
@@ -47,7 +47,7 @@ def local_system(tmp_path_factory):
                 pytest.fail("the local system did not start:\n" + log.read_text()[-4000:])
             time.sleep(0.3)
         info = json.loads(state.read_text())
-        yield {**info, "log": str(log)}
+        yield {**info, "log": str(log), "state": str(state)}
     finally:
         if proc.poll() is None:
             proc.send_signal(signal.SIGTERM)  # run_local stops moto and the API server itself

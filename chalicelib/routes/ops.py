@@ -28,6 +28,7 @@ rules = LazyModule("chalicelib.domain.dashboard")
 charts = LazyModule("chalicelib.web.charts")
 drawn = LazyModule("chalicelib.web.dashboard")
 sla_page = LazyModule("chalicelib.web.sla")
+canary = LazyModule("chalicelib.services.canary")
 
 json = http.json_response
 
@@ -70,6 +71,13 @@ def ops_trends() -> Response:
 def ops_create_issuer(data: Any) -> Response:
     """A new organization: its profile, first API key (shown once) and first console admin."""
     return json(issuers.create_organization(data, str(data.admin_email) if data.admin_email else None), status=201)
+
+
+@guard.operator("/ops/canary", "POST")
+def ops_canary() -> Response:
+    """The uptime canary the probes verify (services/canary.py): created once, 201; 200 after."""
+    made = canary.ensure()
+    return json(made, status=201 if made["created"] else 200)
 
 
 @guard.operator("/ops/maintenance", "POST", body="MaintenanceIn")

@@ -15,7 +15,7 @@ from ..config import get_settings
 
 @lru_cache(maxsize=1)
 def connection() -> Connection:
-    return Connection(region=get_settings().region)
+    return Connection(region=get_settings().table_region)
 
 
 def get_many(pairs: list[tuple[str, str]], *, consistent: bool = True) -> dict[tuple[str, str], dict[str, Any]]:

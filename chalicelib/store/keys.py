@@ -33,6 +33,7 @@ models' docstrings point here; `<time>` is UTC ISO 8601, `<hash>` a SHA-256 hex)
 | operator audit entry | OPS#AUDIT                    | <time>#<entry>              |
 | signing key          | PLATFORM                     | SIGNKEY#<kid>               |
 | operator key         | PLATFORM                     | OPKEY#<hash of key>         |
+| uptime canary        | PLATFORM                     | CANARY                      |
 | expiry sweep marker  | PLATFORM                     | SWEEP#expiry                |
 | monthly summary mark | PLATFORM                     | SUMMARY#<YYYY-MM>           |
 | probe run (detail)   | PROBE#<YYYY-MM>              | <minute>#<location>         |
@@ -257,6 +258,10 @@ def signing_key_sk(kid: str) -> str:
 
 def operator_key_sk(key_hash: str) -> str:
     return f"OPKEY#{key_hash}"
+
+
+# the uptime canary (services/canary.py): which platform-owned credential the probes verify
+CANARY_SK = "CANARY"
 
 
 def probes_pk(month: str) -> str:

@@ -34,7 +34,7 @@ _settings = get_settings()
 
 class _TableMeta:
     table_name = _settings.table_name
-    region = _settings.region
+    region = _settings.table_region  # the function's region, or the table's for a prober elsewhere
 
 
 class Item(Model):

@@ -26,18 +26,29 @@ def synth(tmp_path_factory):
 
     outdir = tmp_path_factory.mktemp("cdk")
     cwd = os.getcwd()
+    environ = dict(os.environ)
     os.chdir(outdir)  # the Chalice construct writes chalice.out/ into the working directory
     try:
-        app, stack = build("prod", outdir=str(outdir / "cdk.out"))
+        # a concrete primary region and a second probe location (issue 16): the prober there is its own stack
+        app, stack = build("prod", outdir=str(outdir / "cdk.out"),
+                           context={"region": "us-east-1", "probe_regions": "eu-west-1"})
         assembly = app.synth()
     finally:
         os.chdir(cwd)
+        # `chalice package` loads the app with the stage's environment variables (prod's URLs, ...):
+        # later tests that read the settings again must see the suite's own
+        os.environ.clear()
+        os.environ.update(environ)
     template_path = Path(assembly.get_stack_by_name(stack.stack_name).template_full_path)
     PACKAGES.extend((outdir / "chalice.out").glob("*/deployment.zip"))
+    for probe_stack in stack.probe_stacks:
+        PROBE_STACKS[probe_stack.region] = json.loads(
+            Path(assembly.get_stack_by_name(probe_stack.stack_name).template_full_path).read_text())
     return Template.from_stack(stack), json.loads(template_path.read_text()), template_path
 
 
 PACKAGES: list[Path] = []  # the Lambda deployment zip(s) the synthesis built
+PROBE_STACKS: dict[str, dict] = {}  # region -> template of the prober there
 
 
 def resources(template: dict, kind: str) -> dict:
@@ -325,3 +336,52 @@ def test_engagement_lines_of_every_emitting_function_reach_the_aggregator(synth)
         assert _allowed(tpl, "EngagementAggregator", action, "Table"), action
     assert not _allowed(tpl, "EngagementAggregator", "ses:SendEmail", "")
     assert not _allowed(tpl, "EngagementAggregator", "kms:Sign", "")
+
+
+# ------------------------------------------------------------------ probes (issue 16)
+
+
+def _silence_alarms(tpl: dict) -> list[dict]:
+    return [a["Properties"] for a in resources(tpl, "AWS::CloudWatch::Alarm").values()
+            if a["Properties"].get("MetricName") == "Availability"]
+
+
+def test_an_alarm_fires_when_the_probes_of_a_location_stop(synth):
+    _, tpl, _ = synth
+    (alarm,) = _silence_alarms(tpl)
+    assert alarm["Statistic"] == "SampleCount" and alarm["Period"] == 300
+    assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (1, "LessThanThreshold")
+    assert alarm["TreatMissingData"] == "breaching"  # no samples at all is the silence it watches for
+    assert sorted(alarm["Dimensions"], key=lambda d: d["Name"]) == [
+        {"Name": "location", "Value": "us-east-1"}, {"Name": "service", "Value": "probes"}]
+    # the UptimeProbe publishes under that same location
+    env = tpl["Resources"]["UptimeProbe"]["Properties"]["Environment"]["Variables"]
+    assert env["LAUREL_PROBE_LOCATION"] == "us-east-1"
+
+
+def test_a_second_region_probes_every_minute_into_the_one_table(synth):
+    _, tpl, _ = synth
+    probe = PROBE_STACKS["eu-west-1"]
+    (fn,) = resources(probe, "AWS::Lambda::Function").values()
+    props = fn["Properties"]
+    primary = tpl["Resources"]["UptimeProbe"]["Properties"]
+    assert props["Handler"] == primary["Handler"] == "chalicelib.routes.jobs.uptime_probe"
+    assert props["Runtime"] == primary["Runtime"]
+    env = props["Environment"]["Variables"]
+    assert env["LAUREL_PROBE_LOCATION"] == "eu-west-1"
+    assert (env["LAUREL_TABLE"], env["LAUREL_TABLE_REGION"]) == ("laurel-prod", "us-east-1")
+    (table,) = resources(tpl, "AWS::DynamoDB::Table").values()
+    assert table["Properties"]["TableName"] == "laurel-prod"  # the name the prober writes to
+    (rule,) = resources(probe, "AWS::Events::Rule").values()
+    assert rule["Properties"]["ScheduleExpression"] == "rate(1 minute)"
+    (target,) = rule["Properties"]["Targets"]
+    assert target["Arn"]["Fn::GetAtt"][0] in resources(probe, "AWS::Lambda::Function")
+    # its role reaches only the primary's table (in the primary's region), and only with what the probe calls
+    statements = [st for _, st in _statements(probe) if st["Effect"] == "Allow" and "dynamodb" in str(st["Action"])]
+    (statement,) = statements
+    assert "us-east-1" in json.dumps(statement["Resource"]) and "table/laurel-prod" in json.dumps(
+        statement["Resource"])
+    assert not any("Delete" in a or "Scan" in a for a in statement["Action"])
+    (alarm,) = _silence_alarms(probe)
+    assert {"Name": "location", "Value": "eu-west-1"} in alarm["Dimensions"]
+    assert alarm["TreatMissingData"] == "breaching"

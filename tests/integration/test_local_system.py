@@ -9,6 +9,8 @@ from __future__ import annotations
 import http.client
 import json
 import re
+import subprocess
+import sys
 import threading
 import time
 import urllib.request
@@ -18,7 +20,7 @@ from urllib.parse import urlencode, urlsplit
 import pytest
 
 from chalicelib.domain.webhooks import SIGNATURE_HEADER, verify
-from tests.local_system import api, local_system  # noqa: F401 - the fixture
+from tests.local_system import ROOT, api, local_system  # noqa: F401 - the fixture
 
 DEMO_EARNER = "ada.lovelace@example.com"
 
@@ -287,3 +289,56 @@ def test_viewing_and_sharing_a_credential_moves_its_counters_under_make_run(loca
     now = _until("the engagement counters", moved, deadline=60)
     assert now["view.person"] == before.get("view.person", 0) + 1
     assert now["accepted"] == before.get("accepted", 0) + 1
+
+
+# ------------------------------------------------------------------ the outage demo (issue 16)
+
+
+def _probe_runs(info: dict) -> list[dict]:
+    """The newest probe runs of every location, as the operator's SLA report lists them."""
+    request = urllib.request.Request(info["api_url"] + "/ops/sla", headers={
+        "Authorization": f"Bearer {info['operator_key']}", "Accept": "application/json"})
+    with urllib.request.urlopen(request, timeout=30) as resp:  # noqa: S310 - loopback
+        return json.load(resp)["recent_probes"]
+
+
+def _minutes(runs: list[dict], outage: bool, after: str = "") -> set[str]:
+    """Minutes after `after` that both local locations probed, each with this outcome."""
+    by_minute: dict[str, dict[str, bool]] = {}
+    for r in runs:
+        by_minute.setdefault(r["minute"], {})[r["location"]] = r["outage"]
+    return {m for m, seen in by_minute.items()
+            if m > after and set(seen) == {"local-a", "local-b"} and all(o == outage for o in seen.values())}
+
+
+def test_pausing_the_api_server_shows_as_an_outage_from_both_locations_under_make_run(local_system):  # noqa: F811
+    """"Under make run, stopping the app's local server for three minutes shows as an
+    outage": `make outage` (scripts/outage.py) pauses only the API server; the two local
+    probers record the paused minutes as outage minutes and the minutes after as up.
+    Paused for 70 s here (the demo's 3 minutes would only make the test longer): a minute
+    boundary always falls in the pause, and its probe times out (5 s) before the end."""
+    info = local_system
+    assert info["probe_locations"] == ["local-a", "local-b"]
+    def both_up(after: str = "") -> tuple[set[str], set[str]]:
+        found = _minutes(_probe_runs(info), False, after)
+        return found, found
+
+    up_before = _until("an up minute from both locations", both_up, deadline=150)
+    (run,) = [r for r in _probe_runs(info) if r["minute"] == max(up_before) and r["location"] == "local-a"]
+    # what was probed: /health, the canary's page, its OB 3.0 document and its badge image, all fine
+    assert {r["component"] for r in run["results"]} >= {"api", "verification", "images"}, run["results"]
+    assert info["canary_url"] in {r["url"] for r in run["results"]}
+    assert all(r["ok"] for r in run["results"]), run["results"]
+
+    paused = subprocess.run([sys.executable, str(ROOT / "scripts" / "outage.py"), "--seconds", "70",
+                             "--state", info["state"]], capture_output=True, text=True, timeout=200)
+    assert paused.returncode == 0, paused.stderr
+    runs = _probe_runs(info)  # the server answers again at once
+    outage = _minutes(runs, True, after=max(up_before))
+    assert outage, runs[:6]
+    # in those minutes no app endpoint answered either location (the bucket's image still did)
+    failed = [result for r in runs if r["minute"] in outage
+              for result in r["results"] if result["component"] != "images"]
+    assert failed and not any(result["ok"] for result in failed), failed
+    up_after = _until("an up minute after the pause", lambda: both_up(max(outage)), deadline=150)
+    assert min(up_after) > max(outage)
