@@ -679,9 +679,16 @@ class StatusSubscribeIn(Strict):
 
 
 class StatusLinkIn(Strict):
-    """A mailed status link (confirm, unsubscribe): from its query string or the page's
-    button. (RFC 8058's one-click POST carries `List-Unsubscribe=One-Click` in its body and
-    the link's own query string: the body is not needed.)"""
+    """A mailed status link (confirm, unsubscribe): `token` is "<address hash>.<secret>",
+    from the link's query string or the page's button. (RFC 8058's one-click POST carries
+    `List-Unsubscribe=One-Click` in its body and the link's own query string.)"""
 
-    id: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
-    token: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+    token: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}\.[A-Za-z0-9_-]{1,128}$")]
+
+    @property
+    def address_hash(self) -> str:
+        return self.token.split(".", 1)[0]
+
+    @property
+    def secret(self) -> str:
+        return self.token.split(".", 1)[1]

@@ -25,13 +25,14 @@ LINK_UNUSABLE = "This link cannot be used"
 
 
 def _link(request: Any) -> Any:
-    """id and token of a mailed link: from its query string (the link itself, and RFC
-    8058's one-click POST to it) or from the page's form."""
+    """The token of a mailed link: from its query string (the link itself, and RFC 8058's
+    one-click POST to it) or from the page's form. One parameter, so no `&` can be
+    mangled on the way (an HTML mail's `&amp;`)."""
     from .. import schemas
 
-    query = {name: http.query_param(request, name, max_length=200) for name in ("id", "token")}
-    if all(query.values()):
-        return http.validate(schemas.StatusLinkIn, query)
+    token = http.query_param(request, "token", max_length=300)
+    if token:
+        return http.validate(schemas.StatusLinkIn, {"token": token})
     return http.parse_form(request, schemas.StatusLinkIn)
 
 
@@ -76,7 +77,7 @@ def status_confirm_form() -> Response:
 @guard.public("/status/subscription/confirm", "POST", errors="html", title=LINK_UNUSABLE)
 def status_confirm() -> Response:
     data = _link(bp.current_request)
-    status.confirm(data.id, data.token)
+    status.confirm(data.address_hash, data.secret)
     return web.page("message.html", 200, title="Subscribed",
                     message="This address will get a mail for each incident update and maintenance announcement. "
                             "Every mail has a link to unsubscribe.",
@@ -94,7 +95,7 @@ def status_unsubscribe_form() -> Response:
 def status_unsubscribe() -> Response:
     """The page's button, or a mail client's RFC 8058 one-click POST to the List-Unsubscribe URI."""
     data = _link(bp.current_request)
-    status.unsubscribe(data.id, data.token)
+    status.unsubscribe(data.address_hash, data.secret)
     return web.page("message.html", 200, title="Unsubscribed",
                     message="This address gets no more status mail from Laurel.",
                     link={"href": "/status", "text": "Back to the status page"})
@@ -103,6 +104,6 @@ def status_unsubscribe() -> Response:
 def _button(title: str, message: str, path: str, data: Any, button: str) -> Response:
     from urllib.parse import urlencode
 
-    action = f"{get_settings().public_base_url}{path}?{urlencode({'id': data.id, 'token': data.token})}"
+    action = f"{get_settings().public_base_url}{path}?{urlencode({'token': data.token})}"
     return web.page("message_form.html", title=title, message=message, action_url=action, token=data.token,
                     button=button)

@@ -216,7 +216,8 @@ def _base() -> str:
 
 
 def _link(path: str, address_hash: str, token: str) -> str:
-    return f"{_base()}{path}?{urlencode({'id': address_hash, 'token': token})}"
+    """A mailed link: one query parameter, "<address hash>.<token>" (schemas.StatusLinkIn)."""
+    return f"{_base()}{path}?{urlencode({'token': f'{address_hash}.{token}'})}"
 
 
 def unsubscribe_url(address_hash: str, token: str) -> str:
