@@ -36,6 +36,7 @@ SNAPSHOT_VERSION = 1
 SUBSCRIBE_PER_SOURCE = Limit("status-sub-ip", 20, 3600)
 # per address: at most this many confirmation mails a day (silently: the answer never changes)
 CONFIRMATIONS_PER_ADDRESS = Limit("status-sub-email", 3, 86400)
+CONFIRM_WITHIN = timedelta(days=7)  # a confirmation link's life; the pending item expires with it
 
 
 def _log() -> Any:
@@ -268,14 +269,16 @@ def subscribe(email: str, client_address: str | None) -> None:
         return  # silently: a 429 here would tell that someone asked for this address before
     token = ids.random_token()
     if store.put_pending(address_hash, {"email": address, "confirm_hash": ids.sha256_hex(token),
-                                        "unsubscribe_nonce": ids.random_token(), "created_at": iso(now)}):
+                                        "unsubscribe_nonce": ids.random_token(), "created_at": iso(now),
+                                        "expiration": int((now + CONFIRM_WITHIN).timestamp())}):
         notify.send_status_confirmation(address, _link("/status/subscription/confirm", address_hash, token))
 
 
 def confirm(address_hash: str, token: str) -> dict:
     """The mailed link's button: pending -> confirmed, once. A forged, replayed or
     expired token changes nothing (410)."""
-    if not token or not store.confirm(address_hash[:64], ids.sha256_hex(token), iso(clock.utcnow())):
+    now = clock.utcnow()
+    if not token or not store.confirm(address_hash[:64], ids.sha256_hex(token), iso(now), int(now.timestamp())):
         raise Gone("This confirmation link cannot be used (it was used already or is not valid).",
                    code="link_unusable")
     return {"subscribed": True}

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 
-from pynamodb.attributes import ListAttribute, MapAttribute, UnicodeAttribute
+from pynamodb.attributes import ListAttribute, MapAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DeleteError, UpdateError
 from pynamodb.expressions.update import Action
 
@@ -55,6 +55,9 @@ class SubscriberItem(Item):
     unsubscribe_nonce = UnicodeAttribute()
     created_at = UnicodeAttribute()
     confirmed_at = UnicodeAttribute(null=True)
+    # TTL (epoch s) of a pending subscription, removed when it is confirmed: an address
+    # nobody confirmed is not kept
+    expiration = NumberAttribute(null=True)
 
 
 def _plain(item: IncidentItem) -> dict:
@@ -128,15 +131,17 @@ def put_pending(address_hash: str, fields: dict) -> bool:
     return True
 
 
-def confirm(address_hash: str, confirm_hash: str, now: str) -> bool:
-    """Pending -> confirmed when the token's hash matches; the token is then removed,
-    so it works once. False for a wrong, used or unknown token."""
+def confirm(address_hash: str, confirm_hash: str, now: str, now_epoch: int) -> bool:
+    """Pending -> confirmed when the token's hash matches and it has not expired (TTL
+    deletion lags: the condition checks the time itself); the token is then removed,
+    so it works once. False for a wrong, used, expired or unknown token."""
     item = SubscriberItem(keys.STATUS_SUBSCRIBERS_PK, address_hash)
     actions: list[Action] = [SubscriberItem.state.set("confirmed"), SubscriberItem.confirm_hash.remove(),
-                             SubscriberItem.confirmed_at.set(now)]
+                             SubscriberItem.confirmed_at.set(now), SubscriberItem.expiration.remove()]
     try:
         item.update(actions=actions,
-                    condition=(SubscriberItem.state == "pending") & (SubscriberItem.confirm_hash == confirm_hash))
+                    condition=(SubscriberItem.state == "pending") & (SubscriberItem.confirm_hash == confirm_hash)
+                    & (SubscriberItem.expiration > now_epoch))
     except UpdateError as exc:
         if exc.cause_response_code == "ConditionalCheckFailedException":
             return False

@@ -221,6 +221,7 @@ def test_atom_feed_lists_incidents_and_maintenance_with_stable_ids(client, froze
     feed = feedparser.parse(text(res))
     assert not feed.bozo, feed.bozo_exception
     assert feed.version == "atom10" and feed.feed.id == "https://laurel.test/status/feed.atom"
+    assert feed.feed.updated == "2026-11-20T12:00:00Z"
     ids = {e.id: e for e in feed.entries}
     incident_id = f"tag:laurel.test,2026-11-20:status/incident/{first['id']}"
     maintenance_id = f"tag:laurel.test,2026-11-20:status/maintenance/{window['id']}"
@@ -260,7 +261,7 @@ def test_double_opt_in_then_notices_with_one_click_unsubscribe(client, frozen, o
     assert [m["to"] for m in mail] == [["ada@example.com"]] and "Confirm" in mail[0]["subject"]
     stored = [i for i in scan_table() if i["pk"] == "STATUSSUB"]
     token = parse_qs(urlsplit(link_in(mail[0]["body"], "/status/subscription/confirm")).query)["token"][0]
-    assert token.split(".")[1] not in json.dumps(stored)  # only its hash is kept
+    assert token.split(".")[1] not in json.dumps(stored, default=str)  # only its hash is kept
 
     # nothing is sent before confirmation
     incident(client, operator)
@@ -432,3 +433,22 @@ def test_a_publish_reads_only_the_days_that_can_still_change(client, frozen):
     assert by_day["2026-10-30"]["level"] == "up"
     assert by_day["2026-11-20"]["measured_minutes"] == 11  # today: recomputed (the 12:00 run is new)
     assert sum(1 for d in snapshot["days"] if d["level"] != "none") == 13
+
+
+def test_a_confirmation_link_expires_after_a_week(client, frozen):
+    subscribe(client, "late@example.com")
+    url = link_in(sent_mail()[0]["body"], "/status/subscription/confirm")
+    pending = [i for i in scan_table() if i["pk"] == "STATUSSUB"][0]
+    assert int(pending["expiration"]) == int((NOW + timedelta(days=7)).timestamp())  # TTL removes it
+    frozen["now"] = NOW + timedelta(days=7, seconds=1)
+    assert client.http.post(path_of(url), headers=FORM, body="").status_code == 410
+    assert [i["state"] for i in scan_table() if i["pk"] == "STATUSSUB"] == ["pending"]
+
+
+def test_an_incident_stands_when_the_snapshot_cannot_be_published(client, frozen, operator):
+    boto3.client("s3", region_name="us-east-1").delete_bucket(Bucket="laurel-test-assets")  # S3 refuses the PUT
+    res = incident(client, operator, title="Stored anyway")
+    assert res.status_code == 201 and body(res)["snapshot_published"] is False
+    assert [i["title"] for i in scan_table() if i["pk"] == "INCIDENT"] == ["Stored anyway"]
+    page = client.http.get("/status")  # no snapshot readable: built live from the table
+    assert page.status_code == 200 and "Stored anyway" in text(page)
