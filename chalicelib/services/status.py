@@ -3,8 +3,8 @@
 The page is served from one JSON snapshot in S3 (store/status.py), published after
 every probe run, every incident change and every maintenance change; /status and
 /status/feed.atom read that object only, so they keep answering while the table is
-unavailable. Without any snapshot yet the page is built live (and not stored: only
-a publish stores it).
+unavailable. Without any snapshot yet, or with a stale one, the page is built from
+the table and published by the read (`current`).
 
 A snapshot copies the finished days of the previous one and reads only the days
 that may still change (domain/status.py `days_to_recompute`), so a publish every
@@ -36,6 +36,8 @@ SNAPSHOT_VERSION = 1
 SUBSCRIBE_PER_SOURCE = Limit("status-sub-ip", 20, 3600)
 # per address: at most this many confirmation mails a day (silently: the answer never changes)
 CONFIRMATIONS_PER_ADDRESS = Limit("status-sub-email", 3, 86400)
+# The probe job publishes every minute; older than this, the snapshot is rebuilt on read.
+STALE_AFTER = timedelta(minutes=3)
 CONFIRM_WITHIN = timedelta(days=7)  # a confirmation link's life; the pending item expires with it
 
 
@@ -127,8 +129,11 @@ def publish_quietly(why: str) -> bool:
 
 
 def current() -> dict:
-    """What /status and the feed show: the published snapshot (one S3 GET), or, before
-    the first publish, the same data built live."""
+    """What /status and the feed show: the published snapshot (one S3 GET). Without one
+    (before the first publish), or with one older than STALE_AFTER (the probe job
+    stopped publishing, or a local runner that only probes), the data is built from the
+    table and published; when the table cannot be read, the last snapshot is served as
+    it is (the page says when it was made), and without any snapshot the answer is 503."""
     from botocore.exceptions import BotoCoreError, ClientError
     from pynamodb.exceptions import PynamoDBException
 
@@ -137,13 +142,23 @@ def current() -> dict:
     except (BotoCoreError, ClientError):
         _log().exception("status snapshot unreadable; building the page live")
         snapshot = None
-    if snapshot is not None and snapshot.get("version") == SNAPSHOT_VERSION:
+    usable = snapshot is not None and snapshot.get("version") == SNAPSHOT_VERSION
+    now = clock.utcnow()
+    if usable and snapshot is not None and now - parse_iso(snapshot["generated_at"]) <= STALE_AFTER:
         return snapshot
     try:
-        return build(None, clock.utcnow())
+        fresh = build(snapshot if usable else None, now)
     except (BotoCoreError, ClientError, PynamoDBException) as exc:
+        if usable and snapshot is not None:
+            _log().warning("status snapshot is stale and the table cannot be read; serving it")
+            return snapshot
         raise ServiceUnavailable("The status page is unavailable right now; try again in a minute.",
                                  code="status_unavailable") from exc
+    try:  # the next reader (and a later table outage) gets this one
+        store.put_snapshot(fresh)
+    except (BotoCoreError, ClientError):
+        _log().exception("status snapshot not stored")
+    return fresh
 
 
 # ------------------------------------------------------------------ incidents (operators)

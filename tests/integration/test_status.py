@@ -404,12 +404,30 @@ def test_status_answers_from_the_last_snapshot_when_the_table_is_gone(client, fr
 def test_without_a_snapshot_the_page_is_built_live_and_unavailable_is_a_503_not_a_500(client, frozen):
     probe(NOW - timedelta(minutes=1), ok=True)
     assert list_bucket() == []
+    boto3.client("s3", region_name="us-east-1").delete_bucket(Bucket="laurel-test-assets")  # nothing to fall back on
     live = client.http.get("/status")
     assert live.status_code == 200 and "Operational" in text(live)
-    assert list_bucket() == []  # a live build is not stored
     boto3.client("dynamodb", region_name="us-east-1").delete_table(TableName="laurel-test")
     down = client.http.get("/status")
-    assert down.status_code == 503
+    assert down.status_code == 503 and "try again in a minute" in text(down)
+
+
+def test_a_stale_snapshot_is_rebuilt_on_read_and_served_as_it_is_when_the_table_is_down(client, frozen):
+    probe(NOW - timedelta(minutes=1), ok=True)
+    status_service.publish()  # the last publish; then the probe job stops publishing
+    frozen["now"] = NOW + timedelta(minutes=10)
+    for m in range(3):
+        probe(NOW + timedelta(minutes=7 + m), ok=False)
+    with recording() as calls:
+        page = text(client.http.get("/status"))
+    assert "3 outage minutes</strong> today" in page and "Updated 2026-11-20T12:10:00Z" in page
+    assert calls.count("s3.PutObject") == 1  # published for the next reader
+    assert status_service.current()["generated_at"] == "2026-11-20T12:10:00Z"
+
+    frozen["now"] = NOW + timedelta(minutes=20)
+    boto3.client("dynamodb", region_name="us-east-1").delete_table(TableName="laurel-test")
+    stale = client.http.get("/status")
+    assert stale.status_code == 200 and "Updated 2026-11-20T12:10:00Z" in text(stale)
 
 
 def test_a_publish_reads_only_the_days_that_can_still_change(client, frozen):
