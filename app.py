@@ -15,7 +15,7 @@ from chalice import Chalice, Response
 
 from chalicelib import logs
 from chalicelib.config import get_settings
-from chalicelib.routes import console, hooks, issuer_api, jobs, ops, public, wallet, webhooks_api
+from chalicelib.routes import console, hooks, issuer_api, jobs, ops, public, status, wallet, webhooks_api
 
 app = Chalice(app_name="laurel", configure_logs=False)  # Powertools logs (else every line twice)
 logs.install()  # addresses, tokens and keys are redacted from every line; Powertools loads on the first one
@@ -24,7 +24,8 @@ app.api.binary_types.append("image/svg+xml")
 # their bytes over untouched (base64), not as text, or a PNG inside arrives mangled
 app.api.binary_types.append("multipart/form-data")
 
-for blueprint in (public.bp, issuer_api.bp, webhooks_api.bp, hooks.bp, wallet.bp, console.bp, ops.bp, jobs.bp):
+for blueprint in (public.bp, issuer_api.bp, webhooks_api.bp, hooks.bp, wallet.bp, console.bp, ops.bp, jobs.bp,
+                  status.bp):
     app.register_blueprint(blueprint)
 
 if get_settings().is_local and get_settings().local_aws_endpoint:

@@ -30,7 +30,9 @@ if TYPE_CHECKING:  # the builder reads an app's routes; it imports neither at ru
 JSON = "application/json"
 HTML = "text/html"
 LD = "application/ld+json"
-EXCLUDED_PREFIXES = ("/ops/", "/_local/", "/signin", "/signout", "/wallet", "/profiles/", "/console", "/favicon.")
+# (pages and their forms, not the API: /status is the public status page, routes/status.py)
+EXCLUDED_PREFIXES = ("/ops/", "/_local/", "/signin", "/signout", "/wallet", "/profiles/", "/console", "/favicon.",
+                     "/status")
 
 # Most routes declare the model their guard validates the body with (`body="IssueIn"`,
 # routes/_guards.py), and that very model is published. These routes take more than one

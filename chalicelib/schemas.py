@@ -654,3 +654,52 @@ class AuditFilterIn(Strict):
     action: Annotated[str, StringConstraints(max_length=300, pattern=r"^[A-Z]+ /[^\s]*$")] | None = None
     day: IsoDay | None = None
     cursor: Annotated[str, StringConstraints(max_length=2000)] | None = None
+
+
+# ------------------------------------------------------------------ the public status page (issue 16)
+
+StatusComponent = Literal["verification", "api", "lms", "wallet", "mail"]  # domain/status.py COMPONENTS
+IncidentStatus = Literal["investigating", "identified", "monitoring", "resolved"]
+
+
+class IncidentUpdateIn(Strict):
+    """An operator's update of an incident; `resolved` resolves it."""
+
+    status: IncidentStatus
+    message: Text
+
+
+class IncidentIn(IncidentUpdateIn):
+    """A new incident and its first update."""
+
+    title: Name
+    components: Annotated[list[StatusComponent], Field(min_length=1, max_length=5)]
+    impact: Literal["minor", "major", "critical"]
+
+    @model_validator(mode="after")
+    def _distinct(self) -> Self:
+        if len(set(self.components)) != len(self.components):
+            raise PydanticCustomError("duplicate_component", "each component is named once")
+        return self
+
+
+class StatusSubscribeIn(Strict):
+    """The status page's subscription form."""
+
+    email: Email
+
+
+class StatusLinkIn(Strict):
+    """A mailed status link (confirm, unsubscribe): `token` is "<address hash>.<secret>",
+    from the link's query string or the page's button. (RFC 8058's one-click POST carries
+    `List-Unsubscribe=One-Click` in its body and the link's own query string.)"""
+
+    token: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}\.[A-Za-z0-9_-]{1,128}$")]
+
+    @property
+    def address_hash(self) -> str:
+        return self.token.split(".", 1)[0]
+
+    @property
+    def secret(self) -> str:
+        return self.token.split(".", 1)[1]

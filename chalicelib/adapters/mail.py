@@ -27,6 +27,8 @@ class Message:
     text: str
     from_name: str | None = None  # the sender's display name; the address is always the platform's
     reply_to: str | None = None
+    # extra header lines (SESv2 Simple content's `Headers`): e.g. RFC 8058's List-Unsubscribe pair
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 def from_address(display_name: str | None) -> str:
@@ -48,20 +50,21 @@ def send(message: Message) -> str:
         extra["ReplyToAddresses"] = [message.reply_to]
     from botocore.exceptions import BotoCoreError, ClientError
 
+    simple: dict[str, Any] = {
+        "Subject": {"Data": message.subject, "Charset": "UTF-8"},
+        "Body": {
+            "Text": {"Data": message.text, "Charset": "UTF-8"},
+            "Html": {"Data": message.html, "Charset": "UTF-8"},
+        },
+    }
+    if message.headers:
+        simple["Headers"] = [{"Name": name, "Value": value} for name, value in message.headers]
     try:
         response = client("sesv2").send_email(
             **extra,
             FromEmailAddress=from_address(message.from_name),
             Destination={"ToAddresses": [message.to]},
-            Content={
-                "Simple": {
-                    "Subject": {"Data": message.subject, "Charset": "UTF-8"},
-                    "Body": {
-                        "Text": {"Data": message.text, "Charset": "UTF-8"},
-                        "Html": {"Data": message.html, "Charset": "UTF-8"},
-                    },
-                }
-            },
+            Content={"Simple": simple},
         )
     except (ClientError, BotoCoreError) as exc:
         raise MailNotSent(str(exc)) from exc

@@ -175,3 +175,25 @@ def ops_audit() -> Response:
         limit=http.limit_param(request),
         cursor=http.query_param(request, "cursor", max_length=2000),
     ))
+
+
+# ---------------------------------------------------------------- status page incidents (issue 16)
+
+status = LazyModule("chalicelib.services.status")
+
+
+@guard.operator("/ops/incidents", "POST", body="IncidentIn")
+def ops_create_incident(data: Any) -> Response:
+    """A new incident on the public status page, with its first update; subscribers are mailed."""
+    return json(status.create_incident(data), status=201)
+
+
+@guard.operator("/ops/incidents/{incident_id}/updates", "POST", body="IncidentUpdateIn")
+def ops_update_incident(data: Any, incident_id: str) -> Response:
+    """An update of an incident (`status: resolved` resolves it); subscribers are mailed."""
+    return json(status.post_update(incident_id, data), status=201)
+
+
+@guard.operator("/ops/incidents")
+def ops_list_incidents() -> Response:
+    return json(status.list_incidents())

@@ -268,3 +268,27 @@ def send_support(to: str, request: dict, what: str) -> bool:
     """A copy of a support request's change (courtesy: the request itself is stored)."""
     subject = f"[Laurel support #{request['id'][:8]}] {what}: {request['subject']}"
     return _send(_message(to, subject, "support", r=request, what=what), "support")
+
+
+# ------------------------------------------------------------------ the public status page (issue 16)
+
+
+def send_status_confirmation(to: str, confirm_url: str) -> bool:
+    """The double opt-in mail of a status subscription: nothing else is sent to the
+    address before its link is confirmed. A courtesy: the answer to the form is the
+    same whether SES took it or not (it must not tell who is subscribed)."""
+    return _send(_message(to, "Confirm your Laurel status updates", "status_confirm", confirm_url=confirm_url),
+                 "status_confirm")
+
+
+def send_status_notice(to: str, subject: str, notice: dict, unsubscribe_url: str) -> bool:
+    """An incident or maintenance notice to a confirmed subscriber, with RFC 8058
+    one-click unsubscribe: "List-Unsubscribe: <https URI>" plus
+    "List-Unsubscribe-Post: List-Unsubscribe=One-Click" (the URI takes the POST)."""
+    message = _message(to, subject, "status_notice", notice=notice, unsubscribe_url=unsubscribe_url,
+                       status_url=f"{get_settings().public_base_url}/status")
+    from dataclasses import replace
+
+    message = replace(message, headers=(("List-Unsubscribe", f"<{unsubscribe_url}>"),
+                                        ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")))
+    return _send(message, "status_notice")

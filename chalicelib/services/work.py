@@ -7,9 +7,12 @@ from typing import Any
 
 
 def probe() -> dict:
-    from . import probes
+    """Probe, then publish the status page's snapshot (a failed publish is logged; the
+    probe's result stands and the next minute publishes again)."""
+    from . import probes, status
 
-    return probes.run()
+    result = probes.run()
+    return {**result, "status_published": status.publish_quietly("probe")}
 
 
 def expiry_sweep() -> dict:

@@ -40,6 +40,8 @@ models' docstrings point here; `<time>` is UTC ISO 8601, `<hash>` a SHA-256 hex)
 | probed/up minutes    | PROBEDAY#<YYYY-MM>           | <YYYY-MM-DD>                |
 | probe coverage       | PROBELOC#<YYYY-MM>           | <YYYY-MM-DD>#<location>     |
 | maintenance window   | MAINT                        | <start>#<window>            |
+| status incident      | INCIDENT                     | <incident>                  |
+| status subscriber    | STATUSSUB                    | <emailhash>                 |
 | import               | IMPORT#<import>              | I                           |
 | import pending slot  | IMPORTSLOT#<emailhash>       | <badge key>                 |
 | earner               | EARNER#<earner>              | PROFILE                     |
@@ -295,6 +297,12 @@ MAINTENANCE_PK = "MAINT"
 
 def maintenance_sk(start: str, window_id: str) -> str:
     return f"{start}#{window_id}"
+
+
+# the public status page (issue 16): incidents and mail subscribers, each one partition
+# (a handful of incidents per quarter; subscribers are read whole to mail them)
+INCIDENTS_PK = "INCIDENT"
+STATUS_SUBSCRIBERS_PK = "STATUSSUB"
 
 
 # ------------------------------------------------------------------ imported badges

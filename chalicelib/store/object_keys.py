@@ -15,6 +15,8 @@ tests/unit/test_house_rules.py checks that no other module spells a layout.
 | exports/org/<tenant>/<job>/              | an organization's exports (awards CSV,    | never (presigned GET, |
 |   part-<n>, <file name>                  | ZIP) and the parts they are written in    | deleted within a day) |
 | reports/<tenant>/<job>/<name>.json       | a bulk job's full row-error report        | never (presigned GET) |
+| statuspage/snapshot.json                 | the public status page's last published   | never (the app serves |
+|                                          | data (services/status.py)                 |   /status from it)    |
 | uploads/<tenant>/<job>/preview.json      | a console upload's file and valid rows    | never (deleted after  |
 |                                          | (personal data), kept for its confirm     |   30 days)            |
 
@@ -33,6 +35,8 @@ EXPORTS_PREFIX = "exports/"
 REPORTS_PREFIX = "reports/"
 UPLOADS_PREFIX = "uploads/"
 UPLOADS_KEPT_DAYS = 30  # infra/stack.py's lifecycle rule for UPLOADS_PREFIX
+# the public status page's data: private (not under assets/), read by the app for /status
+STATUS_SNAPSHOT_KEY = "statuspage/snapshot.json"
 
 
 def is_public(key: str) -> bool:
