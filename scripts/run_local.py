@@ -67,14 +67,15 @@ PROBE_LOCATIONS = ("local-a", "local-b")
 
 def prober(location: str) -> None:
     """One probe location: every minute, the uptime probe (services/probes.py) as the
-    UptimeProbe function runs it, with its own location. It runs here, not in the app's
-    server, so pausing that server (`make outage`) shows as an outage."""
-    from chalicelib.services import probes
+    UptimeProbe function runs it (then the status page's snapshot is published), with its
+    own location. It runs here, not in the app's server, so pausing that server
+    (`make outage`) shows as an outage."""
+    from chalicelib.services import work
 
     while True:
         time.sleep(60 - time.time() % 60)
         try:
-            probes.run(location=location)
+            work.probe(location)
         except Exception as exc:  # noqa: BLE001 - keep probing, say what failed
             print(f"prober {location}: {exc.__class__.__name__}: {exc}", file=sys.stderr)
 

@@ -553,6 +553,10 @@ def _classify(
         measured_idx = frozenset(range(limit))
     else:  # an outage minute was probed by definition
         measured_idx = frozenset(i for i in {_index(start, as_utc(m)) for m in measured} | counted if 0 <= i < limit)
+    # An excluded minute is a measured one the rules took out of the outage count: a window's
+    # minutes still in the future (or never probed) are reported as not measured, not as
+    # excluded (the cap above was applied first, over every eligible minute in time order).
+    excluded = {i: why for i, why in excluded.items() if i in measured_idx}
     return _Grid(start, n, excluded, counted, measured_idx, end)
 
 

@@ -154,10 +154,11 @@ def _recipients(view: dict) -> list[str]:
 def _announce(view: dict, action: str) -> None:
     """Tell the tenants a window was declared, updated or cancelled (action). Courtesy
     mail: the window is stored already; a refused mail is logged and counted by notify."""
-    from . import notify
+    from . import notify, status
 
     for to in _recipients(view):
         notify.send_maintenance(to, view, action)
+    status.maintenance_changed(view, action)  # the public page, its feed and its subscribers
 
 
 def _domain_window(w: Any) -> sla.MaintenanceWindow:

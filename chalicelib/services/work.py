@@ -6,12 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 
-def probe() -> dict:
-    """Probe, then publish the status page's snapshot (a failed publish is logged; the
-    probe's result stands and the next minute publishes again)."""
+def probe(location: str | None = None) -> dict:
+    """Probe (from `location`, default this region's), then publish the status page's
+    snapshot (a failed publish is logged; the probe's result stands and the next minute
+    publishes again)."""
     from . import probes, status
 
-    result = probes.run()
+    result = probes.run(location=location)
     return {**result, "status_published": status.publish_quietly("probe")}
 
 

@@ -378,8 +378,8 @@ def test_maintenance_changes_are_mailed_to_subscribers(client, frozen):
 def test_probe_job_publishes_the_snapshot_and_status_reads_only_it(client, frozen, monkeypatch):
     from chalicelib.services import probes, work
 
-    monkeypatch.setattr(probes, "check", lambda url: {"url": url, "component": "api", "ok": True, "status": 200,
-                                                      "latency_ms": 1.0, "error": None})
+    monkeypatch.setattr(probes, "check", lambda target: {"url": getattr(target, "url", target), "component": "api",
+                                                         "ok": True, "status": 200, "latency_ms": 1.0, "error": None})
     assert work.probe()["status_published"] is True
     assert "statuspage/snapshot.json" in list_bucket()
     with recording() as calls:
@@ -470,3 +470,18 @@ def test_an_incident_stands_when_the_snapshot_cannot_be_published(client, frozen
     assert [i["title"] for i in scan_table() if i["pk"] == "INCIDENT"] == ["Stored anyway"]
     page = client.http.get("/status")  # no snapshot readable: built live from the table
     assert page.status_code == 200 and "Stored anyway" in text(page)
+
+
+def test_declaring_editing_and_cancelling_through_the_ops_api_reaches_the_public(client, frozen, operator):
+    """The ops routes' _announce tells the status page too (wired when issue 16's parts met):
+    subscribers are mailed, the page and feed show the window, a cancelled one leaves the page."""
+    confirmed(client, "watcher@example.com")
+    window = declare(client, operator, NOW + timedelta(days=2), "Storage migration")
+    assert sent_mail()[-1]["subject"] == "[Laurel status] Scheduled maintenance: Storage migration"
+    assert "Storage migration" in text(client.http.get("/status"))  # republished, no manual publish
+    feed = feedparser.parse(text(client.http.get("/status/feed.atom")))
+    assert not feed.bozo and any("Storage migration" in e.title for e in feed.entries)
+    res = client.http.post(f"/ops/maintenance/{window['id']}/cancel", headers=op(operator))
+    assert res.status_code == 200, res.body
+    assert sent_mail()[-1]["subject"] == "[Laurel status] Maintenance cancelled: Storage migration"
+    assert "Storage migration" not in text(client.http.get("/status"))

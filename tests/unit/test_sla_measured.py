@@ -189,3 +189,21 @@ def test_a_window_declared_after_it_began_excludes_none_of_its_past_minutes():
     ledger = monthly_ledger((2026, 4), run(utc(2026, 4, 13, 0), 120), [late], overnight=sunday)
     assert (ledger.outage_minutes, ledger.excluded_minutes_by_rule["overnight_window"]) == (60, 60)
     assert window_excludability(late, sunday) == (False, None)
+
+
+def test_a_window_still_ahead_excludes_nothing_yet_and_an_unprobed_one_is_not_measured():
+    # Found merging issue 16: a scheduled window on 3 December showed "60 excluded" in the
+    # ledger on 1 December. Window 3 Dec 10:00-11:00Z, announced 26 Nov (notice >= 24 h).
+    w = MaintenanceWindow(start=utc(2026, 12, 3, 10), end=utc(2026, 12, 3, 11), reason="upgrade",
+                          announced_at=utc(2026, 11, 26))
+    measured = day(utc(2026, 12, 1))
+    before = monthly_ledger((2026, 12), set(), [w], measured=measured, now=utc(2026, 12, 2))
+    assert before.excluded_minutes == 0 and before.excluded_minutes_by_rule.get("announced_24h", 0) == 0
+    # once it happened and was probed (20 of its minutes down): 60 excluded, none counted as outage
+    after = monthly_ledger((2026, 12), run(utc(2026, 12, 3, 10), 20), [w],
+                           measured=measured | day(utc(2026, 12, 3)), now=utc(2026, 12, 4))
+    assert after.excluded_minutes_by_rule["announced_24h"] == 60 and after.outage_minutes == 0
+    # the same window when nobody probed its hour: its minutes are not measured, not excluded
+    gap = day(utc(2026, 12, 3)) - run(utc(2026, 12, 3, 10), 60)
+    unprobed = monthly_ledger((2026, 12), set(), [w], measured=measured | gap, now=utc(2026, 12, 4))
+    assert unprobed.excluded_minutes == 0 and unprobed.measured_minutes == 2 * 1440 - 60
