@@ -40,6 +40,9 @@ class Settings:
     probe_urls: tuple[str, ...] = ()
     # where this prober runs (a region in a deployment); an outage minute is one no location saw up
     probe_location: str = "local"
+    # whether this prober publishes the status page's snapshot after its run (the primary region's
+    # does; a prober in another region only probes: infra/stack.py ProbeStack sets it to 0)
+    status_publisher: bool = True
     # the region of the table: the function's own, except for a prober in another region (infra/stack.py
     # ProbeStack), which writes its minutes across regions into the one table
     table_region: str = ""
@@ -107,6 +110,7 @@ def get_settings() -> Settings:
         probe_urls=tuple(u.strip() for u in os.environ.get("LAUREL_PROBE_URLS", f"{public}/health").split(",")
                          if u.strip()),
         probe_location=os.environ.get("LAUREL_PROBE_LOCATION") or _env("AWS_DEFAULT_REGION", "us-east-1"),
+        status_publisher=os.environ.get("LAUREL_STATUS_PUBLISHER", "1") != "0",
         table_region=os.environ.get("LAUREL_TABLE_REGION") or _env("AWS_DEFAULT_REGION", "us-east-1"),
         support_email=os.environ.get("LAUREL_SUPPORT_EMAIL", ""),
         overnight_weekday=_weekday(os.environ.get("LAUREL_OVERNIGHT_WEEKDAY") or "6"),

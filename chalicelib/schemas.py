@@ -33,6 +33,10 @@ Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max
 PersonName = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100, pattern=_LINE)]
 Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
 ShortText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=2000)]
+# Multi-line text published as XML (the status feed): line breaks and tabs only; XML 1.0 has no
+# other control characters, and one pasted from a terminal would break the feed for every reader.
+XmlText = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000,
+                                           pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ufffe\uffff]+$")]
 Skill = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 LocalId = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{16}$")]
 Url = Annotated[AnyHttpUrl, Field(max_length=2000)]
@@ -666,7 +670,7 @@ class IncidentUpdateIn(Strict):
     """An operator's update of an incident; `resolved` resolves it."""
 
     status: IncidentStatus
-    message: Text
+    message: XmlText
 
 
 class IncidentIn(IncidentUpdateIn):

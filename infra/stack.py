@@ -268,6 +268,10 @@ class LaurelStack(cdk.Stack):
             # an organization's exports (issue 15): the worker writes the parts and the file, reads the
             # parts back and presigns the mailed link; the API presigns the job page's link; offboarding
             # (in either) deletes the tenant's
+            # the public status page's snapshot (issue 16): the probe publishes it every minute, the
+            # API reads it for /status and republishes it on incident and maintenance changes
+            "StatusPage": (["s3:GetObject", "s3:PutObject"], [self.bucket.arn_for_objects("statuspage/*")],
+                           (API_HANDLER, PROBE)),
             "OrgExports": (["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
                            [self.bucket.arn_for_objects("exports/org/*")], (API_HANDLER, BULK_WORKER)),
             # bulk jobs: full row-error reports (the API writes the rejected rows, the worker the final
@@ -463,6 +467,15 @@ class LaurelStack(cdk.Stack):
                     origin_request_policy=visitor,
                     compress=True,
                 ),
+                # the public status page and its feed (issue 16: "Cacheable by the CDN"); the
+                # subscription forms under /status/ stay on the uncached default behaviour
+                **{path: cloudfront.BehaviorOptions(
+                    origin=api_origin,
+                    viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+                    allowed_methods=cloudfront.AllowedMethods.ALLOW_GET_HEAD,
+                    cache_policy=pages,
+                    compress=True,
+                ) for path in ("/status", "/status/feed.atom")},
                 "/assets/*": cloudfront.BehaviorOptions(
                     origin=origins.S3BucketOrigin.with_origin_access_control(self.bucket),
                     viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
@@ -622,6 +635,8 @@ class ProbeStack(cdk.Stack):
             "LAUREL_TABLE": table_name,
             "LAUREL_TABLE_REGION": primary.region,
             "LAUREL_PROBE_LOCATION": region,
+            # the primary region's prober publishes the status page; this one has no S3 access
+            "LAUREL_STATUS_PUBLISHER": "0",
             "LAUREL_PUBLIC_BASE_URL": settings.public_base_url,
             "LAUREL_ASSET_BASE_URL": settings.public_base_url,
             "LAUREL_MAIL_FROM": settings.mail_from,

@@ -42,6 +42,7 @@ class Fetched:
     status: int
     content_type: str
     body: bytes
+    cache: str = ""  # the answer's X-Cache header (a CDN says "Hit from cloudfront" when it answered itself)
 
 
 def _check_address(ip: str, policy: Policy) -> None:
@@ -124,8 +125,8 @@ MAX_FORM_BYTES = 64 * 1024
 
 
 def _exchange(scheme: str, host: str, port: int, method: str, path: str, headers: dict[str, str],
-              body: bytes | None, policy: Policy) -> tuple[int, str, str | None, bytes]:
-    """One request to a checked host: (status, content type, Location, body up to the cap)."""
+              body: bytes | None, policy: Policy) -> tuple[int, str, str | None, bytes, str]:
+    """One request to a checked host: (status, content type, Location, body up to the cap, X-Cache)."""
     ip = _resolve(host, port, policy)
     cls = _PinnedHTTPSConnection if scheme == "https" else _PinnedHTTPConnection
     conn = cls(host, ip, port, policy.timeout)
@@ -134,12 +135,13 @@ def _exchange(scheme: str, host: str, port: int, method: str, path: str, headers
         response = conn.getresponse()
         location = response.getheader("Location")
         content_type = (response.getheader("Content-Type") or "").split(";")[0].strip()
+        cache = (response.getheader("X-Cache") or "")[:100]
         if response.status in (301, 302, 303, 307, 308):
-            return response.status, content_type, location, b""
+            return response.status, content_type, location, b"", cache
         data = response.read(policy.max_bytes + 1)
         if len(data) > policy.max_bytes:
             raise FetchError(f"the response is larger than {policy.max_bytes} bytes")
-        return response.status, content_type, location, data
+        return response.status, content_type, location, data, cache
     except (OSError, http.client.HTTPException) as exc:
         raise FetchError(f"could not fetch {host}: {exc.__class__.__name__}") from exc
     finally:
@@ -157,13 +159,13 @@ def fetch(url: str, policy: Policy, *, accept: str = "application/json, applicat
         scheme, host, port, path = check_url(current, policy)
         extra = (headers or {}) if (scheme, host, port) == origin else {}
         sent = {"Accept": accept, "User-Agent": USER_AGENT, **extra}
-        status, content_type, location, body = _exchange(scheme, host, port, "GET", path, sent, None, policy)
+        status, content_type, location, body, cache = _exchange(scheme, host, port, "GET", path, sent, None, policy)
         if status in (301, 302, 303, 307, 308):
             if not location:
                 raise FetchError("a redirect without a Location")
             current = urljoin(current, location)
             continue
-        return Fetched(current, status, content_type, body)
+        return Fetched(current, status, content_type, body, cache)
     raise FetchError(f"more than {policy.max_redirects} redirects")
 
 
@@ -179,5 +181,5 @@ def post_form(url: str, fields: dict[str, str], policy: Policy, *, headers: dict
         raise FetchError(f"the form is larger than {MAX_FORM_BYTES} bytes")
     sent = {"Accept": accept, "User-Agent": USER_AGENT, **(headers or {}),
             "Content-Type": "application/x-www-form-urlencoded", "Content-Length": str(len(body))}
-    status, content_type, _, data = _exchange(scheme, host, port, "POST", path, sent, body, policy)
-    return Fetched(url, status, content_type, data)
+    status, content_type, _, data, cache = _exchange(scheme, host, port, "POST", path, sent, body, policy)
+    return Fetched(url, status, content_type, data, cache)

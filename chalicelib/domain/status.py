@@ -96,10 +96,11 @@ def component_states(latest_minute: datetime | None, latest_results: list[dict],
 
 def overall(components: list[dict]) -> str:
     """The headline: the worst ranked state of any component ("operational" when all
-    measured ones are; "not_monitored" when nothing is measured at all)."""
+    measured ones are; "no_data" when the probes went quiet and nothing else says more;
+    "not_monitored" when nothing is measured at all)."""
     ranked = [c["state"] for c in components if c["state"] in _RANK]
     if not ranked:
-        return "not_monitored"
+        return "no_data" if any(c["state"] == "no_data" for c in components) else "not_monitored"
     worst = "operational"
     for s in ranked:
         worst = _worse(worst, s)

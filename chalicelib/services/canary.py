@@ -58,6 +58,16 @@ def current() -> dict | None:
     return found
 
 
+def customer_issuers() -> list[Any]:
+    """Every issuer but the canary's: the canary is the platform's own, so it is owed no
+    credit, gets no maintenance mail (its contact address does not exist) and is no row of
+    the SLA ledger."""
+    from ..store import issuers as issuer_store
+
+    pointer = store.get()
+    return [i for i in issuer_store.all_issuers() if pointer is None or i.tenant_id != pointer.tenant_id]
+
+
 def ensure() -> dict:
     found = store.get()
     if found is not None:

@@ -138,10 +138,11 @@ def _recipients(view: dict) -> list[str]:
     client, so only that tenant is told; the mail names no tenant either way.
     One mail per address, even for a person who is an admin of several tenants."""
     from ..store import members as member_store
+    from .canary import customer_issuers
 
     seen: dict[str, None] = {}
-    for issuer in issuer_store.all_issuers():
-        if view["kind"] == "client_requested" and issuer.tenant_id != view["client_id"]:
+    for issuer in customer_issuers():
+        if issuer.offboarded_at or (view["kind"] == "client_requested" and issuer.tenant_id != view["client_id"]):
             continue
         for m in member_store.members(issuer.tenant_id):
             if m.role == "admin" and m.state == "active" and m.email:
@@ -266,6 +267,7 @@ def _ledger_view(ledger: sla.Ledger) -> dict:
 
 def sla_report(month_text: str | None) -> dict:
     from . import support
+    from .canary import customer_issuers
 
     now = clock.utcnow()
     month = parse_month(month_text, now)
@@ -279,9 +281,17 @@ def sla_report(month_text: str | None) -> dict:
     platform = sla.monthly_ledger(month, outages, windows, **common)
     days = sla.daily_availability(month, outages, windows, **common)
     tenants = []
-    for issuer in issuer_store.all_issuers():
+    # Every tenant with no outage report and no maintenance of its own has the same ledger:
+    # computed once (a month's grid costs tens of milliseconds; tenants are many).
+    shared: sla.Ledger | None = None
+    for issuer in customer_issuers():
         reports = [sla.OutageReport(reported_at=r) for r in support.outage_reports(issuer.tenant_id)]
-        ledger = sla.tenant_ledger(month, outages, windows, reports, issuer.tenant_id, **common)
+        own = any(w.kind == "client_requested" and w.client_id == issuer.tenant_id for w in windows)
+        if reports or own:
+            ledger = sla.tenant_ledger(month, outages, windows, reports, issuer.tenant_id, **common)
+        else:
+            shared = shared or sla.tenant_ledger(month, outages, windows, [], issuer.tenant_id, **common)
+            ledger = shared
         fee = Decimal(issuer.monthly_fee or "0")
         tenants.append({"tenant_id": issuer.tenant_id, "name": issuer.name, "monthly_fee": str(fee),
                         "service_credit": str(ledger.service_credit(fee)), **_ledger_view(ledger)})

@@ -40,6 +40,9 @@ from ..store import ops as store
 from . import clock
 
 TIMEOUT_SECONDS = 5.0
+# A user agent the crawler list knows ("probe" and "uptime"), so the canary's page views are
+# counted as a crawler's, never as people's (domain/engagement.agent_class)
+USER_AGENT = "Laurel-uptime-probe/1.0"
 IMAGES = "images"
 
 
@@ -199,16 +202,26 @@ def check(target: Target | str) -> dict:
         target = Target(target, component_of(target))
     start = clock.monotonic()
     status = None
+    cached = False
     if target.url.startswith("canary:"):
         error = target.check(fetch.Fetched(target.url, 0, "", b""))
     else:
         try:
-            got = fetch.fetch(target.url, _policy(), accept=target.accept)
+            got = fetch.fetch(target.url, _policy(), accept=target.accept, headers={"User-Agent": USER_AGENT})
             status, error = got.status, target.check(got)
+            cached = served_by_cache(got.cache)
         except fetch.FetchError as exc:
             error = str(exc)[:200]
     return {"url": target.url, "component": target.component, "ok": error is None, "status": status,
-            "latency_ms": round((clock.monotonic() - start) * 1000, 1), "error": error}
+            "latency_ms": round((clock.monotonic() - start) * 1000, 1), "error": error, "cached": cached}
+
+
+def served_by_cache(x_cache: str) -> bool:
+    """The CDN answered from its cache (CloudFront's `X-Cache: Hit from cloudfront`; it also
+    serves a stale copy when the origin fails), so no web server answered this check. Only a
+    miss or a refresh the origin answered (`Miss`, `RefreshHit`), or no CDN at all, counts."""
+    value = x_cache.strip().lower()
+    return bool(value) and not value.startswith(("miss", "refreshhit"))
 
 
 def check_all(found: Sequence[Target]) -> list[dict]:
@@ -236,9 +249,10 @@ def run(now: datetime | None = None, urls: Sequence[str] | None = None, location
     now = (now or clock.utcnow()).replace(second=0, microsecond=0)
     location = location or get_settings().probe_location
     results = check_all(targets(urls))
-    # "an outage minute is one where no web server answered any location": the app's endpoints decide
+    # "an outage minute is one where no web server answered any location": the app's endpoints decide,
+    # and an answer the CDN gave from its cache is not a web server's (served_by_cache)
     app_results = [r for r in results if r["component"] != IMAGES]
-    up = any(r["ok"] for r in app_results)
+    up = any(r["ok"] and not r.get("cached") for r in app_results)
     outage = bool(app_results) and not up
     _publish(results, outage, location)  # before the write: a failed write still leaves the metric
     try:

@@ -139,7 +139,7 @@ def current() -> dict:
 
     try:
         snapshot = store.get_snapshot()
-    except (BotoCoreError, ClientError):
+    except (BotoCoreError, ClientError, ValueError):  # ValueError: a snapshot that is not JSON
         _log().exception("status snapshot unreadable; building the page live")
         snapshot = None
     usable = snapshot is not None and snapshot.get("version") == SNAPSHOT_VERSION
@@ -183,7 +183,7 @@ def create_incident(data: Any) -> dict:
 
 
 def post_update(incident_id: str, data: Any) -> dict:
-    if store.get_incident(incident_id) is None:
+    if not ids.LOCAL_ID.match(incident_id or "") or store.get_incident(incident_id) is None:
         raise NotFound("No such incident.", code="incident_not_found")
     update = rules.new_update(data.status, data.message, clock.utcnow())
     stored = store.add_update(incident_id, update, data.status,

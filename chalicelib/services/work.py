@@ -10,9 +10,12 @@ def probe(location: str | None = None) -> dict:
     """Probe (from `location`, default this region's), then publish the status page's
     snapshot (a failed publish is logged; the probe's result stands and the next minute
     publishes again)."""
+    from ..config import get_settings
     from . import probes, status
 
     result = probes.run(location=location)
+    if not get_settings().status_publisher:  # a prober in another region only probes
+        return {**result, "status_published": False}
     return {**result, "status_published": status.publish_quietly("probe")}
 
 

@@ -16,7 +16,8 @@ from . import render
 
 HEADLINES = {"operational": "All measured systems operational", "degraded": "Some systems are degraded",
              "partial_outage": "Partial outage", "major_outage": "Major outage",
-             "not_monitored": "No component is monitored yet"}
+             "not_monitored": "No component is monitored yet",
+             "no_data": "No recent measurements: the checks have gone quiet"}
 
 
 @lru_cache(maxsize=1)

@@ -369,6 +369,7 @@ def test_a_second_region_probes_every_minute_into_the_one_table(synth):
     assert props["Runtime"] == primary["Runtime"]
     env = props["Environment"]["Variables"]
     assert env["LAUREL_PROBE_LOCATION"] == "eu-west-1"
+    assert env["LAUREL_STATUS_PUBLISHER"] == "0"  # it only probes: the primary region publishes the status page
     assert (env["LAUREL_TABLE"], env["LAUREL_TABLE_REGION"]) == ("laurel-prod", "us-east-1")
     (table,) = resources(tpl, "AWS::DynamoDB::Table").values()
     assert table["Properties"]["TableName"] == "laurel-prod"  # the name the prober writes to
@@ -385,3 +386,21 @@ def test_a_second_region_probes_every_minute_into_the_one_table(synth):
     (alarm,) = _silence_alarms(probe)
     assert {"Name": "location", "Value": "eu-west-1"} in alarm["Dimensions"]
     assert alarm["TreatMissingData"] == "breaching"
+
+
+def test_the_status_page_snapshot_is_granted_and_the_page_is_cached_at_the_edge(synth):
+    """Issue 16, found in review: the probe publishes statuspage/snapshot.json every minute and
+    the API reads it for /status; without the grants a deployed page could never be served
+    from S3 (the table-down fallback) and every view rebuilt it from the table. /status and
+    its feed are "cacheable by the CDN"; a prober in another region only probes."""
+    _, tpl, _ = synth
+    for function in ("APIHandler", "UptimeProbe"):
+        for action in ("s3:GetObject", "s3:PutObject"):
+            assert _allowed(tpl, function, action, "statuspage/*"), (function, action)
+    assert not _allowed(tpl, "UptimeProbe", "s3:GetObject", "exports/*")
+    (dist,) = resources(tpl, "AWS::CloudFront::Distribution").values()
+    behaviors = {b["PathPattern"]: b for b in dist["Properties"]["DistributionConfig"]["CacheBehaviors"]}
+    for path in ("/status", "/status/feed.atom"):
+        assert behaviors[path]["CachePolicyId"] == behaviors["/badges/*"]["CachePolicyId"], path
+        assert behaviors[path]["AllowedMethods"] == ["GET", "HEAD"], path
+    assert "/status/*" not in behaviors  # the subscription forms (POST) stay uncached

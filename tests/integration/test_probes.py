@@ -35,6 +35,7 @@ class Site:
         self.down = False  # every app path answers 503 (the app's web server is gone; the CDN still serves images)
         self.replace: dict[str, tuple[int, str, bytes]] = {}  # path -> (status, content type, body)
         self.seen: list[str] = []
+        self.x_cache: dict[str, str] = {}  # path -> the X-Cache header the "CDN" adds
         self.s3 = boto3.client("s3", region_name="us-east-1")
 
     def answer(self, path: str, accept: str) -> tuple[int, str, bytes]:
@@ -66,6 +67,8 @@ def site(client, monkeypatch):
             self.send_response(status)
             self.send_header("Content-Type", kind)
             self.send_header("Content-Length", str(len(data)))
+            if self.path in state.x_cache:
+                self.send_header("X-Cache", state.x_cache[self.path])
             self.end_headers()
             self.wfile.write(data)
 
@@ -180,6 +183,32 @@ def test_an_ob3_document_of_another_credential_is_a_failed_probe(site, client):
     site.replace[path] = (200, "application/ld+json", b"<html>not json</html>")
     (failed,) = [r for r in probes.run(MINUTE)["results"] if not r["ok"]]
     assert "not JSON" in failed["error"]
+
+
+def test_a_page_the_cdn_serves_from_its_cache_is_no_web_server_answering(site, client):
+    """Found in review: CloudFront keeps serving a cached page (and a stale one when the origin
+    fails), so during a real outage the canary page still "passed" and hid the minute. An
+    answer marked `X-Cache: Hit from cloudfront` is the CDN's, not a web server's."""
+    page, doc = path_of(site.canary["page_url"]), path_of(site.canary["credential_url"])
+    for path, accept in ((page, "text/html"), (doc, "application/ld+json")):
+        res = client.http.get(path, headers={"Accept": accept})
+        site.replace[path] = (200, res.headers["Content-Type"], res.body)  # what the CDN kept
+        site.x_cache[path] = "Hit from cloudfront"
+    site.down = True  # /health (never cached) fails: the app's web server is gone
+    result = probes.run(MINUTE)
+    cached = [r for r in result["results"] if r["url"] in (site.canary["page_url"], site.canary["credential_url"])]
+    assert [(r["ok"], r["cached"]) for r in cached] == [(True, True), (True, True)]  # content fine, but cached
+    assert result["outage"] is True
+    # an answer the origin gave through the CDN (a miss, or a refresh it answered) counts
+    site.x_cache = {page: "Miss from cloudfront", doc: "RefreshHit from cloudfront"}
+    assert probes.run(MINUTE + timedelta(minutes=1))["outage"] is False
+    assert (probes.served_by_cache(""), probes.served_by_cache("Error from cloudfront")) == (False, True)
+
+
+def test_the_probe_is_counted_as_a_crawler_never_as_a_person():
+    from chalicelib.domain import engagement
+
+    assert engagement.agent_class(probes.USER_AGENT) == "crawler"  # the canary's views inflate no one's counts
 
 
 def test_a_broken_badge_image_is_a_failed_probe(site):
