@@ -158,7 +158,7 @@ class Foreign:
 @pytest.fixture()
 def foreign(monkeypatch):
     # This test stage refuses loopback and plain HTTP; the foreign issuer lives on loopback.
-    monkeypatch.setattr(badge_check, "_policy", lambda: fetch.Policy(allow_http=True, allow_private=True))
+    monkeypatch.setattr(badge_check.fetching, "policy", lambda: fetch.Policy(allow_http=True, allow_private=True))
     server = Foreign()
     yield server
     server.close()

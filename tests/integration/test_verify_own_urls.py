@@ -123,7 +123,7 @@ def test_a_foreign_laurel_page_verifies_over_http_like_our_own(client, valid, mo
         res = client.http.get(path, headers={"Accept": accept})
         return fetch.Fetched(url, res.status_code, res.headers.get("Content-Type", ""), res.body)
 
-    monkeypatch.setattr(badge_check.http_fetch, "fetch", over_http)
+    monkeypatch.setattr(badge_check.fetching.http_fetch, "fetch", over_http)
     report = _verify(client, f"https://other-laurel.example/badges/{valid}")
     assert seen[0] == media.VERIFIER_ACCEPT
     # the document it got is our credential, whose links point back here: the checks go on locally
