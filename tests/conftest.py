@@ -116,3 +116,26 @@ def list_bucket() -> list[str]:
 
 def body(response) -> dict:
     return json.loads(response.body)
+
+
+@pytest.fixture(scope="session")
+def _foreign_web_server():
+    from tests.fixtures.foreign.server import ForeignWeb
+
+    web = ForeignWeb()
+    yield web
+    web.close()
+
+
+@pytest.fixture()
+def foreign_web(_foreign_web_server, monkeypatch):
+    """Other issuers' documents on a loopback HTTPS host (tests/fixtures/foreign/server.py);
+    for this test only, the verifier may fetch from loopback and trusts its CA."""
+    from chalicelib.adapters import fetch
+    from chalicelib.services import badge_check
+
+    _foreign_web_server.clear()
+    monkeypatch.setattr(badge_check.fetching, "policy",
+                        lambda: fetch.Policy(allow_private=True, cafile=str(_foreign_web_server.cafile)))
+    yield _foreign_web_server
+    _foreign_web_server.clear()

@@ -34,6 +34,9 @@ class Policy:
     timeout: float = 5.0
     max_bytes: int = 1024 * 1024
     max_redirects: int = 3
+    # Trust only this CA file for TLS instead of the system's (tests' loopback issuers
+    # serve https with a throw-away CA; production never sets it).
+    cafile: str | None = None
 
 
 @dataclass(frozen=True)
@@ -78,8 +81,8 @@ def _resolve(host: str, port: int, policy: Policy) -> str:
 class _PinnedHTTPSConnection(http.client.HTTPSConnection):
     """Connects to a pre-checked address while verifying TLS for the host name."""
 
-    def __init__(self, host: str, ip: str, port: int, timeout: float) -> None:
-        self._tls = ssl.create_default_context()
+    def __init__(self, host: str, ip: str, port: int, timeout: float, cafile: str | None = None) -> None:
+        self._tls = ssl.create_default_context(cafile=cafile)
         super().__init__(host, port, timeout=timeout, context=self._tls)
         self._ip = ip
 
@@ -128,8 +131,11 @@ def _exchange(scheme: str, host: str, port: int, method: str, path: str, headers
               body: bytes | None, policy: Policy) -> tuple[int, str, str | None, bytes, str]:
     """One request to a checked host: (status, content type, Location, body up to the cap, X-Cache)."""
     ip = _resolve(host, port, policy)
-    cls = _PinnedHTTPSConnection if scheme == "https" else _PinnedHTTPConnection
-    conn = cls(host, ip, port, policy.timeout)
+    conn: http.client.HTTPConnection
+    if scheme == "https":
+        conn = _PinnedHTTPSConnection(host, ip, port, policy.timeout, policy.cafile)
+    else:
+        conn = _PinnedHTTPConnection(host, ip, port, policy.timeout)
     try:
         conn.request(method, path, body=body, headers=headers)
         response = conn.getresponse()
