@@ -169,3 +169,147 @@ def test_a_jwt_naming_a_key_the_profile_does_not_list_is_refused(client, rotated
         report = body(post(client, "/verify", None, {"jwt": forged}))
         assert report["result"] == "invalid", report
         assert any(c["check"] == "signature" and not c["ok"] for c in report["checks"]), report["checks"]
+
+
+# ---------------------------------------------------------------- status lists in both securing forms
+
+
+def _s3(url: str) -> bytes:
+    import boto3
+
+    key = url.split("https://assets.laurel.test/", 1)[1]
+    return boto3.client("s3", region_name="us-east-1").get_object(Bucket="laurel-test-assets", Key=key)["Body"].read()
+
+
+def _put_s3(url: str, data: bytes) -> None:
+    import boto3
+
+    key = url.split("https://assets.laurel.test/", 1)[1]
+    boto3.client("s3", region_name="us-east-1").put_object(Bucket="laurel-test-assets", Key=key, Body=data)
+
+
+def _jwt_parts(token: str) -> tuple[dict, dict]:
+    from chalicelib.openbadges.ob3 import b64url_decode
+
+    h, p, _ = token.split(".")
+    return json.loads(b64url_decode(h)), json.loads(b64url_decode(p))
+
+
+def _bit_of(listing: dict, index: int) -> bool:
+    from chalicelib.openbadges import ob3
+
+    return ob3.bit_is_set(ob3.decode_bits(listing["credentialSubject"]["encodedList"]), index)
+
+
+def _lists(client, cid: str) -> tuple[dict, dict, str, dict]:
+    """(JSON-LD credential, its DI list, the JWT list as served, the JWT list's payload)"""
+    vc = get_json(client, f"/ob/v3/credentials/{cid}")
+    _, jwt_vc = _jwt_parts(client.http.get(f"/ob/v3/credentials/{cid}.jwt").body.decode())
+    di_list = json.loads(_s3(vc["credentialStatus"]["statusListCredential"]))
+    jwt_list = _s3(jwt_vc["credentialStatus"]["statusListCredential"]).decode()
+    return vc, di_list, jwt_list, _jwt_parts(jwt_list)[1]
+
+
+def test_each_credential_form_points_at_a_status_list_secured_the_same_way(client, rotated):
+    cid = rotated["new"]
+    profile_url = f"{BASE}/ob/v3/issuers/{rotated['tenant']}"
+    profile = get_json(client, profile_url.removeprefix(BASE))
+    methods = {m["id"]: m for m in profile["verificationMethod"]}
+    vc = get_json(client, f"/ob/v3/credentials/{cid}")
+    _, jwt_vc = _jwt_parts(client.http.get(f"/ob/v3/credentials/{cid}.jwt").body.decode())
+    di_url = vc["credentialStatus"]["statusListCredential"]
+    jwt_url = jwt_vc["credentialStatus"]["statusListCredential"]
+    assert di_url.endswith(".json") and jwt_url == di_url.removesuffix(".json") + ".jwt", (di_url, jwt_url)
+    assert jwt_vc["credentialStatus"]["id"] == f"{jwt_url}#{vc['credentialStatus']['statusListIndex']}"
+    assert jwt_vc["credentialStatus"]["statusListIndex"] == vc["credentialStatus"]["statusListIndex"]
+
+    # Data Integrity list: its proof verifies with the profile's Ed25519 key, issuer = the credential's
+    di_list = json.loads(_s3(di_url))
+    ok, reason = data_integrity.verify_proof(di_list, methods[di_list["proof"]["verificationMethod"]]["publicKeyMultibase"])
+    assert ok, reason
+    assert di_list["issuer"] == vc["issuer"]["id"] == profile_url
+
+    # VC-JWT list: typ vc+jwt, RS256 with the key its kid names in the profile (VC-JOSE-COSE)
+    token = _s3(jwt_url).decode()
+    header, payload = _jwt_parts(token)
+    assert header["alg"] == "RS256" and header["typ"] == "vc+jwt" and header["kid"] in methods, header
+    decoded = jwt.decode(token, RSAKey.import_key(methods[header["kid"]]["publicKeyJwk"]), algorithms=["RS256"])
+    claims = decoded.claims
+    assert claims["id"] == jwt_url and claims["issuer"] == profile_url and claims["iss"] == profile_url
+    assert claims["type"] == ["VerifiableCredential", "BitstringStatusListCredential"]
+    assert claims["credentialSubject"]["statusPurpose"] == "revocation"
+    assert claims["credentialSubject"]["encodedList"] == di_list["credentialSubject"]["encodedList"]
+    assert jsonld.undefined_terms({k: v for k, v in claims.items() if k not in ("iss", "jti", "nbf")}) == []
+
+
+def test_revocation_sets_the_bit_in_both_lists_with_one_kms_sign(client, rotated):
+    from tests.aws_calls import recording
+
+    cid = rotated["new"]
+    vc, di_list, _, jwt_list = _lists(client, cid)
+    index = int(vc["credentialStatus"]["statusListIndex"])
+    assert _bit_of(di_list, index) is False and _bit_of(jwt_list, index) is False
+    token = client.http.get(f"/ob/v3/credentials/{cid}.jwt").body.decode()
+    with recording() as calls:
+        res = post(client, f"/credentials/{cid}/revoke", rotated["key"], {"reason": "Exam misconduct",
+                                                                          "suppress_email": True})
+    assert res.status_code == 200, res.body
+    assert calls.count("kms.Sign") == 1, calls  # the JWT list; the DI list is Ed25519 (no KMS)
+    _, di_list, _, jwt_list = _lists(client, cid)
+    assert _bit_of(di_list, index) is True and _bit_of(jwt_list, index) is True
+    # Laurel's verifier reads each form's own list
+    assert body(post(client, "/verify", None, {"jwt": token}))["result"] == "revoked"
+    assert body(post(client, "/verify", None, {"credential": vc}))["result"] == "revoked"
+
+
+def test_replacement_revokes_in_both_lists(client, rotated):
+    cid = rotated["new"]
+    vc = get_json(client, f"/ob/v3/credentials/{cid}")
+    token = client.http.get(f"/ob/v3/credentials/{cid}.jwt").body.decode()
+    body(issue(client, rotated["key"], rotated["tpl"], email="new@example.com", duplicate_policy="replace"))
+    _, di_list, _, jwt_list = _lists(client, cid)
+    index = int(vc["credentialStatus"]["statusListIndex"])
+    assert _bit_of(di_list, index) is True and _bit_of(jwt_list, index) is True
+    assert body(post(client, "/verify", None, {"jwt": token}))["result"] == "revoked"
+
+
+def test_a_status_list_that_fails_its_own_verification_fails_the_check(client, rotated):
+    """A list someone altered (or signed with another key) says nothing: the verdict is
+    invalid, not "not revoked"."""
+    from chalicelib.openbadges import ob3
+
+    cid = rotated["new"]
+    vc, di_list, jwt_text, jwt_list = _lists(client, cid)
+    token = client.http.get(f"/ob/v3/credentials/{cid}.jwt").body.decode()
+    _, jwt_vc = _jwt_parts(token)
+    index = int(vc["credentialStatus"]["statusListIndex"])
+
+    # the DI list's bits changed without its proof: the proof no longer verifies
+    other = ob3.set_bit(bytes(ob3.STATUS_LIST_SIZE // 8), (index + 1) % ob3.STATUS_LIST_SIZE)
+    tampered = {**di_list, "credentialSubject": {**di_list["credentialSubject"], "encodedList": ob3.encode_bits(other)}}
+    _put_s3(vc["credentialStatus"]["statusListCredential"], json.dumps(tampered).encode())
+    report = body(post(client, "/verify", None, {"credential": vc}))
+    assert report["result"] == "invalid", report
+    assert any(c["check"] == "status list" and not c["ok"] for c in report["checks"]), report["checks"]
+
+    # the JWT list re-signed by someone else under the issuer's key URL
+    attacker = RSAKey.generate_key(2048)
+    header, _ = _jwt_parts(jwt_text)
+    forged = jwt.encode(header, jwt_list, attacker)
+    _put_s3(jwt_vc["credentialStatus"]["statusListCredential"], forged.encode())
+    report = body(post(client, "/verify", None, {"jwt": token}))
+    assert report["result"] == "invalid", report
+    assert any(c["check"] == "status list" and not c["ok"] for c in report["checks"]), report["checks"]
+
+    # the genuine list restored: valid again
+    _put_s3(jwt_vc["credentialStatus"]["statusListCredential"], jwt_text.encode())
+    assert body(post(client, "/verify", None, {"jwt": token}))["result"] == "valid"
+
+    # another issuer's list (validly signed by that issuer) does not speak for this credential
+    other_tenant, other_key = new_issuer("Other Academy")
+    other_cid = _accepted(client, other_key, active_template(client, other_key), "x@example.com")
+    other_vc = get_json(client, f"/ob/v3/credentials/{other_cid}")
+    _put_s3(vc["credentialStatus"]["statusListCredential"], _s3(other_vc["credentialStatus"]["statusListCredential"]))
+    report = body(post(client, "/verify", None, {"credential": vc}))
+    assert report["result"] == "invalid", report
+    assert any(c["check"] == "status list" and not c["ok"] and "issuer" in c["detail"] for c in report["checks"])

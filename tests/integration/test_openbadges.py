@@ -176,7 +176,8 @@ def test_a_new_status_list_is_published_when_a_block_reaches_it(client, monkeypa
     s3 = boto3.client("s3", region_name="us-east-1")
     keys = sorted(o["Key"] for o in s3.list_objects_v2(Bucket="laurel-test-assets",
                                                       Prefix=f"assets/status/{tenant}/").get("Contents", []))
-    assert keys == [f"assets/status/{tenant}/{n}.json" for n in (0, 1, 2, 3)]
+    # each list in both securing forms (Data Integrity JSON-LD and VC-JWT)
+    assert keys == sorted(f"assets/status/{tenant}/{n}.{form}" for n in (0, 1, 2, 3) for form in ("json", "jwt"))
 
 
 def test_baked_png_unbakes_with_openbadges_bakery(client, accepted):
