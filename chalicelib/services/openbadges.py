@@ -213,6 +213,15 @@ def profile_v3(tenant_id: str) -> dict:
                               signing.verification_methods(tenant_id), also_known_as=[urls.did_web(tenant_id)])
 
 
+def key_document(tenant_id: str, name: str) -> dict:
+    """One of the tenant's keys on its own (what its key URL answers)."""
+    _issuer(tenant_id)
+    doc = signing.key_document(tenant_id, name)
+    if doc is None:
+        raise NotFound("this issuer has no such key", code="key_not_found")
+    return doc
+
+
 def did_document(tenant_id: str) -> dict:
     """The tenant's did:web DID document: the same keys as the profile, under the DID."""
     _issuer(tenant_id)

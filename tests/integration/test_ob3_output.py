@@ -63,17 +63,29 @@ def test_issuer_profile_is_a_controller_document_listing_every_signing_key(clien
     methods = {m["id"]: m for m in profile["verificationMethod"]}
     assert sorted(_expanded_values(profile, "verificationMethod")) == sorted(methods)
     assert sorted(_expanded_values(profile, "assertionMethod")) == sorted(methods)
-    # every key: the Ed25519 one and both RSA keys (active and retired), ids under the profile URL
+    # every key: the Ed25519 one and both RSA keys (active and retired)
     jwks = get_json(client, "/.well-known/jwks.json")["keys"]
     assert len(jwks) == 2
     rsa = [m for m in methods.values() if m["type"] == "JsonWebKey"]
     assert sorted(m["publicKeyJwk"]["n"] for m in rsa) == sorted(k["n"] for k in jwks)
-    assert [m["type"] for m in methods.values()].count("Multikey") == 1
-    for method in methods.values():
-        assert method["id"].startswith(profile_url + "#") and method["controller"] == profile_url
-    for m in rsa:  # DID Core / CID: "use the value of kid as their fragment identifier"
-        assert m["id"] == f"{profile_url}#{m['publicKeyJwk']['kid']}"
+    for m in rsa:  # named by the JWK thumbprint (DID Core / CID: "use the value of kid")
+        assert m["id"] == f"{profile_url}/keys/{m['publicKeyJwk']['kid']}"
         assert "d" not in m["publicKeyJwk"]
+    ed25519 = {m["id"]: m["publicKeyMultibase"] for m in methods.values() if m["type"] == "Multikey"}
+    # one Ed25519 key under its key URL, and under the id stored credentials name
+    assert sorted(ed25519) == [f"{profile_url}#ed25519-1", f"{profile_url}/keys/ed25519-1"]
+    assert len(set(ed25519.values())) == 1
+    # each id answers: a key URL with the key itself (what a stock https loader gets)
+    for method in methods.values():
+        assert method["controller"] == profile_url
+        if "#" in method["id"]:
+            continue  # a fragment of the profile: the profile answers it
+        alone = get_json(client, method["id"].removeprefix(BASE))
+        context = "https://w3id.org/security/multikey/v1" if method["type"] == "Multikey" \
+            else "https://www.w3.org/ns/cid/v1"
+        assert alone == {"@context": context, **method}, alone
+        assert jsonld.undefined_terms(alone) == []
+    assert client.http.get(f"/ob/v3/issuers/{rotated['tenant']}/keys/nope").status_code == 404
     # what jsonld-signatures' ControllerProofPurpose does: frame the controller document
     # for the proof's method under the assertionMethod relation
     vc = get_json(client, f"/ob/v3/credentials/{rotated['new']}")
@@ -95,10 +107,11 @@ def test_jwt_kid_is_a_key_url_the_issuer_profile_answers(client, rotated):
 
     kid = json.loads(b64url_decode(token.split(".")[0]))["kid"]
     # the key URL, resolvable from the credential alone (before: a bare thumbprint)
-    assert kid == f"{profile_url}#{signing.active_rsa_key().kid}", kid
-    document = get_json(client, urlsplit(kid.split("#")[0]).path)
-    method = next(m for m in document["verificationMethod"] if m["id"] == kid)
-    assert kid in document["assertionMethod"] and method["controller"] == document["id"]
+    assert kid == f"{profile_url}/keys/{signing.active_rsa_key().kid}", kid
+    method = get_json(client, urlsplit(kid).path)  # answers with the key itself
+    assert method["id"] == kid and method["type"] == "JsonWebKey" and method["controller"] == profile_url
+    document = get_json(client, urlsplit(profile_url).path)
+    assert kid in document["assertionMethod"]
     decoded = jwt.decode(token, RSAKey.import_key(method["publicKeyJwk"]), algorithms=["RS256"])
     assert decoded.claims["iss"] == document["id"]
     # the other key cannot pass for it
@@ -113,9 +126,16 @@ def test_a_credential_signed_before_the_change_keeps_verifying(client, rotated, 
     from chalicelib.openbadges.ob3 import b64url_decode
     from chalicelib.services import signing
 
+    from chalicelib.openbadges.data_integrity import LocalEd25519Signer
+
     monkeypatch.setattr(signing, "jwt_kid", lambda tenant_id, key: key.kid)  # the old kid
+    monkeypatch.setattr(signing, "ed25519_signer", lambda tenant_id: LocalEd25519Signer(  # the old method id
+        signing._ed25519_seed(), key_id=f"{BASE}/ob/v3/issuers/{tenant_id}#ed25519-1"))
     stored = _accepted(client, rotated["key"], rotated["tpl"], "stored@example.com")
     monkeypatch.undo()
+    stored_vc = get_json(client, f"/ob/v3/credentials/{stored}")
+    assert stored_vc["proof"]["verificationMethod"].endswith("#ed25519-1")
+    assert body(post(client, "/verify", None, {"credential": stored_vc}))["result"] == "valid"
     token = client.http.get(f"/ob/v3/credentials/{stored}.jwt").body.decode()
     assert "#" not in json.loads(b64url_decode(token.split(".")[0]))["kid"]
     assert body(post(client, "/verify", None, {"jwt": token}))["result"] == "valid"
@@ -148,9 +168,9 @@ def test_did_web_document_has_the_same_keys_and_links_to_the_profile(client, rot
     assert sorted(_expanded_values(doc, "assertionMethod")) == sorted(m["id"] for m in doc["verificationMethod"])
 
     def material(d):
-        return sorted(json.dumps(m.get("publicKeyJwk") or m.get("publicKeyMultibase"), sort_keys=True)
-                      for m in d["verificationMethod"])
-    assert material(doc) == material(profile) and len(doc["verificationMethod"]) == 3
+        return {json.dumps(m.get("publicKeyJwk") or m.get("publicKeyMultibase"), sort_keys=True)
+                for m in d["verificationMethod"]}
+    assert material(doc) == material(profile) and len(doc["verificationMethod"]) == len(material(doc)) == 3
     assert client.http.get("/ob/v3/issuers/0123456789abcdef/did.json").status_code == 404
 
 
@@ -164,7 +184,8 @@ def test_a_jwt_naming_a_key_the_profile_does_not_list_is_refused(client, rotated
     claims["name"] = "Forged"
     attacker = RSAKey.generate_key(2048)
     profile_url = f"{BASE}/ob/v3/issuers/{rotated['tenant']}"
-    for kid in (f"{profile_url}#attacker", f"{profile_url}#ed25519-1"):
+    for kid in (f"{profile_url}#attacker", f"{profile_url}#ed25519-1", f"{profile_url}/keys/attacker",
+                f"{profile_url}/keys/ed25519-1", f"{profile_url}/revocations"):
         forged = jwt.encode({"alg": "RS256", "typ": "JWT", "kid": kid}, claims, attacker)
         report = body(post(client, "/verify", None, {"jwt": forged}))
         assert report["result"] == "invalid", report
