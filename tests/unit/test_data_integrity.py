@@ -435,7 +435,6 @@ def test_vendored_contexts_are_the_published_ones():
         "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.2.json",
         "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json",
         "https://www.w3.org/2018/credentials/v1",
-        "https://www.w3.org/ns/did/v1",
         "https://w3id.org/security/suites/ed25519-2020/v1",
     }
     for name in index.values():

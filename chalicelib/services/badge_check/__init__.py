@@ -83,7 +83,7 @@ def _names_email(identity: str, salt: str, email: str) -> bool:
     algorithm, _, digest = identity.partition("$")
     if digest and algorithm.lower() in ("sha256", "md5"):
         return digest.lower() == hashlib.new(algorithm.lower(), (email + salt).encode()).hexdigest()
-    return identity == email
+    return identity.strip().lower() == email
 
 
 @dataclass(frozen=True)

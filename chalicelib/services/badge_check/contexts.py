@@ -78,6 +78,19 @@ def loader() -> jsonld.FetchingDocumentLoader:
     return _loader
 
 
+def reason(exc: BaseException) -> str:
+    """Why JSON-LD processing failed, in one line (pyld wraps the loader's refusal)."""
+    seen: BaseException | None = exc
+    while seen is not None:
+        if isinstance(seen, jsonld.JsonLdError) and seen.type == "jsonld.LoadDocumentError":
+            return str(seen.args[0])
+        seen = seen.__cause__ or seen.__context__
+    if isinstance(exc, jsonld.JsonLdError):
+        url = (exc.details or {}).get("url") if isinstance(exc.details, dict) else None
+        return f"{exc.args[0] if exc.args else exc.type}" + (f" ({url})" if url else "")
+    return exc.__class__.__name__
+
+
 def undefined_terms(document: dict) -> list[str]:
     """What `document` uses that its contexts do not define (raises JsonLdError when a
     context cannot be had)."""

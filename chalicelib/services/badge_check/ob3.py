@@ -63,7 +63,7 @@ def _vc_basics(vc: dict, report: Report, claims: dict | None = None) -> str:
     try:
         lost = contexts_mod.undefined_terms(claims if claims is not None else vc)
     except JsonLdError as exc:
-        why = f"a context could not be used: {exc}"
+        why = f"a context could not be used: {contexts_mod.reason(exc)}"
     except RecursionError:
         why = "the contexts are nested too deeply"
     report.check("contexts", shape and lost is not None, why)
