@@ -167,10 +167,8 @@ def did_key_document(did: str) -> dict:
             ASSERTION: [method_id], "authentication": [method_id]}
 
 
-def controller_document(doc_url: str, report: Report) -> dict:
-    """The document at `doc_url` (an https URL or a DID), whose `id` must be `doc_url`."""
-    if doc_url.startswith("did:key:"):
-        return did_key_document(doc_url)
+def _document(doc_url: str, report: Report) -> dict:
+    """The JSON object at `doc_url` (an https URL or a did:web DID)."""
     where = did_web_url(doc_url) if doc_url.startswith("did:web:") else doc_url
     if not doc_url.startswith(("did:web:", "https://", "http://")):
         raise KeyError_(f"{doc_url} cannot be resolved (did:key, did:web and https are supported)")
@@ -183,8 +181,16 @@ def controller_document(doc_url: str, report: Report) -> dict:
         doc = None
     if not isinstance(doc, dict):
         raise KeyError_(f"{where} is not a JSON object")
+    return doc
+
+
+def controller_document(doc_url: str, report: Report) -> dict:
+    """The document at `doc_url` (an https URL or a DID), whose `id` must be `doc_url`."""
+    if doc_url.startswith("did:key:"):
+        return did_key_document(doc_url)
+    doc = _document(doc_url, report)
     if doc.get("id") != doc_url:
-        raise KeyError_(f"the document at {where} is not {doc_url} (its id is {doc.get('id')!r})")
+        raise KeyError_(f"the document at {doc_url} is not {doc_url} (its id is {doc.get('id')!r})")
     return doc
 
 
@@ -219,11 +225,33 @@ def _method_from(doc: dict, method_id: str) -> Method:
 
 
 def method(method_id: str, report: Report) -> Method:
-    """Retrieve the verification method `method_id` (a DID URL or an https URL with a
-    fragment) from its controller document. Raises KeyError_."""
-    if not isinstance(method_id, str) or "#" not in method_id:
+    """Retrieve the verification method `method_id` from its controller document. Raises KeyError_.
+
+    A DID URL or an https URL with a fragment names a method inside the document the URL
+    without the fragment answers. An https URL may also answer with the verification method
+    itself (a Multikey/JsonWebKey document whose `id` is that URL); then its `controller`'s
+    document is fetched as well, to see that it lists the method for assertions."""
+    if not isinstance(method_id, str) or not method_id:
         raise KeyError_(f"{method_id!r} is not a verification method URL")
-    return _method_from(controller_document(method_id.split("#", 1)[0], report), method_id)
+    if method_id.startswith("did:") or "#" in method_id:
+        doc_url = method_id.split("#", 1)[0]
+        if not doc_url.startswith("did:"):
+            doc = _document(doc_url, report)
+            if doc.get("id") == method_id and isinstance(doc.get("controller"), str):
+                return _standalone(doc, method_id, report)
+        return _method_from(controller_document(doc_url, report), method_id)
+    return _standalone(_document(method_id, report), method_id, report)
+
+
+def _standalone(doc: dict, method_id: str, report: Report) -> Method:
+    if doc.get("id") != method_id or not isinstance(doc.get("controller"), str):
+        raise KeyError_(f"{method_id} is not a verification method document")
+    controller = controller_document(doc["controller"], report)
+    listed = _methods(controller)
+    if not any(m["id"] == method_id for m in listed):  # referenced only: the document itself
+        known = list(controller.get("verificationMethod") or [])
+        controller = {**controller, "verificationMethod": [*known, {k: v for k, v in doc.items() if k != "@context"}]}
+    return _method_from(controller, method_id)
 
 
 def _same_origin(a: str, b: str) -> bool:
