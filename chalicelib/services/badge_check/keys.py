@@ -48,7 +48,7 @@ from urllib.parse import unquote, urlsplit
 from cryptography.hazmat.primitives.asymmetric import ec
 from joserfc.jwk import KeySet, import_key
 
-from .fetching import get, json_object
+from .fetching import get
 from .report import Failed, Report
 
 ASSERTION = "assertionMethod"
@@ -317,8 +317,10 @@ def _by_kid(kid: str, issuer_id: str, report: Report) -> dict:
         # "kid: A URI that can be dereferenced to an object of type JWK": on the issuer's origin
         if not _same_origin(absolute, issuer_id):
             raise KeyError_(f"the key {kid} is not on the issuer's origin")
-        code, body = get(absolute.split("#", 1)[0], report, "key")
-        doc = json_object(body, report, "key") if code == 200 else {}
+        try:
+            doc = _document(absolute.split("#", 1)[0], report)
+        except KeyError_:
+            doc = {}
         if isinstance(doc.get("keys"), list):  # a JWKS at the URL: the fragment (or kid) selects
             fragment = absolute.split("#", 1)[1] if "#" in absolute else None
             doc = next((k for k in doc["keys"] if isinstance(k, dict) and k.get("kid") in (absolute, fragment)), {})
