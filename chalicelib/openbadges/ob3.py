@@ -29,9 +29,23 @@ def _image(url: str | None) -> dict | None:
     return {"id": url, "type": "Image"} if url else None
 
 
+# The issuer profile is also the controlled identifier document of the tenant's keys.
+# Controlled Identifiers v1.0 (abstract): "A controlled identifier document contains
+# cryptographic material and lists service endpoints for the purposes of verifying
+# cryptographic proofs from, and interacting with, the controller of an identifier."
+# Its JSON-LD context https://www.w3.org/ns/cid/v1 defines `verificationMethod`,
+# `assertionMethod`, `controller`, `alsoKnownAs`, `Multikey` and `JsonWebKey`. Without it
+# JSON-LD expansion drops the key relations and jsonld-signatures' controller check
+# ("not authorized by controller for proof purpose assertionMethod") fails.
+CID_CONTEXT = "https://www.w3.org/ns/cid/v1"
+# DID Core 1.0, JSON-LD representation: the DID context comes first in `@context`
+# (then cid/v1, whose protected terms define the same IRIs and add the key types).
+DID_CONTEXT = "https://www.w3.org/ns/did/v1"
+
+
 def issuer_profile(issuer: dict, urls: Urls, image_url: str | None,
-                   verification_methods: Sequence[dict] = ()) -> dict:
-    doc = {
+                   verification_methods: Sequence[dict] = (), also_known_as: Sequence[str] = ()) -> dict:
+    doc: dict = {
         "@context": CONTEXTS,
         "id": urls.issuer(issuer["id"]),
         "type": ["Profile"],
@@ -40,11 +54,41 @@ def issuer_profile(issuer: dict, urls: Urls, image_url: str | None,
     }
     if image_url:
         doc["image"] = _image(image_url)
+    if verification_methods or also_known_as:
+        doc["@context"] = CONTEXTS + [CID_CONTEXT]
+    if also_known_as:
+        doc["alsoKnownAs"] = list(also_known_as)
     if verification_methods:
-        doc["@context"] = CONTEXTS + ["https://w3id.org/security/multikey/v1"]
-        doc["verificationMethod"] = list(verification_methods)
+        doc["verificationMethod"] = [_embedded(m) for m in verification_methods]
         doc["assertionMethod"] = [m["id"] for m in verification_methods]
     return doc
+
+
+def did_document(did: str, verification_methods: Sequence[dict], also_known_as: Sequence[str]) -> dict:
+    """The did:web DID document of a tenant: the profile's keys, re-identified under the DID."""
+    return {
+        "@context": [DID_CONTEXT, CID_CONTEXT],
+        "id": did,
+        "alsoKnownAs": list(also_known_as),
+        "verificationMethod": [_embedded(m) for m in verification_methods],
+        "assertionMethod": [m["id"] for m in verification_methods],
+    }
+
+
+def _embedded(method: dict) -> dict:
+    """A method inside the document: the document's contexts define its terms (a
+    nested Multikey context would redefine the protected term `Multikey` that
+    cid/v1 already defines, which JSON-LD refuses)."""
+    return {k: v for k, v in method.items() if k != "@context"}
+
+
+def jwk_verification_method(key_id: str, controller: str, jwk: dict) -> dict:
+    """A JsonWebKey verification method (CID 1.0). DID Core 1.0 / CID on publicKeyJwk:
+    "The map MUST NOT contain "d", or any other members of the private information
+    class"; "It is RECOMMENDED that verification methods that use JWKs [RFC7517] to
+    represent their public keys use the value of kid as their fragment identifier."""
+    public = {k: jwk[k] for k in ("kty", "n", "e", "crv", "x", "y", "kid", "alg", "use") if k in jwk}
+    return {"id": key_id, "type": "JsonWebKey", "controller": controller, "publicKeyJwk": public}
 
 
 def credential(c: dict, urls: Urls, *, image_url: str | None, issuer_image_url: str | None,
@@ -135,16 +179,29 @@ def _epoch(value: str) -> int:
     return int(datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp())
 
 
-def jwt_signing_input(vc: dict, kid: str) -> str:
+def jwt_signing_input(vc: dict, kid: str, typ: str = "JWT") -> str:
     """Header and payload of the VC-JWT: the credential's members are the claims,
-    with the registered claims iss, jti, nbf (and exp) derived from them."""
-    header = {"alg": "RS256", "typ": "JWT", "kid": kid}
+    with the registered claims iss, jti, nbf (and exp) derived from them.
+    Credentials keep `typ` "JWT" (the VC-JWT rules Open Badges 3.0 builds on, VC Data
+    Model 1.1: "typ, if present, MUST be set to JWT."); status lists use `vc+jwt`
+    (see status_list_signing_input)."""
+    header = {"alg": "RS256", "typ": typ, "kid": kid}
+    issuer = vc["issuer"]["id"] if isinstance(vc["issuer"], dict) else vc["issuer"]
     payload = {k: v for k, v in vc.items() if k != "proof"}
-    payload.update(iss=vc["issuer"]["id"], jti=vc["id"], nbf=_epoch(vc["validFrom"]))
+    payload.update(iss=issuer, jti=vc["id"], nbf=_epoch(vc["validFrom"]))
     if vc.get("validUntil"):
         payload["exp"] = _epoch(vc["validUntil"])
     return b64url(json.dumps(header, separators=(",", ":")).encode()) + "." + \
         b64url(json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode())
+
+
+def status_list_signing_input(status_list: dict, kid: str) -> str:
+    """A BitstringStatusListCredential secured as a VC-JWT. VC-JOSE-COSE, "Securing JSON-LD
+    Verifiable Credentials with JOSE": "The typ header parameter SHOULD be vc+jwt. When
+    present, the cty header parameter SHOULD be vc." and "The unsecured verifiable
+    credential is the unencoded JWS payload." (iss/jti/nbf repeat issuer/id/validFrom,
+    as in the credentials, for JWT libraries that check them.)"""
+    return jwt_signing_input(status_list, kid, typ="vc+jwt")
 
 
 # ------------------------------------------------------------------ Bitstring Status List
@@ -181,8 +238,11 @@ def set_bit(bits: bytes, index: int) -> bytes:
     return bytes(out)
 
 
-def status_list_credential(tenant_id: str, list_no: int, bits: bytes, urls: Urls, issuer_id: str, now: str) -> dict:
-    url = urls.status_list(tenant_id, list_no)
+def status_list_credential(tenant_id: str, list_no: int, bits: bytes, urls: Urls, issuer_id: str, now: str,
+                           form: str = "json") -> dict:
+    """The unsecured list; `form` is where it is published: `json` (secured with a Data
+    Integrity proof) or `jwt` (secured as a VC-JWT). Its `id` is the URL it is served at."""
+    url = urls.status_list(tenant_id, list_no, form)
     return {
         "@context": [VC_CONTEXT],
         "id": url,

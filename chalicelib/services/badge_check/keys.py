@@ -321,6 +321,13 @@ def _by_kid(kid: str, issuer_id: str, report: Report) -> dict:
             doc = _document(absolute.split("#", 1)[0], report)
         except KeyError_:
             doc = {}
+        if doc.get("id") == absolute and isinstance(doc.get("controller"), str):
+            # the URL answers with a verification method document: its controller must be the
+            # issuer, whose document lists it for assertions (as for Data Integrity methods)
+            found = _standalone(doc, absolute, report)
+            if found.controller != issuer_id or not found.authorized:
+                raise KeyError_(f"{absolute} is not a key {issuer_id} lists for assertions (assertionMethod)")
+            return found.jwk
         if isinstance(doc.get("keys"), list):  # a JWKS at the URL: the fragment (or kid) selects
             fragment = absolute.split("#", 1)[1] if "#" in absolute else None
             doc = next((k for k in doc["keys"] if isinstance(k, dict) and k.get("kid") in (absolute, fragment)), {})
