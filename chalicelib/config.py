@@ -11,6 +11,13 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 MIB = 1024 * 1024
+# JSON-LD context publishers the verifier may fetch from (LAUREL_JSONLD_CONTEXT_ALLOW overrides; comma-separated
+# URL prefixes). purl.imsglobal.org redirects to imsglobal.org, so both are named.
+DEFAULT_CONTEXT_ALLOW = ",".join([
+    "https://purl.imsglobal.org/spec/", "https://www.imsglobal.org/spec/", "https://imsglobal.github.io/",
+    "https://www.w3.org/ns/", "https://www.w3.org/2018/credentials/", "https://w3id.org/", "https://w3c.github.io/",
+    "https://w3c-ccg.github.io/",
+])
 
 
 @dataclass(frozen=True)
@@ -58,6 +65,10 @@ class Settings:
     # Engagement event lines go to this file instead of stdout (the local stage: no CloudWatch
     # Logs to subscribe to; scripts/run_local.py feeds the file to the aggregator)
     engagement_spool: str = ""
+    # where the verifier may fetch JSON-LD contexts it does not vendor (URL prefixes; issue 18, rule 5:
+    # "anything else is fetched through the SSRF-safe fetcher, size-capped, cached, and only from an
+    # allow-list"); the publishers of the Open Badges, VC, DID and security vocabularies
+    jsonld_context_allow: tuple[str, ...] = ()
 
     @property
     def is_local(self) -> bool:
@@ -117,4 +128,6 @@ def get_settings() -> Settings:
         secret_id=_env("LAUREL_SECRET_ID", f"laurel/{stage}/signing-material"),
         local_aws_endpoint=endpoint,
         engagement_spool=os.environ.get("LAUREL_ENGAGEMENT_SPOOL", ""),
+        jsonld_context_allow=tuple(u.strip() for u in os.environ.get(
+            "LAUREL_JSONLD_CONTEXT_ALLOW", DEFAULT_CONTEXT_ALLOW).split(",") if u.strip()),
     )

@@ -40,6 +40,7 @@ __all__ = [
     "context_index",
     "default_loader",
     "expand",
+    "fetching_loader",
     "make_document_loader",
     "undefined_terms",
 ]
@@ -188,6 +189,32 @@ _pyld.JsonLdProcessor._process_context = _process_context_cached
 # pyld's own default loader fetches over HTTP. Replace it process-wide so that a
 # pyld call anywhere that forgets to pass a loader still cannot reach the network.
 _pyld.set_document_loader(_vendored_only)
+
+
+class FetchingDocumentLoader(VendoredDocumentLoader):
+    """The vendored contexts, and any other URL through `fetch(url) -> document`.
+
+    For verifying other issuers' credentials (issue 18, rule 5): their contexts may not be
+    vendored. `fetch` is the caller's (this module does no I/O): it decides which URLs may be
+    fetched (an allow-list), how (the SSRF-safe fetcher, size-capped) and caches the answers;
+    it raises `JsonLdError` to refuse. Vendored URLs are never fetched.
+    """
+
+    def __init__(self, documents: Mapping[str, Any], fetch: Callable[[str], Any]) -> None:
+        super().__init__(documents)
+        self._fetch = fetch
+
+    def __call__(self, url: str, options: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        if isinstance(url, str) and url in self._documents:
+            return super().__call__(url, options)
+        document = self._fetch(url)
+        return {"contentType": "application/ld+json", "contextUrl": None, "documentUrl": url,
+                "document": copy.deepcopy(document), "tag": None}
+
+
+def fetching_loader(fetch: Callable[[str], Any]) -> FetchingDocumentLoader:
+    """A loader over the vendored contexts that asks `fetch` for any other URL."""
+    return FetchingDocumentLoader(_load_vendored(), fetch)
 
 
 def make_document_loader(extra: Mapping[str, Any] | None = None) -> VendoredDocumentLoader:

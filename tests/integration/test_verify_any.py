@@ -139,8 +139,10 @@ class Foreign:
     def ob3(self) -> dict:
         b = self.base
         signer = data_integrity.LocalEd25519Signer(b"\x07" * 32, key_id=f"{b}/issuer3#key-1")
+        # (a controller document authorizes a key for credentials by listing it under assertionMethod)
         self.docs["/issuer3"] = (200, {"id": f"{b}/issuer3", "verificationMethod": [
-            data_integrity.multikey_document(signer.key_id, f"{b}/issuer3", signer.public_key_multibase())]})
+            data_integrity.multikey_document(signer.key_id, f"{b}/issuer3", signer.public_key_multibase())],
+            "assertionMethod": [signer.key_id]})
         vc = {"@context": ["https://www.w3.org/ns/credentials/v2",
                            "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"],
               "id": f"{b}/vc/1", "type": ["VerifiableCredential", "OpenBadgeCredential"],

@@ -431,6 +431,11 @@ def test_vendored_contexts_are_the_published_ones():
         "https://w3id.org/openbadges/v2",
         "https://w3id.org/security/data-integrity/v2",
         "https://w3id.org/security/multikey/v1",
+        # issue 18, rule 5: other published contexts widely used by OB 3.0 issuers (the verifier's)
+        "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.2.json",
+        "https://purl.imsglobal.org/spec/ob/v3p0/extensions.json",
+        "https://www.w3.org/2018/credentials/v1",
+        "https://w3id.org/security/suites/ed25519-2020/v1",
         "https://www.w3.org/ns/cid/v1",
         "https://www.w3.org/ns/did/v1",
     }

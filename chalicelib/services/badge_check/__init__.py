@@ -76,6 +76,16 @@ def _unbake(data: bytes, report: Report) -> str:
     return text
 
 
+def _names_email(identity: str, salt: str, email: str) -> bool:
+    """OB 2.0 / OB 3.0 identity hashes ("sha256$" or "md5$" + hex digest of the identity with the
+    salt appended; OB 3.0 IdentityHash: "The only supported algorithms are MD5 and SHA-256") or
+    the plaintext identity (an unhashed identity, a `mailto:` subject's address)."""
+    algorithm, _, digest = identity.partition("$")
+    if digest and algorithm.lower() in ("sha256", "md5"):
+        return digest.lower() == hashlib.new(algorithm.lower(), (email + salt).encode()).hexdigest()
+    return identity.strip().lower() == email
+
+
 @dataclass(frozen=True)
 class Input:
     text: str | None = None  # URL, JWT or JSON
@@ -110,9 +120,10 @@ def verify(source: Input) -> dict:
         if source.email and not (report.revoked and not report.recipient_hashes):
             # (a revoked hosted assertion is only a notice: there is no recipient left to compare)
             email = source.email.strip().lower()
-            matches = any(h == "sha256$" + hashlib.sha256((email + str(salt)).encode()).hexdigest() or h == email
-                          for h, salt in report.recipient_hashes)
+            matches = any(_names_email(h, str(salt), email) for h, salt in report.recipient_hashes)
+            dids = [h for h, _ in report.recipient_hashes if h.startswith("did:")]
             report.check("recipient", matches, "issued to this email address" if matches
+                         else f"issued to {dids[0]}, not to an email address" if dids
                          else "not issued to this email address")
     except Failed:
         pass

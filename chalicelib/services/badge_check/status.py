@@ -130,18 +130,13 @@ def _verified_di_list(listing: dict, report: Report) -> dict:
 
 
 def _multikey(method_id: str, report: Report) -> tuple[str | None, str | None]:
-    """(publicKeyMultibase, controller) of a verification method: a did:key, or a method
-    listed in the document its URL names."""
-    if method_id.startswith("did:key:"):
-        did = method_id.split("#", 1)[0]
-        return did[len("did:key:"):], did
-    scratch = Report()
+    """(publicKeyMultibase, controller) of a verification method, retrieved as the verifier
+    retrieves a credential's (keys.method: did:key, did:web, a controller document or a key
+    document, and listed by its controller for assertions); (None, None) when it cannot be."""
+    from . import keys
+
     try:
-        code, body = get(method_id.split("#", 1)[0], scratch, "verification method")
-        doc = json_object(body, scratch, "verification method") if code == 200 else {}
-    except Failed:
+        found = keys.method(method_id, Report())  # its checks are about the list, not the credential
+    except (keys.KeyError_, Failed):
         return None, None
-    methods = doc.get("verificationMethod")
-    methods = methods if isinstance(methods, list) else ([doc] if doc.get("publicKeyMultibase") else [])
-    method = next((m for m in methods if isinstance(m, dict) and m.get("id") == method_id), None) or {}
-    return method.get("publicKeyMultibase"), method.get("controller")
+    return (found.multibase if found.authorized else None), found.controller
