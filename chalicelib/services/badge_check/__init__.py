@@ -36,7 +36,7 @@ def _from_text(text: str, report: Report, hops: int = 0) -> None:
     text = text.strip()
     if text.startswith("{"):
         doc = json_object(text.encode(), report, "credential")
-        if doc.get("@context") == ob2.OB2_CONTEXT or doc.get("type") in ("Assertion", ["Assertion"]):
+        if ob2.is_assertion(doc):
             ob2.verify_assertion(doc, report)
         else:
             ob3.verify_json(doc, report)

@@ -50,6 +50,12 @@ def _verification_type(doc: dict) -> str | None:
     return None
 
 
+def is_assertion(doc: dict) -> bool:
+    """An Open Badges 2.0 Assertion rather than an OB 3.0 credential: in the OB 2.0 context, or
+    typed Assertion ("An array including `Assertion` and other string elements [...] are allowed")."""
+    return any(c in _OB2_CONTEXTS for c in _listed(doc.get("@context"))) or "Assertion" in _listed(doc.get("type"))
+
+
 def _context(doc: dict, report: Report, what: str) -> None:
     """Every Badge Object is JSON-LD in the Open Badges 2.0 context. The spec: "Each Badge Object
     is a valid JSON-LD (Linked Data) document" (Data Validation), and "If properties are included
@@ -132,6 +138,8 @@ def _revocation_list(issuer: dict, assertion: dict, report: Report) -> None:
         if _verification_type(assertion) == "signed":
             report.check("revocation", True, "the issuer publishes no revocation list")
         return
+    # Data Validation: "Any relevant optional Badge Objects that are linked (such as
+    # `RevocationList`s) are available."
     status, body = get(url, report, "revocation list")
     if not report.check("revocation list", status == 200, f"{url} answered {status}"):
         return
