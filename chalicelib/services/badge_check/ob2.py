@@ -319,11 +319,13 @@ def verify_signed(token: str, report: Report) -> None:
     if not report.check("verification type", _verification_type(doc) == "signed",
                         "SignedBadge" if _verification_type(doc) == "signed" else "a JWS must declare SignedBadge"):
         raise Failed
-    badge_ref = doc.get("badge")
-    badge = badge_ref if isinstance(badge_ref, dict) else \
-        _fetch_document(badge_ref, report, "badge class", ("BadgeClass",))
-    if not report.check("badge class", "BadgeClass" in _listed(badge.get("type")), str(_id_of(badge_ref))):
-        raise Failed
+    badge_ref = doc.get("badge")  # "IRI or document that describes the type of badge being awarded"
+    if isinstance(badge_ref, dict):  # embedded, and so covered by the signature
+        badge = badge_ref
+        if not report.check("badge class", "BadgeClass" in _listed(badge.get("type")), str(badge.get("id"))):
+            raise Failed
+    else:
+        badge = _fetch_document(badge_ref, report, "badge class", ("BadgeClass",))
     # the Profile is always read from its own id: keys listed in a copy inside the signed
     # payload would be the signer's word about itself
     issuer = _fetch_document(_id_of(badge.get("issuer")), report, "issuer profile", ("Profile", "Issuer"))
