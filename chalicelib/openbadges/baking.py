@@ -223,23 +223,41 @@ def _decode_text_chunk(ctype: bytes, data: bytes, limit: int) -> str:
 
 
 def unbake_png(png: bytes, *, max_text_bytes: int = MAX_ASSERTION_BYTES) -> str | None:
-    """Return the ``openbadges`` text baked into ``png``, or None if there is none.
+    """Return the text of the ``openbadges`` iTXt chunk baked into ``png``, or None if the
+    image carries no Open Badges data.
 
-    Reads iTXt (compressed or not), then tEXt and zTXt as fallbacks: older bakers
-    used tEXt, and an iTXt wins when both exist (as in openbadges-bakery). The whole
-    file is validated like ``bake_png`` does, so a corrupt badge is an error rather
-    than a silently trusted assertion.
+    Held to the baking specification, so a badge that breaks it is a ``BakingError``:
+    "An ``iTXt`` chunk should be inserted into the PNG with **keyword** ``openbadges``. [...]
+    Compression **MUST NOT** be used." and "An iTXt chunk with the keyword “openbadges”
+    **MUST NOT** appear in a PNG more than once." A ``tEXt``/``zTXt`` ``openbadges`` chunk
+    alone is the pre-specification ("Legacy PNGs") form, not an Open Badges 2.0 baked badge.
+    The whole file is validated like ``bake_png`` does, so a corrupt badge is an error
+    rather than a silently trusted assertion.
     """
     view = memoryview(png)
-    found: dict[bytes, tuple[int, int]] = {}
+    itxt: list[tuple[int, int]] = []
+    legacy: list[bytes] = []
     for start, end, ctype in _scan_png(png):
-        if ctype not in found and _is_openbadges_text(view, start, ctype):
-            found[ctype] = (start + 8, end - 4)
-    for ctype in _TEXT_TYPES:
-        if ctype in found:
-            data_start, data_end = found[ctype]
-            return _decode_text_chunk(ctype, bytes(view[data_start:data_end]), max_text_bytes)
-    return None
+        if _is_openbadges_text(view, start, ctype):
+            if ctype == b"iTXt":
+                itxt.append((start + 8, end - 4))
+            else:
+                legacy.append(ctype)
+    if len(itxt) > 1:
+        raise BakingError(f"the PNG has {len(itxt)} iTXt chunks with keyword openbadges; the baking "
+                          "specification allows one")
+    if not itxt:
+        if legacy:
+            raise BakingError(f"the Open Badges data is in a {legacy[0].decode()} chunk; the baking specification "
+                              "requires an uncompressed iTXt chunk with keyword openbadges")
+        return None
+    data = bytes(view[itxt[0][0] : itxt[0][1]])
+    if data[len(_KEYWORD) : len(_KEYWORD) + 1] != b"\x00":
+        raise BakingError("the openbadges iTXt chunk is compressed; the baking specification says compression "
+                          "MUST NOT be used")
+    if len(data) - len(_KEYWORD) > max_text_bytes:
+        raise BakingError(f"the openbadges text is larger than {max_text_bytes} bytes")
+    return _decode_text_chunk(b"iTXt", data, max_text_bytes)
 
 
 # --------------------------------------------------------------------------- SVG
@@ -454,7 +472,15 @@ def bake_svg(svg: bytes, assertion_json: str, verify_url: str, *, max_bytes: int
 
 
 def unbake_svg(svg: bytes, *, max_bytes: int = MAX_SVG_BYTES + MAX_ASSERTION_BYTES) -> str | None:
-    """Return the baked assertion (CDATA/text content), else its ``verify`` value, else None.
+    """Return the baked assertion (CDATA/text content), else its ``verify`` value; None when
+    the SVG carries no ``<openbadges:assertion>``.
+
+    Held to the baking specification ("Directly after the ``<svg>`` tag, add an
+    ``<openbadges:assertion>`` tag with a ``verify`` attribute. The value of ``verify``
+    should either be a signed OpenBadges assertion **or** the URL [of the hosted assertion]";
+    "There **MUST** be only one ``<openbadges:assertion>`` tag in an SVG"), a ``BakingError``
+    otherwise: more than one element, no ``verify``, or a ``verify`` that is not the baked
+    assertion's own ``id`` (nor, for a signed badge, the same JWS as the body).
 
     Parsed as safely as for baking (no DTD, no entities) but not held to the upload
     policy: a verifier must be able to read a third party's badge that we would not
@@ -464,11 +490,27 @@ def unbake_svg(svg: bytes, *, max_bytes: int = MAX_SVG_BYTES + MAX_ASSERTION_BYT
     elements = doc.getElementsByTagNameNS(OPENBADGES_NS, "assertion")
     if not elements:
         return None
+    if len(elements) > 1:
+        raise BakingError(f"the SVG has {len(elements)} openbadges:assertion elements; the baking specification "
+                          "allows one")
     element = elements[0]
+    verify = element.getAttribute("verify").strip()
+    if not verify:
+        raise BakingError("the openbadges:assertion element has no verify attribute")
     cdata = [c.data for c in element.childNodes if c.nodeType == Node.CDATA_SECTION_NODE]
     if not cdata:
         cdata = [c.data for c in element.childNodes if c.nodeType == Node.TEXT_NODE]
     content = "".join(cdata).strip()
-    if content:
-        return content
-    return element.getAttribute("verify") or None
+    if not content:
+        return verify
+    try:
+        baked = json.loads(content) if content.startswith("{") else None
+    except ValueError:
+        baked = None  # not JSON after all: the verifier says so when it reads the text
+    if isinstance(baked, dict):
+        if baked.get("id") != verify:
+            raise BakingError(f"the verify attribute ({verify[:80]}) is not the baked assertion's id "
+                              f"({str(baked.get('id'))[:80]})")
+    elif not content.startswith("{") and content != verify:
+        raise BakingError("the openbadges:assertion body and its verify attribute hold different badges")
+    return content

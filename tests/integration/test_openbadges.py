@@ -221,6 +221,10 @@ def test_svg_template_images_are_sanitised_and_bake(client):
     baked = s3_get(location)
     assert b"openbadges:assertion" in baked and b"<script" not in baked
     assert openbadges_bakery.unbake(io.BytesIO(baked)) == f"{BASE}/ob/v2/assertions/{cred['id']}"
+    # and Laurel's own verifier, held to the baking rules (one element, verify = the assertion's id), accepts it
+    report = body(client.http.post("/verify", headers={"Content-Type": "image/svg+xml"}, body=baked))
+    assert report["result"] == "valid" and all(c["ok"] for c in report["checks"]), report
+    assert {"baked image", "matches hosted copy"} <= {c["check"] for c in report["checks"]}
 
 
 def test_documents_cost_one_read_and_issuing_one_kms_sign(client, accepted):

@@ -19,8 +19,9 @@ OB3_CHECKS = ["URL answers", "contexts", "terms defined", "type", "issuer", "pro
               "recipient"]
 JWT_CHECKS = ["URL answers", "JWT structure", "contexts", "terms defined", "type", "issuer", "algorithm", "signature",
               "registered claims", "expiry", "status list", "revocation", "recipient"]
-OB2_CHECKS = ["hosted assertion", "matches hosted copy", "badge class", "issuer profile", "issuer origin", "expiry",
-              "revocation", "recipient"]
+OB2_CHECKS = ["hosted assertion", "json-ld context", "matches hosted copy", "badge class", "json-ld context",
+              "issuer profile", "json-ld context", "issuer origin", "expiry", "revocation list", "revocation",
+              "recipient"]
 
 
 def _credential(client, **extra) -> tuple[str, str]:

@@ -19,6 +19,7 @@ Checks by format:
 from __future__ import annotations
 
 import hashlib
+import hmac
 import re
 from dataclasses import dataclass
 
@@ -35,7 +36,7 @@ def _from_text(text: str, report: Report, hops: int = 0) -> None:
     text = text.strip()
     if text.startswith("{"):
         doc = json_object(text.encode(), report, "credential")
-        if doc.get("@context") == ob2.OB2_CONTEXT or doc.get("type") in ("Assertion", ["Assertion"]):
+        if ob2.is_assertion(doc):
             ob2.verify_assertion(doc, report)
         else:
             ob3.verify_json(doc, report)
@@ -53,7 +54,10 @@ def _from_text(text: str, report: Report, hops: int = 0) -> None:
             raise Failed
         _from_text(body.decode("utf-8", "replace"), report, hops + 1)
     elif text.count(".") == 2:
-        ob3.verify_jwt(text, report)
+        if ob2.signed_payload(text) is not None:  # an OB 2.0 SignedBadge, not a VC-JWT
+            ob2.verify_signed(text, report)
+        else:
+            ob3.verify_jwt(text, report)
     else:
         report.check("recognised input", False, "expected a URL, a JWT, or a JSON credential")
         raise Failed
@@ -76,14 +80,16 @@ def _unbake(data: bytes, report: Report) -> str:
     return text
 
 
-def _names_email(identity: str, salt: str, email: str) -> bool:
-    """OB 2.0 / OB 3.0 identity hashes ("sha256$" or "md5$" + hex digest of the identity with the
-    salt appended; OB 3.0 IdentityHash: "The only supported algorithms are MD5 and SHA-256") or
-    the plaintext identity (an unhashed identity, a `mailto:` subject's address)."""
-    algorithm, _, digest = identity.partition("$")
-    if digest and algorithm.lower() in ("sha256", "md5"):
-        return digest.lower() == hashlib.new(algorithm.lower(), (email + salt).encode()).hexdigest()
-    return identity.strip().lower() == email
+def _identity_matches(email: str, identity: str, salt: str) -> bool:
+    """`email` against a recipient identity: an IdentityHash (OB 2.0: "The only supported
+    algorithms are MD5 and SHA-256 [...] expressed in hexadecimal using uppercase [...] or
+    lowercase" characters; OB 3.0 identityHash likewise) over email + salt, else a plaintext
+    identity, compared as it is (OB 2.0 IdentityObject: "Either the hash of the identity or the
+    plaintext value"). Hashed identities that are not a hash never reach here (ob2._recipient)."""
+    if ob2.IDENTITY_HASH.match(identity):
+        algorithm, digest = identity.split("$", 1)
+        return hmac.compare_digest(digest.lower(), hashlib.new(algorithm, (email + salt).encode()).hexdigest())
+    return identity == email
 
 
 @dataclass(frozen=True)
@@ -120,7 +126,7 @@ def verify(source: Input) -> dict:
         if source.email and not (report.revoked and not report.recipient_hashes):
             # (a revoked hosted assertion is only a notice: there is no recipient left to compare)
             email = source.email.strip().lower()
-            matches = any(_names_email(h, str(salt), email) for h, salt in report.recipient_hashes)
+            matches = any(_identity_matches(email, h, str(salt)) for h, salt in report.recipient_hashes)
             dids = [h for h, _ in report.recipient_hashes if h.startswith("did:")]
             report.check("recipient", matches, "issued to this email address" if matches
                          else f"issued to {dids[0]}, not to an email address" if dids

@@ -4,6 +4,7 @@ the SSRF-hardened fetcher; JSON objects and validity dates checked the same way 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from ...adapters import fetch as http_fetch
@@ -116,14 +117,37 @@ def json_object(body: bytes, report: Report, what: str) -> dict:
     return doc
 
 
-def dates(report: Report, valid_from: str | None, valid_until: str | None) -> None:
-    now = clock.utcnow()
+# Open Badges 2.0, "Primitive datatypes": "DateTime - Open Badges must express timestamps as
+# strings compatible with ISO 8601 guidelines, including the time and a time zone indicator.
+# [...] Open Badges v2.0 requires string ISO 8601 values with time zone indicators. [...] It
+# contains the year, month, day, `T` separator, hour number 0-23, minute, optional seconds and
+# decimal microsecond, and a time zone indicator (+/- an offset from UTC or the `Z` designator
+# for UTC)." VC Data Model 2.0 (Open Badges 3.0): validFrom / validUntil "MUST be an
+# [XMLSCHEMA11-2] dateTimeStamp string value", and an xsd:dateTimeStamp's time zone is
+# required. Offsets are +hh:mm, +hhmm or +hh (as the 1EdTech validator, badgecheck, accepts).
+_DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)\Z")
+
+
+def _instant(value: Any, name: str, report: Report) -> Any:
+    """`value` as an aware datetime, or a failed "dates" check (raises Failed)."""
+    if value is None:
+        return None
+    if not isinstance(value, str) or not _DATE_TIME.match(value):
+        report.check("dates", False, f"{name} {str(value)[:40]!r} is not an ISO 8601 date and time with a time zone")
+        raise Failed
     try:
-        start = parse_iso(valid_from) if valid_from else None
-        end = parse_iso(valid_until) if valid_until else None
+        return parse_iso(value)
     except ValueError:
-        report.check("dates", False, "dates are not ISO 8601")
+        report.check("dates", False, f"{name} {value!r} is not a real date and time")
         raise Failed from None
+
+
+def dates(report: Report, valid_from: Any, valid_until: Any) -> None:
+    """Start and end of validity (OB 2.0 issuedOn/expires, OB 3.0 validFrom/validUntil):
+    each a date and time with a time zone; not yet valid is invalid, past the end expired."""
+    now = clock.utcnow()
+    start = _instant(valid_from, "the start date", report)
+    end = _instant(valid_until, "the end date", report)
     if start and start > now:
         report.check("dates", False, f"not valid before {valid_from}")
         raise Failed
