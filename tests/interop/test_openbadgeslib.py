@@ -23,9 +23,9 @@ import json
 
 import jwt
 import pytest
-from openbadgeslib.ob2 import OB2Verifier, OB2VerificationError
+from openbadgeslib.ob2 import OB2VerificationError, OB2Verifier
 from openbadgeslib.ob2.models import Assertion
-from openbadgeslib.ob3 import OB3LdpVerifier, OB3Verifier, OB3VerificationError
+from openbadgeslib.ob3 import OB3LdpVerifier, OB3VerificationError, OB3Verifier
 
 from tests.interop import obl
 from tests.interop.conftest import EMAIL
