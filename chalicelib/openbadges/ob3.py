@@ -29,9 +29,23 @@ def _image(url: str | None) -> dict | None:
     return {"id": url, "type": "Image"} if url else None
 
 
+# The issuer profile is also the controlled identifier document of the tenant's keys.
+# Controlled Identifiers v1.0 (abstract): "A controlled identifier document contains
+# cryptographic material and lists service endpoints for the purposes of verifying
+# cryptographic proofs from, and interacting with, the controller of an identifier."
+# Its JSON-LD context https://www.w3.org/ns/cid/v1 defines `verificationMethod`,
+# `assertionMethod`, `controller`, `alsoKnownAs`, `Multikey` and `JsonWebKey`. Without it
+# JSON-LD expansion drops the key relations and jsonld-signatures' controller check
+# ("not authorized by controller for proof purpose assertionMethod") fails.
+CID_CONTEXT = "https://www.w3.org/ns/cid/v1"
+# DID Core 1.0, JSON-LD representation: the DID context comes first in `@context`
+# (then cid/v1, whose protected terms define the same IRIs and add the key types).
+DID_CONTEXT = "https://www.w3.org/ns/did/v1"
+
+
 def issuer_profile(issuer: dict, urls: Urls, image_url: str | None,
-                   verification_methods: Sequence[dict] = ()) -> dict:
-    doc = {
+                   verification_methods: Sequence[dict] = (), also_known_as: Sequence[str] = ()) -> dict:
+    doc: dict = {
         "@context": CONTEXTS,
         "id": urls.issuer(issuer["id"]),
         "type": ["Profile"],
@@ -40,11 +54,41 @@ def issuer_profile(issuer: dict, urls: Urls, image_url: str | None,
     }
     if image_url:
         doc["image"] = _image(image_url)
+    if verification_methods or also_known_as:
+        doc["@context"] = CONTEXTS + [CID_CONTEXT]
+    if also_known_as:
+        doc["alsoKnownAs"] = list(also_known_as)
     if verification_methods:
-        doc["@context"] = CONTEXTS + ["https://w3id.org/security/multikey/v1"]
-        doc["verificationMethod"] = list(verification_methods)
+        doc["verificationMethod"] = [_embedded(m) for m in verification_methods]
         doc["assertionMethod"] = [m["id"] for m in verification_methods]
     return doc
+
+
+def did_document(did: str, verification_methods: Sequence[dict], also_known_as: Sequence[str]) -> dict:
+    """The did:web DID document of a tenant: the profile's keys, re-identified under the DID."""
+    return {
+        "@context": [DID_CONTEXT, CID_CONTEXT],
+        "id": did,
+        "alsoKnownAs": list(also_known_as),
+        "verificationMethod": [_embedded(m) for m in verification_methods],
+        "assertionMethod": [m["id"] for m in verification_methods],
+    }
+
+
+def _embedded(method: dict) -> dict:
+    """A method inside the document: the document's contexts define its terms (a
+    nested Multikey context would redefine the protected term `Multikey` that
+    cid/v1 already defines, which JSON-LD refuses)."""
+    return {k: v for k, v in method.items() if k != "@context"}
+
+
+def jwk_verification_method(key_id: str, controller: str, jwk: dict) -> dict:
+    """A JsonWebKey verification method (CID 1.0). DID Core 1.0 / CID on publicKeyJwk:
+    "The map MUST NOT contain "d", or any other members of the private information
+    class"; "It is RECOMMENDED that verification methods that use JWKs [RFC7517] to
+    represent their public keys use the value of kid as their fragment identifier."""
+    public = {k: jwk[k] for k in ("kty", "n", "e", "crv", "x", "y", "kid", "alg", "use") if k in jwk}
+    return {"id": key_id, "type": "JsonWebKey", "controller": controller, "publicKeyJwk": public}
 
 
 def credential(c: dict, urls: Urls, *, image_url: str | None, issuer_image_url: str | None,

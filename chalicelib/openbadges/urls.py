@@ -33,12 +33,33 @@ class Urls:
     def issuer(self, tenant_id: str) -> str:
         return f"{self.base}/ob/v3/issuers/{tenant_id}"
 
+    def key(self, tenant_id: str, fragment: str) -> str:
+        """A verification method: a fragment of the issuer profile, which answers it."""
+        return f"{self.issuer(tenant_id)}#{fragment}"
+
+    def did_web(self, tenant_id: str) -> str:
+        """The tenant's did:web identifier. did:web method spec: "A port MAY be included
+        and the colon MUST be percent encoded to prevent a conflict with paths.
+        Directories and subdirectories MAY optionally be included, delimited by colons
+        rather than slashes." Read (Resolve): "Replace ":" with "/" in the method
+        specific identifier to obtain the fully qualified domain name and optional
+        path", then "/did.json" is appended to a path (`did_document` below)."""
+        from urllib.parse import quote, urlsplit
+
+        parts = urlsplit(self.base)
+        segments = [s for s in parts.path.split("/") if s] + ["ob", "v3", "issuers", tenant_id]
+        return "did:web:" + ":".join([quote(parts.netloc, safe="")] + [quote(s, safe="") for s in segments])
+
+    def did_document(self, tenant_id: str) -> str:
+        return f"{self.issuer(tenant_id)}/did.json"
+
     def jwks(self) -> str:
         return f"{self.base}/.well-known/jwks.json"
 
-    def status_list(self, tenant_id: str, list_no: int) -> str:
-        """Where the CDN serves the list (see adapters/objects.public_url)."""
-        return f"{self.assets}/{status_list_key(tenant_id, list_no)}"
+    def status_list(self, tenant_id: str, list_no: int, form: str = "json") -> str:
+        """Where the CDN serves the list (see adapters/objects.public_url), secured as
+        Data Integrity (`json`) or as a VC-JWT (`jwt`)."""
+        return f"{self.assets}/{status_list_key(tenant_id, list_no, form)}"
 
     def page(self, cid: str) -> str:
         return f"{self.base}/badges/{cid}"

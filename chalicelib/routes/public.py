@@ -29,6 +29,7 @@ claims = LazyModule("chalicelib.services.claims")
 web = LazyModule("chalicelib.web")
 
 LD = "application/ld+json"
+DID_LD = "application/did+ld+json"  # DID Core 1.0: the JSON-LD representation's media type
 OPEN = {"Access-Control-Allow-Origin": "*"}
 LINK_UNUSABLE = "This link cannot be used"
 
@@ -193,6 +194,12 @@ def ob3_credential(credential_id: str) -> Response:
 @guard.public("/ob/v3/issuers/{tenant_id}")
 def ob3_issuer(tenant_id: str) -> Response:
     return _document(openbadges.profile_v3(tenant_id), LD)
+
+
+@guard.public("/ob/v3/issuers/{tenant_id}/did.json")
+def ob3_issuer_did(tenant_id: str) -> Response:
+    """The tenant's did:web DID document (did:web:<host>:ob:v3:issuers:<tenant>)."""
+    return _document(openbadges.did_document(tenant_id), DID_LD)
 
 
 @guard.public("/.well-known/jwks.json")

@@ -50,7 +50,7 @@ def prepare(fields: dict, status_index: int | None = None, rsa_key: Any = None) 
 
     fields["ob3"] = add_proof(vc, signing.ed25519_signer(tenant_id), created=fields["created_at"])
     key = rsa_key or signing.active_rsa_key()
-    fields["ob3_jwt"] = signing.sign_jwt(ob3.jwt_signing_input(vc, key.kid), key)
+    fields["ob3_jwt"] = signing.sign_jwt(ob3.jwt_signing_input(vc, signing.jwt_kid(tenant_id, key)), key)
 
 
 # A container takes status-list indexes from the tenant's counter a block at a time, so
@@ -191,9 +191,20 @@ def profile_v2(tenant_id: str) -> dict:
 
 
 def profile_v3(tenant_id: str) -> dict:
+    """The issuer profile, which is also the controller document of every key the tenant
+    signs with (its `id`s are the `kid`s and proof methods of the credentials)."""
     issuer = _issuer(tenant_id)
-    return ob3.issuer_profile(issuer, signing.urls(), objects.public_url(issuer.get("logo_key")),
-                              signing.verification_methods(tenant_id))
+    urls = signing.urls()
+    return ob3.issuer_profile(issuer, urls, objects.public_url(issuer.get("logo_key")),
+                              signing.verification_methods(tenant_id), also_known_as=[urls.did_web(tenant_id)])
+
+
+def did_document(tenant_id: str) -> dict:
+    """The tenant's did:web DID document: the same keys as the profile, under the DID."""
+    _issuer(tenant_id)
+    urls = signing.urls()
+    did = urls.did_web(tenant_id)
+    return ob3.did_document(did, signing.verification_methods(tenant_id, did=did), [urls.issuer(tenant_id)])
 
 
 def revocation_list(tenant_id: str) -> dict:

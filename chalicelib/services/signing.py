@@ -103,7 +103,19 @@ def sign_jwt(signing_input: str, key: Any) -> str:
 
 
 def jwks() -> dict:
+    """Every RSA key ever registered, named by its RFC 7638 thumbprint: what credentials
+    signed before issue 18 name in their `kid` (and what JWKS readers select by)."""
     return {"keys": [k.jwk for k in store.signing_keys()]}
+
+
+def jwt_kid(tenant_id: str, key: Any) -> str:
+    """The `kid` of a tenant's VC-JWTs: the absolute URL of the key in the tenant's issuer
+    profile, which answers it (a JsonWebKey verification method whose fragment is the
+    JWK thumbprint), so a verifier resolves it from the credential alone. RFC 7515,
+    4.1.4: "The structure of the "kid" value is unspecified"; DID Core / CID on JWK
+    methods: "It is RECOMMENDED that verification methods that use JWKs [RFC7517] to
+    represent their public keys use the value of kid as their fragment identifier."""
+    return urls().key(tenant_id, key.kid)
 
 
 # ------------------------------------------------------------------ Ed25519 (Data Integrity)
@@ -129,11 +141,24 @@ def ed25519_signer(tenant_id: str) -> LocalEd25519Signer:
     tenant's Open Badges 3.0 issuer profile, so the issuer controls the key id."""
     from ..openbadges.data_integrity import LocalEd25519Signer
 
-    return LocalEd25519Signer(_ed25519_seed(), key_id=f"{urls().issuer(tenant_id)}#{ED25519_KEY_FRAGMENT}")
+    return LocalEd25519Signer(_ed25519_seed(), key_id=urls().key(tenant_id, ED25519_KEY_FRAGMENT))
 
 
-def verification_methods(tenant_id: str) -> list[dict]:
+def verification_methods(tenant_id: str, did: str | None = None) -> list[dict]:
+    """Every key the tenant's credentials and status lists are signed with: the Ed25519
+    Data Integrity key (Multikey) and every RSA VC-JWT key ever registered, active or
+    retired (JsonWebKey), so credentials signed before a rotation keep verifying.
+    Identified under the issuer profile, or under the tenant's did:web DID (`did`)."""
     from ..openbadges.data_integrity import multikey_document
+    from ..openbadges.ob3 import jwk_verification_method
 
     signer = ed25519_signer(tenant_id)
-    return [multikey_document(signer.key_id, urls().issuer(tenant_id), signer.public_key_multibase())]
+    controller = did or urls().issuer(tenant_id)
+
+    def key_id(fragment: str) -> str:
+        return f"{did}#{fragment}" if did else urls().key(tenant_id, fragment)
+
+    methods = [multikey_document(key_id(ED25519_KEY_FRAGMENT), controller, signer.public_key_multibase())]
+    for key in store.signing_keys():
+        methods.append(jwk_verification_method(key_id(key.kid), controller, key.jwk))
+    return methods

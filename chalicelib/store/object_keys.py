@@ -8,7 +8,7 @@ tests/unit/test_house_rules.py checks that no other module spells a layout.
 |------------------------------------------|-------------------------------------------|-----------------------|
 | assets/templates/<tenant>/<template>/    | badge images, named by their content      | CDN, immutable        |
 | assets/issuers/<tenant>/                 | issuer logos, named by their content      | CDN, immutable        |
-| assets/status/<tenant>/<n>.json          | signed Bitstring Status Lists             | CDN                   |
+| assets/status/<tenant>/<n>.json, .jwt    | Bitstring Status Lists (DI / VC-JWT)      | CDN                   |
 | assets/baked/<tenant>/<credential>/      | a public credential's baked image         | CDN, 5 minutes        |
 | exports/<earner or emailhash>/           | data-rights exports (ZIP) and an owner's  | never (presigned GET; |
 |   ..., badges/<credential>.<ext>         | copy of a hidden credential's image       | deleted within a day) |
@@ -70,8 +70,13 @@ def issuer_logo_key(tenant_id: str, data: bytes, ext: str = "png") -> str:
 # ------------------------------------------------------------------ Open Badges
 
 
-def status_list_key(tenant_id: str, list_no: int) -> str:
-    return f"{PUBLIC_PREFIX}status/{tenant_id}/{list_no}.json"
+STATUS_LIST_FORMS = ("json", "jwt")  # Data Integrity (JSON-LD), VC-JWT
+
+
+def status_list_key(tenant_id: str, list_no: int, form: str = "json") -> str:
+    if form not in STATUS_LIST_FORMS:
+        raise ValueError(f"unknown status list form {form!r}")
+    return f"{PUBLIC_PREFIX}status/{tenant_id}/{list_no}.{form}"
 
 
 # Baked images. Those of public credentials live under `assets/`, which the CDN serves;

@@ -92,10 +92,12 @@ def test_ob3_credential_expands_and_both_proofs_verify(client, accepted):
     tampered = {**vc, "name": "Something else"}
     assert data_integrity.verify_proof(tampered, method["publicKeyMultibase"])[0] is False
 
-    # VC-JWT: joserfc against the served JWKS
+    # VC-JWT: joserfc with the key its `kid` names (a key URL in the issuer profile)
     token = client.http.get(f"/ob/v3/credentials/{cid}.jwt").body.decode()
     assert token == client.http.get(f"/ob/v3/credentials/{cid}", headers={"Accept": "application/vc+jwt"}).body.decode()
-    keys = KeySet.import_key_set(get_json(client, "/.well-known/jwks.json"))
+    kid = json.loads(base64.urlsafe_b64decode(token.split(".")[0] + "=="))["kid"]
+    jwk = next(m["publicKeyJwk"] for m in profile["verificationMethod"] if m["id"] == kid)
+    keys = KeySet.import_key_set({"keys": [{**jwk, "kid": kid}]})
     decoded = jwt.decode(token, keys, algorithms=["RS256"])
     assert decoded.header["alg"] == "RS256"
     assert decoded.claims["iss"] == vc["issuer"]["id"] and decoded.claims["jti"] == vc["id"]
@@ -236,18 +238,24 @@ def test_key_rotation_keeps_old_credentials_verifiable(client, accepted):
     from chalicelib.adapters import kms
     from chalicelib.services import signing
 
+    def kid_of(token: str) -> str:  # the key URL in the issuer profile; its fragment is the JWKS kid
+        return json.loads(base64.urlsafe_b64decode(token.split(".")[0] + "=="))["kid"]
+
     old_token = client.http.get(f"/ob/v3/credentials/{accepted['id']}.jwt").body.decode()
     signing.register_rsa_key(kms.create_rsa_signing_key("rotated"))
     keys_doc = get_json(client, "/.well-known/jwks.json")
     assert len(keys_doc["keys"]) == 2
     keys = KeySet.import_key_set(keys_doc)
-    jwt.decode(old_token, keys, algorithms=["RS256"])
+    jwt.decode(old_token, keys.get_by_kid(kid_of(old_token).split("#")[1]), algorithms=["RS256"])
     new = body(issue(client, accepted["key"], accepted["tpl"], email="after@example.com"))
     token = claim_token_from(sent_mail()[-1]["body"], new["id"])
     post(client, f"/claim/{new['id']}", None, {"token": token, "decision": "accept"})
     new_token = client.http.get(f"/ob/v3/credentials/{new['id']}.jwt").body.decode()
-    new_kid = jwt.decode(new_token, keys).header["kid"]
-    assert new_kid == signing.active_rsa_key().kid != jwt.decode(old_token, keys).header["kid"]
+    new_kid = kid_of(new_token)
+    assert new_kid == f"{BASE}/ob/v3/issuers/{accepted['tenant']}#{signing.active_rsa_key().kid}" != kid_of(old_token)
+    assert jwt.decode(new_token, keys.get_by_kid(new_kid.split("#")[1]), algorithms=["RS256"])
+    for t in (old_token, new_token):  # and Laurel's verifier resolves both from the profile
+        assert body(post(client, "/verify", None, {"jwt": t}))["result"] == "valid"
 
 
 def test_pending_and_unknown_documents_are_404(client):

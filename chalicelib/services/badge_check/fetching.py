@@ -73,7 +73,8 @@ def _local(path: str) -> tuple[int, bytes]:
          else openbadges.profile_v2(rest)),
         ("/ob/v3/credentials/", lambda rest: openbadges.credential(rest.removesuffix(".jwt"))["jwt" if rest.endswith(
             ".jwt") else "json"]),
-        ("/ob/v3/issuers/", openbadges.profile_v3),
+        ("/ob/v3/issuers/", lambda rest: openbadges.did_document(rest[:-9]) if rest.endswith("/did.json")
+         else openbadges.profile_v3(rest)),
         ("/.well-known/jwks.json", lambda rest: signing.jwks()),
     ]
     for prefix, handler in routes:

@@ -15,6 +15,9 @@ def jwt_keys(issuer_id: str, header: dict, report: Report) -> KeySet:
     `issuer_id`. A failure is a failed "signature" check (raises Failed)."""
     # The key must come from the issuer: its origin's JWKS, selected by `kid`. A key
     # carried in the token's own header proves nothing and is never trusted.
+    kid = header.get("kid")
+    if isinstance(kid, str) and kid.startswith(issuer_id + "#"):
+        return _issuer_document_key(issuer_id, kid, report)
     parts = urlsplit(issuer_id)
     if parts.scheme not in ("https", "http") or not parts.netloc:
         report.check("signature", False, "the issuer is not a URL whose JWKS can be fetched")
@@ -26,3 +29,21 @@ def jwt_keys(issuer_id: str, header: dict, report: Report) -> KeySet:
         report.check("signature", False, f"the issuer publishes no key {header.get('kid')!r}")
         raise Failed
     return KeySet.import_key_set({"keys": candidates})
+
+
+def _issuer_document_key(issuer_id: str, kid: str, report: Report) -> KeySet:
+    """A `kid` that is a key URL in the issuer's own document (Laurel's issuer profiles
+    since issue 18): the verification method with that id, controlled by the issuer and
+    listed for assertions (the relation credentials are issued under)."""
+    code, body = get(issuer_id, report, "issuer profile")
+    doc = json_object(body, report, "issuer profile") if code == 200 else {}
+    methods = doc.get("verificationMethod")
+    methods = methods if isinstance(methods, list) else []
+    method = next((m for m in methods if isinstance(m, dict) and m.get("id") == kid), None)
+    assertion = doc.get("assertionMethod")
+    assertion = assertion if isinstance(assertion, list) else []
+    if not method or method.get("controller") != issuer_id or kid not in assertion \
+            or not isinstance(method.get("publicKeyJwk"), dict):
+        report.check("signature", False, f"the issuer publishes no assertion key {kid!r}")
+        raise Failed
+    return KeySet.import_key_set({"keys": [{**method["publicKeyJwk"], "kid": kid}]})
