@@ -9,6 +9,10 @@ only), so Laurel's JWT form is covered by openbadgeslib (test_openbadgeslib.py).
 
 from __future__ import annotations
 
+import base64
+import copy
+import gzip
+
 import pytest
 
 from tests.interop import dcc
@@ -72,3 +76,30 @@ def test_dcc_needs_every_document_laurel_publishes(laurel, where):
     result = dcc.verify(vc, laurel.web)
     assert result["verified"] is False, result
     assert any(gone in e for e in result["errors"]), result
+
+
+def test_dcc_refuses_a_status_list_whose_own_proof_fails(laurel):
+    """A status list host that clears a revoked badge's bit cannot un-revoke it: the
+    DCC verifier checks the list's own proof (verifyBitstringStatusListCredential)."""
+    vc = laurel.ob3_json(laurel.credential("revoked"))
+    listed = vc["credentialStatus"]["statusListCredential"]
+    clean = laurel.ob3_json(laurel.credential("valid"))["credentialStatus"]["statusListCredential"]
+    assert clean == listed  # one list per tenant block: the forged copy below differs by one bit only
+    real = laurel.web.documents_for
+
+    def forged(doc):
+        docs = real(doc)
+        fresh = copy.deepcopy(docs[listed])
+        # an all-clear list of the same length (Bitstring Status List: multibase "u" +
+        # base64url of the GZIP-compressed bits), the issuer's proof kept
+        encoded = fresh["credentialSubject"]["encodedList"]
+        size = len(gzip.decompress(base64.urlsafe_b64decode(encoded[1:] + "=" * (-len(encoded[1:]) % 4))))
+        fresh["credentialSubject"]["encodedList"] = "u" + base64.urlsafe_b64encode(
+            gzip.compress(bytes(size))).decode().rstrip("=")
+        docs[listed] = fresh
+        return docs
+
+    laurel.web.documents_for = forged
+    result = dcc.verify(vc, laurel.web)
+    assert result["verified"] is False, result
+    assert any(e.startswith('"BitstringStatusListCredential" not verified') for e in result["errors"]), result
