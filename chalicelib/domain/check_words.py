@@ -74,6 +74,18 @@ WORDS: dict[str, tuple[str, str]] = {
     "JWT structure": (
         "The signed badge is well formed.",
         "The signed badge is malformed."),
+    "JWS structure": (
+        "The signed badge is well formed.",
+        "The signed badge is malformed."),
+    "json-ld context": (
+        "It uses the published Open Badges vocabulary.",
+        "It does not say it uses the published Open Badges vocabulary, so its fields mean nothing."),
+    "signing key": (
+        "The issuer's signing key was found.",
+        "The issuer's signing key could not be found."),
+    "revocation list": (
+        "The issuer's list of withdrawn badges was read.",
+        "The issuer's list of withdrawn badges could not be read."),
     "algorithm": (
         "The badge is signed with a secure method Laurel accepts.",
         "The badge is signed with a method Laurel does not accept as secure."),
@@ -115,6 +127,9 @@ DOCUMENTS: dict[str, str] = {
     "revocation list": "the issuer's list of withdrawn badges",
     "status list": "the issuer's list of withdrawn badges",
     "verification method": "the issuer's signing key",
+    "signing key": "the issuer's signing key",
+    "key": "the issuer's signing key",
+    "key document": "the document holding the issuer's signing key",
     "issuer JWKS": "the issuer's published signing keys",
     "JWKS": "the issuer's published signing keys",
 }

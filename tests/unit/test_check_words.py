@@ -17,12 +17,13 @@ BADGE_CHECK = Path(__file__).resolve().parents[2] / "chalicelib" / "services" / 
 # finds it in the source even when nobody adds it here.
 KNOWN = [
     "recognised input", "URL answers", "baked image", "matches hosted copy", "document structure", "type",
-    "contexts", "terms defined", "dates", "expiry", "recipient", "issuer", "issuer profile", "issuer origin",
+    "contexts", "terms defined", "json-ld context", "JWS structure", "signing key", "revocation list", "dates", "expiry", "recipient", "issuer", "issuer profile", "issuer origin",
     "badge class", "verification type", "hosted assertion", "proof present", "JWT structure", "algorithm",
     "verification method", "key controlled by issuer", "signature", "signature (eddsa-rdfc-2022)",
     "registered claims", "status list", "revocation",
     "fetch URL", "fetch assertion", "fetch badge class", "fetch issuer", "fetch revocation list",
-    "fetch verification method", "fetch status list", "fetch issuer JWKS",
+    "fetch verification method", "fetch status list", "fetch issuer JWKS", "fetch signing key", "fetch key",
+    "fetch key document",
     "credential is JSON", "revocation notice is JSON", "revocation is JSON", "hosted assertion is JSON",
     "badge class is JSON", "issuer profile is JSON", "revocation list is JSON", "verification method is JSON",
     "status list is JSON", "JWKS is JSON",
@@ -32,33 +33,64 @@ JARGON = ("JWT", "JWS", "JWK", "JSON", "LD", "eddsa", "rdfc", "kid", "DID", "did
           "assertion", "claim", "iTXt", "HTTP", "URL")
 
 
+def _constants(arg: ast.expr, function: ast.FunctionDef | None, calls: dict[str, list[ast.Call]]) -> list[str] | None:
+    """The strings `arg` can be: a literal, or a parameter of the enclosing function
+    followed to the literals its callers in the package pass (one level). None when
+    it is built some other way."""
+    if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+        return [arg.value]
+    if isinstance(arg, ast.Name) and function is not None:
+        params = [a.arg for a in function.args.args]
+        if arg.id in params:
+            position, values = params.index(arg.id), []
+            for call in calls.get(function.name, []):
+                passed = next((k.value for k in call.keywords if k.arg == arg.id),
+                              call.args[position] if position < len(call.args) else None)
+                if not (isinstance(passed, ast.Constant) and isinstance(passed.value, str)):
+                    return None
+                values.append(passed.value)
+            return values or None
+    return None
+
+
 def _emitted_names() -> tuple[set[str], list[str]]:
     """Every check name in the verifier's source: `report.check("<name>", ...)`, and for
     `get(url, report, "<what>")` / `json_object(body, report, "<what>")` the names
-    fetching.py builds from them (`fetch <what>`, `<what> is JSON`). Returns the names
-    and any check whose name is built some other way (each needs a look)."""
+    fetching.py builds from them (`fetch <what>`, `<what> is JSON`); a name passed in
+    as a parameter is followed to the callers' literals. Returns the names and any
+    check whose name is built some other way (each needs a look)."""
+    trees = {path.name: ast.parse(path.read_text()) for path in sorted(BADGE_CHECK.glob("*.py"))}
+    calls: dict[str, list[ast.Call]] = {}
+    for tree in trees.values():
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call):
+                name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", None)
+                if name:
+                    calls.setdefault(name, []).append(node)
     names: set[str] = set()
     unexplained: list[str] = []
-    for path in sorted(BADGE_CHECK.glob("*.py")):
-        for node in ast.walk(ast.parse(path.read_text())):
+    for file, tree in trees.items():
+        functions = [f for f in ast.walk(tree) if isinstance(f, ast.FunctionDef)]
+        for node in ast.walk(tree):
             if not isinstance(node, ast.Call) or not node.args:
                 continue
+            around = [f for f in functions if f.lineno <= node.lineno <= (f.end_lineno or f.lineno)]
+            function = max(around, key=lambda f: f.lineno, default=None)  # the innermost
             func = node.func
             called = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", None)
-            first = node.args[0]
             if called == "check" and isinstance(func, ast.Attribute):
-                if isinstance(first, ast.Constant) and isinstance(first.value, str):
-                    names.add(first.value)
-                else:
-                    shape = ast.unparse(first)
-                    if shape not in ('f"fetch {what}"', "f'fetch {what}'", 'f"{what} is JSON"', "f'{what} is JSON'"):
-                        unexplained.append(f"{path.name}:{node.lineno}: {shape}")
+                shape = ast.unparse(node.args[0])
+                if shape in ('f"fetch {what}"', "f'fetch {what}'", 'f"{what} is JSON"', "f'{what} is JSON'"):
+                    continue  # fetching.py's own: the names are built from the callers' `what` below
+                values = _constants(node.args[0], function, calls)
+                if values is None:
+                    unexplained.append(f"{file}:{node.lineno}: check({shape})")
+                names.update(values or [])
             elif called in ("get", "json_object") and len(node.args) >= 3:
-                what = node.args[2]
-                if isinstance(what, ast.Constant) and isinstance(what.value, str):
-                    names.add(f"fetch {what.value}" if called == "get" else f"{what.value} is JSON")
-                else:
-                    unexplained.append(f"{path.name}:{node.lineno}: {called}(..., {ast.unparse(what)})")
+                values = _constants(node.args[2], function, calls)
+                if values is None:
+                    unexplained.append(f"{file}:{node.lineno}: {called}(..., {ast.unparse(node.args[2])})")
+                names.update(f"fetch {v}" if called == "get" else f"{v} is JSON" for v in values or [])
     return names, unexplained
 
 
