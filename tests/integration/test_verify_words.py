@@ -100,3 +100,34 @@ def test_the_html_report_shows_the_words_and_folds_the_technical_detail(client):
     # the technical names are only inside the folded detail
     outside = html.replace("<code>signature (eddsa-rdfc-2022)</code>", "")
     assert "signature (eddsa-rdfc-2022)" not in outside
+
+
+def test_an_imported_badge_says_why_after_it_is_checked_again(client):
+    """The import's JSON and page carry the words; checking again after a revocation
+    names the revocation (stored reports from before get their words when shown)."""
+    from chalicelib.store import imports as import_store
+
+    key, cid = _credential(client)
+    res = post(client, "/imports", None, {"url": f"{BASE}/ob/v3/credentials/{cid}", "email": EMAIL})
+    assert res.status_code == 202, res.body
+    pending = body(res)
+    assert pending["says"] == "Valid: every check passed." and pending["decided_by"] is None
+    token = sent_mail()[-1]["body"].split("?token=")[1].split('"')[0]
+    assert post(client, f"/imports/{pending['id']}", None, {"token": token}).status_code == 200
+    post(client, f"/credentials/{cid}/revoke", key, {"reason": "Exam misconduct", "suppress_email": True})
+    again = body(post(client, f"/imports/{pending['id']}/verify", None, b""))
+    assert again["result"] == "revoked" and again["decided_by"] == "revocation"
+    assert again["says"] == "Revoked: The issuer has withdrawn (revoked) this badge."
+    _words_on_every_check(again)
+
+    # a report kept before rule 7 (no words stored) is shown with them
+    item = import_store.get(pending["id"])
+    old = {**item.report, "checks": [{k: v for k, v in c.items() if k != "says"} for c in item.report["checks"]]}
+    old.pop("says")
+    old.pop("decided_by")
+    import_store.record_check(item, old, item.last_verified_at)
+    shown = body(client.http.get(f"/imports/{pending['id']}", headers={"Accept": "application/json"}))
+    assert shown["says"] == again["says"] and shown["decided_by"] == "revocation"
+    assert [c["says"] for c in shown["checks"]] == [c["says"] for c in again["checks"]]
+    html = client.http.get(f"/imports/{pending['id']}").body.decode()
+    assert '<p class="verdict">Revoked: The issuer has withdrawn (revoked) this badge.</p>' in html
