@@ -5,7 +5,8 @@
 // Laurel's vendored copies of published contexts the DCC does not ship); anything
 // else is refused, so nothing reaches the network.
 //
-// stdin:  {"credential": {...}, "documents": {url: doc}, "contexts": {url: doc}, "now": "ISO"?}
+// stdin:  {"credential": {...}, "documents": {url: doc}, "contexts": {url: doc}, "now": "ISO"?,
+//          "stockHttp": bool?}
 // stdout: {"verified": bool, "errors": [messages], "log": [{id, valid}], "status": [...]}
 //
 // The set-up is the DCC verifier's own (verifier-core): DataIntegrityProof with the
@@ -61,7 +62,10 @@ async function documentLoader(url) {
   if (Object.hasOwn(documents, base)) {
     loaded.push(url);
     let document = documents[base];
-    if (fragment !== undefined) {
+    // "stockHttp": answer as the DCC's own https handler would (security-document-loader's
+    // httpClientHandler fetches the URL, the fragment never reaches the server, and it
+    // returns the whole document)
+    if (fragment !== undefined && !input.stockHttp) {
       document = findNode(document, url);
       if (!document) throw new Error(`"${url}" names no node of ${base}`);
     }
