@@ -118,6 +118,7 @@ PUBLIC_RESPONSES: dict[tuple[str, str], dict[str, list[str]]] = {
     ("GET", "/ob/v3/credentials/{credential_id}"): {"2XX": ["application/vc+ld+json", "application/vc+jwt"]},
     ("GET", "/ob/v3/issuers/{tenant_id}"): {"2XX": [LD]},
     ("GET", "/ob/v3/issuers/{tenant_id}/did.json"): {"2XX": ["application/did+ld+json"]},
+    ("GET", "/ob/v3/issuers/{tenant_id}/keys/{key_name}"): {"2XX": [LD]},
     ("GET", "/.well-known/jwks.json"): {"2XX": ["application/jwk-set+json"]},
     ("GET", "/verify"): {"2XX": [HTML]},
     ("POST", "/verify"): {"2XX": [JSON, HTML]},

@@ -179,16 +179,29 @@ def _epoch(value: str) -> int:
     return int(datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp())
 
 
-def jwt_signing_input(vc: dict, kid: str) -> str:
+def jwt_signing_input(vc: dict, kid: str, typ: str = "JWT") -> str:
     """Header and payload of the VC-JWT: the credential's members are the claims,
-    with the registered claims iss, jti, nbf (and exp) derived from them."""
-    header = {"alg": "RS256", "typ": "JWT", "kid": kid}
+    with the registered claims iss, jti, nbf (and exp) derived from them.
+    Credentials keep `typ` "JWT" (the VC-JWT rules Open Badges 3.0 builds on, VC Data
+    Model 1.1: "typ, if present, MUST be set to JWT."); status lists use `vc+jwt`
+    (see status_list_signing_input)."""
+    header = {"alg": "RS256", "typ": typ, "kid": kid}
+    issuer = vc["issuer"]["id"] if isinstance(vc["issuer"], dict) else vc["issuer"]
     payload = {k: v for k, v in vc.items() if k != "proof"}
-    payload.update(iss=vc["issuer"]["id"], jti=vc["id"], nbf=_epoch(vc["validFrom"]))
+    payload.update(iss=issuer, jti=vc["id"], nbf=_epoch(vc["validFrom"]))
     if vc.get("validUntil"):
         payload["exp"] = _epoch(vc["validUntil"])
     return b64url(json.dumps(header, separators=(",", ":")).encode()) + "." + \
         b64url(json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode())
+
+
+def status_list_signing_input(status_list: dict, kid: str) -> str:
+    """A BitstringStatusListCredential secured as a VC-JWT. VC-JOSE-COSE, "Securing JSON-LD
+    Verifiable Credentials with JOSE": "The typ header parameter SHOULD be vc+jwt. When
+    present, the cty header parameter SHOULD be vc." and "The unsecured verifiable
+    credential is the unencoded JWS payload." (iss/jti/nbf repeat issuer/id/validFrom,
+    as in the credentials, for JWT libraries that check them.)"""
+    return jwt_signing_input(status_list, kid, typ="vc+jwt")
 
 
 # ------------------------------------------------------------------ Bitstring Status List
@@ -225,8 +238,11 @@ def set_bit(bits: bytes, index: int) -> bytes:
     return bytes(out)
 
 
-def status_list_credential(tenant_id: str, list_no: int, bits: bytes, urls: Urls, issuer_id: str, now: str) -> dict:
-    url = urls.status_list(tenant_id, list_no)
+def status_list_credential(tenant_id: str, list_no: int, bits: bytes, urls: Urls, issuer_id: str, now: str,
+                           form: str = "json") -> dict:
+    """The unsecured list; `form` is where it is published: `json` (secured with a Data
+    Integrity proof) or `jwt` (secured as a VC-JWT). Its `id` is the URL it is served at."""
+    url = urls.status_list(tenant_id, list_no, form)
     return {
         "@context": [VC_CONTEXT],
         "id": url,

@@ -33,8 +33,16 @@ class Urls:
     def issuer(self, tenant_id: str) -> str:
         return f"{self.base}/ob/v3/issuers/{tenant_id}"
 
-    def key(self, tenant_id: str, fragment: str) -> str:
-        """A verification method: a fragment of the issuer profile, which answers it."""
+    def key(self, tenant_id: str, name: str) -> str:
+        """A verification method's id: a URL that answers with the key itself (the
+        issuer profile lists it too). Not a fragment of the profile: a fragment never
+        reaches the server, and common JSON-LD document loaders (the DCC's https loader)
+        return the whole profile for `<profile>#<key>`, which is not a key."""
+        return f"{self.issuer(tenant_id)}/keys/{name}"
+
+    def profile_fragment(self, tenant_id: str, fragment: str) -> str:
+        """`<profile>#<fragment>`: how credentials signed before issue 18 name the
+        Ed25519 key; the profile keeps answering it."""
         return f"{self.issuer(tenant_id)}#{fragment}"
 
     def did_web(self, tenant_id: str) -> str:

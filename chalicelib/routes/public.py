@@ -202,6 +202,13 @@ def ob3_issuer_did(tenant_id: str) -> Response:
     return _document(openbadges.did_document(tenant_id), DID_LD)
 
 
+@guard.public("/ob/v3/issuers/{tenant_id}/keys/{key_name}")
+def ob3_issuer_key(tenant_id: str, key_name: str) -> Response:
+    """One verification method of the issuer, on its own: what its id (a proof's
+    verificationMethod, a VC-JWT's kid) answers."""
+    return _document(openbadges.key_document(tenant_id, key_name), LD)
+
+
 @guard.public("/.well-known/jwks.json")
 def jwks() -> Response:
     return _document(signing.jwks(), "application/jwk-set+json")

@@ -49,8 +49,11 @@ def prepare(fields: dict, status_index: int | None = None, rsa_key: Any = None) 
     from ..openbadges.data_integrity import add_proof
 
     fields["ob3"] = add_proof(vc, signing.ed25519_signer(tenant_id), created=fields["created_at"])
+    # Each securing form points at the list secured the same way (issue 18): a verifier
+    # that checks status with the credential's own mechanism reads a list it can verify.
+    jwt_vc = {**vc, "credentialStatus": ob3.status_entry(urls.status_list(tenant_id, list_no, "jwt"), index)}
     key = rsa_key or signing.active_rsa_key()
-    fields["ob3_jwt"] = signing.sign_jwt(ob3.jwt_signing_input(vc, signing.jwt_kid(tenant_id, key)), key)
+    fields["ob3_jwt"] = signing.sign_jwt(ob3.jwt_signing_input(jwt_vc, signing.jwt_kid(tenant_id, key)), key)
 
 
 # A container takes status-list indexes from the tenant's counter a block at a time, so
@@ -120,16 +123,27 @@ def revocation_bits(item: Any) -> tuple[int | None, Any, bytes | None]:
 
 
 def publish_status_list(tenant_id: str, list_no: int, bits: bytes | None = None) -> None:
-    """Sign the status list as a BitstringStatusListCredential and put it where the CDN serves it."""
+    """Publish a status list where the CDN serves it, in both securing forms: `<n>.json`
+    with an eddsa-rdfc-2022 Data Integrity proof (what JSON-LD credentials point at) and
+    `<n>.jwt`, a VC-JWT signed RS256 with the active KMS key (what VC-JWT credentials
+    point at). The one function every path that changes or creates a list calls
+    (issuance reaching a new list, revocation and its retry, replacement), so the two
+    forms never disagree. Costs one kms:Sign (the JWT); the Ed25519 proof is local."""
     from ..openbadges.data_integrity import add_proof
 
     urls = signing.urls()
     if bits is None:
         bits = store.get_status_list(tenant_id, list_no, LIST_BYTES).bits
     now = iso(clock.utcnow())
-    doc = ob3.status_list_credential(tenant_id, list_no, bits, urls, urls.issuer(tenant_id), now)
+    issuer_id = urls.issuer(tenant_id)
+    doc = ob3.status_list_credential(tenant_id, list_no, bits, urls, issuer_id, now, "json")
     signed = add_proof(doc, signing.ed25519_signer(tenant_id), created=now)
-    objects.put(object_keys.status_list_key(tenant_id, list_no), json.dumps(signed).encode(), "application/vc+ld+json",
+    key = signing.active_rsa_key()
+    as_jwt = ob3.status_list_credential(tenant_id, list_no, bits, urls, issuer_id, now, "jwt")
+    token = signing.sign_jwt(ob3.status_list_signing_input(as_jwt, signing.jwt_kid(tenant_id, key)), key)
+    objects.put(object_keys.status_list_key(tenant_id, list_no, "json"), json.dumps(signed).encode(),
+                ob3.MEDIA_TYPE, cache_control="public, max-age=300")
+    objects.put(object_keys.status_list_key(tenant_id, list_no, "jwt"), token.encode(), ob3.JWT_MEDIA_TYPE,
                 cache_control="public, max-age=300")
 
 
@@ -197,6 +211,15 @@ def profile_v3(tenant_id: str) -> dict:
     urls = signing.urls()
     return ob3.issuer_profile(issuer, urls, objects.public_url(issuer.get("logo_key")),
                               signing.verification_methods(tenant_id), also_known_as=[urls.did_web(tenant_id)])
+
+
+def key_document(tenant_id: str, name: str) -> dict:
+    """One of the tenant's keys on its own (what its key URL answers)."""
+    _issuer(tenant_id)
+    doc = signing.key_document(tenant_id, name)
+    if doc is None:
+        raise NotFound("this issuer has no such key", code="key_not_found")
+    return doc
 
 
 def did_document(tenant_id: str) -> dict:

@@ -109,12 +109,13 @@ def jwks() -> dict:
 
 
 def jwt_kid(tenant_id: str, key: Any) -> str:
-    """The `kid` of a tenant's VC-JWTs: the absolute URL of the key in the tenant's issuer
-    profile, which answers it (a JsonWebKey verification method whose fragment is the
-    JWK thumbprint), so a verifier resolves it from the credential alone. RFC 7515,
-    4.1.4: "The structure of the "kid" value is unspecified"; DID Core / CID on JWK
-    methods: "It is RECOMMENDED that verification methods that use JWKs [RFC7517] to
-    represent their public keys use the value of kid as their fragment identifier."""
+    """The `kid` of a tenant's VC-JWTs: the URL of the key (a JsonWebKey verification
+    method named by the JWK thumbprint), which answers with the key and is listed in
+    the tenant's issuer profile, so a verifier resolves it from the credential alone.
+    RFC 7515, 4.1.4: "The structure of the "kid" value is unspecified"; DID Core / CID on
+    JWK methods: "It is RECOMMENDED that verification methods that use JWKs [RFC7517] to
+    represent their public keys use the value of kid as their fragment identifier" (here
+    the last path segment: a URL with a fragment does not answer with the key itself)."""
     return urls().key(tenant_id, key.kid)
 
 
@@ -144,21 +145,41 @@ def ed25519_signer(tenant_id: str) -> LocalEd25519Signer:
     return LocalEd25519Signer(_ed25519_seed(), key_id=urls().key(tenant_id, ED25519_KEY_FRAGMENT))
 
 
+def key_document(tenant_id: str, name: str) -> dict | None:
+    """What a key URL answers: the verification method on its own, with the context
+    that defines its type (the DCC's Multikey reader requires the Multikey context),
+    or None for a name the tenant has no key under."""
+    from ..openbadges.ob3 import CID_CONTEXT
+
+    wanted = urls().key(tenant_id, name)
+    method = next((m for m in verification_methods(tenant_id) if m["id"] == wanted), None)
+    if method is None:
+        return None
+    if method["type"] == "JsonWebKey":
+        return {"@context": CID_CONTEXT, **method}
+    return method  # multikey_document already carries the Multikey context
+
+
 def verification_methods(tenant_id: str, did: str | None = None) -> list[dict]:
     """Every key the tenant's credentials and status lists are signed with: the Ed25519
     Data Integrity key (Multikey) and every RSA VC-JWT key ever registered, active or
     retired (JsonWebKey), so credentials signed before a rotation keep verifying.
-    Identified under the issuer profile, or under the tenant's did:web DID (`did`)."""
+    Identified by their key URLs (`Urls.key`), plus the Ed25519 key's old id
+    `<profile>#ed25519-1` that stored credentials name; or under the tenant's did:web
+    DID (`did`), as `<did>#<name>`."""
     from ..openbadges.data_integrity import multikey_document
     from ..openbadges.ob3 import jwk_verification_method
 
     signer = ed25519_signer(tenant_id)
     controller = did or urls().issuer(tenant_id)
 
-    def key_id(fragment: str) -> str:
-        return f"{did}#{fragment}" if did else urls().key(tenant_id, fragment)
+    def key_id(name: str) -> str:
+        return f"{did}#{name}" if did else urls().key(tenant_id, name)
 
-    methods = [multikey_document(key_id(ED25519_KEY_FRAGMENT), controller, signer.public_key_multibase())]
+    ed25519 = signer.public_key_multibase()
+    methods = [multikey_document(key_id(ED25519_KEY_FRAGMENT), controller, ed25519)]
+    if not did:
+        methods.append(multikey_document(urls().profile_fragment(tenant_id, ED25519_KEY_FRAGMENT), controller, ed25519))
     for key in store.signing_keys():
         methods.append(jwk_verification_method(key_id(key.kid), controller, key.jwk))
     return methods

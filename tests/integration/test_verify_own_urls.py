@@ -17,9 +17,10 @@ from tests.helpers import active_template, claim_token_from, issue, new_issuer, 
 BASE = "https://laurel.test"
 EMAIL = "grace@example.com"
 OB3_CHECKS = ["URL answers", "contexts", "type", "issuer", "proof present", "verification method",
-              "key controlled by issuer", "signature (eddsa-rdfc-2022)", "expiry", "revocation", "recipient"]
+              "key controlled by issuer", "signature (eddsa-rdfc-2022)", "expiry", "status list", "revocation",
+              "recipient"]
 JWT_CHECKS = ["URL answers", "JWT structure", "contexts", "type", "issuer", "algorithm", "signature",
-              "registered claims", "expiry", "revocation", "recipient"]
+              "registered claims", "expiry", "status list", "revocation", "recipient"]
 OB2_CHECKS = ["hosted assertion", "matches hosted copy", "badge class", "issuer profile", "issuer origin", "expiry",
               "revocation", "recipient"]
 

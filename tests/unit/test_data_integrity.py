@@ -431,7 +431,12 @@ def test_vendored_contexts_are_the_published_ones():
         "https://w3id.org/openbadges/v2",
         "https://w3id.org/security/data-integrity/v2",
         "https://w3id.org/security/multikey/v1",
+        "https://www.w3.org/ns/cid/v1",
+        "https://www.w3.org/ns/did/v1",
     }
+    # did/v1: byte for byte the did-context 3.1.1 npm package's contexts/did-v1.jsonld
+    raw = (jsonld.CONTEXTS_DIR / index["https://www.w3.org/ns/did/v1"]).read_bytes()
+    assert hashlib.sha256(raw).hexdigest() == "62c1054bf404d6dd3a4b26b64f830fd72095f6a26edc4469908c94351352ce5f"
     for name in index.values():
         json.loads((jsonld.CONTEXTS_DIR / name).read_text(encoding="utf-8"))
     # VC Data Model 2.0 publishes this digest of its context (example of digestSRI).

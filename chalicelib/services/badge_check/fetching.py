@@ -54,6 +54,21 @@ def _page(rest: str) -> Any:
     return verification.document(rest.removesuffix(".json"), chosen)[1]
 
 
+def _issuer_document(rest: str) -> Any:
+    """`/ob/v3/issuers/{tenant}`: the profile; `/did.json`: the did:web document;
+    `/keys/{name}`: one key."""
+    from .. import openbadges
+
+    tenant, _, below = rest.partition("/")
+    if not below:
+        return openbadges.profile_v3(tenant)
+    if below == "did.json":
+        return openbadges.did_document(tenant)
+    if below.startswith("keys/") and "/" not in below[5:]:
+        return openbadges.key_document(tenant, below[5:])
+    raise _NotADocument
+
+
 class _NotADocument(Exception):
     pass
 
@@ -73,8 +88,7 @@ def _local(path: str) -> tuple[int, bytes]:
          else openbadges.profile_v2(rest)),
         ("/ob/v3/credentials/", lambda rest: openbadges.credential(rest.removesuffix(".jwt"))["jwt" if rest.endswith(
             ".jwt") else "json"]),
-        ("/ob/v3/issuers/", lambda rest: openbadges.did_document(rest[:-9]) if rest.endswith("/did.json")
-         else openbadges.profile_v3(rest)),
+        ("/ob/v3/issuers/", _issuer_document),
         ("/.well-known/jwks.json", lambda rest: signing.jwks()),
     ]
     for prefix, handler in routes:
