@@ -17,10 +17,8 @@ ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "tests" / "interop" / "dcc_verify.mjs"
 
 
-def verify(credential: dict, web: LaurelWeb, now: str | None = None, stock_http: bool = False) -> dict[str, Any]:
-    """{"verified", "errors", "log": [{id, valid}], "status": [...], "loaded": [urls]}.
-    `stock_http`: a `<url>#<fragment>` is answered with the whole document at <url>, as
-    the DCC's own https loader answers it (no fragment selection)."""
+def verify(credential: dict, web: LaurelWeb, now: str | None = None) -> dict[str, Any]:
+    """{"verified", "errors", "log": [{id, valid}], "status": [...], "loaded": [urls]}."""
     node = shutil.which("node")
     if node is None or not (ROOT / "node_modules" / "@digitalcredentials" / "vc").exists():
         pytest.fail("the DCC verifier needs node and `npm ci` (make install runs it)")
@@ -29,8 +27,6 @@ def verify(credential: dict, web: LaurelWeb, now: str | None = None, stock_http:
     payload = {"credential": credential, "documents": web.documents_for(credential), "contexts": contexts}
     if now:
         payload["now"] = now
-    if stock_http:
-        payload["stockHttp"] = True
     done = subprocess.run([node, str(SCRIPT)], input=json.dumps(payload), capture_output=True, text=True,
                           cwd=ROOT, timeout=120)
     assert done.returncode == 0, done.stderr

@@ -5,8 +5,7 @@
 // Laurel's vendored copies of published contexts the DCC does not ship); anything
 // else is refused, so nothing reaches the network.
 //
-// stdin:  {"credential": {...}, "documents": {url: doc}, "contexts": {url: doc}, "now": "ISO"?,
-//          "stockHttp": bool?}
+// stdin:  {"credential": {...}, "documents": {url: doc}, "contexts": {url: doc}, "now": "ISO"?}
 // stdout: {"verified": bool, "errors": [messages], "log": [{id, valid}], "status": [...]}
 //
 // The set-up is the DCC verifier's own (verifier-core): DataIntegrityProof with the
@@ -37,39 +36,15 @@ const contexts = builder.build();
 const documents = input.documents || {};
 const loaded = [];
 
-// A verification method `<doc>#<fragment>` is the node of <doc> with that id: the
-// fragment is never sent over HTTP, the verifier selects it in the document it got
-// ("a verification method's id ... dereferenced ... the controller document, then the
-// fragment", W3C Controlled Identifiers 1.0 §3.3 / RFC 3986 §3.5).
-function findNode(value, id) {
-  if (Array.isArray(value)) {
-    for (const item of value) {
-      const found = findNode(item, id);
-      if (found) return found;
-    }
-  } else if (value && typeof value === 'object') {
-    if (value.id === id && value !== documents[id.split('#')[0]]) return value;
-    for (const item of Object.values(value)) {
-      const found = findNode(item, id);
-      if (found) return found;
-    }
-  }
-  return null;
-}
-
+// Laurel's documents are answered as the DCC's own https handler answers them
+// (security-document-loader's httpClientHandler): the URL is fetched, a fragment never
+// reaches the server, the whole document comes back. No fragment selection: a key id
+// must answer with the key itself, as it must for a live DCC verifier.
 async function documentLoader(url) {
-  const [base, fragment] = url.split('#');
+  const base = url.split('#')[0];
   if (Object.hasOwn(documents, base)) {
     loaded.push(url);
-    let document = documents[base];
-    // "stockHttp": answer as the DCC's own https handler would (security-document-loader's
-    // httpClientHandler fetches the URL, the fragment never reaches the server, and it
-    // returns the whole document)
-    if (fragment !== undefined && !input.stockHttp) {
-      document = findNode(document, url);
-      if (!document) throw new Error(`"${url}" names no node of ${base}`);
-    }
-    return {contextUrl: null, documentUrl: url, document};
+    return {contextUrl: null, documentUrl: url, document: documents[base]};
   }
   return contexts(url);  // throws "Document not found in document loader: <url>"
 }

@@ -104,14 +104,3 @@ def test_dcc_refuses_a_status_list_whose_own_proof_fails(laurel):
     assert result["verified"] is False, result
     assert any(e.startswith('"BitstringStatusListCredential" not verified') for e in result["errors"]), result
 
-
-@pytest.mark.xfail(strict=True, reason=(
-    "known gap, reported: the DCC's own https loader (security-document-loader's httpClientHandler) "
-    "returns the whole issuer profile for '<profile>#ed25519-1' and @digitalcredentials/vc then fails with "
-    "'Unsupported key type \"Profile\"'; it selects a fragment only for DID URLs (did-io). A did:web "
-    "verificationMethod, or a key URL that answers with the key itself, would pass; strict: this fails "
-    "once that is fixed, so the marker must go"))
-def test_dcc_with_its_stock_https_loader_accepts_a_valid_credential(laurel):
-    vc = laurel.ob3_json(laurel.credential("valid"))
-    result = dcc.verify(vc, laurel.web, stock_http=True)
-    assert result["verified"] is True, result

@@ -46,14 +46,15 @@ def _ob2(laurel, cid: str):
 
 def _ob3_jwt(laurel, cid: str):
     token = laurel.ob3_jwt(cid)
-    pem = obl.key_pem(obl.jwt_header(token).get("kid"), laurel.web)
+    issuer = jwt.decode(token, options={"verify_signature": False})["iss"]
+    pem = obl.key_pem(obl.jwt_header(token).get("kid"), laurel.web, issuer)
     return OB3Verifier(pubkey_pem=pem).verify(token, check_status=True,
                                               verify_status_list=True, download=laurel.web.fetch)
 
 
 def _ob3_ldp(laurel, cid: str):
     vc = laurel.ob3_json(cid)
-    pem = obl.key_pem(vc["proof"]["verificationMethod"], laurel.web)
+    pem = obl.key_pem(vc["proof"]["verificationMethod"], laurel.web, vc["issuer"]["id"])
     return OB3LdpVerifier(pubkey_pem=pem).verify(vc, check_status=True, download=laurel.web.fetch,
                                                  verify_status_list=False)
 
