@@ -128,6 +128,7 @@ DOCUMENTS: dict[str, str] = {
     "status list": "the issuer's list of withdrawn badges",
     "verification method": "the issuer's signing key",
     "signing key": "the issuer's signing key",
+    "issuer key": "the issuer's signing key",
     "key": "the issuer's signing key",
     "key document": "the document holding the issuer's signing key",
     "issuer JWKS": "the issuer's published signing keys",

@@ -22,7 +22,7 @@ KNOWN = [
     "verification method", "key controlled by issuer", "signature", "signature (eddsa-rdfc-2022)",
     "registered claims", "status list", "revocation",
     "fetch URL", "fetch assertion", "fetch badge class", "fetch issuer", "fetch revocation list",
-    "fetch verification method", "fetch status list", "fetch issuer JWKS", "fetch signing key", "fetch key",
+    "fetch verification method", "fetch status list", "fetch issuer JWKS", "fetch signing key", "fetch key", "fetch issuer key",
     "fetch key document",
     "credential is JSON", "revocation notice is JSON", "revocation is JSON", "hosted assertion is JSON",
     "badge class is JSON", "issuer profile is JSON", "revocation list is JSON", "verification method is JSON",
@@ -33,7 +33,23 @@ JARGON = ("JWT", "JWS", "JWK", "JSON", "LD", "eddsa", "rdfc", "kid", "DID", "did
           "assertion", "claim", "iTXt", "HTTP", "URL")
 
 
-def _constants(arg: ast.expr, function: ast.FunctionDef | None, calls: dict[str, list[ast.Call]]) -> list[str] | None:
+def _callers(function: ast.FunctionDef, file: str, trees: dict[str, ast.Module]) -> list[ast.Call]:
+    """Calls of `function`: by its bare name in its own file, as `<module>.<name>` anywhere."""
+    found = []
+    for other, tree in trees.items():
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            if (other == file and isinstance(func, ast.Name) and func.id == function.name) or (
+                    isinstance(func, ast.Attribute) and func.attr == function.name
+                    and isinstance(func.value, ast.Name) and func.value.id == file.removesuffix(".py")):
+                found.append(node)
+    return found
+
+
+def _constants(arg: ast.expr, function: ast.FunctionDef | None, file: str,
+               trees: dict[str, ast.Module]) -> list[str] | None:
     """The strings `arg` can be: a literal, or a parameter of the enclosing function
     followed to the literals its callers in the package pass (one level). None when
     it is built some other way."""
@@ -43,7 +59,7 @@ def _constants(arg: ast.expr, function: ast.FunctionDef | None, calls: dict[str,
         params = [a.arg for a in function.args.args]
         if arg.id in params:
             position, values = params.index(arg.id), []
-            for call in calls.get(function.name, []):
+            for call in _callers(function, file, trees):
                 passed = next((k.value for k in call.keywords if k.arg == arg.id),
                               call.args[position] if position < len(call.args) else None)
                 if not (isinstance(passed, ast.Constant) and isinstance(passed.value, str)):
@@ -60,13 +76,6 @@ def _emitted_names() -> tuple[set[str], list[str]]:
     as a parameter is followed to the callers' literals. Returns the names and any
     check whose name is built some other way (each needs a look)."""
     trees = {path.name: ast.parse(path.read_text()) for path in sorted(BADGE_CHECK.glob("*.py"))}
-    calls: dict[str, list[ast.Call]] = {}
-    for tree in trees.values():
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Call):
-                name = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", None)
-                if name:
-                    calls.setdefault(name, []).append(node)
     names: set[str] = set()
     unexplained: list[str] = []
     for file, tree in trees.items():
@@ -82,12 +91,12 @@ def _emitted_names() -> tuple[set[str], list[str]]:
                 shape = ast.unparse(node.args[0])
                 if shape in ('f"fetch {what}"', "f'fetch {what}'", 'f"{what} is JSON"', "f'{what} is JSON'"):
                     continue  # fetching.py's own: the names are built from the callers' `what` below
-                values = _constants(node.args[0], function, calls)
+                values = _constants(node.args[0], function, file, trees)
                 if values is None:
                     unexplained.append(f"{file}:{node.lineno}: check({shape})")
                 names.update(values or [])
             elif called in ("get", "json_object") and len(node.args) >= 3:
-                values = _constants(node.args[2], function, calls)
+                values = _constants(node.args[2], function, file, trees)
                 if values is None:
                     unexplained.append(f"{file}:{node.lineno}: {called}(..., {ast.unparse(node.args[2])})")
                 names.update(f"fetch {v}" if called == "get" else f"{v} is JSON" for v in values or [])
