@@ -21,7 +21,8 @@ APT := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get -y -qq -o=Dpkg::Use-Pt
 
 .PHONY: install run outage lint test test-unit test-integration test-infra bench synth diff deploy destroy clean
 
-# The test suite's node tools (package.json: a local OpenID provider), reinstalled when the lock changes.
+# The test suite's node tools (package.json: a local OpenID provider, axe-core, the DCC verifier for
+# tests/interop), pinned by package-lock.json and reinstalled when the lock changes.
 NPM_STAMP := node_modules/.installed-$(shell sha256sum package-lock.json | cut -c1-12)
 
 install: $(STAMP) $(NPM_STAMP) $(CHROMIUM)

@@ -12,7 +12,7 @@ from datetime import timedelta
 from typing import Any
 
 from ..config import get_settings
-from ..domain import ids
+from ..domain import check_words, ids
 from ..domain import imports as rules
 from ..domain.clock import iso
 from ..domain.errors import Conflict, Gone, NotFound, ServiceUnavailable, ValidationFailed
@@ -22,9 +22,14 @@ from . import badge_check, clock, limits, notify
 
 def view(item: Any) -> dict:
     report = item.report
+    # reports stored before checks had words get them here (issue 18, rule 7)
+    checks = [c if "says" in c else {**c, "says": check_words.says(c["check"], c["ok"])} for c in report["checks"]]
+    decided = check_words.deciding_check(report["result"], checks)
     return {"id": item.import_id, "status": item.status, "external": True, "result": report["result"],
+            "says": report.get("says") or check_words.verdict_says(report["result"], checks),
+            "decided_by": decided["check"] if decided else None,
             "format": report["format"], "credential": report["credential"],
-            "last_verified_at": item.last_verified_at, "checks": report["checks"]}
+            "last_verified_at": item.last_verified_at, "checks": checks}
 
 
 def _limit(email_hash: str, client_address: str | None) -> None:

@@ -48,6 +48,10 @@ def _env() -> Environment:
     env = _environment(loader)
     env.globals["stylesheet"] = stylesheet()
     env.globals["htmx_version"] = HTMX_VERSION
+    from ..domain import check_words  # verification reports: checks in plain words (verify_report.html)
+
+    env.globals["check_says"] = check_words.says
+    env.globals["verdict_says"] = check_words.verdict_says
     return env
 
 

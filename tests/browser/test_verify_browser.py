@@ -7,6 +7,7 @@ import re
 
 from playwright.sync_api import expect
 
+from chalicelib.domain import check_words
 from tests.browser.conftest import axe, watch
 from tests.local_system import api
 
@@ -40,11 +41,21 @@ def test_verify_this_credential_from_its_page(local_system, browser, artifacts):
     page.wait_for_url(f"{base}/verify")
     expect(page.get_by_role("status")).to_have_text("Valid")
     # (no axe here: with JavaScript off it cannot run; the same two pages get it below)
+    # each check in plain words, its technical name and detail folded (issue 18, rule 7)
     rows = page.locator("tbody tr")
-    checks = {r[0]: r[1] for r in (rows.nth(i).locator("td").all_inner_texts() for i in range(rows.count()))}
+    checks = {}
+    for i in range(rows.count()):
+        cells = rows.nth(i).locator("td")
+        expect(rows.nth(i).locator("code")).to_be_hidden()  # folded
+        checks[rows.nth(i).locator("code").text_content()] = (cells.nth(0).inner_text(), cells.nth(1).inner_text())
     for name in ("URL answers", "contexts", "signature (eddsa-rdfc-2022)", "key controlled by issuer", "expiry",
                  "revocation", "recipient"):
-        assert checks.get(name) == "passed", (name, checks)
+        words, result = checks.get(name, ("", ""))
+        assert result == "passed" and words.startswith(check_words.says(name, True)), (name, checks)
+    expect(page.locator("p.verdict")).to_have_text("Valid: every check passed.")
+    revocation = rows.filter(has=page.locator("code", has_text="revocation"))
+    revocation.get_by_text("Technical detail").click()  # <details> opens without script
+    expect(revocation.locator("code")).to_be_visible()
     assert re.search(r"Open Badges 3\.0", page.locator("dl").inner_text())
     page.screenshot(path=str(artifacts / "verify-report.png"), full_page=True)
     visitor.close()

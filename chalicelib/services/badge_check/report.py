@@ -1,9 +1,15 @@
-"""The verdict of one verification and every check that ran."""
+"""The verdict of one verification and every check that ran.
+
+Each check keeps its technical name and `detail` and gets `says`: what it found in
+words a recruiter understands (domain/check_words.py); the report's own `says` is the
+verdict in one sentence naming the check that decided it (`decided_by`).
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ...domain import check_words
 from ...domain.clock import iso
 from .. import clock
 
@@ -18,7 +24,8 @@ class Report:
     recipient_hashes: list[tuple[str, str]] = field(default_factory=list)  # (identity hash, salt)
 
     def check(self, name: str, ok: bool, detail: str = "") -> bool:
-        self.checks.append({"check": name, "ok": bool(ok), "detail": detail})
+        self.checks.append({"check": name, "ok": bool(ok), "detail": detail,
+                            "says": check_words.says(name, bool(ok))})
         return ok
 
     @property
@@ -32,7 +39,11 @@ class Report:
         return "valid"
 
     def to_dict(self) -> dict:
-        return {"result": self.result, "format": self.format, "checked_at": iso(clock.utcnow()),
+        result = self.result
+        decided = check_words.deciding_check(result, self.checks)
+        return {"result": result, "format": self.format, "checked_at": iso(clock.utcnow()),
+                "says": check_words.verdict_says(result, self.checks),
+                "decided_by": decided["check"] if decided else None,
                 "credential": self.summary, "checks": self.checks}
 
 
