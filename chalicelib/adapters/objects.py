@@ -65,6 +65,19 @@ def get_if_present(key: str) -> bytes | None:
         raise
 
 
+def exists(key: str) -> bool:
+    """Whether the object is in the bucket (one HeadObject, no body read)."""
+    from botocore.exceptions import ClientError
+
+    try:
+        client("s3").head_object(Bucket=get_settings().bucket_name, Key=key)
+    except ClientError as exc:
+        if exc.response.get("Error", {}).get("Code") in ("NoSuchKey", "404", "NotFound"):
+            return False
+        raise
+    return True
+
+
 def download_url(key: str, filename: str, seconds: int = 300) -> str:
     """A presigned GET that makes browsers save the object as `filename`."""
     return client("s3").generate_presigned_url(

@@ -10,6 +10,7 @@ import base64
 import gzip
 import io
 import json
+import zlib
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -219,8 +220,11 @@ def decode_bits(encoded: str, max_bytes: int = 2 * 1024 * 1024) -> bytes:
     if not encoded.startswith("u"):
         raise ValueError("encodedList must be multibase base64url ('u' prefix)")
     raw = b64url_decode(encoded[1:])
-    with gzip.GzipFile(fileobj=io.BytesIO(raw)) as f:
-        bits = f.read(max_bytes + 1)
+    try:
+        with gzip.GzipFile(fileobj=io.BytesIO(raw)) as f:
+            bits = f.read(max_bytes + 1)
+    except (OSError, EOFError, zlib.error) as exc:  # a corrupt GZIP stream is bad input, never a crash
+        raise ValueError("encodedList is not a GZIP-compressed bitstring") from exc
     if len(bits) > max_bytes:
         raise ValueError("status list too large")
     return bits
@@ -229,7 +233,7 @@ def decode_bits(encoded: str, max_bytes: int = 2 * 1024 * 1024) -> bytes:
 def bit_is_set(bits: bytes, index: int) -> bool:
     """Bit 0 is the left-most (most significant) bit of the first byte."""
     byte, offset = divmod(index, 8)
-    if byte >= len(bits):
+    if index < 0 or byte >= len(bits):
         raise IndexError("status list index out of range")
     return bool(bits[byte] & (0x80 >> offset))
 

@@ -80,6 +80,7 @@ def next_status_index(tenant_id: str) -> int:
 def _forget_index_blocks() -> None:
     with _index_lock:
         _index_blocks.clear()
+        _lists_in_both_forms.clear()
 
 
 caches.on_clear(_forget_index_blocks)
@@ -91,9 +92,27 @@ def allocate_status_indexes(tenant_id: str, count: int) -> int:
     that got its indexes, so no credential ever points at an unpublished list."""
     first = store.allocate_status_index(tenant_id, count)
     size = ob3.STATUS_LIST_SIZE
-    for list_no in range(-(-first // size), (first + count - 1) // size + 1):  # lists starting inside the block
+    fresh = range(-(-first // size), (first + count - 1) // size + 1)  # lists starting inside the block
+    for list_no in fresh:
         publish_status_list(tenant_id, list_no)
+    if first // size not in fresh:
+        _ensure_both_forms(tenant_id, first // size)
     return first
+
+
+# Lists published before both securing forms existed have no `<n>.jwt`, yet every VC-JWT
+# issued now points at it. The first block a container takes from such a list publishes
+# it (one HEAD per list and container; `_lists_in_both_forms` remembers the answer).
+_lists_in_both_forms: set[tuple[str, int]] = set()
+
+
+def _ensure_both_forms(tenant_id: str, list_no: int) -> None:
+    if (tenant_id, list_no) in _lists_in_both_forms:
+        return
+    if not objects.exists(object_keys.status_list_key(tenant_id, list_no, "jwt")):
+        publish_status_list(tenant_id, list_no)
+    with _index_lock:
+        _lists_in_both_forms.add((tenant_id, list_no))
 
 
 def record_replaced(items: Any, reason: str, at: str) -> None:

@@ -334,3 +334,45 @@ def test_a_status_list_that_fails_its_own_verification_fails_the_check(client, r
     report = body(post(client, "/verify", None, {"credential": vc}))
     assert report["result"] == "invalid", report
     assert any(c["check"] == "status list" and not c["ok"] and "issuer" in c["detail"] for c in report["checks"])
+
+
+def test_a_list_published_before_both_forms_gets_its_jwt_form_when_next_used(client):
+    """Lists published before issue 18 have only `<n>.json`; a VC-JWT issued into such a list
+    points at `<n>.jwt`. The first block of indexes a container takes from the list publishes
+    the missing form, so the new credential's status can be read (and it verifies)."""
+    import boto3
+
+    from chalicelib.services import caches
+    from tests.aws_calls import recording
+
+    _, key = new_issuer()
+    tpl = active_template(client, key)
+
+    def accepted(email: str) -> str:
+        cid = body(issue(client, key, tpl, email=email))["id"]
+        token = claim_token_from(sent_mail()[-1]["body"], cid)
+        post(client, f"/claim/{cid}", None, {"token": token, "decision": "accept"})
+        return cid
+
+    first = accepted("grace@example.com")
+    _, first_vc = _jwt_parts(client.http.get(f"/ob/v3/credentials/{first}.jwt").body.decode())
+    jwt_url = first_vc["credentialStatus"]["statusListCredential"]
+    s3 = boto3.client("s3", region_name="us-east-1")
+    s3_key = urlsplit(jwt_url).path.lstrip("/")
+    s3.delete_object(Bucket="laurel-test-assets", Key=s3_key)  # the state before issue 18
+    caches.clear()  # a new container: its next issue takes a new block from the same list
+
+    with recording() as calls:
+        second = body(issue(client, key, tpl, email="ada@example.com"))["id"]
+    token = claim_token_from(sent_mail()[-1]["body"], second)
+    post(client, f"/claim/{second}", None, {"token": token, "decision": "accept"})
+    assert s3.get_object(Bucket="laurel-test-assets", Key=s3_key)["Body"].read().count(b".") == 2
+    token = client.http.get(f"/ob/v3/credentials/{second}.jwt").body.decode()
+    assert _jwt_parts(token)[1]["credentialStatus"]["statusListCredential"] == jwt_url
+    report = body(post(client, "/verify", None, {"jwt": token}))
+    assert report["result"] == "valid", [c for c in report["checks"] if not c["ok"]]
+    assert calls.count("s3.HeadObject") == 1
+
+    with recording() as calls:  # the container remembers: no further HEAD for this list
+        body(issue(client, key, tpl, email="lin@example.com"))
+    assert calls.count("s3.HeadObject") == 0

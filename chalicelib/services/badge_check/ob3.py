@@ -165,7 +165,42 @@ def verify_jwt(token: str, report: Report) -> None:
         and payload.get("sub") in (None, subject.get("id"))
     report.check("registered claims", claims_ok, "iss, jti and sub agree with the credential" if claims_ok
                  else "iss, jti or sub names something other than the credential says")
-    dates(report, vc.get("validFrom"), vc.get("validUntil"))
+    # RFC 7519 4.1.4/4.1.5: exp is the time "on or after which the JWT MUST NOT be accepted for
+    # processing", nbf the time "before which the JWT MUST NOT be accepted"; they bound the
+    # credential's own validFrom/validUntil (the later start and the earlier end count).
+    dates(report, _later(vc.get("validFrom"), payload.get("nbf")), _earlier(vc.get("validUntil"), payload.get("exp")))
     check_status(vc, report)
     _subject_hashes(vc, report)
     _summarise_vc(vc, report)
+
+
+def _claim_time(value: Any) -> str | None:
+    """A NumericDate claim (RFC 7519: seconds since the epoch) as an ISO 8601 instant."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError("a JWT time claim is not a NumericDate")
+    import datetime as dt
+
+    return dt.datetime.fromtimestamp(value, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _pick(own: Any, claim_value: Any, later: bool) -> Any:
+    from ...domain.clock import parse_iso
+
+    claim = _claim_time(claim_value)
+    if claim is None or own is None:
+        return claim if own is None else own
+    try:
+        first, second = parse_iso(claim), parse_iso(own)
+    except (ValueError, TypeError):
+        return own  # the credential's own date is judged (and refused) by dates()
+    return claim if (first > second if later else first < second) else own
+
+
+def _later(valid_from: Any, nbf: Any) -> Any:
+    return _pick(valid_from, nbf, later=True)
+
+
+def _earlier(valid_until: Any, exp: Any) -> Any:
+    return _pick(valid_until, exp, later=False)

@@ -19,6 +19,8 @@ from ...openbadges import ob3
 from .fetching import get, json_object
 from .report import Failed, Report
 
+MAX_STATUS_ENTRIES = 4
+
 
 def check_status(vc: dict, report: Report) -> None:
     status = vc.get("credentialStatus")
@@ -28,11 +30,20 @@ def check_status(vc: dict, report: Report) -> None:
     entries = status if isinstance(status, list) else [status]
     issuer = vc.get("issuer")
     issuer_id = issuer.get("id") if isinstance(issuer, dict) else issuer
-    for entry in entries:
-        if not isinstance(entry, dict) or entry.get("type") != "BitstringStatusListEntry" \
-                or entry.get("statusPurpose") != "revocation":
-            continue
-        listing = _verified_list(str(entry.get("statusListCredential", "")), report)
+    revocation = [e for e in entries if isinstance(e, dict) and e.get("type") == "BitstringStatusListEntry"
+                  and e.get("statusPurpose") == "revocation"]
+    # Each entry costs fetches from hosts the credential names: a credential that names more
+    # lists than any issuer needs is refused instead of read (one /verify, a bounded amount of work).
+    if len(revocation) > MAX_STATUS_ENTRIES:
+        report.check("status list", False, f"the credential names {len(revocation)} revocation status entries; "
+                                           f"at most {MAX_STATUS_ENTRIES} are read")
+        raise Failed
+    lists: dict[str, dict] = {}  # each list read (and its securing verified) once
+    for entry in revocation:
+        url = str(entry.get("statusListCredential", ""))
+        if url not in lists:
+            lists[url] = _verified_list(url, report)
+        listing = lists[url]
         _require(listing.get("issuer") if not isinstance(listing.get("issuer"), dict)
                  else listing["issuer"].get("id"), issuer_id, report,
                  # as @digitalcredentials/vc-bitstring-status-list does ("ensure that the issuer
@@ -46,11 +57,16 @@ def check_status(vc: dict, report: Report) -> None:
                 else [subject["statusPurpose"]]
             _require("revocation" in purposes, True, report, "the status list is not a revocation list")
             bits = ob3.decode_bits(subject["encodedList"])
-            revoked = ob3.bit_is_set(bits, int(entry["statusListIndex"]))
+            # Bitstring Status List: statusListIndex is "an arbitrary size integer greater than or
+            # equal to 0, expressed as a string in base 10"
+            index = entry["statusListIndex"]
+            if not isinstance(index, str) or not index.isdecimal():
+                raise ValueError("statusListIndex is not a non-negative base-10 integer")
+            revoked = ob3.bit_is_set(bits, int(index))
         except (KeyError, ValueError, TypeError, IndexError, OSError, EOFError):
             report.check("status list", False, "the status list cannot be read")
             raise Failed from None
-        report.revoked = revoked
+        report.revoked = report.revoked or revoked  # any entry that says revoked decides
         report.check("revocation", not revoked,
                      "revoked (status list bit set)" if revoked else "status list: not revoked")
 
