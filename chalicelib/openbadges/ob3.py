@@ -188,7 +188,9 @@ def jwt_signing_input(vc: dict, kid: str, typ: str = "JWT") -> str:
     header = {"alg": "RS256", "typ": typ, "kid": kid}
     issuer = vc["issuer"]["id"] if isinstance(vc["issuer"], dict) else vc["issuer"]
     payload = {k: v for k, v in vc.items() if k != "proof"}
-    payload.update(iss=issuer, jti=vc["id"], nbf=_epoch(vc["validFrom"]))
+    payload.update(iss=issuer, nbf=_epoch(vc["validFrom"]))
+    if OB3_CONTEXT in vc["@context"]:  # `jti` is a term of the OB 3.0 context, not of VC 2.0's
+        payload["jti"] = vc["id"]
     if vc.get("validUntil"):
         payload["exp"] = _epoch(vc["validUntil"])
     return b64url(json.dumps(header, separators=(",", ":")).encode()) + "." + \
@@ -199,8 +201,9 @@ def status_list_signing_input(status_list: dict, kid: str) -> str:
     """A BitstringStatusListCredential secured as a VC-JWT. VC-JOSE-COSE, "Securing JSON-LD
     Verifiable Credentials with JOSE": "The typ header parameter SHOULD be vc+jwt. When
     present, the cty header parameter SHOULD be vc." and "The unsecured verifiable
-    credential is the unencoded JWS payload." (iss/jti/nbf repeat issuer/id/validFrom,
-    as in the credentials, for JWT libraries that check them.)"""
+    credential is the unencoded JWS payload." (iss/nbf repeat issuer/validFrom, as in
+    the credentials, for JWT libraries that check them; both are VC 2.0 context terms,
+    so the payload still has no undefined term.)"""
     return jwt_signing_input(status_list, kid, typ="vc+jwt")
 
 
