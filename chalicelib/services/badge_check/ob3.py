@@ -10,6 +10,7 @@ from ...openbadges import ob3
 from . import contexts as contexts_mod
 from . import keys
 from .fetching import dates
+from .ob2 import IDENTITY_HASH
 from .report import Failed, Report
 from .status import check_status
 
@@ -27,7 +28,10 @@ def _subject_hashes(vc: dict, report: Report) -> None:
         if ident.get("identityType") != "emailAddress" or not isinstance(ident.get("identityHash"), str):
             continue
         if ident.get("hashed"):
-            report.recipient_hashes.append((ident["identityHash"], ident.get("salt", "") or ""))
+            # "hashed": the identityHash must then be an IdentityHash (md5$ or sha256$ + hex); a
+            # plaintext value that says it is hashed matches nothing (as OB 2.0's ob2._recipient)
+            if IDENTITY_HASH.match(ident["identityHash"]):
+                report.recipient_hashes.append((ident["identityHash"], ident.get("salt", "") or ""))
         else:
             report.recipient_hashes.append((ident["identityHash"].strip().lower(), ""))
     subject_id = subject.get("id")
@@ -73,7 +77,8 @@ def _vc_basics(vc: dict, report: Report, claims: dict | None = None) -> str:
         # credential invalid (as JSON-LD processing says), for JWTs too").
         report.check("terms defined", not lost, "every term is defined by the contexts" if not lost
                      else "not defined by the credential's contexts: " + ", ".join(lost[:10]))
-    types = set(vc.get("type") or [])
+    declared = vc.get("type")
+    types = {declared} if isinstance(declared, str) else set(declared or [])
     if not report.check("type", "VerifiableCredential" in types and bool(types & OB3_TYPES), str(sorted(types))):
         raise Failed
     issuer = vc.get("issuer")
