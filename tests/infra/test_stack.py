@@ -9,50 +9,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
+from tests.infra.conftest import PACKAGES, PROBE_STACKS, resources, synth  # noqa: F401 (synth: others import it from here)
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA_SERVICES = {"dynamodb", "s3", "kms", "secretsmanager", "ses", "sqs", "sns", "events", "scheduler"}
-
-
-@pytest.fixture(scope="module")
-def synth(tmp_path_factory):
-    os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
-    os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
-    sys.path.insert(0, str(ROOT / "infra"))
-    from aws_cdk.assertions import Template
-
-    from cdk_app import build
-
-    outdir = tmp_path_factory.mktemp("cdk")
-    cwd = os.getcwd()
-    environ = dict(os.environ)
-    os.chdir(outdir)  # the Chalice construct writes chalice.out/ into the working directory
-    try:
-        # a concrete primary region and a second probe location (issue 16): the prober there is its own stack
-        app, stack = build("prod", outdir=str(outdir / "cdk.out"),
-                           context={"region": "us-east-1", "probe_regions": "eu-west-1"})
-        assembly = app.synth()
-    finally:
-        os.chdir(cwd)
-        # `chalice package` loads the app with the stage's environment variables (prod's URLs, ...):
-        # later tests that read the settings again must see the suite's own
-        os.environ.clear()
-        os.environ.update(environ)
-    template_path = Path(assembly.get_stack_by_name(stack.stack_name).template_full_path)
-    PACKAGES.extend((outdir / "chalice.out").glob("*/deployment.zip"))
-    for probe_stack in stack.probe_stacks:
-        PROBE_STACKS[probe_stack.region] = json.loads(
-            Path(assembly.get_stack_by_name(probe_stack.stack_name).template_full_path).read_text())
-    return Template.from_stack(stack), json.loads(template_path.read_text()), template_path
-
-
-PACKAGES: list[Path] = []  # the Lambda deployment zip(s) the synthesis built
-PROBE_STACKS: dict[str, dict] = {}  # region -> template of the prober there
-
-
-def resources(template: dict, kind: str) -> dict:
-    return {k: v for k, v in template["Resources"].items() if v["Type"] == kind}
 
 
 def test_table_keys_and_indexes_equal_the_models(synth):
