@@ -181,7 +181,8 @@ class LaurelStack(cdk.Stack):
         self.bulk_queue, self.bulk_dlq = self._queue("Bulk", f"laurel-{stage}-bulk", consumer_timeout=BULK_TIMEOUT,
                                                      max_age=cdk.Duration.hours(1))
         self.events_queue, self.events_dlq = self._queue("Events", f"laurel-{stage}-events",
-                                                         consumer_timeout=EVENTS_TIMEOUT, max_age=cdk.Duration.minutes(15))
+                                                         consumer_timeout=EVENTS_TIMEOUT,
+                                                         max_age=cdk.Duration.minutes(15))
         self.schedule_dlq = self._dead_letters("Schedules", f"laurel-{stage}-schedules-dlq")
         self.roles = {name: self._function_role(name) for name in FUNCTIONS}
         self.role = self.roles[API_HANDLER]
@@ -461,7 +462,8 @@ class LaurelStack(cdk.Stack):
         # function is throttled, every throttled receive counts towards maxReceiveCount, and messages went
         # to the dead-letter queue without having run once.
         app.get_resource(BULK_WORKER).add_property_override(
-            f"Events.{BULK_WORKER}SqsEventSource.Properties.ScalingConfig", {"MaximumConcurrency": BULK_MAX_CONCURRENCY})
+            f"Events.{BULK_WORKER}SqsEventSource.Properties.ScalingConfig",
+            {"MaximumConcurrency": BULK_MAX_CONCURRENCY})
         # The scheduled functions: EventBridge retries a schedule it could not deliver and keeps it in the
         # dead-letter queue after that; a run that failed after Lambda's own retries is kept there too.
         dead_letters = self.schedule_dlq.queue_arn

@@ -4,7 +4,6 @@ encrypted storage behind CloudFront, least-privilege IAM, observability, cfn-lin
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
