@@ -271,6 +271,21 @@ class SigningKeyItem(Item):
     retired_at = UnicodeAttribute(null=True)
 
 
+class Ed25519KeyItem(Item):
+    """One generation of the platform's Ed25519 (Data Integrity) key: its public half,
+    published for as long as Laurel runs, and the Secrets Manager version holding its
+    seed (read only while it is the active generation)."""
+
+    class Meta(_TableMeta):
+        pass
+
+    generation = NumberAttribute()
+    public_key_multibase = UnicodeAttribute()
+    secret_version_id = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    retired_at = UnicodeAttribute(null=True)
+
+
 class ImportItem(Item):
     """A badge from another issuer that an earner added to their collection, with the
     verification report of the last check. Listed by the recipient's email hash."""
