@@ -307,7 +307,8 @@ class LaurelStack(cdk.Stack):
             "Ed25519Keys": (["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue",
                              "secretsmanager:DescribeSecret", "secretsmanager:UpdateSecretVersionStage"],
                             [self.ed25519_secret.secret_arn], (API_HANDLER, BULK_WORKER)),
-            "Mail": (["ses:SendEmail"], mail, (API_HANDLER, BULK_WORKER, SWEEP, MONTHLY)),
+            # (the events worker sends the expiry sweep's queued mails, services/expiry.py)
+            "Mail": (["ses:SendEmail"], mail, (API_HANDLER, BULK_WORKER, SWEEP, MONTHLY, WEBHOOK_WORKER)),
             # (the bulk worker re-queues an offboarding that one invocation could not finish)
             "QueueBulk": (["sqs:SendMessage", "sqs:GetQueueUrl"], [self.bulk_queue.queue_arn],
                           (API_HANDLER, WEEKLY, BULK_WORKER)),

@@ -186,6 +186,10 @@ class CredentialItem(Item):
     # set once by the expiry sweep, so each mail goes out once per credential
     expiry_reminded_at = UnicodeAttribute(null=True)
     expired_notified_at = UnicodeAttribute(null=True)
+    # set once by the events queue's worker when it hands that mail to SES (issue 17): a
+    # message SQS delivers again sends nothing; removed again when SES refused, for the retry
+    expiry_reminder_mailed_at = UnicodeAttribute(null=True)
+    expired_mailed_at = UnicodeAttribute(null=True)
     accepted_at = UnicodeAttribute(null=True)
     rejected_at = UnicodeAttribute(null=True)
     revoked_at = UnicodeAttribute(null=True)
