@@ -28,7 +28,7 @@ from __future__ import annotations
 import base64
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -205,7 +205,7 @@ def ed25519_key_name(generation: int) -> str:
 @dataclass(frozen=True)
 class ActiveEd25519:
     generation: int
-    seed: bytes
+    seed: bytes = field(repr=False)  # never in a log line
 
 
 def _public_multibase(seed: bytes) -> str:

@@ -175,12 +175,18 @@ def test_a_revoked_generation_1_credential_still_reads_revoked_after_two_rotatio
     ({"kind": "ed25519", "kms_key_id": "x"}, 422, None),
     ({"kind": "rsa", "kms_key_id": "arn:aws:kms:us-east-1:123456789012:key/00000000-0000-0000-0000-000000000000"},
      400, "invalid_kms_key"),
+    ("encryption key", 400, "invalid_kms_key"),
 ])
 def test_rotation_refuses_bad_input_and_changes_nothing(client, operator, payload, status, code):
     from chalicelib.services import signing
 
     signing.active_rsa_key()
     signing.ed25519_signer("0123456789abcdef")
+    if payload == "encryption key":  # an RSA key KMS holds for encryption: it could never sign
+        import boto3
+
+        payload = {"kind": "rsa", "kms_key_id": boto3.client("kms", region_name="us-east-1").create_key(
+            KeyUsage="ENCRYPT_DECRYPT", KeySpec="RSA_2048")["KeyMetadata"]["Arn"]}
     before = key_items()
     res = rotate(client, operator, payload)
     assert res.status_code == status, res.body
