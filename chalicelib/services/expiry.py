@@ -28,16 +28,13 @@ courtesy mail beats mailing twice.
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import TYPE_CHECKING
+from typing import Any
 
 from ..adapters import queue
 from ..domain.clock import iso
 from ..domain.errors import ServiceUnavailable
 from ..store import credentials as store
 from . import clock, engagement, events, notify
-
-if TYPE_CHECKING:
-    from ..store.models import CredentialItem
 
 REMINDER_DAYS = 30
 MAX_CATCH_UP_DAYS = 62
@@ -85,7 +82,7 @@ def sweep(today: date | None = None) -> dict:
     return {"through": today.isoformat(), **counts}
 
 
-def _queue_mail(item: CredentialItem, kind: str, marked_at: str) -> None:
+def _queue_mail(item: Any, kind: str, marked_at: str) -> None:
     """One message for one mail. If SQS does not take it, the sweep's mark is removed
     and the sweep fails: its next run (or the scheduler's retry) marks and queues it
     again, since the last-run marker only moves when a sweep completes."""
