@@ -5,6 +5,7 @@
     python -m chalicelib.cli create-api-key --tenant T [--label L]
     python -m chalicelib.cli revoke-api-key --tenant T --key-id K
     python -m chalicelib.cli seed-demo [--json]
+    python -m chalicelib.cli rotate-keys --kind ed25519 | --kind rsa --kms-key-id K
     python -m chalicelib.cli canary                  the uptime canary credential the probes verify (idempotent)
     python -m chalicelib.cli offboard --tenant T                  dry run: what goes, what stays, a token
     python -m chalicelib.cli offboard --tenant T --confirm TOKEN  delete (continues on the bulk worker)
@@ -33,6 +34,7 @@ def init_resources() -> None:
     objects.ensure_bucket()
     mail.ensure_sender_identity()
     secrets.ensure_signing_material(settings.secret_id)
+    secrets.ensure_secret(settings.ed25519_secret_id, "Laurel Ed25519 (Data Integrity) seeds")
     from .adapters import queue
 
     queue.ensure_queue(settings.bulk_queue, f"{settings.bulk_queue}-dlq")
@@ -59,6 +61,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--key-id", required=True)
     p = sub.add_parser("rotate-signing-key", help="register a KMS key as the new VC-JWT key (old keys stay published)")
     p.add_argument("--kms-key-id", required=True)
+    p = sub.add_parser("rotate-keys", help="rotate a signing key: a new Ed25519 generation, or a KMS RSA key "
+                                           "as the VC-JWT key (every old public key stays published)")
+    p.add_argument("--kind", required=True, choices=("ed25519", "rsa"))
+    p.add_argument("--kms-key-id", help="the KMS RSA signing key to make active (--kind rsa)")
     p = sub.add_parser("create-operator-key", help="print a new operator key (for /ops routes) once")
     p.add_argument("--label")
     sub.add_parser("sweep-expiry", help="run the expiry sweep now")
@@ -109,6 +115,15 @@ def main(argv: list[str] | None = None) -> int:
             from .services import signing
 
             print(f"active signing key is now {signing.register_rsa_key(args.kms_key_id)}")
+        elif args.command == "rotate-keys":
+            from .services import audit, signing
+
+            if (args.kind == "rsa") != bool(args.kms_key_id):
+                print("error: --kms-key-id is required with --kind rsa, and only with it", file=sys.stderr)
+                return 2
+            result = signing.rotate(args.kind, args.kms_key_id)
+            audit.record_cli("rotate-keys", result)
+            print(json.dumps(result))
         elif args.command == "create-operator-key":
             from .services import ops
 

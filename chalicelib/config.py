@@ -34,10 +34,14 @@ class Settings:
     # SES configuration set (bounce/complaint tracking) in a deployment; none locally.
     ses_configuration_set: str = ""
     claim_token_days: int = 30
-    # KMS key (RSA, SIGN_VERIFY) registered as the first VC-JWT signing key when none is.
+    # KMS key (RSA, SIGN_VERIFY): the VC-JWT signing key this deployment names; registered
+    # (and the previous one retired, still published) the first time it is seen.
     signing_key_id: str = ""
-    # Secrets Manager secret holding signing material (Ed25519 seed is derived from it).
+    # Secrets Manager secret holding session-cookie and webhook material (HKDF-derived keys).
     secret_id: str = ""
+    # Secrets Manager secret holding the Ed25519 (Data Integrity) seeds, one version per
+    # generation (services/signing.py); the table names each generation's version.
+    ed25519_secret_id: str = ""
     bulk_mail_per_second: float = 10.0
     bulk_queue: str = ""
     # webhook deliveries and their dead-letter queue (routes/jobs.py names the first at import)
@@ -126,6 +130,7 @@ def get_settings() -> Settings:
         support_email=os.environ.get("LAUREL_SUPPORT_EMAIL", ""),
         overnight_weekday=_weekday(os.environ.get("LAUREL_OVERNIGHT_WEEKDAY") or "6"),
         secret_id=_env("LAUREL_SECRET_ID", f"laurel/{stage}/signing-material"),
+        ed25519_secret_id=_env("LAUREL_ED25519_SECRET_ID", f"laurel/{stage}/ed25519-keys"),
         local_aws_endpoint=endpoint,
         engagement_spool=os.environ.get("LAUREL_ENGAGEMENT_SPOOL", ""),
         jsonld_context_allow=tuple(u.strip() for u in os.environ.get(

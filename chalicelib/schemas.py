@@ -248,6 +248,20 @@ class MaintenanceIn(Strict):
     client_id: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{16}$")] | None = None
 
 
+class KeyRotationIn(Strict):
+    """An operator's key rotation (issue 17): a new random Ed25519 generation, or a KMS
+    RSA key (created by the operator) made the active VC-JWT key."""
+
+    kind: Literal["ed25519", "rsa"]
+    kms_key_id: Annotated[str, StringConstraints(min_length=1, max_length=2048)] | None = None
+
+    @model_validator(mode="after")
+    def _key_for_rsa_only(self) -> Self:
+        if (self.kind == "rsa") != (self.kms_key_id is not None):
+            raise PydanticCustomError("kms_key_id", "kms_key_id is required for kind rsa and only for it")
+        return self
+
+
 class MaintenanceEditIn(Strict):
     """An edit of a scheduled window: the fields given change (kind and client stay)."""
 

@@ -168,6 +168,16 @@ class LaurelStack(cdk.Stack):
             ),
             removal_policy=removal,
         )
+        # Ed25519 (Data Integrity) seeds, one version per key generation (services/signing.py):
+        # the app writes generation 1 (migrated from the signing material) and every rotation;
+        # the value generated here is a placeholder nobody reads. Retained like the KMS key:
+        # the public keys stay in the table, but losing the active seed forces a rotation.
+        self.ed25519_secret = secretsmanager.Secret(
+            self, "Ed25519Keys",
+            secret_name=f"laurel/{stage}/ed25519-keys",
+            description="Laurel Ed25519 (Data Integrity) seeds, one version per key generation",
+            removal_policy=cdk.RemovalPolicy.RETAIN,
+        )
         self.config_set = ses.ConfigurationSet(
             self, "MailConfig", configuration_set_name=f"laurel-{stage}",
             reputation_metrics=True, sending_enabled=True,
@@ -341,9 +351,15 @@ class LaurelStack(cdk.Stack):
                            (API_HANDLER, BULK_WORKER)),
             # VC-JWT: the private key never leaves KMS
             "SignCredentials": (["kms:Sign", "kms:GetPublicKey"], [self.signing_key.key_arn], (API_HANDLER, BULK_WORKER)),
-            # Ed25519 (Data Integrity) seed material
+            # session material (HKDF; generation 1 of the Ed25519 key is migrated from it once) and
+            # the Ed25519 seeds: read the active generation's, write a new one on rotation
+            # (the operator route and the first signer's migration run in the API and the worker)
             "SigningMaterial": (["secretsmanager:GetSecretValue"], [self.secret.secret_arn], (API_HANDLER, BULK_WORKER)),
-            "Mail": (["ses:SendEmail"], mail, (API_HANDLER, BULK_WORKER, SWEEP, MONTHLY)),
+            "Ed25519Keys": (["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue",
+                             "secretsmanager:DescribeSecret", "secretsmanager:UpdateSecretVersionStage"],
+                            [self.ed25519_secret.secret_arn], (API_HANDLER, BULK_WORKER)),
+            # (the events worker sends the expiry sweep's queued mails, services/expiry.py)
+            "Mail": (["ses:SendEmail"], mail, (API_HANDLER, BULK_WORKER, SWEEP, MONTHLY, WEBHOOK_WORKER)),
             # (the bulk worker re-queues an offboarding that one invocation could not finish)
             "QueueBulk": (["sqs:SendMessage", "sqs:GetQueueUrl"], [self.bulk_queue.queue_arn],
                           (API_HANDLER, WEEKLY, BULK_WORKER)),
@@ -434,6 +450,7 @@ class LaurelStack(cdk.Stack):
             "LAUREL_SES_CONFIGURATION_SET": self.config_set.configuration_set_name,
             "LAUREL_SIGNING_KEY_ID": self.signing_key.key_arn,
             "LAUREL_SECRET_ID": self.secret.secret_arn,
+            "LAUREL_ED25519_SECRET_ID": self.ed25519_secret.secret_arn,
             "LAUREL_BULK_QUEUE": self.bulk_queue.queue_name,
             "LAUREL_EVENTS_QUEUE": self.events_queue.queue_name,
             "LAUREL_EVENTS_DLQ": self.events_dlq.queue_name,

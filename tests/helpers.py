@@ -147,3 +147,37 @@ def delete_account(browser: Browser):
     """The earner deletes their account from the privacy page (the confirmation box ticked)."""
     csrf = csrf_of(browser.text(browser.get("/wallet/privacy")))
     return browser.post("/wallet/delete", {"csrf": csrf, "confirm": "delete"})
+
+
+EVENTS_QUEUE = "laurel-test-events"
+
+
+def run_events_queue(client, *, queue: str = EVENTS_QUEUE, visibility: int | None = None) -> list[tuple[dict, bool]]:
+    """Hand every message waiting on the events queue to its real handler
+    (`deliver_webhooks`), one per invocation as Lambda could, and delete the ones it
+    handled, as the event source mapping does. Returns (message, handled) in order; a
+    failed message stays on the queue (`visibility`: seconds until it comes back, as
+    ReceiveMessage's VisibilityTimeout; default the queue's own)."""
+    import boto3
+    from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
+
+    sqs = boto3.client("sqs", region_name="us-east-1")
+    url = sqs.get_queue_url(QueueName=queue)["QueueUrl"]
+    done: list[tuple[dict, bool]] = []
+    seen: set[str] = set()
+    while True:
+        extra = {} if visibility is None else {"VisibilityTimeout": visibility}
+        got = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10, **extra).get("Messages", [])
+        fresh = [m for m in got if m["MessageId"] not in seen]
+        if not fresh:  # empty, or only what failed in this call and came back
+            return done
+        for message in fresh:
+            seen.add(message["MessageId"])
+            event = client.events.generate_sqs_event(message_bodies=[message["Body"]], queue_name=queue)
+            try:
+                failures = client.lambda_.invoke("deliver_webhooks", event).payload["batchItemFailures"]
+            except BatchProcessingError:  # every record of the batch failed: the invocation fails
+                failures = [message["MessageId"]]
+            if not failures:
+                sqs.delete_message(QueueUrl=url, ReceiptHandle=message["ReceiptHandle"])
+            done.append((json.loads(message["Body"]), not failures))

@@ -16,7 +16,13 @@ def create_rsa_signing_key(description: str) -> str:
 
 
 def public_key_der(key_id: str) -> bytes:
-    return client("kms").get_public_key(KeyId=key_id)["PublicKey"]
+    """The key's public half (DER). ValueError when KMS holds it for another use than
+    RS256 signing (an encryption key, or a signing key without RSASSA_PKCS1_V1_5_SHA_256):
+    registering it would break every issuance at its first kms:Sign."""
+    answer = client("kms").get_public_key(KeyId=key_id)
+    if answer.get("KeyUsage") != "SIGN_VERIFY" or SIGNING_ALGORITHM not in answer.get("SigningAlgorithms", []):
+        raise ValueError(f"the KMS key is not a {SIGNING_ALGORITHM} signing key (usage {answer.get('KeyUsage')})")
+    return answer["PublicKey"]
 
 
 RAW_LIMIT = 4096  # KMS signs at most 4 KiB of raw message

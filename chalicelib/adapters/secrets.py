@@ -1,5 +1,6 @@
-"""Secrets Manager: the signing material (session cookies, webhooks, Ed25519 seed), and
-secrets that organizations hand Laurel (their single sign-on client secret)."""
+"""Secrets Manager: the signing material (session cookies, webhooks), the Ed25519 seeds
+(one version per generation, services/signing.py), and secrets that organizations hand
+Laurel (their single sign-on client secret)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,18 @@ def ensure_signing_material(name: str) -> str:
     except sm.exceptions.ResourceNotFoundException:
         value = json.dumps({"purpose": "laurel", "session_key": _random.token_urlsafe(48)})
         return sm.create_secret(Name=name, SecretString=value)["ARN"]
+
+
+def ensure_secret(name: str, description: str) -> str:
+    """Local set-up and tests only (a deployment's secret comes from infra/): create
+    secret `name` with a placeholder value if it does not exist; return its ARN. Its
+    real values are added as versions (`put_string`) and read by version id."""
+    sm = client("secretsmanager")
+    try:
+        return sm.describe_secret(SecretId=name)["ARN"]
+    except sm.exceptions.ResourceNotFoundException:
+        return sm.create_secret(Name=name, Description=description,
+                                SecretString=json.dumps({"purpose": description}))["ARN"]
 
 
 # ------------------------------------------------------------------ one secret string per name, by version

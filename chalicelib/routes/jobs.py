@@ -70,7 +70,8 @@ def bulk_worker(event: Any) -> PartialItemFailureResponse:
 
 @bp.on_sqs_message(queue=events_queue_name(), batch_size=10, name=QUEUE_HANDLER)
 def deliver_webhooks(event: Any) -> PartialItemFailureResponse:
-    """One delivery attempt per message (retries are new, delayed messages)."""
+    """One webhook delivery attempt per message (retries are new, delayed messages), and
+    the expiry sweep's mails (one per message; a failed one comes back from SQS)."""
     return _batch(event, lambda message: work.webhook_message(message))
 
 

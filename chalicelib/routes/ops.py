@@ -29,6 +29,7 @@ charts = LazyModule("chalicelib.web.charts")
 drawn = LazyModule("chalicelib.web.dashboard")
 sla_page = LazyModule("chalicelib.web.sla")
 canary = LazyModule("chalicelib.services.canary")
+signing = LazyModule("chalicelib.services.signing")
 
 json = http.json_response
 
@@ -78,6 +79,13 @@ def ops_canary() -> Response:
     """The uptime canary the probes verify (services/canary.py): created once, 201; 200 after."""
     made = canary.ensure()
     return json(made, status=201 if made["created"] else 200)
+
+
+@guard.operator("/ops/keys/rotate", "POST", body="KeyRotationIn")
+def ops_rotate_keys(data: Any) -> Response:
+    """A signing-key rotation (`{"kind": "ed25519"}` or `{"kind": "rsa", "kms_key_id": ...}`):
+    the new key signs from now on, every earlier one stays published (services/signing.py)."""
+    return json(signing.rotate(data.kind, data.kms_key_id), status=201)
 
 
 @guard.operator("/ops/maintenance", "POST", body="MaintenanceIn")

@@ -110,6 +110,27 @@ def record_request(request: Any, actor: Actor, response: Any, routes: Any = None
     return _append(fields)
 
 
+def record_cli(command: str, target: dict) -> bool:
+    """An operator command run from the CLI (`python -m chalicelib.cli`, e.g. a key
+    rotation): the same log as the operator API, the actor being the local user."""
+    import getpass
+
+    fields = {
+        "entry_id": ids.random_token(16),
+        "at": _stamp(clock.utcnow_precise()),
+        "tenant_id": None,
+        "actor_type": "operator_cli",
+        "actor_id": getpass.getuser()[:100],
+        "method": "CLI",
+        "route": command[:300],
+        "target": {str(k)[:50]: str(v)[:200] for k, v in target.items()},
+        "source_ip": None,
+        "status": 0,
+        "request_id": None,
+    }
+    return _append(fields)
+
+
 def _append(fields: dict) -> bool:
     from ..store import audit as store
 

@@ -3,15 +3,32 @@
 - VC-JWT (RS256): RSA keys held in KMS; only `kms:Sign` and `kms:GetPublicKey` are
   used, the private key never leaves KMS. Every key ever used is registered with its
   public JWK and stays in the JWKS after rotation, so old credentials keep verifying.
-- Data Integrity (eddsa-rdfc-2022): an Ed25519 key derived from the Secrets Manager
-  signing material (HKDF), because KMS Ed25519 keys are not available everywhere
-  (nor in the embedded AWS). Swapping in a KMS-backed signer means implementing
-  `Ed25519Signer` with `kms:Sign`; callers do not change.
+- Data Integrity (eddsa-rdfc-2022): Ed25519 keys in generations (`ed25519-<n>`). Each
+  generation's 32-byte seed is one version of its own Secrets Manager secret
+  (`LAUREL_ED25519_SECRET_ID`); its public key, the secret's version id and whether it
+  is retired are registered in the table. Public documents (issuer profile, key URLs,
+  did.json) read only the table: every generation ever registered stays published, so
+  proofs made before a rotation keep verifying. Only the active generation's seed is
+  ever read, to sign. KMS Ed25519 keys are not available everywhere (nor in the
+  embedded AWS); swapping in a KMS-backed signer means implementing `Ed25519Signer`
+  with `kms:Sign`; callers do not change.
+
+Generation 1 is the key Laurel used before issue 17, when the seed was derived by HKDF
+from the session secret: every credential issued until then carries a proof by it
+(named `<key url>/ed25519-1`, or `<profile>#ed25519-1` before issue 18). So the first
+time any container needs an Ed25519 key and finds none registered, it derives that
+seed once more and stores it as the secret's first version and generation 1 (a
+conditional write: of containers racing, one registers). From then on the session
+secret plays no part in Ed25519 and can be rotated on its own; later generations are
+random (`rotate_ed25519`).
 """
 
 from __future__ import annotations
 
 import base64
+import json
+import os
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -26,7 +43,7 @@ from . import caches, clock
 if TYPE_CHECKING:
     from ..openbadges.data_integrity import LocalEd25519Signer
 
-ED25519_KEY_FRAGMENT = "ed25519-1"
+ED25519_KEY_FRAGMENT = "ed25519-1"  # generation 1's name (the only one before issue 17)
 
 
 def urls() -> Urls:
@@ -86,13 +103,42 @@ def active_rsa_key() -> Any:
 
 
 def _load_active_rsa_key() -> Any:
-    keys = [k for k in store.signing_keys() if not k.retired_at]
-    if not keys:
-        if not get_settings().signing_key_id:
-            raise RuntimeError("no signing key: run `python -m chalicelib.cli init` or set LAUREL_SIGNING_KEY_ID")
-        register_rsa_key(get_settings().signing_key_id)
-        keys = [k for k in store.signing_keys() if not k.retired_at]
-    return keys[-1]
+    """The active VC-JWT key. A deployment names its key (LAUREL_SIGNING_KEY_ID); one
+    that is not registered yet (the first deployment, or a new key deployed in place of
+    the old) is registered now and the previous key retired, still published. A key
+    that is registered already is left as it is: after an operator's rotation to
+    another key the deployed setting may still name the older one, which must not
+    become active again."""
+    keys = store.signing_keys()
+    deployed = get_settings().signing_key_id
+    if deployed and not any(k.kms_key_id == deployed for k in keys):
+        try:
+            register_rsa_key(deployed)
+        except Conflict:  # another container registered it first (same key, same thumbprint)
+            pass
+        keys = store.signing_keys()
+    active = [k for k in keys if not k.retired_at]
+    if not active:
+        raise RuntimeError("no signing key: run `python -m chalicelib.cli init` or set LAUREL_SIGNING_KEY_ID")
+    return active[-1]
+
+
+def rotate_rsa(kms_key_id: str) -> dict:
+    """An operator's RSA rotation: `kms_key_id` (a KMS RSA signing key) becomes the
+    active VC-JWT key. Refused with 400 when KMS has no such key, or it is not an RSA
+    signing key; 409 when it is registered already."""
+    from botocore.exceptions import ClientError
+
+    from ..domain.errors import BadRequest
+
+    try:
+        kid = register_rsa_key(kms_key_id)
+    except ClientError as exc:
+        code = exc.response.get("Error", {}).get("Code", "")
+        raise BadRequest(f"KMS cannot give the public key of this key ({code})", code="invalid_kms_key") from None
+    except ValueError as exc:
+        raise BadRequest(str(exc), code="invalid_kms_key") from None
+    return {"kind": "rsa", "key": kid, "kms_key_id": kms_key_id}
 
 
 def sign_jwt(signing_input: str, key: Any) -> str:
@@ -119,6 +165,20 @@ def jwt_kid(tenant_id: str, key: Any) -> str:
     return urls().key(tenant_id, key.kid)
 
 
+# ------------------------------------------------------------------ rotation (operators)
+
+
+def rotate(kind: str, kms_key_id: str | None = None) -> dict:
+    """One rotation, for the operator route and the CLI (`rotate-keys`)."""
+    if kind == "ed25519":
+        return rotate_ed25519()
+    if kind == "rsa" and kms_key_id:
+        return rotate_rsa(kms_key_id)
+    from ..domain.errors import BadRequest
+
+    raise BadRequest("kind is ed25519, or rsa with a kms_key_id", code="invalid_rotation")
+
+
 # ------------------------------------------------------------------ Ed25519 (Data Integrity)
 
 
@@ -133,16 +193,98 @@ def derived_key(purpose: bytes) -> bytes:
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose).derive(material)
 
 
-def _ed25519_seed() -> bytes:
+def _legacy_ed25519_seed() -> bytes:
+    """The seed of generation 1: what Laurel derived before issue 17 (migration only)."""
     return derived_key(b"laurel ed25519 v1")
 
 
-def ed25519_signer(tenant_id: str) -> LocalEd25519Signer:
-    """The signer for a tenant's credentials; its verification method is listed in the
-    tenant's Open Badges 3.0 issuer profile, so the issuer controls the key id."""
+def ed25519_key_name(generation: int) -> str:
+    return f"ed25519-{int(generation)}"
+
+
+@dataclass(frozen=True)
+class ActiveEd25519:
+    generation: int
+    seed: bytes = field(repr=False)  # never in a log line
+
+
+def _public_multibase(seed: bytes) -> str:
     from ..openbadges.data_integrity import LocalEd25519Signer
 
-    return LocalEd25519Signer(_ed25519_seed(), key_id=urls().key(tenant_id, ED25519_KEY_FRAGMENT))
+    return LocalEd25519Signer(seed, key_id="urn:laurel:unpublished").public_key_multibase()
+
+
+def _store_seed(generation: int, seed: bytes) -> str:
+    """The seed as a new (pending) version of the Ed25519 secret; its version id."""
+    value = json.dumps({"generation": generation, "seed": base64.urlsafe_b64encode(seed).decode()})
+    return secrets.put_string(get_settings().ed25519_secret_id, value,
+                              "Laurel Ed25519 (Data Integrity) seeds, one version per generation")
+
+
+def _register(generation: int, seed: bytes, retire: Any = None) -> Any:
+    """Write the seed, then register its public key (and retire `retire`) in one
+    conditional transaction; only then is the version made the secret's current one.
+    None when another writer won the race (its version stays pending, unused)."""
+    version = _store_seed(generation, seed)
+    item = store.add_ed25519_key(generation, _public_multibase(seed), version, iso(clock.utcnow()), retire=retire)
+    if item is not None:
+        secrets.promote(get_settings().ed25519_secret_id, version)
+    return item
+
+
+def ed25519_keys() -> list[Any]:
+    """Every Ed25519 generation, oldest first; generation 1 migrated if none is yet."""
+    keys = store.ed25519_keys()
+    if not keys:
+        _register(1, _legacy_ed25519_seed())  # once per deployment (see the module docstring)
+        keys = store.ed25519_keys()
+    return keys
+
+
+_active_ed25519 = caches.ttl_cache(maxsize=1, ttl=KEY_TTL_SECONDS)
+
+
+def active_ed25519() -> ActiveEd25519:
+    """The active generation and its seed, read once per container and kept
+    KEY_TTL_SECONDS (like the RSA key): a rotation reaches other containers within it."""
+    return caches.get_or_load(_active_ed25519, "ed25519", _load_active_ed25519)
+
+
+def _load_active_ed25519() -> ActiveEd25519:
+    active = [k for k in ed25519_keys() if not k.retired_at]
+    if not active:
+        raise RuntimeError("no active Ed25519 key: every generation is retired")
+    item = active[-1]
+    value = json.loads(secrets.get_string(get_settings().ed25519_secret_id, item.secret_version_id))
+    seed = base64.urlsafe_b64decode(value["seed"])
+    if _public_multibase(seed) != item.public_key_multibase:  # never sign with a key nobody can verify
+        raise RuntimeError(f"the seed of Ed25519 generation {item.generation} does not match its public key")
+    return ActiveEd25519(int(item.generation), seed)
+
+
+def rotate_ed25519() -> dict:
+    """A new random Ed25519 generation becomes the active one; the previous one is
+    retired (it signs no more) and stays published. 409 when another rotation won."""
+    keys = ed25519_keys()
+    current = next((k for k in reversed(keys) if not k.retired_at), None)
+    generation = int(keys[-1].generation) + 1
+    item = _register(generation, os.urandom(32), retire=current)
+    if item is None:
+        raise Conflict("another key rotation happened at the same time; look at the keys and retry",
+                       code="rotation_conflict")
+    caches.forget(_active_ed25519, "ed25519")
+    return {"kind": "ed25519", "key": ed25519_key_name(generation), "generation": generation,
+            "retired": ed25519_key_name(int(current.generation)) if current is not None else None}
+
+
+def ed25519_signer(tenant_id: str) -> LocalEd25519Signer:
+    """The signer for a tenant's credentials (the active generation); its verification
+    method is listed in the tenant's Open Badges 3.0 issuer profile, so the issuer
+    controls the key id."""
+    from ..openbadges.data_integrity import LocalEd25519Signer
+
+    active = active_ed25519()
+    return LocalEd25519Signer(active.seed, key_id=urls().key(tenant_id, ed25519_key_name(active.generation)))
 
 
 def key_document(tenant_id: str, name: str) -> dict | None:
@@ -161,25 +303,27 @@ def key_document(tenant_id: str, name: str) -> dict | None:
 
 
 def verification_methods(tenant_id: str, did: str | None = None) -> list[dict]:
-    """Every key the tenant's credentials and status lists are signed with: the Ed25519
-    Data Integrity key (Multikey) and every RSA VC-JWT key ever registered, active or
-    retired (JsonWebKey), so credentials signed before a rotation keep verifying.
-    Identified by their key URLs (`Urls.key`), plus the Ed25519 key's old id
-    `<profile>#ed25519-1` that stored credentials name; or under the tenant's did:web
-    DID (`did`), as `<did>#<name>`."""
+    """Every key the tenant's credentials and status lists are signed with: every
+    Ed25519 Data Integrity generation (Multikey) and every RSA VC-JWT key ever
+    registered, active or retired (JsonWebKey), so credentials signed before a rotation
+    keep verifying. Identified by their key URLs (`Urls.key`), plus generation 1's old
+    id `<profile>#ed25519-1` that stored credentials name; or under the tenant's did:web
+    DID (`did`), as `<did>#<name>`. Public halves only: no secret is read."""
     from ..openbadges.data_integrity import multikey_document
     from ..openbadges.ob3 import jwk_verification_method
 
-    signer = ed25519_signer(tenant_id)
     controller = did or urls().issuer(tenant_id)
 
     def key_id(name: str) -> str:
         return f"{did}#{name}" if did else urls().key(tenant_id, name)
 
-    ed25519 = signer.public_key_multibase()
-    methods = [multikey_document(key_id(ED25519_KEY_FRAGMENT), controller, ed25519)]
-    if not did:
-        methods.append(multikey_document(urls().profile_fragment(tenant_id, ED25519_KEY_FRAGMENT), controller, ed25519))
+    methods = []
+    for ed in ed25519_keys():
+        name = ed25519_key_name(ed.generation)
+        methods.append(multikey_document(key_id(name), controller, ed.public_key_multibase))
+        if not did and name == ED25519_KEY_FRAGMENT:
+            methods.append(multikey_document(urls().profile_fragment(tenant_id, name), controller,
+                                             ed.public_key_multibase))
     for key in store.signing_keys():
         methods.append(jwk_verification_method(key_id(key.kid), controller, key.jwk))
     return methods

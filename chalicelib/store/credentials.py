@@ -338,6 +338,13 @@ def mark_once(item: CredentialItem, attribute: str, at: str) -> bool:
     return update_if(item, [attr.set(at)], CredentialItem.pk.exists() & attr.does_not_exist())
 
 
+def unmark(item: CredentialItem, attribute: str, at: str) -> bool:
+    """Undo `mark_once(item, attribute, at)`, only if the mark is still that one (the
+    step it guarded failed and is to be retried); False if someone else's mark is there."""
+    attr = getattr(CredentialItem, attribute)
+    return update_if(item, [attr.remove()], attr == at, refresh=False)
+
+
 def last_sweep_day() -> str | None:
     try:
         return MarkerItem.get(keys.PLATFORM_PK, keys.EXPIRY_SWEEP_SK, consistent_read=True).value

@@ -32,6 +32,7 @@ models' docstrings point here; `<time>` is UTC ISO 8601, `<hash>` a SHA-256 hex)
 | issuer audit entry   | T#<tenant>#AUDIT             | <time>#<entry>              |
 | operator audit entry | OPS#AUDIT                    | <time>#<entry>              |
 | signing key          | PLATFORM                     | SIGNKEY#<kid>               |
+| Ed25519 key (public) | PLATFORM                     | ED25519KEY#<generation:06d> |
 | operator key         | PLATFORM                     | OPKEY#<hash of key>         |
 | uptime canary        | PLATFORM                     | CANARY                      |
 | expiry sweep marker  | PLATFORM                     | SWEEP#expiry                |
@@ -256,6 +257,15 @@ def monthly_summary_sk(month: str) -> str:
 
 def signing_key_sk(kid: str) -> str:
     return f"{SIGNING_KEY_PREFIX}{kid}"
+
+
+ED25519_KEY_PREFIX = "ED25519KEY#"
+
+
+def ed25519_key_sk(generation: int) -> str:
+    """An Ed25519 (Data Integrity) key's public half, by generation (zero-padded: the
+    sort key orders generations)."""
+    return f"{ED25519_KEY_PREFIX}{generation:06d}"
 
 
 def operator_key_sk(key_hash: str) -> str:

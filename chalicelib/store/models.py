@@ -186,6 +186,10 @@ class CredentialItem(Item):
     # set once by the expiry sweep, so each mail goes out once per credential
     expiry_reminded_at = UnicodeAttribute(null=True)
     expired_notified_at = UnicodeAttribute(null=True)
+    # set once by the events queue's worker when it hands that mail to SES (issue 17): a
+    # message SQS delivers again sends nothing; removed again when SES refused, for the retry
+    expiry_reminder_mailed_at = UnicodeAttribute(null=True)
+    expired_mailed_at = UnicodeAttribute(null=True)
     accepted_at = UnicodeAttribute(null=True)
     rejected_at = UnicodeAttribute(null=True)
     revoked_at = UnicodeAttribute(null=True)
@@ -267,6 +271,21 @@ class SigningKeyItem(Item):
     kid = UnicodeAttribute()
     kms_key_id = UnicodeAttribute()
     jwk = JSONAttribute()
+    created_at = UnicodeAttribute()
+    retired_at = UnicodeAttribute(null=True)
+
+
+class Ed25519KeyItem(Item):
+    """One generation of the platform's Ed25519 (Data Integrity) key: its public half,
+    published for as long as Laurel runs, and the Secrets Manager version holding its
+    seed (read only while it is the active generation)."""
+
+    class Meta(_TableMeta):
+        pass
+
+    generation = NumberAttribute()
+    public_key_multibase = UnicodeAttribute()
+    secret_version_id = UnicodeAttribute()
     created_at = UnicodeAttribute()
     retired_at = UnicodeAttribute(null=True)
 

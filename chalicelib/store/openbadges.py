@@ -8,7 +8,7 @@ from pynamodb.transactions import TransactWrite
 from . import keys
 from .conditional import transact, transaction_condition_failed
 from .credentials import _connection
-from .models import CounterItem, CredentialItem, RevocationItem, SigningKeyItem, StatusListItem
+from .models import CounterItem, CredentialItem, Ed25519KeyItem, RevocationItem, SigningKeyItem, StatusListItem
 
 
 def allocate_status_index(tenant_id: str, count: int = 1) -> int:
@@ -96,3 +96,28 @@ def add_signing_key(kid: str, kms_key_id: str, jwk: dict, created_at: str) -> Si
 
 def retire_signing_key(item: SigningKeyItem, at: str) -> None:
     item.update(actions=[SigningKeyItem.retired_at.set(at)])
+
+
+def ed25519_keys() -> list[Ed25519KeyItem]:
+    """Every Ed25519 generation ever registered, oldest first (one Query)."""
+    return list(Ed25519KeyItem.query(keys.PLATFORM_PK, Ed25519KeyItem.sk.startswith(keys.ED25519_KEY_PREFIX),
+                                     consistent_read=True))
+
+
+def add_ed25519_key(generation: int, public_key_multibase: str, secret_version_id: str, created_at: str,
+                    retire: Ed25519KeyItem | None = None) -> Ed25519KeyItem | None:
+    """Register generation `generation` and retire `retire` (the active one) in one
+    transaction, so exactly one generation is ever active. None (nothing written) if
+    another writer registered that generation or retired that key first (two rotations
+    at once: one wins)."""
+    item = Ed25519KeyItem(keys.PLATFORM_PK, keys.ed25519_key_sk(generation), generation=generation,
+                          public_key_multibase=public_key_multibase, secret_version_id=secret_version_id,
+                          created_at=created_at)
+
+    def build(tx: TransactWrite) -> None:
+        tx.save(item, condition=Ed25519KeyItem.pk.does_not_exist())
+        if retire is not None:
+            tx.update(retire, actions=[Ed25519KeyItem.retired_at.set(created_at)],
+                      condition=Ed25519KeyItem.retired_at.does_not_exist())
+
+    return item if transact(build) else None

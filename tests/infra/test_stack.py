@@ -192,7 +192,7 @@ def test_observability(synth):
 def test_signing_key_secret_and_mail(synth):
     template, _, _ = synth
     template.has_resource_properties("AWS::KMS::Key", {"KeySpec": "RSA_2048", "KeyUsage": "SIGN_VERIFY"})
-    template.resource_count_is("AWS::SecretsManager::Secret", 1)
+    template.resource_count_is("AWS::SecretsManager::Secret", 2)  # session material, Ed25519 seeds
     template.resource_count_is("AWS::SES::ConfigurationSet", 1)
 
 
@@ -375,3 +375,27 @@ def test_the_status_page_snapshot_is_granted_and_the_page_is_cached_at_the_edge(
         assert behaviors[path]["CachePolicyId"] == behaviors["/badges/*"]["CachePolicyId"], path
         assert behaviors[path]["AllowedMethods"] == ["GET", "HEAD"], path
     assert "/status/*" not in behaviors  # the subscription forms (POST) stay uncached
+
+
+def test_ed25519_seeds_are_their_own_secret_read_and_rotated_where_the_code_signs(synth):
+    """Issue 17 item 7: the Ed25519 seeds are a secret of their own (not derived from the
+    session material), named to the functions that sign and granted what rotation and
+    the one-time migration of generation 1 do (services/signing.py)."""
+    template, tpl, _ = synth
+    template.resource_count_is("AWS::SecretsManager::Secret", 2)
+    (logical,) = [name for name, res in resources(tpl, "AWS::SecretsManager::Secret").items()
+                  if res["Properties"].get("Name") == "laurel/prod/ed25519-keys"]
+    for function in ("APIHandler", "BulkWorker"):
+        env = tpl["Resources"][function]["Properties"]["Environment"]["Variables"]
+        assert env["LAUREL_ED25519_SECRET_ID"] == {"Ref": logical}, env
+        for action in ("secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue",
+                       "secretsmanager:UpdateSecretVersionStage", "secretsmanager:DescribeSecret"):
+            assert _allowed(tpl, function, action, logical), (function, action)
+    assert not _allowed(tpl, "DeliverWebhooks", "secretsmanager:GetSecretValue", logical)
+
+
+def test_the_events_worker_may_send_the_expiry_sweeps_queued_mails(synth):
+    """Issue 17 item 5: the sweep queues its mails on the events queue; its worker sends them."""
+    _, tpl, _ = synth
+    assert _allowed(tpl, "DeliverWebhooks", "ses:SendEmail", "identity")
+    assert _allowed(tpl, "ExpirySweep", "sqs:SendMessage", "EventsQueue")

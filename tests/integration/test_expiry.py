@@ -11,7 +11,7 @@ from chalicelib.store import credentials as cred_store
 from chalicelib.store import keys
 from tests.aws_calls import Call, requests
 from tests.conftest import body, sent_mail
-from tests.helpers import active_template, claim_token_from, issue, new_issuer, post
+from tests.helpers import active_template, claim_token_from, issue, new_issuer, post, run_events_queue
 
 SCHEDULED = {"version": "0", "id": "1", "detail-type": "Scheduled Event", "source": "aws.events",
              "account": "123456789012", "time": "2026-11-22T00:15:00Z", "region": "us-east-1",
@@ -41,6 +41,8 @@ def test_sweep_mails_once_across_reruns_and_overlapping_runs(client):
     before = len(sent_mail())
 
     client.lambda_.invoke("expiry_sweep", SCHEDULED)
+    assert sent_mail()[before:] == []  # queued (issue 17): the events worker sends them
+    run_events_queue(client)
 
     mails = sent_mail()[before:]
     assert sorted(m["to"][0] for m in mails) == ["gone@example.com", "soon@example.com"]
@@ -51,6 +53,7 @@ def test_sweep_mails_once_across_reruns_and_overlapping_runs(client):
     expiry.sweep()
     cred_store.set_last_sweep_day((today - timedelta(days=1)).isoformat())
     expiry.sweep()
+    run_events_queue(client)
     assert len(sent_mail()) == before + 2
     page = client.http.get(f"/badges/{gone['id']}")
     assert page.status_code == 200 and b"This credential expired" in page.body

@@ -130,7 +130,7 @@ def test_a_credential_signed_before_the_change_keeps_verifying(client, rotated, 
 
     monkeypatch.setattr(signing, "jwt_kid", lambda tenant_id, key: key.kid)  # the old kid
     monkeypatch.setattr(signing, "ed25519_signer", lambda tenant_id: LocalEd25519Signer(  # the old method id
-        signing._ed25519_seed(), key_id=f"{BASE}/ob/v3/issuers/{tenant_id}#ed25519-1"))
+        signing._legacy_ed25519_seed(), key_id=f"{BASE}/ob/v3/issuers/{tenant_id}#ed25519-1"))  # pre-issue-17 seed
     stored = _accepted(client, rotated["key"], rotated["tpl"], "stored@example.com")
     monkeypatch.undo()
     stored_vc = get_json(client, f"/ob/v3/credentials/{stored}")

@@ -25,7 +25,7 @@ class Laurel:
         # expiry: 2 years after issue (template default in tests/helpers.py)
         self.template = active_template(client, self.key)
 
-    def credential(self, state: str) -> str:
+    def credential(self, state: str, email: str = EMAIL) -> str:
         """A credential id in `state`: valid; expired (issued and accepted three years
         ago under the template's two-year expiry); revoked (by the issuer, with a reason)."""
         from chalicelib.services import clock
@@ -33,7 +33,7 @@ class Laurel:
         if state == "expired":
             real = clock.utcnow
             self.monkeypatch.setattr(clock, "utcnow", lambda: real() - timedelta(days=3 * 365))
-        cid = body(issue(self.client, self.key, self.template, EMAIL))["id"]
+        cid = body(issue(self.client, self.key, self.template, email))["id"]
         token = claim_token_from(sent_mail()[-1]["body"], cid)
         res = post(self.client, f"/claim/{cid}", None, {"token": token, "decision": "accept"})
         assert res.status_code == 200, res.body
