@@ -76,6 +76,8 @@ class StageSettings:
     probe_urls: tuple[str, ...] = ()
     # other regions to probe from (context `probe_regions`, comma-separated): a ProbeStack each
     probe_regions: tuple[str, ...] = ()
+    # a CLOUDFRONT-scope web ACL made in us-east-1, for a stack elsewhere (infra/edge.py `web_acl`)
+    web_acl_arn: str | None = None
 
     @property
     def is_prod(self) -> bool:
