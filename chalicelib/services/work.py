@@ -57,6 +57,12 @@ def bulk_message(message: dict, lambda_context: Any = None) -> Any:
 
 
 def webhook_message(message: dict) -> None:
+    """A message of the events queue: a CDN invalidation (services/cdn.py) or a webhook delivery."""
+    if "invalidate" in message:
+        from . import cdn
+
+        cdn.invalidate(message)
+        return
     from . import events
 
     events.deliver(message)
