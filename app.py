@@ -38,11 +38,14 @@ if get_settings().is_local and get_settings().local_aws_endpoint:
 def through_the_edge_only(event: Any, get_response: Callable[[Any], Response]) -> Response:
     """With the origin secret configured (a deployment), a request that did not come through
     CloudFront (no origin header, or a wrong one) is refused before any route runs."""
-    if not http.origin_verified(event):
-        from chalicelib.domain.errors import Forbidden
+    from chalicelib.domain.errors import Forbidden, LaurelError
 
-        return http.error_response(Forbidden(
-            f"this address is not public: use {get_settings().public_base_url}", code="direct_access_refused"))
+    try:
+        if not http.origin_verified(event):
+            return http.error_response(Forbidden(
+                f"this address is not public: use {get_settings().public_base_url}", code="direct_access_refused"))
+    except LaurelError as exc:  # the secret could not be read: 503
+        return http.error_response(exc)
     return get_response(event)
 
 

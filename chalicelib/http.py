@@ -71,7 +71,8 @@ ORIGIN_HEADER = "X-Laurel-Origin"
 def origin_verified(request: Request) -> bool:
     """Whether the request came through Laurel's distribution: it carries the origin header
     with the secret's value (compared in constant time). Always true when no origin secret
-    is configured (`make run` and the tests: there is no CloudFront in front)."""
+    is configured (`make run` and the tests: there is no CloudFront in front). Raises
+    ServiceUnavailable when the secret cannot be read."""
     secret_id = get_settings().origin_secret_id
     if not secret_id:
         return True
@@ -80,7 +81,17 @@ def origin_verified(request: Request) -> bool:
         return False
     from .adapters import secrets
 
-    return hmac.compare_digest(given.encode(), secrets.origin_header_value(secret_id).encode())
+    try:
+        expected = secrets.origin_header_value(secret_id)
+    except Exception as exc:  # noqa: BLE001 - fail closed: an unreadable secret lets nobody in (503, not 500)
+        from .logs import logger
+
+        logger().error("origin secret unreadable", extra={"reason": exc.__class__.__name__})
+        from .domain.errors import ServiceUnavailable
+
+        raise ServiceUnavailable("Laurel cannot check where this request came from; try again shortly",
+                                 code="origin_check_unavailable") from None
+    return hmac.compare_digest(given.encode(), expected.encode())
 
 
 def client_address(request: Request) -> str | None:

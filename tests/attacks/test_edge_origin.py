@@ -115,3 +115,17 @@ def test_through_cloudfront_the_sign_in_limit_counts_per_viewer_address(behind_c
     first = [ask(i, "203.0.113.1") for i in range(31)]
     assert first[:30] == [200] * 30 and first[30] == 429
     assert ask(0, "203.0.113.2") == 200
+
+
+def test_when_the_secret_cannot_be_read_requests_are_refused_with_a_503_not_let_through(aws_env, client,
+                                                                                       monkeypatch):
+    """Fail closed: a secret that cannot be read (deleted, no permission) lets nobody in, and
+    says so as JSON, never as a 500."""
+    monkeypatch.setenv("LAUREL_ORIGIN_SECRET_ID", "laurel/test/no-such-secret")
+    get_settings.cache_clear()
+    try:
+        res = client.http.get("/health", headers=THROUGH_CLOUDFRONT)
+        assert res.status_code == 503, res.body
+        assert body(res)["error"]["code"] == "origin_check_unavailable"
+    finally:
+        get_settings.cache_clear()
