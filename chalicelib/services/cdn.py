@@ -26,6 +26,7 @@ from typing import Any
 from ..config import get_settings
 from ..openbadges import ob3
 from ..openbadges.urls import Urls
+from ..store import object_keys
 
 # CloudFront's quotas on invalidations in progress at one time: 15 wildcard paths and 3,000
 # other paths (per distribution). A batch keeps well inside them so that concurrent writes
@@ -57,7 +58,7 @@ def paths_for(credentials: Iterable[tuple[str, str, int | None]]) -> list[str]:
     if len(documents) + len(lists) > MAX_PATHS:
         documents = {f"{_PATHS.assertion('')}*", f"{_PATHS.credential('')}*"}
         if len(lists) > MAX_PATHS // 2:
-            lists = {"/ob/v2/issuers/*", "/assets/status/*"}
+            lists = {f"{_PATHS.profile('')}*", f"/{object_keys.status_lists_prefix()}*"}
     return sorted(wildcards | documents | lists)
 
 
