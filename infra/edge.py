@@ -288,10 +288,12 @@ def cdn(stack: LaurelStack, api_stage: str) -> cloudfront.Distribution:
 
     def cached_api(policy: cloudfront.ICachePolicy, headers: cloudfront.IResponseHeadersPolicy,
                    request: cloudfront.IOriginRequestPolicy | None = None) -> cloudfront.BehaviorOptions:
+        cors = headers is public_cors  # a browser's CORS preflight (OPTIONS) only where CORS is allowed
         return cloudfront.BehaviorOptions(
             origin=api_origin,
             viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
-            allowed_methods=cloudfront.AllowedMethods.ALLOW_GET_HEAD_OPTIONS,
+            allowed_methods=(cloudfront.AllowedMethods.ALLOW_GET_HEAD_OPTIONS if cors
+                             else cloudfront.AllowedMethods.ALLOW_GET_HEAD),
             cache_policy=policy,
             origin_request_policy=request,
             response_headers_policy=headers,

@@ -41,7 +41,8 @@ def synth(tmp_path_factory):
         os.environ.clear()
         os.environ.update(environ)
     template_path = Path(assembly.get_stack_by_name(stack.stack_name).template_full_path)
-    PACKAGES.extend((outdir / "chalice.out").glob("*/deployment.zip"))
+    # (this synthesis's own: a module importing this fixture synthesizes again, into its own directory)
+    PACKAGES[:] = (outdir / "chalice.out").glob("*/deployment.zip")
     for probe_stack in stack.probe_stacks:
         PROBE_STACKS[probe_stack.region] = json.loads(
             Path(assembly.get_stack_by_name(probe_stack.stack_name).template_full_path).read_text())
