@@ -13,8 +13,9 @@ the dead-letter queue, with its alarm).
 
 What a credential's change touches (the distribution's paths, routes/public.py and
 store/object_keys.py): its page in every form and with any `ref=` (`/badges/<id>*`: the
-page's cache key holds the query), its Open Badges 2.0 assertion and badge class, its 3.0
-credential in both forms, and its issuer's 2.0 revocation list and status lists.
+page's cache key holds the query), its baked image (`/assets/baked/<tenant>/<id>/*`: hiding
+deletes the file, the CDN kept it 5 minutes), its Open Badges 2.0 assertion and badge class,
+its 3.0 credential in both forms, and its issuer's 2.0 revocation list and status lists.
 """
 
 from __future__ import annotations
@@ -30,8 +31,9 @@ from ..store import object_keys
 
 # CloudFront's quotas on invalidations in progress at one time: 15 wildcard paths and 3,000
 # other paths (per distribution). A batch keeps well inside them so that concurrent writes
-# do not refuse each other: beyond these, a batch names whole path families instead.
-MAX_WILDCARDS = 5
+# do not refuse each other: beyond these, a batch names whole path families instead (at
+# most 6 wildcards then: pages, baked images, both documents' families, both lists').
+MAX_WILDCARDS = 6
 MAX_PATHS = 1000
 _PATHS = Urls(base="", assets="")  # the distribution's paths: the public site and the assets share it
 
@@ -48,13 +50,15 @@ def paths_for(credentials: Iterable[tuple[str, str, int | None]]) -> list[str]:
     lists: set[str] = set()
     for tenant_id, credential_id, list_no in credentials:
         wildcards.add(f"{_PATHS.page(credential_id)}*")  # the page, .json, /image, every ?ref=
+        wildcards.add(f"/{object_keys.baked_prefix(tenant_id, credential_id)}*")  # its baked image (5 min)
         documents.update((_PATHS.assertion(credential_id), _PATHS.badge_class(credential_id),
                           _PATHS.credential(credential_id), f"{_PATHS.credential(credential_id)}.jwt"))
         lists.add(_PATHS.revocation_list(tenant_id))
         if list_no is not None:
             lists.update(_PATHS.status_list(tenant_id, list_no, form) for form in ("json", "jwt"))
     if len(wildcards) > MAX_WILDCARDS:
-        wildcards = {f"{_PATHS.page('')}*"}  # every page: a batch of many credentials
+        # every page and every baked image: a batch of many credentials
+        wildcards = {f"{_PATHS.page('')}*", f"/{object_keys.baked_prefix('', '').rstrip('/')}*"}
     if len(documents) + len(lists) > MAX_PATHS:
         documents = {f"{_PATHS.assertion('')}*", f"{_PATHS.credential('')}*"}
         if len(lists) > MAX_PATHS // 2:
