@@ -13,7 +13,7 @@ from typing import Any
 
 from chalice import Chalice, Response
 
-from chalicelib import logs
+from chalicelib import http, logs
 from chalicelib.config import get_settings
 from chalicelib.routes import console, hooks, issuer_api, jobs, ops, public, status, wallet, webhooks_api
 
@@ -32,6 +32,21 @@ if get_settings().is_local and get_settings().local_aws_endpoint:
     from chalicelib.routes import local
 
     app.register_blueprint(local.bp)
+
+
+@app.middleware("http")
+def through_the_edge_only(event: Any, get_response: Callable[[Any], Response]) -> Response:
+    """With the origin secret configured (a deployment), a request that did not come through
+    CloudFront (no origin header, or a wrong one) is refused before any route runs."""
+    from chalicelib.domain.errors import Forbidden, LaurelError
+
+    try:
+        if not http.origin_verified(event):
+            return http.error_response(Forbidden(
+                f"this address is not public: use {get_settings().public_base_url}", code="direct_access_refused"))
+    except LaurelError as exc:  # the secret could not be read: 503
+        return http.error_response(exc)
+    return get_response(event)
 
 
 @app.middleware("http")

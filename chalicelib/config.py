@@ -73,6 +73,14 @@ class Settings:
     # "anything else is fetched through the SSRF-safe fetcher, size-capped, cached, and only from an
     # allow-list"); the publishers of the Open Badges, VC, DID and security vocabularies
     jsonld_context_allow: tuple[str, ...] = ()
+    # Behind CloudFront (issue 17, item 2): the Secrets Manager secret whose `value` CloudFront sends as
+    # the origin header (http.ORIGIN_HEADER). When set, a request without it is refused (403) and only
+    # then is CloudFront-Viewer-Address trusted; unset locally and in tests (no CloudFront).
+    origin_secret_id: str = ""
+    # Writers (revocation, privacy changes, erasure) queue CDN invalidations (LAUREL_CDN_INVALIDATE=1 in a
+    # deployment); the events worker sends them to this distribution (infra/edge.py sets both).
+    cdn_invalidate: bool = False
+    distribution_id: str = ""
 
     @property
     def is_local(self) -> bool:
@@ -135,4 +143,7 @@ def get_settings() -> Settings:
         engagement_spool=os.environ.get("LAUREL_ENGAGEMENT_SPOOL", ""),
         jsonld_context_allow=tuple(u.strip() for u in os.environ.get(
             "LAUREL_JSONLD_CONTEXT_ALLOW", DEFAULT_CONTEXT_ALLOW).split(",") if u.strip()),
+        origin_secret_id=os.environ.get("LAUREL_ORIGIN_SECRET_ID", ""),
+        cdn_invalidate=os.environ.get("LAUREL_CDN_INVALIDATE", "") == "1",
+        distribution_id=os.environ.get("LAUREL_DISTRIBUTION_ID", ""),
     )

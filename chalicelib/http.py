@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import re
 from collections.abc import Callable
@@ -60,13 +61,48 @@ def error_response(exc: LaurelError) -> Response:
     return json_response(exc.to_body(), exc.status, exc.headers())
 
 
+# The header CloudFront adds to every request it sends to the API (infra/edge.py), its value
+# a Secrets Manager secret. Issue 17: "CloudFront adds a secret origin header and API Gateway
+# (or the app) refuses requests without it, so the execute-api address cannot be called
+# directly — only then is CloudFront-Viewer-Address trusted".
+ORIGIN_HEADER = "X-Laurel-Origin"
+
+
+def origin_verified(request: Request) -> bool:
+    """Whether the request came through Laurel's distribution: it carries the origin header
+    with the secret's value (compared in constant time). Always true when no origin secret
+    is configured (`make run` and the tests: there is no CloudFront in front). Raises
+    ServiceUnavailable when the secret cannot be read."""
+    secret_id = get_settings().origin_secret_id
+    if not secret_id:
+        return True
+    given = request.headers.get(ORIGIN_HEADER) or ""
+    if not given:
+        return False
+    from .adapters import secrets
+
+    try:
+        expected = secrets.origin_header_value(secret_id)
+    except Exception as exc:  # noqa: BLE001 - fail closed: an unreadable secret lets nobody in (503, not 500)
+        from .logs import logger
+
+        logger().error("origin secret unreadable", extra={"reason": exc.__class__.__name__})
+        from .domain.errors import ServiceUnavailable
+
+        raise ServiceUnavailable("Laurel cannot check where this request came from; try again shortly",
+                                 code="origin_check_unavailable") from None
+    return hmac.compare_digest(given.encode(), expected.encode())
+
+
 def client_address(request: Request) -> str | None:
     """The visitor's address, for rate limits. Behind CloudFront, API Gateway sees the
-    edge's address: where the distribution forwards `CloudFront-Viewer-Address`
-    (ip:port), that wins. (The stack forwards all viewer headers but Host; adding this
-    CloudFront header needs a custom origin request policy: see the README.)"""
+    edge's address: the distribution forwards `CloudFront-Viewer-Address` (ip:port; a custom
+    origin request policy, infra/edge.py), and that wins, but only on a request whose origin
+    header checked out: sent straight to the execute-api address the header is the
+    caller's own invention (and, with the origin secret configured, the request is refused
+    anyway: app.py)."""
     viewer = request.headers.get("cloudfront-viewer-address")
-    if viewer:
+    if viewer and origin_verified(request):
         return viewer.rsplit(":", 1)[0].strip("[]")[:64]
     return ((request.context or {}).get("identity") or {}).get("sourceIp")
 

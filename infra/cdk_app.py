@@ -2,7 +2,9 @@
 
 Stage: CDK context `stage` (`cdk deploy -c stage=prod`) or LAUREL_DEPLOY_STAGE, default dev.
 Optional context per stage: `public_base_url`, `mail_from`, `certificate_arn` (ACM, us-east-1)
-to put the public site on its own domain; `region` (else CDK_DEFAULT_REGION); `probe_regions`
+to put the public site on its own domain (required for prod: infra/edge.py `check_settings`);
+`web_acl_arn` (a CLOUDFRONT-scope WAF web ACL made in us-east-1, for a stack in another region:
+a stack in us-east-1 makes its own); `region` (else CDK_DEFAULT_REGION); `probe_regions`
 (comma-separated, e.g. `-c probe_regions=eu-west-1`): an uptime prober in each of those regions
 as well (stack `<stage>-probe-<region>`, infra/stack.py ProbeStack), writing to the one table.
 """
@@ -40,13 +42,18 @@ def build(stage: str, outdir: str | None = None, context: dict | None = None) ->
         certificate_arn=get("certificate_arn"),
         probe_urls=tuple(u for u in (get("probe_urls") or "").split(",") if u),
         probe_regions=tuple(r.strip() for r in (get("probe_regions") or "").split(",") if r.strip()),
+        web_acl_arn=get("web_acl_arn"),
     )
+    region = get("region") or os.environ.get("CDK_DEFAULT_REGION")
+    from edge import check_settings
+
+    check_settings(settings, region)  # before the (slow) packaging: prod needs its certificate and WAF
     stack = LaurelStack(
         app, settings,
         env=cdk.Environment(account=os.environ.get("CDK_DEFAULT_ACCOUNT"),
-                            region=get("region") or os.environ.get("CDK_DEFAULT_REGION")),
+                            region=region),
     )
-    stack.probe_stacks[:] = [ProbeStack(app, stack, region) for region in settings.probe_regions]
+    stack.probe_stacks[:] = [ProbeStack(app, stack, probe_region) for probe_region in settings.probe_regions]
     return app, stack
 
 

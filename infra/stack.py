@@ -30,8 +30,6 @@ from pathlib import Path
 import aws_cdk as cdk
 from aws_cdk import (
     aws_apigateway as apigateway,
-    aws_cloudfront as cloudfront,
-    aws_cloudfront_origins as origins,
     aws_cloudwatch as cw,
     aws_dynamodb as dynamodb,
     aws_events as events,
@@ -49,6 +47,8 @@ from constructs import Construct
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from edge import cdn  # noqa: E402  (infra/ is on sys.path: infra/cdk_app.py)
 
 from chalicelib.store.schema import table_definition  # noqa: E402
 from monitoring import alarm, alarm_topic, burn_rate_alarms  # noqa: E402  (infra/, on the path via cdk_app)
@@ -92,6 +92,8 @@ class StageSettings:
     probe_urls: tuple[str, ...] = ()
     # other regions to probe from (context `probe_regions`, comma-separated): a ProbeStack each
     probe_regions: tuple[str, ...] = ()
+    # a CLOUDFRONT-scope web ACL made in us-east-1, for a stack elsewhere (infra/edge.py `web_acl`)
+    web_acl_arn: str | None = None
 
     @property
     def is_prod(self) -> bool:
@@ -199,7 +201,7 @@ class LaurelStack(cdk.Stack):
         self._grant()
         self.chalice = self._app_shell()
         self._configure_app(self.chalice)
-        self.distribution = self._cdn()
+        self.distribution = cdn(self, API_STAGE)
         self.log_groups = {
             name: logs.LogGroup(
                 self, f"{name}Logs",
@@ -518,87 +520,6 @@ class LaurelStack(cdk.Stack):
         # X-Ray from the edge of the API on: a request's trace starts at API Gateway, not at the function
         app.get_resource("RestAPI").add_property_override("TracingEnabled", True)
         return app
-
-    def _cdn(self) -> cloudfront.Distribution:
-        rest_api = self.chalice.get_resource("RestAPI")
-        api_origin = origins.HttpOrigin(
-            cdk.Fn.join("", [rest_api.ref, ".execute-api.", self.region, ".", self.url_suffix]),
-            origin_path=f"/{API_STAGE}",
-            protocol_policy=cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
-        )
-        pages = cloudfront.CachePolicy(
-            self, "PagesByCacheControl",
-            comment="Verification pages: cached as long as the origin's Cache-Control allows",
-            default_ttl=cdk.Duration.seconds(0),
-            min_ttl=cdk.Duration.seconds(0),
-            max_ttl=cdk.Duration.days(1),
-            header_behavior=cloudfront.CacheHeaderBehavior.allow_list("Accept"),
-            # `ref=` (where Laurel put the link: engagement counters) varies the page's cache entry
-            query_string_behavior=cloudfront.CacheQueryStringBehavior.allow_list("ref"),
-            cookie_behavior=cloudfront.CacheCookieBehavior.none(),
-            enable_accept_encoding_gzip=True,
-            enable_accept_encoding_brotli=True,
-        )
-        # what the engagement counters classify a page view by reaches the origin (without it CloudFront
-        # sends "Amazon CloudFront" as the user agent and no Referer); not part of the cache key. A view
-        # the CDN answers from its cache (a minute at most) is not counted: see the README.
-        visitor = cloudfront.OriginRequestPolicy(
-            self, "PageVisitor",
-            comment="Verification pages: user agent and referer for the engagement counters (classes only)",
-            header_behavior=cloudfront.OriginRequestHeaderBehavior.allow_list("User-Agent", "Referer"),
-            query_string_behavior=cloudfront.OriginRequestQueryStringBehavior.allow_list("ref"),
-            cookie_behavior=cloudfront.OriginRequestCookieBehavior.none(),
-        )
-        api_uncached = cloudfront.BehaviorOptions(
-            origin=api_origin,
-            viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
-            allowed_methods=cloudfront.AllowedMethods.ALLOW_ALL,
-            cache_policy=cloudfront.CachePolicy.CACHING_DISABLED,
-            origin_request_policy=cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
-        )
-        certificate = None
-        domain_names = None
-        if self.settings.certificate_arn:
-            from aws_cdk import aws_certificatemanager as acm
-
-            certificate = acm.Certificate.from_certificate_arn(self, "Certificate", self.settings.certificate_arn)
-            domain_names = [self.settings.public_domain]
-        return cloudfront.Distribution(
-            self, "Cdn",
-            comment=f"Laurel {self.settings.stage}: public pages, documents and badge images",
-            default_behavior=api_uncached,
-            additional_behaviors={
-                "/badges/*": cloudfront.BehaviorOptions(
-                    origin=api_origin,
-                    viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
-                    allowed_methods=cloudfront.AllowedMethods.ALLOW_GET_HEAD,
-                    cache_policy=pages,
-                    origin_request_policy=visitor,
-                    compress=True,
-                ),
-                # the public status page and its feed (issue 16: "Cacheable by the CDN"); the
-                # subscription forms under /status/ stay on the uncached default behaviour
-                **{path: cloudfront.BehaviorOptions(
-                    origin=api_origin,
-                    viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
-                    allowed_methods=cloudfront.AllowedMethods.ALLOW_GET_HEAD,
-                    cache_policy=pages,
-                    compress=True,
-                ) for path in ("/status", "/status/feed.atom")},
-                "/assets/*": cloudfront.BehaviorOptions(
-                    origin=origins.S3BucketOrigin.with_origin_access_control(self.bucket),
-                    viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
-                    allowed_methods=cloudfront.AllowedMethods.ALLOW_GET_HEAD,
-                    cache_policy=cloudfront.CachePolicy.CACHING_OPTIMIZED,
-                    compress=True,
-                ),
-            },
-            certificate=certificate,
-            domain_names=domain_names,
-            minimum_protocol_version=cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021,
-            http_version=cloudfront.HttpVersion.HTTP2_AND_3,
-            price_class=cloudfront.PriceClass.PRICE_CLASS_100,
-        )
 
     # ------------------------------------------------------------------ CloudWatch
 

@@ -17,6 +17,11 @@ def get_json(secret_id: str) -> dict:
     return json.loads(client("secretsmanager").get_secret_value(SecretId=secret_id)["SecretString"])
 
 
+def origin_header_value(secret_id: str) -> str:
+    """The value CloudFront sends in the origin header (infra/edge.py: the secret's `value`)."""
+    return str(get_json(secret_id)["value"])
+
+
 def ensure_signing_material(name: str) -> str:
     """Local set-up and tests only (a deployment's secret comes from infra/): create
     the secret with fresh random material if it does not exist; return its ARN."""

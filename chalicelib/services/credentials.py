@@ -14,7 +14,7 @@ from ..domain.errors import Conflict, NotFound, ValidationFailed
 from ..domain.templates import ExpiryPolicy, check_can_issue
 from ..store import credentials as store
 from ..store import openbadges as ob_store
-from . import clock, engagement, events, notify, openbadges
+from . import cdn, clock, engagement, events, notify, openbadges
 
 if TYPE_CHECKING:
     from .. import schemas
@@ -266,6 +266,7 @@ def revoke(tenant_id: str, credential_id: str, data: schemas.RevokeIn, attempts:
     if list_no is not None:
         openbadges.publish_status_list(tenant_id, list_no, new_bits)
     openbadges.forget_baked(item)
+    cdn.credentials_changed([item])  # its cached page, documents and status list (services/cdn.py)
     events.emit(tenant_id, "credential.revoked", credential_view(item))
     engagement.transition("revoked", item, from_status)
     mail_sent = False if data.suppress_email else notify.send_revoked(item)

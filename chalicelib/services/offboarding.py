@@ -323,6 +323,9 @@ def _run(tenant_id: str, issuer: Any, seconds: float, survey: _Survey | None = N
             plan = _plan(s)
             if attempt and not any(v for c, v in plan.delete.items() if c != "recipient_slots"):
                 store.save_progress(record, deleted, iso(clock.utcnow()), kept=_kept_view(s, plan), completed=True)
+                from . import cdn
+
+                cdn.issuer_changed(tenant_id)  # its documents as the CDN cached them are out of date
                 return status(tenant_id)
             _pass(s, plan, budget, deleted, record, slots_done=bool(record.slots_deleted_at) or attempt > 0)
             store.save_progress(record, deleted, iso(clock.utcnow()))

@@ -129,6 +129,9 @@ def record_replaced(items: Any, reason: str, at: str) -> None:
             touched[list_no] = bits
     for list_no in touched:  # keys: the lists' numbers
         publish_status_list(items[0].tenant_id, list_no)
+    from . import cdn
+
+    cdn.credentials_changed(items)  # one invalidation for every replaced credential
 
 
 def revocation_bits(item: Any) -> tuple[int | None, Any, bytes | None]:

@@ -231,12 +231,16 @@ def restrict(person: Person) -> dict:
     now = iso(clock.utcnow())
     if person.earner_id:
         store.set_restricted(person.earner_id, now)
-    hidden = 0
+    hidden, changed = 0, []
     for item in _credentials(person):
         was_public = publicity(item) is Publicity.PUBLIC
         if not item.erased_at and cred_store.restrict(item):
             forget_baked(item)
             hidden += was_public
+            changed.append(item)
+    from . import cdn
+
+    cdn.credentials_changed(changed)  # one invalidation for all of them
     return {"hidden": hidden}
 
 
@@ -284,4 +288,7 @@ def erase(person: Person) -> dict:
     for tenant_id in sorted({i.tenant_id for i in items}):
         counts["files"] += objects.delete_prefix(object_keys.org_exports_prefix(tenant_id))
     counts["earner_items"] = store.erase_person(person.earner_id, set(person.emails))
+    from . import cdn
+
+    cdn.credentials_changed(items)  # last, with everything erased: one invalidation for all of them
     return counts

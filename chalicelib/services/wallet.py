@@ -270,6 +270,9 @@ def set_private(earner_id: str, credential_id: str, private: bool) -> None:
     item = _owned(earner_id, credential_id)
     if not cred_store.set_private(item, private):
         raise Conflict("only accepted credentials can be shown or hidden", code="invalid_state")
+    from . import cdn
+
+    cdn.credentials_changed([item])  # hidden: the CDN stops showing it; shown: its cached "not found" goes
     if private:
         from .openbadges import forget_baked
 

@@ -58,11 +58,16 @@ def bulk_message(message: dict, lambda_context: Any = None) -> Any:
 
 def webhook_message(message: dict) -> None:
     """A message of the events queue: an expiry mail the sweep queued (`{"mail": ...}`),
-    or a webhook delivery attempt."""
+    a CDN invalidation (`{"invalidate": ...}`, services/cdn.py), or a webhook delivery attempt."""
     if "mail" in message:
         from . import expiry
 
         expiry.deliver_mail(message["mail"])
+        return
+    if "invalidate" in message:
+        from . import cdn
+
+        cdn.invalidate(message)
         return
     from . import events
 

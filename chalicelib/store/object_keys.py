@@ -73,10 +73,15 @@ def issuer_logo_key(tenant_id: str, data: bytes, ext: str = "png") -> str:
 STATUS_LIST_FORMS = ("json", "jwt")  # Data Integrity (JSON-LD), VC-JWT
 
 
+def status_lists_prefix() -> str:
+    """Every tenant's status lists (services/cdn.py invalidates them all at once)."""
+    return f"{PUBLIC_PREFIX}status/"
+
+
 def status_list_key(tenant_id: str, list_no: int, form: str = "json") -> str:
     if form not in STATUS_LIST_FORMS:
         raise ValueError(f"unknown status list form {form!r}")
-    return f"{PUBLIC_PREFIX}status/{tenant_id}/{list_no}.{form}"
+    return f"{status_lists_prefix()}{tenant_id}/{list_no}.{form}"
 
 
 # Baked images. Those of public credentials live under `assets/`, which the CDN serves;
