@@ -537,13 +537,7 @@ class ProbeStack(cdk.Stack):
         table_name = f"laurel-{stage}"  # the primary's table has this fixed name (LaurelStack._table)
         table_arn = cdk.Stack.of(self).format_arn(service="dynamodb", region=primary.region, resource="table",
                                                   resource_name=table_name)
-        role = iam.Role(self, "ProbeRole", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-                        description=f"Laurel uptime probe from {region}: writes its minutes to {table_name}")
-        # what services/probes.py calls: the canary pointer (GetItem), the minute (UpdateItem, PutItem),
-        # month to date (Query)
-        role.add_to_policy(iam.PolicyStatement(
-            sid="ProbeTable", actions=["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem",
-                                       "dynamodb:Query", "dynamodb:DescribeTable"], resources=[table_arn]))
+        role = access.probe_role(self, region, table_name, table_arn)  # its minutes, in the primary's table
         env = {
             "LAUREL_STAGE": stage,
             "LAUREL_TABLE": table_name,
@@ -572,8 +566,7 @@ class ProbeStack(cdk.Stack):
             retention=logs.RetentionDays.THREE_MONTHS if settings.is_prod else logs.RetentionDays.TWO_WEEKS,
             removal_policy=cdk.RemovalPolicy.DESTROY,
         )
-        role.add_to_policy(iam.PolicyStatement(sid="Logs", actions=["logs:CreateLogStream", "logs:PutLogEvents"],
-                                               resources=[group.log_group_arn]))
+        access.probe_logs(self, role, group)
         role.add_to_policy(iam.PolicyStatement(sid="Tracing", actions=["xray:PutTraceSegments",
                                                                        "xray:PutTelemetryRecords"], resources=["*"]))
         events.Rule(self, "EveryMinute", schedule=events.Schedule.rate(cdk.Duration.minutes(1)),
