@@ -139,12 +139,18 @@ def _wrap(function_name: str, target):
     return wrapper
 
 
+def shape(text: str) -> str:
+    """A key with its random parts (ids, hashes, tokens: 12 or more letters and digits) as `<id>`:
+    what the policies' patterns see is the shape (`T#<id>#C#<id>`), and the file stays small."""
+    return re.sub(r"[A-Za-z0-9_]{12,}", "<id>", text)
+
+
 def _record(name: str, params: dict) -> None:
     active = _active()
     if not active:
         return
     for action, target, leading_key in iam_actions(name, params):
-        _seen[active[-1]].add((action, target, leading_key or ""))
+        _seen[active[-1]].add((action, shape(target), shape(leading_key or "")))
 
 
 def pytest_configure(config) -> None:
@@ -167,4 +173,7 @@ def pytest_configure(config) -> None:
 
 
 def pytest_sessionfinish(session, exitstatus) -> None:
-    OUT.write_text(json.dumps({fn: sorted(map(list, calls)) for fn, calls in sorted(_seen.items())}, indent=1) + "\n")
+    """One call a line, functions and calls sorted: a re-recording's diff shows what changed."""
+    functions = [f' "{fn}": [\n' + ",\n".join("  " + json.dumps(list(call)) for call in sorted(calls)) + "\n ]"
+                 for fn, calls in sorted(_seen.items())]
+    OUT.write_text("{\n" + ",\n".join(functions) + "\n}\n")
