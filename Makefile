@@ -19,13 +19,27 @@ CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get -y -qq -o=Dpkg::Use-Pty=0
 
-.PHONY: install run outage lint test test-unit test-integration test-infra bench synth diff deploy destroy clean
+.PHONY: install run outage lint test test-unit test-integration test-infra bench synth checkov checkov-venv diff deploy destroy clean
 
 # The test suite's node tools (package.json: a local OpenID provider, axe-core, the DCC verifier for
 # tests/interop), pinned by package-lock.json and reinstalled when the lock changes.
 NPM_STAMP := node_modules/.installed-$(shell sha256sum package-lock.json | cut -c1-12)
 
 install: $(STAMP) $(NPM_STAMP) $(CHROMIUM)
+
+# checkov (IaC policy checks) pins many libraries of its own: it lives in its own venv, never in .venv.
+# tests/infra/test_ops.py runs it on the synthesized prod template with infra/checkov.yaml's skips.
+CHECKOV_VERSION := 3.3.30
+CHECKOV_VENV := .venv-checkov
+CHECKOV_STAMP := $(CHECKOV_VENV)/.installed-$(CHECKOV_VERSION)
+
+checkov-venv: $(CHECKOV_STAMP)
+
+$(CHECKOV_STAMP):
+	@test -x $(CHECKOV_VENV)/bin/python || $(PYTHON) -m venv $(CHECKOV_VENV)
+	@$(CHECKOV_VENV)/bin/python -m pip install --quiet --disable-pip-version-check checkov==$(CHECKOV_VERSION) $(PIP_QUIET)
+	@rm -f $(CHECKOV_VENV)/.installed-*
+	@touch $@
 
 $(NPM_STAMP): package-lock.json
 	@npm ci --silent --no-audit --no-fund
@@ -59,7 +73,7 @@ lint: install
 	out=$$($(VENV)/bin/mypy --no-error-summary 2>&1) || { echo "$$out" >&2; rc=1; }; exit $$rc
 
 # pytest exits 5 when it collected nothing: that is a failure here, never a pass.
-test: install lint
+test: install lint $(CHECKOV_STAMP)
 	@rc=0; $(PY) -m pytest -q -p no:cacheprovider tests || rc=$$?; \
 	if [ $$rc -eq 5 ]; then echo "make test: no tests were collected" >&2; exit 1; fi; exit $$rc
 
@@ -69,7 +83,7 @@ test-unit: install
 test-integration: install
 	@$(PY) -m pytest -q tests/integration
 
-test-infra: install
+test-infra: install $(CHECKOV_STAMP)
 	@$(PY) -m pytest -q tests/infra
 
 # Offline: CloudFormation template for STAGE into cdk.out/, then cfn-lint on it.
@@ -77,12 +91,17 @@ synth: install
 	@LAUREL_DEPLOY_STAGE=$(STAGE) AWS_DEFAULT_REGION=$${AWS_DEFAULT_REGION:-us-east-1} $(PY) infra/cdk_app.py
 	@$(VENV)/bin/cfn-lint cdk.out/$(STAGE).template.json && echo "cdk.out/$(STAGE).template.json: cfn-lint clean"
 
-# These need AWS credentials (and CDK bootstrap in the target account/region).
+# checkov on the synthesized template of STAGE (prod: `make checkov STAGE=prod`), skips in infra/checkov.yaml
+checkov: synth $(CHECKOV_STAMP)
+	@$(CHECKOV_VENV)/bin/checkov --config-file infra/checkov.yaml -f cdk.out/$(STAGE).template.json
+
+# These need AWS credentials (and CDK bootstrap in the target account/region). The first deploy needs
+# ALARM_EMAIL=<address> (the stack parameter AlarmEmail: who is mailed the alarms); later ones keep it.
 diff: synth
 	@$(CDK_CLI) diff --app cdk.out $(STAGE)
 
 deploy: synth
-	@$(CDK_CLI) deploy --app cdk.out --require-approval broadening $(STAGE)
+	@$(CDK_CLI) deploy --app cdk.out --require-approval broadening $(if $(ALARM_EMAIL),--parameters AlarmEmail=$(ALARM_EMAIL)) $(STAGE)
 
 destroy:
 	@$(CDK_CLI) destroy --app "$(PY) infra/cdk_app.py" -c stage=$(STAGE) $(STAGE)
@@ -91,4 +110,4 @@ bench: install
 	@for b in benchmarks/*.py; do echo "== $$b"; $(PY) $$b; done
 
 clean:
-	rm -rf $(VENV) node_modules .pytest_cache .mypy_cache .ruff_cache .laurel-local.json cdk.out chalice.out
+	rm -rf $(VENV) $(CHECKOV_VENV) node_modules .pytest_cache .mypy_cache .ruff_cache .laurel-local.json cdk.out chalice.out

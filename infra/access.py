@@ -209,6 +209,9 @@ def grant(stack: LaurelStack) -> None:
                         (api, bulk, webhooks, sweep), None),
         # a delivery that ran out of attempts goes to the dead-letter queue (services/events.deliver)
         "QueueEventsDlq": (["sqs:SendMessage", "sqs:GetQueueUrl"], [stack.events_dlq.queue_arn], (webhooks,), None),
+        # Lambda sends a failed asynchronous invocation (schedules, the log subscription) to the schedules'
+        # dead-letter queue with the function's own role
+        "DeadLetters": (["sqs:SendMessage"], [stack.schedule_dlq.queue_arn], (*n.SCHEDULED, n.AGGREGATOR), None),
         "ConsumeBulk": (consume, [stack.bulk_queue.queue_arn], (bulk,), None),
         "ConsumeEvents": (consume, [stack.events_queue.queue_arn], (webhooks,), None),
     }

@@ -28,7 +28,10 @@ def build(stage: str, outdir: str | None = None, context: dict | None = None) ->
     os.environ.setdefault("LAUREL_STAGE", stage)
     from stack import LaurelStack, ProbeStack, settings_from_chalice_config  # reads the models, which read settings
 
-    app = cdk.App(outdir=outdir, context=context or {})
+    # the asset bucket's server access logs are allowed by the log bucket's policy, not by the legacy
+    # LogDeliveryWrite ACL (cfn-lint W3045); CloudFront's standard logs still need the bucket to accept ACLs
+    flags = {"@aws-cdk/aws-s3:serverAccessLogsUseBucketPolicy": True}
+    app = cdk.App(outdir=outdir, context={**flags, **(context or {})})
     get = app.node.try_get_context
     settings = settings_from_chalice_config(
         stage,

@@ -29,6 +29,7 @@ from pathlib import Path
 
 import aws_cdk as cdk
 from aws_cdk import (
+    aws_apigateway as apigateway,
     aws_cloudfront as cloudfront,
     aws_cloudfront_origins as origins,
     aws_cloudwatch as cw,
@@ -50,6 +51,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from chalicelib.store.schema import table_definition  # noqa: E402
+from monitoring import alarm, alarm_topic, burn_rate_alarms  # noqa: E402  (infra/, on the path via cdk_app)
 
 import access  # noqa: E402  (infra/access.py: every role and what it may do)
 
@@ -65,6 +67,20 @@ FUNCTIONS = (API_HANDLER, BULK_WORKER, WEBHOOK_WORKER, WEEKLY, SWEEP, PROBE, MON
 ENGAGEMENT_EMITTERS = (API_HANDLER, BULK_WORKER, SWEEP, WEEKLY)
 ENGAGEMENT_PATTERN = "{ $.laurel_engagement = 1 }"
 VERIFY_RESOURCE = "/badges/{credential_id}"
+# the queue workers' timeouts; each queue's visibility timeout is 6x its consumer's: "set the source
+# queue's visibility timeout to at least six times the timeout that you configure on your function"
+# (AWS Lambda developer guide, "Using Lambda with Amazon SQS"), so a batch retried after a throttle or
+# an error is not received again while an earlier attempt still runs
+BULK_TIMEOUT, EVENTS_TIMEOUT = 900, 120
+VISIBILITY_FACTOR = 6
+# the most bulk workers at once (bulk mail leaves at a bounded rate); SQS event sources accept 2 to 1000
+BULK_MAX_CONCURRENCY = 4
+# the functions invoked asynchronously (EventBridge schedules, CloudWatch Logs): their failures after
+# Lambda's retries land in the stack's "schedules" dead-letter queue
+SCHEDULED = (WEEKLY, SWEEP, PROBE, MONTHLY)
+# EventBridge's retries of a schedule it could not deliver (not of a failed run: Lambda retries those):
+# a probe measures the minute it runs in, a late one measures another minute, so none is retried
+SCHEDULE_RETRIES = {WEEKLY: (2, 3600), SWEEP: (2, 3600), MONTHLY: (2, 6 * 3600), PROBE: (0, 60)}
 # Placeholder the construct packages with; replaced by the role defined below.
 _ROLE_PLACEHOLDER = "arn:aws:iam::000000000000:role/laurel-placeholder"
 
@@ -112,6 +128,7 @@ class LaurelStack(cdk.Stack):
         removal = cdk.RemovalPolicy.RETAIN if prod else cdk.RemovalPolicy.DESTROY
 
         self.table = self._table(f"laurel-{stage}", prod, removal)
+        self.log_bucket = self._log_bucket(prod, removal)
         self.bucket = s3.Bucket(
             self, "Assets",
             bucket_name=None,
@@ -121,6 +138,8 @@ class LaurelStack(cdk.Stack):
             enforce_ssl=True,
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
             removal_policy=removal,
+            server_access_logs_bucket=self.log_bucket,
+            server_access_logs_prefix="s3/assets/",
             lifecycle_rules=[
                 s3.LifecycleRule(noncurrent_version_expiration=cdk.Duration.days(90)),
                 # data exports hold personal data: their links work an hour, the files go within a day
@@ -161,8 +180,12 @@ class LaurelStack(cdk.Stack):
             configuration_set=self.config_set,
         )
 
-        self.bulk_queue, self.bulk_dlq = self._queue("Bulk", f"laurel-{stage}-bulk", visibility=900)
-        self.events_queue, self.events_dlq = self._queue("Events", f"laurel-{stage}-events", visibility=720)
+        self.bulk_queue, self.bulk_dlq = self._queue("Bulk", f"laurel-{stage}-bulk", consumer_timeout=BULK_TIMEOUT,
+                                                     max_age=cdk.Duration.hours(1))
+        self.events_queue, self.events_dlq = self._queue("Events", f"laurel-{stage}-events",
+                                                         consumer_timeout=EVENTS_TIMEOUT,
+                                                         max_age=cdk.Duration.minutes(15))
+        self.schedule_dlq = self._dead_letters("Schedules", f"laurel-{stage}-schedules-dlq")
         self.roles = {name: access.function_role(self, name) for name in FUNCTIONS}
         self.role = self.roles[API_HANDLER]
         access.grant(self)
@@ -216,6 +239,9 @@ class LaurelStack(cdk.Stack):
                 point_in_time_recovery_enabled=True),
             sse_specification=dynamodb.CfnTable.SSESpecificationProperty(sse_enabled=True),
             deletion_protection_enabled=prod,
+            # issue 17 (multi-region, README): a global table's replicas need the stream with both images;
+            # adding it now is an in-place update that costs nothing until something reads it
+            stream_specification=dynamodb.CfnTable.StreamSpecificationProperty(stream_view_type="NEW_AND_OLD_IMAGES"),
             # Powertools Idempotency records (LMS webhooks) carry their expiry here
             time_to_live_specification=dynamodb.CfnTable.TimeToLiveSpecificationProperty(
                 attribute_name="expiration", enabled=True),
@@ -225,23 +251,48 @@ class LaurelStack(cdk.Stack):
 
     # ------------------------------------------------------------------ app and IAM
 
-    def _queue(self, name: str, queue_name: str, visibility: int) -> tuple[sqs.Queue, sqs.Queue]:
-        """A queue, its dead-letter queue (after 5 receives) and an alarm on the DLQ's depth."""
-        dlq = sqs.Queue(self, f"{name}Dlq", queue_name=f"{queue_name}-dlq", retention_period=cdk.Duration.days(14),
-                        encryption=sqs.QueueEncryption.SQS_MANAGED, enforce_ssl=True)
+    def _queue(self, name: str, queue_name: str, consumer_timeout: int,
+               max_age: cdk.Duration) -> tuple[sqs.Queue, sqs.Queue]:
+        """A queue, its dead-letter queue (after 5 receives), an alarm when its oldest message waits
+        longer than `max_age` (the worker is stuck or failing) and one on the DLQ's depth."""
+        dlq = self._dead_letters(name, f"{queue_name}-dlq")
         queue = sqs.Queue(
-            self, f"{name}Queue", queue_name=queue_name, visibility_timeout=cdk.Duration.seconds(visibility),
+            self, f"{name}Queue", queue_name=queue_name,
+            visibility_timeout=cdk.Duration.seconds(VISIBILITY_FACTOR * consumer_timeout),
             encryption=sqs.QueueEncryption.SQS_MANAGED, enforce_ssl=True,
             dead_letter_queue=sqs.DeadLetterQueue(queue=dlq, max_receive_count=5),
         )
-        cw.Alarm(
-            self, f"{name}DlqDepth", alarm_name=f"laurel-{self.settings.stage}-{name.lower()}-dlq",
-            alarm_description=f"messages in the {queue_name} dead-letter queue need attention",
-            metric=dlq.metric_approximate_number_of_messages_visible(period=cdk.Duration.minutes(5)),
-            threshold=0, evaluation_periods=1, comparison_operator=cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
-            treat_missing_data=cw.TreatMissingData.NOT_BREACHING,
-        )
+        alarm(self, f"{name}QueueAge", f"laurel-{self.settings.stage}-{name.lower()}-queue-age",
+              f"the oldest message in {queue_name} waits longer than {int(max_age.to_minutes())} minutes",
+              queue.metric_approximate_age_of_oldest_message(period=cdk.Duration.minutes(5), statistic="Maximum"),
+              max_age.to_seconds())
         return queue, dlq
+
+    def _dead_letters(self, name: str, queue_name: str) -> sqs.Queue:
+        """A dead-letter queue (14 days) and an alarm as soon as anything is in it."""
+        dlq = sqs.Queue(self, f"{name}Dlq", queue_name=queue_name, retention_period=cdk.Duration.days(14),
+                        encryption=sqs.QueueEncryption.SQS_MANAGED, enforce_ssl=True)
+        alarm(self, f"{name}DlqDepth", f"laurel-{self.settings.stage}-{name.lower()}-dlq",
+              f"messages in the {queue_name} dead-letter queue need attention",
+              dlq.metric_approximate_number_of_messages_visible(period=cdk.Duration.minutes(5)), 0)
+        return dlq
+
+    def _log_bucket(self, prod: bool, removal: cdk.RemovalPolicy) -> s3.Bucket:
+        """Access logs: CloudFront's standard logs (cloudfront/) and the asset bucket's server access
+        logs (s3/assets/). CloudFront delivers standard logs with an ACL, so this bucket accepts ACLs
+        (object writer); nothing in it is public."""
+        return s3.Bucket(
+            self, "AccessLogs",
+            versioned=True,
+            encryption=s3.BucketEncryption.S3_MANAGED,
+            block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
+            enforce_ssl=True,
+            object_ownership=s3.ObjectOwnership.OBJECT_WRITER,
+            removal_policy=removal,
+            auto_delete_objects=False,
+            lifecycle_rules=[s3.LifecycleRule(expiration=cdk.Duration.days(90 if prod else 14),
+                                              noncurrent_version_expiration=cdk.Duration.days(1))],
+        )
 
     def _engagement(self) -> None:
         """Engagement lines leave each emitting function through its log group: a
@@ -276,8 +327,13 @@ class LaurelStack(cdk.Stack):
 
         return CompiledChalice(
             self, "Api", source_dir=str(ROOT),
+            # arm64 (Graviton): about 20 % cheaper per GB-second than x86_64; Chalice downloads the
+            # manylinux aarch64 wheels of every native dependency for it (tests/infra/test_ops.py checks
+            # each shared object in the zip). The runtime is the interpreter's that compiled the bytecode
+            # (infra/lambda_package.py): python3.11 on this machine, see the README ("Runtime").
             stage_config={"manage_iam_role": False, "iam_role_arn": _ROLE_PLACEHOLDER, "autogen_policy": False,
-                          "lambda_memory_size": 512, "lambda_timeout": 30, "xray": True},
+                          "lambda_memory_size": 512, "lambda_timeout": 30, "xray": True,
+                          "lambda_architecture": "arm64"},
         )
 
     def _configure_app(self, app):
@@ -308,20 +364,54 @@ class LaurelStack(cdk.Stack):
         app.add_environment_variable("LAUREL_PROBE_LOCATION", self.region, PROBE)
         # The workers consume this stack's queues and report partial batch failures
         # (Powertools batch utility); Chalice names the queues only by name.
-        for name, queue, timeout in ((BULK_WORKER, self.bulk_queue, 900), (WEBHOOK_WORKER, self.events_queue, 120)):
+        for name, queue, timeout in ((BULK_WORKER, self.bulk_queue, BULK_TIMEOUT),
+                                     (WEBHOOK_WORKER, self.events_queue, EVENTS_TIMEOUT)):
             fn = app.get_resource(name)
             source = f"Events.{name}SqsEventSource.Properties"
             fn.add_property_override(f"{source}.Queue", queue.queue_arn)
             fn.add_property_override(f"{source}.FunctionResponseTypes", ["ReportBatchItemFailures"])
             fn.add_property_override("Timeout", timeout)
-        # Bulk mail leaves at a bounded rate: few concurrent bulk workers.
-        app.get_resource(BULK_WORKER).add_property_override("ReservedConcurrentExecutions", 4)
+        # Bulk mail leaves at a bounded rate: few concurrent bulk workers. Bounded by the event source's
+        # maximum concurrency, not by reserved concurrency: Lambda's SQS poller keeps receiving when the
+        # function is throttled, every throttled receive counts towards maxReceiveCount, and messages went
+        # to the dead-letter queue without having run once.
+        app.get_resource(BULK_WORKER).add_property_override(
+            f"Events.{BULK_WORKER}SqsEventSource.Properties.ScalingConfig",
+            {"MaximumConcurrency": BULK_MAX_CONCURRENCY})
+        # The scheduled functions: EventBridge retries a schedule it could not deliver and keeps it in the
+        # dead-letter queue after that; a run that failed after Lambda's own retries is kept there too.
+        dead_letters = self.schedule_dlq.queue_arn
+        for name in SCHEDULED:
+            retries, max_age = SCHEDULE_RETRIES[name]
+            event = f"Events.{name}Event.Properties"
+            app.get_resource(name).add_property_override(f"{event}.DeadLetterConfig", {"Arn": dead_letters})
+            app.get_resource(name).add_property_override(
+                f"{event}.RetryPolicy", {"MaximumRetryAttempts": retries, "MaximumEventAgeInSeconds": max_age})
+        for name in (*SCHEDULED, AGGREGATOR):  # (CloudWatch Logs invokes the aggregator asynchronously)
+            app.get_resource(name).add_property_override("DeadLetterQueue", {"Type": "SQS", "TargetArn": dead_letters})
+            # (Lambda sends a failed asynchronous invocation there with the function's own role: infra/access.py)
+        self.schedule_dlq.add_to_resource_policy(iam.PolicyStatement(
+            sid="ScheduleTargets", principals=[iam.ServicePrincipal("events.amazonaws.com")],
+            actions=["sqs:SendMessage"], resources=[dead_letters],
+            conditions={"ArnLike": {"aws:SourceArn": self.format_arn(service="events", resource="rule",
+                                                                     resource_name=f"{self.stack_name}-*")},
+                        "StringEquals": {"aws:SourceAccount": self.account}}))
+        # The synchronous API and the SQS workers have no use for a function dead-letter queue (checkov
+        # CKV_AWS_116): a failed request answers its caller, a failed message goes back to its queue and
+        # on to that queue's dead-letter queue (RedrivePolicy).
+        for name in (API_HANDLER, BULK_WORKER, WEBHOOK_WORKER):
+            app.get_resource(name).add_metadata("checkov", {"skip": [{
+                "id": "CKV_AWS_116",
+                "comment": "invoked synchronously (API) or by an SQS event source: the queue's RedrivePolicy "
+                           "keeps failed messages, a function DLQ only applies to asynchronous invocations"}]})
         # Per-resource API metrics, so the verification path has its own latency series.
         app.get_resource("RestAPI").add_property_override(
             "MethodSettings",
             [{"ResourcePath": "/*", "HttpMethod": "*", "MetricsEnabled": True, "ThrottlingBurstLimit": 2000,
               "ThrottlingRateLimit": 1000}],
         )
+        # X-Ray from the edge of the API on: a request's trace starts at API Gateway, not at the function
+        app.get_resource("RestAPI").add_property_override("TracingEnabled", True)
         return app
 
     def _cdn(self) -> cloudfront.Distribution:
@@ -459,32 +549,89 @@ class LaurelStack(cdk.Stack):
                   for location in (self.region, *self.settings.probe_regions)],
             ], left_annotations=[cw.HorizontalAnnotation(value=99.9, label="SLA 99.9 %")]),
         )
+        self._alarms(api_metric, verify)
+        self._access_logs()
+
+    def _alarms(self, api_metric, verify) -> None:
+        """Every alarm notifies the alarm topic (monitoring.alarm_topic: an aspect adds the action)."""
+        stage = self.settings.stage
+        self.alarm_topic = alarm_topic(self, stage)
+        five = cdk.Duration.minutes(5)
         probe_silence_alarm(self, stage, self.region)
-        cw.Alarm(
-            self, "AvailabilityBelowSla", alarm_name=f"laurel-{stage}-availability-below-sla",
-            alarm_description="month-to-date availability (uptime probes) is below the 99.9 % SLA",
-            metric=cw.Metric(namespace="Laurel", metric_name="MonthToDateAvailability", statistic="Minimum",
-                             dimensions_map={"service": "probes"}, period=cdk.Duration.minutes(5)),
-            threshold=99.9, evaluation_periods=1, comparison_operator=cw.ComparisonOperator.LESS_THAN_THRESHOLD,
-            treat_missing_data=cw.TreatMissingData.BREACHING,
+        burn_rate_alarms(self, stage, cw.Metric(namespace="Laurel", metric_name="Availability",
+                                                dimensions_map=probe_dimensions(self.region)))
+        alarm(self, "Api5xx", f"laurel-{stage}-Api5xx", "more than 5 server errors in 5 minutes",
+              api_metric("5XXError", "Sum").with_(period=five), 5)
+        alarm(self, "VerifyLatencyP99", f"laurel-{stage}-VerifyLatencyP99", "verification p99 latency over 1 s",
+              api_metric("Latency", "p99", verify).with_(period=five), 1000)
+        # each function's failures and throttles: the API tolerates a few failed requests in 5 minutes, a job
+        # or a worker none (a failed worker batch is retried, but someone should know why it failed)
+        for name in FUNCTIONS:
+            function_name = self.chalice.get_resource(name).ref
+            for metric, threshold, what in (("Errors", 5 if name == API_HANDLER else 0, "failed"),
+                                            ("Throttles", 0, "was throttled")):
+                alarm(self, f"{name}{metric}", f"laurel-{stage}-{name}-{metric.lower()}",
+                      f"{name} {what} more than {threshold} times in 5 minutes",
+                      cw.Metric(namespace="AWS/Lambda", metric_name=metric, statistic="Sum", period=five,
+                                dimensions_map={"FunctionName": function_name}), threshold)
+        # DynamoDB throttles (on-demand tables throttle too: past the account's table limits, or a hot key)
+        for metric in ("ReadThrottleEvents", "WriteThrottleEvents"):
+            alarm(self, f"Table{metric}", f"laurel-{stage}-table-{metric.lower()}",
+                  f"the table answered {metric} (requests were throttled) in 5 minutes",
+                  cw.Metric(namespace="AWS/DynamoDB", metric_name=metric, statistic="Sum", period=five,
+                            dimensions_map={"TableName": self.table.ref}), 0)
+        # SES reputation (the account's rates; the configuration set enables reputation metrics): SES puts an
+        # account under review at a 5 % bounce rate or a 0.1 % complaint rate ("Amazon SES sending review
+        # process FAQs"), so these fire at those levels, before sending is paused at 10 % / 0.5 %
+        for metric, threshold in (("Reputation.BounceRate", 0.05), ("Reputation.ComplaintRate", 0.001)):
+            alarm(self, metric.replace(".", ""), f"laurel-{stage}-ses-{metric.split('.')[1].lower()}",
+                  f"SES {metric.split('.')[1]} reached the level at which AWS reviews the account",
+                  cw.Metric(namespace="AWS/SES", metric_name=metric, statistic="Maximum",
+                            period=cdk.Duration.hours(1)), threshold,
+                  comparison=cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD)
+        # an action that stood but whose audit entry could not be written (services/audit.py _failure_metric)
+        alarm(self, "AuditWriteFailed", f"laurel-{stage}-audit-write-failed",
+              "an audit entry could not be written (the action stood; the entry is in the error log line)",
+              cw.Metric(namespace="Laurel", metric_name="AuditWriteFailed", statistic="Sum", period=five,
+                        dimensions_map={"service": "audit"}), 0)
+
+    def _access_logs(self) -> None:
+        """API Gateway access logs (one JSON object a request) and CloudFront standard logs."""
+        prod = self.settings.is_prod
+        group = logs.LogGroup(
+            self, "ApiAccessLogs",
+            retention=logs.RetentionDays.THREE_MONTHS if prod else logs.RetentionDays.TWO_WEEKS,
+            removal_policy=cdk.RemovalPolicy.RETAIN if prod else cdk.RemovalPolicy.DESTROY,
         )
-        alarms = [
-            ("Api5xx", api_metric("5XXError", "Sum"), 5, "more than 5 server errors in 5 minutes"),
-            ("LambdaErrors", fn_metric("Errors"), 5, "the API function failed more than 5 times in 5 minutes"),
-            ("LambdaThrottles", fn_metric("Throttles"), 1, "the API function is being throttled"),
-            ("VerifyLatencyP99", api_metric("Latency", "p99", verify), 1000, "verification p99 latency over 1 s"),
-        ]
-        for name, metric, threshold, description in alarms:
-            cw.Alarm(
-                self, name,
-                alarm_name=f"laurel-{stage}-{name}",
-                alarm_description=description,
-                metric=metric.with_(period=cdk.Duration.minutes(5)),
-                threshold=threshold,
-                evaluation_periods=1,
-                comparison_operator=cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
-                treat_missing_data=cw.TreatMissingData.NOT_BREACHING,
-            )
+        # $context variables of API Gateway REST APIs ("Amazon API Gateway developer guide: $context
+        # variables for data models, authorizers, mapping templates, and access logging"); no
+        # identity.user, no caller, no query string: the log holds no token and no personal data but the IP
+        access_format = {
+            "requestId": "$context.requestId", "extendedRequestId": "$context.extendedRequestId",
+            "ip": "$context.identity.sourceIp", "requestTime": "$context.requestTime",
+            "httpMethod": "$context.httpMethod", "resourcePath": "$context.resourcePath",
+            "status": "$context.status", "protocol": "$context.protocol",
+            "responseLength": "$context.responseLength", "responseLatency": "$context.responseLatency",
+            "integrationLatency": "$context.integrationLatency", "integrationError": "$context.integrationErrorMessage",
+            "xrayTraceId": "$context.xrayTraceId", "userAgent": "$context.identity.userAgent",
+        }
+        rest_api = self.chalice.get_resource("RestAPI")
+        rest_api.add_property_override("AccessLogSetting", {"DestinationArn": group.log_group_arn,
+                                                            "Format": json.dumps(access_format)})
+        # API Gateway writes access logs with the account's CloudWatch role (one per account and region)
+        push_role = iam.Role(
+            self, "ApiGatewayLogsRole", assumed_by=iam.ServicePrincipal("apigateway.amazonaws.com"),
+            description="API Gateway (account setting): writes the REST APIs' access and execution logs",
+            managed_policies=[iam.ManagedPolicy.from_aws_managed_policy_name(
+                "service-role/AmazonAPIGatewayPushToCloudWatchLogs")])
+        account = apigateway.CfnAccount(self, "ApiGatewayAccount", cloud_watch_role_arn=push_role.role_arn)
+        rest_api.add_dependency(account)
+        # CloudFront standard logs (legacy delivery to S3): the access log bucket's cloudfront/ prefix
+        self.distribution.node.default_child.add_property_override("DistributionConfig.Logging", {
+            "Bucket": self.log_bucket.bucket_regional_domain_name, "Prefix": "cloudfront/", "IncludeCookies": False})
+        self.log_bucket.node.default_child.add_metadata("checkov", {"skip": [{
+            "id": "CKV_AWS_18",
+            "comment": "this is the access log bucket: logging its own access would log the log deliveries"}]})
 
 
 # ------------------------------------------------------------------ probes from more than one location
@@ -557,6 +704,7 @@ class ProbeStack(cdk.Stack):
         fn = lambda_.Function(
             self, PROBE, code=lambda_.Code.from_asset(str(packaged / "deployment.zip")), handler=sam["Handler"],
             runtime=lambda_.Runtime(sam["Runtime"], lambda_.RuntimeFamily.PYTHON), memory_size=512,
+            architecture=lambda_.Architecture.ARM_64,  # the package's native wheels are aarch64 ones
             timeout=cdk.Duration.seconds(30),
             role=role, environment=env, tracing=lambda_.Tracing.ACTIVE,
             description=f"Laurel {stage}: uptime probe from {region}",
@@ -573,3 +721,5 @@ class ProbeStack(cdk.Stack):
                     targets=[targets.LambdaFunction(fn, retry_attempts=0)])
         self.function = fn
         self.alarm = probe_silence_alarm(self, stage, region)
+        # an alarm notifies only a topic of its own region: this region's topic, mailed to its own AlarmEmail
+        self.alarm_topic = alarm_topic(self, stage)

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.infra.job_calls import iam_actions
-from tests.infra.test_stack import PROBE_STACKS, resources, synth  # noqa: F401 - the module's synthesis
+from tests.infra.conftest import PROBE_STACKS, resources  # (`synth`: conftest.py, one synthesis a session)
 
 FUNCTIONS = ("APIHandler", "BulkWorker", "DeliverWebhooks", "WeeklyIssuance", "ExpirySweep", "UptimeProbe",
              "MonthlySummary", "EngagementAggregator")
@@ -29,6 +29,9 @@ S3_RW = {"s3:GetObject", "s3:PutObject", "s3:DeleteObject"}
 SIGNING = {"kms:Sign", "kms:GetPublicKey", "secretsmanager:GetSecretValue"}
 SSO = {"secretsmanager:CreateSecret", "secretsmanager:PutSecretValue", "secretsmanager:GetSecretValue",
        "secretsmanager:DescribeSecret", "secretsmanager:UpdateSecretVersionStage", "secretsmanager:DeleteSecret"}
+# Lambda puts a failed asynchronous invocation (schedules, the log subscription) on the schedules' DLQ
+# with the function's own role
+ASYNC_DLQ = {"sqs:SendMessage"}
 # Every action a function's role allows: what its code calls (read from routes/jobs.py -> services/work.py
 # -> the services, and seen in observed_calls.json), nothing else.
 ALLOW_LIST = {
@@ -42,9 +45,9 @@ ALLOW_LIST = {
     "ExpirySweep": {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem"} | LOGS | SQS_SEND
     | {"ses:SendEmail"},
     "UptimeProbe": {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem"} | LOGS
-    | {"s3:GetObject", "s3:PutObject"},
-    "MonthlySummary": {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem"} | LOGS | {"ses:SendEmail"},
-    "EngagementAggregator": {"dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"} | LOGS,
+    | {"s3:GetObject", "s3:PutObject"} | ASYNC_DLQ,
+    "MonthlySummary": {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem"} | LOGS | {"ses:SendEmail"} | ASYNC_DLQ,
+    "EngagementAggregator": {"dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"} | LOGS | ASYNC_DLQ,
 }
 PROBE_KEYS_WRITTEN = ("PROBE#", "PROBEDAY#", "PROBELOC#")
 
@@ -135,8 +138,11 @@ def test_each_function_is_allowed_exactly_its_allow_list(synth):
 def test_every_role_has_a_permissions_boundary_that_keeps_it_to_laurels_resources(synth):
     _, tpl, _ = synth
     for template in (tpl, *PROBE_STACKS.values()):
-        roles = resources(template, "AWS::IAM::Role")
-        assert roles
+        # the functions' roles (API Gateway's account-wide logging role is AWS's managed policy, not ours)
+        roles = {k: r for k, r in resources(template, "AWS::IAM::Role").items()
+                 if r["Properties"]["AssumeRolePolicyDocument"]["Statement"][0]["Principal"].get("Service")
+                 == "lambda.amazonaws.com"}
+        assert len(roles) == (len(FUNCTIONS) if template is tpl else 1)
         for name, role in roles.items():
             boundary = role["Properties"].get("PermissionsBoundary")
             assert boundary, f"{name} has no permissions boundary"
@@ -238,6 +244,11 @@ def test_queue_permissions_are_the_calls_the_code_makes(synth):
         to_dlq = [st for st in statements if "sqs:SendMessage" in _listed(st["Action"])
                   and dlq in json.dumps(st["Resource"])]
         assert bool(to_dlq) == (function == "DeliverWebhooks"), function
+    schedules_dlq = next(k for k, q in resources(tpl, "AWS::SQS::Queue").items()
+                         if q["Properties"]["QueueName"].endswith("-schedules-dlq"))
+    for function in ("WeeklyIssuance", "ExpirySweep", "UptimeProbe", "MonthlySummary", "EngagementAggregator"):
+        (statement,) = [st for st in function_statements(tpl, function) if st.get("Sid") == "DeadLetters"]
+        assert statement["Action"] == "sqs:SendMessage" and schedules_dlq in json.dumps(statement["Resource"])
 
 
 # ------------------------------------------------------------------ from behaviour

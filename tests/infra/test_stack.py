@@ -4,55 +4,22 @@ encrypted storage behind CloudFront, least-privilege IAM, observability, cfn-lin
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
+from tests.infra.conftest import PACKAGES, PROBE_STACKS, resources
+
+# `synth` comes from conftest.py: importing it into a module would make pytest build that module its own copy
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA_SERVICES = {"dynamodb", "s3", "kms", "secretsmanager", "ses", "sqs", "sns", "events", "scheduler"}
 
 
-@pytest.fixture(scope="module")
-def synth(tmp_path_factory):
-    os.environ.setdefault("JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION", "20")
-    os.environ.setdefault("JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION", "1")
-    sys.path.insert(0, str(ROOT / "infra"))
-    from aws_cdk.assertions import Template
-
-    from cdk_app import build
-
-    outdir = tmp_path_factory.mktemp("cdk")
-    cwd = os.getcwd()
-    environ = dict(os.environ)
-    os.chdir(outdir)  # the Chalice construct writes chalice.out/ into the working directory
-    try:
-        # a concrete primary region and a second probe location (issue 16): the prober there is its own stack
-        app, stack = build("prod", outdir=str(outdir / "cdk.out"),
-                           context={"region": "us-east-1", "probe_regions": "eu-west-1"})
-        assembly = app.synth()
-    finally:
-        os.chdir(cwd)
-        # `chalice package` loads the app with the stage's environment variables (prod's URLs, ...):
-        # later tests that read the settings again must see the suite's own
-        os.environ.clear()
-        os.environ.update(environ)
-    template_path = Path(assembly.get_stack_by_name(stack.stack_name).template_full_path)
-    PACKAGES.extend((outdir / "chalice.out").glob("*/deployment.zip"))
-    for probe_stack in stack.probe_stacks:
-        PROBE_STACKS[probe_stack.region] = json.loads(
-            Path(assembly.get_stack_by_name(probe_stack.stack_name).template_full_path).read_text())
-    return Template.from_stack(stack), json.loads(template_path.read_text()), template_path
-
-
-PACKAGES: list[Path] = []  # the Lambda deployment zip(s) the synthesis built
-PROBE_STACKS: dict[str, dict] = {}  # region -> template of the prober there
-
-
-def resources(template: dict, kind: str) -> dict:
-    return {k: v for k, v in template["Resources"].items() if v["Type"] == kind}
+def _assets_bucket(tpl: dict) -> str:
+    """The asset bucket's logical id (the other bucket holds access logs)."""
+    (name,) = [n for n in resources(tpl, "AWS::S3::Bucket") if n.startswith("Assets")]
+    return name
 
 
 def test_table_keys_and_indexes_equal_the_models(synth):
@@ -87,7 +54,8 @@ def test_bucket_is_private_versioned_and_encrypted(synth):
 
 def test_bucket_is_read_only_by_cloudfront(synth):
     _, tpl, _ = synth
-    (policy,) = resources(tpl, "AWS::S3::BucketPolicy").values()
+    (policy,) = [p for p in resources(tpl, "AWS::S3::BucketPolicy").values()
+                 if p["Properties"]["Bucket"] == {"Ref": _assets_bucket(tpl)}]
     allows = [s for s in policy["Properties"]["PolicyDocument"]["Statement"] if s["Effect"] == "Allow"]
     assert allows and all(s["Principal"] == {"Service": "cloudfront.amazonaws.com"} for s in allows)
     assert all("AWS:SourceArn" in s["Condition"]["StringEquals"] for s in allows)
@@ -99,6 +67,9 @@ def test_every_queue_has_a_dead_letter_queue(synth):
     dlqs = {
         json.dumps(q["Properties"]["RedrivePolicy"]["deadLetterTargetArn"])
         for q in queues.values() if "RedrivePolicy" in q.get("Properties", {})
+    } | {  # the scheduled functions' dead letters (issue 17): their functions' and schedules' DLQ
+        json.dumps(f["Properties"]["DeadLetterQueue"]["TargetArn"])
+        for f in resources(tpl, "AWS::Serverless::Function").values() if "DeadLetterQueue" in f["Properties"]
     }
     for name, queue in queues.items():
         is_dlq = json.dumps({"Fn::GetAtt": [name, "Arn"]}) in dlqs
@@ -144,7 +115,7 @@ def test_each_function_has_its_own_least_privilege_role_and_the_stack_resources(
     roles = set(resources(tpl, "AWS::IAM::Role"))
     used = set()
     table_id = next(iter(resources(tpl, "AWS::DynamoDB::Table")))
-    bucket_id = next(iter(resources(tpl, "AWS::S3::Bucket")))
+    bucket_id = _assets_bucket(tpl)
     for name in FUNCTIONS:
         fn = tpl["Resources"][name]["Properties"]
         role = fn["Role"]["Fn::GetAtt"][0]
@@ -169,7 +140,7 @@ def test_workers_consume_the_stacks_queues_and_report_partial_failures(synth):
         assert props["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     dlq_alarms = [a for a in resources(tpl, "AWS::CloudWatch::Alarm").values()
                   if a["Properties"].get("MetricName") == "ApproximateNumberOfMessagesVisible"]
-    assert len(dlq_alarms) == 2
+    assert len(dlq_alarms) == 3  # bulk, events, and the scheduled functions' (issue 17)
     schedule = tpl["Resources"]["WeeklyIssuance"]["Properties"]["Events"]
     assert next(iter(schedule.values()))["Type"] == "Schedule"
     (table,) = resources(tpl, "AWS::DynamoDB::Table").values()
@@ -207,9 +178,9 @@ def test_public_verification_path_is_behind_cloudfront(synth):
 def test_observability(synth):
     template, tpl, _ = synth
     template.has_resource_properties("AWS::Logs::LogGroup", {"RetentionInDays": 90})
-    template.resource_count_is("AWS::Logs::LogGroup", 8)  # one per function
-    template.has_resource_properties("AWS::CloudWatch::Alarm", {"MetricName": "MonthToDateAvailability",
-                                                                "Threshold": 99.9})
+    template.resource_count_is("AWS::Logs::LogGroup", 9)  # one per function, API Gateway's access logs
+    # the SLA alarm is burn-rate based (issue 17; tests/infra/test_ops.py checks its windows)
+    template.resource_count_is("AWS::CloudWatch::CompositeAlarm", 2)
     (dashboard,) = resources(tpl, "AWS::CloudWatch::Dashboard").values()
     body = json.dumps(dashboard["Properties"]["DashboardBody"])
     for needle in ["5XXError", "4XXError", "Latency", "p99", "Throttles", "Errors", "ColdStarts", "/badges/",
