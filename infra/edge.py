@@ -37,10 +37,11 @@ from aws_cdk import (
     aws_certificatemanager as acm,
     aws_cloudfront as cloudfront,
     aws_cloudfront_origins as origins,
-    aws_iam as iam,
     aws_secretsmanager as secretsmanager,
     aws_wafv2 as wafv2,
 )
+
+import access  # (infra/access.py, on the path: a grant made here goes into the role and its boundary)
 
 if TYPE_CHECKING:
     from stack import LaurelStack, StageSettings
@@ -155,8 +156,7 @@ def origin_secret(stack: LaurelStack) -> secretsmanager.Secret:
     )
     from stack import API_HANDLER
 
-    stack.roles[API_HANDLER].add_to_policy(iam.PolicyStatement(
-        sid="OriginHeader", actions=["secretsmanager:GetSecretValue"], resources=[secret.secret_arn]))
+    access.allow(stack, "OriginHeader", ["secretsmanager:GetSecretValue"], [secret.secret_arn], (API_HANDLER,))
     stack.chalice.add_environment_variable("LAUREL_ORIGIN_SECRET_ID", secret.secret_arn, API_HANDLER)
     return secret
 
@@ -169,10 +169,9 @@ def invalidations(stack: LaurelStack, distribution: cloudfront.Distribution) -> 
     for name in (API_HANDLER, BULK_WORKER):
         stack.chalice.add_environment_variable("LAUREL_CDN_INVALIDATE", "1", name)
     stack.chalice.add_environment_variable("LAUREL_DISTRIBUTION_ID", distribution.distribution_id, WEBHOOK_WORKER)
-    stack.roles[WEBHOOK_WORKER].add_to_policy(iam.PolicyStatement(
-        sid="InvalidateCdn", actions=["cloudfront:CreateInvalidation"],
-        resources=[stack.format_arn(service="cloudfront", region="", resource="distribution",
-                                    resource_name=distribution.distribution_id)]))
+    access.allow(stack, "InvalidateCdn", ["cloudfront:CreateInvalidation"],
+                 [stack.format_arn(service="cloudfront", region="", resource="distribution",
+                                   resource_name=distribution.distribution_id)], (WEBHOOK_WORKER,))
 
 
 def cdn(stack: LaurelStack, api_stage: str) -> cloudfront.Distribution:

@@ -48,10 +48,11 @@ from constructs import Construct
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+import access  # noqa: E402  (infra/access.py: every role and what it may do)
 from edge import cdn  # noqa: E402  (infra/ is on sys.path: infra/cdk_app.py)
+from monitoring import alarm, alarm_topic, burn_rate_alarms  # noqa: E402  (infra/, on the path via cdk_app)
 
 from chalicelib.store.schema import table_definition  # noqa: E402
-from monitoring import alarm, alarm_topic, burn_rate_alarms  # noqa: E402  (infra/, on the path via cdk_app)
 
 API_STAGE = "api"  # .chalice/config.json api_gateway_stage
 API_HANDLER = "APIHandler"
@@ -196,9 +197,9 @@ class LaurelStack(cdk.Stack):
                                                          consumer_timeout=EVENTS_TIMEOUT,
                                                          max_age=cdk.Duration.minutes(15))
         self.schedule_dlq = self._dead_letters("Schedules", f"laurel-{stage}-schedules-dlq")
-        self.roles = {name: self._function_role(name) for name in FUNCTIONS}
+        self.roles = {name: access.function_role(self, name) for name in FUNCTIONS}
         self.role = self.roles[API_HANDLER]
-        self._grant()
+        access.grant(self)
         self.chalice = self._app_shell()
         self._configure_app(self.chalice)
         self.distribution = cdn(self, API_STAGE)
@@ -212,7 +213,7 @@ class LaurelStack(cdk.Stack):
             for name in FUNCTIONS
         }
         self.log_group = self.log_groups[API_HANDLER]
-        self._grant_logs()
+        access.grant_logs(self)
         self._engagement()
         self._observability()
 
@@ -304,100 +305,6 @@ class LaurelStack(cdk.Stack):
                                               noncurrent_version_expiration=cdk.Duration.days(1))],
         )
 
-    def _function_role(self, name: str) -> iam.Role:
-        return iam.Role(self, f"{name}Role", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-                        description=f"Laurel {name}: least privilege for what its code calls")
-
-    def _grant(self) -> None:
-        """Each function gets exactly the calls its code makes, on exactly our resources."""
-        table_arn = self.table.attr_arn
-        table = [table_arn, cdk.Fn.join("", [table_arn, "/index/*"])]
-        table_rw = ["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem",
-                    "dynamodb:Query", "dynamodb:ConditionCheckItem", "dynamodb:BatchGetItem",
-                    "dynamodb:BatchWriteItem", "dynamodb:DescribeTable"]
-        mail = [self.format_arn(service="ses", resource="identity", resource_name=self.settings.mail_domain),
-                self.format_arn(service="ses", resource="configuration-set",
-                                resource_name=self.config_set.configuration_set_name)]
-        grants = {
-            "Table": (table_rw, table, FUNCTIONS),
-            # images, baked files, status lists
-            "Assets": (["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], [self.bucket.arn_for_objects("assets/*")],
-                       (API_HANDLER, BULK_WORKER)),
-            # data rights: exports (private, presigned), and erasure removes every version
-            "PersonalData": (["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion"],
-                             [self.bucket.arn_for_objects("assets/baked/*"), self.bucket.arn_for_objects("exports/*")],
-                             (API_HANDLER,)),
-            "ListForErasure": (["s3:ListBucket", "s3:ListBucketVersions"], [self.bucket.bucket_arn], (API_HANDLER,)),
-            # an organization's exports (issue 15): the worker writes the parts and the file, reads the
-            # parts back and presigns the mailed link; the API presigns the job page's link; offboarding
-            # (in either) deletes the tenant's
-            # the public status page's snapshot (issue 16): the probe publishes it every minute, the
-            # API reads it for /status and republishes it on incident and maintenance changes
-            "StatusPage": (["s3:GetObject", "s3:PutObject"], [self.bucket.arn_for_objects("statuspage/*")],
-                           (API_HANDLER, PROBE)),
-            "OrgExports": (["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
-                           [self.bucket.arn_for_objects("exports/org/*")], (API_HANDLER, BULK_WORKER)),
-            # bulk jobs: full row-error reports (the API writes the rejected rows, the worker the final
-            # report, the API hands out presigned links) and the console's uploads kept for their confirm
-            "BulkFiles": (["s3:GetObject", "s3:PutObject", "s3:DeleteObject"],
-                          [self.bucket.arn_for_objects("reports/*"), self.bucket.arn_for_objects("uploads/*")],
-                          (API_HANDLER, BULK_WORKER)),
-            # console single sign-on: each organization's client secret (services/sso.secret_name);
-            # offboarding deletes it, in the API or in the bulk worker that continues a long one
-            "SsoSecrets": (["secretsmanager:CreateSecret", "secretsmanager:PutSecretValue",
-                            "secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret",
-                            "secretsmanager:UpdateSecretVersionStage", "secretsmanager:DeleteSecret"],
-                           [self.format_arn(service="secretsmanager", resource="secret",
-                                            resource_name=f"laurel/{self.settings.stage}/sso/*",
-                                            arn_format=cdk.ArnFormat.COLON_RESOURCE_NAME)],
-                           (API_HANDLER, BULK_WORKER)),
-            # VC-JWT: the private key never leaves KMS
-            "SignCredentials": (["kms:Sign", "kms:GetPublicKey"], [self.signing_key.key_arn], (API_HANDLER, BULK_WORKER)),
-            # session material (HKDF; generation 1 of the Ed25519 key is migrated from it once) and
-            # the Ed25519 seeds: read the active generation's, write a new one on rotation
-            # (the operator route and the first signer's migration run in the API and the worker)
-            "SigningMaterial": (["secretsmanager:GetSecretValue"], [self.secret.secret_arn], (API_HANDLER, BULK_WORKER)),
-            "Ed25519Keys": (["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue",
-                             "secretsmanager:DescribeSecret", "secretsmanager:UpdateSecretVersionStage"],
-                            [self.ed25519_secret.secret_arn], (API_HANDLER, BULK_WORKER)),
-            # (the events worker sends the expiry sweep's queued mails, services/expiry.py)
-            "Mail": (["ses:SendEmail"], mail, (API_HANDLER, BULK_WORKER, SWEEP, MONTHLY, WEBHOOK_WORKER)),
-            # (the bulk worker re-queues an offboarding that one invocation could not finish)
-            "QueueBulk": (["sqs:SendMessage", "sqs:GetQueueUrl"], [self.bulk_queue.queue_arn],
-                          (API_HANDLER, WEEKLY, BULK_WORKER)),
-            "QueueEvents": (["sqs:SendMessage", "sqs:GetQueueUrl"],
-                            [self.events_queue.queue_arn, self.events_dlq.queue_arn],
-                            (API_HANDLER, BULK_WORKER, WEBHOOK_WORKER, SWEEP)),
-            "ConsumeBulk": (["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes",
-                             "sqs:ChangeMessageVisibility"], [self.bulk_queue.queue_arn], (BULK_WORKER,)),
-            "ConsumeEvents": (["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes",
-                               "sqs:ChangeMessageVisibility"], [self.events_queue.queue_arn], (WEBHOOK_WORKER,)),
-        }
-        for sid, (actions, resources, functions) in grants.items():
-            for name in functions:
-                self.roles[name].add_to_policy(iam.PolicyStatement(sid=sid, actions=actions, resources=resources))
-        # offboarding lists a tenant's template images, logos, bulk reports, uploads and exports (nothing else) to
-        # delete them; a job's error report is found by listing its prefix
-        for name in (API_HANDLER, BULK_WORKER):
-            self.roles[name].add_to_policy(iam.PolicyStatement(
-                sid="ListTenantImages", actions=["s3:ListBucket"], resources=[self.bucket.bucket_arn],
-                conditions={"StringLike": {"s3:prefix": ["assets/templates/*", "assets/issuers/*", "reports/*",
-                                                         "uploads/*", "exports/org/*"]}}))
-
-    def _grant_logs(self) -> None:
-        for name, role in self.roles.items():
-            role.add_to_policy(iam.PolicyStatement(
-                sid="Logs",
-                actions=["logs:CreateLogStream", "logs:PutLogEvents"],
-                resources=[self.log_groups[name].log_group_arn],
-            ))
-            # Lambda active tracing; X-Ray has no resource-level permissions.
-            role.add_to_policy(iam.PolicyStatement(
-                sid="Tracing",
-                actions=["xray:PutTraceSegments", "xray:PutTelemetryRecords"],
-                resources=["*"],
-            ))
-
     def _engagement(self) -> None:
         """Engagement lines leave each emitting function through its log group: a
         subscription filter (the marker key's pattern) hands them to the aggregator.
@@ -418,7 +325,6 @@ class LaurelStack(cdk.Stack):
 
     def _app_shell(self):
         from chalice.cdk import Chalice
-
         from lambda_package import compile_into_zip
 
         class CompiledChalice(Chalice):
@@ -494,9 +400,7 @@ class LaurelStack(cdk.Stack):
                 f"{event}.RetryPolicy", {"MaximumRetryAttempts": retries, "MaximumEventAgeInSeconds": max_age})
         for name in (*SCHEDULED, AGGREGATOR):  # (CloudWatch Logs invokes the aggregator asynchronously)
             app.get_resource(name).add_property_override("DeadLetterQueue", {"Type": "SQS", "TargetArn": dead_letters})
-            # Lambda sends a failed asynchronous invocation to the DLQ with the function's own role
-            self.roles[name].add_to_policy(iam.PolicyStatement(sid="DeadLetters", actions=["sqs:SendMessage"],
-                                                               resources=[dead_letters]))
+            # (Lambda sends a failed asynchronous invocation there with the function's own role: infra/access.py)
         self.schedule_dlq.add_to_resource_policy(iam.PolicyStatement(
             sid="ScheduleTargets", principals=[iam.ServicePrincipal("events.amazonaws.com")],
             actions=["sqs:SendMessage"], resources=[dead_letters],
@@ -710,13 +614,7 @@ class ProbeStack(cdk.Stack):
         table_name = f"laurel-{stage}"  # the primary's table has this fixed name (LaurelStack._table)
         table_arn = cdk.Stack.of(self).format_arn(service="dynamodb", region=primary.region, resource="table",
                                                   resource_name=table_name)
-        role = iam.Role(self, "ProbeRole", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-                        description=f"Laurel uptime probe from {region}: writes its minutes to {table_name}")
-        # what services/probes.py calls: the canary pointer (GetItem), the minute (UpdateItem, PutItem),
-        # month to date (Query)
-        role.add_to_policy(iam.PolicyStatement(
-            sid="ProbeTable", actions=["dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem",
-                                       "dynamodb:Query", "dynamodb:DescribeTable"], resources=[table_arn]))
+        role = access.probe_role(self, region, table_name, table_arn)  # its minutes, in the primary's table
         env = {
             "LAUREL_STAGE": stage,
             "LAUREL_TABLE": table_name,
@@ -746,8 +644,7 @@ class ProbeStack(cdk.Stack):
             retention=logs.RetentionDays.THREE_MONTHS if settings.is_prod else logs.RetentionDays.TWO_WEEKS,
             removal_policy=cdk.RemovalPolicy.DESTROY,
         )
-        role.add_to_policy(iam.PolicyStatement(sid="Logs", actions=["logs:CreateLogStream", "logs:PutLogEvents"],
-                                               resources=[group.log_group_arn]))
+        access.probe_logs(self, role, group)
         role.add_to_policy(iam.PolicyStatement(sid="Tracing", actions=["xray:PutTraceSegments",
                                                                        "xray:PutTelemetryRecords"], resources=["*"]))
         events.Rule(self, "EveryMinute", schedule=events.Schedule.rate(cdk.Duration.minutes(1)),
