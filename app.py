@@ -37,16 +37,17 @@ if get_settings().is_local and get_settings().local_aws_endpoint:
 @app.middleware("http")
 def through_the_edge_only(event: Any, get_response: Callable[[Any], Response]) -> Response:
     """With the origin secret configured (a deployment), a request that did not come through
-    CloudFront (no origin header, or a wrong one) is refused before any route runs."""
-    from chalicelib.domain.errors import Forbidden, LaurelError
+    CloudFront (no origin header, or a wrong one) is refused (403) before any route runs; an
+    origin secret that cannot be read refuses too (503), never lets the request through."""
+    from chalicelib.domain.errors import Forbidden
 
-    try:
-        if not http.origin_verified(event):
-            return http.error_response(Forbidden(
-                f"this address is not public: use {get_settings().public_base_url}", code="direct_access_refused"))
-    except LaurelError as exc:  # the secret could not be read: 503
-        return http.error_response(exc)
-    return get_response(event)
+    def through(request: Any) -> Response:
+        if not http.origin_verified(request):
+            raise Forbidden(f"this address is not public: use {get_settings().public_base_url}",
+                            code="direct_access_refused")
+        return get_response(request)
+
+    return http.answer(lambda: through(event), http.error_response)
 
 
 @app.middleware("http")
