@@ -182,6 +182,12 @@ class RevokeIn(Strict):
     suppress_email: StrictBool = False
 
 
+class RecipientIn(Strict):
+    """The corrected address of a credential nobody claimed yet (issue 17)."""
+
+    email: Email
+
+
 class VerifyIn(Strict):
     """What to verify: exactly one of a URL, a VC-JWT, a JSON credential, or free text
     holding any of them."""
