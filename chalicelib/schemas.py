@@ -460,6 +460,18 @@ class ExportJobIn(Strict):
         return self
 
 
+class LocalFeedbackIn(Strict):
+    """The local outbox's "simulate SES feedback" buttons (local stage only, issue 17)."""
+
+    kind: Literal["bounce", "complaint", "transient"]
+
+
+class ConsoleRecipientIn(Strict):
+    """The console's form for a corrected address (issue 17)."""
+
+    email: Email
+
+
 class ConsoleRevokeIn(Strict):
     reason: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=500)]
     suppress_email: YesNo = None

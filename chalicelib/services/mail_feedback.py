@@ -125,3 +125,34 @@ def _credential(tags: dict[str, list[str]]) -> str | None:
     if not credential or not tenant or not credential.startswith(f"{tenant}-"):
         return None
     return credential
+
+
+# ------------------------------------------------------------------ the local stage
+
+
+def simulated_event(kind: str, recipient: str, credential_id: str | None) -> dict:
+    """The SNS record Lambda would receive for an SES event about one mail of the local
+    outbox (`make run`): "bounce" (permanent), "transient" (a full mailbox) or "complaint".
+    moto's SES does not keep a message's EmailTags, so the caller passes the credential
+    the mail was about (found from the link in it), as SES would carry it back."""
+    from uuid import uuid4
+
+    tags: dict[str, list[str]] = {}
+    if credential_id and ids.split_credential_id(credential_id):
+        tags = {"credential": [credential_id], "tenant": [credential_id.split("-", 1)[0]]}
+    at = iso(clock.utcnow())
+    mail = {"timestamp": at, "messageId": str(uuid4()), "destination": [recipient], "tags": tags}
+    recipients = [{"emailAddress": recipient}]
+    message: dict[str, Any]
+    if kind == "complaint":
+        message = {"eventType": "Complaint", "mail": mail,
+                   "complaint": {"complainedRecipients": recipients, "timestamp": at, "complaintFeedbackType": "abuse"}}
+    else:
+        permanent = kind == "bounce"
+        message = {"eventType": "Bounce", "mail": mail,
+                   "bounce": {"bounceType": "Permanent" if permanent else "Transient",
+                              "bounceSubType": "General" if permanent else "MailboxFull",
+                              "bouncedRecipients": recipients, "timestamp": at}}
+    return {"Records": [{"EventSource": "aws:sns", "EventVersion": "1.0",
+                         "Sns": {"Type": "Notification", "MessageId": str(uuid4()), "Subject": None,
+                                 "Message": json.dumps(message), "Timestamp": at, "MessageAttributes": {}}}]}
