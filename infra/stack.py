@@ -50,6 +50,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from chalicelib.store.schema import table_definition  # noqa: E402
+from mail import mail_events  # noqa: E402 - infra/mail.py (infra/ is on the path, as for `stack` itself)
 
 API_STAGE = "api"  # .chalice/config.json api_gateway_stage
 API_HANDLER = "APIHandler"
@@ -57,7 +58,8 @@ API_HANDLER = "APIHandler"
 BULK_WORKER, WEBHOOK_WORKER, WEEKLY = "BulkWorker", "DeliverWebhooks", "WeeklyIssuance"
 SWEEP, PROBE, MONTHLY = "ExpirySweep", "UptimeProbe", "MonthlySummary"
 AGGREGATOR = "EngagementAggregator"
-FUNCTIONS = (API_HANDLER, BULK_WORKER, WEBHOOK_WORKER, WEEKLY, SWEEP, PROBE, MONTHLY, AGGREGATOR)
+MAIL_EVENTS = "MailEvents"  # SES bounces and complaints from their SNS topic (infra/mail.py)
+FUNCTIONS = (API_HANDLER, BULK_WORKER, WEBHOOK_WORKER, WEEKLY, SWEEP, PROBE, MONTHLY, AGGREGATOR, MAIL_EVENTS)
 # the functions whose code writes engagement event lines (chalicelib/adapters/event_log.py): page views,
 # share clicks and lifecycle events in the API, bulk and weekly issuance, expiries in the sweep
 ENGAGEMENT_EMITTERS = (API_HANDLER, BULK_WORKER, SWEEP, WEEKLY)
@@ -166,6 +168,7 @@ class LaurelStack(cdk.Stack):
         self._grant()
         self.chalice = self._app_shell()
         self._configure_app(self.chalice)
+        self.mail_events_topic = mail_events(self, stage, self.config_set, self.chalice)  # infra/mail.py
         self.distribution = self._cdn()
         self.log_groups = {
             name: logs.LogGroup(
@@ -301,6 +304,9 @@ class LaurelStack(cdk.Stack):
                             (API_HANDLER, BULK_WORKER, WEBHOOK_WORKER, SWEEP)),
             "ConsumeBulk": (["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes",
                              "sqs:ChangeMessageVisibility"], [self.bulk_queue.queue_arn], (BULK_WORKER,)),
+            # SES's bounce and complaint events: the suppression list (PutItem, SUPPRESS#<hash>) and the
+            # credential's bounced/complained mark (UpdateItem); its code calls nothing else
+            "MailFeedback": (["dynamodb:PutItem", "dynamodb:UpdateItem"], table, (MAIL_EVENTS,)),
             "ConsumeEvents": (["sqs:ReceiveMessage", "sqs:DeleteMessage", "sqs:GetQueueAttributes",
                                "sqs:ChangeMessageVisibility"], [self.events_queue.queue_arn], (WEBHOOK_WORKER,)),
         }

@@ -206,7 +206,7 @@ def test_public_verification_path_is_behind_cloudfront(synth):
 def test_observability(synth):
     template, tpl, _ = synth
     template.has_resource_properties("AWS::Logs::LogGroup", {"RetentionInDays": 90})
-    template.resource_count_is("AWS::Logs::LogGroup", 8)  # one per function
+    template.resource_count_is("AWS::Logs::LogGroup", 9)  # one per function (MailEvents: issue 17)
     template.has_resource_properties("AWS::CloudWatch::Alarm", {"MetricName": "MonthToDateAvailability",
                                                                 "Threshold": 99.9})
     (dashboard,) = resources(tpl, "AWS::CloudWatch::Dashboard").values()
