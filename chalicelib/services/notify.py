@@ -66,10 +66,12 @@ def verify_url(credential_id: str) -> str:
 SENT, REFUSED, SUPPRESSED = "sent", "refused", "suppressed"
 
 
-def _deliver(message: mail.Message, kind: str) -> str:
+def _deliver(message: mail.Message, kind: str, known_suppressed: bool | None = None) -> str:
     """Hand the message to SES unless its address is suppressed: SENT, REFUSED (SES
-    refused it: logged and counted once) or SUPPRESSED (not handed to SES at all)."""
-    if suppressed(message.to):
+    refused it: logged and counted once) or SUPPRESSED (not handed to SES at all).
+    `known_suppressed`: the caller read the suppression list already (issuance does, in
+    its one BatchGetItem)."""
+    if suppressed(message.to) if known_suppressed is None else known_suppressed:
         from ..logs import logger
 
         logger().info("mail not sent: address suppressed", extra={"mail": kind})
@@ -88,6 +90,15 @@ def suppressed(address: str) -> bool:
     from ..store import suppression
 
     return suppression.get(email_hash(address)) is not None
+
+
+def suppressed_among(items: list[Any]) -> set[str]:
+    """The recipient hashes of these credentials that are on the suppression list (one
+    BatchGetItem): bulk issuance checks a chunk's claim mails at once (`send_claim`'s
+    `suppressed`)."""
+    from ..store import suppression
+
+    return suppression.suppressed_among([item.email_hash for item in items])
 
 
 def require_mailable(address: str, what: str) -> None:
@@ -204,11 +215,12 @@ def _claim(item: Any, token: str, issuer: Any = None) -> mail.Message:
                     tags=_about(item), **ctx)
 
 
-def send_claim(item: Any, token: str, issuer: Any = None) -> bool:
+def send_claim(item: Any, token: str, issuer: Any = None, *, suppressed: bool | None = None) -> bool:
     """The claim link at issue time (courtesy: the credential is issued either way).
     `issuer`: the organization's profile when the caller read it already (issuance
-    does), so its branding costs no second read."""
-    return _logged(item, "claim", _deliver(_claim(item, token, issuer), "claim")) == SENT
+    does), so its branding costs no second read; `suppressed` likewise for the
+    suppression list."""
+    return _logged(item, "claim", _deliver(_claim(item, token, issuer), "claim", suppressed)) == SENT
 
 
 def resend_claim(item: Any, token: str) -> None:

@@ -31,3 +31,12 @@ def add(email_hash: str, *, reason: str, at: str, detail: str | None) -> bool:
         raise
     return True
 
+
+
+def suppressed_among(email_hashes: list[str]) -> set[str]:
+    """Which of these address hashes are on the list: BatchGetItem (100 keys a request), for
+    a bulk chunk's claim mails, instead of one GetItem per mail."""
+    from .connection import get_many
+
+    wanted = {keys.suppression_key(h): h for h in email_hashes}
+    return {wanted[key] for key in get_many(list(wanted), consistent=False)} if wanted else set()

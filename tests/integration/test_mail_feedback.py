@@ -328,3 +328,52 @@ def test_a_correction_to_an_address_that_holds_this_credential_is_refused(client
     issued(client, issuer, email=ADA)
     res = correct(client, issuer[0], credential["id"], ADA)
     assert res.status_code == 409 and body(res)["error"]["code"] == "duplicate_credential", res.body
+
+
+# ------------------------------------------------------------------ the console
+
+
+def test_the_console_correction_needs_the_resend_right_and_personal_data(client):
+    from tests.console_helpers import console_csrf, member, new_organization, sign_in
+
+    tenant_id, key = new_organization("Acme Academy", "boss@acme.example")
+    admin = sign_in(client, "boss@acme.example")
+    template = active_template(client, key)
+    credential = body(issue(client, key, template, email=GRACE))
+    deliver(client, ses_event("Bounce", [GRACE], tags=tags_of(credential)))
+    page = admin.text(admin.get(f"/console/credentials/{credential['id']}"))
+    assert "Mail to the recipient bounced" in page and "Correct the recipient" in page
+    reader = member(client, tenant_id, "reader@acme.example", "read_only", admin)
+    page = reader.text(reader.get(f"/console/credentials/{credential['id']}"))
+    assert "Mail to the recipient bounced" in page and "Correct the recipient" not in page
+    before = [i for i in scan_table() if "AUDIT" not in i["pk"]]
+    res = reader.post(f"/console/credentials/{credential['id']}/recipient",
+                      {"email": ADA, "csrf": console_csrf(reader)})
+    assert res.status_code == 403, res.body
+    assert [i for i in scan_table() if "AUDIT" not in i["pk"] and not i["pk"].startswith(("CSESSION#", "RATE#"))] \
+        == [i for i in before if not i["pk"].startswith(("CSESSION#", "RATE#"))]
+    res = admin.post(f"/console/credentials/{credential['id']}/recipient", {"email": ADA, "csrf": console_csrf(admin)})
+    assert res.status_code == 303 and res.headers["Location"].endswith("?done=corrected"), res.body
+    assert len(to(ADA)) == 1
+
+
+# ------------------------------------------------------------------ bulk issuance
+
+
+def test_a_bulk_job_issues_to_a_suppressed_address_but_mails_only_the_others(client, issuer):
+    """The bulk worker checks a chunk's claim mails against the list in one BatchGetItem."""
+    from chalicelib.store.credentials import get
+    from tests.integration.test_bulk import csv_body, drain, job, submit
+
+    deliver(client, ses_event("Bounce", ["p1@example.com"]))
+    res = submit(client, issuer[0], csv_body(issuer[1], 3), query="")
+    with requests() as calls:
+        drain(client)
+    assert job(client, issuer[0], body(res)["id"])["issued"] == 3
+    assert sorted(m["to"][0] for m in sent_mail()) == ["p0@example.com", "p2@example.com"]
+    suppression_reads = [c for c in calls if "SUPPRESS#" in json.dumps(c.params, default=str)]
+    assert [c.name for c in suppression_reads] == ["dynamodb.BatchGetItem"]
+    assert len(suppression_reads[0].params["RequestItems"]["laurel-test"]["Keys"]) == 3
+    suppressed_logs = [e for i in scan_table() if i["sk"] == "C"
+                       for e in get(i["credential_id"]).mail_log or [] if e.suppressed]
+    assert len(suppressed_logs) == 1
