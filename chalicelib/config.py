@@ -44,6 +44,8 @@ class Settings:
     ed25519_secret_id: str = ""
     bulk_mail_per_second: float = 10.0
     bulk_queue: str = ""
+    # the SNS topic SES publishes bounce and complaint events to (infra/mail.py, issue 17)
+    mail_events_topic: str = ""
     # webhook deliveries and their dead-letter queue (routes/jobs.py names the first at import)
     events_queue: str = ""
     events_dlq: str = ""
@@ -128,6 +130,7 @@ def get_settings() -> Settings:
         signing_key_id=os.environ.get("LAUREL_SIGNING_KEY_ID", ""),
         bulk_mail_per_second=float(_env("LAUREL_BULK_MAIL_PER_SECOND", "10")),
         bulk_queue=_env("LAUREL_BULK_QUEUE", f"laurel-{stage}-bulk"),
+        mail_events_topic=f"laurel-{stage}-mail-events",
         events_queue=events_queue,
         events_dlq=os.environ.get("LAUREL_EVENTS_DLQ") or f"{events_queue}-dlq",
         probe_urls=tuple(u.strip() for u in os.environ.get("LAUREL_PROBE_URLS", f"{public}/health").split(",")

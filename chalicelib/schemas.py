@@ -182,6 +182,12 @@ class RevokeIn(Strict):
     suppress_email: StrictBool = False
 
 
+class RecipientIn(Strict):
+    """The corrected address of a credential nobody claimed yet (issue 17)."""
+
+    email: Email
+
+
 class VerifyIn(Strict):
     """What to verify: exactly one of a URL, a VC-JWT, a JSON credential, or free text
     holding any of them."""
@@ -466,6 +472,18 @@ class ExportJobIn(Strict):
             raise PydanticCustomError("not_for_organization",
                                       "an organization export takes no dates and no template")
         return self
+
+
+class LocalFeedbackIn(Strict):
+    """The local outbox's "simulate SES feedback" buttons (local stage only, issue 17)."""
+
+    kind: Literal["bounce", "complaint", "transient"]
+
+
+class ConsoleRecipientIn(Strict):
+    """The console's form for a corrected address (issue 17)."""
+
+    email: Email
 
 
 class ConsoleRevokeIn(Strict):

@@ -117,15 +117,21 @@ def table_uses() -> dict[str, TableUse]:
         # which tenants are gone (BatchGetItem of issuer profiles)
         n.AGGREGATOR: TableUse(("dynamodb:BatchGetItem",), (TENANT,), (put, update),
                                (*ENGAGEMENT_TENANT, *ENGAGEMENT_PLATFORM)),
+        # SES's bounce and complaint events (services/mail_feedback.py): the suppression list (a conditional
+        # PutItem of SUPPRESS#<hash>) and the credential's bounced/complained mark (a conditional UpdateItem);
+        # it reads nothing (IAM checks a conditional write's condition as part of the write)
+        n.MAIL_EVENTS: TableUse((), (), (put, update), (SUPPRESSED, CREDENTIALS)),
     }
 
 
 def _table_statements(table_arn: str, index_arns: dict[str, str], use: TableUse,
                       audit_appender: bool) -> list[iam.PolicyStatement]:
     keyed = {"Null": {"dynamodb:LeadingKeys": "false"}}  # no key, no grant (ForAllValues holds for an empty set)
-    statements = [iam.PolicyStatement(
-        sid="TableRead", actions=list(use.reads), resources=[table_arn],
-        conditions={"ForAllValues:StringLike": {"dynamodb:LeadingKeys": list(use.read_keys)}, **keyed})]
+    statements = []
+    if use.reads:
+        statements.append(iam.PolicyStatement(
+            sid="TableRead", actions=list(use.reads), resources=[table_arn],
+            conditions={"ForAllValues:StringLike": {"dynamodb:LeadingKeys": list(use.read_keys)}, **keyed}))
     if use.writes:
         statements.append(iam.PolicyStatement(
             sid="TableWrite", actions=list(use.writes), resources=[table_arn],
@@ -222,7 +228,8 @@ def grant(stack: LaurelStack) -> None:
         "QueueEventsDlq": (["sqs:SendMessage", "sqs:GetQueueUrl"], [stack.events_dlq.queue_arn], (webhooks,), None),
         # Lambda sends a failed asynchronous invocation (schedules, the log subscription) to the schedules'
         # dead-letter queue with the function's own role
-        "DeadLetters": (["sqs:SendMessage"], [stack.schedule_dlq.queue_arn], (*n.SCHEDULED, n.AGGREGATOR), None),
+        "DeadLetters": (["sqs:SendMessage"], [stack.schedule_dlq.queue_arn], (*n.SCHEDULED, n.AGGREGATOR, n.MAIL_EVENTS),
+                        None),
         "ConsumeBulk": (consume, [stack.bulk_queue.queue_arn], (bulk,), None),
         "ConsumeEvents": (consume, [stack.events_queue.queue_arn], (webhooks,), None),
     }
@@ -245,12 +252,16 @@ def grant(stack: LaurelStack) -> None:
     stack.boundary = boundary
 
 
-def allow(stack: LaurelStack, sid: str, actions: list[str], resources: list[str], functions: tuple[str, ...]) -> None:
+def allow(stack: LaurelStack, sid: str, actions: list[str], resources: list[str], functions: tuple[str, ...],
+          boundary_resources: list[str] | None = None) -> None:
     """A grant declared after `grant` (by a resource built later, e.g. the CDN in infra/edge.py):
-    into each function's role AND into the permissions boundary, or it would have no effect."""
+    into each function's role AND into the permissions boundary, or it would have no effect.
+    `boundary_resources`: what the boundary names instead, where naming the resource itself
+    would make a cycle (the boundary is on the API's role, which the distribution waits for)."""
     for name in functions:
         stack.roles[name].add_to_policy(iam.PolicyStatement(sid=sid, actions=actions, resources=resources))
-    stack.boundary.add_statements(iam.PolicyStatement(sid=f"Allow{sid}", actions=actions, resources=resources))
+    stack.boundary.add_statements(iam.PolicyStatement(sid=f"Allow{sid}", actions=actions,
+                                                      resources=boundary_resources or resources))
 
 
 def _lambda_log_groups(scope: cdk.Stack) -> tuple[list[str], list[str]]:

@@ -169,9 +169,13 @@ def invalidations(stack: LaurelStack, distribution: cloudfront.Distribution) -> 
     for name in (API_HANDLER, BULK_WORKER):
         stack.chalice.add_environment_variable("LAUREL_CDN_INVALIDATE", "1", name)
     stack.chalice.add_environment_variable("LAUREL_DISTRIBUTION_ID", distribution.distribution_id, WEBHOOK_WORKER)
+    # the boundary names this account's distributions: naming this one would be a cycle (distribution ->
+    # API -> its function's role -> the boundary); the worker's own role names this distribution only
     access.allow(stack, "InvalidateCdn", ["cloudfront:CreateInvalidation"],
                  [stack.format_arn(service="cloudfront", region="", resource="distribution",
-                                   resource_name=distribution.distribution_id)], (WEBHOOK_WORKER,))
+                                   resource_name=distribution.distribution_id)], (WEBHOOK_WORKER,),
+                 boundary_resources=[stack.format_arn(service="cloudfront", region="", resource="distribution",
+                                                      resource_name="*")])
 
 
 def cdn(stack: LaurelStack, api_stage: str) -> cloudfront.Distribution:

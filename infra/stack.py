@@ -53,6 +53,7 @@ from edge import cdn  # noqa: E402  (infra/ is on sys.path: infra/cdk_app.py)
 from monitoring import alarm, alarm_topic, burn_rate_alarms  # noqa: E402  (infra/, on the path via cdk_app)
 
 from chalicelib.store.schema import table_definition  # noqa: E402
+from mail import mail_events  # noqa: E402 - infra/mail.py (infra/ is on the path, as for `stack` itself)
 
 API_STAGE = "api"  # .chalice/config.json api_gateway_stage
 API_HANDLER = "APIHandler"
@@ -60,7 +61,8 @@ API_HANDLER = "APIHandler"
 BULK_WORKER, WEBHOOK_WORKER, WEEKLY = "BulkWorker", "DeliverWebhooks", "WeeklyIssuance"
 SWEEP, PROBE, MONTHLY = "ExpirySweep", "UptimeProbe", "MonthlySummary"
 AGGREGATOR = "EngagementAggregator"
-FUNCTIONS = (API_HANDLER, BULK_WORKER, WEBHOOK_WORKER, WEEKLY, SWEEP, PROBE, MONTHLY, AGGREGATOR)
+MAIL_EVENTS = "MailEvents"  # SES bounces and complaints from their SNS topic (infra/mail.py)
+FUNCTIONS = (API_HANDLER, BULK_WORKER, WEBHOOK_WORKER, WEEKLY, SWEEP, PROBE, MONTHLY, AGGREGATOR, MAIL_EVENTS)
 # the functions whose code writes engagement event lines (chalicelib/adapters/event_log.py): page views,
 # share clicks and lifecycle events in the API, bulk and weekly issuance, expiries in the sweep
 ENGAGEMENT_EMITTERS = (API_HANDLER, BULK_WORKER, SWEEP, WEEKLY)
@@ -202,6 +204,7 @@ class LaurelStack(cdk.Stack):
         access.grant(self)
         self.chalice = self._app_shell()
         self._configure_app(self.chalice)
+        self.mail_events_topic = mail_events(self, stage, self.config_set, self.chalice)  # infra/mail.py
         self.distribution = cdn(self, API_STAGE)
         self.log_groups = {
             name: logs.LogGroup(
@@ -398,7 +401,8 @@ class LaurelStack(cdk.Stack):
             app.get_resource(name).add_property_override(f"{event}.DeadLetterConfig", {"Arn": dead_letters})
             app.get_resource(name).add_property_override(
                 f"{event}.RetryPolicy", {"MaximumRetryAttempts": retries, "MaximumEventAgeInSeconds": max_age})
-        for name in (*SCHEDULED, AGGREGATOR):  # (CloudWatch Logs invokes the aggregator asynchronously)
+        # (CloudWatch Logs invokes the aggregator asynchronously, SNS the mail events' handler)
+        for name in (*SCHEDULED, AGGREGATOR, MAIL_EVENTS):
             app.get_resource(name).add_property_override("DeadLetterQueue", {"Type": "SQS", "TargetArn": dead_letters})
             # (Lambda sends a failed asynchronous invocation there with the function's own role: infra/access.py)
         self.schedule_dlq.add_to_resource_policy(iam.PolicyStatement(

@@ -29,6 +29,10 @@ class Message:
     reply_to: str | None = None
     # extra header lines (SESv2 Simple content's `Headers`): e.g. RFC 8058's List-Unsubscribe pair
     headers: tuple[tuple[str, str], ...] = ()
+    # SES message tags (`EmailTags`): SES hands them back in its bounce and complaint events
+    # (`mail.tags`), so an event finds the credential the mail was about (issue 17). Names
+    # and values: ASCII letters, digits, `_` and `-` only, at most 256 characters.
+    tags: tuple[tuple[str, str], ...] = ()
 
 
 def from_address(display_name: str | None) -> str:
@@ -48,6 +52,8 @@ def send(message: Message) -> str:
         extra["ConfigurationSetName"] = settings.ses_configuration_set
     if message.reply_to:
         extra["ReplyToAddresses"] = [message.reply_to]
+    if message.tags:
+        extra["EmailTags"] = [{"Name": name, "Value": value} for name, value in message.tags]
     from botocore.exceptions import BotoCoreError, ClientError
 
     simple: dict[str, Any] = {

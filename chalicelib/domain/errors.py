@@ -70,6 +70,16 @@ class ServiceUnavailable(LaurelError):
     code = "service_unavailable"
 
 
+class AddressSuppressed(ServiceUnavailable):
+    """Mail a use case needs was not sent because the address is on the suppression list
+    (issue 17). A 409, not a 503: trying again later does not help. A subclass of
+    ServiceUnavailable so every caller that removes what it stored only for the mail
+    (an export's file, a pending import) does so for this failure too."""
+
+    status = 409
+    code = "address_suppressed"
+
+
 class UnsupportedMediaType(LaurelError):
     status = 415
     code = "unsupported_media_type"

@@ -146,6 +146,12 @@ def revoke_credential(tenant_id: str, data: Any, credential_id: str) -> Response
     return json(credentials.revoke(tenant_id, credential_id, data))
 
 
+@guard.issuer("/credentials/{credential_id}/recipient", "PUT", body="RecipientIn")
+def correct_recipient(tenant_id: str, data: Any, credential_id: str) -> Response:
+    """Send an unclaimed credential to a corrected address (issue 17)."""
+    return json(credentials.correct_recipient(tenant_id, credential_id, data))
+
+
 @guard.issuer("/credentials/{credential_id}/resend", "POST")
 def resend_claim(tenant_id: str, credential_id: str) -> Response:
     return json(credentials.resend(tenant_id, credential_id))

@@ -2,7 +2,7 @@
 
 Lambda function names stay as they were declared in app.py (infra/ and deployed
 functions refer to them): UptimeProbe, ExpirySweep, WeeklyIssuance, MonthlySummary, BulkWorker,
-DeliverWebhooks. `make run` runs the same handlers locally (scripts/run_local.py).
+DeliverWebhooks, MailEvents. `make run` runs the same handlers locally (scripts/run_local.py).
 """
 
 from __future__ import annotations
@@ -24,8 +24,10 @@ bp = Blueprint(__name__)
 
 work = LazyModule("chalicelib.services.work")
 engagement = LazyModule("chalicelib.services.engagement")
+mail_feedback = LazyModule("chalicelib.services.mail_feedback")
 
 QUEUE_HANDLER = "deliver_webhooks"  # Lambda function name of the events queue's consumer
+MAIL_EVENTS = "MailEvents"  # Lambda function name of the SES bounce/complaint consumer (infra/mail.py)
 
 
 def _batch(event: Any, handle: Callable[[dict], Any]) -> PartialItemFailureResponse:
@@ -80,3 +82,13 @@ def engagement_aggregator(event: Any, context: Any) -> dict:
     """Engagement event lines from the CloudWatch Logs subscription filters of every
     emitting function (infra/stack.py), counted once each (services/engagement.py)."""
     return engagement.aggregate(event)
+
+
+@bp.on_sns_message(topic=get_settings().mail_events_topic, name=MAIL_EVENTS)
+def mail_events(event: Any) -> dict:
+    """SES bounce and complaint events (its configuration set publishes them to the topic):
+    the suppression list and the credential's mail state (services/mail_feedback.py).
+    SNS invokes the function itself (the Lambda permission names the topic as its source):
+    nothing reaches it over HTTP, so there is no SNS signature to check here; a message
+    that is not an SES event is ignored."""
+    return mail_feedback.handle(event.message)

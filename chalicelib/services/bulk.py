@@ -574,9 +574,10 @@ def process_chunk(message: dict) -> dict:
     for item in [*already.values(), *items]:
         engagement.issued(item, now)
     limiter = _RateLimiter(get_settings().bulk_mail_per_second)
+    suppressed = notify.suppressed_among([item for item, _ in mails])  # issue 17: one read for the chunk
     for item, token in mails:
         limiter.wait()
-        notify.send_claim(item, token, issuer)
+        notify.send_claim(item, token, issuer, suppressed=item.email_hash in suppressed)
     store.finish_chunk(job, chunk_no, issued=len(items) + redelivered, duplicates=duplicates, failed=len(failures),
                        errors=failures, at=iso(clock.utcnow()))
     _complete_if_done(job)

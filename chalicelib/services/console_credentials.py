@@ -141,10 +141,15 @@ def history(item: Any, now: datetime) -> list[dict]:
         events.append({"at": item.created_at, "kind": "replaces", "text": "Replaces credential", "link": old})
     for entry in item.mail_log or []:
         sent, failed = MAIL_NAMES.get(entry.kind, (f"Mail ({entry.kind}) sent", f"Mail ({entry.kind}) not sent"))
+        if entry.suppressed:
+            failed = f"{failed}: the address is suppressed (an earlier mail bounced or was reported as spam)"
         events.append({"at": entry.at, "kind": "mail" if entry.ok else "mail_failed", "text": sent if entry.ok
                        else failed, "order": _ORDER.get(f"{entry.kind}_mail", _ORDER.get(entry.kind, 6))})
     if item.bounced_at:
         events.append({"at": item.bounced_at, "kind": "bounced", "text": "A mail to the recipient bounced"})
+    if item.complained_at:
+        events.append({"at": item.complained_at, "kind": "bounced",
+                       "text": "The recipient reported a mail as spam"})
     if item.accepted_at:
         events.append({"at": item.accepted_at, "kind": "accepted", "text": "Accepted by the recipient"})
     if item.rejected_at:
@@ -187,8 +192,12 @@ def detail(member: member_rules.Member, credential_id: str) -> dict:
         "replaces": list(item.replaces or []),
         "verification_url": notify.verify_url(item.credential_id),
         "history": history(item, now),
+        "mail": credentials_service.mail_state(item),
         "can": {
             "resend": item.status == "pending" and not item.erased_at and _may_resend(member, item),
+            # the address is personal data: only a member who sees it may correct it
+            "correct": item.status == "pending" and not item.erased_at and _may_resend(member, item)
+            and member.sees_personal_data,
             "revoke": member.may("credentials.revoke") and in_force,
             "replace": member.may("credentials.replace") and in_force,
         },
@@ -219,6 +228,16 @@ def resend_preview(member: member_rules.Member, credential_id: str) -> dict:
 def resend(member: member_rules.Member, credential_id: str) -> None:
     _resendable(member, credential_id)
     credentials_service.resend(member.tenant_id, credential_id)
+
+
+def correct_recipient(member: member_rules.Member, credential_id: str, data: Any) -> None:
+    """Send an unclaimed credential to a corrected address (issue 17): a member who may
+    re-send its claim mail and sees recipients' addresses."""
+    _resendable(member, credential_id)
+    if not member.sees_personal_data:
+        raise Forbidden("correcting a recipient's address needs access to recipients' personal data",
+                        code="personal_data_hidden")
+    credentials_service.correct_recipient(member.tenant_id, credential_id, data)
 
 
 # ------------------------------------------------------------------ revoke

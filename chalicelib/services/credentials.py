@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 from ..adapters import objects
@@ -44,12 +45,24 @@ def credential_view(item: Any) -> dict:
                   "image_url": objects.public_url(snap["template"].get("image_key"))},
         "accepted_at": item.accepted_at,
         "rejected_at": item.rejected_at,
+        "mail": mail_state(item),
         "revoked_at": item.revoked_at,
         "revocation_reason": item.revocation_reason,
         "verification_url": notify.verify_url(item.credential_id),
         "created_at": item.created_at,
         "updated_at": item.updated_at,
     }
+
+
+def mail_state(item: Any) -> dict:
+    """Whether mail reaches the recipient (issue 17): "bounced" (a permanent bounce),
+    "complained" (marked as spam) or "ok" as far as SES told us, and when. Set from SES's
+    events (services/mail_feedback.py); correcting the address clears it."""
+    if item.bounced_at:
+        return {"status": "bounced", "at": item.bounced_at}
+    if item.complained_at:
+        return {"status": "complained", "at": item.complained_at}
+    return {"status": "ok", "at": None}
 
 
 def _dt(value: str | None) -> datetime | None:
@@ -150,7 +163,7 @@ def issue(tenant_id: str, data: schemas.IssueIn, must_replace: str | None = None
     that credential is among those the new one replaces (still pending or accepted)."""
     now = clock.utcnow()
     email_hash = ids.email_hash(str(data.email))
-    template, issuer, slot = store.issuance_context(tenant_id, data.template_id, email_hash)  # one read
+    template, issuer, slot, suppressed = store.issuance_context(tenant_id, data.template_id, email_hash)  # one read
     if template is None:
         raise NotFound("template not found")
     check_can_issue(template.state)
@@ -193,7 +206,7 @@ def issue(tenant_id: str, data: schemas.IssueIn, must_replace: str | None = None
     engagement.issued(item, now)
     for old in replacing:  # each replaced one was revoked from the status it had
         engagement.transition("revoked", old, old.status, now)
-    mail_sent = False if data.suppress_email else notify.send_claim(item, token, issuer)
+    mail_sent = False if data.suppress_email else notify.send_claim(item, token, issuer, suppressed=suppressed)
     view["replaced"] = [c.credential_id for c in replacing]
     view["claim_mail_sent"] = mail_sent
     return view
@@ -213,7 +226,8 @@ def _issued_before(slot: Any, tenant_id: str, email_hash: str, template_id: str,
     existing = store.for_recipient(tenant_id, email_hash, template_id) if version > 1 else []
     if slot.latest not in {c.credential_id for c in existing}:
         latest = store.get_consistent(slot.latest)
-        existing += [latest] if latest else []
+        # (a credential whose address the issuer corrected since is no longer this person's)
+        existing += [latest] if latest and latest.email_hash == email_hash else []
         if latest is None and rules.claim_in_flight(_dt(slot.claimed_at), now):
             _refuse_in_flight(data.duplicate_policy, slot.latest)
     return existing
@@ -273,10 +287,60 @@ def revoke(tenant_id: str, credential_id: str, data: schemas.RevokeIn, attempts:
     return {**credential_view(item), "notice_mail_sent": mail_sent}
 
 
+def correct_recipient(tenant_id: str, credential_id: str, data: schemas.RecipientIn) -> dict:
+    """The issuer corrects the address of a credential nobody claimed yet (issue 17: "lets
+    the issuer correct the address"), typically after its mail bounced. The credential keeps
+    its id and history; it is addressed to the new address from now on (its recipient
+    hash, wallet index and Open Badges documents, signed again for the new address), a
+    new claim link replaces the old one and goes to the new address. The old address
+    stays suppressed if it was: a correction says nothing about that mailbox.
+
+    Refused, with nothing changed: another tenant's id (404), a credential that is not
+    pending (409 invalid_state: an accepted one belongs to its earner), a new address that
+    is suppressed (409 address_suppressed) or already holds this credential (409
+    duplicate_credential, as `deny` would answer at issue time)."""
+    item = require(tenant_id, credential_id)
+    if item.erased_at or item.status != "pending":
+        raise Conflict("only a credential nobody has claimed yet can be sent to another address",
+                       code="invalid_state")
+    email = ids.normalize_email(str(data.email))
+    email_hash = ids.email_hash(email)
+    if email_hash == item.email_hash:
+        raise Conflict("that is the address the credential is sent to already", code="same_address")
+    notify.require_mailable(email, "the claim mail")
+    now = clock.utcnow()
+    slot = store.recipient_slot(tenant_id, email_hash, item.template_id)
+    data_for_slot: Any = SimpleNamespace(duplicate_policy="deny")  # _issued_before reads only the policy
+    blocking = [c.credential_id for c in _issued_before(slot, tenant_id, email_hash, item.template_id,
+                                                         data_for_slot, now)
+                if c.status in rules.BLOCKING_STATUSES]
+    if blocking:
+        raise Conflict("the new address already holds this credential", code="duplicate_credential",
+                       details={"existing": blocking})
+    token, token_hash, token_expires = _claim_token(now)
+    fields = {"tenant_id": tenant_id, "credential_id": item.credential_id, "template_id": item.template_id,
+              "email": email, "first_name": item.first_name, "last_name": item.last_name,
+              "issued_at": item.issued_at, "expires_at": item.expires_at, "evidence": item.evidence,
+              "snapshot": item.snapshot, "created_at": item.created_at}
+    openbadges.prepare(fields, item.status_index)  # the documents name the new address (hashed, salted anew)
+    changes = {"email": email, "email_hash": email_hash, "recipient_salt": fields["recipient_salt"],
+               "ob3": fields["ob3"], "ob3_jwt": fields["ob3_jwt"], "claim_token_hash": token_hash,
+               "claim_expires_at": token_expires, "updated_at": iso(now)}
+    if not store.correct_recipient(item, changes, new_slot=slot):
+        raise Conflict("the credential or the new address's credentials changed meanwhile; try again",
+                       code="concurrent_update")
+    openbadges.forget_baked(item)
+    fresh = require(tenant_id, credential_id)
+    sent = notify.send_claim(fresh, token)
+    return {**credential_view(fresh), "claim_mail_sent": sent}
+
+
 def resend(tenant_id: str, credential_id: str) -> dict:
     """A fresh claim link; the previous one stops working."""
     item = require(tenant_id, credential_id)
     rules.check_resendable(item.status)
+    # a suppressed address is refused before the old link is replaced: nothing changes
+    notify.require_mailable(item.email, "the mail with the new claim link")
     token, token_hash, token_expires = _claim_token(clock.utcnow())
     changes = {"claim_token_hash": token_hash, "claim_expires_at": token_expires, "updated_at": iso(clock.utcnow())}
     if not store.conditional_update(item, changes, expect_status=("pending",)):

@@ -27,7 +27,17 @@ the new name. Mail Laurel sends in its own name (sign-in links, imports, exports
 support copies) carries none.
 
 Every mail about a credential is recorded on it (`mail_log`: when, which kind,
-whether SES took it) for the console's history of the credential.
+whether SES took it) for the console's history of the credential, and carries SES
+message tags naming the credential and its tenant, so SES's bounce and complaint
+events find it (services/mail_feedback.py).
+
+No mail goes to an address on the suppression list (a permanent bounce or a complaint
+that SES reported, issue 17), on any path: the check is here, in the one sender, before
+SES is asked. Per kind, as for a refusal: a courtesy mail is skipped (the function
+returns False, and a mail about a credential is recorded as not sent because the
+address is suppressed); mail the use case cannot do without (sign-in, import
+confirmation, export, re-sent claim link) answers 409 `address_suppressed`: unlike a
+refusal, trying again later does not help, a corrected or another address does.
 """
 
 from __future__ import annotations
@@ -37,7 +47,7 @@ from typing import Any
 from ..adapters import mail, objects
 from ..config import get_settings
 from ..domain.clock import iso
-from ..domain.errors import ServiceUnavailable
+from ..domain.errors import AddressSuppressed, ServiceUnavailable
 from ..web import render
 from . import clock
 
@@ -53,19 +63,68 @@ def verify_url(credential_id: str) -> str:
 # ------------------------------------------------------------------ the one sender
 
 
-def _send(message: mail.Message, kind: str) -> bool:
-    """True when SES accepted the message; a refusal is logged and counted (once)."""
+SENT, REFUSED, SUPPRESSED = "sent", "refused", "suppressed"
+
+
+def _deliver(message: mail.Message, kind: str, known_suppressed: bool | None = None) -> str:
+    """Hand the message to SES unless its address is suppressed: SENT, REFUSED (SES
+    refused it: logged and counted once) or SUPPRESSED (not handed to SES at all).
+    `known_suppressed`: the caller read the suppression list already (issuance does, in
+    its one BatchGetItem)."""
+    if suppressed(message.to) if known_suppressed is None else known_suppressed:
+        from ..logs import logger
+
+        logger().info("mail not sent: address suppressed", extra={"mail": kind})
+        return SUPPRESSED
     try:
         mail.send(message)
     except mail.MailNotSent as exc:
         _refused(kind, str(exc))
-        return False
-    return True
+        return REFUSED
+    return SENT
+
+
+def suppressed(address: str) -> bool:
+    """Is the address on the suppression list? (One GetItem, by the address's hash.)"""
+    from ..domain.ids import email_hash
+    from ..store import suppression
+
+    return suppression.get(email_hash(address)) is not None
+
+
+def suppressed_among(items: list[Any]) -> set[str]:
+    """The recipient hashes of these credentials that are on the suppression list (one
+    BatchGetItem): bulk issuance checks a chunk's claim mails at once (`send_claim`'s
+    `suppressed`)."""
+    from ..store import suppression
+
+    return suppression.suppressed_among([item.email_hash for item in items])
+
+
+def require_mailable(address: str, what: str) -> None:
+    """Refuse (409 `address_suppressed`) before anything is stored for a mail that could
+    not go: the sign-in request checks this first, whether or not it will mail."""
+    if suppressed(address):
+        _require(SUPPRESSED, what)
+
+
+def _send(message: mail.Message, kind: str) -> bool:
+    """True when SES accepted the message; a refusal is logged and counted (once), a
+    suppressed address is not mailed."""
+    return _deliver(message, kind) == SENT
 
 
 def _send_required(message: mail.Message, kind: str, what: str) -> None:
-    """Send mail the use case needs: a refusal is a 503 `mail_not_sent`."""
-    _require_sent(_send(message, kind), what)
+    """Send mail the use case needs: a refusal is a 503 `mail_not_sent`, a suppressed
+    address a 409 `address_suppressed`."""
+    _require(_deliver(message, kind), what)
+
+
+def _require(outcome: str, what: str) -> None:
+    if outcome == SUPPRESSED:
+        raise AddressSuppressed(f"{what} was not sent: mail to this address bounced or was reported as spam, so "
+                                "Laurel no longer sends mail to it; use another address")
+    _require_sent(outcome == SENT, what)
 
 
 def _require_sent(ok: bool, what: str) -> None:
@@ -104,16 +163,17 @@ def branding(tenant_id: str | None, issuer: Any = None) -> dict | None:
             "footer": issuer.mail_footer, "logo_url": objects.public_url(issuer.logo_key)}
 
 
-def _message(to: str, subject: str, template: str, brand: dict | None = None, **ctx: Any) -> mail.Message:
+def _message(to: str, subject: str, template: str, brand: dict | None = None, *,
+             tags: tuple[tuple[str, str], ...] = (), **ctx: Any) -> mail.Message:
     """A mail rendered in the mail layout (web/templates/mail/_layout.*): `brand`, when
     given, sets the sender's name, the reply-to address, the logo and the footer."""
     brand = brand or {}
     return mail.Message(to=to, subject=subject, html=render(f"mail/{template}.html", brand=brand, **ctx),
                         text=render(f"mail/{template}.txt", brand=brand, **ctx),
-                        from_name=brand.get("from_name"), reply_to=brand.get("reply_to"))
+                        from_name=brand.get("from_name"), reply_to=brand.get("reply_to"), tags=tags)
 
 
-def _logged(item: Any, kind: str, ok: bool) -> bool:
+def _logged(item: Any, kind: str, outcome: str) -> str:
     """Record a mail about a credential in its history. The mail is out (or refused)
     already: a failure to record it is logged, never turned into a failed request."""
     from pynamodb.exceptions import PynamoDBException
@@ -121,12 +181,19 @@ def _logged(item: Any, kind: str, ok: bool) -> bool:
     from ..store import credentials as credential_store
 
     try:
-        credential_store.log_mail(item, at=iso(clock.utcnow()), kind=kind, ok=ok)
+        credential_store.log_mail(item, at=iso(clock.utcnow()), kind=kind, ok=outcome == SENT,
+                                  suppressed=outcome == SUPPRESSED)
     except PynamoDBException:
         from ..logs import logger
 
         logger().exception("mail not recorded in the credential's history", extra={"mail": kind})
-    return ok
+    return outcome
+
+
+def _about(item: Any) -> tuple[tuple[str, str], ...]:
+    """SES message tags naming the credential a mail is about and its tenant: SES's bounce
+    and complaint events carry them back (`mail.tags`)."""
+    return (("credential", item.credential_id), ("tenant", item.tenant_id))
 
 
 # ------------------------------------------------------------------ credentials
@@ -145,19 +212,20 @@ def _claim(item: Any, token: str, issuer: Any = None) -> mail.Message:
         "wallet_url": f"{get_settings().public_base_url}/signin",
     }
     return _message(item.email, f"{ctx['issuer_name']} issued you a credential: {ctx['badge_name']}", "claim", brand,
-                    **ctx)
+                    tags=_about(item), **ctx)
 
 
-def send_claim(item: Any, token: str, issuer: Any = None) -> bool:
+def send_claim(item: Any, token: str, issuer: Any = None, *, suppressed: bool | None = None) -> bool:
     """The claim link at issue time (courtesy: the credential is issued either way).
     `issuer`: the organization's profile when the caller read it already (issuance
-    does), so its branding costs no second read."""
-    return _logged(item, "claim", _send(_claim(item, token, issuer), "claim"))
+    does), so its branding costs no second read; `suppressed` likewise for the
+    suppression list."""
+    return _logged(item, "claim", _deliver(_claim(item, token, issuer), "claim", suppressed)) == SENT
 
 
 def resend_claim(item: Any, token: str) -> None:
     """A re-sent claim link: the issuer asked for this mail (required)."""
-    _require_sent(_logged(item, "resend", _send(_claim(item, token), "claim")), "the mail with the new claim link")
+    _require(_logged(item, "resend", _deliver(_claim(item, token), "claim")), "the mail with the new claim link")
 
 
 def send_revoked(item: Any) -> bool:
@@ -170,15 +238,15 @@ def send_revoked(item: Any) -> bool:
         "verify_url": verify_url(item.credential_id) if item.accepted_at else None,
     }
     message = _message(item.email, f"Your credential {ctx['badge_name']} was revoked", "revoked",
-                       branding(item.tenant_id), **ctx)
-    return _logged(item, "revoked", _send(message, "revoked"))
+                       branding(item.tenant_id), tags=_about(item), **ctx)
+    return _logged(item, "revoked", _deliver(message, "revoked")) == SENT
 
 
 def send_retake(email: str, first_name: str, badge_name: str, text: str, threshold: str,
                 tenant_id: str | None = None) -> bool:
     """The learner did not reach the pass mark: no credential, an invitation to retake
     (in the name of `tenant_id`, the organization whose course it was)."""
-    ctx = {"first_name": first_name, "badge_name": badge_name, "text": text, "threshold": threshold}
+    ctx: dict[str, Any] = {"first_name": first_name, "badge_name": badge_name, "text": text, "threshold": threshold}
     return _send(_message(email, f"Almost there: retake to earn {badge_name}", "retake", branding(tenant_id), **ctx),
                  "retake")
 
@@ -188,8 +256,9 @@ def _expiry_mail(item: Any, subject: str, template: str) -> bool:
     ctx = {"first_name": item.first_name, "badge_name": snap["template"]["name"],
            "issuer_name": snap["issuer"]["name"], "expires_on": (item.expires_at or "")[:10],
            "verify_url": verify_url(item.credential_id)}
-    message = _message(item.email, subject.format(**ctx), template, branding(item.tenant_id), **ctx)
-    return _logged(item, template, _send(message, template))
+    message = _message(item.email, subject.format(**ctx), template, branding(item.tenant_id), tags=_about(item),
+                       **ctx)
+    return _logged(item, template, _deliver(message, template)) == SENT
 
 
 def send_expiry_reminder(item: Any) -> bool:

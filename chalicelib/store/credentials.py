@@ -51,21 +51,23 @@ def recipient_slot(tenant_id: str, email_hash: str, template_id: str) -> Recipie
 
 
 def issuance_context(tenant_id: str, template_id: str, email_hash: str) -> tuple:
-    """(template or None, issuer or None, recipient slot) for one issuance, in ONE
-    strongly consistent BatchGetItem instead of three reads (a fresh slot, version 0,
-    when the person was never issued this template)."""
+    """(template or None, issuer or None, recipient slot, whether the address is suppressed)
+    for one issuance, in ONE strongly consistent BatchGetItem instead of four reads (a fresh
+    slot, version 0, when the person was never issued this template; the suppression list's
+    item, issue 17, so the claim mail's check costs no read of its own)."""
     from .connection import get_many
     from .models import IssuerItem, TemplateItem
 
     template_key = (keys.tenant_pk(tenant_id), keys.template_sk(template_id))
     issuer_key = (keys.tenant_pk(tenant_id), keys.PROFILE_SK)
     slot_key = keys.recipient_slot_key(tenant_id, email_hash, template_id)
-    found = get_many([template_key, issuer_key, slot_key])
+    suppression_key = keys.suppression_key(email_hash)
+    found = get_many([template_key, issuer_key, slot_key, suppression_key])
     template = TemplateItem.from_raw_data(found[template_key]) if template_key in found else None
     issuer = IssuerItem.from_raw_data(found[issuer_key]) if issuer_key in found else None
     slot = RecipientSlotItem.from_raw_data(found[slot_key]) if slot_key in found \
         else RecipientSlotItem(*slot_key, version=0)
-    return template, issuer, slot
+    return template, issuer, slot, suppression_key in found
 
 
 def get_consistent(credential_id: str) -> CredentialItem | None:
@@ -422,9 +424,9 @@ def set_holder(item: CredentialItem, earner_id: str, *, previous: str | None = N
 MAX_MAIL_LOG = 30
 
 
-def log_mail(item: CredentialItem, *, at: str, kind: str, ok: bool) -> bool:
+def log_mail(item: CredentialItem, *, at: str, kind: str, ok: bool, suppressed: bool = False) -> bool:
     """Add one mail to the credential's history (`mail_log`); False if the credential is gone."""
-    entry = MailLogEntry(at=at, kind=kind, ok=ok)
+    entry = MailLogEntry(at=at, kind=kind, ok=ok, suppressed=suppressed or None)
     log = CredentialItem.mail_log
     # the caller keeps its copy of the item as it was: nothing is read back
     if update_if(item, [log.set((log | []).append([entry]))],
@@ -432,3 +434,49 @@ def log_mail(item: CredentialItem, *, at: str, kind: str, ok: bool) -> bool:
         return True
     return update_if(item, [log[MAX_MAIL_LOG - 1].set(entry)], CredentialItem.pk.exists() & log.exists(),
                      refresh=False)
+
+
+def mark_mail_feedback(credential_id: str, email_hash: str, *, field: str, at: str) -> bool:
+    """Record on the credential that mail to its recipient bounced or drew a complaint
+    (`field`: bounced_at or complained_at), only if the credential still exists, is still
+    addressed to `email_hash` (a corrected address is not marked by the old one's
+    late events) and was not marked before. False when nothing changed."""
+    key = keys.credential_key(credential_id)
+    if key is None or field not in ("bounced_at", "complained_at"):
+        return False
+    attr = getattr(CredentialItem, field)
+    item = CredentialItem(*key)
+    return update_if(item, [attr.set(at)], CredentialItem.pk.exists() & (CredentialItem.email_hash == email_hash)
+                     & attr.does_not_exist() & CredentialItem.erased_at.does_not_exist(), refresh=False)
+
+
+def correct_recipient(item: CredentialItem, changes: dict, *, new_slot: RecipientSlotItem) -> bool:
+    """The issuer corrected the address of a credential nobody claimed yet (issue 17), in
+    ONE transaction: the credential gets its new address, index keys and documents if it
+    is still pending and still addressed as read; the new address's recipient slot moves
+    on to it (the same version condition issuance puts on it, so a concurrent issuance
+    to the new address cannot slip past `deny`). The old address's slot is left as it
+    is: issuance reads the credential it names and counts it only while it is still
+    addressed there (services/credentials._issued_before). False when any condition
+    failed (nothing was written)."""
+    new_slot_condition = ((RecipientSlotItem.version == new_slot.version) if new_slot.version
+                          else RecipientSlotItem.pk.does_not_exist())
+    fields = {"tenant_id": item.tenant_id, "credential_id": item.credential_id, "template_id": item.template_id,
+              "created_at": item.created_at, "email_hash": changes["email_hash"], "expires_at": item.expires_at}
+    index = _index_keys(fields)
+    sets = {**changes, "gsi2pk": index["gsi2pk"], "gsi2sk": index["gsi2sk"]}
+    try:
+        with TransactWrite(connection=_connection()) as tx:
+            tx.update(item,
+                      actions=[getattr(CredentialItem, k).set(v) for k, v in sets.items()]
+                      + [CredentialItem.bounced_at.remove(), CredentialItem.complained_at.remove(),
+                         CredentialItem.baked_key.remove()],
+                      condition=(CredentialItem.status == "pending") & (CredentialItem.email_hash == item.email_hash)
+                      & CredentialItem.erased_at.does_not_exist())
+            tx.update(new_slot, actions=[RecipientSlotItem.version.set(int(new_slot.version or 0) + 1),
+                                         RecipientSlotItem.latest.set(item.credential_id),
+                                         RecipientSlotItem.claimed_at.remove()],
+                      condition=new_slot_condition)
+    except TransactWriteError:
+        return False
+    return True

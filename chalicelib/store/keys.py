@@ -49,6 +49,7 @@ models' docstrings point here; `<time>` is UTC ISO 8601, `<hash>` a SHA-256 hex)
 | earner's address     | EARNER#<earner>              | EMAIL#<emailhash>           |
 | kept credential      | EARNER#<earner>              | HELD#<credential id>        |
 | address owner        | EMAIL#<emailhash>            | OWNER                       |
+| suppressed address   | SUPPRESS#<emailhash>         | S                           |
 | sign-in request      | LOGIN#<login>                | L                           |
 | wallet session       | SESSION#<hash of id>         | S                           |
 | rate counter         | RATE#<scope>#<key>           | <window start, epoch s>     |
@@ -450,6 +451,16 @@ def email_owner_key(email_hash: str) -> tuple[str, str]:
 
 def login_key(login_id: str) -> tuple[str, str]:
     return f"LOGIN#{login_id}", LOGIN_SK
+
+
+SUPPRESSION_SK = "S"
+
+
+def suppression_key(email_hash: str) -> tuple[str, str]:
+    """An address SES told us not to mail again (a permanent bounce or a complaint, issue 17).
+    Keyed by the address's hash, as every index of a recipient is: the address itself
+    is never stored for this."""
+    return f"SUPPRESS#{email_hash}", SUPPRESSION_SK
 
 
 def address_logins_pk(email_hash: str) -> str:

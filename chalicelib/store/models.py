@@ -146,6 +146,8 @@ class MailLogEntry(MapAttribute):
     at = UnicodeAttribute()
     kind = UnicodeAttribute()  # claim, resend, revoked, expiry_reminder, expired
     ok = BooleanAttribute()
+    # not handed to SES at all: the address is on the suppression list (issue 17)
+    suppressed = BooleanAttribute(null=True)
 
 
 class CredentialItem(Item):
@@ -200,8 +202,11 @@ class CredentialItem(Item):
     replaced_by = UnicodeAttribute(null=True)
     # the mails sent about it, oldest first (bounded: store/credentials.log_mail)
     mail_log = ListAttribute(of=MailLogEntry, null=True)
-    # a mail to the recipient bounced (SES bounce events, issue 17: nothing records it yet)
+    # a mail to the recipient bounced for good, or the recipient marked it as spam: SES's
+    # events through services/mail_feedback.py (issue 17); cleared when the issuer corrects
+    # the address
     bounced_at = UnicodeAttribute(null=True)
+    complained_at = UnicodeAttribute(null=True)
     # the recipient exercised the right to be forgotten: personal data gone, pages answer 410
     erased_at = UnicodeAttribute(null=True)
     created_at = UnicodeAttribute()
@@ -549,9 +554,21 @@ class OffboardingItem(Item):
     updated_at = UnicodeAttribute()
 
 
+class SuppressionItem(Item):
+    """An address Laurel no longer mails (keys.suppression_key: by its hash, never the
+    address): SES reported a permanent bounce or a complaint for it."""
+
+    class Meta(_TableMeta):
+        pass
+
+    reason = UnicodeAttribute()  # bounce | complaint
+    at = UnicodeAttribute()  # when SES reported it (UTC ISO 8601)
+    detail = UnicodeAttribute(null=True)  # SES's bounce subtype or complaint feedback type, no address
+
+
 MODELS: tuple[type[Item], ...] = (
     Item, IssuerItem, ApiKeyItem, TemplateItem, CredentialItem, RecipientSlotItem,
     CounterItem, StatusListItem, RevocationItem, SigningKeyItem, ImportItem,
     IntegrationItem, LmsEventItem, ScheduledRowItem, JobItem, MarkerItem, ChunkFailuresItem,
-    ProbeItem, ProbeDayItem, MaintenanceItem, OperatorKeyItem, SupportItem, OffboardingItem,
+    ProbeItem, ProbeDayItem, MaintenanceItem, OperatorKeyItem, SupportItem, OffboardingItem, SuppressionItem,
 )

@@ -19,7 +19,7 @@ from tests.infra.job_calls import iam_actions
 from tests.infra.conftest import PROBE_STACKS, resources  # (`synth`: conftest.py, one synthesis a session)
 
 FUNCTIONS = ("APIHandler", "BulkWorker", "DeliverWebhooks", "WeeklyIssuance", "ExpirySweep", "UptimeProbe",
-             "MonthlySummary", "EngagementAggregator")
+             "MonthlySummary", "EngagementAggregator", "MailEvents")
 DYNAMODB_READ = {"dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:Query"}
 DYNAMODB_WRITE = {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"}
 LOGS = {"logs:CreateLogStream", "logs:PutLogEvents", "xray:PutTraceSegments", "xray:PutTelemetryRecords"}
@@ -50,6 +50,8 @@ ALLOW_LIST = {
     | {"s3:GetObject", "s3:PutObject"} | ASYNC_DLQ,
     "MonthlySummary": {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem"} | LOGS | {"ses:SendEmail"} | ASYNC_DLQ,
     "EngagementAggregator": {"dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"} | LOGS | ASYNC_DLQ,
+    # SES's bounce and complaint events: the suppression list and the credential's mark, conditional writes only
+    "MailEvents": {"dynamodb:PutItem", "dynamodb:UpdateItem"} | LOGS | ASYNC_DLQ,
 }
 PROBE_KEYS_WRITTEN = ("PROBE#", "PROBEDAY#", "PROBELOC#")
 

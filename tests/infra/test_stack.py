@@ -178,7 +178,8 @@ def test_public_verification_path_is_behind_cloudfront(synth):
 def test_observability(synth):
     template, tpl, _ = synth
     template.has_resource_properties("AWS::Logs::LogGroup", {"RetentionInDays": 90})
-    template.resource_count_is("AWS::Logs::LogGroup", 9)  # one per function, API Gateway's access logs
+    # one per function (MailEvents too), API Gateway's access logs
+    template.resource_count_is("AWS::Logs::LogGroup", 10)
     # the SLA alarm is burn-rate based (issue 17; tests/infra/test_ops.py checks its windows)
     template.resource_count_is("AWS::CloudWatch::CompositeAlarm", 2)
     (dashboard,) = resources(tpl, "AWS::CloudWatch::Dashboard").values()

@@ -116,7 +116,7 @@ def test_claim_mails_go_out_no_faster_than_the_sending_rate(client, issuer, virt
 
     key, tpl = issuer
     sent_at, send = [], bulk.notify.send_claim
-    monkeypatch.setattr(bulk.notify, "send_claim", lambda *a: sent_at.append(virtual_time.now) or send(*a))
+    monkeypatch.setattr(bulk.notify, "send_claim", lambda *a, **k: sent_at.append(virtual_time.now) or send(*a, **k))
     submit(client, key, csv_body(tpl, 5), query="")
     drain(client)
     assert len(sent_mail()) == 5

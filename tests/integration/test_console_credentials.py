@@ -284,7 +284,7 @@ def test_history_shows_a_mail_ses_refused_and_a_recorded_bounce(org):
     ses.delete_email_identity(EmailIdentity="badges@laurel.test")
     cid = _issue(org, org.data)
     ses.create_email_identity(EmailIdentity="badges@laurel.test")
-    # SES bounce events (issue 17) are not recorded by anything yet: the page shows one once it is
+    # a recorded bounce (services/mail_feedback.py sets it from SES's events; tests/integration/test_mail_feedback.py)
     item = _item(cid)
     item.update(actions=[CredentialItem.bounced_at.set((NOW + timedelta(minutes=5)).isoformat())])
     lines = _history(org.admin, cid)

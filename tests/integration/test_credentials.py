@@ -305,9 +305,9 @@ def test_concurrent_issuance_of_the_same_credential_fails_one(client, issuer, mo
 
     def racing_read(*args):
         # both requests read the slot before either writes: the second sees the first's snapshot
-        template, issuer, slot = read(*args)
+        template, issuer, slot, suppressed = read(*args)
         snapshots.append(slot)
-        return template, issuer, snapshots[0]
+        return template, issuer, snapshots[0], suppressed
 
     monkeypatch.setattr(cred_store, "issuance_context", racing_read)
     assert issue(client, key, tpl, duplicate_policy="allow").status_code == 201

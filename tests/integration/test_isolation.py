@@ -12,6 +12,7 @@ BODIES = {
     ("PATCH", "/templates/{template_id}"): '{"name": "hijacked"}',
     ("PUT", "/templates/{template_id}/image"): PNG,
     ("POST", "/credentials/{credential_id}/revoke"): '{"reason": "hijacked"}',
+    ("PUT", "/credentials/{credential_id}/recipient"): '{"email": "mallory@example.com"}',
     ("PUT", "/integrations/{integration_id}/rules"): '{"rules": {}}',
 }
 CONTENT_TYPES = {("PUT", "/templates/{template_id}/image"): "image/png"}

@@ -17,7 +17,7 @@ console = LazyModule("chalicelib.services.console")
 credentials = LazyModule("chalicelib.services.console_credentials")
 
 SEARCH_FIELDS = ("q", "template", "state", "from", "to", "cursor")
-DONE = ("revoked", "replaced", "resent")
+DONE = ("revoked", "replaced", "resent", "corrected")
 
 
 def _search_query() -> Any:
@@ -66,6 +66,15 @@ def console_resend(member: Any, credential_id: str) -> Response:
     form("ConfirmIn")
     credentials.resend(member, credential_id)
     return redirect(f"/console/credentials/{credential_id}?done=resent")
+
+
+@guard.member("/console/credentials/{credential_id}/recipient", "POST", action="credentials.resend")
+def console_correct_recipient(member: Any, credential_id: str) -> Response:
+    """The corrected address (issue 17): the form on the credential's page is its own
+    confirmation (the new address is typed in)."""
+    data = form("ConsoleRecipientIn")
+    credentials.correct_recipient(member, credential_id, data)
+    return redirect(f"/console/credentials/{credential_id}?done=corrected")
 
 
 # ------------------------------------------------------------------ revoke

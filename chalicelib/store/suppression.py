@@ -1,0 +1,42 @@
+"""The suppression list: addresses SES reported as a permanent bounce or a complaint.
+
+One item per address, keyed by the address's hash (keys.suppression_key), so the
+list holds no address and an erased earner's address is not kept here either.
+"""
+
+from __future__ import annotations
+
+from pynamodb.exceptions import PutError
+
+from . import keys
+from .models import SuppressionItem
+
+
+def get(email_hash: str) -> SuppressionItem | None:
+    try:
+        return SuppressionItem.get(*keys.suppression_key(email_hash))
+    except SuppressionItem.DoesNotExist:
+        return None
+
+
+def add(email_hash: str, *, reason: str, at: str, detail: str | None) -> bool:
+    """Put the address on the list; the first report stands (SES redelivers events, and a
+    complaint after a bounce changes nothing). True when it was not on the list before."""
+    item = SuppressionItem(*keys.suppression_key(email_hash), reason=reason, at=at, detail=detail)
+    try:
+        item.save(condition=SuppressionItem.pk.does_not_exist())
+    except PutError as exc:
+        if exc.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
+
+def suppressed_among(email_hashes: list[str]) -> set[str]:
+    """Which of these address hashes are on the list: BatchGetItem (100 keys a request), for
+    a bulk chunk's claim mails, instead of one GetItem per mail."""
+    from .connection import get_many
+
+    wanted = {keys.suppression_key(h): h for h in email_hashes}
+    return {wanted[key] for key in get_many(list(wanted), consistent=False)} if wanted else set()
