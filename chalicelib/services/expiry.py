@@ -110,6 +110,10 @@ def deliver_mail(mail: dict) -> bool:
     if not store.mark_once(item, sent_attribute, stamp):
         return False  # a redelivered message: mailed already
     ok = notify.send_expired(item) if kind == "expired" else notify.send_expiry_reminder(item)
+    if not ok and notify.suppressed(item.email):
+        # the address bounced or complained (issue 17, item 6): not mailed, recorded in the
+        # credential's history as suppressed, and nothing to retry
+        return False
     if not ok:
         store.unmark(item, sent_attribute, stamp)
         raise ServiceUnavailable(f"the {kind} mail was not sent; SQS delivers it again", code="mail_not_sent")

@@ -123,3 +123,24 @@ def test_a_mail_whose_credential_changed_meanwhile_is_dropped(client):
     handled = run_events_queue(client)
     assert [ok for m, ok in handled if "mail" in m] == [True, True]  # handled (nothing to retry) ...
     assert sent_mail()[before:] == []  # ... and nothing mailed
+
+
+def test_a_mail_to_a_suppressed_address_is_handled_not_retried_into_the_dead_letter_queue(client):
+    """Issue 17 items 5 and 6 together: an address that bounced or complained gets no
+    expiry mail, and that is the end of it: the message is handled (not a refusal SQS
+    retries five times and moves to the DLQ), the credential's history says suppressed."""
+    from chalicelib.domain.ids import email_hash
+    from chalicelib.store import credentials as cred_store
+    from chalicelib.store import suppression
+
+    _, gone, _ = setup(client)
+    suppression.add(email_hash("gone@example.com"), reason="bounce", at="2026-12-01T00:00:00Z", detail="General")
+    expiry.sweep()
+    before = len(sent_mail())
+    handled = run_events_queue(client, visibility=0)
+    assert sorted((m["mail"]["credential_id"] == gone["id"], ok) for m, ok in handled if "mail" in m) == [
+        (False, True), (True, True)]
+    assert [m["to"][0] for m in sent_mail()[before:]] == ["soon@example.com"]
+    assert waiting() == [] and waiting(f"{EVENTS_QUEUE}-dlq") == []
+    log = cred_store.get(gone["id"]).mail_log or []
+    assert [(e.kind, e.ok, e.suppressed) for e in log][-1] == ("expired", False, True)
