@@ -26,6 +26,7 @@ random (`rotate_ed25519`).
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
 import os
 from dataclasses import dataclass, field
@@ -112,10 +113,9 @@ def _load_active_rsa_key() -> Any:
     keys = store.signing_keys()
     deployed = get_settings().signing_key_id
     if deployed and not any(k.kms_key_id == deployed for k in keys):
-        try:
+        # another container may have registered it first (same key, same thumbprint): a Conflict is that
+        with contextlib.suppress(Conflict):
             register_rsa_key(deployed)
-        except Conflict:  # another container registered it first (same key, same thumbprint)
-            pass
         keys = store.signing_keys()
     active = [k for k in keys if not k.retired_at]
     if not active:
