@@ -61,6 +61,12 @@ def alarm_topic(scope: Stack, stage: str) -> sns.Topic:
         actions=["kms:Decrypt", "kms:GenerateDataKey*"], resources=["*"],
         conditions={"StringEquals": {"aws:SourceAccount": scope.account}}))
     topic = sns.Topic(scope, "Alarms", display_name=f"Laurel {stage} alarms", master_key=key, enforce_ssl=True)
+    # the topic's own policy (enforce_ssl) replaces SNS's default one: CloudWatch must be allowed to publish,
+    # or every alarm action fails ("no resource-based policy allows the SNS:Publish action")
+    topic.add_to_resource_policy(iam.PolicyStatement(
+        sid="CloudWatchAlarmsPublish", principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+        actions=["sns:Publish"], resources=[topic.topic_arn],
+        conditions={"StringEquals": {"aws:SourceAccount": scope.account}}))
     sns.Subscription(scope, "AlarmMail", topic=topic, protocol=sns.SubscriptionProtocol.EMAIL,
                      endpoint=email.value_as_string)
     Aspects.of(scope).add(_NotifyTopic(topic))

@@ -267,6 +267,9 @@ def revoke(tenant_id: str, credential_id: str, data: schemas.RevokeIn, attempts:
         list_no, status_list, _ = openbadges.revocation_bits(item)
         if list_no is not None:  # the list, its number and bits are there together or not at all
             openbadges.publish_status_list(tenant_id, list_no)
+        # and the CDN's copies are invalidated again: the attempt that stored the revocation may have
+        # failed before its invalidation was queued (issue 17: never shown valid longer than that takes)
+        cdn.credentials_changed([item])
         return credential_view(item)
     now = iso(clock.utcnow())
     from_status = item.status

@@ -109,7 +109,13 @@ def deliver_mail(mail: dict) -> bool:
     stamp = iso(clock.utcnow())
     if not store.mark_once(item, sent_attribute, stamp):
         return False  # a redelivered message: mailed already
-    ok = notify.send_expired(item) if kind == "expired" else notify.send_expiry_reminder(item)
+    try:
+        ok = notify.send_expired(item) if kind == "expired" else notify.send_expiry_reminder(item)
+    except Exception:
+        # a failure between the mark and SES (a throttled read of the branding or the suppression
+        # list): the mail is not sent, so it must not stay marked as sent; SQS delivers it again
+        store.unmark(item, sent_attribute, stamp)
+        raise
     if not ok and notify.suppressed(item.email):
         # the address bounced or complained (issue 17, item 6): not mailed, recorded in the
         # credential's history as suppressed, and nothing to retry

@@ -77,7 +77,14 @@ def test_every_alarm_notifies_the_alarm_topic_whose_mail_comes_from_a_deploy_par
             continue
         assert {"Ref": topic} in props.get("AlarmActions", []), f"{name} notifies nobody"
         assert {"Ref": topic} in props.get("OKActions", []), f"{name} never says it recovered"
-    # CloudWatch may publish to the (encrypted) topic
+    # CloudWatch may publish to the topic: with `enforce_ssl` the topic has a policy of its own, which replaces
+    # SNS's default one; without an Allow for CloudWatch every alarm action fails "no resource-based policy allows"
+    (policy,) = [p["Properties"]["PolicyDocument"]["Statement"] for p in resources(tpl, "AWS::SNS::TopicPolicy").values()
+                 if {"Ref": topic} in p["Properties"]["Topics"]]
+    publish = [s for s in policy if s["Effect"] == "Allow" and s.get("Principal", {}).get("Service")
+               == "cloudwatch.amazonaws.com" and "sns:Publish" in json.dumps(s["Action"])]
+    assert len(publish) == 1 and "aws:SourceAccount" in json.dumps(publish[0]["Condition"]), policy
+    # CloudWatch may use the (encrypted) topic's key
     (key,) = [k for k in resources(tpl, "AWS::KMS::Key").values()
               if "cloudwatch.amazonaws.com" in json.dumps(k["Properties"]["KeyPolicy"])]
     assert key["Properties"]["EnableKeyRotation"] is True

@@ -85,10 +85,11 @@ def test_a_revocation_makes_one_invalidation_naming_the_credentials_paths(client
     assert res.status_code == 200, res.body
     work_the_events_queue(client)
     assert invalidations(distribution) == [expected_paths(tenant, cred["id"])]
-    # revoking again changes nothing: no new invalidation
+    # revoking again changes nothing stored, and invalidates the same paths again: it heals an attempt that
+    # stored the revocation but lost its invalidation (test_revoking_again_invalidates_again_...)
     assert post(client, f"/credentials/{cred['id']}/revoke", key, {"reason": "again"}).status_code == 200
     work_the_events_queue(client)
-    assert len(invalidations(distribution)) == 1
+    assert invalidations(distribution) == [expected_paths(tenant, cred["id"])] * 2
 
 
 def test_replacing_several_copies_at_once_is_one_batched_invalidation(client, distribution):
@@ -179,3 +180,25 @@ def test_a_failed_invalidation_comes_back_from_the_queue(client, distribution, m
     with pytest.raises(BatchProcessingError, match="NoSuchDistribution"):
         client.lambda_.invoke(QUEUE_HANDLER, event)
 
+
+
+def test_revoking_again_invalidates_again_so_a_retry_heals_a_lost_invalidation(client, distribution, monkeypatch):
+    """The revocation is stored, then queueing its invalidation fails (the caller sees an
+    error and retries): the retry answers 200 as "already revoked", and it must queue the
+    invalidation the first attempt lost, or the CDN keeps the credential valid until its
+    cache runs out."""
+    _, key = new_issuer()
+    tpl = active_template(client, key)
+    cred = accepted_credential(client, key, tpl)
+    real_send = queue.send
+    monkeypatch.setattr(queue, "send", lambda *a, **k: (_ for _ in ()).throw(RuntimeError("SQS unavailable")))
+    lost = client.http.post(f"/credentials/{cred['id']}/revoke", headers={
+        "Authorization": f"Bearer {key}", "Content-Type": "application/json"},
+        body=json.dumps({"reason": "Issued in error"}))
+    assert lost.status_code == 500
+    assert invalidations(distribution) == [] and work_the_events_queue(client) == []
+    monkeypatch.setattr(queue, "send", real_send)
+    assert post(client, f"/credentials/{cred['id']}/revoke", key, {"reason": "Issued in error"}).status_code == 200
+    work_the_events_queue(client)
+    (paths,) = invalidations(distribution)
+    assert f"/badges/{cred['id']}*" in paths

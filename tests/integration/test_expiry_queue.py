@@ -144,3 +144,30 @@ def test_a_mail_to_a_suppressed_address_is_handled_not_retried_into_the_dead_let
     assert waiting() == [] and waiting(f"{EVENTS_QUEUE}-dlq") == []
     log = cred_store.get(gone["id"]).mail_log or []
     assert [(e.kind, e.ok, e.suppressed) for e in log][-1] == ("expired", False, True)
+
+
+def test_a_failure_after_the_mark_leaves_the_mail_to_the_retry_not_lost(client, monkeypatch):
+    """A read that fails between the worker's mark and SES (the issuer's branding, the
+    suppression list: a DynamoDB throttle) must not leave the mail marked as sent: the
+    message goes back to SQS and the retry mails it."""
+    from pynamodb.exceptions import GetError
+
+    from chalicelib.services import notify
+
+    _, gone, _ = setup(client)
+    expiry.sweep()
+    real = notify.branding
+    calls = {"n": 0}
+
+    def throttled_once(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 1:
+            raise GetError("ProvisionedThroughputExceededException")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(notify, "branding", throttled_once)
+    before = len(sent_mail())
+    first = run_events_queue(client, visibility=0)
+    assert sorted(ok for m, ok in first if "mail" in m) == [False, True]  # the throttled one failed
+    run_events_queue(client)
+    assert sorted(m["to"][0] for m in sent_mail()[before:]) == ["gone@example.com", "soon@example.com"]
