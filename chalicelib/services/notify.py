@@ -66,12 +66,12 @@ def verify_url(credential_id: str) -> str:
 SENT, REFUSED, SUPPRESSED = "sent", "refused", "suppressed"
 
 
-def _deliver(message: mail.Message, kind: str, known_suppressed: bool | None = None) -> str:
+def _deliver(message: mail.Message, kind: str, known_suppressed: bool | None = None, requested: bool = False) -> str:
     """Hand the message to SES unless its address is suppressed: SENT, REFUSED (SES
     refused it: logged and counted once) or SUPPRESSED (not handed to SES at all).
     `known_suppressed`: the caller read the suppression list already (issuance does, in
-    its one BatchGetItem)."""
-    if suppressed(message.to) if known_suppressed is None else known_suppressed:
+    its one BatchGetItem). `requested`: see `suppressed`."""
+    if suppressed(message.to, requested=requested) if known_suppressed is None else known_suppressed:
         from ..logs import logger
 
         logger().info("mail not sent: address suppressed", extra={"mail": kind})
@@ -84,12 +84,18 @@ def _deliver(message: mail.Message, kind: str, known_suppressed: bool | None = N
     return SENT
 
 
-def suppressed(address: str) -> bool:
-    """Is the address on the suppression list? (One GetItem, by the address's hash.)"""
+def suppressed(address: str, *, requested: bool = False) -> bool:
+    """Is the address on the suppression list? (One GetItem, by the address's hash.)
+
+    `requested`: mail the person at the address asks for now (a sign-in link, an import's
+    confirmation, their data export). A complaint does not stop that: anyone can make Laurel
+    mail any address with a sign-in request, and the owner's "report spam" on that mail must
+    not lock the owner out. A permanent bounce does (the mailbox does not take mail)."""
     from ..domain.ids import email_hash
     from ..store import suppression
 
-    return suppression.get(email_hash(address)) is not None
+    item = suppression.get(email_hash(address))
+    return item is not None and not (requested and item.reason == "complaint")
 
 
 def suppressed_among(items: list[Any]) -> set[str]:
@@ -101,10 +107,10 @@ def suppressed_among(items: list[Any]) -> set[str]:
     return suppression.suppressed_among([item.email_hash for item in items])
 
 
-def require_mailable(address: str, what: str) -> None:
+def require_mailable(address: str, what: str, *, requested: bool = False) -> None:
     """Refuse (409 `address_suppressed`) before anything is stored for a mail that could
     not go: the sign-in request checks this first, whether or not it will mail."""
-    if suppressed(address):
+    if suppressed(address, requested=requested):
         _require(SUPPRESSED, what)
 
 
@@ -114,10 +120,10 @@ def _send(message: mail.Message, kind: str) -> bool:
     return _deliver(message, kind) == SENT
 
 
-def _send_required(message: mail.Message, kind: str, what: str) -> None:
+def _send_required(message: mail.Message, kind: str, what: str, *, requested: bool = False) -> None:
     """Send mail the use case needs: a refusal is a 503 `mail_not_sent`, a suppressed
-    address a 409 `address_suppressed`."""
-    _require(_deliver(message, kind), what)
+    address a 409 `address_suppressed` (`requested`: see `suppressed`)."""
+    _require(_deliver(message, kind, requested=requested), what)
 
 
 def _require(outcome: str, what: str) -> None:
@@ -278,7 +284,7 @@ def send_signin(email: str, link: str, code: str, minutes: int, adding: bool, co
                "Confirm your address for Laurel" if adding else "Your Laurel sign-in link")
     _send_required(_message(email, subject, "signin", link=link, code=code, minutes=minutes, adding=adding,
                             console=console),
-                   "signin", "the mail with your sign-in link")
+                   "signin", "the mail with your sign-in link", requested=True)
 
 
 def send_invitation(member: Any, inviter: Any) -> bool:
@@ -299,13 +305,13 @@ def send_import_confirmation(email: str, name: str, issuer: str, url: str, hours
     """The link that confirms an import to the badge's recipient (required)."""
     _send_required(_message(email, f"Confirm adding {name} to your Laurel collection", "import", name=name,
                             issuer=issuer, url=url, hours=hours),
-                   "import", "the confirmation mail")
+                   "import", "the confirmation mail", requested=True)
 
 
 def send_export(email: str, link: str, minutes: int) -> None:
     """The link to a data export (required)."""
     _send_required(_message(email, "Your Laurel data export", "export", link=link, minutes=minutes),
-                   "export", "the mail with the export")
+                   "export", "the mail with the export", requested=True)
 
 
 def send_report(email: str, *, link: str, minutes: int, page: str, what: str) -> bool:

@@ -72,7 +72,7 @@ def request_link(email: str, *, next_path: str | None = None, client_address: st
     _rate_limit(email_hash, client_address)
     # before anything is stored, and also when nothing would be mailed (`send=False`), so the
     # answer for a suppressed address does not tell whether it belongs to an organization
-    notify.require_mailable(email, "the mail with your sign-in link")
+    notify.require_mailable(email, "the mail with your sign-in link", requested=True)
     now = clock.utcnow()
     login_id, token = ids.random_token(), ids.random_token()
     code = f"{_random.randbelow(10 ** 6):06d}"

@@ -161,11 +161,12 @@ def test_a_sign_in_link_to_a_suppressed_address_is_409_and_stores_no_request(cli
 
 def test_every_courtesy_and_required_mail_skips_a_suppressed_address(client):
     """Every send_* of services/notify.py, per kind: courtesy ones return False and send
-    nothing, required ones raise 409 address_suppressed."""
+    nothing, required ones raise 409 address_suppressed (after a permanent bounce; after a
+    complaint the mail the person asks for still goes: the test below)."""
     from chalicelib.domain.errors import AddressSuppressed
     from chalicelib.services import notify
 
-    deliver(client, ses_event("Complaint", [GRACE]))
+    deliver(client, ses_event("Bounce", [GRACE]))
     window = {"start": "2026-01-05T10:00Z", "end": "2026-01-05T11:00Z", "reason": "upgrade"}
     request = {"id": "0123456789abcdef", "subject": "Help", "body": "text", "status": "open", "messages": []}
     courtesy = {
@@ -377,3 +378,25 @@ def test_a_bulk_job_issues_to_a_suppressed_address_but_mails_only_the_others(cli
     suppressed_logs = [e for i in scan_table() if i["sk"] == "C"
                        for e in get(i["credential_id"]).mail_log or [] if e.suppressed]
     assert len(suppressed_logs) == 1
+
+
+def test_a_complaint_does_not_lock_the_owner_out_of_signing_in_but_a_bounce_does(client):
+    """Anyone can make Laurel mail any address (a sign-in request), and the owner's natural
+    "report spam" on that unsolicited mail is a complaint: that must not lock the owner out.
+    A complaint stops the mail nobody asked for (courtesy mail); a sign-in link the person
+    asks for now still goes. A permanent bounce (the mailbox does not exist) stops it too."""
+    deliver(client, ses_event("Complaint", [GRACE]))
+    assert suppressed_hashes()  # the complaint is on the list: courtesy mail stops
+    browser = Browser(client)
+    res = browser.post("/signin", {"email": GRACE, "csrf": browser.csrf("/signin")})
+    assert res.status_code == 200, res.body
+    assert len(to(GRACE)) == 1 and "sign-in" in to(GRACE)[0]["subject"].lower()
+    from chalicelib.services import notify
+
+    assert notify.send_status_confirmation(GRACE, "https://x.test/c") is False  # courtesy mail: stopped
+    assert len(to(GRACE)) == 1
+    other = "ada@example.com"
+    deliver(client, ses_event("Bounce", [other]))
+    res = browser.post("/signin", {"email": other, "csrf": browser.csrf("/signin")})
+    assert res.status_code == 409, res.body
+    assert to(other) == []
