@@ -217,7 +217,8 @@ def grant(stack: LaurelStack) -> None:
                          "secretsmanager:DescribeSecret", "secretsmanager:UpdateSecretVersionStage"],
                         [stack.ed25519_secret.secret_arn], (api, bulk), None),
         # (the events worker sends the expiry sweep's queued mails, services/expiry.deliver_mail)
-        "Mail": (["ses:SendEmail"], mail, (api, bulk, sweep, monthly, webhooks), None),
+        # (the sweep queues its mails since issue 17: it sends none itself)
+        "Mail": (["ses:SendEmail"], mail, (api, bulk, monthly, webhooks), None),
         # by name (LAUREL_BULK_QUEUE): the URL is looked up once (adapters/queue.queue_url). The bulk
         # worker re-queues an offboarding that one invocation could not finish, and an export's next step
         "QueueBulk": (["sqs:SendMessage", "sqs:GetQueueUrl"], [stack.bulk_queue.queue_arn], (api, weekly, bulk), None),

@@ -93,8 +93,9 @@ NO_WAF_FOR_PROD = ("a CloudFront web ACL can only be created in us-east-1: deplo
 def _statement_for_paths(prefixes: tuple[str, ...], methods: tuple[str, ...] | None) -> dict:
     def starts(prefix: str) -> dict:
         return {"byteMatchStatement": {
+            # URL-decoded first: `/%73ignin` reaches the `/signin` route and must count against its limit
             "fieldToMatch": {"uriPath": {}}, "positionalConstraint": "STARTS_WITH", "searchString": prefix,
-            "textTransformations": [{"priority": 0, "type": "NONE"}]}}
+            "textTransformations": [{"priority": 0, "type": "URL_DECODE"}]}}
 
     paths = starts(prefixes[0]) if len(prefixes) == 1 else {"orStatement": {"statements": [starts(p) for p in prefixes]}}
     if not methods:

@@ -528,6 +528,12 @@ class LaurelStack(cdk.Stack):
               "an audit entry could not be written (the action stood; the entry is in the error log line)",
               cw.Metric(namespace="Laurel", metric_name="AuditWriteFailed", statistic="Sum", period=five,
                         dimensions_map={"service": "audit"}), 0)
+        # mail SES refused (services/notify.py _refused: throttling, a sandbox, a rejected address); more than a
+        # few in 5 minutes is SES refusing Laurel, not one bad address
+        alarm(self, "MailNotSent", f"laurel-{stage}-mail-not-sent",
+              "SES refused more than 5 mails in 5 minutes (throttling, sandbox, sending paused)",
+              cw.Metric(namespace="Laurel", metric_name="MailNotSent", statistic="Sum", period=five,
+                        dimensions_map={"service": "mail"}), 5)
 
     def _access_logs(self) -> None:
         """API Gateway access logs (one JSON object a request) and CloudFront standard logs."""
@@ -558,7 +564,11 @@ class LaurelStack(cdk.Stack):
             description="API Gateway (account setting): writes the REST APIs' access and execution logs",
             managed_policies=[iam.ManagedPolicy.from_aws_managed_policy_name(
                 "service-role/AmazonAPIGatewayPushToCloudWatchLogs")])
+        # One setting per account and region, shared by every stage deployed there: the role is kept when a
+        # stack is destroyed, so destroying dev does not silently stop prod's access logs
+        push_role.apply_removal_policy(cdk.RemovalPolicy.RETAIN)
         account = apigateway.CfnAccount(self, "ApiGatewayAccount", cloud_watch_role_arn=push_role.role_arn)
+        account.apply_removal_policy(cdk.RemovalPolicy.RETAIN)
         rest_api.add_dependency(account)
         # CloudFront standard logs (legacy delivery to S3): the access log bucket's cloudfront/ prefix
         self.distribution.node.default_child.add_property_override("DistributionConfig.Logging", {

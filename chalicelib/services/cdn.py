@@ -75,6 +75,14 @@ def credentials_changed(items: Sequence[Any]) -> None:
     _queue(paths_for((i.tenant_id, i.credential_id, _status_list_no(i.status_index)) for i in items))
 
 
+def keys_changed() -> None:
+    """The platform's signing keys changed (a rotation): every issuer profile, key URL and
+    DID document lists the keys, and so does the JWKS; one wildcard for all issuers."""
+    if not get_settings().cdn_invalidate:
+        return
+    _queue(["/ob/v3/issuers/*", "/.well-known/jwks.json"])
+
+
 def issuer_changed(tenant_id: str) -> None:
     """An organization's documents changed as a whole (offboarding): its issuer profiles,
     DID document, keys and revocation list."""

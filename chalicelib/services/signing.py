@@ -84,11 +84,19 @@ def register_rsa_key(kms_key_id: str) -> str:
     now = iso(clock.utcnow())
     previous = store.signing_keys()
     if store.add_signing_key(jwk["kid"], kms_key_id, jwk, now) is None:
-        raise Conflict("this signing key is already registered", code="key_exists")
+        registered = next((k for k in previous if k.kid == jwk["kid"]), None)
+        if registered is None or not registered.retired_at:
+            raise Conflict("this signing key is already registered", code="key_exists")
+        # back to a key used before (a rotation that turned out wrong): it signs again, published all along
+        store.reactivate_signing_key(registered)
+        previous = [k for k in previous if k is not registered]
     for old in previous:
         if not old.retired_at:
             store.retire_signing_key(old, now)
     caches.forget(_active_key, "rsa")
+    from . import cdn
+
+    cdn.keys_changed()  # the profiles, DID documents and JWKS the CDN holds name the keys
     return jwk["kid"]
 
 
@@ -132,6 +140,9 @@ def rotate_rsa(kms_key_id: str) -> dict:
     from ..domain.errors import BadRequest
 
     try:
+        # this process must be able to sign with it before it becomes the key every container signs with
+        # (a deployed function's role reaches the stack's key only: another key is refused here, 400)
+        kms.sign_rs256(kms_key_id, b"laurel: may this process sign with the key?")
         kid = register_rsa_key(kms_key_id)
     except ClientError as exc:
         code = exc.response.get("Error", {}).get("Code", "")
@@ -273,6 +284,9 @@ def rotate_ed25519() -> dict:
         raise Conflict("another key rotation happened at the same time; look at the keys and retry",
                        code="rotation_conflict")
     caches.forget(_active_ed25519, "ed25519")
+    from . import cdn
+
+    cdn.keys_changed()  # the profiles, key URLs and DID documents the CDN holds list the generations
     return {"kind": "ed25519", "key": ed25519_key_name(generation), "generation": generation,
             "retired": ed25519_key_name(int(current.generation)) if current is not None else None}
 

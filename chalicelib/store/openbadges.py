@@ -98,6 +98,10 @@ def retire_signing_key(item: SigningKeyItem, at: str) -> None:
     item.update(actions=[SigningKeyItem.retired_at.set(at)])
 
 
+def reactivate_signing_key(item: SigningKeyItem) -> None:
+    item.update(actions=[SigningKeyItem.retired_at.remove()])
+
+
 def ed25519_keys() -> list[Ed25519KeyItem]:
     """Every Ed25519 generation ever registered, oldest first (one Query)."""
     return list(Ed25519KeyItem.query(keys.PLATFORM_PK, Ed25519KeyItem.sk.startswith(keys.ED25519_KEY_PREFIX),

@@ -44,8 +44,9 @@ ALLOW_LIST = {
     | {"ses:SendEmail", "cloudfront:CreateInvalidation"},
     "WeeklyIssuance": {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:BatchWriteItem"} | LOGS
     | SQS_SEND,
+    # (it queues its mails for the events worker: no ses:SendEmail)
     "ExpirySweep": {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem"} | LOGS | SQS_SEND
-    | {"ses:SendEmail"},
+    | ASYNC_DLQ,
     "UptimeProbe": {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:UpdateItem"} | LOGS
     | {"s3:GetObject", "s3:PutObject"} | ASYNC_DLQ,
     "MonthlySummary": {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem"} | LOGS | {"ses:SendEmail"} | ASYNC_DLQ,

@@ -112,6 +112,11 @@ def test_rate_rules_cover_sign_in_post_verify_imports_and_the_lms_hooks_on_the_r
             assert (path, method) in routes, (name, path, method)  # the rule names a route that exists
             assert any(path.startswith(p) for p in prefixes), (name, path)
             assert not methods or method in methods, (name, method)
+    # a path is matched URL-decoded: `/%73ignin` reaches the /signin route, so it counts against the same limit
+    for name, rule in rules.items():
+        text = json.dumps(rule["Statement"]["RateBasedStatement"]["ScopeDownStatement"])
+        matches = text.count('"uriPath"')
+        assert matches and text.count('"URL_DECODE"') == matches, name
     # POST /verify is limited; the verification form and public pages (GET) are not
     assert _prefixes_and_methods(rules["RateVerify"]["Statement"]["RateBasedStatement"]["ScopeDownStatement"]) == (
         {"/verify"}, {"POST"})

@@ -332,3 +332,16 @@ def test_checkov_passes_on_the_prod_template_except_the_commented_skips(synth):
         if check["check_id"] not in _skips():
             assert len(check["check_result"].get("suppress_comment") or "") >= 30, check
     assert report["summary"]["passed"] >= 162  # main before issue 17: 162 passed, 52 failed
+
+
+def test_mail_ses_refuses_is_alarmed_and_the_account_wide_api_logging_role_outlives_a_stage(synth):
+    """Second review: SES refusing Laurel (throttling, sandbox) reaches people; API Gateway's
+    logging role is one per account and region, shared by every stage there: destroying
+    one stack must not take it from the others."""
+    _, tpl, _ = synth
+    (refused,) = _alarms_on(tpl, "MailNotSent")
+    assert {"Name": "service", "Value": "mail"} in refused["Dimensions"]
+    (account,) = resources(tpl, "AWS::ApiGateway::Account").values()
+    assert account["DeletionPolicy"] == "Retain"
+    role = account["Properties"]["CloudWatchRoleArn"]["Fn::GetAtt"][0]
+    assert tpl["Resources"][role]["DeletionPolicy"] == "Retain"

@@ -202,3 +202,14 @@ def test_revoking_again_invalidates_again_so_a_retry_heals_a_lost_invalidation(c
     work_the_events_queue(client)
     (paths,) = invalidations(distribution)
     assert f"/badges/{cred['id']}*" in paths
+
+
+def test_a_key_rotation_invalidates_every_issuer_profile_and_the_jwks(client, distribution):
+    """A rotation changes what every issuer profile, key URL, DID document and the JWKS list:
+    a cached copy without the new key would fail verification of what is signed from now on."""
+    from chalicelib.services import signing
+
+    signing.rotate_ed25519()
+    work_the_events_queue(client)
+    (paths,) = invalidations(distribution)
+    assert paths == ["/.well-known/jwks.json", "/ob/v3/issuers/*"]

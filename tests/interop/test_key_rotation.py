@@ -258,3 +258,21 @@ def test_the_active_ed25519_key_is_cached_per_container_for_a_while(laurel, monk
     monkeypatch.setattr(clock, "monotonic", lambda: real() + signing.KEY_TTL_SECONDS + 1)
     method = laurel.ob3_json(laurel.credential("valid", "earner12@example.com"))["proof"]["verificationMethod"]
     assert method.endswith("/ed25519-2")
+
+
+def test_an_operator_can_rotate_back_to_a_retired_kms_key(client, operator):
+    """Second review: a rotation that turned out wrong (a key the functions cannot use) had no
+    way back, because the old key is registered (409). Rotating to a retired key makes it
+    the active one again; both stay published."""
+    from chalicelib.adapters import kms
+    from chalicelib.services import signing
+
+    first = signing.active_rsa_key()
+    second = kms.create_rsa_signing_key("the second VC-JWT key")
+    assert rotate(client, operator, {"kind": "rsa", "kms_key_id": second}).status_code == 201
+    assert signing.active_rsa_key().kms_key_id == second
+    res = rotate(client, operator, {"kind": "rsa", "kms_key_id": first.kms_key_id})
+    assert res.status_code == 201, res.body
+    assert signing.active_rsa_key().kms_key_id == first.kms_key_id
+    published = {k["kid"] for k in signing.jwks()["keys"]}
+    assert first.kid in published and len(published) == 2
