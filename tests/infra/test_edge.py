@@ -115,7 +115,7 @@ def test_rate_rules_cover_sign_in_post_verify_imports_and_the_lms_hooks_on_the_r
     # a path is matched URL-decoded: `/%73ignin` reaches the /signin route, so it counts against the same limit
     for name, rule in rules.items():
         text = json.dumps(rule["Statement"]["RateBasedStatement"]["ScopeDownStatement"])
-        matches = text.count('"uriPath"')
+        matches = text.lower().count('"uripath"')
         assert matches and text.count('"URL_DECODE"') == matches, name
     # POST /verify is limited; the verification form and public pages (GET) are not
     assert _prefixes_and_methods(rules["RateVerify"]["Statement"]["RateBasedStatement"]["ScopeDownStatement"]) == (
