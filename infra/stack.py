@@ -659,6 +659,14 @@ class ProbeStack(cdk.Stack):
             removal_policy=cdk.RemovalPolicy.DESTROY,
         )
         access.probe_logs(self, role, group)
+        # CDK makes the function wait for its role explicitly as well as by its GetAtt (cfn-lint W3005): the
+        # role's default policy is the one wait that matters
+        policy = role.node.try_find_child("DefaultPolicy")
+        if policy is not None:
+            fn.node.default_child.add_override("DependsOn", [self.get_logical_id(policy.node.default_child)])
+        fn.node.default_child.add_metadata("checkov", {"skip": [{
+            "id": "CKV_AWS_116", "comment": "a probe minute that failed is not retried: a late probe measures another "
+                                            "minute; the silence alarm watches runs that did not happen"}]})
         role.add_to_policy(iam.PolicyStatement(sid="Tracing", actions=["xray:PutTraceSegments",
                                                                        "xray:PutTelemetryRecords"], resources=["*"]))
         events.Rule(self, "EveryMinute", schedule=events.Schedule.rate(cdk.Duration.minutes(1)),
