@@ -77,8 +77,7 @@ def start(email: str, source: badge_check.Input, client_address: str | None = No
         "confirm_token_hash": ids.sha256_hex(token), "created_at": now,
     }, badge, iso(until), int(until.timestamp()) + 86400, now, replacing)
     if item is None:  # another request took the slot a moment ago: its mail is the one
-        slot = store.pending_slot(email_hash, badge)
-        held = store.get(slot.import_id) if slot is not None else None
+        held = _held(email_hash, badge)
         if held is None:
             raise Conflict("this badge is being imported right now; try again in a moment", code="import_busy")
         return {**view(held), "confirmation": "already_pending"}
@@ -90,6 +89,21 @@ def start(email: str, source: badge_check.Input, client_address: str | None = No
         store.release(item, badge)  # nothing pending: the address may ask again
         raise
     return {**view(item), "confirmation": "mailed"}
+
+
+def _held(email_hash: str, badge: str, attempts: int = 4) -> Any:
+    """The import that holds this badge's slot, when our transaction lost to another
+    request's: that one may still be committing (DynamoDB cancels a transaction that meets
+    one in progress, "TransactionConflict"), so its import is looked for a few times, a
+    little longer each time (50, 100, 200 ms), before the request is answered 409."""
+    for attempt in range(attempts):
+        slot = store.pending_slot(email_hash, badge)
+        held = store.get(slot.import_id) if slot is not None else None
+        if held is not None:
+            return held
+        if attempt < attempts - 1:
+            clock.sleep(0.05 * 2 ** attempt)
+    return None
 
 
 def _require(import_id: str) -> Any:
