@@ -4,6 +4,7 @@ Laurel (their single sign-on client secret)."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import secrets as _random
 from functools import lru_cache
@@ -73,7 +74,10 @@ def promote(name: str, version_id: str) -> None:
         sm.update_secret_version_stage(SecretId=name, VersionStage="AWSCURRENT", MoveToVersionId=version_id,
                                        **({"RemoveFromVersionId": current} if current else {}))
     if "AWSPENDING" in stages.get(version_id, []):
-        sm.update_secret_version_stage(SecretId=name, VersionStage="AWSPENDING", RemoveFromVersionId=version_id)
+        # another writer may have staged its own version AWSPENDING since the read above (the label
+        # moves: two containers migrating the first Ed25519 generation at once): nothing left to remove
+        with contextlib.suppress(sm.exceptions.InvalidParameterException):
+            sm.update_secret_version_stage(SecretId=name, VersionStage="AWSPENDING", RemoveFromVersionId=version_id)
 
 
 @lru_cache(maxsize=64)

@@ -249,6 +249,12 @@ def ed25519_keys() -> list[Any]:
     if not keys:
         _register(1, _legacy_ed25519_seed())  # once per deployment (see the module docstring)
         keys = store.ed25519_keys()
+        # lost to another container's registration that may still be committing: look again, a little later
+        for attempt in range(3):
+            if keys:
+                break
+            clock.sleep(0.05 * 2 ** attempt)
+            keys = store.ed25519_keys()
     return keys
 
 

@@ -276,3 +276,33 @@ def test_an_operator_can_rotate_back_to_a_retired_kms_key(client, operator):
     assert signing.active_rsa_key().kms_key_id == first.kms_key_id
     published = {k["kid"] for k in signing.jwks()["keys"]}
     assert first.kid in published and len(published) == 2
+
+
+def test_two_containers_migrating_generation_1_at_once_both_sign(aws_env):
+    """Two first requests after a deployment (two containers) both find no Ed25519 key and
+    migrate generation 1 at once: each writes the seed as a pending version (the AWSPENDING
+    label moves to the later one), one registration wins, and the winner's promotion must
+    not fail when the label it read on its version moved meanwhile (it did:
+    InvalidParameterException, a 500 when a bulk chunk and a single issuance raced)."""
+    import boto3
+
+    from chalicelib.adapters import aws, secrets
+    from chalicelib.config import get_settings
+
+    name = get_settings().ed25519_secret_id
+    first = secrets.put_string(name, '{"seed": "a"}')
+    sm = aws.client("secretsmanager")
+    other: list[str] = []
+
+    def the_other_container_writes(**_):  # between the winner's read of the labels and its write
+        if not other:
+            other.append(boto3.client("secretsmanager", region_name="us-east-1").put_secret_value(
+                SecretId=name, SecretString='{"seed": "b"}', VersionStages=["AWSPENDING"])["VersionId"])
+
+    sm.meta.events.register("before-call.secrets-manager.UpdateSecretVersionStage", the_other_container_writes)
+    try:
+        secrets.promote(name, first)  # the winner's promotion
+    finally:
+        sm.meta.events.unregister("before-call.secrets-manager.UpdateSecretVersionStage", the_other_container_writes)
+    stages = sm.describe_secret(SecretId=name)["VersionIdsToStages"]
+    assert other and "AWSCURRENT" in stages[first] and "AWSPENDING" in stages[other[0]]
