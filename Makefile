@@ -19,13 +19,33 @@ CHROMIUM := /usr/bin/chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 APT := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get -y -qq -o=Dpkg::Use-Pty=0
 
-.PHONY: install run outage lint test test-unit test-integration test-infra bench synth checkov checkov-venv diff deploy destroy clean
+.PHONY: messages install run outage lint test test-unit test-integration test-infra bench synth checkov checkov-venv diff deploy destroy clean
+
+# Languages (chalicelib/i18n.py, README "Adding a language"): each catalog's .po is compiled to
+# the .mo pages and mails are read from; `make messages` re-extracts every marked text into
+# messages.pot and merges it into each catalog (new texts arrive untranslated; the
+# catalog test fails until they are translated).
+# the translated languages (English is the source): chalicelib/i18n.py LOCALES lists the same
+LANGUAGES := es fr de pt_BR ja
+CATALOG_PO := $(wildcard chalicelib/locale/*/LC_MESSAGES/messages.po)
+CATALOG_MO := $(CATALOG_PO:.po=.mo)
+
+chalicelib/locale/%/LC_MESSAGES/messages.mo: chalicelib/locale/%/LC_MESSAGES/messages.po $(STAMP)
+	@$(VENV)/bin/pybabel -q compile -d chalicelib/locale -D messages -l $*
+
+messages: $(STAMP)
+	@$(VENV)/bin/pybabel -q extract -F babel.cfg --sort-by-file --project=Laurel --no-wrap \
+		-o chalicelib/locale/messages.pot .
+	@for l in $(LANGUAGES); do test -f chalicelib/locale/$$l/LC_MESSAGES/messages.po || \
+		$(VENV)/bin/pybabel -q init -i chalicelib/locale/messages.pot -d chalicelib/locale -D messages --no-wrap -l $$l; done
+	@$(VENV)/bin/pybabel -q update -i chalicelib/locale/messages.pot -d chalicelib/locale -D messages \
+		--no-fuzzy-matching --no-wrap --ignore-obsolete
 
 # The test suite's node tools (package.json: a local OpenID provider, axe-core, the DCC verifier for
 # tests/interop), pinned by package-lock.json and reinstalled when the lock changes.
 NPM_STAMP := node_modules/.installed-$(shell sha256sum package-lock.json | cut -c1-12)
 
-install: $(STAMP) $(NPM_STAMP) $(CHROMIUM)
+install: $(STAMP) $(NPM_STAMP) $(CHROMIUM) $(CATALOG_MO)
 
 # checkov (IaC policy checks) pins many libraries of its own: it lives in its own venv, never in .venv.
 # tests/infra/test_ops.py runs it on the synthesized prod template with infra/checkov.yaml's skips.

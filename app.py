@@ -61,3 +61,15 @@ def uniform_errors(event: Any, get_response: Callable[[Any], Response]) -> Respo
             logs.logger().error("unhandled error", extra={"path": event.path})
         response.body = {"error": {"code": code, "message": body["Message"]}}
     return response
+
+
+@app.middleware("http")
+def language(event: Any, get_response: Callable[[Any], Response]) -> Response:
+    """Each request starts in the visitor's language: an explicit `?lang=`, else
+    `Accept-Language`, else English (chalicelib/i18n.py); a view that knows the earner's
+    setting or the credential's `locale` switches to that."""
+    from chalicelib import i18n
+
+    chosen = (event.query_params or {}).get("lang")
+    i18n.activate(i18n.resolve(chosen, accept_language=event.headers.get("accept-language")))
+    return get_response(event)

@@ -62,6 +62,18 @@ def _compile_web_templates(tree: Path) -> None:
     web.compile_templates(target)
 
 
+def _compile_catalogs(tree: Path) -> None:
+    """The gettext catalogs (chalicelib/locale/*/LC_MESSAGES/messages.po) as `.mo`: a cold
+    container loads a compiled catalog instead of parsing its `.po`."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("_laurel_i18n", tree / "chalicelib" / "i18n.py")
+    i18n = importlib.util.module_from_spec(spec)
+    assert spec.loader is not None
+    spec.loader.exec_module(i18n)
+    i18n.compile_catalogs(tree / "chalicelib" / "locale")
+
+
 def compile_into_zip(zip_path: str | os.PathLike, runtime: str = RUNTIME) -> int:
     """Rewrite the deployment zip with compiled bytecode; returns the number of modules compiled."""
     if runtime != RUNTIME:
@@ -78,6 +90,7 @@ def compile_into_zip(zip_path: str | os.PathLike, runtime: str = RUNTIME) -> int
                 if mode:
                     os.chmod(tree / info.filename, mode)
         _compile_web_templates(tree)
+        _compile_catalogs(tree)
         compiled = compile_tree(tree)
         rebuilt = Path(tmp) / "deployment.zip"
         with zipfile.ZipFile(rebuilt, "w", zipfile.ZIP_DEFLATED) as out:

@@ -29,15 +29,36 @@ COMPILED = _HERE / "compiled"
 
 
 def _environment(loader: Any) -> Any:
+    """The one Jinja environment's settings (pages, mails, and the compiled package alike).
+
+    Every text a person reads is marked for translation (`{% trans %}…{% endtrans %}`
+    or `{{ _("…") }}`, issue 19): the gettext functions are new-style, so the output is
+    escaped like any other value and always %-formatted (a literal percent sign is `%%`);
+    `trimmed` folds a block's line breaks and indentation, so catalogs hold one line per
+    sentence. The language is the one `chalicelib.i18n` holds for the render."""
     from jinja2 import ChainableUndefined, Environment, select_autoescape
 
-    return Environment(
+    # absolute: infra/lambda_package.py loads this module alone to compile the templates
+    from chalicelib import i18n
+
+    env = Environment(
         loader=loader,
         autoescape=select_autoescape(enabled_extensions=("html",), default_for_string=True),
         undefined=ChainableUndefined,  # optional fields (criteria.url, evidence.name) may be absent
         trim_blocks=True,
         lstrip_blocks=True,
+        extensions=["jinja2.ext.i18n"],
     )
+    env.policies["ext.i18n.trimmed"] = True
+    env.install_gettext_callables(i18n.raw_gettext, i18n.raw_ngettext, newstyle=True)  # type: ignore[attr-defined]
+    env.globals["html_lang"] = i18n.html_lang
+    env.globals["current_locale"] = i18n.current
+    env.globals["language_names"] = i18n.NAMES
+    env.filters["date"] = i18n.format_date  # "2026-12-01…" → "1 December 2026" / "2026年12月1日"
+    env.filters["datetime"] = i18n.format_datetime
+    env.filters["number"] = i18n.format_number
+    env.filters["percent"] = i18n.format_percent
+    return env
 
 
 @lru_cache(maxsize=1)
@@ -112,8 +133,11 @@ def content_security_policy(*, scripts: bool = False, styles: tuple[str, ...] = 
 
 def page_headers(*, scripts: bool = False) -> dict[str, str]:
     """Headers of every HTML page: a strict CSP (inline CSS by hash, images from us and the asset host)."""
+    from .. import i18n
+
     return {
         "Content-Type": "text/html; charset=utf-8",
+        "Content-Language": i18n.html_lang(),
         "Content-Security-Policy": content_security_policy(scripts=scripts),
         "X-Content-Type-Options": "nosniff",
         "Referrer-Policy": "no-referrer",
