@@ -76,6 +76,20 @@ def _iso_text(value: Any, *, never: bool = False) -> Any:
 
 
 _IsoText = BeforeValidator(_iso_text)
+
+
+def _locale(value: str) -> str:
+    """Issue 19: the issue request's `locale` (API, bulk CSV column `Locale`, LMS rule) takes
+    Credly's values (en, fr, fr-CA, de, ko, ja, zh-CN, pt, pt-BR, es-ES, es-US) and any other
+    well-formed BCP 47 tag; it is stored as given and mapped to a catalog when a mail is rendered."""
+    from .i18n import well_formed
+
+    if not well_formed(value):
+        raise PydanticCustomError("invalid_locale", "a locale must be a language tag such as en, fr-CA, pt-BR or ja")
+    return value
+
+
+Locale = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=35), AfterValidator(_locale)]
 _IsoTextOrNever = BeforeValidator(lambda value: _iso_text(value, never=True))
 
 
@@ -175,6 +189,8 @@ class IssueIn(Strict):
     earner_id: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)] | None = None
     suppress_email: StrictBool = False
     duplicate_policy: Literal["allow", "deny", "replace"] = "deny"
+    # the language of the mails about this credential when its earner chose none (issue 19)
+    locale: Locale | None = None
 
 
 class RevokeIn(Strict):
@@ -228,6 +244,8 @@ class LmsRuleIn(Strict):
     retake_text: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = None
     # issue in weekly batches on this day instead of at once
     schedule_weekday: Literal["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"] | None = None
+    # the credentials' `locale` (issue 19: "the issue request's `locale` (API, bulk CSV column, LMS rule)")
+    locale: Locale | None = None
 
 
 class IntegrationIn(Strict):

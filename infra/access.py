@@ -61,8 +61,11 @@ CONSOLE_ITEMS = ("MEMBEREMAIL#*", "CSESSION#*", "SSODOMAIN#*", "SSOSTATE#*")
 RATE = "RATE#*"
 # the suppression list every mail sender reads before sending (issue 17 item 6: `SUPPRESS#<emailhash>`)
 SUPPRESSED = "SUPPRESS#*"
+# addresses that declined reminders with a mail's one-click link (issue 19: `MAILOPTOUT#<emailhash>`): set
+# and removed by the API's link page, read by the events worker before an expiry reminder goes out
+OPTED_OUT = "MAILOPTOUT#*"
 ANY_KEY = (TENANT, "OPS#AUDIT", PLATFORM, *PROBE_ITEMS, *STATUS_ITEMS, *ENGAGEMENT_PLATFORM, *EARNER_ITEMS,
-           *CONSOLE_ITEMS, RATE, SUPPRESSED)
+           *CONSOLE_ITEMS, RATE, SUPPRESSED, OPTED_OUT)
 INDEXES = ("by_tenant", "by_email", "by_expiry")
 
 
@@ -99,7 +102,9 @@ def table_uses() -> dict[str, TableUse]:
         # one delivery attempt (services/events.deliver): the delivery and its endpoint, the attempt recorded;
         # an expiry mail the sweep queued (services/expiry.deliver_mail): the credential and its issuer's
         # branding read, the credential's mail claimed and logged (UpdateItem), the suppression list read
-        n.WEBHOOK_WORKER: TableUse((get,), (TENANT, SUPPRESSED), (update,), (WEBHOOK_DELIVERIES, CREDENTIALS)),
+        # and whether the address declined reminders (issue 19)
+        n.WEBHOOK_WORKER: TableUse((get,), (TENANT, SUPPRESSED, OPTED_OUT), (update,),
+                                   (WEBHOOK_DELIVERIES, CREDENTIALS)),
         # the completions queued for today's weekday (by_expiry SCHED#<weekday>) become a bulk job (PutItem
         # on T#<tenant>) and leave the queue (BatchWriteItem deletes); the chunks go to the bulk worker
         n.WEEKLY: TableUse((get, query), (TENANT,), (put, "dynamodb:BatchWriteItem"), (TENANT,), ("by_expiry",)),
@@ -212,7 +217,9 @@ def grant(stack: LaurelStack) -> None:
         # session material (HKDF; generation 1 of the Ed25519 key is migrated from it once) and
         # the Ed25519 seeds: read the active generation's, write a new one on rotation
         # (the operator route and the first signer's migration run in the API and the worker)
-        "SigningMaterial": (["secretsmanager:GetSecretValue"], [stack.secret.secret_arn], (api, bulk), None),
+        # (the events worker: a reminder's one-click unsubscribe link is signed with a key derived from it, issue 19)
+        "SigningMaterial": (["secretsmanager:GetSecretValue"], [stack.secret.secret_arn], (api, bulk, webhooks),
+                            None),
         "Ed25519Keys": (["secretsmanager:GetSecretValue", "secretsmanager:PutSecretValue",
                          "secretsmanager:DescribeSecret", "secretsmanager:UpdateSecretVersionStage"],
                         [stack.ed25519_secret.secret_arn], (api, bulk), None),

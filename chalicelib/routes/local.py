@@ -15,6 +15,7 @@ bp = Blueprint(__name__)
 guard = Guard(bp)
 
 mail = LazyModule("chalicelib.adapters.mail")
+notify = LazyModule("chalicelib.services.notify")
 web = LazyModule("chalicelib.web")
 mail_feedback = LazyModule("chalicelib.services.mail_feedback")
 schemas = LazyModule("chalicelib.schemas")
@@ -24,7 +25,7 @@ CREDENTIAL_LINK = re.compile(r"/(?:claim|badges)/([0-9a-f]{16}-[a-z2-7]{32})")
 @guard.public("/_local/outbox", errors="html")
 def local_outbox() -> Response:
     fed = http.query_param(bp.current_request, "fed", choices=("bounce", "complaint", "transient"))
-    return Response(body=web.render("outbox.html", messages=mail.local_outbox(), fed=fed),
+    return Response(body=web.render("outbox.html", messages=notify.local_outbox(), fed=fed),
                     headers={**web.page_headers(), "Cache-Control": "no-store"})
 
 

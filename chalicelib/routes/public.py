@@ -319,3 +319,36 @@ def claim(credential_id: str) -> Response:
         return Response(body="", status_code=303, headers={"Location": result["url"]})
     return web.page("message.html", 200, title="Credential rejected",
                     message="You rejected this credential. It will not be shown anywhere.", link=None)
+
+
+# ------------------------------------------------------------------ mail preferences (issue 19)
+# A reminder's unsubscribe link. GET shows the address's state and a button (mail scanners
+# fetch the links of a mail: a GET changes nothing); a POST to the link unsubscribes, with
+# no sign-in (RFC 8058: a mail client's one-click POST carries "List-Unsubscribe=One-Click";
+# any POST to the link unsubscribes); the page's other button resubscribes.
+
+notify = LazyModule("chalicelib.services.notify")
+
+
+def _mail_token() -> str:
+    from ..domain.errors import BadRequest
+
+    token = http.query_param(_request(), "token", max_length=300)
+    if not token:
+        raise BadRequest("This link is not valid: open the link from the mail as it is.", code="invalid_link")
+    return token
+
+
+@guard.public("/mail/unsubscribe", errors="html", title=LINK_UNUSABLE)
+def mail_preferences() -> Response:
+    return web.page("mail_prefs.html", **notify.mail_preferences(_mail_token()))
+
+
+@guard.public("/mail/unsubscribe", "POST", errors="html", title=LINK_UNUSABLE)
+def mail_unsubscribe() -> Response:
+    return web.page("mail_prefs.html", **notify.unsubscribe(_mail_token()), changed=True)
+
+
+@guard.public("/mail/resubscribe", "POST", errors="html", title=LINK_UNUSABLE)
+def mail_resubscribe() -> Response:
+    return web.page("mail_prefs.html", **notify.resubscribe(_mail_token()), changed=True)

@@ -76,7 +76,10 @@ MAX_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
 CHUNK_ROWS = 250
 CHUNK_BYTES = 200_000  # SQS allows 256 KiB per message
 REQUIRED_COLUMNS = {"email", "first_name", "last_name", "template_id"}
-OPTIONAL_COLUMNS = {"issued_at", "expires_at", "evidence_url", "evidence_narrative", "evidence_name", "earner_id"}
+OPTIONAL_COLUMNS = {"issued_at", "expires_at", "evidence_url", "evidence_narrative", "evidence_name", "earner_id",
+                    "locale"}
+# issue 19: "bulk CSV `Locale` column" as Credly's files spell it; `locale` like Laurel's other columns works too
+COLUMN_ALIASES = {"Locale": "locale"}
 # Row errors: a job (one DynamoDB item, 400 KB at most) and a 422 answer carry the
 # first errors, bounded in bytes, and the count; when they do not all fit, the full
 # report is a private S3 object (`GET /bulk-jobs/{id}/errors` hands out a short-lived
@@ -109,6 +112,8 @@ def _csv_records(raw: bytes) -> list[dict]:
         raise BadRequest("the file must be UTF-8 encoded", code="wrong_encoding") from None
     reader = csv.DictReader(io.StringIO(text, newline=""))
     try:
+        if reader.fieldnames:
+            reader.fieldnames = [COLUMN_ALIASES.get(h.strip(), h) if h else h for h in reader.fieldnames]
         header = {h.strip() for h in (reader.fieldnames or []) if h}
     except csv.Error as exc:
         raise BadRequest(f"the CSV header cannot be read: {exc}", code="invalid_csv") from None
@@ -136,7 +141,7 @@ def _csv_records(raw: bytes) -> list[dict]:
 
 def _from_columns(record: dict) -> dict:
     """CSV columns to the issue request's fields (empty cells are absent)."""
-    wanted = REQUIRED_COLUMNS | {"issued_at", "earner_id"}
+    wanted = REQUIRED_COLUMNS | {"issued_at", "earner_id", "locale"}
     row = {k: v for k, v in record.items() if k in wanted and v not in ("", None)}
     expires = record.get("expires_at")
     if expires:
@@ -223,7 +228,7 @@ def _row_errors(exc: Any) -> list[str]:
     return lines
 
 
-ISSUE_FIELDS = {"issued_at", "expires_at", "evidence", "earner_id"}
+ISSUE_FIELDS = {"issued_at", "expires_at", "evidence", "earner_id", "locale"}
 # the address checker explains some refusals by quoting part of the address, in
 # brackets: "not valid IDNA (Codepoint ... of 'label' not allowed)": left out
 _QUOTED = re.compile(r"\s*\([^()]*['\"][^()]*\)")
@@ -358,7 +363,7 @@ def _job_item(tenant_id: str, job_id: str) -> Any:
 
 # the CSV template's columns, in the order the console's template file gives them
 CSV_COLUMNS = ("email", "first_name", "last_name", "template_id", "issued_at", "expires_at", "evidence_url",
-               "evidence_narrative", "evidence_name", "earner_id")
+               "evidence_narrative", "evidence_name", "earner_id", "locale")
 assert set(CSV_COLUMNS) == REQUIRED_COLUMNS | OPTIONAL_COLUMNS
 
 

@@ -40,6 +40,7 @@ COLUMNS = {
     "evidence_narrative": ("optional", "a description of that work"),
     "evidence_name": ("optional", "a title for that work"),
     "earner_id": ("optional", "your own reference for the person"),
+    "locale": ("optional", "the language of the person's mails, such as en, fr-CA, pt-BR or ja (empty: theirs)"),
 }
 assert tuple(COLUMNS) == bulk.CSV_COLUMNS
 SHOWN_ERRORS = 100  # row errors listed on a job's page; the CSV report has them all

@@ -116,9 +116,10 @@ def deliver_mail(mail: dict) -> bool:
         # list): the mail is not sent, so it must not stay marked as sent; SQS delivers it again
         store.unmark(item, sent_attribute, stamp)
         raise
-    if not ok and notify.suppressed(item.email):
+    if not ok and notify.not_to_mail(item.email, kind):
         # the address bounced or complained (issue 17, item 6): not mailed, recorded in the
-        # credential's history as suppressed, and nothing to retry
+        # credential's history as suppressed, and nothing to retry; or it unsubscribed from
+        # reminders (issue 19): not mailed, nothing to retry
         return False
     if not ok:
         store.unmark(item, sent_attribute, stamp)

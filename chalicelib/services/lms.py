@@ -210,6 +210,8 @@ def _process(item: Any, completion: rules.Completion, body: dict) -> dict:
            "last_name": completion.last_name}
     if completion.completed_at:
         row["issued_at"] = completion.completed_at
+    if rule.get("locale"):  # issue 19: the rule's language for the credential's mails
+        row["locale"] = rule["locale"]
     if decision.outcome == "retake":
         sent = _retake_mail(item.tenant_id, rule, completion)
         _record(item, completion.event_key, body, rule, "retake", f"{decision.reason}; retake mail "
@@ -243,7 +245,7 @@ def _retake_mail(tenant_id: str, rule: dict, completion: rules.Completion) -> bo
     template = require_template(tenant_id, rule["template_id"])
     return notify.send_retake(completion.email, completion.first_name, template.name,
                               rule.get("retake_text") or "", str(rule.get("threshold", rules.DEFAULT_THRESHOLD)),
-                              tenant_id=tenant_id)
+                              tenant_id=tenant_id, locale=rule.get("locale"))
 
 
 MAX_LOGGED_PAYLOAD = 50_000  # characters: a DynamoDB item holds at most 400 KB

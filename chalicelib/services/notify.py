@@ -38,16 +38,32 @@ returns False, and a mail about a credential is recorded as not sent because the
 address is suppressed); mail the use case cannot do without (sign-in, import
 confirmation, export, re-sent claim link) answers 409 `address_suppressed`: unlike a
 refusal, trying again later does not help, a corrected or another address does.
+
+Issue 19, "a one-click unsubscribe for non-essential mail (reminders)": the expiry
+reminder is the one mail an earner can decline. It carries RFC 8058's pair of headers
+and a visible link to the page of `preferences_url`, whose POST unsubscribes without a
+sign-in (the link's token is signed, the address's hash inside it); the one sender skips
+a reminder to an address that declined them. Everything else about a credential goes
+whatever the preference: the claim link, its re-sending, and the notices of a change of
+the credential's state ("expired", like "revoked", says what happened to the earner's
+credential: a notice, not a reminder; the issue names only reminders as non-essential).
+
+Languages (issue 19): a mail about a credential is rendered in the earner's language,
+else the credential's `locale` (the issue request's), else English: the issuer's
+request (its `Accept-Language`) says nothing about the earner. Mail someone asks for now
+(sign-in, import, export) is in the language of that request (the middleware's).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
+from .. import i18n
 from ..adapters import mail, objects
 from ..config import get_settings
-from ..domain.clock import iso
-from ..domain.errors import AddressSuppressed, ServiceUnavailable
+from ..domain.clock import iso, parse_iso
+from ..domain.errors import AddressSuppressed, BadRequest, ServiceUnavailable
+from ..i18n import _
 from ..web import render
 from . import clock
 
@@ -63,25 +79,47 @@ def verify_url(credential_id: str) -> str:
 # ------------------------------------------------------------------ the one sender
 
 
-SENT, REFUSED, SUPPRESSED = "sent", "refused", "suppressed"
+SENT, REFUSED, SUPPRESSED, UNSUBSCRIBED = "sent", "refused", "suppressed", "unsubscribed"
+# the mails an address may decline (issue 19: "non-essential mail (reminders)")
+NON_ESSENTIAL = frozenset({"expiry_reminder"})
 
 
 def _deliver(message: mail.Message, kind: str, known_suppressed: bool | None = None, requested: bool = False) -> str:
     """Hand the message to SES unless its address is suppressed: SENT, REFUSED (SES
-    refused it: logged and counted once) or SUPPRESSED (not handed to SES at all).
+    refused it: logged and counted once), SUPPRESSED (not handed to SES at all) or, for
+    a NON_ESSENTIAL kind, UNSUBSCRIBED (the address declined it with a mail's link).
     `known_suppressed`: the caller read the suppression list already (issuance does, in
     its one BatchGetItem). `requested`: see `suppressed`."""
-    if suppressed(message.to, requested=requested) if known_suppressed is None else known_suppressed:
-        from ..logs import logger
+    from ..logs import logger
 
+    if suppressed(message.to, requested=requested) if known_suppressed is None else known_suppressed:
         logger().info("mail not sent: address suppressed", extra={"mail": kind})
         return SUPPRESSED
+    if kind in NON_ESSENTIAL and unsubscribed(message.to):
+        logger().info("mail not sent: the address unsubscribed from it", extra={"mail": kind})
+        return UNSUBSCRIBED
     try:
-        mail.send(message)
+        message_id = mail.send(message)
     except mail.MailNotSent as exc:
         _refused(kind, str(exc))
         return REFUSED
+    if get_settings().local_aws_endpoint:
+        _keep_local_copy(message, message_id)
     return SENT
+
+
+def unsubscribed(address: str) -> bool:
+    """Did the address decline non-essential mail? (One GetItem, by the address's hash.)"""
+    from ..domain.ids import email_hash
+    from ..store import mail_prefs
+
+    return mail_prefs.opted_out(email_hash(address))
+
+
+def not_to_mail(address: str, kind: str) -> bool:
+    """A mail of `kind` that was not sent is not to be retried: the address is suppressed,
+    or declined this kind of mail (the expiry mails' worker, services/expiry.deliver_mail)."""
+    return suppressed(address) or (kind in NON_ESSENTIAL and unsubscribed(address))
 
 
 def suppressed(address: str, *, requested: bool = False) -> bool:
@@ -170,13 +208,138 @@ def branding(tenant_id: str | None, issuer: Any = None) -> dict | None:
 
 
 def _message(to: str, subject: str, template: str, brand: dict | None = None, *,
-             tags: tuple[tuple[str, str], ...] = (), **ctx: Any) -> mail.Message:
-    """A mail rendered in the mail layout (web/templates/mail/_layout.*): `brand`, when
-    given, sets the sender's name, the reply-to address, the logo and the footer."""
+             tags: tuple[tuple[str, str], ...] = (), headers: tuple[tuple[str, str], ...] = (),
+             **ctx: Any) -> mail.Message:
+    """A mail rendered in the mail layout (web/templates/mail/_layout.*) in the current
+    language (callers wrap it, and the subject they translate, in `i18n.using`): `brand`,
+    when given, sets the sender's name, the reply-to address, the logo and the footer."""
     brand = brand or {}
     return mail.Message(to=to, subject=subject, html=render(f"mail/{template}.html", brand=brand, **ctx),
                         text=render(f"mail/{template}.txt", brand=brand, **ctx),
-                        from_name=brand.get("from_name"), reply_to=brand.get("reply_to"), tags=tags)
+                        from_name=brand.get("from_name"), reply_to=brand.get("reply_to"), tags=tags,
+                        headers=headers)
+
+
+def _one_click(url: str) -> tuple[tuple[str, str], ...]:
+    """RFC 8058: "List-Unsubscribe: <https URI>" plus "List-Unsubscribe-Post:
+    List-Unsubscribe=One-Click" (the URI takes the POST)."""
+    return (("List-Unsubscribe", f"<{url}>"), ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click"))
+
+
+# ------------------------------------------------------------------ languages
+
+
+def _earner_locale(email_hash: str) -> str | None:
+    """The language the earner owning this address chose (their wallet setting), if any.
+
+    LEAD: wire this to the profile helper's `store.earners.earner_locale_for_email(email_hash)`
+    when it lands. Until then no earner has a setting. Keep it free of AWS calls on the
+    single-issuance path (benchmarks/issue_cost.py): read it lazily, or with issuance's one read."""
+    return None
+
+
+def _locale_of(item: Any) -> str:
+    """Issue 19: "the language comes from the earner's setting, else the issue request's
+    `locale` (API, bulk CSV column, LMS rule), else `Accept-Language`" — the issuer's request
+    carries the issuer's Accept-Language, not the earner's, so a credential's mail falls back
+    to English instead."""
+    return i18n.resolve(_earner_locale(item.email_hash), getattr(item, "locale", None))
+
+
+# ------------------------------------------------------------------ unsubscribing from reminders (issue 19)
+
+
+def _unsubscribe_serializer() -> Any:
+    import hashlib
+
+    from itsdangerous import URLSafeSerializer
+
+    from . import signing
+
+    return URLSafeSerializer(signing.derived_key(b"laurel mail preferences v1"), salt="reminders",
+                             signer_kwargs={"digest_method": hashlib.sha256})
+
+
+def preferences_url(email_hash: str) -> str:
+    """The one-click link of a reminder: a token only Laurel can make (HMAC-SHA256 under a
+    key derived from the platform secret) naming the address's hash. It does not expire:
+    a mail's unsubscribe link must work for as long as the mail is read."""
+    token = _unsubscribe_serializer().dumps(email_hash)
+    return f"{get_settings().public_base_url}/mail/unsubscribe?token={token}"
+
+
+def _address_of(token: str) -> str:
+    from itsdangerous import BadSignature
+
+    try:
+        value = _unsubscribe_serializer().loads(token)
+    except BadSignature:  # forged, tampered with, or cut short
+        value = None
+    if not isinstance(value, str) or len(value) != 64:
+        raise BadRequest("This link is not valid: open the link from the mail as it is.", code="invalid_link")
+    return value
+
+
+def mail_preferences(token: str) -> dict:
+    """What the link's page shows: whether the address gets reminders (nothing changes)."""
+    from ..store import mail_prefs
+
+    return {"token": token, "reminders": not mail_prefs.opted_out(_address_of(token))}
+
+
+def unsubscribe(token: str) -> dict:
+    """The link's POST (the page's button, or a mail client's RFC 8058 one-click POST)."""
+    from ..store import mail_prefs
+
+    email_hash = _address_of(token)
+    mail_prefs.opt_out(email_hash, iso(clock.utcnow()))
+    return {"token": token, "reminders": False}
+
+
+def resubscribe(token: str) -> dict:
+    from ..store import mail_prefs
+
+    mail_prefs.opt_in(_address_of(token))
+    return {"token": token, "reminders": True}
+
+
+# ------------------------------------------------------------------ the local outbox (`make run` only)
+
+
+def _keep_local_copy(message: mail.Message, message_id: str) -> None:
+    """The embedded SES keeps only a mail's HTML part: on the local stage, the whole
+    message (text part, headers, time) goes beside it, for the outbox page."""
+    import json
+
+    from ..store import object_keys
+
+    record = {"id": message_id, "to": message.to, "from": mail.from_address(message.from_name),
+              "reply_to": message.reply_to, "subject": message.subject, "text": message.text,
+              "headers": [list(h) for h in message.headers], "sent_at": iso(clock.utcnow())}
+    try:
+        objects.put(object_keys.local_mail_key(message_id), json.dumps(record).encode(), "application/json")
+    except Exception:  # noqa: BLE001 - the mail is sent; the outbox then shows its HTML part only
+        from ..logs import logger
+
+        logger().exception("local copy of a mail not kept")
+
+
+def _local_details(message: dict) -> dict:
+    import json
+
+    from ..store import object_keys
+
+    raw = objects.get_if_present(object_keys.local_mail_key(message["id"]))
+    kept = json.loads(raw) if raw else {}
+    headers = [("From", kept.get("from", "")), ("To", message["to"])]
+    headers += [("Reply-To", kept["reply_to"])] if kept.get("reply_to") else []
+    headers += [tuple(h) for h in kept.get("headers", [])]
+    return {**message, "text": kept.get("text"), "sent_at": kept.get("sent_at"), "headers": headers}
+
+
+def local_outbox() -> list[dict]:
+    """The local outbox, newest first: each mail's HTML part, text part, headers and time."""
+    return [_local_details(m) for m in mail.local_outbox()]
 
 
 def _logged(item: Any, kind: str, outcome: str) -> str:
@@ -208,17 +371,25 @@ def _about(item: Any) -> tuple[tuple[str, str], ...]:
 def _claim(item: Any, token: str, issuer: Any = None) -> mail.Message:
     snap = item.snapshot
     brand = branding(item.tenant_id, issuer)
+    # issue 19: "the claim mail says when a credential is already expired" (issued with
+    # issued_at and expires_at both in the past: services/credentials._dates allows that)
+    expired = bool(item.expires_at) and parse_iso(item.expires_at) <= clock.utcnow()
     ctx = {
         "first_name": item.first_name,
         "issuer_name": snap["issuer"]["name"],
         "badge_name": snap["template"]["name"],
         "image_url": objects.public_url(snap["template"].get("image_key")),
         "claim_url": claim_url(item.credential_id, token),
-        "expires_on": item.claim_expires_at[:10],
+        "claim_until": item.claim_expires_at,
+        "credential_expired_on": item.expires_at if expired else None,
         "wallet_url": f"{get_settings().public_base_url}/signin",
     }
-    return _message(item.email, f"{ctx['issuer_name']} issued you a credential: {ctx['badge_name']}", "claim", brand,
-                    tags=_about(item), **ctx)
+    with i18n.using(_locale_of(item)):
+        subject = (_("%(issuer)s issued you a credential that has already expired: %(badge)s",
+                     issuer=ctx["issuer_name"], badge=ctx["badge_name"]) if expired else
+                   _("%(issuer)s issued you a credential: %(badge)s", issuer=ctx["issuer_name"],
+                     badge=ctx["badge_name"]))
+        return _message(item.email, subject, "claim", brand, tags=_about(item), **ctx)
 
 
 def send_claim(item: Any, token: str, issuer: Any = None, *, suppressed: bool | None = None) -> bool:
@@ -243,36 +414,53 @@ def send_revoked(item: Any) -> bool:
         "reason": item.revocation_reason,
         "verify_url": verify_url(item.credential_id) if item.accepted_at else None,
     }
-    message = _message(item.email, f"Your credential {ctx['badge_name']} was revoked", "revoked",
-                       branding(item.tenant_id), tags=_about(item), **ctx)
+    with i18n.using(_locale_of(item)):
+        message = _message(item.email, _("Your credential %(badge)s was revoked", badge=ctx["badge_name"]),
+                           "revoked", branding(item.tenant_id), tags=_about(item), **ctx)
     return _logged(item, "revoked", _deliver(message, "revoked")) == SENT
 
 
 def send_retake(email: str, first_name: str, badge_name: str, text: str, threshold: str,
-                tenant_id: str | None = None) -> bool:
+                tenant_id: str | None = None, locale: str | None = None) -> bool:
     """The learner did not reach the pass mark: no credential, an invitation to retake
-    (in the name of `tenant_id`, the organization whose course it was)."""
+    (in the name of `tenant_id`, the organization whose course it was; in the earner's
+    language, else the LMS rule's `locale`)."""
+    from ..domain.ids import email_hash
+
     ctx: dict[str, Any] = {"first_name": first_name, "badge_name": badge_name, "text": text, "threshold": threshold}
-    return _send(_message(email, f"Almost there: retake to earn {badge_name}", "retake", branding(tenant_id), **ctx),
-                 "retake")
+    with i18n.using(i18n.resolve(_earner_locale(email_hash(email)), locale)):
+        return _send(_message(email, _("Almost there: retake to earn %(badge)s", badge=badge_name), "retake",
+                              branding(tenant_id), **ctx), "retake")
 
 
-def _expiry_mail(item: Any, subject: str, template: str) -> bool:
+def _expiry_mail(item: Any, template: str) -> bool:
     snap = item.snapshot
     ctx = {"first_name": item.first_name, "badge_name": snap["template"]["name"],
-           "issuer_name": snap["issuer"]["name"], "expires_on": (item.expires_at or "")[:10],
+           "issuer_name": snap["issuer"]["name"], "expires_on": item.expires_at or "",
            "verify_url": verify_url(item.credential_id)}
-    message = _message(item.email, subject.format(**ctx), template, branding(item.tenant_id), tags=_about(item),
-                       **ctx)
-    return _logged(item, template, _deliver(message, template)) == SENT
+    headers: tuple[tuple[str, str], ...] = ()
+    if template in NON_ESSENTIAL:
+        ctx["unsubscribe_url"] = preferences_url(item.email_hash)
+        headers = _one_click(ctx["unsubscribe_url"])
+    with i18n.using(_locale_of(item)):
+        subject = (_("Your credential %(badge)s expires on %(date)s", badge=ctx["badge_name"],
+                     date=i18n.format_date(item.expires_at)) if template == "expiry_reminder" else
+                   _("Your credential %(badge)s has expired", badge=ctx["badge_name"]))
+        message = _message(item.email, subject, template, branding(item.tenant_id), tags=_about(item),
+                           headers=headers, **ctx)
+    outcome = _deliver(message, template)
+    if outcome == UNSUBSCRIBED:  # the earner declined these: not a failure, nothing for the history
+        return False
+    return _logged(item, template, outcome) == SENT
 
 
 def send_expiry_reminder(item: Any) -> bool:
-    return _expiry_mail(item, "Your credential {badge_name} expires on {expires_on}", "expiry_reminder")
+    """Non-essential: not sent to an address that unsubscribed (`not_to_mail` tells the worker)."""
+    return _expiry_mail(item, "expiry_reminder")
 
 
 def send_expired(item: Any) -> bool:
-    return _expiry_mail(item, "Your credential {badge_name} has expired", "expired")
+    return _expiry_mail(item, "expired")
 
 
 # ------------------------------------------------------------------ earners
@@ -280,8 +468,9 @@ def send_expired(item: Any) -> bool:
 
 def send_signin(email: str, link: str, code: str, minutes: int, adding: bool, console: bool = False) -> None:
     """A sign-in (or add-an-address) link and code, to the wallet or the issuer console (required)."""
-    subject = ("Your Laurel console sign-in link" if console else
-               "Confirm your address for Laurel" if adding else "Your Laurel sign-in link")
+    # in the language of the request that asked for it (the middleware's)
+    subject = (_("Your Laurel console sign-in link") if console else
+               _("Confirm your address for Laurel") if adding else _("Your Laurel sign-in link"))
     _send_required(_message(email, subject, "signin", link=link, code=code, minutes=minutes, adding=adding,
                             console=console),
                    "signin", "the mail with your sign-in link", requested=True)
@@ -293,37 +482,41 @@ def send_invitation(member: Any, inviter: Any) -> bool:
 
     issuer = issuer_store.get_issuer(member.tenant_id)
     brand = branding(member.tenant_id, issuer) if issuer else None
-    ctx = {"organization": issuer.name if issuer else "an organization", "role": member.role.replace("_", "-"),
-           "inviter": (inviter.name or inviter.email) if inviter else "Laurel's operators",
-           "link": f"{get_settings().public_base_url}/console/signin", "until": (member.expires_at or "")[:10],
+    ctx = {"organization": issuer.name if issuer else _("an organization"), "role": member.role.replace("_", "-"),
+           "inviter": (inviter.name or inviter.email) if inviter else _("Laurel's operators"),
+           "link": f"{get_settings().public_base_url}/console/signin", "until": member.expires_at or "",
            "email": member.email}
-    return _send(_message(member.email, f"You are invited to {ctx['organization']} on Laurel", "invitation", brand,
-                          **ctx), "invitation")
+    return _send(_message(member.email, _("You are invited to %(organization)s on Laurel",
+                                          organization=ctx["organization"]), "invitation", brand, **ctx),
+                 "invitation")
 
 
 def send_import_confirmation(email: str, name: str, issuer: str, url: str, hours: int) -> None:
     """The link that confirms an import to the badge's recipient (required)."""
-    _send_required(_message(email, f"Confirm adding {name} to your Laurel collection", "import", name=name,
+    _send_required(_message(email, _("Confirm adding %(name)s to your Laurel collection", name=name), "import",
+                            name=name,
                             issuer=issuer, url=url, hours=hours),
                    "import", "the confirmation mail", requested=True)
 
 
 def send_export(email: str, link: str, minutes: int) -> None:
     """The link to a data export (required)."""
-    _send_required(_message(email, "Your Laurel data export", "export", link=link, minutes=minutes),
+    _send_required(_message(email, _("Your Laurel data export"), "export", link=link, minutes=minutes),
                    "export", "the mail with the export", requested=True)
 
 
 def send_report(email: str, *, link: str, minutes: int, page: str, what: str) -> bool:
     """The link to an organization's export, to the console member who asked for it
     (courtesy: the job's page in the console shows the link too, and a fresh one)."""
-    return _send(_message(email, f"Your Laurel export is ready: {what}", "report", link=link, minutes=minutes,
+    return _send(_message(email, _("Your Laurel export is ready: %(what)s", what=what), "report", link=link,
+                          minutes=minutes,
                           page=page, what=what), "report")
 
 
 def send_monthly_summary(email: str, *, organization: str, month: str, figures: dict) -> bool:
     """Last month's figures, to an admin who opted in (courtesy)."""
-    return _send(_message(email, f"{organization} on Laurel: your summary for {month}", "summary",
+    return _send(_message(email, _("%(organization)s on Laurel: your summary for %(month)s",
+                                   organization=organization, month=month), "summary",
                           organization=organization, month=month, f=figures,
                           link=f"{get_settings().public_base_url}/console/account"), "summary")
 
@@ -334,14 +527,15 @@ def send_monthly_summary(email: str, *, organization: str, month: str, figures: 
 def send_maintenance(to: str, window: dict, action: str) -> bool:
     """A maintenance window declared, updated or cancelled (issue 16), to a tenant's admin
     or support contact. Courtesy: the window is stored; mail carries no tenant's data."""
-    when = f"{window['start']} to {window['end']}"
-    subject = f"[Laurel maintenance] {action}: {window['reason']} ({when})"
+    subject = _("[Laurel maintenance] %(action)s: %(reason)s (%(start)s to %(end)s)", action=action,
+                reason=window["reason"], start=window["start"], end=window["end"])
     return _send(_message(to, subject, "maintenance", w=window, action=action), "maintenance")
 
 
 def send_support(to: str, request: dict, what: str) -> bool:
     """A copy of a support request's change (courtesy: the request itself is stored)."""
-    subject = f"[Laurel support #{request['id'][:8]}] {what}: {request['subject']}"
+    subject = _("[Laurel support #%(number)s] %(what)s: %(subject)s", number=request["id"][:8], what=what,
+                subject=request["subject"])
     return _send(_message(to, subject, "support", r=request, what=what), "support")
 
 
@@ -352,7 +546,7 @@ def send_status_confirmation(to: str, confirm_url: str) -> bool:
     """The double opt-in mail of a status subscription: nothing else is sent to the
     address before its link is confirmed. A courtesy: the answer to the form is the
     same whether SES took it or not (it must not tell who is subscribed)."""
-    return _send(_message(to, "Confirm your Laurel status updates", "status_confirm", confirm_url=confirm_url),
+    return _send(_message(to, _("Confirm your Laurel status updates"), "status_confirm", confirm_url=confirm_url),
                  "status_confirm")
 
 
@@ -361,9 +555,5 @@ def send_status_notice(to: str, subject: str, notice: dict, unsubscribe_url: str
     one-click unsubscribe: "List-Unsubscribe: <https URI>" plus
     "List-Unsubscribe-Post: List-Unsubscribe=One-Click" (the URI takes the POST)."""
     message = _message(to, subject, "status_notice", notice=notice, unsubscribe_url=unsubscribe_url,
-                       status_url=f"{get_settings().public_base_url}/status")
-    from dataclasses import replace
-
-    message = replace(message, headers=(("List-Unsubscribe", f"<{unsubscribe_url}>"),
-                                        ("List-Unsubscribe-Post", "List-Unsubscribe=One-Click")))
+                       status_url=f"{get_settings().public_base_url}/status", headers=_one_click(unsubscribe_url))
     return _send(message, "status_notice")

@@ -50,6 +50,7 @@ models' docstrings point here; `<time>` is UTC ISO 8601, `<hash>` a SHA-256 hex)
 | kept credential      | EARNER#<earner>              | HELD#<credential id>        |
 | address owner        | EMAIL#<emailhash>            | OWNER                       |
 | suppressed address   | SUPPRESS#<emailhash>         | S                           |
+| reminders declined   | MAILOPTOUT#<emailhash>       | REMINDERS                   |
 | sign-in request      | LOGIN#<login>                | L                           |
 | wallet session       | SESSION#<hash of id>         | S                           |
 | rate counter         | RATE#<scope>#<key>           | <window start, epoch s>     |
@@ -461,6 +462,16 @@ def suppression_key(email_hash: str) -> tuple[str, str]:
     Keyed by the address's hash, as every index of a recipient is: the address itself
     is never stored for this."""
     return f"SUPPRESS#{email_hash}", SUPPRESSION_SK
+
+
+MAIL_OPT_OUT_SK = "REMINDERS"
+
+
+def mail_opt_out_key(email_hash: str) -> tuple[str, str]:
+    """An address that unsubscribed from Laurel's non-essential mail (expiry reminders,
+    issue 19) with the one-click link in such a mail. Keyed by the address's hash, as the
+    suppression list: the address itself is never stored for this."""
+    return f"MAILOPTOUT#{email_hash}", MAIL_OPT_OUT_SK
 
 
 def address_logins_pk(email_hash: str) -> str:

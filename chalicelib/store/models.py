@@ -163,6 +163,8 @@ class CredentialItem(Item):
     first_name = UnicodeAttribute()
     last_name = UnicodeAttribute()
     earner_id = UnicodeAttribute(null=True)
+    # the issue request's language tag, as given (issue 19): the mails' language when the earner chose none
+    locale = UnicodeAttribute(null=True)
     issued_at = UnicodeAttribute()
     expires_at = UnicodeAttribute(null=True)
     evidence = JSONAttribute()
@@ -566,9 +568,19 @@ class SuppressionItem(Item):
     detail = UnicodeAttribute(null=True)  # SES's bounce subtype or complaint feedback type, no address
 
 
+class MailOptOutItem(Item):
+    """An address that unsubscribed from reminders (keys.mail_opt_out_key: by its hash)."""
+
+    class Meta(_TableMeta):
+        pass
+
+    at = UnicodeAttribute()  # when (UTC ISO 8601)
+
+
 MODELS: tuple[type[Item], ...] = (
     Item, IssuerItem, ApiKeyItem, TemplateItem, CredentialItem, RecipientSlotItem,
     CounterItem, StatusListItem, RevocationItem, SigningKeyItem, ImportItem,
     IntegrationItem, LmsEventItem, ScheduledRowItem, JobItem, MarkerItem, ChunkFailuresItem,
     ProbeItem, ProbeDayItem, MaintenanceItem, OperatorKeyItem, SupportItem, OffboardingItem, SuppressionItem,
+    MailOptOutItem,
 )

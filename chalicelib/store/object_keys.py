@@ -19,6 +19,8 @@ tests/unit/test_house_rules.py checks that no other module spells a layout.
 |                                          | data (services/status.py)                 |   /status from it)    |
 | uploads/<tenant>/<job>/preview.json      | a console upload's file and valid rows    | never (deleted after  |
 |                                          | (personal data), kept for its confirm     |   30 days)            |
+| localmail/<SES message id>.json          | the local stage only (`make run`): a sent | never (the outbox     |
+|                                          | mail's text part, headers and time        |   page reads it)      |
 
 Everything under `assets/` is what the CDN serves (infra/stack.py's `/assets/*`
 behaviour); `exports/` is private and expires within a day (infra's lifecycle rule).
@@ -159,3 +161,9 @@ def bulk_upload_key(tenant_id: str, job_id: str) -> str:
     """Where a console upload's file and its valid rows wait for the confirmation (and
     give the error report its cells): private, deleted after UPLOADS_KEPT_DAYS."""
     return f"{bulk_uploads_prefix(tenant_id)}{job_id}/preview.json"
+
+
+def local_mail_key(message_id: str) -> str:
+    """The local stage's copy of a sent mail (services/notify.py): the embedded SES keeps
+    only the HTML part, the outbox shows the text part, the headers and the time too."""
+    return f"localmail/{message_id}.json"

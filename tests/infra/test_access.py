@@ -40,8 +40,9 @@ ALLOW_LIST = {
     "BulkWorker": DYNAMODB_READ | DYNAMODB_WRITE | LOGS | SQS_SEND | SQS_CONSUME | S3_RW | SIGNING | SSO
     | {"s3:ListBucket", "ses:SendEmail"},
     # (also the expiry sweep's queued mails, services/expiry.deliver_mail, and the CDN's invalidations)
+    # (and a reminder's signed unsubscribe link: the session material, issue 19)
     "DeliverWebhooks": {"dynamodb:GetItem", "dynamodb:UpdateItem"} | LOGS | SQS_SEND | SQS_CONSUME
-    | {"ses:SendEmail", "cloudfront:CreateInvalidation"},
+    | {"ses:SendEmail", "cloudfront:CreateInvalidation", "secretsmanager:GetSecretValue"},
     "WeeklyIssuance": {"dynamodb:GetItem", "dynamodb:Query", "dynamodb:PutItem", "dynamodb:BatchWriteItem"} | LOGS
     | SQS_SEND,
     # (it queues its mails for the events worker: no ses:SendEmail)
