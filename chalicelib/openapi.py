@@ -32,7 +32,7 @@ HTML = "text/html"
 LD = "application/ld+json"
 # (pages and their forms, not the API: /status is the public status page, routes/status.py)
 EXCLUDED_PREFIXES = ("/ops/", "/_local/", "/signin", "/signout", "/wallet", "/profiles/", "/console", "/favicon.",
-                     "/status")
+                     "/status", "/mail/")  # /mail/: a reminder's unsubscribe pages (issue 19), for people
 
 # Most routes declare the model their guard validates the body with (`body="IssueIn"`,
 # routes/_guards.py), and that very model is published. These routes take more than one
