@@ -71,5 +71,6 @@ def language(event: Any, get_response: Callable[[Any], Response]) -> Response:
     from chalicelib import i18n
 
     chosen = (event.query_params or {}).get("lang")
+    i18n.remember_query(event.query_params)
     i18n.activate(i18n.resolve(chosen, accept_language=event.headers.get("accept-language")))
     return get_response(event)

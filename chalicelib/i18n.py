@@ -46,6 +46,8 @@ CATALOGS = Path(__file__).parent / "locale"
 DOMAIN = "messages"
 
 _current: ContextVar[str] = ContextVar("laurel_locale", default=DEFAULT)
+# the request's query parameters: the language links keep them (a claim link's token survives a switch)
+_query: ContextVar[tuple[tuple[str, str], ...]] = ContextVar("laurel_query", default=())
 
 _TAG = re.compile(r"^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*$")
 
@@ -130,6 +132,21 @@ def using(locale: str | None) -> Iterator[str]:
         yield _current.get()
     finally:
         _current.reset(token)
+
+
+def remember_query(params: dict[str, str] | None) -> None:
+    """The request's query (app.py's middleware): `language_links` keeps it."""
+    _query.set(tuple((k, v) for k, v in (params or {}).items() if k != "lang"))
+
+
+def language_links() -> list[tuple[str, str, str, bool]]:
+    """(tag, the language's own name, link, is it the current one) for every shipped
+    language: the same page with `lang=` set and the rest of its query kept."""
+    from urllib.parse import urlencode
+
+    kept = list(_query.get())
+    return [(html_lang(code), name, "?" + urlencode([*kept, ("lang", html_lang(code))]), code == current())
+            for code, name in NAMES.items()]
 
 
 def html_lang(locale: str | None = None) -> str:

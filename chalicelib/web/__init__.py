@@ -54,6 +54,7 @@ def _environment(loader: Any) -> Any:
     env.globals["html_lang"] = i18n.html_lang
     env.globals["current_locale"] = i18n.current
     env.globals["language_names"] = i18n.NAMES
+    env.globals["language_links"] = i18n.language_links
     env.filters["date"] = i18n.format_date  # "2026-12-01…" → "1 December 2026" / "2026年12月1日"
     env.filters["datetime"] = i18n.format_datetime
     env.filters["number"] = i18n.format_number

@@ -67,3 +67,14 @@ def test_dates_and_numbers_follow_the_language() -> None:
     with i18n.using("pt_BR"):
         assert i18n.format_date("2026-12-01") == "1 de dezembro de 2026"
     assert i18n.format_date(None) == ""
+
+
+def test_language_links_keep_the_rest_of_the_query() -> None:
+    # a claim link's token must survive a switch of language (the page would answer "link not valid")
+    i18n.remember_query({"token": "abc+/=", "lang": "de", "ref": "email"})
+    with i18n.using("de"):
+        links = {tag: (href, here) for tag, _name, href, here in i18n.language_links()}
+    assert links["ja"] == ("?token=abc%2B%2F%3D&ref=email&lang=ja", False)
+    assert links["de"][1] is True
+    assert set(links) == {"en", "es", "fr", "de", "pt-BR", "ja"}
+    i18n.remember_query(None)
