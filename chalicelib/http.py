@@ -287,7 +287,8 @@ def cached(request: Request, body: str, *, content_type: str, headers: dict[str,
         "Content-Type": content_type,
         "Cache-Control": f"public, max-age={max_age}",
         "ETag": etag,
-        "Vary": "Accept",
+        # and whatever else the caller's headers vary by (a page: Accept-Language, web.page_headers)
+        "Vary": ", ".join(dict.fromkeys(["Accept", *filter(None, map(str.strip, headers.get("Vary", "").split(",")))])),
     }
     if etag in (request.headers.get("if-none-match") or ""):
         return Response(body="", status_code=304, headers=common)

@@ -19,8 +19,9 @@ and the asset bucket, the WAF that protects it, and what the app needs to trust 
   on the public documents, status lists and assets.
 - **Caching.** `/badges/*`, `/ob/*`, `/.well-known/jwks.json`, the status page and the
   assets (status lists under `/assets/status/`) are cached as long as the origin's
-  Cache-Control says; the Accept header is normalised by a CloudFront Function
-  (infra/edge_accept.js) so browsers do not split the cache. Writes that change what a
+  Cache-Control says; the Accept and Accept-Language headers are normalised by a CloudFront
+  Function (infra/edge_accept.js) so browsers do not split the cache; the pages are keyed by
+  language too (Accept-Language and `?lang=`, issue 19). Writes that change what a
   cached URL shows queue an invalidation; the events worker sends them
   (`LAUREL_DISTRIBUTION_ID`: the worker, not the API, whose function the distribution
   already depends on through the RestApi).
@@ -50,8 +51,12 @@ ORIGIN_HEADER = "X-Laurel-Origin"  # chalicelib/http.py ORIGIN_HEADER
 # What the app reads from a request (grep `headers.get` in chalicelib): forwarded on the API
 # behaviour, with CloudFront's viewer address. Authorization cannot be in an origin request
 # policy (CloudFront answers 400): it is in the API behaviour's cache key instead.
-API_HEADERS = ("Accept", "Content-Type", "HX-Request", "If-None-Match", "Laurel-Signature", "Referer", "User-Agent",
-               "CloudFront-Viewer-Address")
+API_HEADERS = ("Accept", "Accept-Language", "Content-Type", "HX-Request", "If-None-Match", "Laurel-Signature",
+               "Referer", "User-Agent", "CloudFront-Viewer-Address")
+# What a cached page's answer depends on besides its path (issue 19: its language comes from an explicit
+# `?lang=`, else Accept-Language, normalised by edge_accept.js to one shipped tag): in the pages' cache key
+PAGE_HEADERS = ("Accept", "Accept-Language")
+PAGE_QUERY = ("ref", "lang")
 # Rate-based rules (requests per source address in 5 minutes, WAF's default window): the paths
 # are the routes' own (chalicelib/routes: wallet.py, console/signin.py, public.py, hooks.py).
 RATE_RULES = (
@@ -197,9 +202,11 @@ def cdn(stack: LaurelStack, api_stage: str) -> cloudfront.Distribution:
         min_ttl=cdk.Duration.seconds(0),
         max_ttl=cdk.Duration.days(1),
         # normalised by the viewer-request function (edge_accept.js): a few values, not one per browser
-        header_behavior=cloudfront.CacheHeaderBehavior.allow_list("Accept"),
-        # `ref=` (where Laurel put the link: engagement counters) varies the page's cache entry
-        query_string_behavior=cloudfront.CacheQueryStringBehavior.allow_list("ref"),
+        # (Accept-Language: one of the six shipped languages; the app answers `Vary: Accept-Language`)
+        header_behavior=cloudfront.CacheHeaderBehavior.allow_list(*PAGE_HEADERS),
+        # `ref=` (where Laurel put the link: engagement counters) and `lang=` (the visitor's choice of
+        # language, the pages' footer links) vary the page's cache entry
+        query_string_behavior=cloudfront.CacheQueryStringBehavior.allow_list(*PAGE_QUERY),
         cookie_behavior=cloudfront.CacheCookieBehavior.none(),
         enable_accept_encoding_gzip=True,
         enable_accept_encoding_brotli=True,
@@ -242,7 +249,7 @@ def cdn(stack: LaurelStack, api_stage: str) -> cloudfront.Distribution:
         stack, "PageVisitor",
         comment="Verification pages: user agent and referer for the engagement counters (classes only)",
         header_behavior=cloudfront.OriginRequestHeaderBehavior.allow_list("User-Agent", "Referer"),
-        query_string_behavior=cloudfront.OriginRequestQueryStringBehavior.allow_list("ref"),
+        query_string_behavior=cloudfront.OriginRequestQueryStringBehavior.allow_list(*PAGE_QUERY),
         cookie_behavior=cloudfront.OriginRequestCookieBehavior.none(),
     )
     security = cloudfront.ResponseSecurityHeadersBehavior(
@@ -276,7 +283,7 @@ def cdn(stack: LaurelStack, api_stage: str) -> cloudfront.Distribution:
         event_type=cloudfront.FunctionEventType.VIEWER_REQUEST,
         function=cloudfront.Function(
             stack, "NormaliseAccept",
-            comment="Accept normalised to what the app's content negotiation picks (one cache entry each)",
+            comment="Accept and Accept-Language normalised to what the app picks (one cache entry each)",
             code=cloudfront.FunctionCode.from_file(file_path=str(Path(__file__).with_name("edge_accept.js"))),
             runtime=cloudfront.FunctionRuntime.JS_2_0,
         ),

@@ -1,6 +1,8 @@
 // Laurel's CloudFront Function (viewer request; infra/edge.py): the Accept header
 // normalised to the one value the app's content negotiation would pick, so the cached
-// behaviours hold a few entries per URL instead of one per browser's Accept string.
+// behaviours hold a few entries per URL instead of one per browser's Accept string; and
+// the Accept-Language header normalised to the one shipped language the app would pick
+// (issue 19: the pages answer in the visitor's language), for the same reason.
 //
 // Ported from chalicelib/openbadges/media.py `preferred` (RFC 9110 §12.5.1: an offer takes
 // the quality of the most specific range matching it; ties go to the more specific match,
@@ -97,10 +99,87 @@ function normalised(uri, accept) {
     return '*/*'; // the other cached documents answer the same whatever is asked
 }
 
+// ---------------------------------------------------------------- Accept-Language
+// Ported from chalicelib/i18n.py `from_accept_language` and `best` (RFC 9110 §12.5.4: ranges
+// by `q`, highest first, ties in the header's order; q=0 or a weight Python's float() cannot
+// read: not acceptable; `*`: English; fr-CA -> fr, pt -> pt-BR, a language without a catalog
+// is skipped; nothing found: English). The value is the tag `<html lang>` shows (pt-BR).
+// tests/infra/test_edge.py runs this under node against the Python for a corpus of headers.
+
+var SHIPPED = {'en': 'en', 'es': 'es', 'fr': 'fr', 'de': 'de', 'pt_BR': 'pt-BR', 'ja': 'ja'};
+var BY_LANGUAGE = {'en': 'en', 'es': 'es', 'fr': 'fr', 'de': 'de', 'pt': 'pt-BR', 'ja': 'ja'};
+var DEFAULT_LANGUAGE = 'en';
+var TAG = /^[A-Za-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*$/;
+// what Python's float() reads: a decimal number (digits may be grouped by single underscores), inf, nan
+var DIGITS = '\\d(?:_?\\d)*';
+var PY_FLOAT = new RegExp('^[+-]?(?:(?:' + DIGITS + '(?:\\.(?:' + DIGITS + ')?)?|\\.' + DIGITS + ')(?:[eE][+-]?'
+    + DIGITS + ')?|inf|infinity|nan)$', 'i');
+
+function pyFloat(value) {
+    var text = value.trim();
+    if (!PY_FLOAT.test(text)) {
+        return 0; // Python: ValueError, the weight counts as 0
+    }
+    var lower = text.toLowerCase().replace(/^[+]/, '');
+    if (/^-?inf/.test(lower)) {
+        return lower.charAt(0) === '-' ? -Infinity : Infinity;
+    }
+    return parseFloat(text.replace(/_/g, '')); // nan: NaN, never > 0
+}
+
+function shippedFor(tag) {
+    if (!tag || tag.length > 35 || !TAG.test(tag)) {
+        return null;
+    }
+    var parts = tag.replace(/_/g, '-').split('-');
+    var language = parts[0].toLowerCase();
+    if (parts.length > 1) {
+        var exact = language + '_' + parts[1].toUpperCase();
+        if (SHIPPED.hasOwnProperty(exact)) {
+            return SHIPPED[exact];
+        }
+    }
+    return BY_LANGUAGE.hasOwnProperty(language) ? BY_LANGUAGE[language] : null;
+}
+
+function language(header) {
+    var ranked = [];
+    var parts = (header || '').split(',');
+    for (var i = 0; i < parts.length; i++) {
+        var fields = parts[i].trim().split(';');
+        var tag = fields[0].trim();
+        var weight = 1;
+        for (var j = 1; j < fields.length; j++) {
+            var param = fields[j].trim();
+            var eq = param.indexOf('=');
+            var name = eq < 0 ? param : param.substring(0, eq);
+            if (name.trim().toLowerCase() === 'q') {
+                weight = pyFloat(eq < 0 ? '' : param.substring(eq + 1));
+            }
+        }
+        if (tag && weight > 0) {
+            ranked.push([weight, i, tag]);
+        }
+    }
+    ranked.sort(function (a, b) { return b[0] - a[0] || a[1] - b[1]; });
+    for (var k = 0; k < ranked.length; k++) {
+        if (ranked[k][2] === '*') {
+            return DEFAULT_LANGUAGE;
+        }
+        var found = shippedFor(ranked[k][2]);
+        if (found) {
+            return found;
+        }
+    }
+    return DEFAULT_LANGUAGE;
+}
+
 function handler(event) {
     var request = event.request;
     var accept = request.headers.accept ? request.headers.accept.value : '';
     request.headers.accept = {value: normalised(request.uri, accept)};
+    var languages = request.headers['accept-language'] ? request.headers['accept-language'].value : '';
+    request.headers['accept-language'] = {value: language(languages)};
     return request;
 }
 

@@ -28,6 +28,7 @@ from chalice import Blueprint, Response
 
 from .. import http
 from ..domain.errors import LaurelError
+from ..i18n import N_, _
 from ..lazy import LazyModule
 
 audit = LazyModule("chalicelib.services.audit")
@@ -40,11 +41,15 @@ web = LazyModule("chalicelib.web")
 ANY_BODY = [http.JSON, http.FORM, "image/png", "image/svg+xml", "text/plain", "text/csv", "application/octet-stream",
             "multipart/form-data"]
 
-# The titles of refusal pages, by status.
-PAGE_TITLES = {400: "That did not work", 401: "Please sign in", 403: "Not allowed", 404: "Not found",
-               409: "That cannot be done now", 410: "This link cannot be used", 413: "That is too large",
-               415: "That did not work", 422: "Please check the form", 429: "Slow down",
-               503: "Please try again later"}
+# The titles of refusal pages, by status (marked here, translated when the page is rendered:
+# a route's own `title=` is marked with N_ where it is written, and translated here too).
+PAGE_TITLES = {400: N_("That did not work"), 401: N_("Please sign in"), 403: N_("Not allowed"), 404: N_("Not found"),
+               409: N_("That cannot be done now"), 410: N_("This link cannot be used"),
+               413: N_("That is too large"), 415: N_("That did not work"), 422: N_("Please check the form"),
+               429: N_("Slow down"), 503: N_("Please try again later")}
+# An earner's or console member's POST after their session ended (a GET goes to the sign-in page instead)
+SESSION_ENDED = N_("Your session has ended. Sign in again and repeat what you were doing.")
+CONSOLE_SESSION_ENDED = N_("Your console session has ended. Sign in again and repeat what you were doing.")
 
 View = Callable[..., Response]
 
@@ -75,9 +80,10 @@ def refusal(exc: LaurelError, request: Any, style: Style = "json", title: str | 
         return http.error_response(exc)
     if isinstance(title, dict):
         title = title.get(exc.status)
-    return web.page("message.html", exc.status, exc.headers(), title=title or PAGE_TITLES.get(exc.status,
-                                                                                            "That did not work"),
-                    message=_message(exc), link=link)
+    # the message is the error's own (English: the same text the JSON answer carries, an API text)
+    shown = {**link, "text": _(link["text"])} if link else None
+    return web.page("message.html", exc.status, exc.headers(),
+                    title=_(title or PAGE_TITLES.get(exc.status, PAGE_TITLES[400])), message=_message(exc), link=shown)
 
 
 def _signin_redirect(request: Any) -> Response:
@@ -188,13 +194,12 @@ class Guard:
                     if session is None and signed_in:
                         if request.method == "GET":
                             return _signin_redirect(request)
-                        return web.page("message.html", 401, title="Please sign in",
-                                        message="Your session has ended. Sign in again and repeat what you were "
-                                                "doing.", link={"href": "/signin", "text": "Sign in"})
+                        return web.page("message.html", 401, title=_(PAGE_TITLES[401]), message=_(SESSION_ENDED),
+                                        link={"href": "/signin", "text": _("Sign in")})
                     return view(session, **params)
 
                 return http.answer(run, lambda exc: refusal(exc, request, "html",
-                                                            link={"href": "/wallet", "text": "Go to your wallet"}))
+                                                            link={"href": "/wallet", "text": N_("Go to your wallet")}))
 
             self._register(path, methods or ("GET",), handler, view, "earner", None,
                            None if methods in ((), ("GET",)) else [http.FORM])
@@ -245,16 +250,16 @@ class Guard:
                     if member is None:
                         if request.method == "GET":
                             return _console.signin_redirect(request)
-                        return web.page("message.html", 401, title="Please sign in",
-                                        message="Your console session has ended. Sign in again and repeat what you "
-                                                "were doing.", link={"href": "/console/signin", "text": "Sign in"})
+                        return web.page("message.html", 401, title=_(PAGE_TITLES[401]),
+                                        message=_(CONSOLE_SESSION_ENDED),
+                                        link={"href": "/console/signin", "text": _("Sign in")})
                     allowed_check.require(member, action)
                     if request.method != "GET":
                         _console.check_csrf(request, member)
                     caller.append(audit.Actor("member", member.member_id, member.tenant_id))
                     return view(member, **params)
 
-                back = {"href": "/console", "text": "Back to the console"}
+                back = {"href": "/console", "text": N_("Back to the console")}
                 response = http.answer(run, lambda exc: refusal(exc, request, "html", link=back))
                 if caller and audited:
                     audit.record_request(request, caller[0], response, self.bp.current_app.routes)

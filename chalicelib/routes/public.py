@@ -266,10 +266,12 @@ def show_import(import_id: str) -> Response:
     request = _request()
     token = http.query_param(request, "token", max_length=100)
     if token:  # the emailed link: a button, because mail scanners follow links
-        return web.page("message_form.html", title="Confirm the import",
-                        message="Add this external badge to your collection?",
+        from ..i18n import _
+
+        return web.page("message_form.html", title=_("Confirm the import"),
+                        message=_("Add this external badge to your collection?"),
                         action_url=f"{get_settings().public_base_url}/imports/{import_id}", token=token,
-                        button="Confirm import")
+                        button=_("Confirm import"))
     result = imports.show(import_id)
     if http.wants_json(request):
         return http.json_response(result)

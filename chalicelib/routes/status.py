@@ -10,6 +10,7 @@ from chalice import Blueprint, Response
 
 from .. import http
 from ..config import get_settings
+from ..i18n import N_, _
 from ..lazy import LazyModule
 from ._guards import Guard
 
@@ -21,7 +22,7 @@ web = LazyModule("chalicelib.web")
 pages = LazyModule("chalicelib.web.status")
 
 MAX_AGE = 60  # "Cacheable by the CDN": a minute, as often as the probes publish
-LINK_UNUSABLE = "This link cannot be used"
+LINK_UNUSABLE = N_("This link cannot be used")  # a refusal page's title (translated by _guards.refusal)
 
 
 def _link(request: Any) -> Any:
@@ -60,35 +61,35 @@ def status_subscribe() -> Response:
     data = http.parse_form(request, schemas.StatusSubscribeIn)
     status.subscribe(str(data.email), http.client_address(request))
     # the same answer whatever the address's state (new, pending, subscribed)
-    return web.page("message.html", 200, title="Check your inbox",
-                    message="If this address can be subscribed, a confirmation link is on its way to it. "
-                            "Nothing else is sent until the link is confirmed.",
-                    link={"href": "/status", "text": "Back to the status page"})
+    return web.page("message.html", 200, title=_("Check your inbox"),
+                    message=_("If this address can be subscribed, a confirmation link is on its way to it. "
+                              "Nothing else is sent until the link is confirmed."),
+                    link=_back())
 
 
 @guard.public("/status/subscription/confirm", errors="html", title=LINK_UNUSABLE)
 def status_confirm_form() -> Response:
     """The mailed link shows a button (mail scanners follow links; only the POST confirms)."""
     data = _link(bp.current_request)
-    return _button("Confirm your subscription", "Send Laurel's status updates to this address?",
-                   "/status/subscription/confirm", data, "Confirm subscription")
+    return _button(_("Confirm your subscription"), _("Send Laurel's status updates to this address?"),
+                   "/status/subscription/confirm", data, _("Confirm subscription"))
 
 
 @guard.public("/status/subscription/confirm", "POST", errors="html", title=LINK_UNUSABLE)
 def status_confirm() -> Response:
     data = _link(bp.current_request)
     status.confirm(data.address_hash, data.secret)
-    return web.page("message.html", 200, title="Subscribed",
-                    message="This address will get a mail for each incident update and maintenance announcement. "
-                            "Every mail has a link to unsubscribe.",
-                    link={"href": "/status", "text": "Back to the status page"})
+    return web.page("message.html", 200, title=_("Subscribed"),
+                    message=_("This address will get a mail for each incident update and maintenance announcement. "
+                              "Every mail has a link to unsubscribe."),
+                    link=_back())
 
 
 @guard.public("/status/unsubscribe", errors="html", title=LINK_UNUSABLE)
 def status_unsubscribe_form() -> Response:
     data = _link(bp.current_request)
-    return _button("Unsubscribe", "Stop Laurel's status mail to this address?", "/status/unsubscribe", data,
-                   "Unsubscribe")
+    return _button(_("Unsubscribe"), _("Stop Laurel's status mail to this address?"), "/status/unsubscribe", data,
+                   _("Unsubscribe"))
 
 
 @guard.public("/status/unsubscribe", "POST", errors="html", title=LINK_UNUSABLE)
@@ -96,9 +97,12 @@ def status_unsubscribe() -> Response:
     """The page's button, or a mail client's RFC 8058 one-click POST to the List-Unsubscribe URI."""
     data = _link(bp.current_request)
     status.unsubscribe(data.address_hash, data.secret)
-    return web.page("message.html", 200, title="Unsubscribed",
-                    message="This address gets no more status mail from Laurel.",
-                    link={"href": "/status", "text": "Back to the status page"})
+    return web.page("message.html", 200, title=_("Unsubscribed"),
+                    message=_("This address gets no more status mail from Laurel."), link=_back())
+
+
+def _back() -> dict[str, str]:
+    return {"href": "/status", "text": _("Back to the status page")}
 
 
 def _button(title: str, message: str, path: str, data: Any, button: str) -> Response:

@@ -220,10 +220,12 @@ def wallet_restrict(session: Any) -> Response:
 def wallet_delete(session: Any) -> Response:
     _form("DeleteAccountIn", session)
     rights.erase_earner(session.earner_id)
+    from ..i18n import _
+
     return web.page("message.html", 200, {"Set-Cookie": s.cookie_header(s.SESSION_COOKIE, "", 0)},
-                    title="Your account was deleted",
-                    message="Your addresses, your name and everything derived from them are gone from Laurel. "
-                            "Pages of your credentials now say they were removed.", link=None)
+                    title=_("Your account was deleted"),
+                    message=_("Your addresses, your name and everything derived from them are gone from Laurel. "
+                              "Pages of your credentials now say they were removed."), link=None)
 
 
 # ------------------------------------------------------------------ public profiles

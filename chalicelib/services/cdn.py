@@ -12,8 +12,10 @@ can (infra/edge.py). A failed invalidation raises, and SQS brings the message ba
 the dead-letter queue, with its alarm).
 
 What a credential's change touches (the distribution's paths, routes/public.py and
-store/object_keys.py): its page in every form and with any `ref=` (`/badges/<id>*`: the
-page's cache key holds the query), its baked image (`/assets/baked/<tenant>/<id>/*`: hiding
+store/object_keys.py): its page in every form and language and with any `ref=` or `lang=`
+(`/badges/<id>*`: the page's cache key holds the query, and a trailing `*` invalidates every
+query string; the languages chosen by Accept-Language are header variants, and CloudFront
+invalidates every header variant of a path), its baked image (`/assets/baked/<tenant>/<id>/*`: hiding
 deletes the file, the CDN kept it 5 minutes), its Open Badges 2.0 assertion and badge class,
 its 3.0 credential in both forms, and its issuer's 2.0 revocation list and status lists.
 """

@@ -74,6 +74,7 @@ def _env() -> Environment:
 
     env.globals["check_says"] = check_words.says
     env.globals["verdict_says"] = check_words.verdict_says
+    env.globals["verdict_label"] = check_words.verdict_label
     return env
 
 
@@ -139,6 +140,9 @@ def page_headers(*, scripts: bool = False) -> dict[str, str]:
     return {
         "Content-Type": "text/html; charset=utf-8",
         "Content-Language": i18n.html_lang(),
+        # the page's language is negotiated (app.py middleware: `?lang=`, then Accept-Language): a
+        # shared cache must not hand a German page to a Japanese browser (the CDN keys on it too, infra/edge.py)
+        "Vary": "Accept-Language",
         "Content-Security-Policy": content_security_policy(scripts=scripts),
         "X-Content-Type-Options": "nosniff",
         "Referrer-Policy": "no-referrer",

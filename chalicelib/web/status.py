@@ -11,13 +11,24 @@ from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from .. import i18n
 from ..domain.status import STATE_LABELS
+from ..i18n import N_, _
 from . import render
 
-HEADLINES = {"operational": "All measured systems operational", "degraded": "Some systems are degraded",
-             "partial_outage": "Partial outage", "major_outage": "Major outage",
-             "not_monitored": "No component is monitored yet",
-             "no_data": "No recent measurements: the checks have gone quiet"}
+# The page's words (issue 19: every page in the visitor's language), marked here and
+# translated when the page is rendered. The Atom feed stays English: a feed has one language.
+HEADLINES = {"operational": N_("All measured systems operational"), "degraded": N_("Some systems are degraded"),
+             "partial_outage": N_("Partial outage"), "major_outage": N_("Major outage"),
+             "not_monitored": N_("No component is monitored yet"),
+             "no_data": N_("No recent measurements: the checks have gone quiet")}
+# domain/status.py STATE_LABELS and COMPONENTS names, as the page shows them
+_STATE_WORDS = (N_("Operational"), N_("Degraded performance"), N_("Partial outage"), N_("Major outage"),
+                N_("Not monitored"), N_("No recent data"))
+_COMPONENT_WORDS = (N_("Verification pages"), N_("API"), N_("LMS hooks"), N_("Wallet"), N_("Mail"))
+INCIDENT_STATES = {"investigating": N_("Investigating"), "identified": N_("Identified"),
+                   "monitoring": N_("Monitoring"), "resolved": N_("Resolved")}
+IMPACTS = {"minor": N_("minor impact"), "major": N_("major impact"), "critical": N_("critical impact")}
 
 
 @lru_cache(maxsize=1)
@@ -26,11 +37,18 @@ def status_css() -> str:
 
 
 def day_text(d: dict) -> str:
+    day = i18n.format_date(d["day"], "medium")
     if d["uptime"] is None:
-        return f"{d['day']}: no data"
-    outage = d["outage_minutes"]
-    return (f"{d['day']}: {d['uptime']} % up, {outage} outage minute{'s' if outage != 1 else ''} "
-            f"of {d['measured_minutes']} measured")
+        return _("%(day)s: no data", day=day)
+    return i18n.ngettext("%(day)s: %(uptime)s %% up, %(num)s outage minute of %(measured)s measured",
+                         "%(day)s: %(uptime)s %% up, %(num)s outage minutes of %(measured)s measured",
+                         d["outage_minutes"], day=day, uptime=d["uptime"],
+                         measured=i18n.format_number(d["measured_minutes"]))
+
+
+def _words(text: str | None) -> str:
+    """A marked constant (state, component name) in the page's language; anything else as stored."""
+    return _(text) if text else ""
 
 
 def render_page(snapshot: dict) -> tuple[str, str]:
@@ -43,7 +61,12 @@ def render_page(snapshot: dict) -> tuple[str, str]:
         uptime = str((Decimal(measured - outage) * 100 / measured).quantize(Decimal("0.001"), rounding=ROUND_DOWN))
     css = status_css()
     html = render("status.html", s=snapshot, status_css=css, day_text=day_text, uptime=uptime, measured=measured,
-                  headline=HEADLINES.get(snapshot["overall"], STATE_LABELS.get(snapshot["overall"], "")),
+                  headline=_words(HEADLINES.get(snapshot["overall"], STATE_LABELS.get(snapshot["overall"], ""))),
+                  component_name=lambda c: _words(c["name"]),
+                  component_names=lambda names: ", ".join(_words(n) for n in names),
+                  state_label=lambda state, label: _words(STATE_LABELS.get(state, label)),
+                  incident_state=lambda state: _words(INCIDENT_STATES.get(state, state.capitalize())),
+                  impact_label=lambda impact: _words(IMPACTS.get(impact, impact)),
                   bad_days=[d for d in reversed(days) if d["outage_minutes"]])
     return html, css
 
@@ -106,6 +129,6 @@ def atom_feed(snapshot: dict, base: str) -> str:
         entries.append((updated, entry))
     entries.sort(key=lambda e: e[0], reverse=True)
     sub(feed, "updated", entries[0][0] if entries else snapshot["generated_at"])
-    for _, entry in entries:
+    for _updated, entry in entries:
         feed.append(entry)
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(feed, encoding="unicode")

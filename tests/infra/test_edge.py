@@ -164,7 +164,9 @@ def test_the_api_behaviour_forwards_cloudfront_viewer_address_and_what_the_app_r
     headers = request["HeadersConfig"]
     assert headers["HeaderBehavior"] == "whitelist"
     assert "CloudFront-Viewer-Address" in headers["Headers"]
-    for needed in ("Accept", "Content-Type", "Laurel-Signature", "User-Agent", "If-None-Match", "Referer"):
+    # Accept-Language: the wallet and sign-in pages answer in the visitor's language (issue 19)
+    for needed in ("Accept", "Accept-Language", "Content-Type", "Laurel-Signature", "User-Agent", "If-None-Match",
+                   "Referer"):
         assert needed in headers["Headers"], needed
     assert "Host" not in headers["Headers"]  # API Gateway answers only its own host name
     assert request["CookiesConfig"]["CookieBehavior"] == "all"
@@ -224,7 +226,9 @@ def test_documents_jwks_status_lists_and_pages_are_cached_by_the_origins_cache_c
         assert cache["DefaultTTL"] == 0 and cache["MinTTL"] == 0 and cache["MaxTTL"] == 86400, path
         assert behavior["AllowedMethods"][:2] == ["GET", "HEAD"] and "POST" not in behavior["AllowedMethods"], path
         key = cache["ParametersInCacheKeyAndForwardedToOrigin"]
-        assert key["HeadersConfig"]["Headers"] == ["Accept"], path  # normalised: a few values
+        # normalised: a few values each (edge_accept.js); pages also by their language (issue 19)
+        pages = path in ("/badges/*", "/status", "/status/feed.atom")
+        assert key["HeadersConfig"]["Headers"] == (["Accept", "Accept-Language"] if pages else ["Accept"]), path
         assert key["CookiesConfig"]["CookieBehavior"] == "none", path
     ob = _ref(tpl, behaviors["/ob/*"]["CachePolicyId"])["CachePolicyConfig"]
     assert ob["ParametersInCacheKeyAndForwardedToOrigin"]["QueryStringsConfig"]["QueryStringBehavior"] == "none"
@@ -298,6 +302,88 @@ def test_the_normalised_accept_gets_the_same_answer_from_the_app_as_the_browsers
             assert ("application/vc+jwt" in value) == ("application/vc+jwt" in (accept or "")), (accept, value)
         else:
             assert value == "*/*"
+
+
+# ------------------------------------------------------------------ languages (issue 19)
+
+
+def test_credential_and_status_pages_are_cached_per_language_and_ref(synth):
+    """`?lang=` and the (normalised) Accept-Language choose the page's language: both are in
+    the cache key, and `lang` reaches the origin with `ref`."""
+    _, tpl, _ = synth
+    behaviors = _behaviors(tpl)
+    for path in ("/badges/*", "/status"):
+        key = _ref(tpl, behaviors[path]["CachePolicyId"])["CachePolicyConfig"]["ParametersInCacheKeyAndForwardedToOrigin"]
+        assert "Accept-Language" in key["HeadersConfig"]["Headers"], path
+        assert key["QueryStringsConfig"] == {"QueryStringBehavior": "whitelist", "QueryStrings": ["ref", "lang"]}, path
+    visitor = _ref(tpl, behaviors["/badges/*"]["OriginRequestPolicyId"])["OriginRequestPolicyConfig"]
+    assert visitor["QueryStringsConfig"] == {"QueryStringBehavior": "whitelist", "QueryStrings": ["ref", "lang"]}
+
+
+ACCEPT_LANGUAGES = [
+    None, "", "*", "de", "de-DE,de;q=0.9,en;q=0.8", "ja,en-US;q=0.9,en;q=0.8", "fr-CA,fr;q=0.9", "fr-CA",
+    "pt", "pt-PT", "pt-BR,pt;q=0.9", "PT-br", "pt_BR", "es-419,es;q=0.9", "es-US", "en-GB,en;q=0.9",
+    "ko-KR,ko;q=0.9,pt-BR;q=0.5,en;q=0.3", "zh-CN", "zh-CN,zh;q=0.9", "en;q=0.2, de;q=0.8", "fr;q=0, es",
+    "de;q=abc, es;q=0.5", "de;q=2, ja", "ja;q=0.5, de;q=0.5", "ja; q=0.5 , fr ;q=0.7", "x-klingon, de;q=0.1",
+    "*;q=0.5, ja;q=0.4", "de-CH-1901, ja", ",,;;", "not a tag, ja", "en-US", "ko", "de;Q=0.3, es;q=0.2",
+    "ja;q=.5, de;q=0.45", "ja;q=0.5e0, es;q=0.4", "ja;q=1.0, de", "de;q=-1, ja;q=0.1",
+]
+
+
+def _node_languages(cases: list[str | None]) -> list[str]:
+    """The function's Accept-Language for /badges/ requests, run under node as CloudFront would."""
+    script = ("const src = require('fs').readFileSync(process.argv[1], 'utf8');"
+              "const handler = new Function(src + '; return handler;')();"
+              "const cases = JSON.parse(require('fs').readFileSync(0, 'utf8'));"
+              "process.stdout.write(JSON.stringify(cases.map((value) => handler({request: {uri: '/badges/abc',"
+              " headers: value === null ? {} : {'accept-language': {value}}}}).headers['accept-language'].value)));")
+    out = subprocess.run(["node", "-e", script, str(EDGE_JS)], input=json.dumps(cases), capture_output=True,
+                         text=True, check=True)
+    return json.loads(out.stdout)
+
+
+def test_the_normalised_accept_language_is_one_shipped_tag_the_app_picks_like_the_browsers_own():
+    """edge_accept.js follows chalicelib/i18n.py `from_accept_language`: the cache holds one
+    entry per shipped language, and each visitor gets the language the raw header gets."""
+    from chalicelib import i18n
+
+    values = _node_languages(ACCEPT_LANGUAGES)
+    assert set(values) <= {i18n.html_lang(locale) for locale in i18n.LOCALES}, values
+    assert set(values) == {"en", "es", "fr", "de", "pt-BR", "ja"}  # the corpus reaches every one
+    for raw, value in zip(ACCEPT_LANGUAGES, values, strict=True):
+        expected = i18n.html_lang(i18n.from_accept_language(raw) or i18n.DEFAULT)
+        assert value == expected, (raw, value, expected)
+        assert i18n.resolve(accept_language=value) == i18n.resolve(accept_language=raw), (raw, value)
+
+
+def test_the_normalised_accept_language_gets_the_same_page_from_the_app(client):
+    values = _node_languages(ACCEPT_LANGUAGES)
+    for raw, value in zip(ACCEPT_LANGUAGES, values, strict=True):
+        pages = [client.http.get("/verify", headers={} if header is None else {"Accept-Language": header})
+                 for header in (raw, value)]
+        langs = [(p.headers["Content-Language"], p.body.decode().split('<html lang="')[1].split('"')[0]) for p in pages]
+        assert langs[0] == langs[1] == (value, value), (raw, value, langs)
+
+
+def test_an_invalidation_covers_every_language_and_ref_variant_the_cache_keys_on(synth):
+    """CloudFront invalidates every header variant of a path (Accept, Accept-Language) and,
+    with a trailing `*`, every query string: the pages' wildcard must match each
+    `?lang=`/`?ref=` URL the cache key makes."""
+    from fnmatch import fnmatchcase
+
+    from chalicelib.services.cdn import paths_for
+
+    _, tpl, _ = synth
+    key = _ref(tpl, _behaviors(tpl)["/badges/*"]["CachePolicyId"])["CachePolicyConfig"]
+    names = key["ParametersInCacheKeyAndForwardedToOrigin"]["QueryStringsConfig"]["QueryStrings"]
+    assert "lang" in names
+    for credentials in ([("t1", "t1-abc", 0)], [("t1", f"t1-{i}", 0) for i in range(40)]):
+        wildcards = [p for p in paths_for(credentials) if p.endswith("*")]
+        for page in ("/badges/t1-abc", "/badges/t1-abc.json", "/badges/t1-abc/image"):
+            for query in ("", "?lang=ja", "?lang=pt-BR&ref=linkedin", "?ref=mail&lang=de",
+                          *(f"?{name}=x" for name in names)):
+                url = page + query
+                assert any(fnmatchcase(url, w) for w in wildcards), (url, wildcards)
 
 
 # ------------------------------------------------------------------ invalidations

@@ -160,15 +160,16 @@ def test_public_verification_path_is_behind_cloudfront(synth):
     assert verify["ViewerProtocolPolicy"] == "redirect-to-https"
     assets = origins[behaviors["/assets/*"]["TargetOriginId"]]
     assert "OriginAccessControlId" in assets
-    # the verification cache policy honours the origin's Cache-Control and varies by Accept
+    # the verification cache policy honours the origin's Cache-Control and varies by Accept and language
     policy = tpl["Resources"][verify["CachePolicyId"]["Ref"]]
     cfg = policy["Properties"]["CachePolicyConfig"]
     assert cfg["DefaultTTL"] == 0 and cfg["MaxTTL"] > 0
-    assert cfg["ParametersInCacheKeyAndForwardedToOrigin"]["HeadersConfig"]["Headers"] == ["Accept"]
+    assert cfg["ParametersInCacheKeyAndForwardedToOrigin"]["HeadersConfig"]["Headers"] == ["Accept", "Accept-Language"]
     # the engagement counters' inputs reach the origin (CloudFront sends "Amazon CloudFront" as the user
-    # agent and drops the Referer and the query unless told): `ref` is also part of the cache key
+    # agent and drops the Referer and the query unless told): `ref` is also part of the cache key, with
+    # `lang` (the visitor's choice of language, issue 19)
     assert cfg["ParametersInCacheKeyAndForwardedToOrigin"]["QueryStringsConfig"] == {
-        "QueryStringBehavior": "whitelist", "QueryStrings": ["ref"]}
+        "QueryStringBehavior": "whitelist", "QueryStrings": ["ref", "lang"]}
     origin_policy = tpl["Resources"][verify["OriginRequestPolicyId"]["Ref"]]
     forwarded = origin_policy["Properties"]["OriginRequestPolicyConfig"]["HeadersConfig"]
     assert forwarded["HeaderBehavior"] == "whitelist" and sorted(forwarded["Headers"]) == ["Referer", "User-Agent"]

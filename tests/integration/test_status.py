@@ -59,6 +59,14 @@ def probe(minute: datetime, ok: bool, location: str = "us-east-1", **kw) -> None
     probe_store.record_probe(minute, location, results(ok, **kw), ok)
 
 
+def _when(moment: str) -> str:
+    """A moment as the page writes it in English (issue 19: `| datetime`, "Nov 20, 2026, 12:10:00 PM UTC")."""
+    from chalicelib import i18n
+
+    with i18n.using("en"):
+        return i18n.format_datetime(moment)
+
+
 def text(response) -> str:
     return response.body.decode() if isinstance(response.body, bytes) else response.body
 
@@ -128,8 +136,9 @@ def test_status_page_shows_components_daily_bars_and_todays_outage(client, froze
     bars = re.findall(r'<li class="(up|partial|down|none)" title="([^"]+)"', html)
     assert len(bars) == 90
     assert sum(1 for level, _ in bars if level == "none") == 88
-    assert bars[-1] == ("down", "2026-11-20: 50.00 % up, 3 outage minutes of 6 measured")
-    assert bars[-11] == ("up", "2026-11-10: 100.00 % up, 0 outage minutes of 4 measured")
+    # dates the page's language's way (issue 19), English here
+    assert bars[-1] == ("down", "Nov 20, 2026: 50.00 % up, 3 outage minutes of 6 measured")
+    assert bars[-11] == ("up", "Nov 10, 2026: 100.00 % up, 0 outage minutes of 4 measured")
     components = dict(re.findall(r"<li><span>([^<]+)</span> <span class=\"state st-\w+\">([^<]+)</span>", html))
     assert components == {"Verification pages": "Operational", "API": "Major outage", "LMS hooks": "Not monitored",
                           "Wallet": "Not monitored", "Mail": "Not monitored"}
@@ -173,8 +182,9 @@ def test_operator_writes_an_incident_and_its_timeline_until_resolved(client, fro
 
     html = text(client.http.get("/status"))
     timeline = re.findall(r"<li><strong>(\w+)</strong> <span class=\"when\">([^<]+)</span>", html)
-    assert timeline == [("Resolved", "2026-11-20T12:50:00Z"), ("Monitoring", "2026-11-20T12:40:00Z"),
-                        ("Identified", "2026-11-20T12:30:00Z"), ("Investigating", "2026-11-20T12:00:00Z")]
+    assert timeline == [(state, _when(at)) for state, at in (
+        ("Resolved", "2026-11-20T12:50:00Z"), ("Monitoring", "2026-11-20T12:40:00Z"),
+        ("Identified", "2026-11-20T12:30:00Z"), ("Investigating", "2026-11-20T12:00:00Z"))]
     # every write is in the operators' audit log
     audited = [i for i in scan_table() if i["pk"] == "OPS#AUDIT"]
     assert sum(1 for a in audited if "/ops/incidents" in json.dumps(a, default=str)) == 4
@@ -420,14 +430,14 @@ def test_a_stale_snapshot_is_rebuilt_on_read_and_served_as_it_is_when_the_table_
         probe(NOW + timedelta(minutes=7 + m), ok=False)
     with recording() as calls:
         page = text(client.http.get("/status"))
-    assert "3 outage minutes</strong> today" in page and "Updated 2026-11-20T12:10:00Z" in page
+    assert "3 outage minutes</strong> today" in page and f"Updated {_when('2026-11-20T12:10:00Z')}" in page
     assert calls.count("s3.PutObject") == 1  # published for the next reader
     assert status_service.current()["generated_at"] == "2026-11-20T12:10:00Z"
 
     frozen["now"] = NOW + timedelta(minutes=20)
     boto3.client("dynamodb", region_name="us-east-1").delete_table(TableName="laurel-test")
     stale = client.http.get("/status")
-    assert stale.status_code == 200 and "Updated 2026-11-20T12:10:00Z" in text(stale)
+    assert stale.status_code == 200 and f"Updated {_when('2026-11-20T12:10:00Z')}" in text(stale)
 
 
 def test_a_publish_reads_only_the_days_that_can_still_change(client, frozen):

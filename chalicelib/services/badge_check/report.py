@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ... import i18n
 from ...domain import check_words
 from ...domain.clock import iso
 from .. import clock
@@ -24,8 +25,11 @@ class Report:
     recipient_hashes: list[tuple[str, str]] = field(default_factory=list)  # (identity hash, salt)
 
     def check(self, name: str, ok: bool, detail: str = "") -> bool:
-        self.checks.append({"check": name, "ok": bool(ok), "detail": detail,
-                            "says": check_words.says(name, bool(ok))})
+        # the words are kept with the report (stored with an import, answered as JSON): in English, whatever
+        # the language of the request; a page says them again in its reader's language (verify_report.html)
+        with i18n.using(i18n.DEFAULT):
+            says = check_words.says(name, bool(ok))
+        self.checks.append({"check": name, "ok": bool(ok), "detail": detail, "says": says})
         return ok
 
     @property
@@ -41,8 +45,10 @@ class Report:
     def to_dict(self) -> dict:
         result = self.result
         decided = check_words.deciding_check(result, self.checks)
+        with i18n.using(i18n.DEFAULT):
+            says = check_words.verdict_says(result, self.checks)
         return {"result": result, "format": self.format, "checked_at": iso(clock.utcnow()),
-                "says": check_words.verdict_says(result, self.checks),
+                "says": says,
                 "decided_by": decided["check"] if decided else None,
                 "credential": self.summary, "checks": self.checks}
 
