@@ -43,9 +43,10 @@ class Shareable:
 CARD_WIDTH, CARD_HEIGHT = 1200, 630  # web/share_card.py's size, what og:image:width/height say
 
 
-def card_url(c: Shareable) -> str:
-    """The share card route (`/badges/{id}/card.png`): the card of the credential's state now."""
-    return f"{c.url}/card.png?{urlencode({'lang': c.locale})}"
+def card_url(c: Shareable, ref: str | None = None) -> str:
+    """The share card route (`/badges/{id}/card.png`): the card of the credential's state
+    now; `ref`: where it is shown (`embed`), counted like the badge image's loads."""
+    return f"{c.url}/card.png?{urlencode({'lang': c.locale, **({'ref': ref} if ref else {})})}"
 
 
 def linkedin_fields(c: Shareable) -> list[tuple[str, str]]:
@@ -146,7 +147,7 @@ def embed_card(c: Shareable, max_width: int | None = None) -> str:
     alt = escape(_("%(credential)s, issued by %(issuer)s to %(name)s: its current status",
                    credential=c.badge_name, issuer=c.issuer_name, name=c.earner_name), quote=True)
     href = escape(with_ref(c.url, "embed"), quote=True)
-    src = escape(card_url(c), quote=True)
+    src = escape(card_url(c, "embed"), quote=True)
     by = escape(_("%(issuer)s · issued to %(name)s", issuer=c.issuer_name, name=c.earner_name))
     return (f'<a href="{href}" style="display:inline-block;width:{width}px;max-width:100%;border:1px solid #ccc;'
             'border-radius:8px;overflow:hidden;color:#1a1a1a;background:#fff;text-decoration:none;'

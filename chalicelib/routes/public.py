@@ -168,7 +168,7 @@ def share_card(credential_id: str) -> Response:
     state and cached in S3 where the CDN serves it. Like the baked image, a redirect to it."""
     from .. import i18n
 
-    location = share_cards.card_url(credential_id, i18n.current())
+    location = share_cards.card_url(credential_id, i18n.current(), ref=_ref(_request()))
     return Response(body="", status_code=302, headers={"Location": location, "Cache-Control": "no-store"})
 
 

@@ -67,13 +67,18 @@ def card_key(item: Any, locale: str) -> str:
     return object_keys.share_card_key(item.tenant_id, item.credential_id, version)
 
 
-def card_url(credential_id: str, locale: str, attempts: int = 3) -> str:
+def card_url(credential_id: str, locale: str, ref: str | None = None, attempts: int = 3) -> str:
     """The URL of the credential's card for its state now, in `locale`: rendered and
     stored on a miss. A credential that is not public answers exactly like one never
-    issued (the one publicity rule, services/verification.public_item)."""
+    issued (the one publicity rule, services/verification.public_item). `ref`: where the
+    card is shown (`embed`: the embed card), counted like the badge image's loads."""
     from .. import i18n
 
     item = public_item(credential_id)
+    if ref and attempts == 3:
+        from .engagement import record_image
+
+        record_image(item, ref)  # out of band: a log line, no AWS call
     key = card_key(item, locale)
     if objects.exists(key):
         return objects.url_of(key)
@@ -93,7 +98,7 @@ def card_url(credential_id: str, locale: str, attempts: int = 3) -> str:
     objects.delete(key)
     if attempts <= 1:
         raise NotFound(NOT_PUBLISHED, code="credential_not_found")
-    return card_url(credential_id, locale, attempts - 1)
+    return card_url(credential_id, locale, None, attempts - 1)
 
 
 # ------------------------------------------------------------------ oEmbed (issue 19, item 3)
