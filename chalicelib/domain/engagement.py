@@ -37,9 +37,9 @@ from urllib.parse import urlsplit
 Counters = dict[str, int]
 
 # where a person's view came from (`ref.<network>`)
-NETWORKS = ("linkedin", "facebook", "x", "whatsapp", "xing", "email", "embed", "other", "direct")
+NETWORKS = ("linkedin", "facebook", "x", "whatsapp", "xing", "ziprecruiter", "email", "embed", "other", "direct")
 # where the wallet's share buttons lead (`share.<network>`)
-SHARE_NETWORKS = ("linkedin", "facebook", "x", "whatsapp", "xing", "email")
+SHARE_NETWORKS = ("linkedin", "facebook", "x", "whatsapp", "xing", "ziprecruiter", "email")
 IMAGE_SOURCES = ("embed", "signature")
 
 # the marker key of every event line: CloudWatch Logs' subscription filter pattern matches it
@@ -58,6 +58,7 @@ _REFERER_HOSTS = {
     "x": ("x.com", "twitter.com", "t.co"),
     "whatsapp": ("whatsapp.com", "wa.me"),
     "xing": ("xing.com",),
+    "ziprecruiter": ("ziprecruiter.com",),
     "email": ("mail.google.com", "outlook.live.com", "outlook.office.com", "outlook.office365.com",
               "mail.yahoo.com", "mail.proton.me"),
 }

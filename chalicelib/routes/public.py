@@ -26,6 +26,8 @@ signing = LazyModule("chalicelib.services.signing")
 badge_check = LazyModule("chalicelib.services.badge_check")
 imports = LazyModule("chalicelib.services.imports")
 claims = LazyModule("chalicelib.services.claims")
+share_cards = LazyModule("chalicelib.services.share_cards")
+wallet = LazyModule("chalicelib.services.wallet")
 web = LazyModule("chalicelib.web")
 
 LD = "application/ld+json"
@@ -142,8 +144,12 @@ def verify_credential(credential_id: str) -> Response:
     if chosen != media.HTML:
         content_type, doc = verification.document(credential_id, chosen)
         return _document(doc, content_type)
-    body = web.render("verify.html", c=verification.verify(credential_id, visit=_visit(request)),
-                      verify_action=f"{get_settings().public_base_url}/verify")
+    from urllib.parse import urlencode
+
+    c = verification.verify(credential_id, visit=_visit(request))
+    base = get_settings().public_base_url
+    body = web.render("verify.html", c=c, verify_action=f"{base}/verify",
+                      oembed_url=f"{base}/oembed?{urlencode({'url': c['url'], 'format': 'json'})}")
     return http.cached(request, body, content_type="text/html; charset=utf-8", headers=web.page_headers(), max_age=60)
 
 
@@ -153,6 +159,50 @@ def baked_image(credential_id: str) -> Response:
     location = openbadges.baked_image_url(credential_id, ref=_ref(_request()))
     return Response(body="", status_code=302, headers={"Location": location,
                                                        "Cache-Control": "no-store"})
+
+
+@guard.public("/badges/{credential_id}/card.png")
+def share_card(credential_id: str) -> Response:
+    """The share card (og:image, issue 19): 1200x630, the credential's state now, in the
+    language asked (`?lang=`, else the visitor's); rendered on the first request for that
+    state and cached in S3 where the CDN serves it. Like the baked image, a redirect to it."""
+    from .. import i18n
+
+    location = share_cards.card_url(credential_id, i18n.current(), ref=_ref(_request()))
+    return Response(body="", status_code=302, headers={"Location": location, "Cache-Control": "no-store"})
+
+
+@guard.public("/oembed")
+def oembed() -> Response:
+    """oEmbed 1.0 (https://oembed.com): `GET /oembed?url=<verification page>&format=json`
+    [`&maxwidth=&maxheight=`]: a "rich" answer whose HTML is the embed card; discovered
+    from the page's `<link rel="alternate" type="application/json+oembed">`."""
+    request = _request()
+    doc = share_cards.oembed(http.query_param(request, "url", max_length=2048),
+                             http.query_param(request, "format", max_length=10),
+                             http.query_param(request, "maxwidth", max_length=10),
+                             http.query_param(request, "maxheight", max_length=10))
+    return http.json_response(doc, headers={"Cache-Control": "public, max-age=300", **OPEN})
+
+
+STATIC_SCRIPTS = {"copy.js": "text/javascript; charset=utf-8"}  # the public pages' one script (web/static)
+
+
+@guard.public("/static/{name}")
+def static_script(name: str) -> Response:
+    """The copy buttons' script (issue 19), from our own origin so the pages that load it
+    say `script-src 'self'` and nothing else; cached a year (pages ask `?v=<version>`)."""
+    from ..domain.errors import NotFound
+
+    if name not in STATIC_SCRIPTS:
+        raise NotFound("no such file", code="not_found")
+    return http.cached(_request(), _static(name), content_type=STATIC_SCRIPTS[name],
+                       headers={"X-Content-Type-Options": "nosniff"}, max_age=365 * 24 * 3600)
+
+
+@lru_cache(maxsize=len(STATIC_SCRIPTS))
+def _static(name: str) -> str:
+    return (Path(__file__).resolve().parents[1] / "web" / "static" / name).read_text(encoding="utf-8")
 
 
 # ---------------------------------------------------------------- Open Badges documents
@@ -314,11 +364,11 @@ def claim(credential_id: str) -> Response:
     request = _request()
     is_form = http.content_type(request) == http.FORM
     data = http.parse_form(request, schemas.ClaimIn) if is_form else http.parse_json(request, schemas.ClaimIn)
-    result = claims.decide(credential_id, data.token, data.decision)
     if not is_form:
-        return http.json_response(result)
-    if result["status"] == "accepted":
-        return Response(body="", status_code=303, headers={"Location": result["url"]})
+        return http.json_response(claims.decide(credential_id, data.token, data.decision))
+    result = wallet.after_claim(credential_id, data.token, data.decision)
+    if result["status"] == "accepted":  # a page offering to share and add to LinkedIn, not a bare redirect
+        return web.page("claim_accepted.html", r=result)
     return web.page("message.html", 200, title="Credential rejected",
                     message="You rejected this credential. It will not be shown anywhere.", link=None)
 

@@ -10,6 +10,7 @@
     POST /wallet/credentials/{credential_id}/decision     accept or reject
     POST /wallet/credentials/{credential_id}/visibility   public or private
     GET  /wallet/credentials/{credential_id}/download     the baked image as a file
+    GET  /wallet/signature?c=<id>&c=<id>           several credentials in one e-mail signature line
     GET  /wallet/settings                          name, public profile, addresses
     POST /wallet/settings/profile
     POST /wallet/emails                            add an address (a code is mailed to it)
@@ -122,14 +123,30 @@ def wallet_page(session: Any) -> Response:
 
 @guard.earner("/wallet/credentials/{credential_id}")
 def wallet_credential(session: Any, credential_id: str) -> Response:
-    return web.page("wallet_credential.html", c=wallet.detail(session.earner_id, credential_id), **_nav(session))
+    accepted_now = http.query_param(_request(), "accepted", choices=("1",)) == "1"
+    return web.page("wallet_credential.html", c=wallet.detail(session.earner_id, credential_id),
+                    accepted_now=accepted_now, **_nav(session))
 
 
 @guard.earner("/wallet/credentials/{credential_id}/decision", "POST")
 def wallet_decide(session: Any, credential_id: str) -> Response:
     data = _form("DecisionIn", session)
     status = wallet.decide(session.earner_id, credential_id, data.decision)
-    return s.redirect(f"/wallet/credentials/{credential_id}" if status == "accepted" else "/wallet")
+    # accepted: its page, saying so and offering to share it and add it to LinkedIn (issue 19)
+    return s.redirect(f"/wallet/credentials/{credential_id}?accepted=1" if status == "accepted" else "/wallet")
+
+
+@guard.earner("/wallet/signature")
+def wallet_signature(session: Any) -> Response:
+    """Several credentials in one e-mail signature line: the earner ticks which (`?c=<id>`,
+    repeated, in order); ids that are not their public credentials are left out."""
+    params = _request().query_params
+    chosen = params.getlist("c") if params and "c" in params else []  # getlist raises on a missing name
+    if len(chosen) > 50 or any(len(c) > 100 for c in chosen):
+        from ..domain.errors import BadRequest
+
+        raise BadRequest("too many or too long credential ids", code="invalid_query")
+    return web.page("wallet_signature.html", sig=wallet.signature(session.earner_id, chosen), **_nav(session))
 
 
 @guard.earner("/wallet/credentials/{credential_id}/visibility", "POST")

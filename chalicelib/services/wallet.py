@@ -22,10 +22,12 @@ from ..domain.errors import Conflict, NotFound
 from ..domain.sharing import (
     SHARE_NETWORKS,
     Shareable,
-    embed_snippet,
+    card_url,
+    embed_card,
     linkedin_add_url,
-    linkedin_fields,
+    manual_fields,
     share_url,
+    signature_line,
     signature_snippet,
 )
 from ..store import credentials as cred_store
@@ -216,28 +218,93 @@ def owner_of(item: Any) -> str | None:
     return store.email_owner(item.email_hash) if item.email_hash else None
 
 
-def shareable(item: Any) -> Shareable:
+def shareable(item: Any, profiles: dict | None = None) -> Shareable:
+    """What sharing shows of a credential. The LinkedIn organization (id and name) is
+    the issuer's profile as it is now, read at share time (issue 19: "not frozen at issue
+    time"); the snapshot's only when the profile is gone. `profiles`: issuer items
+    already read, by tenant (several credentials of one issuer: one read)."""
+    from .. import i18n
+    from ..store import issuers as issuer_store
+
     snap = item.snapshot
+    if profiles is not None and item.tenant_id in profiles:
+        profile = profiles[item.tenant_id]
+    else:
+        profile = issuer_store.get_issuer(item.tenant_id)
+        if profiles is not None:
+            profiles[item.tenant_id] = profile
     return Shareable(
         credential_id=item.credential_id, badge_name=snap["template"]["name"], issuer_name=snap["issuer"]["name"],
         issued_at=parse_iso(item.issued_at), expires_at=parse_iso(item.expires_at) if item.expires_at else None,
         url=verify_url(item.credential_id), image_url=objects.public_url(snap["template"].get("image_key")),
-        linkedin_organization_id=snap["issuer"].get("linkedin_organization_id"),
+        linkedin_organization_id=(profile.linkedin_organization_id if profile is not None
+                                  else snap["issuer"].get("linkedin_organization_id")),
+        organization_name=profile.name if profile is not None else snap["issuer"]["name"],
+        earner_name=f"{item.first_name} {item.last_name}", locale=i18n.current(),
     )
+
+
+def share_view(item: Any, *, counted: bool = True) -> dict | None:
+    """The share controls of a credential, or None when it has nothing to share: a
+    private, restricted or unaccepted one answers 404 publicly, so nothing offers to
+    share, embed or add it to LinkedIn (one rule, every path). `counted`: the buttons go
+    through Laurel's redirects (share_redirect below), which count the click (the
+    wallet); else straight to the networks (the page after a claim, signed out)."""
+    if publicity(item) is not Publicity.PUBLIC:
+        return None
+    s = shareable(item)
+    if counted:
+        base = f"/wallet/credentials/{item.credential_id}"
+        linkedin, links = f"{base}/linkedin", [(key, label, f"{base}/share/{key}") for key, label in SHARE_NETWORKS]
+    else:
+        linkedin, links = linkedin_add_url(s), [(key, label, share_url(s, key)) for key, label in SHARE_NETWORKS]
+    return {"linkedin_url": linkedin, "linkedin_fields": manual_fields(s), "links": links, "url": s.url,
+            "card_url": card_url(s), "embed": embed_card(s), "signature": signature_snippet(s)}
 
 
 def detail(earner_id: str, credential_id: str) -> dict:
     item = _owned(earner_id, credential_id)
     view = _entry(item, clock.utcnow())
     view.update(description=item.snapshot["template"]["description"], url=verify_url(item.credential_id))
-    if was_accepted(item.status, item.accepted_at):  # the owner's: shown or hidden, it can be shared again
-        s = shareable(item)
-        # the buttons go through Laurel's redirect (share_redirect below), which counts the click
-        base = f"/wallet/credentials/{item.credential_id}"
-        view["share"] = {"linkedin_url": f"{base}/linkedin", "linkedin_fields": linkedin_fields(s)[1:],
-                         "links": [(label, f"{base}/share/{key}") for key, label in SHARE_NETWORKS],
-                         "embed": embed_snippet(s), "signature": signature_snippet(s)}
+    if was_accepted(item.status, item.accepted_at):  # the owner's: shown or hidden, it can be shown again
+        view["accepted"] = True
+        view["share"] = share_view(item)
     return view
+
+
+def after_claim(credential_id: str, token: str, decision: str) -> dict:
+    """The claim link's decision (services/claims.decide) and, once accepted, what the
+    page after it offers: share, add to LinkedIn, embed (issue 19: "instead of a bare
+    redirect"); nothing to share when the credential stays private (a restricted account)."""
+    from . import claims
+
+    result = claims.decide(credential_id, token, decision)
+    if result["status"] != "accepted":
+        return {**result, "share": None}
+    item = cred_store.get_consistent(credential_id)
+    if item is None:  # erased in the same instant: the decision stands, nothing to show
+        return {**result, "share": None, "badge": {"name": "", "image_url": None}, "issuer": ""}
+    snap = item.snapshot
+    return {**result, "badge": {"name": snap["template"]["name"],
+                                "image_url": objects.public_url(snap["template"].get("image_key"))},
+            "issuer": snap["issuer"]["name"], "share": share_view(item, counted=False)}
+
+
+MAX_SIGNATURE = 10  # credentials in one signature line
+
+
+def signature(earner_id: str, chosen: list[str]) -> dict:
+    """The e-mail signature chooser (issue 19, item 3): the earner's public credentials
+    to pick from, and the one line of the ones picked, in the order picked. An id that
+    is not the earner's public credential is left out, exactly like one never issued."""
+    now = clock.utcnow()
+    public = {i.credential_id: i for i in _items(earner_id)
+              if publicity(i) is Publicity.PUBLIC and i.status == "accepted"}
+    picked = [cid for cid in dict.fromkeys(chosen) if cid in public][:MAX_SIGNATURE]
+    profiles: dict = {}
+    choices = sorted((_entry(i, now) for i in public.values()), key=lambda e: e["issued_at"], reverse=True)
+    line = signature_line([shareable(public[cid], profiles) for cid in picked]) if picked else ""
+    return {"choices": [{**e, "chosen": e["id"] in picked} for e in choices], "line": line, "max": MAX_SIGNATURE}
 
 
 def decide(earner_id: str, credential_id: str, decision: str) -> str:

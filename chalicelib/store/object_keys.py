@@ -9,7 +9,9 @@ tests/unit/test_house_rules.py checks that no other module spells a layout.
 | assets/templates/<tenant>/<template>/    | badge images, named by their content      | CDN, immutable        |
 | assets/issuers/<tenant>/                 | issuer logos, named by their content      | CDN, immutable        |
 | assets/status/<tenant>/<n>.json, .jwt    | Bitstring Status Lists (DI / VC-JWT)      | CDN                   |
-| assets/baked/<tenant>/<credential>/      | a public credential's baked image         | CDN, 5 minutes        |
+| assets/baked/<tenant>/<credential>/      | a public credential's baked image, and    | CDN, 5 minutes        |
+|   ..., card-<version>.png                | its share cards (og:image), one per state |                       |
+|                                          | and language (services/share_cards.py)    |                       |
 | exports/<earner or emailhash>/           | data-rights exports (ZIP) and an owner's  | never (presigned GET; |
 |   ..., badges/<credential>.<ext>         | copy of a hidden credential's image       | deleted within a day) |
 | exports/org/<tenant>/<job>/              | an organization's exports (awards CSV,    | never (presigned GET, |
@@ -96,6 +98,14 @@ def baked_prefix(tenant_id: str, credential_id: str) -> str:
 
 def baked_key(tenant_id: str, credential_id: str, version: str, ext: str) -> str:
     return f"{baked_prefix(tenant_id, credential_id)}{version}.{ext}"
+
+
+def share_card_key(tenant_id: str, credential_id: str, version: str) -> str:
+    """A share card (issue 19): beside the baked image, so whatever deletes a credential's
+    baked files (revocation, hiding, a corrected address, erasure) deletes its cards too,
+    and the CDN invalidation of its baked prefix covers them. `version` names the state,
+    the language and what is drawn, so a card of another state is another key."""
+    return f"{baked_prefix(tenant_id, credential_id)}card-{version}.png"
 
 
 # ------------------------------------------------------------------ private files of a person

@@ -70,6 +70,7 @@ def _env() -> Environment:
     env = _environment(loader)
     env.globals["stylesheet"] = stylesheet()
     env.globals["htmx_version"] = HTMX_VERSION
+    env.globals["copy_script_version"] = COPY_SCRIPT_VERSION
     from ..domain import check_words  # verification reports: checks in plain words (verify_report.html)
 
     env.globals["check_says"] = check_words.says
@@ -118,7 +119,7 @@ def _asset_origin() -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
-def content_security_policy(*, scripts: bool = False, styles: tuple[str, ...] = ()) -> str:
+def content_security_policy(*, scripts: bool = False, styles: tuple[str, ...] = (), copy_script: bool = False) -> str:
     """The public pages run no script at all. The issuer console's pages (`scripts`)
     load one vendored file from their own origin (htmx, routes/console/assets.py) and
     let it fetch fragments from the same origin; still no inline script anywhere.
@@ -126,6 +127,8 @@ def content_security_policy(*, scripts: bool = False, styles: tuple[str, ...] = 
     dashboard's charts, web/charts.py), each allowed by its hash."""
     imgs = f"'self' {_asset_origin()}"
     own_scripts = "script-src 'self'; connect-src 'self'; " if scripts else ""
+    if copy_script and not scripts:  # the copy buttons' static file (COPY_SCRIPT_TEMPLATES): no fetch, no inline
+        own_scripts = "script-src 'self'; "
     own_styles = " ".join([_style_hash(), *map(style_hash, styles)])
     return (
         f"default-src 'none'; {own_scripts}style-src {own_styles}; img-src {imgs}; "
@@ -133,7 +136,7 @@ def content_security_policy(*, scripts: bool = False, styles: tuple[str, ...] = 
     )
 
 
-def page_headers(*, scripts: bool = False) -> dict[str, str]:
+def page_headers(*, scripts: bool = False, copy_script: bool = False) -> dict[str, str]:
     """Headers of every HTML page: a strict CSP (inline CSS by hash, images from us and the asset host)."""
     from .. import i18n
 
@@ -143,13 +146,17 @@ def page_headers(*, scripts: bool = False) -> dict[str, str]:
         # the page's language is negotiated (app.py middleware: `?lang=`, then Accept-Language): a
         # shared cache must not hand a German page to a Japanese browser (the CDN keys on it too, infra/edge.py)
         "Vary": "Accept-Language",
-        "Content-Security-Policy": content_security_policy(scripts=scripts),
+        "Content-Security-Policy": content_security_policy(scripts=scripts, copy_script=copy_script),
         "X-Content-Type-Options": "nosniff",
         "Referrer-Policy": "no-referrer",
     }
 
 
 CONSOLE_TEMPLATES = "console/"  # the console's pages and fragments: the CSP that lets them load htmx
+# earner pages with copy buttons (issue 19): they load static/copy.js from our origin (routes/public.py
+# serves it); every other public page runs no script at all
+COPY_SCRIPT_TEMPLATES = frozenset({"wallet_credential.html", "claim_accepted.html", "wallet_signature.html"})
+COPY_SCRIPT_VERSION = "1"  # pages ask for /static/copy.js?v=<this>: a changed script is a new URL
 
 
 def page(template: str, status: int = 200, headers: dict[str, str] | None = None, /, **context: Any) -> Response:
@@ -157,5 +164,6 @@ def page(template: str, status: int = 200, headers: dict[str, str] | None = None
     from chalice import Response
 
     return Response(body=render(template, **context), status_code=status,
-                    headers={**page_headers(scripts=template.startswith(CONSOLE_TEMPLATES)),
+                    headers={**page_headers(scripts=template.startswith(CONSOLE_TEMPLATES),
+                                            copy_script=template in COPY_SCRIPT_TEMPLATES),
                              "Cache-Control": "no-store", **(headers or {})})

@@ -10,7 +10,8 @@ from ..domain import dashboard as rules
 from . import charts
 
 NETWORK_NAMES = {"linkedin": "LinkedIn", "facebook": "Facebook", "x": "X", "whatsapp": "WhatsApp", "xing": "XING",
-                 "email": "Email", "embed": "Embeds", "other": "Other sites", "direct": "Direct (no referring site)"}
+                 "ziprecruiter": "ZipRecruiter", "email": "Email", "embed": "Embeds", "other": "Other sites",
+                 "direct": "Direct (no referring site)"}
 LIFECYCLE_NAMES = {"issued": "Issued", "accepted": "Accepted", "rejected": "Rejected", "revoked": "Revoked",
                    "expired": "Expired"}
 

@@ -28,6 +28,9 @@ def test_verify_this_credential_from_its_page(local_system, browser, artifacts):
     page.goto(claim)
     axe(page)
     page.get_by_role("button", name="Accept credential").click()
+    # issue 19: a page offering to share it (tests/browser/test_share_browser.py), linking to its page
+    expect(page.get_by_role("heading", level=1)).to_contain_text("You accepted")
+    page.get_by_role("link", name="its verification page").click()
     page.wait_for_url(f"{base}/badges/{cred['id']}")
     earner.close()
 

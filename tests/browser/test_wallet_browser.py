@@ -66,7 +66,7 @@ def test_earner_journey(local_system, browser, artifacts):
     _check_page(page)
     page.screenshot(path=str(artifacts / "wallet.png"), full_page=True)
     card.get_by_role("button", name=f"Accept {badge_name}").click()
-    page.wait_for_url(f"{base}/wallet/credentials/{cred['id']}")
+    page.wait_for_url(f"{base}/wallet/credentials/{cred['id']}?accepted=1")  # issue 19: says so, offers to share
     expect(page.locator(".status")).to_have_text("Valid")
     _check_page(page)
     page.screenshot(path=str(artifacts / "wallet-credential.png"), full_page=True)
@@ -92,7 +92,8 @@ def test_earner_journey(local_system, browser, artifacts):
         expected.update(expirationYear=str(int(expires[:4])), expirationMonth=str(int(expires[5:7])))
     assert q == expected
     networks = page.locator("ul.share a").evaluate_all("els => els.map(e => e.dataset.network)")
-    assert networks == ["LinkedIn", "Facebook", "X", "WhatsApp", "XING", "Email"]
+    # data-network: the network's key (issue 19 added ZipRecruiter; the labels are translated)
+    assert networks == ["linkedin", "facebook", "x", "whatsapp", "xing", "ziprecruiter", "email"]
     assert page.locator("#copy-link").input_value() == f"{base}/badges/{cred['id']}"
     embed = page.locator("#embed").input_value()
     assert embed.startswith(f'<a href="{base}/badges/{cred["id"]}?ref=embed"') and "<img" in embed
@@ -113,12 +114,13 @@ def test_earner_journey(local_system, browser, artifacts):
     assert response.status == 200
     meta = other.evaluate("""() => Object.fromEntries([...document.querySelectorAll('meta[property], meta[name]')]
         .map(m => [m.getAttribute('property') || m.getAttribute('name'), m.content]))""")
-    assert meta["og:title"] == badge_name
+    # issue 19: the title names the earner and the credential; the image is the share card of the state now
+    assert meta["og:title"] == f"Katherine Johnson earned {badge_name}"
     assert meta["og:type"] == "website"
     assert meta["og:url"] == f"{base}/badges/{cred['id']}"
-    assert meta["og:image"].startswith(f"{assets}/") and meta["og:image"].endswith((".png", ".svg"))
-    assert "View my verified achievement" in meta["og:description"]
-    assert meta["twitter:card"] and meta["twitter:image"] == meta["og:image"]
+    assert meta["og:image"] == f"{base}/badges/{cred['id']}/card.png?lang=en"
+    assert badge_name in meta["og:description"]
+    assert meta["twitter:card"] == "summary_large_image" and meta["twitter:image"] == meta["og:image"]
     _check_page(other)
     other.screenshot(path=str(artifacts / "verification.png"), full_page=True)
     visitor.close()

@@ -417,11 +417,16 @@ def test_no_share_of_another_earners_or_a_private_credential(client, capsys, acc
 def test_image_loads_from_embeds_and_signatures_are_counted(client, capsys, accepted):
     tenant_id, _, cid = accepted
     b = wallet_of(client, "ada@example.com")
-    page = b.text(b.get(f"/wallet/credentials/{cid}"))
-    assert f"/badges/{cid}/image?ref=embed" in page and f"/badges/{cid}/image?ref=signature" in page
+    import html as html_mod
+
+    page = html_mod.unescape(html_mod.unescape(b.text(b.get(f"/wallet/credentials/{cid}"))))  # a snippet in a textarea
+    # the embed card shows the share card (its live state, issue 19); the signature the badge image
+    assert f"/badges/{cid}/card.png?lang=en&ref=embed" in page and f"/badges/{cid}/image?ref=signature" in page
     capsys.readouterr()
-    for ref in ("embed", "embed", "signature", ""):
+    for ref in ("embed", "signature", ""):
         assert client.http.get(f"/badges/{cid}/image" + (f"?ref={ref}" if ref else "")).status_code == 302
+    assert client.http.get(f"/badges/{cid}/card.png?lang=en&ref=embed").status_code == 302
+    assert client.http.get(f"/badges/{cid}/card.png?lang=en").status_code == 302  # a preview: not an embed
     aggregate(client, event_lines(capsys))
     assert day_counts(tenant_id) == {"image.embed": 2, "image.signature": 1}
 

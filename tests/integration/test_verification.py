@@ -85,8 +85,9 @@ def test_issuer_text_is_escaped_on_the_page(client):
 def test_verification_page_has_open_graph_tags(client, accepted):
     html = client.http.get(f"/badges/{accepted['id']}").body.decode()
     assert f'<meta property="og:url" content="https://laurel.test/badges/{accepted["id"]}">' in html
-    assert '<meta property="og:image" content="https://assets.laurel.test/assets/templates/' in html
-    assert 'og:title" content="Data Steward"' in html and "View my verified achievement" in html
+    # issue 19: the share card of the state now, and a title naming the earner and the credential
+    assert f'<meta property="og:image" content="https://laurel.test/badges/{accepted["id"]}/card.png?lang=en">' in html
+    assert 'og:title" content="Grace Hopper earned Data Steward"' in html
 
 
 def test_every_page_names_an_icon_that_is_served(client, accepted):

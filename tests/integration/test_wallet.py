@@ -279,7 +279,7 @@ def test_accept_in_the_wallet_uses_up_the_mailed_claim_link(client, issuer):
     token = claim_token_from(sent_mail()[-1]["body"], cred["id"])
     b = Browser(client)
     sign_in(b, "grace@example.com")
-    assert _accept(b, cred["id"]).headers["Location"] == f"/wallet/credentials/{cred['id']}"
+    assert _accept(b, cred["id"]).headers["Location"] == f"/wallet/credentials/{cred['id']}?accepted=1"
     assert _state(cred["id"])["status"] == "accepted"
     res = client.http.get(f"/claim/{cred['id']}?token={token}")
     assert res.status_code == 410

@@ -145,9 +145,10 @@ def test_views_shares_top_templates_and_skills():
     board = d.compute(date(2026, 3, 2), date(2026, 3, 8), days, {}, template_days, {"t1": "Python", "t2": "SQL"})
     assert board.views == {"person": 9, "crawler": 4}
     assert board.views_by_network["linkedin"] == 5 and board.views_by_network["email"] == 3
-    assert list(board.views_by_network) == ["linkedin", "facebook", "x", "whatsapp", "xing", "email", "embed",
-                                            "other", "direct"]
-    assert board.shares_by_network == {"linkedin": 2, "facebook": 0, "x": 1, "whatsapp": 0, "xing": 0, "email": 0}
+    assert list(board.views_by_network) == ["linkedin", "facebook", "x", "whatsapp", "xing", "ziprecruiter",
+                                            "email", "embed", "other", "direct"]
+    assert board.shares_by_network == {"linkedin": 2, "facebook": 0, "x": 1, "whatsapp": 0, "xing": 0,
+                                       "ziprecruiter": 0, "email": 0}
     assert board.linkedin_add == 2
     assert [(r.key, r.name, r.count) for r in board.top_templates_issued] == [("t2", "SQL", 5), ("t1", "Python", 3)]
     assert [(r.key, r.count) for r in board.top_templates_viewed] == [("t1", 8), ("t2", 1)]

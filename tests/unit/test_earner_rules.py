@@ -90,7 +90,8 @@ def test_linkedin_without_organization_id_or_expiry():
 def test_share_links_and_snippets_escape_what_issuers_wrote():
     s = _shareable(badge_name='<script>alert("x")</script>', issuer_name="A&B")
     links = dict(sharing.share_links(s))
-    assert set(links) == {"LinkedIn", "Facebook", "X", "WhatsApp", "XING", "Email"}
+    assert set(links) == {"LinkedIn", "Facebook", "X", "WhatsApp", "XING", "ZipRecruiter", "Email"}
+    assert links.pop("ZipRecruiter") == sharing.ZIPRECRUITER_PROFILE  # no share dialog: carries nothing written
     assert all((u.startswith("https://") or u.startswith("mailto:?")) and "%3Cscript%3E" in u or "laurel.example" in u
                for u in links.values())
     assert "<script>" not in links["Email"] and "%3Fref%3Demail" in links["Email"]
