@@ -179,11 +179,11 @@ def grant(stack: LaurelStack) -> None:
         # data rights: exports (private, presigned), and erasure removes every version; earners' profile
         # photos (issue 19: private, served by the app while the profile is public)
         "PersonalData": (["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion"],
-                         [objects("assets/baked/*"), objects("exports/*"), objects("profiles/*")], (api,), None),
+                         [objects("assets/baked/*"), objects("exports/*"), objects("photos/*")], (api,), None),
         # a credential's baked files go, every version, when its state changes (services/openbadges.forget_baked);
         # erasure (services/rights.erase) lists the same, a person's exports and their organizations' exports
         "ListForErasure": (["s3:ListBucketVersions"], [stack.bucket.bucket_arn], (api,),
-                           {"StringLike": {"s3:prefix": ["assets/baked/*", "exports/*", "profiles/*"]}}),
+                           {"StringLike": {"s3:prefix": ["assets/baked/*", "exports/*", "photos/*"]}}),
         # offboarding lists a tenant's template images, logos, bulk reports, uploads and exports (nothing else)
         # to delete them; a job's error report is found by listing its prefix
         "ListTenantImages": (["s3:ListBucket"], [stack.bucket.bucket_arn], (api, bulk),

@@ -178,17 +178,17 @@ def set_photo(earner_id: str, data: bytes) -> None:
     key = object_keys.profile_photo_key(earner_id, image, ext)
     objects.put(key, image, PHOTO_TYPES[ext], cache_control="private, no-store")
     if not store.update_profile(earner_id, iso(clock.utcnow()), photo_key=key):
-        objects.delete(key)
+        objects.delete_prefix(key)
         raise NotFound("this account no longer exists", code="earner_not_found")
     if earner.photo_key and earner.photo_key != key:
-        objects.delete(earner.photo_key)
+        objects.delete_prefix(earner.photo_key)  # every version: the deployed bucket keeps them otherwise
 
 
 def remove_photo(earner_id: str) -> None:
     earner = _earner(earner_id)
     if earner.photo_key:
         store.update_profile(earner_id, iso(clock.utcnow()), photo_key=None)
-        objects.delete(earner.photo_key)
+        objects.delete_prefix(earner.photo_key)  # every version, not just a delete marker
 
 
 def _photo_path(earner: Any) -> str | None:

@@ -17,7 +17,7 @@ tests/unit/test_house_rules.py checks that no other module spells a layout.
 | reports/<tenant>/<job>/<name>.json       | a bulk job's full row-error report        | never (presigned GET) |
 | statuspage/snapshot.json                 | the public status page's last published   | never (the app serves |
 |                                          | data (services/status.py)                 |   /status from it)    |
-| profiles/<earner>/<content>.jpg, .png    | an earner's profile photo (shown by the   | never (the app serves |
+| photos/<earner>/<content>.jpg, .png      | an earner's profile photo (shown by the   | never (the app serves |
 |                                          | app only while the profile is public)     |   it: routes/wallet)  |
 | uploads/<tenant>/<job>/preview.json      | a console upload's file and valid rows    | never (deleted after  |
 |                                          | (personal data), kept for its confirm     |   30 days)            |
@@ -36,7 +36,7 @@ PUBLIC_PREFIX = "assets/"
 EXPORTS_PREFIX = "exports/"
 REPORTS_PREFIX = "reports/"
 UPLOADS_PREFIX = "uploads/"
-PROFILES_PREFIX = "profiles/"
+PHOTOS_PREFIX = "photos/"
 UPLOADS_KEPT_DAYS = 30  # infra/stack.py's lifecycle rule for UPLOADS_PREFIX
 # the public status page's data: private (not under assets/), read by the app for /status
 STATUS_SNAPSHOT_KEY = "statuspage/snapshot.json"
@@ -76,7 +76,7 @@ def issuer_logo_key(tenant_id: str, data: bytes, ext: str = "png") -> str:
 def profile_photos_prefix(earner_id: str) -> str:
     """Private: the app serves a photo only while its profile is public, so the CDN never
     holds a copy that would outlive a restriction or an erasure."""
-    return f"{PROFILES_PREFIX}{earner_id}/"
+    return f"{PHOTOS_PREFIX}{earner_id}/"
 
 
 def profile_photo_key(earner_id: str, data: bytes, ext: str) -> str:

@@ -221,7 +221,7 @@ def test_item_access_names_its_keys_and_no_role_scans(synth):
                    "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"):
         assert allows(api, action, "table", "NAME#grace-hopper"), action
     for action in ("s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion"):
-        assert allows(api, action, "profiles/e1/0a1b.jpg"), action
+        assert allows(api, action, "photos/e1/0a1b.jpg"), action
     aggregator = function_statements(tpl, "EngagementAggregator")
     assert allows(aggregator, "dynamodb:UpdateItem", "table", "T#acme#ENGD")
     assert not allows(aggregator, "dynamodb:UpdateItem", "table", "T#acme#C#abc")
@@ -236,7 +236,7 @@ def test_bucket_listing_is_limited_by_prefix_everywhere(synth):
                 assert "*" not in [p.rstrip("*") for p in st["Condition"]["StringLike"]["s3:prefix"]]
     api = function_statements(tpl, "APIHandler")
     # what erasure and a changed credential's baked files list (every version), and nothing else
-    for prefix in ("assets/baked/acme/acme-abc/", "exports/9f2c/", "exports/org/acme/", "profiles/9f2c/"):
+    for prefix in ("assets/baked/acme/acme-abc/", "exports/9f2c/", "exports/org/acme/", "photos/9f2c/"):
         assert allows(api, "s3:ListBucketVersions", f"list:{prefix}"), prefix
     for prefix in ("", "statuspage/", "assets/", "reports/acme/"):
         assert not allows(api, "s3:ListBucketVersions", f"list:{prefix}"), prefix

@@ -255,7 +255,7 @@ def test_another_earners_session_cannot_change_my_name_and_every_profile_form_ne
     assert _upload(grace, _photo_with_exif(), csrf="").status_code == 403
     assert _upload(alan, _photo_with_exif(), csrf=graces_csrf).status_code == 403
     assert scan_table() == before
-    assert not [k for k in list_bucket() if k.startswith("profiles/")]
+    assert not [k for k in list_bucket() if k.startswith("photos/")]
     # what Alan can change is his own name only
     assert _set_name(alan, "alan").status_code == 303
     assert _earner(_earner_id(GRACE))["vanity_name"] == "grace"
@@ -277,8 +277,8 @@ def test_a_photo_is_cropped_square_re_encoded_without_metadata_and_shown_only_wh
     assert Image.open(io.BytesIO(upload)).getexif()  # the upload carries EXIF (camera, GPS)
     res = _upload(grace, upload)
     assert res.status_code == 303 and res.headers["Location"] == "/wallet/settings?saved=photo"
-    (key,) = [k for k in list_bucket() if k.startswith("profiles/")]
-    assert key.startswith(f"profiles/{_earner_id(GRACE)}/") and key.endswith(".jpg")
+    (key,) = [k for k in list_bucket() if k.startswith("photos/")]
+    assert key.startswith(f"photos/{_earner_id(GRACE)}/") and key.endswith(".jpg")
     page = _get(client, "/u/grace").body.decode()
     src = page.split('class="profile-photo" src="', 1)[1].split('"', 1)[0]
     photo = _get(client, src, Accept=IMG_ACCEPT)
@@ -290,7 +290,7 @@ def test_a_photo_is_cropped_square_re_encoded_without_metadata_and_shown_only_wh
     png = io.BytesIO()
     Image.new("RGBA", (300, 500), (0, 0, 0, 0)).save(png, "PNG")
     assert _upload(grace, png.getvalue(), filename="me.png", content_type="image/png").status_code == 303
-    (new_key,) = [k for k in list_bucket() if k.startswith("profiles/")]
+    (new_key,) = [k for k in list_bucket() if k.startswith("photos/")]
     assert new_key != key and new_key.endswith(".png")
     assert _get(client, src, Accept=IMG_ACCEPT).status_code == 404  # the old file's address
     new_src = _get(client, "/u/grace").body.decode().split('class="profile-photo" src="', 1)[1].split('"', 1)[0]
@@ -299,7 +299,7 @@ def test_a_photo_is_cropped_square_re_encoded_without_metadata_and_shown_only_wh
     assert _get(client, new_src, Accept=IMG_ACCEPT).status_code == 404
     # removing it deletes the file
     assert grace.post("/wallet/settings/photo/remove", {"csrf": _csrf(grace)}).status_code == 303
-    assert not [k for k in list_bucket() if k.startswith("profiles/")]
+    assert not [k for k in list_bucket() if k.startswith("photos/")]
     assert "photo_key" not in _earner(_earner_id(GRACE))
 
 
@@ -311,7 +311,7 @@ def test_an_oversized_photo_is_413_and_not_an_image_is_415_and_nothing_is_stored
     assert _upload(grace, b"%PDF-1.4 this is no photo", filename="cv.pdf").status_code == 415
     assert _upload(grace, b"\x89PNG\r\n\x1a\n truncated", filename="x.png").status_code == 415
     assert _upload(grace, b"").status_code == 400
-    assert scan_table() == before and not [k for k in list_bucket() if k.startswith("profiles/")]
+    assert scan_table() == before and not [k for k in list_bucket() if k.startswith("photos/")]
 
 
 # ------------------------------------------------------------------ what the profile counts
@@ -366,7 +366,7 @@ def test_erasure_deletes_photo_and_headline_and_releases_every_name_at_once(clie
     csrf = csrf_of(grace.text(grace.get("/wallet/privacy")))
     assert grace.post("/wallet/delete", {"csrf": csrf, "confirm": "delete"}).status_code == 200
     assert not [i for i in scan_table() if i["pk"].startswith("NAME#") or i["pk"] == f"EARNER#{eid}"]
-    assert not [k for k in list_bucket() if k.startswith("profiles/")]
+    assert not [k for k in list_bucket() if k.startswith("photos/")]
     assert _get(client, "/u/grace").status_code == 404 and _get(client, "/u/grace-hopper").status_code == 404
     alan = _signed_in(client, ALAN)
     assert _set_name(alan, "grace").status_code == 303 and _set_name(alan, "grace-hopper").status_code == 303
