@@ -349,6 +349,18 @@ class EarnerProfileIn(CsrfIn):
     display_name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=100,
                                                    pattern=r"^[^\x00-\x1f\x7f]*$")] = ""
     profile: Literal["public", "private"]
+    headline: Annotated[str, StringConstraints(strip_whitespace=True, max_length=120,
+                                               pattern=r"^[^\x00-\x1f\x7f]*$")] = ""
+
+
+class VanityNameIn(CsrfIn):
+    """The profile's vanity address (domain/vanity.py says which names are allowed)."""
+    name: Annotated[str, StringConstraints(strip_whitespace=True, max_length=60)]
+
+
+class EarnerLanguageIn(CsrfIn):
+    """"automatic" or one of chalicelib.i18n.LOCALES (services/wallet.set_locale checks)."""
+    locale: Annotated[str, StringConstraints(max_length=12)]
 
 
 class AddEmailIn(CsrfIn):

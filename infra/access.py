@@ -56,7 +56,8 @@ PROBE_ITEMS = ("PROBE#*", "PROBEDAY#*", "PROBELOC#*")
 STATUS_ITEMS = ("MAINT", "INCIDENT", "STATUSSUB")
 ENGAGEMENT_TENANT = ("T#*#ENGD", "T#*#ENGT", "T#*#ENGC")
 ENGAGEMENT_PLATFORM = ("ENGPLATFORM", "ENGEV#*")
-EARNER_ITEMS = ("EARNER#*", "EMAIL#*", "IMPORT#*", "IMPORTSLOT#*", "LOGIN#*", "SESSION#*")
+# (NAME#: the public profiles' vanity names, issue 19)
+EARNER_ITEMS = ("EARNER#*", "EMAIL#*", "IMPORT#*", "IMPORTSLOT#*", "LOGIN#*", "SESSION#*", "NAME#*")
 CONSOLE_ITEMS = ("MEMBEREMAIL#*", "CSESSION#*", "SSODOMAIN#*", "SSOSTATE#*")
 RATE = "RATE#*"
 # the suppression list every mail sender reads before sending (issue 17 item 6: `SUPPRESS#<emailhash>`)
@@ -180,13 +181,14 @@ def grant(stack: LaurelStack) -> None:
     grants: dict[str, tuple[list[str], list[str], tuple[str, ...], dict | None]] = {
         # images, baked files, status lists
         "Assets": (["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], [objects("assets/*")], (api, bulk), None),
-        # data rights: exports (private, presigned), and erasure removes every version
+        # data rights: exports (private, presigned), and erasure removes every version; earners' profile
+        # photos (issue 19: private, served by the app while the profile is public)
         "PersonalData": (["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion"],
-                         [objects("assets/baked/*"), objects("exports/*")], (api,), None),
+                         [objects("assets/baked/*"), objects("exports/*"), objects("photos/*")], (api,), None),
         # a credential's baked files go, every version, when its state changes (services/openbadges.forget_baked);
         # erasure (services/rights.erase) lists the same, a person's exports and their organizations' exports
         "ListForErasure": (["s3:ListBucketVersions"], [stack.bucket.bucket_arn], (api,),
-                           {"StringLike": {"s3:prefix": ["assets/baked/*", "exports/*"]}}),
+                           {"StringLike": {"s3:prefix": ["assets/baked/*", "exports/*", "photos/*"]}}),
         # offboarding lists a tenant's template images, logos, bulk reports, uploads and exports (nothing else)
         # to delete them; a job's error report is found by listing its prefix
         "ListTenantImages": (["s3:ListBucket"], [stack.bucket.bucket_arn], (api, bulk),

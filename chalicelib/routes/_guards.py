@@ -26,7 +26,7 @@ from urllib.parse import quote, urlencode
 
 from chalice import Blueprint, Response
 
-from .. import http
+from .. import http, i18n
 from ..domain.errors import LaurelError
 from ..i18n import N_, _
 from ..lazy import LazyModule
@@ -179,10 +179,13 @@ class Guard:
 
         return self._authenticated(path, methods, "operator", authenticate, body, False)
 
-    def earner(self, path: str, *methods: str, signed_in: bool = True) -> Callable[[View], View]:
+    def earner(self, path: str, *methods: str, signed_in: bool = True,
+               content_types: list[str] | None = None) -> Callable[[View], View]:
         """An earner's page: the view gets the live session (None when `signed_in=False`
         and nobody is signed in). Without a session a GET goes to the sign-in page and
-        comes back after it; anything else is a 401 page. Refusals are pages."""
+        comes back after it; anything else is a 401 page. Refusals are pages. A signed-in
+        earner's pages are in their language setting (after an explicit `?lang=`).
+        `content_types` of a form post: an urlencoded form unless said otherwise (a file upload)."""
         from . import _session
 
         def decorator(view: View) -> View:
@@ -191,6 +194,11 @@ class Guard:
 
                 def run() -> Response:
                     session = _session.current(request)
+                    if session is not None and session.locale:
+                        # issue 19: "the language comes from the earner's setting", after a visitor's explicit ?lang=
+                        query: Any = request.query_params or {}
+                        i18n.activate(i18n.resolve(query.get("lang"), session.locale,
+                                                   accept_language=request.headers.get("accept-language")))
                     if session is None and signed_in:
                         if request.method == "GET":
                             return _signin_redirect(request)
@@ -202,7 +210,7 @@ class Guard:
                                                             link={"href": "/wallet", "text": N_("Go to your wallet")}))
 
             self._register(path, methods or ("GET",), handler, view, "earner", None,
-                           None if methods in ((), ("GET",)) else [http.FORM])
+                           None if methods in ((), ("GET",)) else content_types or [http.FORM])
             return view
 
         return decorator

@@ -11,8 +11,12 @@
     POST /wallet/credentials/{credential_id}/visibility   public or private
     GET  /wallet/credentials/{credential_id}/download     the baked image as a file
     GET  /wallet/signature?c=<id>&c=<id>           several credentials in one e-mail signature line
-    GET  /wallet/settings                          name, public profile, addresses
-    POST /wallet/settings/profile
+    GET  /wallet/settings                          name, public profile, addresses, language
+    POST /wallet/settings/profile                  name, headline, public or private
+    POST /wallet/settings/name                     the profile's vanity address (/u/<name>)
+    POST /wallet/settings/photo                    the profile photo (multipart/form-data)
+    POST /wallet/settings/photo/remove
+    POST /wallet/settings/language                 the language of the wallet and its mails
     POST /wallet/emails                            add an address (a code is mailed to it)
     POST /wallet/emails/remove
     GET  /wallet/privacy                           data rights: export, restrict, delete
@@ -20,6 +24,8 @@
     POST /wallet/restrict                          hide the profile and every credential at once
     POST /wallet/delete                            the right to be forgotten
     GET  /profiles/{earner_id}                     the public profile (only public credentials)
+    GET  /profiles/{earner_id}/photo/{file_name}   its photo (only while the profile is public)
+    GET  /u/{name}                                 the public profile by its vanity address
 
 Every page is server-rendered and works without JavaScript; every form carries a
 CSRF token; refusals are pages with the right 4xx status, never a 500.
@@ -180,7 +186,7 @@ def wallet_linkedin(session: Any, credential_id: str) -> Response:
 @guard.earner("/wallet/settings")
 def wallet_settings(session: Any) -> Response:
     notice = http.query_param(_request(), "email", choices=("added", "already", "merged", "removed"))
-    saved = http.query_param(_request(), "saved", choices=("profile",))
+    saved = http.query_param(_request(), "saved", choices=("profile", "name", "photo", "language"))
     return web.page("wallet_settings.html", s=wallet.settings(session.earner_id), notice=notice, saved=saved,
                     **_nav(session))
 
@@ -188,8 +194,47 @@ def wallet_settings(session: Any) -> Response:
 @guard.earner("/wallet/settings/profile", "POST")
 def wallet_profile(session: Any) -> Response:
     data = _form("EarnerProfileIn", session)
-    wallet.update_profile(session.earner_id, data.display_name, data.profile == "public")
+    wallet.update_profile(session.earner_id, data.display_name, data.profile == "public", headline=data.headline)
     return s.redirect("/wallet/settings?saved=profile")
+
+
+@guard.earner("/wallet/settings/name", "POST")
+def wallet_vanity_name(session: Any) -> Response:
+    data = _form("VanityNameIn", session)
+    wallet.set_vanity_name(session.earner_id, data.name)
+    return s.redirect("/wallet/settings?saved=name")
+
+
+# the photo's form carries a file: multipart/form-data, its CSRF token one of the parts
+PHOTO_BODY_LIMIT = 5 * 1024 * 1024 + 64 * 1024
+
+
+@guard.earner("/wallet/settings/photo", "POST", content_types=["multipart/form-data"])
+def wallet_photo(session: Any) -> Response:
+    request = _request()
+    parts = http.parse_multipart(request, max_parts=5, limit=PHOTO_BODY_LIMIT)
+    signin.check_csrf(s.posted_anchor(request, session), (parts.get("csrf") or b"").decode("utf-8", "replace"))
+    photo = parts.get("photo") or b""
+    if not photo:
+        from ..domain.errors import BadRequest
+
+        raise BadRequest("choose a photo to upload", code="photo_missing")
+    wallet.set_photo(session.earner_id, photo)
+    return s.redirect("/wallet/settings?saved=photo")
+
+
+@guard.earner("/wallet/settings/photo/remove", "POST")
+def wallet_photo_remove(session: Any) -> Response:
+    _form("CsrfIn", session)
+    wallet.remove_photo(session.earner_id)
+    return s.redirect("/wallet/settings?saved=photo")
+
+
+@guard.earner("/wallet/settings/language", "POST")
+def wallet_language(session: Any) -> Response:
+    data = _form("EarnerLanguageIn", session)
+    wallet.set_locale(session.earner_id, data.locale)
+    return s.redirect("/wallet/settings?saved=language")
 
 
 @guard.earner("/wallet/emails", "POST")
@@ -251,4 +296,25 @@ def wallet_delete(session: Any) -> Response:
 @guard.earner("/profiles/{earner_id}", signed_in=False)
 def public_profile(session: Any, earner_id: str) -> Response:
     return web.page("profile.html", p=wallet.public_profile(earner_id), **_nav(session))
+
+
+@guard.earner("/u/{name}", signed_in=False)
+def vanity_profile(session: Any, name: str) -> Response:
+    """A vanity address: the profile, or a permanent redirect from a name its owner left
+    (for 90 days) or from another spelling of it (`/u/Grace` → `/u/grace`). The redirect
+    is cached an hour at most: the name may belong to someone else later."""
+    found = wallet.profile_by_name(name)
+    if found.moved_to:
+        return Response(body="", status_code=301, headers={"Location": http.location(found.moved_to),
+                                                           "Cache-Control": "public, max-age=3600"})
+    return web.page("profile.html", p=found.profile, **_nav(session))
+
+
+@guard.public("/profiles/{earner_id}/photo/{file_name}", errors="html")
+def public_profile_photo(earner_id: str, file_name: str) -> Response:
+    """Served by the app, not the CDN: it answers only while the profile is public."""
+    data, content_type = wallet.public_photo(earner_id, file_name)
+    return Response(body=data, status_code=200, headers={
+        "Content-Type": content_type, "Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff",
+        "Content-Security-Policy": "default-src 'none'"})
 

@@ -113,6 +113,7 @@ def build_export(person: Person) -> bytes:
 
     now = clock.utcnow()
     profile: dict = {"addresses": sorted(person.emails.values()), "exported_at": iso(now)}
+    photo: tuple[bytes, str] | None = None
     if person.earner_id:
         earner = store.get_earner(person.earner_id)
         profile.update(account_id=person.earner_id, display_name=earner.display_name if earner else None,
@@ -121,6 +122,14 @@ def build_export(person: Person) -> bytes:
                        created_at=earner.created_at if earner else None,
                        addresses=[{"email": e.email, "verified_at": e.verified_at}
                                   for e in store.emails_of(person.earner_id)])
+        if earner:  # issue 19: the profile's address, the names that still lead to it, headline, photo, language
+            profile.update(vanity_name=earner.vanity_name, headline=earner.headline, language=earner.locale,
+                           profile_names=[{"name": n.name, "current": bool(n.current),
+                                           "redirects_until": n.released_at} for n in store.names_held(earner)])
+            data = objects.get_if_present(earner.photo_key) if earner.photo_key else None
+            if data is not None:
+                photo = data, earner.photo_key.rsplit(".", 1)[-1]
+                profile["photo"] = f"photo.{photo[1]}"
     items = _credentials(person)
     imports = [{"id": i.import_id, "status": i.status, "source": i.source, "report": i.report,
                 "created_at": i.created_at} for h in person.emails for i in import_store.for_recipient(h)]
@@ -130,6 +139,8 @@ def build_export(person: Person) -> bytes:
         z.writestr("credentials.json", json.dumps([_credential_record(i, now) for i in items], indent=2,
                                                   ensure_ascii=False))
         z.writestr("imports.json", json.dumps(imports, indent=2, ensure_ascii=False))
+        if photo is not None:
+            z.writestr(f"photo.{photo[1]}", photo[0])
         for item in items:
             if was_accepted(item.status, item.accepted_at) and item.snapshot["template"].get("image_key"):
                 data, ext = baked_file(item)  # a hidden one is baked in memory, published nowhere
@@ -283,6 +294,8 @@ def erase(person: Person) -> dict:
         counts["imports"] += len(doomed)
     for prefix in {object_keys.export_prefix(owner) for owner in (_export_owner(person), *person.emails)}:
         counts["files"] += objects.delete_prefix(prefix)
+    if person.earner_id:  # the profile photo (issue 19); its vanity names go with the account below
+        counts["files"] += objects.delete_prefix(object_keys.profile_photos_prefix(person.earner_id))
     # the organizations' exports made before today may name the person (awards CSV, ZIP):
     # they go too, so erased data does not come back through a link still valid (issue 15)
     for tenant_id in sorted({i.tenant_id for i in items}):

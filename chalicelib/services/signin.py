@@ -194,6 +194,9 @@ def complete(login_id: str, *, token: str | None, code: str | None, session: Ses
 class Session:
     session_id: str
     earner_id: str
+    # the earner's language setting (issue 19), from the account read that proves the session is
+    # live: every wallet page renders in it without another read (routes/_guards.py)
+    locale: str | None = None
 
 
 def _signer(salt: bytes) -> TimestampSigner:
@@ -233,7 +236,7 @@ def session_from_cookie(value: str | None) -> Session | None:
     earner = store.get_earner(item.earner_id)
     if earner is None:
         return None
-    return Session(session_id, item.earner_id)
+    return Session(session_id, item.earner_id, earner.locale)
 
 
 def end_session(value: str | None) -> None:

@@ -60,8 +60,9 @@ def attach_email(earner_id: str, email: str, email_hash: str) -> str:
     owner = store.email_owner(email_hash)
     if owner == earner_id:
         return "already"
+    locale = _earner(earner_id).locale  # the addresses' owner items carry it (earner_locale_for_email)
     if owner is None:
-        if store.add_email(earner_id, email, email_hash, iso(clock.utcnow())):
+        if store.add_email(earner_id, email, email_hash, iso(clock.utcnow()), locale=locale):
             return "added"
         owner = store.email_owner(email_hash)
         if owner is None or owner == earner_id:
@@ -69,9 +70,11 @@ def attach_email(earner_id: str, email: str, email_hash: str) -> str:
     emails, held = store.emails_of(owner), store.held_of(owner)
     if 3 * len(emails) + 2 * len(held) + 2 > store.MAX_MERGE_ITEMS:
         raise Conflict("that account is too large to merge in one step; contact support", code="merge_too_large")
-    if not store.merge(earner_id, owner, emails, held, iso(clock.utcnow())):
+    source_names = store.names_held(store.get_earner(owner))
+    if not store.merge(earner_id, owner, emails, held, iso(clock.utcnow()), locale=locale):
         raise Conflict("one of the accounts changed during the merge; nothing was moved, try again",
                        code="concurrent_update")
+    store.delete_names(source_names)  # the merged-away account's profile addresses are free again
     for item in cred_store.batch_get({h.credential_id for h in held}).values():
         cred_store.set_holder(item, earner_id, previous=owner)
     store.end_sessions(owner)
@@ -106,12 +109,22 @@ def settings(earner_id: str) -> dict:
     earner = _earner(earner_id)
     emails = sorted(store.emails_of(earner_id), key=lambda e: e.verified_at)
     return {"display_name": earner.display_name or "", "profile_public": bool(earner.profile_public),
-            "profile_url": profile_url(earner_id),
-            "emails": [{"email": e.email, "hash": e.email_hash, "since": e.verified_at[:10]} for e in emails]}
+            "profile_url": profile_url(earner_id, earner.vanity_name),
+            "vanity_name": earner.vanity_name or "", "headline": earner.headline or "",
+            "photo_url": _photo_path(earner), "locale": earner.locale or "automatic",
+            "emails": [{"email": e.email, "hash": e.email_hash, "since": e.verified_at} for e in emails]}
 
 
-def update_profile(earner_id: str, display_name: str | None, profile_public: bool) -> None:
+_KEEP: Any = object()
+PHOTO_TYPES = {"jpg": "image/jpeg", "png": "image/png"}  # what domain/photos.py writes
+
+
+def update_profile(earner_id: str, display_name: str | None, profile_public: bool, headline: Any = _KEEP) -> None:
+    """`headline`: the profile's short line (None or "" removes it; left out: unchanged,
+    as for an operator's rectification of the name)."""
     changes = {"display_name": display_name or None, "profile_public": profile_public}
+    if headline is not _KEEP:
+        changes["headline"] = headline or None
     if profile_public:
         changes["restricted_at"] = None  # showing something again is lifting the restriction
     if not store.update_profile(earner_id, iso(clock.utcnow()), **changes):
@@ -125,10 +138,101 @@ def _earner(earner_id: str) -> Any:
     return earner
 
 
-def profile_url(earner_id: str) -> str:
+def profile_url(earner_id: str, vanity_name: str | None = None) -> str:
+    """The profile's address: its vanity address once it has one; `/profiles/<id>` keeps
+    answering too (links shared before the name was chosen)."""
     from ..config import get_settings
 
-    return f"{get_settings().public_base_url}/profiles/{earner_id}"
+    base = get_settings().public_base_url
+    return f"{base}/u/{vanity_name}" if vanity_name else f"{base}/profiles/{earner_id}"
+
+
+# ------------------------------------------------------------------ vanity name, photo, language (issue 19)
+
+
+def set_vanity_name(earner_id: str, name: str) -> str:
+    """Choose or change the profile's vanity address. The name left behind redirects to
+    the new one for 90 days and nobody else can take it meanwhile (domain/vanity.py)."""
+    from ..domain import vanity
+
+    chosen = vanity.check(name)
+    earner = _earner(earner_id)
+    if earner.vanity_name == chosen:
+        return chosen
+    now = clock.utcnow()
+    released = vanity.released_at(now)
+    if store.claim_name(earner_id, chosen, earner.vanity_name, iso(now), iso(released), int(released.timestamp())):
+        return chosen
+    held = store.get_name(chosen)
+    if held is not None and held.earner_id != earner_id:
+        raise Conflict(f'the address "{chosen}" is taken; choose another', code="name_taken")
+    raise Conflict("your profile address changed in another window; reload and try again", code="concurrent_update")
+
+
+def set_photo(earner_id: str, data: bytes) -> None:
+    """Store a new profile photo (re-encoded, square, without the upload's metadata:
+    domain/photos.py) in the private part of the bucket; the previous one goes."""
+    from ..domain.photos import square_photo
+    from ..store import object_keys
+
+    earner = _earner(earner_id)
+    image, ext = square_photo(data)
+    key = object_keys.profile_photo_key(earner_id, image, ext)
+    objects.put(key, image, PHOTO_TYPES[ext], cache_control="private, no-store")
+    if not store.update_profile(earner_id, iso(clock.utcnow()), photo_key=key):
+        objects.delete_prefix(key)
+        raise NotFound("this account no longer exists", code="earner_not_found")
+    if earner.photo_key and earner.photo_key != key:
+        objects.delete_prefix(earner.photo_key)  # every version: the deployed bucket keeps them otherwise
+
+
+def remove_photo(earner_id: str) -> None:
+    earner = _earner(earner_id)
+    if earner.photo_key:
+        store.update_profile(earner_id, iso(clock.utcnow()), photo_key=None)
+        objects.delete_prefix(earner.photo_key)  # every version, not just a delete marker
+
+
+def _photo_path(earner: Any) -> str | None:
+    """Where the app serves the photo (`public_photo`); its file name changes with it."""
+    if not earner.photo_key:
+        return None
+    return f"/profiles/{earner.earner_id}/photo/{earner.photo_key.rsplit('/', 1)[-1]}"
+
+
+def public_photo(earner_id: str, file_name: str) -> tuple[bytes, str]:
+    """The photo of a public profile, by the name `_photo_path` gave it. A private,
+    restricted or erased profile has none (404), like a profile that does not exist."""
+    earner: Any = store.get_earner(earner_id) if ids.RANDOM_PART.match(earner_id or "") else None
+    if not _shown(earner) or not earner.photo_key or earner.photo_key.rsplit("/", 1)[-1] != file_name:
+        raise NotFound("no photo is published at this address", code="photo_not_found")
+    data = objects.get_if_present(earner.photo_key)
+    if data is None:
+        raise NotFound("no photo is published at this address", code="photo_not_found")
+    return data, PHOTO_TYPES[earner.photo_key.rsplit(".", 1)[-1]]
+
+
+# "automatic": no setting, the browser's Accept-Language (or ?lang=) decides
+AUTOMATIC = "automatic"
+
+
+def set_locale(earner_id: str, choice: str) -> None:
+    """The language of the earner's pages and mails: one of chalicelib.i18n.LOCALES, or
+    "automatic". Copied onto the addresses' owner items (earner_locale_for_email)."""
+    from .. import i18n
+    from ..domain.errors import BadRequest
+
+    if choice != AUTOMATIC and choice not in i18n.LOCALES:
+        raise BadRequest(f"language must be {AUTOMATIC} or one of {', '.join(i18n.LOCALES)}", code="invalid_locale")
+    hashes = [e.email_hash for e in store.emails_of(earner_id)]
+    if not store.set_locale(earner_id, None if choice == AUTOMATIC else choice, hashes, iso(clock.utcnow())):
+        raise Conflict("your addresses changed in another window; reload and try again", code="concurrent_update")
+
+
+def earner_locale_for_email(email_hash: str) -> str | None:
+    """The language setting of whoever owns this address (for a mail to it), or None
+    (no account, or "automatic"): one GetItem (store/earners.earner_locale_for_email)."""
+    return store.earner_locale_for_email(email_hash)
 
 
 # ------------------------------------------------------------------ the wallet
@@ -384,16 +488,51 @@ def share_redirect(earner_id: str, credential_id: str, network: str) -> str:
 # ------------------------------------------------------------------ the public profile
 
 
+def _shown(earner: Any) -> bool:
+    """A profile is public when its owner made it so and processing is not restricted."""
+    return earner is not None and bool(earner.profile_public) and not earner.restricted_at
+
+
 def public_profile(earner_id: str) -> dict:
-    """A public profile lists only what its owner shows: accepted, not hidden, not revoked."""
-    earner = store.get_earner(earner_id) if ids.RANDOM_PART.match(earner_id or "") else None
-    if earner is None or not earner.profile_public:
+    """A public profile lists only what its owner shows: accepted, not hidden, not
+    revoked. Issue 19: it "counts only valid credentials and groups expired ones"."""
+    earner: Any = store.get_earner(earner_id) if ids.RANDOM_PART.match(earner_id or "") else None
+    if not _shown(earner):
         raise NotFound("no public profile is published at this address", code="profile_not_found")
     now = clock.utcnow()
     shown = [_entry(i, now) for i in _items(earner_id)
              if publicity(i) is Publicity.PUBLIC and i.status == "accepted"]
     shown.sort(key=lambda e: e["issued_at"], reverse=True)
-    name = earner.display_name or (shown[0]["recipient"] if shown else "A Laurel earner")
+    name = earner.display_name or (shown[0]["recipient"] if shown else None)
     for e in shown:
         e["url"] = verify_url(e["id"])
-    return {"name": name, "url": profile_url(earner_id), "credentials": shown}
+    return {"name": name, "url": profile_url(earner_id, earner.vanity_name), "headline": earner.headline,
+            "photo_url": _photo_path(earner),
+            "credentials": [e for e in shown if e["state"] == "valid"],
+            "expired": [e for e in shown if e["state"] == "expired"]}
+
+
+@dataclass(frozen=True)
+class NamedProfile:
+    """What `/u/<name>` answers: the profile (`profile`), or where the name's owner is now (`moved_to`)."""
+    profile: dict | None = None
+    moved_to: str | None = None
+
+
+def profile_by_name(name: str) -> NamedProfile:
+    """The public profile a vanity name leads to. A name its owner left answers with
+    their current address until it is released; a private, restricted or erased
+    profile, a released name and a name nobody chose answer 404 alike."""
+    from ..domain import vanity
+
+    wanted = vanity.normalise(name)
+    held = store.get_name(wanted) if len(wanted) <= vanity.MAX_LENGTH else None
+    now = iso(clock.utcnow())
+    if held is None or (not held.current and (held.released_at or "") <= now):
+        raise NotFound("no public profile is published at this address", code="profile_not_found")
+    if held.current and wanted == name:
+        return NamedProfile(profile=public_profile(held.earner_id))
+    earner: Any = store.get_earner(held.earner_id)
+    if not _shown(earner) or not earner.vanity_name:
+        raise NotFound("no public profile is published at this address", code="profile_not_found")
+    return NamedProfile(moved_to=f"/u/{earner.vanity_name}")

@@ -17,7 +17,7 @@ TTL for correctness (DynamoDB deletes late), it checks `expires_at` itself.
 
 from __future__ import annotations
 
-from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
 
 from .models import ByTenant, Item, _TableMeta
 
@@ -33,6 +33,14 @@ class EarnerItem(Item):
     restricted_at = UnicodeAttribute(null=True)  # processing restricted: everything hidden at once
     created_at = UnicodeAttribute()
     updated_at = UnicodeAttribute()
+    # issue 19: the public profile's vanity name (`/u/<name>`), every name it ever held (erasure
+    # releases those still pointing here), a short headline and a photo (store/object_keys.py)
+    vanity_name = UnicodeAttribute(null=True)
+    names = UnicodeSetAttribute(null=True)
+    headline = UnicodeAttribute(null=True)
+    photo_key = UnicodeAttribute(null=True)
+    # the language the earner chose for their pages and mails (chalicelib/i18n.py LOCALES); none: automatic
+    locale = UnicodeAttribute(null=True)
 
 
 class EarnerEmailItem(Item):
@@ -49,6 +57,27 @@ class EmailOwnerItem(Item):
         pass
 
     earner_id = UnicodeAttribute()
+    # a copy of the owner's language setting, so a mail to the address finds it in one read
+    # (store/earners.earner_locale_for_email); kept by set_locale, add_email and merge
+    locale = UnicodeAttribute(null=True)
+
+
+class ProfileNameItem(Item):
+    """`NAME#<normalised name>/N`: who holds a vanity name. `current`: it is the owner's
+    name now; else the owner left it at `left_at` and it redirects to their current name
+    until `released_at` (then anyone may take it; `expiration` lets TTL delete it, but
+    the code compares `released_at` itself: TTL deletes late)."""
+
+    class Meta(_TableMeta):
+        pass
+
+    name = UnicodeAttribute()
+    earner_id = UnicodeAttribute()
+    current = BooleanAttribute(default=True)
+    claimed_at = UnicodeAttribute()
+    left_at = UnicodeAttribute(null=True)
+    released_at = UnicodeAttribute(null=True)
+    expiration = NumberAttribute(null=True)
 
 
 class HeldCredentialItem(Item):
@@ -107,4 +136,5 @@ class RateItem(Item):
     expiration = NumberAttribute()
 
 
-EARNER_MODELS = (EarnerItem, EarnerEmailItem, EmailOwnerItem, HeldCredentialItem, LoginItem, SessionItem, RateItem)
+EARNER_MODELS = (EarnerItem, EarnerEmailItem, EmailOwnerItem, HeldCredentialItem, LoginItem, SessionItem, RateItem,
+                 ProfileNameItem)

@@ -14,6 +14,7 @@ from .earner_models import (
     EmailOwnerItem,
     HeldCredentialItem,
     LoginItem,
+    ProfileNameItem,
     RateItem,
     SessionItem,
 )
@@ -68,13 +69,14 @@ def create_with_email(earner_id: str, email: str, email_hash: str, now: str) -> 
     return transact(build)
 
 
-def add_email(earner_id: str, email: str, email_hash: str, now: str) -> bool:
-    """Attach a verified address to a live account; False if another account holds it."""
+def add_email(earner_id: str, email: str, email_hash: str, now: str, locale: str | None = None) -> bool:
+    """Attach a verified address to a live account; False if another account holds it.
+    `locale`: the account's language setting, copied onto the address's owner item."""
     def build(tx: TransactWrite) -> None:
         tx.update(EarnerItem(keys.earner_pk(earner_id), keys.PROFILE_SK),
                   actions=[EarnerItem.email_count.add(1), EarnerItem.updated_at.set(now)],
                   condition=EarnerItem.pk.exists())
-        tx.save(EmailOwnerItem(*keys.email_owner_key(email_hash), earner_id=earner_id),
+        tx.save(EmailOwnerItem(*keys.email_owner_key(email_hash), earner_id=earner_id, locale=locale),
                 condition=EmailOwnerItem.pk.does_not_exist())
         tx.save(_email_item(earner_id, email, email_hash, now))
     return transact(build)
@@ -103,11 +105,14 @@ def remove_email(earner_id: str, email_hash: str, now: str) -> bool:
     return transact(build)
 
 
-def merge(into: str, source: str, emails: list[EarnerEmailItem], held: list[HeldCredentialItem], now: str) -> bool:
+def merge(into: str, source: str, emails: list[EarnerEmailItem], held: list[HeldCredentialItem], now: str,
+          locale: str | None = None) -> bool:
     """Move every address and kept credential of `source` to `into` and delete
     `source`'s account, in one transaction: all of it happens or none of it does.
     (Its sessions then name no account, so they sign nobody in; `end_sessions`
-    removes them.)"""
+    removes them.) `locale`: `into`'s language setting, which the moved addresses'
+    owner items now carry."""
+    owner_locale = EmailOwnerItem.locale.set(locale) if locale else EmailOwnerItem.locale.remove()
     def build(tx: TransactWrite) -> None:
         tx.delete(EarnerItem(keys.earner_pk(source), keys.PROFILE_SK), condition=EarnerItem.email_count == len(emails))
         tx.update(EarnerItem(keys.earner_pk(into), keys.PROFILE_SK),
@@ -115,7 +120,8 @@ def merge(into: str, source: str, emails: list[EarnerEmailItem], held: list[Held
                   condition=EarnerItem.pk.exists())
         for e in emails:
             tx.update(EmailOwnerItem(*keys.email_owner_key(e.email_hash)),
-                      actions=[EmailOwnerItem.earner_id.set(into)], condition=EmailOwnerItem.earner_id == source)
+                      actions=[EmailOwnerItem.earner_id.set(into), owner_locale],
+                      condition=EmailOwnerItem.earner_id == source)
             tx.save(_email_item(into, e.email, e.email_hash, e.verified_at))
             tx.delete(EarnerEmailItem(keys.earner_pk(source), keys.earner_email_sk(e.email_hash)))
         for h in held:
@@ -225,6 +231,8 @@ def erase_person(earner_id: str | None, email_hashes: set[str]) -> int:
     Returns how many items were deleted."""
     doomed: list = []
     if earner_id:
+        earner = get_earner(earner_id)
+        doomed += [n for n in names_held(earner)]  # its vanity names go free at once (issue 19)
         doomed += list(Item.query(keys.earner_pk(earner_id)))  # profile, EMAIL#, HELD#: keys are all it needs
         doomed += list(SessionItem.by_tenant.query(keys.earner_sessions_pk(earner_id)))
         doomed += list(RateItem.query(keys.rate_pk("export", earner_id)))
@@ -246,3 +254,99 @@ def set_restricted(earner_id: str, now: str) -> bool:
     item = EarnerItem(keys.earner_pk(earner_id), keys.PROFILE_SK)
     return update_if(item, [EarnerItem.profile_public.set(False), EarnerItem.restricted_at.set(now),
                             EarnerItem.updated_at.set(now)], EarnerItem.pk.exists())
+
+
+# ------------------------------------------------------------------ vanity names (issue 19, domain/vanity.py)
+
+
+def get_name(name: str) -> ProfileNameItem | None:
+    try:
+        return ProfileNameItem.get(*keys.profile_name_key(name))
+    except ProfileNameItem.DoesNotExist:
+        return None
+
+
+def names_held(earner: EarnerItem | None) -> list[ProfileNameItem]:
+    """The name items that still name this earner (current, or left and not yet
+    released); a name someone else took since is theirs."""
+    if earner is None or not earner.names:
+        return []
+    found = ProfileNameItem.batch_get([keys.profile_name_key(n) for n in sorted(earner.names)])
+    return [n for n in found if n.earner_id == earner.earner_id]
+
+
+def delete_names(names: list[ProfileNameItem]) -> None:
+    """Release names at once (an account merged into another: see services/wallet.attach_email)."""
+    with ProfileNameItem.batch_write() as batch:
+        for item in names:
+            batch.delete(item)
+
+
+def claim_name(earner_id: str, new: str, old: str | None, now: str, released_at: str, expiration: int) -> bool:
+    """Make `new` the earner's vanity name and turn `old` (if any) into a redirect until
+    `released_at`, in one transaction. False (nothing written) when `new` is held by
+    someone else (current, or left by its owner and not yet released), or the earner's
+    name changed meanwhile (another tab). A transaction DynamoDB cancelled because it
+    met another one on the same item counts as lost too: two earners racing for one
+    name, exactly one holds it afterwards."""
+    from pynamodb.exceptions import TransactWriteError
+
+    def build(tx: TransactWrite) -> None:
+        free = (ProfileNameItem.pk.does_not_exist() | (ProfileNameItem.earner_id == earner_id)
+                | ((ProfileNameItem.current == False) & (ProfileNameItem.released_at <= now)))  # noqa: E712
+        tx.save(ProfileNameItem(*keys.profile_name_key(new), name=new, earner_id=earner_id, current=True,
+                                claimed_at=now), condition=free)
+        if old and old != new:
+            tx.update(ProfileNameItem(*keys.profile_name_key(old)),
+                      actions=[ProfileNameItem.current.set(False), ProfileNameItem.left_at.set(now),
+                               ProfileNameItem.released_at.set(released_at),
+                               ProfileNameItem.expiration.set(expiration)],
+                      condition=ProfileNameItem.earner_id == earner_id)
+        same = EarnerItem.vanity_name == old if old else EarnerItem.vanity_name.does_not_exist()
+        tx.update(EarnerItem(keys.earner_pk(earner_id), keys.PROFILE_SK),
+                  actions=[EarnerItem.vanity_name.set(new), EarnerItem.names.add({new}),
+                           EarnerItem.updated_at.set(now)],
+                  condition=EarnerItem.pk.exists() & same)
+
+    try:
+        return transact(build)
+    except TransactWriteError as exc:
+        reasons = getattr(exc, "cancellation_reasons", None) or []
+        if any(r is not None and r.code == "TransactionConflict" for r in reasons):
+            return False
+        raise
+
+
+# ------------------------------------------------------------------ the earner's language (issue 19)
+
+
+def set_locale(earner_id: str, locale: str | None, email_hashes: list[str], now: str) -> bool:
+    """The earner's language (None: automatic), copied onto each of their addresses'
+    owner items in the same transaction (so a mail finds it in one read: see
+    `earner_locale_for_email`). False when the account or an address changed hands."""
+    owner_set = EmailOwnerItem.locale.set(locale) if locale else EmailOwnerItem.locale.remove()
+    earner_set = EarnerItem.locale.set(locale) if locale else EarnerItem.locale.remove()
+    hashes = sorted(email_hashes)
+    chunks = [hashes[i:i + 90] for i in range(0, len(hashes), 90)] or [[]]
+    for index, chunk in enumerate(chunks):  # a transaction holds 100 items; an account rarely has 90 addresses
+        def build(tx: TransactWrite, chunk: list[str] = chunk, first: bool = index == 0) -> None:
+            if first:
+                tx.update(EarnerItem(keys.earner_pk(earner_id), keys.PROFILE_SK),
+                          actions=[earner_set, EarnerItem.updated_at.set(now)], condition=EarnerItem.pk.exists())
+            for h in chunk:
+                tx.update(EmailOwnerItem(*keys.email_owner_key(h)), actions=[owner_set],
+                          condition=EmailOwnerItem.earner_id == earner_id)
+        if not transact(build):
+            return False
+    return True
+
+
+def earner_locale_for_email(email_hash: str) -> str | None:
+    """The language setting of the earner who owns this address (a `chalicelib.i18n`
+    locale), or None: nobody owns it, or its owner left it automatic. One GetItem
+    (eventually consistent) of `EMAIL#<hash>/OWNER`, whose `locale` is the owner's
+    setting copied by set_locale, add_email and merge."""
+    try:
+        return EmailOwnerItem.get(*keys.email_owner_key(email_hash)).locale
+    except EmailOwnerItem.DoesNotExist:
+        return None

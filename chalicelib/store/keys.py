@@ -49,6 +49,7 @@ models' docstrings point here; `<time>` is UTC ISO 8601, `<hash>` a SHA-256 hex)
 | earner's address     | EARNER#<earner>              | EMAIL#<emailhash>           |
 | kept credential      | EARNER#<earner>              | HELD#<credential id>        |
 | address owner        | EMAIL#<emailhash>            | OWNER                       |
+| profile address      | NAME#<normalised name>       | N                           |
 | suppressed address   | SUPPRESS#<emailhash>         | S                           |
 | reminders declined   | MAILOPTOUT#<emailhash>       | REMINDERS                   |
 | sign-in request      | LOGIN#<login>                | L                           |
@@ -448,6 +449,15 @@ def held_sk(credential_id: str) -> str:
 
 def email_owner_key(email_hash: str) -> tuple[str, str]:
     return f"EMAIL#{email_hash}", EMAIL_OWNER_SK
+
+
+PROFILE_NAME_SK = "N"
+
+
+def profile_name_key(name: str) -> tuple[str, str]:
+    """A public profile's vanity address (`/u/<name>`, domain/vanity.py): one item per
+    normalised name, written with a condition, so only one earner holds it."""
+    return f"NAME#{name}", PROFILE_NAME_SK
 
 
 def login_key(login_id: str) -> tuple[str, str]:

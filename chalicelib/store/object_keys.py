@@ -19,6 +19,8 @@ tests/unit/test_house_rules.py checks that no other module spells a layout.
 | reports/<tenant>/<job>/<name>.json       | a bulk job's full row-error report        | never (presigned GET) |
 | statuspage/snapshot.json                 | the public status page's last published   | never (the app serves |
 |                                          | data (services/status.py)                 |   /status from it)    |
+| photos/<earner>/<content>.jpg, .png      | an earner's profile photo (shown by the   | never (the app serves |
+|                                          | app only while the profile is public)     |   it: routes/wallet)  |
 | uploads/<tenant>/<job>/preview.json      | a console upload's file and valid rows    | never (deleted after  |
 |                                          | (personal data), kept for its confirm     |   30 days)            |
 | localmail/<SES message id>.json          | the local stage only (`make run`): a sent | never (the outbox     |
@@ -38,6 +40,7 @@ PUBLIC_PREFIX = "assets/"
 EXPORTS_PREFIX = "exports/"
 REPORTS_PREFIX = "reports/"
 UPLOADS_PREFIX = "uploads/"
+PHOTOS_PREFIX = "photos/"
 UPLOADS_KEPT_DAYS = 30  # infra/stack.py's lifecycle rule for UPLOADS_PREFIX
 # the public status page's data: private (not under assets/), read by the app for /status
 STATUS_SNAPSHOT_KEY = "statuspage/snapshot.json"
@@ -69,6 +72,19 @@ def issuer_logos_prefix(tenant_id: str) -> str:
 
 def issuer_logo_key(tenant_id: str, data: bytes, ext: str = "png") -> str:
     return f"{issuer_logos_prefix(tenant_id)}{_content_name(data, ext)}"
+
+
+# ------------------------------------------------------------------ earners' profile photos
+
+
+def profile_photos_prefix(earner_id: str) -> str:
+    """Private: the app serves a photo only while its profile is public, so the CDN never
+    holds a copy that would outlive a restriction or an erasure."""
+    return f"{PHOTOS_PREFIX}{earner_id}/"
+
+
+def profile_photo_key(earner_id: str, data: bytes, ext: str) -> str:
+    return f"{profile_photos_prefix(earner_id)}{_content_name(data, ext)}"
 
 
 # ------------------------------------------------------------------ Open Badges

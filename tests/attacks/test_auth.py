@@ -14,7 +14,7 @@ from tests.conftest import body, scan_table, sent_mail
 from tests.helpers import Browser, active_template, auth, claim_token_from, csrf_of, issue, new_issuer, post, sign_in
 
 EARNER_OR_PUBLIC = ("/badges/", "/claim/", "/_local/", "/ob/", "/.well-known/", "/verify", "/imports", "/hooks/",
-                    "/signin", "/signout", "/wallet", "/profiles/", "/health", "/openapi.json", "/favicon.", "/console",
+                    "/signin", "/signout", "/wallet", "/profiles/", "/u/", "/health", "/openapi.json", "/favicon.", "/console",
                     "/status")  # (the public status page and its subscription forms, routes/status.py)
 
 

@@ -216,6 +216,13 @@ def test_item_access_names_its_keys_and_no_role_scans(synth):
         assert not allows(statements, "dynamodb:GetItem", "table", None), function
         reaches_people = allows(statements, "dynamodb:GetItem", "table", "SESSION#abc")
         assert reaches_people == (function == "APIHandler"), function
+    # issue 19: the API claims, changes and releases vanity names, and keeps the profile photos
+    api = function_statements(tpl, "APIHandler")
+    for action in ("dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:PutItem", "dynamodb:UpdateItem",
+                   "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"):
+        assert allows(api, action, "table", "NAME#grace-hopper"), action
+    for action in ("s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion"):
+        assert allows(api, action, "photos/e1/0a1b.jpg"), action
     aggregator = function_statements(tpl, "EngagementAggregator")
     assert allows(aggregator, "dynamodb:UpdateItem", "table", "T#acme#ENGD")
     assert not allows(aggregator, "dynamodb:UpdateItem", "table", "T#acme#C#abc")
@@ -230,7 +237,7 @@ def test_bucket_listing_is_limited_by_prefix_everywhere(synth):
                 assert "*" not in [p.rstrip("*") for p in st["Condition"]["StringLike"]["s3:prefix"]]
     api = function_statements(tpl, "APIHandler")
     # what erasure and a changed credential's baked files list (every version), and nothing else
-    for prefix in ("assets/baked/acme/acme-abc/", "exports/9f2c/", "exports/org/acme/"):
+    for prefix in ("assets/baked/acme/acme-abc/", "exports/9f2c/", "exports/org/acme/", "photos/9f2c/"):
         assert allows(api, "s3:ListBucketVersions", f"list:{prefix}"), prefix
     for prefix in ("", "statuspage/", "assets/", "reports/acme/"):
         assert not allows(api, "s3:ListBucketVersions", f"list:{prefix}"), prefix

@@ -213,7 +213,7 @@ OBJECT_KEYS = "chalicelib/store/object_keys.py"
 # A DynamoDB key or key prefix: `T#`, `TPL#`, `X#IMPORT#`, or a piece after a placeholder (`#LMSEV#`).
 _KEY_PREFIX = re.compile(r"^#?[A-Z][A-Z_]*#")
 # An S3 object key layout: the bucket's top-level prefixes.
-_OBJECT_PREFIX = re.compile(r"^/?(assets|exports|reports|uploads)/")
+_OBJECT_PREFIX = re.compile(r"^/?(assets|exports|reports|uploads|photos)/")
 
 
 def _docstrings(tree: ast.Module) -> set[int]:
