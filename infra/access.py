@@ -62,6 +62,9 @@ CONSOLE_ITEMS = ("MEMBEREMAIL#*", "CSESSION#*", "SSODOMAIN#*", "SSOSTATE#*")
 RATE = "RATE#*"
 # the suppression list every mail sender reads before sending (issue 17 item 6: `SUPPRESS#<emailhash>`)
 SUPPRESSED = "SUPPRESS#*"
+# the language an address's owner chose (issue 19: copied onto `EMAIL#<hash>/OWNER`), read by every
+# function that mails an earner about a credential
+OWNERS = "EMAIL#*"
 # addresses that declined reminders with a mail's one-click link (issue 19: `MAILOPTOUT#<emailhash>`): set
 # and removed by the API's link page, read by the events worker before an expiry reminder goes out
 OPTED_OUT = "MAILOPTOUT#*"
@@ -98,13 +101,13 @@ def table_uses() -> dict[str, TableUse]:
         # PLATFORM: the signing keys
         # PLATFORM written too: the first signer of a container may register the deployed KMS key or
         # migrate Ed25519 generation 1 (services/signing.py)
-        n.BULK_WORKER: TableUse(READS, (TENANT, PLATFORM, SUPPRESSED), WRITES, (TENANT, PLATFORM),
+        n.BULK_WORKER: TableUse(READS, (TENANT, PLATFORM, SUPPRESSED, OWNERS), WRITES, (TENANT, PLATFORM),
                                 ("by_tenant", "by_email")),
         # one delivery attempt (services/events.deliver): the delivery and its endpoint, the attempt recorded;
         # an expiry mail the sweep queued (services/expiry.deliver_mail): the credential and its issuer's
         # branding read, the credential's mail claimed and logged (UpdateItem), the suppression list read
         # and whether the address declined reminders (issue 19)
-        n.WEBHOOK_WORKER: TableUse((get,), (TENANT, SUPPRESSED, OPTED_OUT), (update,),
+        n.WEBHOOK_WORKER: TableUse((get,), (TENANT, SUPPRESSED, OPTED_OUT, OWNERS), (update,),
                                    (WEBHOOK_DELIVERIES, CREDENTIALS)),
         # the completions queued for today's weekday (by_expiry SCHED#<weekday>) become a bulk job (PutItem
         # on T#<tenant>) and leave the queue (BatchWriteItem deletes); the chunks go to the bulk worker
@@ -112,7 +115,7 @@ def table_uses() -> dict[str, TableUse]:
         # what expires on a day (by_expiry X#<day>): each credential marked once (UpdateItem), its webhook
         # deliveries (services/events.emit: the tenant's endpoints, PutItem of a delivery), the issuer's
         # profile for the mail; the PLATFORM marker of the last day swept
-        n.SWEEP: TableUse((get, query), (TENANT, PLATFORM, SUPPRESSED), (put, update),
+        n.SWEEP: TableUse((get, query), (TENANT, PLATFORM, SUPPRESSED, OWNERS), (put, update),
                           (CREDENTIALS, WEBHOOK_DELIVERIES, PLATFORM), ("by_expiry",)),
         # probe runs and minutes (store/ops.record_probe); the canary pointer; the status page's snapshot
         # reads incidents, maintenance windows and the month's minutes

@@ -579,10 +579,12 @@ def process_chunk(message: dict) -> dict:
     for item in [*already.values(), *items]:
         engagement.issued(item, now)
     limiter = _RateLimiter(get_settings().bulk_mail_per_second)
-    suppressed = notify.suppressed_among([item for item, _ in mails])  # issue 17: one read for the chunk
+    # issue 17 and 19: one read for the chunk's suppressed addresses and their owners' languages
+    suppressed, languages = notify.mail_context_among([item for item, _ in mails])
     for item, token in mails:
         limiter.wait()
-        notify.send_claim(item, token, issuer, suppressed=item.email_hash in suppressed)
+        notify.send_claim(item, token, issuer, suppressed=item.email_hash in suppressed,
+                          earner_locale=languages.get(item.email_hash))
     store.finish_chunk(job, chunk_no, issued=len(items) + redelivered, duplicates=duplicates, failed=len(failures),
                        errors=failures, at=iso(clock.utcnow()))
     _complete_if_done(job)

@@ -102,7 +102,7 @@ def _create() -> dict:
                                            "first_name": "Uptime", "last_name": "Canary", "suppress_email": True})
     now = clock.utcnow()
     email_hash = ids.email_hash(str(data.email))
-    tpl, issuer_item, slot, _ = credential_store.issuance_context(tenant_id, template["id"], email_hash)
+    tpl, issuer_item, slot, _, _ = credential_store.issuance_context(tenant_id, template["id"], email_hash)
     credential_id = ids.new_credential_id(tenant_id)
     item, token = credentials.build(tenant_id, issuer_item, tpl, data, now, credential_id)
     if not credential_store.insert(item, slot):

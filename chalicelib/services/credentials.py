@@ -165,7 +165,8 @@ def issue(tenant_id: str, data: schemas.IssueIn, must_replace: str | None = None
     that credential is among those the new one replaces (still pending or accepted)."""
     now = clock.utcnow()
     email_hash = ids.email_hash(str(data.email))
-    template, issuer, slot, suppressed = store.issuance_context(tenant_id, data.template_id, email_hash)  # one read
+    template, issuer, slot, suppressed, language = store.issuance_context(  # one read
+        tenant_id, data.template_id, email_hash)
     if template is None:
         raise NotFound("template not found")
     check_can_issue(template.state)
@@ -208,7 +209,8 @@ def issue(tenant_id: str, data: schemas.IssueIn, must_replace: str | None = None
     engagement.issued(item, now)
     for old in replacing:  # each replaced one was revoked from the status it had
         engagement.transition("revoked", old, old.status, now)
-    mail_sent = False if data.suppress_email else notify.send_claim(item, token, issuer, suppressed=suppressed)
+    mail_sent = False if data.suppress_email else notify.send_claim(item, token, issuer, suppressed=suppressed,
+                                                                                 earner_locale=language)
     view["replaced"] = [c.credential_id for c in replacing]
     view["claim_mail_sent"] = mail_sent
     return view

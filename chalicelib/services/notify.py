@@ -136,13 +136,13 @@ def suppressed(address: str, *, requested: bool = False) -> bool:
     return item is not None and not (requested and item.reason == "complaint")
 
 
-def suppressed_among(items: list[Any]) -> set[str]:
-    """The recipient hashes of these credentials that are on the suppression list (one
-    BatchGetItem): bulk issuance checks a chunk's claim mails at once (`send_claim`'s
-    `suppressed`)."""
+def mail_context_among(items: list[Any]) -> tuple[set[str], dict[str, str]]:
+    """For these credentials' recipients, in one BatchGetItem: the hashes on the suppression
+    list, and the language each address's owner chose (hash → locale). Bulk issuance reads a
+    chunk's claim mails' context at once (`send_claim`'s `suppressed` and `earner_locale`)."""
     from ..store import suppression
 
-    return suppression.suppressed_among([item.email_hash for item in items])
+    return suppression.mail_context_among([item.email_hash for item in items])
 
 
 def require_mailable(address: str, what: str, *, requested: bool = False) -> None:
@@ -229,21 +229,25 @@ def _one_click(url: str) -> tuple[tuple[str, str], ...]:
 # ------------------------------------------------------------------ languages
 
 
+_ASK = "ask"  # `earner_locale` not given: read it (one GetItem of the address's owner)
+
+
 def _earner_locale(email_hash: str) -> str | None:
-    """The language the earner owning this address chose (their wallet setting), if any.
+    """The language the earner owning this address chose (their wallet setting), if any:
+    one GetItem of `EMAIL#<hash>/OWNER`, which carries the setting (store/earners.py).
+    Issuance and bulk read it with their one BatchGetItem instead (`earner_locale`)."""
+    from ..store import earners
 
-    LEAD: wire this to the profile helper's `store.earners.earner_locale_for_email(email_hash)`
-    when it lands. Until then no earner has a setting. Keep it free of AWS calls on the
-    single-issuance path (benchmarks/issue_cost.py): read it lazily, or with issuance's one read."""
-    return None
+    return earners.earner_locale_for_email(email_hash)
 
 
-def _locale_of(item: Any) -> str:
+def _locale_of(item: Any, earner_locale: str | None = _ASK) -> str:
     """Issue 19: "the language comes from the earner's setting, else the issue request's
     `locale` (API, bulk CSV column, LMS rule), else `Accept-Language`" — the issuer's request
     carries the issuer's Accept-Language, not the earner's, so a credential's mail falls back
     to English instead."""
-    return i18n.resolve(_earner_locale(item.email_hash), getattr(item, "locale", None))
+    known = _earner_locale(item.email_hash) if earner_locale == _ASK else earner_locale
+    return i18n.resolve(known, getattr(item, "locale", None))
 
 
 # ------------------------------------------------------------------ unsubscribing from reminders (issue 19)
@@ -368,7 +372,7 @@ def _about(item: Any) -> tuple[tuple[str, str], ...]:
 # ------------------------------------------------------------------ credentials
 
 
-def _claim(item: Any, token: str, issuer: Any = None) -> mail.Message:
+def _claim(item: Any, token: str, issuer: Any = None, earner_locale: str | None = _ASK) -> mail.Message:
     snap = item.snapshot
     brand = branding(item.tenant_id, issuer)
     # issue 19: "the claim mail says when a credential is already expired" (issued with
@@ -384,7 +388,7 @@ def _claim(item: Any, token: str, issuer: Any = None) -> mail.Message:
         "credential_expired_on": item.expires_at if expired else None,
         "wallet_url": f"{get_settings().public_base_url}/signin",
     }
-    with i18n.using(_locale_of(item)):
+    with i18n.using(_locale_of(item, earner_locale)):
         subject = (_("%(issuer)s issued you a credential that has already expired: %(badge)s",
                      issuer=ctx["issuer_name"], badge=ctx["badge_name"]) if expired else
                    _("%(issuer)s issued you a credential: %(badge)s", issuer=ctx["issuer_name"],
@@ -392,12 +396,13 @@ def _claim(item: Any, token: str, issuer: Any = None) -> mail.Message:
         return _message(item.email, subject, "claim", brand, tags=_about(item), **ctx)
 
 
-def send_claim(item: Any, token: str, issuer: Any = None, *, suppressed: bool | None = None) -> bool:
+def send_claim(item: Any, token: str, issuer: Any = None, *, suppressed: bool | None = None,
+               earner_locale: str | None = _ASK) -> bool:
     """The claim link at issue time (courtesy: the credential is issued either way).
     `issuer`: the organization's profile when the caller read it already (issuance
     does), so its branding costs no second read; `suppressed` likewise for the
-    suppression list."""
-    return _logged(item, "claim", _deliver(_claim(item, token, issuer), "claim", suppressed)) == SENT
+    suppression list, and `earner_locale` for the language the address's owner chose."""
+    return _logged(item, "claim", _deliver(_claim(item, token, issuer, earner_locale), "claim", suppressed)) == SENT
 
 
 def resend_claim(item: Any, token: str) -> None:

@@ -51,23 +51,27 @@ def recipient_slot(tenant_id: str, email_hash: str, template_id: str) -> Recipie
 
 
 def issuance_context(tenant_id: str, template_id: str, email_hash: str) -> tuple:
-    """(template or None, issuer or None, recipient slot, whether the address is suppressed)
-    for one issuance, in ONE strongly consistent BatchGetItem instead of four reads (a fresh
-    slot, version 0, when the person was never issued this template; the suppression list's
-    item, issue 17, so the claim mail's check costs no read of its own)."""
+    """(template or None, issuer or None, recipient slot, whether the address is suppressed,
+    the language its owner chose or None) for one issuance, in ONE strongly consistent
+    BatchGetItem instead of five reads (a fresh slot, version 0, when the person was never
+    issued this template; the suppression list's item, issue 17, and the address owner's
+    item, issue 19, so the claim mail's check and language cost no read of their own)."""
     from .connection import get_many
+    from .earner_models import EmailOwnerItem
     from .models import IssuerItem, TemplateItem
 
     template_key = (keys.tenant_pk(tenant_id), keys.template_sk(template_id))
     issuer_key = (keys.tenant_pk(tenant_id), keys.PROFILE_SK)
     slot_key = keys.recipient_slot_key(tenant_id, email_hash, template_id)
     suppression_key = keys.suppression_key(email_hash)
-    found = get_many([template_key, issuer_key, slot_key, suppression_key])
+    owner_key = keys.email_owner_key(email_hash)
+    found = get_many([template_key, issuer_key, slot_key, suppression_key, owner_key])
     template = TemplateItem.from_raw_data(found[template_key]) if template_key in found else None
     issuer = IssuerItem.from_raw_data(found[issuer_key]) if issuer_key in found else None
     slot = RecipientSlotItem.from_raw_data(found[slot_key]) if slot_key in found \
         else RecipientSlotItem(*slot_key, version=0)
-    return template, issuer, slot, suppression_key in found
+    owner = EmailOwnerItem.from_raw_data(found[owner_key]) if owner_key in found else None
+    return template, issuer, slot, suppression_key in found, owner.locale if owner else None
 
 
 def get_consistent(credential_id: str) -> CredentialItem | None:

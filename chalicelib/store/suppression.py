@@ -33,10 +33,19 @@ def add(email_hash: str, *, reason: str, at: str, detail: str | None) -> bool:
 
 
 
-def suppressed_among(email_hashes: list[str]) -> set[str]:
-    """Which of these address hashes are on the list: BatchGetItem (100 keys a request), for
-    a bulk chunk's claim mails, instead of one GetItem per mail."""
+def mail_context_among(email_hashes: list[str]) -> tuple[set[str], dict[str, str]]:
+    """Which of these address hashes are on the list, and the language each one's owner
+    chose (issue 19: copied onto `EMAIL#<hash>/OWNER`), in BatchGetItem requests of 100 keys."""
     from .connection import get_many
+    from .earner_models import EmailOwnerItem
 
-    wanted = {keys.suppression_key(h): h for h in email_hashes}
-    return {wanted[key] for key in get_many(list(wanted), consistent=False)} if wanted else set()
+    listed = {keys.suppression_key(h): h for h in email_hashes}
+    owners = {keys.email_owner_key(h): h for h in email_hashes}
+    found = get_many([*listed, *owners], consistent=False) if email_hashes else {}
+    languages = {}
+    for key, email_hash in owners.items():
+        if key in found:
+            locale = EmailOwnerItem.from_raw_data(found[key]).locale
+            if locale:
+                languages[email_hash] = locale
+    return {listed[key] for key in listed if key in found}, languages

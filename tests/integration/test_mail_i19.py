@@ -309,3 +309,46 @@ def test_mail_someone_asks_for_is_in_the_requests_language(client):
     assert res.status_code in (200, 303), res.body
     assert sent_mail()[-1]["to"] == ["kei@example.com"]
     assert re.search(r'<html lang="ja">', sent_mail()[-1]["body"])
+
+
+def _earner_chooses(client, email: str, locale: str) -> None:
+    """An earner who owns `email` and chose `locale` in their wallet settings (through the
+    settings form: the setting lands on the earner and on every address-owner item)."""
+    from tests.helpers import Browser, csrf_of, sign_in
+
+    browser = Browser(client)
+    sign_in(browser, email)
+    csrf = csrf_of(browser.text(browser.get("/wallet/settings")))
+    assert browser.post("/wallet/settings/language", {"locale": locale, "csrf": csrf}).status_code == 303
+
+
+def test_the_earners_setting_beats_the_credentials_locale_at_no_extra_cost(client, org):
+    # issue 19: "the language comes from the earner's setting, else the issue request's `locale`"
+    key, tpl = org
+    _earner_chooses(client, "yuki@example.com", "ja")
+    assert issue(client, key, tpl, email="warm@example.com").status_code == 201  # keys and caches read once
+    with requests() as with_setting:
+        assert issue(client, key, tpl, email="yuki@example.com", locale="de").status_code == 201
+    assert '<html lang="ja">' in sent_mail()[-1]["body"]
+    with requests() as without_setting:
+        assert issue(client, key, tpl, email="nobody@example.com", locale="de").status_code == 201
+    assert '<html lang="de">' in sent_mail()[-1]["body"]
+    # the owner's language comes in issuance's one BatchGetItem: no read of its own
+    assert [c.name for c in with_setting] == [c.name for c in without_setting]
+    owner_reads = [c for c in with_setting if c.name == "dynamodb.GetItem" and "EMAIL#" in str(c.params)]
+    assert owner_reads == []
+    [batch] = [c for c in with_setting if c.name == "dynamodb.BatchGetItem"]
+    assert "EMAIL#" in str(batch.params)
+
+
+def test_a_bulk_chunk_mails_each_owner_in_their_language(client, org):
+    key, tpl = org
+    _earner_chooses(client, "b@example.com", "pt_BR")
+    csv = (f"email,first_name,last_name,template_id,Locale\n"
+           f"a@example.com,A,One,{tpl},fr\n"
+           f"b@example.com,B,Two,{tpl},fr\n").encode()
+    assert body(_submit(client, key, csv))["rejected"] == 0
+    _drain(client)
+    mails = {m["to"][0]: m["body"] for m in sent_mail() if "/claim/" in m["body"]}
+    assert '<html lang="fr">' in mails["a@example.com"]
+    assert '<html lang="pt-BR">' in mails["b@example.com"]
