@@ -114,6 +114,16 @@ def resolve(*candidates: str | None, accept_language: str | None = None) -> str:
     return from_accept_language(accept_language) or DEFAULT
 
 
+def for_credential(query_lang: str | None, earner_locale: str | None, credential_locale: str | None,
+                   accept_language: str | None) -> str:
+    """The language of a page about one credential (its public page, its claim page): the
+    visitor's explicit `?lang=`, then the issue's order, the earner's setting, the issue
+    request's `locale`, the `Accept-Language` header. Activated for the rest of the request."""
+    chosen = resolve(query_lang, earner_locale, credential_locale, accept_language=accept_language)
+    activate(chosen)
+    return chosen
+
+
 def current() -> str:
     return _current.get()
 

@@ -82,10 +82,12 @@ def share_text(c: Shareable) -> str:
              credential=c.badge_name, issuer=c.issuer_name)
 
 
-def with_ref(url: str, ref: str) -> str:
+def with_ref(url: str, ref: str, lang: str | None = None) -> str:
     """The page URL marked with where the link was put (`ref=`): the engagement counters
-    attribute a visit by it when the Referer is missing (apps and mail clients drop it)."""
-    return f"{url}{'&' if '?' in url else '?'}{urlencode({'ref': ref})}"
+    attribute a visit by it when the Referer is missing (apps and mail clients drop it).
+    `lang`: the language the page and its preview are shown in (the sharer's)."""
+    params = [("ref", ref)] + ([("lang", lang.replace("_", "-"))] if lang else [])
+    return f"{url}{'&' if '?' in url else '?'}{urlencode(params)}"
 
 
 # the networks the wallet's share buttons lead to, in display order: (key, label)
@@ -97,7 +99,9 @@ def share_url(c: Shareable, network: str) -> str:
     """The network's own share dialog (none needs a script) for the page marked with
     that network; a mail draft for `email`."""
     text = share_text(c)
-    url = with_ref(c.url, network)
+    # issue 19: the language comes from the earner's setting first; a crawler fetching the shared
+    # link sends no Accept-Language of the earner, so the link carries the wallet's language
+    url = with_ref(c.url, network, c.locale)
     if network == "linkedin":
         return "https://www.linkedin.com/sharing/share-offsite/?" + urlencode({"url": url})
     if network == "facebook":

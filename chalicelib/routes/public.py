@@ -131,6 +131,13 @@ def openapi_document() -> Response:
 # ---------------------------------------------------------------- verification pages
 
 
+def _in_language(request: Any, earner_locale: str | None, credential_locale: str | None) -> None:
+    from .. import i18n
+
+    i18n.for_credential((request.query_params or {}).get("lang"), earner_locale, credential_locale,
+                        request.headers.get("accept-language"))
+
+
 @guard.public("/badges/{credential_id}", errors=_page_or_json,
               title={404: "Credential not found", 410: "Credential removed"})
 def verify_credential(credential_id: str) -> Response:
@@ -147,6 +154,11 @@ def verify_credential(credential_id: str) -> Response:
     from urllib.parse import urlencode
 
     c = verification.verify(credential_id, visit=_visit(request))
+    # issue 19's order on the credential's own page: the visitor's ?lang= (a link the earner shared
+    # from the wallet carries the wallet's language), the issue request's `locale`, Accept-Language.
+    # The earner's setting itself is not read here: this page is the one every verifier waits for
+    # (one GetItem, benchmarks/cold_start.py); their shared links carry it instead.
+    _in_language(request, None, c["locale"])
     base = get_settings().public_base_url
     body = web.render("verify.html", c=c, verify_action=f"{base}/verify",
                       oembed_url=f"{base}/oembed?{urlencode({'url': c['url'], 'format': 'json'})}")
@@ -354,7 +366,9 @@ def reverify_import(import_id: str) -> Response:
 @guard.public("/claim/{credential_id}", errors="html", title=LINK_UNUSABLE)
 def claim_page(credential_id: str) -> Response:
     token = http.query_param(_request(), "token", max_length=100) or ""
-    return web.page("claim.html", **claims.preview(credential_id, token))
+    preview = claims.preview(credential_id, token)
+    _in_language(_request(), preview["earner_locale"], preview["locale"])
+    return web.page("claim.html", **preview)
 
 
 @guard.public("/claim/{credential_id}", "POST", errors=_form_or_json, title=LINK_UNUSABLE)

@@ -45,7 +45,16 @@ def preview(credential_id: str, token: str) -> dict:
         "recipient_name": f"{item.first_name} {item.last_name}",
         "issuer": snap["issuer"],
         "badge": {**snap["template"], "image_url": objects.public_url(snap["template"].get("image_key"))},
+        "locale": item.locale,
+        "earner_locale": _owner_locale(item.email_hash),
     }
+
+
+def _owner_locale(email_hash: str) -> str | None:
+    """The language the address's owner chose, if the address has a wallet (one GetItem)."""
+    from ..store import earners
+
+    return earners.earner_locale_for_email(email_hash)
 
 
 def _restricted(email_hash: str) -> bool:

@@ -95,6 +95,7 @@ def verify(credential_id: str, visit: Visit | None = None) -> dict:
             "image_url": public_url(template.get("image_key")),
         },
         "evidence": item.evidence,
+        "locale": item.locale,  # the issue request's language (issue 19): the page's, unless asked otherwise
     }
     if status == "revoked":
         result["revoked_at"] = item.revoked_at

@@ -372,7 +372,7 @@ def test_share_buttons_count_then_redirect_to_the_network(client, capsys, accept
     target = urlsplit(res.headers["Location"])
     assert (target.netloc, target.path) == ("www.linkedin.com", "/sharing/share-offsite/")
     # the shared page is marked, so views of the post count as LinkedIn's even without a Referer
-    assert parse_qs(target.query)["url"] == [f"https://laurel.test/badges/{cid}?ref=linkedin"]
+    assert parse_qs(target.query)["url"] == [f"https://laurel.test/badges/{cid}?ref=linkedin&lang=en"]  # the sharer's language (issue 19)
     assert b.get(f"/wallet/credentials/{cid}/share/email").headers["Location"].startswith("mailto:?subject=")
     assert b.get(f"/wallet/credentials/{cid}/share/whatsapp").headers["Location"].startswith("https://wa.me/?")
     add = b.get(f"/wallet/credentials/{cid}/linkedin")
