@@ -57,8 +57,7 @@ def test_a_console_page_with_accept_language_de_is_german_and_shows_german_dates
     res = admin.get("/console/credentials", GERMAN)
     page = admin.text(res)
     assert res.status_code == 200 and _lang(page) == "de" and res.headers["Content-Language"] == "de"
-    day = _german_day(org["credential"]["created_at"] if "created_at" in org["credential"]
-                      else org["credential"]["issued_at"])
+    day = _german_day(org["credential"]["issued_at"])  # issued today: its record's day too
     # the list's "Issued" column: the day in German ("2. Dezember 2026"), not 2026-12-02
     assert f"<td>{day}</td>" in page, page
     assert re.search(r"\. (Januar|Februar|März|April|Mai|Juni|Juli|August|September|Oktober|November|Dezember) 20",
@@ -112,7 +111,8 @@ def test_the_sign_in_page_remembers_the_choice_beside_its_own_cookie(client):
     assert isinstance(cookies, list) and len(cookies) == 2, cookies  # its pre-session cookie and the choice
     assert any(c.startswith("laurel_console_lang=pt-BR;") for c in cookies)
     # signing in still works: the form's CSRF token is bound to the page's own cookie
-    res = browser.post("/console/signin", {"email": "ada@acme.example", "csrf": console_csrf(browser, "/console/signin")})
+    csrf = console_csrf(browser, "/console/signin")  # a page without ?lang=: the remembered choice
+    res = browser.post("/console/signin", {"email": "ada@acme.example", "csrf": csrf})
     assert res.status_code == 200 and _lang(browser.text(res)) == "pt-BR"
 
 
