@@ -125,6 +125,9 @@ def test_a_forged_or_unknown_language_falls_back_and_is_not_remembered(org, clie
     admin.cookies["laurel_console_lang"] = '"><script>'
     page = admin.text(admin.get("/console", GERMAN))
     assert _lang(page) == "de" and "<script>" not in page
+    # nor on the console's script, which browsers and the CDN keep for a year
+    script = admin.get("/console/static/htmx.min.js?v=2.0.11&lang=ja")
+    assert script.status_code == 200 and "Set-Cookie" not in script.headers
     # the console's cookie is the console's: a public page neither sets nor reads it
     admin.cookies["laurel_console_lang"] = "ja"
     public = client.http.get("/signin?lang=fr", headers={"Cookie": "laurel_console_lang=ja"})

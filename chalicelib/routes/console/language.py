@@ -46,6 +46,10 @@ def remember(event: Any, response: Response) -> Response:
     chosen = i18n.best((event.query_params or {}).get("lang"))
     if not chosen or not _console(event):
         return response
+    # pages and their redirects only: never on the vendored script, which browsers and the CDN keep for a year
+    page = str(response.headers.get("Content-Type", "")).startswith("text/html")
+    if not (page or 300 <= response.status_code < 400):
+        return response
     cookie = _session.cookie_header(COOKIE, i18n.html_lang(chosen), YEAR).replace("Path=/;", f"Path={PREFIX};")
     existing = response.headers.get("Set-Cookie")
     if existing is None:
