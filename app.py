@@ -70,7 +70,8 @@ def language(event: Any, get_response: Callable[[Any], Response]) -> Response:
     setting or the credential's `locale` switches to that."""
     from chalicelib import i18n
 
-    chosen = (event.query_params or {}).get("lang")
+    chosen = (event.query_params or {}).get("lang")  # on console pages, then the member's remembered choice
     i18n.remember_query(event.query_params)
-    i18n.activate(i18n.resolve(chosen, accept_language=event.headers.get("accept-language")))
-    return get_response(event)
+    i18n.activate(i18n.resolve(chosen, console.language.remembered(event),
+                               accept_language=event.headers.get("accept-language")))
+    return console.language.remember(event, get_response(event))

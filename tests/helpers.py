@@ -81,11 +81,13 @@ class Browser:
 
     def _keep(self, response):
         header = response.headers.get("Set-Cookie") or response.headers.get("set-cookie")
-        if header:
-            self.last_set_cookie = header
-            name, _, rest = header.partition("=")
+        # several cookies come as a list (Chalice's multi-value headers: a console page that
+        # sets its own cookie and remembers a ?lang= choice)
+        for one in (header if isinstance(header, list) else [header] if header else []):
+            self.last_set_cookie = one
+            name, _, rest = one.partition("=")
             value = rest.split(";", 1)[0]
-            if "Max-Age=0" in header:
+            if "Max-Age=0" in one:
                 self.cookies.pop(name, None)
             else:
                 self.cookies[name] = value

@@ -17,10 +17,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from ..i18n import N_
 from .errors import Conflict, Forbidden
 
 ROLES = ("read_only", "issuer", "admin")
-ROLE_NAMES = {"read_only": "Read-only", "issuer": "Issuer", "admin": "Admin"}
+ROLE_NAMES = {"read_only": N_("Read-only"), "issuer": N_("Issuer"), "admin": N_("Admin")}  # pages: _(name)
 INVITATION_DAYS = 7
 
 ALL = frozenset(ROLES)

@@ -12,10 +12,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from ..i18n import N_
 from .members import mask_email, mask_name
 
 KINDS = ("awards", "organization")
-KIND_NAMES = {"awards": "Awards (CSV)", "organization": "Organization export (ZIP)"}
+KIND_NAMES = {"awards": N_("Awards (CSV)"), "organization": N_("Organization export (ZIP)")}  # pages: _(name)
 STATES = ("queued", "running", "completed", "failed")
 
 AWARDS_HEADER = ("credential_id", "recipient_email", "recipient_name", "template_id", "template", "issued_at",

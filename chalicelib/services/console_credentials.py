@@ -20,11 +20,13 @@ import re
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from .. import i18n
 from ..domain import credentials as rules
 from ..domain import ids
 from ..domain import members as member_rules
 from ..domain.clock import iso, parse_iso
 from ..domain.errors import Conflict, Forbidden
+from ..i18n import N_, _
 from ..store import credentials as store
 from . import clock, notify
 from . import credentials as credentials_service
@@ -36,16 +38,17 @@ PAGE_SIZE = 25
 
 # A console state is what a person means by it: pending and accepted are the credentials
 # still in force; one past its expiry date is "expired" (revoked and rejected stay so).
-STATE_NAMES = {"pending": "Waiting for the recipient", "accepted": "Accepted", "rejected": "Declined",
-               "revoked": "Revoked", "expired": "Expired"}
+# (texts marked for the catalogs with N_, translated with _ where a page shows them: issue 19)
+STATE_NAMES = {"pending": N_("Waiting for the recipient"), "accepted": N_("Accepted"), "rejected": N_("Declined"),
+               "revoked": N_("Revoked"), "expired": N_("Expired")}
 
 # What each kind of mail about a credential is called in its history (sent, not sent).
 MAIL_NAMES = {
-    "claim": ("Claim mail sent", "Claim mail could not be sent"),
-    "resend": ("Claim link re-sent", "Re-sent claim link could not be sent"),
-    "revoked": ("Revocation notice sent", "Revocation notice could not be sent"),
-    "expiry_reminder": ("Expiry reminder sent", "Expiry reminder could not be sent"),
-    "expired": ("Expiry notice sent", "Expiry notice could not be sent"),
+    "claim": (N_("Claim mail sent"), N_("Claim mail could not be sent")),
+    "resend": (N_("Claim link re-sent"), N_("Re-sent claim link could not be sent")),
+    "revoked": (N_("Revocation notice sent"), N_("Revocation notice could not be sent")),
+    "expiry_reminder": (N_("Expiry reminder sent"), N_("Expiry reminder could not be sent")),
+    "expired": (N_("Expiry notice sent"), N_("Expiry notice could not be sent")),
 }
 
 # Events recorded in the same second keep the order in which they can happen.
@@ -94,7 +97,7 @@ def row_view(item: Any, member: member_rules.Member, now: datetime) -> dict:
         "template_id": item.template_id,
         "badge_name": snap["template"]["name"],
         "state": state,
-        "state_name": STATE_NAMES[state],
+        "state_name": _(STATE_NAMES[state]),
         "recipient": _recipient(item, member),
         "issued_at": item.issued_at,
         "created_at": item.created_at,
@@ -135,38 +138,43 @@ def history(item: Any, now: datetime) -> list[dict]:
     """What happened to the credential, oldest first: issued (and what it replaced), each
     mail about it, a bounce, the recipient's decision, revocation or replacement, expiry,
     erasure. Recipients' addresses never appear in it."""
-    note = f"dated {item.issued_at[:10]}" if item.issued_at[:10] != item.created_at[:10] else None
-    events = [{"at": item.created_at, "kind": "issued", "text": "Issued", "note": note}]
+    # the texts are the page's (history() runs for the credential's page only), in its language
+    note = (_("dated %(day)s", day=i18n.format_date(item.issued_at[:10]))
+            if item.issued_at[:10] != item.created_at[:10] else None)
+    events = [{"at": item.created_at, "kind": "issued", "text": _("Issued"), "note": note}]
     for old in item.replaces or []:
-        events.append({"at": item.created_at, "kind": "replaces", "text": "Replaces credential", "link": old})
+        events.append({"at": item.created_at, "kind": "replaces", "text": _("Replaces credential"), "link": old})
     for entry in item.mail_log or []:
-        sent, failed = MAIL_NAMES.get(entry.kind, (f"Mail ({entry.kind}) sent", f"Mail ({entry.kind}) not sent"))
+        named = MAIL_NAMES.get(entry.kind)
+        sent, failed = ((_(named[0]), _(named[1])) if named else
+                        (_("Mail (%(kind)s) sent", kind=entry.kind), _("Mail (%(kind)s) not sent", kind=entry.kind)))
         if entry.suppressed:
-            failed = f"{failed}: the address is suppressed (an earlier mail bounced or was reported as spam)"
+            failed = _("%(what)s: the address is suppressed (an earlier mail bounced or was reported as spam)",
+                       what=failed)
         events.append({"at": entry.at, "kind": "mail" if entry.ok else "mail_failed", "text": sent if entry.ok
                        else failed, "order": _ORDER.get(f"{entry.kind}_mail", _ORDER.get(entry.kind, 6))})
     if item.bounced_at:
-        events.append({"at": item.bounced_at, "kind": "bounced", "text": "A mail to the recipient bounced"})
+        events.append({"at": item.bounced_at, "kind": "bounced", "text": _("A mail to the recipient bounced")})
     if item.complained_at:
         events.append({"at": item.complained_at, "kind": "bounced",
-                       "text": "The recipient reported a mail as spam"})
+                       "text": _("The recipient reported a mail as spam")})
     if item.accepted_at:
-        events.append({"at": item.accepted_at, "kind": "accepted", "text": "Accepted by the recipient"})
+        events.append({"at": item.accepted_at, "kind": "accepted", "text": _("Accepted by the recipient")})
     if item.rejected_at:
-        events.append({"at": item.rejected_at, "kind": "rejected", "text": "Declined by the recipient"})
+        events.append({"at": item.rejected_at, "kind": "rejected", "text": _("Declined by the recipient")})
     if item.revoked_at:
         successor = _replaced_by(item)
         if successor:
-            events.append({"at": item.revoked_at, "kind": "replaced", "text": "Replaced by credential",
+            events.append({"at": item.revoked_at, "kind": "replaced", "text": _("Replaced by credential"),
                            "link": successor})
         else:
-            events.append({"at": item.revoked_at, "kind": "revoked", "text": "Revoked",
+            events.append({"at": item.revoked_at, "kind": "revoked", "text": _("Revoked"),
                            "note": item.revocation_reason})
     if item.expires_at and item.status not in ("revoked", "rejected") and parse_iso(item.expires_at) <= now:
-        events.append({"at": item.expires_at, "kind": "expired", "text": "Expired"})
+        events.append({"at": item.expires_at, "kind": "expired", "text": _("Expired")})
     if item.erased_at:
         events.append({"at": item.erased_at, "kind": "erased",
-                       "text": "The recipient's personal data was erased at their request"})
+                       "text": _("The recipient's personal data was erased at their request")})
     return sorted(events, key=lambda e: (e["at"], e.get("order", _ORDER.get(e["kind"], 6))))
 
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from ..domain import csvsafe
 from ..domain import members as member_rules
 from ..domain.errors import BadRequest
+from ..i18n import N_, _
 from ..store import templates as template_store
 from . import bulk, credentials
 
@@ -24,23 +25,26 @@ if TYPE_CHECKING:
     from .. import schemas
     from ..http import Part
 
-LABELS = {"template_id": "Template", "email": "Email address", "first_name": "First name", "last_name": "Last name",
-          "issued_at": "Issue date", "expires_at": "Expiry date", "evidence_url": "Evidence link",
-          "evidence_narrative": "Evidence description", "evidence_name": "Evidence title",
-          "suppress_email": "Claim mail", "duplicate_policy": "If the person already holds it"}
-# the bulk file's columns, with what each takes (the upload page's reference table)
+LABELS = {"template_id": N_("Template"), "email": N_("Email address"), "first_name": N_("First name"),
+          "last_name": N_("Last name"), "issued_at": N_("Issue date"), "expires_at": N_("Expiry date"),
+          "evidence_url": N_("Evidence link"), "evidence_narrative": N_("Evidence description"),
+          "evidence_name": N_("Evidence title"), "suppress_email": N_("Claim mail"),
+          "duplicate_policy": N_("If the person already holds it")}
+# the bulk file's columns, with what each takes (the upload page's reference table); the texts are
+# marked for the catalogs (N_) and translated where the pages show them (issue 19)
 COLUMNS = {
-    "email": ("required", "the person's email address"),
-    "first_name": ("required", "first name, as it will appear on the credential"),
-    "last_name": ("required", "last name"),
-    "template_id": ("required", "the id of an active template (listed on this page)"),
-    "issued_at": ("optional", "issue date, such as 2026-01-31 (empty: today)"),
-    "expires_at": ("optional", "expiry date, or never (empty: the template's policy)"),
-    "evidence_url": ("optional", "a link to the work that earned it"),
-    "evidence_narrative": ("optional", "a description of that work"),
-    "evidence_name": ("optional", "a title for that work"),
-    "earner_id": ("optional", "your own reference for the person"),
-    "locale": ("optional", "the language of the person's mails, such as en, fr-CA, pt-BR or ja (empty: theirs)"),
+    "email": (N_("required"), N_("the person's email address")),
+    "first_name": (N_("required"), N_("first name, as it will appear on the credential")),
+    "last_name": (N_("required"), N_("last name")),
+    "template_id": (N_("required"), N_("the id of an active template (listed on this page)")),
+    "issued_at": (N_("optional"), N_("issue date, such as 2026-01-31 (empty: today)")),
+    "expires_at": (N_("optional"), N_("expiry date, or never (empty: the template's policy)")),
+    "evidence_url": (N_("optional"), N_("a link to the work that earned it")),
+    "evidence_narrative": (N_("optional"), N_("a description of that work")),
+    "evidence_name": (N_("optional"), N_("a title for that work")),
+    "earner_id": (N_("optional"), N_("your own reference for the person")),
+    "locale": (N_("optional"),
+               N_("the language of the person's mails, such as en, fr-CA, pt-BR or ja (empty: theirs)")),
 }
 assert tuple(COLUMNS) == bulk.CSV_COLUMNS
 SHOWN_ERRORS = 100  # row errors listed on a job's page; the CSV report has them all
@@ -102,7 +106,7 @@ def issue(member: member_rules.Member, form: schemas.IssueFormIn) -> dict:
     try:
         data = schemas.IssueIn.model_validate(_payload(form))
     except ValidationError as exc:
-        return {"problems": [{"field": _field(e["loc"]), "label": LABELS[_field(e["loc"])],
+        return {"problems": [{"field": _field(e["loc"]), "label": _(LABELS[_field(e["loc"])]),
                               "problem": e["msg"].removeprefix("Value error, ")}
                              for e in exc.errors(include_url=False, include_input=False)]}
     return {"credential": credentials.issue(member.tenant_id, data)}

@@ -18,6 +18,7 @@ from ..domain import templates as rules
 from ..domain.clock import iso
 from ..domain.errors import PayloadTooLarge, ValidationFailed
 from ..domain.images import PNG_SIGNATURE
+from ..i18n import N_, _
 from ..store import issuers as issuer_store
 from ..store import templates as store
 from . import clock, templates
@@ -30,12 +31,13 @@ if TYPE_CHECKING:
 
 PAGE_SIZE = 25
 SAMPLE_RECIPIENT = "Alex Example"
-# form field -> what the page calls it (problems are listed with these names)
-LABELS = {"name": "Name", "description": "Description", "criteria_narrative": "Criteria",
-          "criteria_url": "Criteria URL", "skills": "Skills", "kind": "Kind", "expiry_unit": "Expiry",
-          "expiry_amount": "Expiry"}
+# form field -> what the page calls it (problems are listed with these names, in the page's
+# language: marked here with N_, translated with _ when a form is checked; issue 19)
+LABELS = {"name": N_("Name"), "description": N_("Description"), "criteria_narrative": N_("Criteria"),
+          "criteria_url": N_("Criteria URL"), "skills": N_("Skills"), "kind": N_("Kind"), "expiry_unit": N_("Expiry"),
+          "expiry_amount": N_("Expiry")}
 KINDS = rules.KINDS
-EXPIRY_UNITS = {"never": "Never expires", "days": "Days", "months": "Months", "years": "Years"}
+EXPIRY_UNITS = {"never": N_("Never expires"), "days": N_("Days"), "months": N_("Months"), "years": N_("Years")}
 
 
 # ------------------------------------------------------------------ the list
@@ -98,8 +100,9 @@ def check(form: schemas.TemplateFormIn) -> tuple[schemas.TemplateIn | None, list
             field = _field(error["loc"])
             where = ".".join(str(p) for p in error["loc"][1:]) if field == "skills" else ""
             message = error["msg"].removeprefix("Value error, ")
-            problems.append({"field": field, "label": LABELS[field],
-                             "problem": f"tag {int(where) + 1}: {message}" if where.isdigit() else message})
+            problems.append({"field": field, "label": _(LABELS[field]),
+                             "problem": _("tag %(number)s: %(problem)s", number=int(where) + 1, problem=message)
+                             if where.isdigit() else message})
         return None, problems
 
 

@@ -46,6 +46,7 @@ from ..domain import members as rules
 from ..domain.clock import iso
 from ..domain.errors import BadRequest, Conflict, Forbidden, ServiceUnavailable, ValidationFailed
 from ..domain.limits import Limit
+from ..i18n import N_
 from ..store import members as store
 from . import clock
 
@@ -99,7 +100,7 @@ def settings_view(member: rules.Member) -> dict:
     rules.require(member, "settings.view")
     item = store.get_sso(member.tenant_id)
     view = {"configured": item is not None, "callback_url": callback_url(), "roles": SSO_ROLES,
-            "role_names": {**rules.ROLE_NAMES, NO_JIT: "Nobody: only members and invitees"}}
+            "role_names": {**rules.ROLE_NAMES, NO_JIT: N_("Nobody: only members and invitees")}}
     if item is None:
         return {**view, "issuer": "", "client_id": "", "secret_set": False, "domains": [], "default_role": NO_JIT,
                 "enabled": False}

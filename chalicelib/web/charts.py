@@ -23,7 +23,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-HIDDEN = "fewer than 5"
+from .. import i18n
+from ..i18n import N_, _
+
+HIDDEN = N_("fewer than 5")  # a hidden group, in the page's language where shown (issue 19)
 WIDTH, HEIGHT = 640, 360  # the viewBox: the chart scales to its column (text stays legible on a phone)
 # Laurel's palette (laurel.css): each colour has at least 3:1 contrast against white.
 COLOURS = ("#2c4fb8", "#176b3a", "#a11b1b", "#8a4b00", "#4a5568", "#6b3fa0", "#00677a", "#8c2a5b", "#1d2433")
@@ -55,10 +58,19 @@ def _style(colours: Sequence[str] = COLOURS) -> Any:
                  legend_font_size=16, title_font_size=17, value_font_size=15, tooltip_font_size=15)
 
 
+def number(value: int | float, digits: int = 0) -> str:
+    """A figure in the page's language ("1,234.5" in English, "1.234,5" in German), with
+    exactly `digits` decimals (Babel's pattern: i18n.format_number drops trailing zeros)."""
+    from babel.numbers import format_decimal
+
+    pattern = "#,##0" + ("." + "0" * digits if digits else "")
+    return format_decimal(value, format=pattern, locale=i18n.current())
+
+
 def _cell(value: int | float | None) -> str:
     if value is None:
-        return HIDDEN
-    return f"{value:,}" if isinstance(value, int) else f"{value:,.1f}"
+        return _(HIDDEN)
+    return number(value) if isinstance(value, int) else number(value, 1)
 
 
 def _accessible(chart_id: str, title: str, description: str, css: list[str]) -> Any:
@@ -120,7 +132,7 @@ def _draw(kind: str, chart_id: str, title: str, description: str, labels: Sequen
         truncate_label=-1, x_label_rotation=30 if len(labels) > 8 else 0, print_values=False,
         # a year of weeks: every n-th week's label, so that they do not run into each other
         show_minor_x_labels=len(labels) <= MAX_X_LABELS, x_labels_major_every=-(-len(labels) // MAX_X_LABELS),
-        no_data_text="No data in this range", include_x_axis=True)
+        no_data_text=_("No data in this range"), include_x_axis=True)
     chart = getattr(pygal, kind)(**{**config, **options})
     chart.uuid = chart_id  # the CSS prefix and the root's id: #chart-<chart_id> (pygal's default is random)
     css: list[str] = []

@@ -22,28 +22,33 @@ outage, excluded and not measured minutes; one table gives the same figures per 
 
 from __future__ import annotations
 
-import calendar
 from collections.abc import Mapping, Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
+from .. import i18n
+from ..i18n import N_, _
 from . import charts
 
 MIN_TOP = 5  # the outage axis's smallest top (minutes): a quiet month still has an axis, not a flat line
 OUTAGE, EXCLUDED, NOT_MEASURED = "#a11b1b", "#8a4b00", "#4a5568"  # laurel.css's bad, warn and muted
+# the page's words are marked for the catalogs (N_) and shown in the request's language (_, issue 19);
+# its moments stay ISO 8601 in UTC (an operator's ledger, compared with the probes' logs)
 RULES = {  # services/ops.py's `excluded_minutes_by_rule` keys
-    "announced_24h": "announced 24 h ahead",
-    "overnight_window": "weekly overnight window",
-    "client_requested": "requested by the client",
+    "announced_24h": N_("announced 24 h ahead"),
+    "overnight_window": N_("weekly overnight window"),
+    "client_requested": N_("requested by the client"),
 }
-STATES = {"scheduled": "Scheduled", "cancelled": "Cancelled"}
-KINDS = {"client_requested": "Requested by the client"}
+STATES = {"scheduled": N_("Scheduled"), "cancelled": N_("Cancelled")}
+KINDS = {"client_requested": N_("Requested by the client")}
 
 
 def month_title(month: str) -> str:
-    """"2026-11" -> "November 2026"."""
+    """"2026-11" -> "November 2026" (in the page's language: "November 2026", "2026年11月")."""
+    from babel.dates import format_skeleton
+
     year, number = (int(x) for x in month.split("-"))
-    return f"{calendar.month_name[number]} {year}"
+    return format_skeleton("yMMMM", date(year, number, 1), locale=i18n.current())
 
 
 def when(value: str | None) -> str:
@@ -55,23 +60,24 @@ def when(value: str | None) -> str:
 
 
 def minutes(value: int) -> str:
-    return f"{value:,}"
+    return charts.number(value)
 
 
 def percent(value: str | None) -> str:
-    return "not measured" if value is None else f"{value} %"
+    return _("not measured") if value is None else _("%(value)s %%", value=value)
 
 
 def by_rule(counts: Mapping[str, int]) -> list[tuple[str, int]]:
     """Excluded minutes per rule, in the rules' order, the rules that excluded none left out."""
-    known = [(RULES[k], counts[k]) for k in RULES if counts.get(k)]
+    known = [(_(RULES[k]), counts[k]) for k in RULES if counts.get(k)]
     return known + [(k, n) for k, n in counts.items() if k not in RULES and n]
 
 
 def _day_tooltip(day: Mapping[str, Any]) -> str:
-    return (f"{day['day']}: availability {percent(day['availability'])}; "
-            f"{minutes(day['outage_minutes'])} outage minutes; {minutes(day['excluded_minutes'])} excluded "
-            f"(maintenance) minutes; {minutes(day['not_measured_minutes'])} minutes not measured")
+    return _("%(day)s: availability %(availability)s; %(outage)s outage minutes; %(excluded)s excluded "
+             "(maintenance) minutes; %(unmeasured)s minutes not measured", day=day["day"],
+             availability=percent(day["availability"]), outage=minutes(day["outage_minutes"]),
+             excluded=minutes(day["excluded_minutes"]), unmeasured=minutes(day["not_measured_minutes"]))
 
 
 def _axis(values: Sequence[int]) -> dict[str, Any]:
@@ -80,7 +86,7 @@ def _axis(values: Sequence[int]) -> dict[str, Any]:
     top = max([MIN_TOP, *values])
     step = next(s for s in (m * 10**e for e in range(8) for m in (1, 2, 5)) if top / s <= 5)
     ticks = list(range(0, top + step, step))
-    return {"range": (0, ticks[-1]), "y_labels": ticks, "value_formatter": lambda v: f"{v:,.0f}"}
+    return {"range": (0, ticks[-1]), "y_labels": ticks, "value_formatter": lambda v: charts.number(round(v))}
 
 
 def day_charts(month: str, days: Sequence[Mapping[str, Any]], *, current: bool = False) -> list[charts.Chart]:
@@ -88,30 +94,37 @@ def day_charts(month: str, days: Sequence[Mapping[str, Any]], *, current: bool =
     them. `current`: the month is not over (its days to come are not measured)."""
     labels = [str(int(d["day"][-2:])) for d in days]
     tips = [_day_tooltip(d) for d in days]
-    x_title = f"Day of {month_title(month)} (UTC)"
+    title = month_title(month)
+    x_title = _("Day of %(month)s (UTC)", month=title)
     outages = [d["outage_minutes"] for d in days]
     worst = [d for d in days if d["outage_minutes"]]
-    said = ("Days with outage minutes: " + "; ".join(
-        f"{d['day']}, {minutes(d['outage_minutes'])} minutes ({percent(d['availability'])})" for d in worst) + "."
-        if worst else "No day had an outage minute.")
+    said = (_("Days with outage minutes: %(days)s.", days="; ".join(
+        _("%(day)s, %(minutes)s minutes (%(availability)s)", day=d["day"], minutes=minutes(d["outage_minutes"]),
+          availability=percent(d["availability"])) for d in worst))
+        if worst else _("No day had an outage minute."))
+    outage_words = _("Outage minutes")
     outage_chart = charts.chart(
-        "Bar", "outage", "Outage minutes per day",
-        f"Minutes of each day of {month_title(month)} when no probe location saw Laurel up, maintenance "
-        f"excluded; the axis runs to the worst day. {said}",
-        labels, {"Outage minutes": outages}, first_column="Day", tooltips=tips, colours=(OUTAGE,),
-        x_title=x_title, y_title="Outage minutes", x_label_rotation=0, show_legend=False, **_axis(outages))
-    not_counted = {"Excluded (maintenance)": [d["excluded_minutes"] for d in days],
-                   "Not measured": [d["not_measured_minutes"] for d in days]}
-    unmeasured = sum(d["not_measured_minutes"] for d in days)
-    excluded = sum(d["excluded_minutes"] for d in days)
+        "Bar", "outage", _("Outage minutes per day"),
+        _("Minutes of each day of %(month)s when no probe location saw Laurel up, maintenance excluded; the axis "
+          "runs to the worst day.", month=title) + " " + said,
+        labels, {outage_words: outages}, first_column=_("Day"), tooltips=tips, colours=(OUTAGE,),
+        x_title=x_title, y_title=outage_words, x_label_rotation=0, show_legend=False, **_axis(outages))
+    excluded_days = [d["excluded_minutes"] for d in days]
+    unmeasured_days = [d["not_measured_minutes"] for d in days]
+    not_counted = {_("Excluded (maintenance)"): excluded_days, _("Not measured"): unmeasured_days}
+    unmeasured = sum(unmeasured_days)
+    excluded = sum(excluded_days)
     counted_chart = charts.chart(
-        "Bar", "not-counted", "Minutes not counted per day",
-        f"Minutes of each day of {month_title(month)} left out of the availability, side by side: excluded by a "
-        f"maintenance rule ({minutes(excluded)} in the month) and not measured by any probe "
-        f"({minutes(unmeasured)} in the month" + (", the days to come included)." if current else ")."),
-        labels, not_counted, first_column="Day", tooltips=tips, colours=(EXCLUDED, NOT_MEASURED),
-        x_title=x_title, y_title="Minutes", x_label_rotation=0,
-        **_axis([*not_counted["Excluded (maintenance)"], *not_counted["Not measured"]]))
+        "Bar", "not-counted", _("Minutes not counted per day"),
+        (_("Minutes of each day of %(month)s left out of the availability, side by side: excluded by a maintenance "
+           "rule (%(excluded)s in the month) and not measured by any probe (%(unmeasured)s in the month, the days "
+           "to come included).", month=title, excluded=minutes(excluded), unmeasured=minutes(unmeasured))
+         if current else
+         _("Minutes of each day of %(month)s left out of the availability, side by side: excluded by a maintenance "
+           "rule (%(excluded)s in the month) and not measured by any probe (%(unmeasured)s in the month).",
+           month=title, excluded=minutes(excluded), unmeasured=minutes(unmeasured))),
+        labels, not_counted, first_column=_("Day"), tooltips=tips, colours=(EXCLUDED, NOT_MEASURED),
+        x_title=x_title, y_title=_("Minutes"), x_label_rotation=0, **_axis([*excluded_days, *unmeasured_days]))
     return [outage_chart, counted_chart]
 
 
@@ -134,7 +147,7 @@ def build(report: Mapping[str, Any]) -> dict[str, Any]:
         "minutes": minutes,
         "percent": percent,
         "by_rule": by_rule,
-        "kinds": KINDS,
-        "states": STATES,
-        "rules": RULES,
+        "kinds": {k: _(v) for k, v in KINDS.items()},
+        "states": {k: _(v) for k, v in STATES.items()},
+        "rules": {k: _(v) for k, v in RULES.items()},
     }

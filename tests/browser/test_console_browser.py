@@ -308,3 +308,55 @@ def test_an_organization_runs_its_program_in_the_console(local_system, browser, 
     assert tour.foreign == [], f"requests outside Laurel: {tour.foreign}"
     assert tour.complaints == [], "failed requests, script errors or console complaints:\n" + "\n".join(
         sorted(set(tour.complaints)))
+
+
+def test_the_console_in_japanese_on_a_phone_keeps_its_language_in_the_htmx_preview(local_system, browser, artifacts):
+    """Issue 19: a member whose browser asks for English chooses 日本語 in the console's
+    footer; the page is Japanese (`<html lang="ja">`), fits a 390 px phone and passes
+    axe-core; the template editor's live preview, which htmx fetches with the browser's
+    own Accept-Language, comes back in Japanese too (the console remembers the choice in
+    its cookie) and the page stays `lang="ja"` after the swap. Locators here use no
+    English text after the switch: the catalogs are translated after extraction."""
+    info, base = local_system, local_system["api_url"]
+    _organization(info, "Acme Academy (ja)", "ada@ja.acme.example")
+    context = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True,
+                                  locale="en-US")
+    page = context.new_page()
+    tour = Tour(page, base, (base, info["aws_endpoint"]), artifacts, "console-ja-phone", True)
+    try:
+        page.goto(f"{base}/console")
+        page.wait_for_url(re.compile(r"/console/signin"))
+        assert page.evaluate("document.documentElement.lang") == "en"
+        _sign_in_by_code(tour, "ada@ja.acme.example", first=False)
+        # the footer's language links: the member picks Japanese
+        page.locator('footer nav.languages a[hreflang="ja"]').click()
+        page.wait_for_url(re.compile(r"/console\?lang=ja$"))
+        assert page.evaluate("document.documentElement.lang") == "ja"
+        expect(page.locator('footer nav.languages [aria-current="true"]')).to_have_text("日本語")
+        tour.check("home")
+        # the next page, reached through the navigation (no ?lang= in its address), is Japanese too
+        page.locator('header.site nav a[href="/console/credentials"]').click()
+        page.wait_for_url(f"{base}/console/credentials")
+        assert page.evaluate("document.documentElement.lang") == "ja"
+        tour.check("credentials")
+        page.goto(f"{base}/console/templates/new")
+        assert page.evaluate("document.documentElement.lang") == "ja"
+        tour.check("template-new")
+        page.locator("#f-name").fill("Data Steward")
+        # htmx validates the form before it posts it: the preview comes once the required fields are filled
+        with page.expect_response(lambda r: r.url == f"{base}/console/templates/preview"
+                                  and r.request.method == "POST") as answer:
+            page.locator("#f-description").fill("Stewards a team's data: quality, lineage and access.")
+        fragment = answer.value
+        assert fragment.request.headers.get("hx-request") == "true"
+        assert fragment.request.headers.get("accept-language", "").startswith("en")  # the browser's own
+        assert fragment.headers.get("content-language") == "ja"
+        expect(page.locator("#template-preview")).to_contain_text("Data Steward")
+        assert page.evaluate("document.documentElement.lang") == "ja"
+        tour.check("template-preview")
+    finally:
+        context.close()
+    assert tour.steps == ["home", "credentials", "template-new", "template-preview"]
+    assert tour.foreign == [], f"requests outside Laurel: {tour.foreign}"
+    assert tour.complaints == [], "failed requests, script errors or console complaints:\n" + "\n".join(
+        sorted(set(tour.complaints)))

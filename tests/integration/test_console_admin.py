@@ -11,6 +11,7 @@ import re
 
 import pytest
 
+from chalicelib import i18n
 from chalicelib.domain.webhooks import signature_header
 from tests.conftest import scan_table, sent_mail, stored_text
 from tests.console_helpers import console_csrf, member, new_organization, sign_in
@@ -461,7 +462,7 @@ def test_the_audit_log_shows_who_did_what_when_and_the_outcome(org, client):
     assert "POST /console/account" in rows[1] and "Ian Issuer (ian@acme.example)" in rows[1] and "303" in rows[1]
     assert "POST /console/members" in rows[2] and "ada@acme.example" in rows[2]
     assert "POST /console/admin/api-keys" in rows[3] and "ada@acme.example" in rows[3] and "200 · done" in rows[3]
-    assert re.match(r"\s*<td>20\d\d-\d\d-\d\d \d\d:\d\d:\d\d</td>", rows[0])
+    assert re.match(r"\s*<td>\w{3} \d{1,2}, 20\d\d, \d{1,2}:\d\d:\d\d\W[AP]M UTC</td>", rows[0])  # | datetime (issue 19)
 
 
 def test_the_audit_log_filters_by_member_action_and_day_and_pages(org, client, monkeypatch):
@@ -561,10 +562,10 @@ def test_an_issuer_files_a_support_request_and_follows_its_due_time(org, client)
     due = rules.due_at(2, parse_iso(stored["created_at"]))
     page = issuer.text(issuer.get(f"/console/admin/support/{request_id}?done=filed"))
     assert "The request was filed" in page and "2 · " + rules.severity_info(2).name in page
-    assert due.strftime("%Y-%m-%d %H:%M") + " UTC" in page and "Breached" not in page
+    assert i18n.format_datetime(due) in page and "Breached" not in page  # in the page's language (issue 19)
     assert "as proposed" in page and "Outage report" in page
     listing = issuer.text(issuer.get("/console/admin/support"))
-    assert "Bulk issuing stalls" in listing and due.strftime("%Y-%m-%d %H:%M") in listing
+    assert "Bulk issuing stalls" in listing and i18n.format_datetime(due) in listing
 
 
 def test_an_unanswered_request_past_its_due_time_shows_as_breached(org, client, monkeypatch):

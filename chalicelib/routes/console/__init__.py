@@ -61,6 +61,7 @@ from . import (  # noqa: E402,F401
     dashboard,  # the dashboard and each template's
     home,  # home, members, invitations, one's own membership
     issuing,  # single and bulk issuing
+    language,  # the console's language: a member's ?lang= choice, remembered
     reports,  # reports and exports (issue 15)
     settings,  # organization settings
     signin,

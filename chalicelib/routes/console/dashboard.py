@@ -14,7 +14,6 @@ from ...lazy import LazyModule
 from . import guard, page, request
 
 dashboard = LazyModule("chalicelib.services.dashboard")
-rules = LazyModule("chalicelib.domain.dashboard")
 charts = LazyModule("chalicelib.web.charts")
 drawn = LazyModule("chalicelib.web.dashboard")
 web = LazyModule("chalicelib.web")
@@ -30,7 +29,7 @@ def _page(name: str, member: Any, board: Any, kind: str, **context: Any) -> Resp
     css = charts.page_css(built)
     csp = web.content_security_policy(scripts=True, styles=(css,))
     return page(name, member, headers={"Content-Security-Policy": csp}, board=board, charts=built,
-                chart_css=css, median=rules.duration_words(board.median_accept_seconds), **context)
+                chart_css=css, median=drawn.median_words(board.median_accept_seconds), **context)
 
 
 @guard.member("/console/dashboard", action="dashboard.view")

@@ -8,6 +8,7 @@ from typing import Any
 from chalice import Response
 
 from ... import http
+from ...i18n import N_
 from ...lazy import LazyModule
 from .. import _console, _session
 from . import bp, guard, schemas, web
@@ -15,8 +16,9 @@ from . import bp, guard, schemas, web
 console_auth = LazyModule("chalicelib.services.console_auth")
 earner_rules = LazyModule("chalicelib.domain.earners")
 
-SIGNIN_TITLES = {404: "This sign-in link cannot be used", 410: "This sign-in link cannot be used",
-                 403: "Not a member"}
+# refusal pages' titles, marked for the catalogs (the guard's refusal page shows them; issue 19)
+SIGNIN_TITLES = {404: N_("This sign-in link cannot be used"), 410: N_("This sign-in link cannot be used"),
+                 403: N_("Not a member")}
 
 
 def _request() -> Any:

@@ -9,6 +9,7 @@ from urllib.parse import urlsplit
 from chalice import Response
 
 from ... import http
+from ...i18n import N_
 from ...lazy import LazyModule
 from .. import _console, _session
 from . import form, guard, page, redirect, request, schemas, web
@@ -16,9 +17,10 @@ from . import form, guard, page, redirect, request, schemas, web
 sso = LazyModule("chalicelib.services.sso")
 console_auth = LazyModule("chalicelib.services.console_auth")
 
-SSO_TITLES = {400: "This sign-in cannot be finished", 403: "Single sign-on did not sign you in",
-              409: "That cannot be done now", 503: "Your identity provider cannot be reached"}
-SIGNIN_AGAIN = {"href": "/console/signin", "text": "Back to the sign-in page"}
+# refusal pages' titles and link, marked for the catalogs (the guard's refusal page shows them; issue 19)
+SSO_TITLES = {400: N_("This sign-in cannot be finished"), 403: N_("Single sign-on did not sign you in"),
+              409: N_("That cannot be done now"), 503: N_("Your identity provider cannot be reached")}
+SIGNIN_AGAIN = {"href": "/console/signin", "text": N_("Back to the sign-in page")}
 
 
 # ------------------------------------------------------------------ signing in
