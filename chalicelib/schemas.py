@@ -691,6 +691,7 @@ class LmsRuleFormIn(Strict):
     threshold: Annotated[float, Field(ge=0, le=100, allow_inf_nan=False)] = 80
     retake_text: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2000)] | None = None
     schedule_weekday: Literal["MON", "TUE", "WED", "THU", "FRI", "SAT", "SUN"] | None = None
+    locale: Locale | None = None  # the language of the credentials and mails (issue 19); the API's field too
 
     def to_api(self) -> LmsRuleIn:
         return LmsRuleIn(**self.model_dump(exclude={"course_id"}))

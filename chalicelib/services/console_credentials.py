@@ -313,7 +313,7 @@ def replace(member: member_rules.Member, credential_id: str, data: schemas.Conso
         "template_id": item.template_id, "email": item.email, "first_name": data.first_name,
         "last_name": data.last_name, "issued_at": data.issued_at.isoformat(),
         "expires_at": data.expires_at.isoformat() if data.expires_at else False,
-        "evidence": item.evidence or [], "earner_id": item.earner_id,
+        "evidence": item.evidence or [], "earner_id": item.earner_id, "locale": item.locale,
         "suppress_email": data.suppress_email == "yes", "duplicate_policy": "replace",
     })
     return credentials_service.issue(member.tenant_id, issue, must_replace=credential_id)["id"]

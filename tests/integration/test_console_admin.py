@@ -621,3 +621,21 @@ def test_read_only_members_cannot_file_or_read_support_requests(org, client):
     res = reader.post("/console/admin/support", {"csrf": console_csrf(reader), "subject": "x", "description": "y",
                                                  "severity": "1"})
     assert _refused(reader, res) and scan_table() == before
+
+
+def test_a_rule_saved_in_the_console_keeps_its_language(org, client):
+    # issue 19: "the issue request's `locale` (API, bulk CSV column, LMS rule)": the console's form sets it too
+    template_id = active_template(client, org["key"], name="Cloud Basics")
+    integration_id, _secret = _integration(org)
+    res = _post(org["admin"], f"/console/admin/integrations/{integration_id}/rules", course_id="cloud-101",
+                template_id=template_id, threshold="80", retake_text="", schedule_weekday="", locale="ja")
+    assert res.status_code == 303, org["admin"].text(res)
+    from chalicelib.services import lms
+
+    assert lms.get(org["tenant_id"], integration_id)["rules"]["cloud-101"]["locale"] == "ja"
+    page = org["admin"].text(org["admin"].get(f"/console/admin/integrations/{integration_id}"))
+    assert '<option value="ja" lang="ja">' in page
+    bad = _post(org["admin"], f"/console/admin/integrations/{integration_id}/rules", course_id="cloud-102",
+                template_id=template_id, threshold="80", locale="not a tag")
+    assert bad.status_code == 422
+    assert "cloud-102" not in lms.get(org["tenant_id"], integration_id)["rules"]

@@ -482,3 +482,14 @@ def test_a_cursor_link_keeps_the_filters(org):
     link = unquote(_next_link(html))
     assert f"template={org.data}" in link and "cursor=" in link
     assert "First page" in _page(org.admin, _next_link(html))
+
+
+def test_a_replacement_keeps_the_credentials_language(org):
+    # issue 19: the issue request's `locale` is the credential's; replacing it in the console keeps it
+    old = _issue(org, org.data, locale="pt-BR")
+    res = _form(org.admin, f"/console/credentials/{old}/replace", first_name="Grace", last_name="Hopper",
+                issued_at=NOW.date().isoformat(), expires_at="", confirm="yes")
+    assert res.status_code == 303, org.admin.text(res)
+    new = re.match(r"/console/credentials/([^?]+)\?done=replaced$", res.headers["Location"]).group(1)
+    assert _item(new).locale == "pt-BR"
+    assert '<html lang="pt-BR">' in sent_mail()[-1]["body"]
