@@ -16,6 +16,9 @@ from .errors import PayloadTooLarge, UnsupportedMediaType, ValidationFailed
 
 MAX_BYTES = 5 * 1024 * 1024  # a phone's photo; the form's body may be a little larger
 MAX_SIDE = 10_000  # decoded pixels per side accepted before resizing (a bomb announces more)
+# pixels decoded at most: a 9400x9400 PNG of 370 KB decodes to 1.4 GB of RGBA, more than the API
+# function's memory (second review); 24 million is a 6000x4000 camera photo (96 MB as RGBA)
+MAX_PIXELS = 24_000_000
 SIDE = 400  # the stored square
 FORMATS = ("JPEG", "PNG", "WEBP", "GIF")
 
@@ -34,9 +37,12 @@ def square_photo(data: bytes) -> tuple[bytes, str]:
                 if img.format not in FORMATS:
                     raise UnsupportedMediaType("the photo must be a JPEG, PNG, WebP or GIF image",
                                                code="unsupported_image")
-                if max(img.size) > MAX_SIDE:
-                    raise ValidationFailed(f"the photo is {img.width}x{img.height}; at most {MAX_SIDE} pixels a side",
+                if max(img.size) > MAX_SIDE or img.width * img.height > MAX_PIXELS:
+                    raise ValidationFailed(f"the photo is {img.width}x{img.height}; at most {MAX_SIDE} pixels a side "
+                                           f"and {MAX_PIXELS // 1_000_000} million in all",
                                            code="photo_dimensions_too_large")
+                if img.format == "JPEG":  # decode at a reduced scale (DCT scaling): a 400 px square needs no more
+                    img.draft("RGB", (SIDE * 2, SIDE * 2))
                 img.seek(0)  # an animation: its first frame
                 upright = ImageOps.exif_transpose(img)
                 alpha = upright.mode in ("RGBA", "LA") or (upright.mode == "P" and "transparency" in upright.info)

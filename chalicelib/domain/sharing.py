@@ -168,7 +168,10 @@ def credential_id_in(url: str, base_url: str) -> str | None:
     (`<base>/badges/<id>`, any query or fragment), else None."""
     if len(url) > OEMBED_MAX_URL:
         return None
-    parts, base = urlsplit(url), urlsplit(base_url)
+    try:
+        parts, base = urlsplit(url), urlsplit(base_url)
+    except ValueError:  # "http://[abc/…": an unterminated IPv6 host
+        return None
     if (parts.scheme, parts.netloc) != (base.scheme, base.netloc):
         return None
     match = re.fullmatch(re.escape(base.path.rstrip("/")) + r"/badges/([A-Za-z0-9-]{1,100})/?", parts.path)

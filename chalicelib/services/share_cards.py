@@ -17,6 +17,7 @@ first preview of a credential pays for its card.
 from __future__ import annotations
 
 import hashlib
+import re
 from typing import Any
 
 from ..adapters import objects
@@ -115,7 +116,7 @@ class FormatNotImplemented(LaurelError):
 def _size(value: str | None, name: str) -> int | None:
     if value is None:
         return None
-    if not value.isdigit() or not 1 <= len(value) <= 5:
+    if not re.fullmatch(r"[0-9]{1,5}", value):  # ASCII digits only: str.isdigit() takes "²", int() then fails
         raise BadRequest(f"{name} must be a whole number of pixels", code="invalid_query")
     return int(value)
 

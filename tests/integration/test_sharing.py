@@ -197,7 +197,9 @@ def test_oembed_refusals(client, issuer):
     unknown = quote(f"{BASE}/badges/{cred['id'][:-4]}abcd", safe="")
     res = client.http.get(f"/oembed?url={unknown}&format=json")
     assert res.status_code == 404 and body(res)["error"]["code"] == "credential_not_found"
-    for bad in ("", "url=https%3A%2F%2Fevil.example%2Fbadges%2Fx", "url=not-a-url", "url=" + "a" * 3000):
+    for bad in ("", "url=https%3A%2F%2Fevil.example%2Fbadges%2Fx", "url=not-a-url", "url=" + "a" * 3000,
+                "url=" + quote("http://[abc/badges/x", safe=""),  # an unterminated IPv6 host (was a 500)
+                f"url={url}&maxwidth=%C2%B2", f"url={url}&maxheight=%C2%B2"):  # "²": a digit to str.isdigit
         res = client.http.get(f"/oembed?{bad}")
         assert res.status_code == 400, (bad, res.body)
         assert body(res)["error"]["code"]
