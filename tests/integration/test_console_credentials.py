@@ -15,6 +15,7 @@ from urllib.parse import unquote, urlencode
 import boto3
 import pytest
 
+from chalicelib import i18n
 from tests.aws_calls import recording
 from tests.conftest import body, scan_table, sent_mail
 from tests.console_helpers import console_csrf, member, new_organization, sign_in
@@ -269,7 +270,8 @@ def test_history_shows_issued_mailed_resent_accepted_and_revoked_with_the_reason
     assert res.status_code == 303 and res.headers["Location"] == f"/console/credentials/{cid}?done=revoked"
     lines = _history(org.admin, cid)
     kinds = [re.sub(r"^.*? UTC ", "", line) for line in lines]  # the moment in the page's language (issue 19)
-    assert kinds == [f"Issued: dated {(NOW - timedelta(days=400)).date().isoformat()}", "Claim mail sent",
+    dated = i18n.format_date((NOW - timedelta(days=400)).date())  # the page's language (issue 19)
+    assert kinds == [f"Issued: dated {dated}", "Claim mail sent",
                      "Claim link re-sent", "Accepted by the recipient", "Revoked: Exam result withdrawn",
                      "Revocation notice sent"], lines
     item = _item(cid)
