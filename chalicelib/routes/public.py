@@ -14,6 +14,7 @@ from chalice import Blueprint, Response
 
 from .. import http
 from ..config import get_settings
+from ..i18n import N_, _
 from ..lazy import LazyModule
 from ._guards import Guard
 
@@ -33,7 +34,7 @@ web = LazyModule("chalicelib.web")
 LD = "application/ld+json"
 DID_LD = "application/did+ld+json"  # DID Core 1.0: the JSON-LD representation's media type
 OPEN = {"Access-Control-Allow-Origin": "*"}
-LINK_UNUSABLE = "This link cannot be used"
+LINK_UNUSABLE = N_("This link cannot be used")  # refusal() shows titles through _()
 
 
 def _request() -> Any:
@@ -139,7 +140,7 @@ def _in_language(request: Any, earner_locale: str | None, credential_locale: str
 
 
 @guard.public("/badges/{credential_id}", errors=_page_or_json,
-              title={404: "Credential not found", 410: "Credential removed"})
+              title={404: N_("Credential not found"), 410: N_("Credential removed")})
 def verify_credential(credential_id: str) -> Response:
     """The page browsers see; at the same URL, the JSON-LD credential for a verifier that
     asks for it, or Laurel's JSON summary (`.json`, or `Accept: application/json`)."""
@@ -383,8 +384,8 @@ def claim(credential_id: str) -> Response:
     result = wallet.after_claim(credential_id, data.token, data.decision)
     if result["status"] == "accepted":  # a page offering to share and add to LinkedIn, not a bare redirect
         return web.page("claim_accepted.html", r=result)
-    return web.page("message.html", 200, title="Credential rejected",
-                    message="You rejected this credential. It will not be shown anywhere.", link=None)
+    return web.page("message.html", 200, title=_("Credential rejected"),
+                    message=_("You rejected this credential. It will not be shown anywhere."), link=None)
 
 
 # ------------------------------------------------------------------ mail preferences (issue 19)

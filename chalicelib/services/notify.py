@@ -481,8 +481,22 @@ def send_signin(email: str, link: str, code: str, minutes: int, adding: bool, co
                    "signin", "the mail with your sign-in link", requested=True)
 
 
+def _recipients_language(address: str) -> str:
+    """The language of mail to someone who did not ask for it now (an invitation, a support or
+    maintenance copy): the language their wallet is set to if the address has one, else
+    English, never the language of whoever's request sends it (second review of issue 19)."""
+    from ..domain.ids import email_hash
+
+    return i18n.resolve(_earner_locale(email_hash(address)))
+
+
 def send_invitation(member: Any, inviter: Any) -> bool:
     """An invitation to an organization's console (courtesy: an admin can invite again)."""
+    with i18n.using(_recipients_language(member.email)):
+        return _send_invitation(member, inviter)
+
+
+def _send_invitation(member: Any, inviter: Any) -> bool:
     from ..store import issuers as issuer_store
 
     issuer = issuer_store.get_issuer(member.tenant_id)
@@ -532,16 +546,18 @@ def send_monthly_summary(email: str, *, organization: str, month: str, figures: 
 def send_maintenance(to: str, window: dict, action: str) -> bool:
     """A maintenance window declared, updated or cancelled (issue 16), to a tenant's admin
     or support contact. Courtesy: the window is stored; mail carries no tenant's data."""
-    subject = _("[Laurel maintenance] %(action)s: %(reason)s (%(start)s to %(end)s)", action=action,
-                reason=window["reason"], start=window["start"], end=window["end"])
-    return _send(_message(to, subject, "maintenance", w=window, action=action), "maintenance")
+    with i18n.using(_recipients_language(to)):
+        subject = _("[Laurel maintenance] %(action)s: %(reason)s (%(start)s to %(end)s)", action=action,
+                    reason=window["reason"], start=window["start"], end=window["end"])
+        return _send(_message(to, subject, "maintenance", w=window, action=action), "maintenance")
 
 
 def send_support(to: str, request: dict, what: str) -> bool:
     """A copy of a support request's change (courtesy: the request itself is stored)."""
-    subject = _("[Laurel support #%(number)s] %(what)s: %(subject)s", number=request["id"][:8], what=what,
-                subject=request["subject"])
-    return _send(_message(to, subject, "support", r=request, what=what), "support")
+    with i18n.using(_recipients_language(to)):
+        subject = _("[Laurel support #%(number)s] %(what)s: %(subject)s", number=request["id"][:8], what=what,
+                    subject=request["subject"])
+        return _send(_message(to, subject, "support", r=request, what=what), "support")
 
 
 # ------------------------------------------------------------------ the public status page (issue 16)

@@ -75,6 +75,11 @@ def attach_email(earner_id: str, email: str, email_hash: str) -> str:
         raise Conflict("one of the accounts changed during the merge; nothing was moved, try again",
                        code="concurrent_update")
     store.delete_names(source_names)  # the merged-away account's profile addresses are free again
+    # and its photo goes (second review: nothing else would ever delete photos/<owner>/, so the
+    # person's photo outlived a later "delete my account" of the surviving account)
+    from ..store import object_keys
+
+    objects.delete_prefix(object_keys.profile_photos_prefix(owner))
     for item in cred_store.batch_get({h.credential_id for h in held}).values():
         cred_store.set_holder(item, earner_id, previous=owner)
     store.end_sessions(owner)

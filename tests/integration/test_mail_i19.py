@@ -352,3 +352,24 @@ def test_a_bulk_chunk_mails_each_owner_in_their_language(client, org):
     mails = {m["to"][0]: m["body"] for m in sent_mail() if "/claim/" in m["body"]}
     assert '<html lang="fr">' in mails["a@example.com"]
     assert '<html lang="pt-BR">' in mails["b@example.com"]
+
+
+def test_mail_to_someone_who_did_not_ask_is_not_in_the_senders_language(client, org):
+    # second review: a Japanese operator's maintenance notice or a support copy went out in Japanese
+    from chalicelib import i18n
+    from chalicelib.services import notify
+
+    window = {"start": "2026-12-05T01:00:00Z", "end": "2026-12-05T02:00:00Z", "reason": "database upgrade",
+              "components": [], "id": "w1"}
+    request = {"id": "abcdef1234567890", "subject": "Badge images", "severity": 3, "state": "open",
+               "description": "Images do not load.", "history": []}
+    _earner_chooses(client, "fr.admin@example.com", "fr")
+    with i18n.using("ja"):
+        assert notify.send_maintenance("admin@example.com", window, "declared")
+        assert notify.send_support("support@example.com", request, "opened")
+        assert notify.send_maintenance("fr.admin@example.com", window, "declared")
+        assert i18n.current() == "ja"
+    mails = {m["to"][0]: m["body"] for m in sent_mail()}
+    assert '<html lang="en">' in mails["admin@example.com"]
+    assert '<html lang="en">' in mails["support@example.com"]
+    assert '<html lang="fr">' in mails["fr.admin@example.com"]  # a wallet's own setting

@@ -466,3 +466,21 @@ def test_a_wallet_page_costs_no_extra_read_for_the_language(client):
         res = grace.get("/wallet/privacy")
     assert res.headers["Content-Language"] == "ja"
     assert chosen == automatic
+
+
+def test_a_merged_away_accounts_photo_is_deleted(client):
+    # second review: the merge freed the other account's names but left photos/<other>/ for ever
+    import re
+
+    from tests.helpers import signin_mail
+
+    alan = _signed_in(client, ALAN, name="alan")
+    assert _upload(alan, _photo_with_exif()).status_code == 303
+    alan_id = _earner_id(ALAN)
+    assert [k for k in list_bucket() if k.startswith(f"photos/{alan_id}/")]
+    grace = _signed_in(client, GRACE)
+    page = grace.text(grace.post("/wallet/emails", {"email": ALAN, "csrf": _csrf(grace)}))
+    login_id = re.search(r'action="/signin/([a-z2-7]{32})"', page).group(1)
+    assert grace.post(f"/signin/{login_id}", {"code": signin_mail(ALAN)[2], "csrf": _csrf(grace)}).status_code == 303
+    assert _earner_id(ALAN) == _earner_id(GRACE) != alan_id  # merged into Grace's account
+    assert [k for k in list_bucket() if k.startswith(f"photos/{alan_id}/")] == []
