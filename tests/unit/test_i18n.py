@@ -78,3 +78,28 @@ def test_language_links_keep_the_rest_of_the_query() -> None:
     assert links["de"][1] is True
     assert set(links) == {"en", "es", "fr", "de", "pt-BR", "ja"}
     i18n.remember_query(None)
+
+
+def test_the_english_long_date_without_babel_is_babels_own() -> None:
+    from datetime import date
+
+    from babel.dates import format_date
+
+    with i18n.using("en"):
+        for month in range(1, 13):
+            for day in (1, 9, 28):
+                d = date(2026, month, day)
+                assert i18n.format_date(d) == format_date(d, format="long", locale="en")
+
+
+def test_an_english_page_renders_without_importing_babel() -> None:
+    # the verification page's cold start (issue 13): English needs neither Babel's catalogs nor its dates
+    import subprocess
+    import sys
+
+    code = ("from chalicelib import i18n, web; import sys; i18n.activate('en'); "
+            "web.render('message.html', title='t', message='m'); print(i18n.format_date('2026-12-01')); "
+            "print(any(m == 'babel' or m.startswith('babel.') for m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
+    assert out[-1] == "False", out
+    assert out[-4:-1] == ["December", "1,", "2026"]
