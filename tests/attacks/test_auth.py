@@ -15,7 +15,8 @@ from tests.helpers import Browser, active_template, auth, claim_token_from, csrf
 
 EARNER_OR_PUBLIC = ("/badges/", "/claim/", "/_local/", "/ob/", "/.well-known/", "/verify", "/imports", "/hooks/",
                     "/signin", "/signout", "/wallet", "/profiles/", "/u/", "/health", "/openapi.json", "/favicon.", "/console",
-                    "/status")  # (the public status page and its subscription forms, routes/status.py)
+                    "/status",  # (the public status page and its subscription forms, routes/status.py)
+                    "/mail/", "/oembed", "/static/")  # a reminder's signed unsubscribe link; embeds; copy.js
 
 
 def guarded_routes():

@@ -453,7 +453,9 @@ def test_a_read_only_member_without_the_grant_never_sees_recipients(org, people)
     res = rita.get("/console/credentials?q=grace%40example.com")
     assert res.status_code == 403 and "view personal data" in rita.text(res)
     nobody = rita.get("/console/credentials?q=nobody%40example.com")  # the same answer: nothing learnt
-    assert nobody.status_code == 403 and rita.text(nobody) == rita.text(res)
+    # the same answer: nothing learnt (the page's language links keep the member's own query)
+    assert nobody.status_code == 403
+    assert rita.text(nobody).replace("nobody%40example.com", "grace%40example.com") == rita.text(res)
     assert "Revoked" in history and "Issued" in history
 
 

@@ -165,7 +165,7 @@ def test_the_csv_template_is_the_header_row_in_the_documented_order(client, org)
     assert res.headers["Content-Disposition"] == 'attachment; filename="laurel-bulk-template.csv"'
     text = res.body.decode() if isinstance(res.body, bytes) else res.body
     assert text == "\ufeffemail,first_name,last_name,template_id,issued_at,expires_at,evidence_url," \
-                   "evidence_narrative,evidence_name,earner_id\r\n"
+                   "evidence_narrative,evidence_name,earner_id,locale\r\n"
     assert bulk.parse(text.encode() + b"a@example.com,A,B,0123456789abcdef,,,,,,\n", "text/csv") == [
         {"email": "a@example.com", "first_name": "A", "last_name": "B", "template_id": "0123456789abcdef"}]
 

@@ -257,7 +257,8 @@ def test_the_live_preview_shows_the_public_page_as_typed_and_writes_nothing(clie
     assert '<h3 id="preview-badge">Cloud &lt;Architect&gt;</h3>' in fragment  # escaped, as the public page does
     assert '<ul class="skills"><li>AWS</li><li>Terraform</li></ul>' in fragment
     assert "Alex Example" in fragment and "Acme Academy" in fragment
-    assert re.search(r'<dt>Expires</dt><dd><time datetime="[^"]+">\d{4}-\d\d-\d\d</time>', fragment)
+    # a date in the page's language (issue 19): "December 1, 2027" in English
+    assert re.search(r'<dt>Expires</dt><dd><time datetime="[^"]+">[A-Z][a-z]+ \d{1,2}, \d{4}</time>', fragment)
     assert "/assets/templates/" in fragment  # the template's stored image
     assert "The form has 1 problem to fix" in fragment  # no criteria
     assert scan_table() == before  # nothing saved, and a preview is no action to audit

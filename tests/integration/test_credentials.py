@@ -70,7 +70,8 @@ def test_accept_through_the_html_form_then_page_is_public(client, issuer):
     page = client.http.get(f"/claim/{cred['id']}?token={token}")
     assert page.status_code == 200 and b"Accept credential" in page.body
     res = client.http.post(f"/claim/{cred['id']}", headers=FORM, body=f"token={token}&decision=accept")
-    assert res.status_code == 303 and res.headers["Location"] == f"https://laurel.test/badges/{cred['id']}"
+    # issue 19: a page that offers to share, linking the public page, instead of a bare redirect
+    assert res.status_code == 200 and f'href="https://laurel.test/badges/{cred["id"]}"'.encode() in res.body
     res = client.http.get(f"/badges/{cred['id']}")
     assert res.status_code == 200 and b"Valid" in res.body and b"Grace Hopper" in res.body
 
@@ -305,9 +306,9 @@ def test_concurrent_issuance_of_the_same_credential_fails_one(client, issuer, mo
 
     def racing_read(*args):
         # both requests read the slot before either writes: the second sees the first's snapshot
-        template, issuer, slot, suppressed = read(*args)
+        template, issuer, slot, suppressed, language = read(*args)
         snapshots.append(slot)
-        return template, issuer, snapshots[0], suppressed
+        return template, issuer, snapshots[0], suppressed, language
 
     monkeypatch.setattr(cred_store, "issuance_context", racing_read)
     assert issue(client, key, tpl, duplicate_policy="allow").status_code == 201

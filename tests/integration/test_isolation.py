@@ -23,7 +23,8 @@ def issuer_routes_with_ids():
     # earner pages (/signin, /wallet, /profiles) are guarded by sessions: tests/integration/test_wallet.py
     public = ("/badges/", "/claim/", "/_local/", "/ob/", "/.well-known/", "/verify", "/imports", "/hooks/", "/ops/",
               "/signin/", "/wallet/", "/profiles/", "/console",  # the console: tests/integration/test_console_matrix.py
-              "/static/")  # the public pages' copy script (tests/integration/test_sharing.py)
+              "/static/",  # the public pages' copy script (tests/integration/test_sharing.py)
+              "/u/")  # a public profile by its vanity address (tests/integration/test_profile.py)
     for path, methods in app.routes.items():
         if "{" in path and not path.startswith(public):
             for method in methods:

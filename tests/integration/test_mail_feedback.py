@@ -374,7 +374,9 @@ def test_a_bulk_job_issues_to_a_suppressed_address_but_mails_only_the_others(cli
     assert sorted(m["to"][0] for m in sent_mail()) == ["p0@example.com", "p2@example.com"]
     suppression_reads = [c for c in calls if "SUPPRESS#" in json.dumps(c.params, default=str)]
     assert [c.name for c in suppression_reads] == ["dynamodb.BatchGetItem"]
-    assert len(suppression_reads[0].params["RequestItems"]["laurel-test"]["Keys"]) == 3
+    # each of the 3 addresses: its suppression item and its owner's item (issue 19: the owner's language)
+    read_keys = suppression_reads[0].params["RequestItems"]["laurel-test"]["Keys"]
+    assert sorted(k["pk"]["S"].split("#")[0] for k in read_keys) == ["EMAIL"] * 3 + ["SUPPRESS"] * 3
     suppressed_logs = [e for i in scan_table() if i["sk"] == "C"
                        for e in get(i["credential_id"]).mail_log or [] if e.suppressed]
     assert len(suppressed_logs) == 1
