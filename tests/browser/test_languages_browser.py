@@ -17,10 +17,25 @@ from tests.browser.conftest import axe, watch
 from tests.local_system import api
 
 PHONE = {"width": 390, "height": 844}
-# (page, locale) -> texts the page shows in that language, e.g.
-#   ("signin", "ja"): ["ウォレットにサインイン"], ("wallet", "ja"): ["あなたのウォレット"]
-# (added with the Japanese catalog; empty until then, so only the language tags are asserted)
-WORDS: dict[tuple[str, str], list[str]] = {}
+
+
+def _catalog(locale: str, text: str) -> str:
+    """`text` from the shipped catalog of `locale`; it must be translated (not the English)."""
+    from chalicelib import i18n
+
+    with i18n.using(locale):
+        translated = i18n.gettext(text)
+    assert translated and translated != text, (locale, text)
+    return translated
+
+
+# (page, locale) -> texts the page shows in that language
+WORDS: dict[tuple[str, str], list[str]] = {
+    ("signin", "ja"): [_catalog("ja", "Sign in to your wallet")],
+    ("signin_link", "ja"): [_catalog("ja", "Verified by Laurel")],
+    ("wallet", "ja"): [_catalog("ja", "Your wallet")],
+    ("signin_code", "de"): [_catalog("de", "Verified by Laurel")],
+}
 
 
 def _in_language(page, response, name: str, tag: str, artifacts) -> None:

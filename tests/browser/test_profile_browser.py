@@ -53,7 +53,7 @@ def test_profile_address_headline_and_photo_on_a_phone(local_system, browser, ar
     page.get_by_role("button", name="Sign in").click()
     page.wait_for_url(f"{base}/wallet")
     page.locator(f"#c-{cred['id']}").get_by_role("button", name=f"Accept {badge_name}").click()
-    page.wait_for_url(f"{base}/wallet/credentials/{cred['id']}")
+    page.wait_for_url(f"{base}/wallet/credentials/{cred['id']}?accepted=1")  # the page offering to share
 
     # settings: name, headline, public; then the address; then the photo
     page.goto(f"{base}/wallet/settings")

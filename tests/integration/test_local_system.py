@@ -273,8 +273,8 @@ def test_viewing_and_sharing_a_credential_moves_its_counters_under_make_run(loca
     token = next(re.search(rf"/claim/{cred['id']}\?token=([a-z2-7]+)", m["body"]).group(1) for m in reversed(mails)
                  if f"/claim/{cred['id']}?token=" in m["body"])
     visitor = Visitor(info["api_url"])
-    status, _, _ = visitor.request("POST", f"/claim/{cred['id']}", {"token": token, "decision": "accept"})
-    assert status == 303
+    status, _, page = visitor.request("POST", f"/claim/{cred['id']}", {"token": token, "decision": "accept"})
+    assert status == 200 and f"/badges/{cred['id']}" in page  # issue 19: the page offering to share
     before = _counters(info, info["tenant_id"])
     conn = http.client.HTTPConnection(visitor.host, visitor.port, timeout=30)
     conn.request("GET", f"/badges/{cred['id']}?ref=linkedin", headers={

@@ -67,3 +67,18 @@ def test_translations_keep_the_placeholders(locale: str) -> None:
     catalog = _catalog(locale)
     problems = [(message.id, [str(e) for e in errors]) for message, errors in catalog.check()]
     assert problems == []
+
+
+LABELLED = re.compile(r'aria-label="\{\{ _\("([^"]+)", (\w+)=[^}]*\}\}">\{\{ _\("([^"]+)"\) \}\}')
+
+
+@pytest.mark.parametrize("locale", TRANSLATED)
+def test_a_buttons_visible_words_are_part_of_its_accessible_name(locale: str) -> None:
+    # WCAG 2.5.3 (axe: label-content-name-mismatch): "Accept" inside "Accept <name>" in every language
+    pairs = [m.groups() for path in (ROOT / "chalicelib" / "web" / "templates").rglob("*.html")
+             for m in LABELLED.finditer(path.read_text())]
+    assert pairs, "no labelled buttons found"
+    with i18n.using(locale):
+        for label, variable, visible in pairs:
+            shown, named = i18n.gettext(visible), i18n.gettext(label, **{variable: "X"})
+            assert shown.lower() in named.lower(), (locale, visible, shown, named)
