@@ -427,6 +427,7 @@ class ConsoleChooseIn(CsrfIn):
 
 class _TemplateChoice(Strict):
     templates: list[LocalId] = Field(default_factory=list, max_length=200)
+    grants: list[Literal["workforce", "recruiting"]] = Field(default_factory=list, max_length=2)
 
     def template_list(self) -> list[str] | None:
         return list(self.templates) or None

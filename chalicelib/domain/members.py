@@ -57,7 +57,22 @@ MATRIX: dict[str, frozenset[str]] = {
     "reports.view": ALL,  # the awards CSV (personal data only with the grant, as in credentials.view)
     "reports.organization": ADMINS,  # the organization export (ZIP): everything, personal data and all
     "account.summary": ADMINS,  # opting in to the monthly summary mail
+    # Issue 20: "Console members with a new *workforce* permission search linked employees
+    # by skill ..."; "Organizations with the *recruiting* permission search opted-in
+    # earners ... and contact them". Permissions, not roles: any role may hold them, and
+    # only an admin gives them (members.manage); no role holds them without the grant,
+    # admins included, so seeing employees' skills or candidates is always a named duty.
+    "workforce.view": ALL,  # search linked employees, team coverage, role gaps
+    "workforce.manage": ALL,  # invite employees to link, teams, roles
+    "talent.search": ALL,  # search opted-in earners
+    "talent.contact": ALL,  # message a candidate through Laurel
 }
+
+GRANTS = ("workforce", "recruiting")
+GRANT_NAMES = {"workforce": N_("Workforce skills"), "recruiting": N_("Recruiting")}  # pages: _(name)
+# The actions that need a grant besides the role (the grant's name).
+GRANTED: dict[str, str] = {"workforce.view": "workforce", "workforce.manage": "workforce",
+                           "talent.search": "recruiting", "talent.contact": "recruiting"}
 
 
 @dataclass(frozen=True)
@@ -72,13 +87,15 @@ class Member:
     templates: tuple[str, ...] | None = None  # issuer role: only these templates (None: all)
     name: str = ""
     session_id: str = field(default="", repr=False)
+    grants: frozenset[str] = frozenset()  # GRANTS the member holds
 
     @property
     def sees_personal_data(self) -> bool:
         return self.role != "read_only" or self.view_personal_data
 
     def may(self, action: str) -> bool:
-        return allowed(self.role, action)
+        grant = GRANTED.get(action)
+        return allowed(self.role, action) and (grant is None or grant in self.grants)
 
     def may_issue_from(self, template_id: str) -> bool:
         return self.role == "admin" or (self.role == "issuer" and (self.templates is None
@@ -92,6 +109,10 @@ def allowed(role: str, action: str) -> bool:
 
 
 def require(member: Member, action: str) -> None:
+    grant = GRANTED.get(action)
+    if allowed(member.role, action) and grant is not None and grant not in member.grants:
+        raise Forbidden(f"this needs the {grant} permission; an admin can give it to you on the Members page",
+                        code="not_allowed")
     if not member.may(action):
         raise Forbidden(f"your role ({ROLE_NAMES.get(member.role, member.role)}) does not allow this",
                         code="not_allowed")
@@ -100,6 +121,15 @@ def require(member: Member, action: str) -> None:
 def require_template(member: Member, template_id: str) -> None:
     if not member.may_issue_from(template_id):
         raise Forbidden("you may not issue from this template", code="template_not_allowed")
+
+
+def check_grants(grants: list[str] | tuple[str, ...]) -> list[str]:
+    unknown = [g for g in grants if g not in GRANTS]
+    if unknown:
+        from .errors import BadRequest
+
+        raise BadRequest(f"unknown permission {unknown[0]!r}; one of {', '.join(GRANTS)}", code="invalid_grant")
+    return [g for g in GRANTS if g in grants]
 
 
 def check_role_change(admins_left_after: int) -> None:

@@ -156,7 +156,7 @@ def member_from_cookie(value: str | None) -> rules.Member | None:
     return rules.Member(tenant_id=member.tenant_id, member_id=member.member_id, email=member.email,
                         role=member.role, view_personal_data=bool(member.view_personal_data),
                         templates=tuple(member.templates) if member.templates is not None else None,
-                        name=member.name or "", session_id=session_id)
+                        name=member.name or "", session_id=session_id, grants=frozenset(member.grants or ()))
 
 
 def end_session(value: str | None) -> None:

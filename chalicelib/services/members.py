@@ -30,6 +30,7 @@ def member_view(item: Any) -> dict:
         "role_name": rules.ROLE_NAMES.get(item.role, item.role),
         "view_personal_data": bool(item.view_personal_data),
         "templates": list(item.templates) if item.templates is not None else None,
+        "grants": list(item.grants or ()),
         "state": "expired" if item.state == "invited" and item.expires_at and item.expires_at <= iso(clock.utcnow())
         else item.state,
         "expires_at": item.expires_at,
@@ -45,14 +46,15 @@ def add_first_admin(tenant_id: str, email: str, name: str | None = None, source:
 
 
 def invite(member: rules.Member, email: str, role: str, *, view_personal_data: bool = False,
-           templates: list[str] | None = None, name: str | None = None) -> dict:
+           templates: list[str] | None = None, name: str | None = None, grants: list[str] | None = None) -> dict:
     rules.require(member, "members.manage")
     return _invite(member.tenant_id, email, role, invited_by=member.member_id, name=name,
-                   view_personal_data=view_personal_data, templates=templates)
+                   view_personal_data=view_personal_data, templates=templates, grants=grants)
 
 
 def _invite(tenant_id: str, email: str, role: str, *, invited_by: str | None, name: str | None = None,
-            view_personal_data: bool = False, templates: list[str] | None = None, source: str = "invitation") -> dict:
+            view_personal_data: bool = False, templates: list[str] | None = None, source: str = "invitation",
+            grants: list[str] | None = None) -> dict:
     if role not in rules.ROLES:
         raise BadRequest(f"role must be one of {', '.join(rules.ROLES)}", code="invalid_role")
     email = ids.normalize_email(email)
@@ -68,7 +70,7 @@ def _invite(tenant_id: str, email: str, role: str, *, invited_by: str | None, na
         "name": name or None, "role": role, "view_personal_data": bool(view_personal_data),
         "templates": list(templates) if role == "issuer" and templates else None, "state": "invited",
         "invited_by": invited_by, "expires_at": iso(rules.invitation_expires(now)), "created_at": iso(now),
-        "updated_at": iso(now), "source": source,
+        "updated_at": iso(now), "source": source, "grants": rules.check_grants(grants or []) or None,
     }
     if not store.add_member(fields):
         raise Conflict("this address was invited a moment ago", code="already_member")
@@ -116,14 +118,16 @@ def get_member(member: rules.Member, member_id: str) -> dict:
 
 
 def change(member: rules.Member, member_id: str, *, role: str, view_personal_data: bool,
-           templates: list[str] | None) -> dict:
-    """Role, the personal-data grant and (for issuers) the templates they may use."""
+           templates: list[str] | None, grants: list[str] | None = None) -> dict:
+    """Role, the personal-data grant, the workforce/recruiting permissions and (for
+    issuers) the templates they may use."""
     rules.require(member, "members.manage")
     if role not in rules.ROLES:
         raise BadRequest(f"role must be one of {', '.join(rules.ROLES)}", code="invalid_role")
     item = _require_member(member.tenant_id, member_id)
     changes = {"role": role, "view_personal_data": bool(view_personal_data),
-               "templates": list(templates) if role == "issuer" and templates else None}
+               "templates": list(templates) if role == "issuer" and templates else None,
+               "grants": rules.check_grants(grants or []) or None}
     if not store.update_member(item, changes, iso(clock.utcnow())):
         if item.role == "admin" and role != "admin" and store.admin_count(member.tenant_id) <= 1:
             rules.check_role_change(0)

@@ -43,6 +43,7 @@ class MemberItem(Item):
     view_personal_data = BooleanAttribute(default=False)
     # issuer role: the templates it may issue from (absent: all)
     templates: ListAttribute[str] = ListAttribute(null=True)
+    grants: ListAttribute[str] = ListAttribute(null=True)  # issue 20: "workforce", "recruiting"
     state = UnicodeAttribute()  # invited | active
     invited_by = UnicodeAttribute(null=True)
     expires_at = UnicodeAttribute(null=True)  # an invitation's end

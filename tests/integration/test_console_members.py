@@ -160,3 +160,29 @@ def test_console_writes_are_audited_with_the_member_as_actor(client):
     entries = body(res)["items"]
     invite = [e for e in entries if e["route"] == "/console/members"]
     assert len(invite) == 1 and invite[0]["actor"]["type"] == "member" and invite[0]["method"] == "POST"
+
+
+def test_admins_give_and_take_the_workforce_and_recruiting_permissions(client):
+    """Issue 20: the *workforce* and *recruiting* permissions are grants an admin gives
+    on the member form; an unknown one is refused and nothing is written."""
+    from chalicelib.domain import ids
+    from chalicelib.store import members as store
+
+    tenant_id, _ = new_organization()
+    admin = sign_in(client, "ada@acme.example")
+    member(client, tenant_id, "rex@acme.example", "read_only", admin, grants="recruiting")
+    rex = store.member_by_email(tenant_id, ids.email_hash("rex@acme.example"))
+    assert list(rex.grants) == ["recruiting"]
+    assert "Recruiting" in admin.text(admin.get("/console/members"))
+    before = scan_table()
+    res = admin.post(f"/console/members/{rex.member_id}", {"role": "read_only", "grants": "everything",
+                                                           "csrf": console_csrf(admin)})
+    assert res.status_code in (400, 422) and scan_table() == before
+    res = admin.post(f"/console/members/{rex.member_id}", {"role": "read_only", "grants": "workforce",
+                                                           "csrf": console_csrf(admin)})
+    assert res.status_code == 303
+    rex = store.member_by_email(tenant_id, ids.email_hash("rex@acme.example"))
+    assert list(rex.grants) == ["workforce"]
+    res = admin.post(f"/console/members/{rex.member_id}", {"role": "read_only", "csrf": console_csrf(admin)})
+    assert res.status_code == 303
+    assert store.member_by_email(tenant_id, ids.email_hash("rex@acme.example")).grants is None

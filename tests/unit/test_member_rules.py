@@ -14,13 +14,36 @@ def member(role: str, **kw) -> rules.Member:
 
 
 def test_admins_may_do_everything_read_only_members_only_look():
-    for action in rules.MATRIX:
+    by_role = {a: r for a, r in rules.MATRIX.items() if a not in rules.GRANTED}  # grants: below
+    for action in by_role:
         assert rules.allowed("admin", action), action
-    looks = {a for a in rules.MATRIX if a.endswith(".view")}
-    assert {a for a in rules.MATRIX if rules.allowed("read_only", a)} == looks
+    looks = {a for a in by_role if a.endswith(".view")}
+    assert {a for a in by_role if rules.allowed("read_only", a)} == looks
     # issuers also file support requests, so they reach the Administration section's index
-    assert {a for a in rules.MATRIX if rules.allowed("issuer", a)} == looks | {
+    assert {a for a in by_role if rules.allowed("issuer", a)} == looks | {
         "credentials.issue", "credentials.resend", "support.request", "admin.index"}
+
+
+def test_workforce_and_recruiting_need_their_grant_whatever_the_role():
+    for role in rules.ROLES:
+        bare = member(role)
+        assert not any(bare.may(a) for a in rules.GRANTED), role
+        with pytest.raises(Forbidden) as refused:
+            rules.require(bare, "talent.search")
+        assert "recruiting permission" in refused.value.message
+        workforce = member(role, grants=frozenset({"workforce"}))
+        assert workforce.may("workforce.view") and workforce.may("workforce.manage")
+        assert not workforce.may("talent.search") and not workforce.may("talent.contact")
+        recruiting = member(role, grants=frozenset({"recruiting"}))
+        assert recruiting.may("talent.search") and recruiting.may("talent.contact")
+        assert not recruiting.may("workforce.view")
+
+
+def test_only_known_grants_are_given():
+    assert rules.check_grants(["recruiting", "workforce", "recruiting"]) == ["workforce", "recruiting"]
+    with pytest.raises(Exception) as refused:
+        rules.check_grants(["everything"])
+    assert getattr(refused.value, "code", None) == "invalid_grant"
 
 
 def test_an_unknown_action_is_a_programming_error_not_a_refusal():

@@ -32,28 +32,29 @@ def console_home(member: Any) -> Response:
 def console_members(member: Any) -> Response:
     notice = http.query_param(request(), "done", choices=("invited", "changed", "removed"))
     return page("console/members.html", member, members=members.list_members(member), notice=notice,
-                roles=rules.ROLE_NAMES, templates=console.template_choices(member))
+                roles=rules.ROLE_NAMES, grant_names=rules.GRANT_NAMES,
+                templates=console.template_choices(member))
 
 
 @guard.member("/console/members", "POST", action="members.manage")
 def console_invite(member: Any) -> Response:
     data = form("InviteIn")
     members.invite(member, str(data.email), data.role, view_personal_data=data.view_personal_data == "yes",
-                   templates=data.template_list(), name=data.name)
+                   templates=data.template_list(), name=data.name, grants=list(data.grants))
     return redirect("/console/members?done=invited")
 
 
 @guard.member("/console/members/{member_id}", action="members.view")
 def console_member(member: Any, member_id: str) -> Response:
     return page("console/member.html", member, m=members.get_member(member, member_id), roles=rules.ROLE_NAMES,
-                templates=console.template_choices(member))
+                grant_names=rules.GRANT_NAMES, templates=console.template_choices(member))
 
 
 @guard.member("/console/members/{member_id}", "POST", action="members.manage")
 def console_change_member(member: Any, member_id: str) -> Response:
     data = form("MemberChangeIn")
     members.change(member, member_id, role=data.role, view_personal_data=data.view_personal_data == "yes",
-                   templates=data.template_list())
+                   templates=data.template_list(), grants=list(data.grants))
     return redirect("/console/members?done=changed")
 
 
