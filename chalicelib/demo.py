@@ -61,6 +61,7 @@ def seed(recipient: str = "ada.lovelace@example.com", admin: str = DEMO_ADMIN) -
     )
     from .services import members
 
-    members.add_first_admin(tenant_id, admin, name="Demo Admin")  # signs in at /console/signin
+    # signs in at /console/signin; holds the workforce and recruiting permissions (issue 20's demo)
+    members.add_first_admin(tenant_id, admin, name="Demo Admin", grants=["workforce", "recruiting"])
     return {"tenant_id": tenant_id, "api_key": api_key, "template_id": template["id"], "console_admin": admin,
             "credential_id": credential["id"], "verification_url": credential["verification_url"]}

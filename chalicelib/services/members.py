@@ -39,10 +39,11 @@ def member_view(item: Any) -> dict:
     }
 
 
-def add_first_admin(tenant_id: str, email: str, name: str | None = None, source: str = "operator") -> dict:
+def add_first_admin(tenant_id: str, email: str, name: str | None = None, source: str = "operator",
+                    grants: list[str] | None = None) -> dict:
     """The organization's first admin (an operator creates the tenant with it): an
     invitation like any other, so the person proves their address by signing in."""
-    return _invite(tenant_id, email, "admin", invited_by=None, name=name, source=source)
+    return _invite(tenant_id, email, "admin", invited_by=None, name=name, source=source, grants=grants)
 
 
 def invite(member: rules.Member, email: str, role: str, *, view_personal_data: bool = False,

@@ -186,3 +186,15 @@ def test_admins_give_and_take_the_workforce_and_recruiting_permissions(client):
     res = admin.post(f"/console/members/{rex.member_id}", {"role": "read_only", "csrf": console_csrf(admin)})
     assert res.status_code == 303
     assert store.member_by_email(tenant_id, ids.email_hash("rex@acme.example")).grants is None
+
+
+def test_the_demo_admin_holds_the_workforce_and_recruiting_permissions(aws_env):
+    """`make run`'s demo organization finds the demo earner in talent search (issue 20's
+    "Done when"), so its admin is given both permissions."""
+    from chalicelib.demo import DEMO_ADMIN, seed
+    from chalicelib.domain import ids
+    from chalicelib.store import members as store
+
+    demo = seed()
+    admin = store.member_by_email(demo["tenant_id"], ids.email_hash(DEMO_ADMIN))
+    assert sorted(admin.grants) == ["recruiting", "workforce"]
