@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import random
 import threading
+import traceback
 from collections import Counter
 
 import boto3
@@ -99,6 +100,12 @@ def live_per_person(tpl) -> Counter:
                    if i["sk"] == "C" and i["template_id"] == tpl and i["status"] in LIVE)
 
 
+def failures(errors: list[BaseException]) -> str:
+    """Each worker thread's exception with its whole traceback: a bare `ValueError('I/O
+    operation on closed file.')` from a thread does not say which call raised it."""
+    return "\n".join("".join(traceback.format_exception(exc)) for exc in errors)
+
+
 def job_of(client, key, job_id) -> dict:
     return body(client.http.get(f"/bulk-jobs/{job_id}", headers=auth(key)))
 
@@ -138,7 +145,7 @@ def run_paused(monkeypatch, target_module, name, work, during, *, after=False):
     finally:
         go.set()
         thread.join(600)
-    assert not errors, errors
+    assert not errors, failures(errors)
     assert not thread.is_alive()
 
 
@@ -217,7 +224,7 @@ def test_bulk_chunks_and_single_posts_racing_for_the_same_people(client, issuer,
             t.start()
         for t in threads:
             t.join(300)
-        assert not errors, errors
+        assert not errors, failures(errors)
         live = live_per_person(tpl)
         doubles = sorted(e for e, n in live.items() if n > 1 and e in emails)
         assert not doubles, f"round {round_no}: {len(doubles)} people hold two live credentials: {doubles[:5]}"
