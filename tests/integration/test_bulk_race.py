@@ -5,7 +5,8 @@ live credentials).
 The threads share one moto. Real DynamoDB runs each request atomically (a
 conditional write checks and writes as one step; a transaction never undoes a
 neighbour's write); moto in-process does not lock, so `atomic_dynamodb` makes each
-DynamoDB request one step, as the service does. Nothing else is faked.
+DynamoDB request one step, as the service does, and `atomic_s3` each S3 object request
+(real S3 stores a PUT whole). Nothing else is faked.
 """
 
 from __future__ import annotations
@@ -48,7 +49,27 @@ def atomic_dynamodb(monkeypatch):
 
 
 @pytest.fixture()
-def issuer(client, atomic_dynamodb):
+def atomic_s3(monkeypatch):
+    """Real S3 stores each PUT whole (two PUTs of one key: the last one wins). moto in-process
+    puts the new object in the bucket, closing the replaced object's buffer, and only then
+    reads the new object's ETag from its buffer: when two threads PUT the same key, the first
+    can find its buffer closed by the second, `ValueError('I/O operation on closed file.')`
+    (seen in the free-running race: two issuances in a fresh tenant publishing status list 0
+    at once, one for the block that starts the list, one from `_ensure_both_forms` finding
+    no `.jwt` yet). One lock makes each S3 object request one step, as S3 does."""
+    from moto.s3.responses import S3Response
+
+    lock, original = threading.RLock(), S3Response.key_response
+
+    def one_step(self, *args, **kwargs):
+        with lock:
+            return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(S3Response, "key_response", one_step)
+
+
+@pytest.fixture()
+def issuer(client, atomic_dynamodb, atomic_s3):
     tenant_id, key = new_issuer()
     return tenant_id, key, active_template(client, key)
 
