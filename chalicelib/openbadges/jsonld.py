@@ -28,6 +28,7 @@ from typing import Any
 
 from cachetools import LRUCache
 from pyld import jsonld as _pyld
+from pyld import resolved_context as _pyld_resolved_context
 from pyld.context_resolver import ContextResolver
 from pyld.jsonld import JsonLdError
 
@@ -54,6 +55,63 @@ _ABSOLUTE_IRI = re.compile(r"^([A-Za-z][A-Za-z0-9+\-.]*|_):\S*$")
 _RESOLVED_CACHE_SIZE = 64
 
 
+class _SharedLRUCache(LRUCache):
+    """An LRU cache several threads may use at once. One process signs and verifies from
+    several threads (the local runner's queue workers beside each other, the race tests'
+    workers), and the loaders' caches, with the pyld caches inside them, are shared:
+    cachetools' caches are not thread-safe (an eviction in one thread while another reads
+    or evicts raises KeyError or "OrderedDict mutated during iteration"). Every operation
+    that reads or reorders the cache holds the lock; reentrant, as a full cache's
+    `__setitem__` calls `popitem`."""
+
+    def __init__(self, maxsize: int) -> None:
+        super().__init__(maxsize)
+        self._lock = threading.RLock()
+
+    def __getitem__(self, key: Any) -> Any:
+        with self._lock:
+            return super().__getitem__(key)
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        with self._lock:
+            super().__setitem__(key, value)
+
+    def __delitem__(self, key: Any) -> None:
+        with self._lock:
+            super().__delitem__(key)
+
+    def __contains__(self, key: Any) -> bool:
+        with self._lock:
+            return super().__contains__(key)
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        with self._lock:
+            return super().get(key, default)
+
+    def pop(self, key: Any, *default: Any) -> Any:
+        with self._lock:
+            return super().pop(key, *default)
+
+    def popitem(self) -> Any:
+        with self._lock:
+            return super().popitem()
+
+    def setdefault(self, key: Any, default: Any = None) -> Any:
+        with self._lock:
+            return super().setdefault(key, default)
+
+    def clear(self) -> None:
+        with self._lock:
+            super().clear()
+
+
+# pyld's own caches: each resolved context's cache of processed contexts (the one the bulk
+# race test saw fail), and the module-wide ones, made the same way.
+_pyld_resolved_context.LRUCache = _SharedLRUCache
+_pyld._resolved_context_cache = _SharedLRUCache(_pyld.RESOLVED_CONTEXT_CACHE_MAX_SIZE)
+_pyld._inverse_context_cache = _SharedLRUCache(_pyld.INVERSE_CONTEXT_CACHE_MAX_SIZE)
+
+
 class UndefinedTermsError(ValueError):
     """The document uses terms that its contexts do not define.
 
@@ -78,9 +136,9 @@ class VendoredDocumentLoader:
         self._documents: dict[str, Any] = dict(documents)
         self._lock = threading.Lock()
         # Per-loader cache of resolved contexts (see module docstring).
-        self.resolved_cache: LRUCache = LRUCache(maxsize=_RESOLVED_CACHE_SIZE)
+        self.resolved_cache: LRUCache = _SharedLRUCache(_RESOLVED_CACHE_SIZE)
         # Per-loader cache of processed top-level contexts (see _process_context_cached).
-        self.processed_cache: LRUCache = LRUCache(maxsize=_RESOLVED_CACHE_SIZE)
+        self.processed_cache: LRUCache = _SharedLRUCache(_RESOLVED_CACHE_SIZE)
 
     @property
     def urls(self) -> frozenset[str]:

@@ -497,3 +497,37 @@ def test_pyld_default_loader_is_vendored_only():
     with pytest.raises(jsonld.JsonLdError):
         pyld_jsonld.expand(doc)  # no loader passed: pyld's default must not fetch
     assert pyld_jsonld.get_document_loader()(VC_V2, {})["document"]["@context"]["@protected"] is True
+
+
+def test_signing_in_several_threads_at_once_gives_each_the_same_proof(signer):
+    """One process signs from several threads at once (the local runner's bulk worker beside
+    the API, the race tests' workers): they share the process-wide loader's context caches
+    and the pyld caches inside them. cachetools' caches are not thread-safe: an eviction in
+    one thread while another reads or evicts raised KeyError('<uuid>') or 'OrderedDict
+    mutated during iteration' out of a signing (tests/integration/test_bulk_race.py).
+    A tiny switch interval makes the threads interleave inside the caches."""
+    import sys
+    import threading
+
+    expected = di.add_proof(sample_credential(), signer, CREATED)
+    results, errors = [], []
+
+    def sign_many() -> None:
+        for _ in range(100):
+            try:
+                results.append(di.add_proof(sample_credential(), signer, CREATED))
+            except Exception as exc:  # noqa: BLE001 - reported below
+                errors.append(repr(exc))
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        threads = [threading.Thread(target=sign_many) for _ in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(interval)
+    assert errors == []
+    assert len(results) == 400 and all(r == expected for r in results)
