@@ -90,3 +90,45 @@ def search(entries: Iterable[Entry], query: str, limit: int) -> list[Entry]:
             found.append((r, len(e.label), e.label_key, e))
     found.sort(key=lambda t: t[:3])
     return [t[3] for t in found[:limit]]
+
+
+# ------------------------------------------------------------------ skills named by an imported badge
+
+MAX_BADGE_SKILLS = 50
+MAX_SKILL_NAME = 200
+_ESCO_SKILL_URI = re.compile(r"^https?://data\.europa\.eu/esco/skill/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-"
+                             r"[0-9a-f]{4}-[0-9a-f]{12})$")
+
+
+def esco_skill_uri(value: object) -> str | None:
+    """The ESCO skill URI `value` names (in ESCO's own http form), else None."""
+    found = _ESCO_SKILL_URI.match(value.strip()) if isinstance(value, str) else None
+    return ESCO_SKILL + found[1] if found else None
+
+
+def badge_skills(tags: object, alignment: object) -> list[dict]:
+    """The skills a badge names, `[{"name", "uri"}]`: its tags (OB 2.0 BadgeClass `tags`,
+    OB 3.0 Achievement `tag`), then its alignments (`targetName`; `uri` only when
+    `targetUrl` is an ESCO skill). A tag and an alignment of the same name are one skill
+    (with the alignment's URI). Read from someone else's document: anything that is not
+    text is skipped, names are cut to 200 characters, at most 50 skills."""
+    out: list[dict] = []
+    by_name: dict[str, dict] = {}
+
+    def add(name: object, uri: str | None) -> None:
+        if not isinstance(name, str) or not name.strip() or len(out) >= MAX_BADGE_SKILLS:
+            return
+        name = " ".join(name.split())[:MAX_SKILL_NAME]
+        seen = by_name.get(name.casefold())
+        if seen is not None:
+            seen["uri"] = seen["uri"] or uri
+            return
+        by_name[name.casefold()] = entry = {"name": name, "uri": uri}
+        out.append(entry)
+
+    for tag in tags if isinstance(tags, list) else [tags] if isinstance(tags, str) else []:
+        add(tag, None)
+    for target in alignment if isinstance(alignment, list) else [alignment] if isinstance(alignment, dict) else []:
+        if isinstance(target, dict):
+            add(target.get("targetName"), esco_skill_uri(target.get("targetUrl")))
+    return out
