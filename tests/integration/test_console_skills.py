@@ -55,7 +55,7 @@ def test_the_type_ahead_suggests_esco_skills_and_a_pick_adds_one_to_the_field(cl
 
     res = admin.get(f"/console/templates/skills/pick?skills=SQL%2C+Governance&uri={HASKELL}",
                     headers={"HX-Request": "true"})
-    assert res.status_code == 200
+    assert res.status_code == 200 and res.headers["HX-Trigger-After-Settle"] == "skill-picked"  # the preview follows
     field = admin.text(res)
     assert field.startswith('<input id="f-skills" name="skills"')
     assert f'value="{escape(f"SQL, Governance, Haskell <{HASKELL}>")}"' in field

@@ -98,7 +98,10 @@ def console_template_skill_pick(member: Any) -> Response:
     r = request()
     value = console_templates.pick_skill(http.query_param(r, "skills", max_length=6000),
                                          http.query_param(r, "uri", max_length=200))
-    return page("console/_skills_input.html", member, skills_value=value)
+    # `skill-picked` (htmx fires it on the picked button, inside the editor, once the new field is in):
+    # the preview follows
+    return page("console/_skills_input.html", member, headers={"HX-Trigger-After-Settle": "skill-picked"},
+                skills_value=value)
 
 
 # ------------------------------------------------------------------ one template
