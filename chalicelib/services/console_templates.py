@@ -158,7 +158,8 @@ def check(form: schemas.TemplateFormIn) -> tuple[schemas.TemplateIn | None, list
         return None, problems
     from . import taxonomy
 
-    unknown = [{"field": "skills", "label": _(LABELS["skills"]),
+    field = "skills"  # (by name: the catalogs take the words of _("..."), not a key)
+    unknown = [{"field": field, "label": _(LABELS[field]),
                 "problem": _("tag %(number)s: %(uri)s is not an ESCO skill", number=n + 1, uri=s.uri)}
                for n, s in enumerate(data.skills) if isinstance(s, schemas.SkillRef) and taxonomy.skill(s.uri) is None]
     return (None, unknown) if unknown else (data, [])
