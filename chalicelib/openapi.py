@@ -101,6 +101,13 @@ QUERY_PARAMETERS: dict[tuple[str, str], dict[str, dict]] = {
     },
     ("GET", "/imports/{import_id}"): {"token": _TOKEN},
     ("GET", "/claim/{credential_id}"): {"token": _TOKEN},
+    # ESCO skills (issue 20; services/taxonomy.py): results are {"uri", "label", "type"?}, with ESCO's attribution
+    ("GET", "/skills/search"): {
+        "q": {"type": "string", "minLength": 2, "maxLength": 100,
+              "description": "words of an ESCO skill's (occupation's) label; required"},
+        "kind": {"type": "string", "enum": ["skill", "occupation"]},
+        "limit": {"type": "integer", "minimum": 1, "maximum": 25},
+    },
 }
 
 # what public routes answer with (issuer routes always answer JSON)
@@ -129,6 +136,7 @@ PUBLIC_RESPONSES: dict[tuple[str, str], dict[str, list[str]]] = {
     ("GET", "/claim/{credential_id}"): {"2XX": [HTML], "4XX": [HTML]},
     ("POST", "/claim/{credential_id}"): {"2XX": [JSON, HTML], "3XX": [JSON], "4XX": [JSON, HTML]},
     ("POST", "/hooks/lms/{integration_id}"): {"2XX": [JSON]},
+    ("GET", "/skills/search"): {"2XX": [JSON]},
 }
 
 # Routes whose answer depends on a mail SES must accept: 503 `mail_not_sent` when it would

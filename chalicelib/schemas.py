@@ -19,10 +19,12 @@ from pydantic import (
     BaseModel,
     BeforeValidator,
     ConfigDict,
+    Discriminator,
     EmailStr,
     Field,
     StrictBool,
     StringConstraints,
+    Tag,
     model_validator,
 )
 from pydantic_core import PydanticCustomError
@@ -147,11 +149,25 @@ class ExpiryIn(Strict):
 Kind = Literal["certification", "micro-credential", "badge"]
 
 
+class SkillRef(Strict):
+    """A skill from ESCO (issue 20): its URI (an ESCO skill Laurel's index knows, else 400
+    `unknown_skill`) and the words shown for it (ESCO's preferred label when left out)."""
+
+    name: Skill | None = None
+    uri: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
+
+
+# a template's skill: free text (as always), or an ESCO skill with its URI; a string is checked
+# as text only (its problems are a text's, not also an object's)
+SkillItem = Annotated[Annotated[Skill, Tag("text")] | Annotated[SkillRef, Tag("esco")],
+                      Discriminator(lambda v: "text" if isinstance(v, str) else "esco")]
+
+
 class TemplateIn(Strict):
     name: Name
     description: Text
     criteria: CriteriaIn
-    skills: list[Skill] = Field(default_factory=list, max_length=50)
+    skills: list[SkillItem] = Field(default_factory=list, max_length=50)
     kind: Kind = "badge"
     expiry: ExpiryIn = Field(default_factory=ExpiryIn)
 
@@ -160,7 +176,7 @@ class TemplatePatch(Strict):
     name: Name | None = None
     description: Text | None = None
     criteria: CriteriaIn | None = None
-    skills: list[Skill] | None = Field(default=None, max_length=50)
+    skills: list[SkillItem] | None = Field(default=None, max_length=50)
     kind: Kind | None = None
     expiry: ExpiryIn | None = None
 

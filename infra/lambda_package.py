@@ -26,6 +26,7 @@ import zipfile
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
+ROOT = Path(__file__).resolve().parent.parent
 RUNTIME = f"python{sys.version_info.major}.{sys.version_info.minor}"
 
 
@@ -74,6 +75,18 @@ def _compile_catalogs(tree: Path) -> None:
     i18n.compile_catalogs(tree / "chalicelib" / "locale")
 
 
+def _esco_index(tree: Path) -> None:
+    """The ESCO skills index (issue 20, scripts/esco_index.py) in the package: `chalice package`
+    copies the working tree's (git-ignored, built by `make install`); built here when missing."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("_laurel_esco_index", ROOT / "scripts" / "esco_index.py")
+    esco = importlib.util.module_from_spec(spec)
+    assert spec.loader is not None
+    spec.loader.exec_module(esco)
+    esco.ensure(tree / "chalicelib" / "data")
+
+
 def compile_into_zip(zip_path: str | os.PathLike, runtime: str = RUNTIME) -> int:
     """Rewrite the deployment zip with compiled bytecode; returns the number of modules compiled."""
     if runtime != RUNTIME:
@@ -91,6 +104,7 @@ def compile_into_zip(zip_path: str | os.PathLike, runtime: str = RUNTIME) -> int
                     os.chmod(tree / info.filename, mode)
         _compile_web_templates(tree)
         _compile_catalogs(tree)
+        _esco_index(tree)
         compiled = compile_tree(tree)
         rebuilt = Path(tmp) / "deployment.zip"
         with zipfile.ZipFile(rebuilt, "w", zipfile.ZIP_DEFLATED) as out:

@@ -73,6 +73,16 @@ def badge_class(cid: str, snapshot: dict, urls: Urls, image_url: str | None) -> 
         "issuer": urls.profile(issuer["id"]),
         "tags": list(tpl.get("skills") or []),
     }
+    uris = tpl.get("skill_uris") or {}
+    if uris:
+        # OB 2.0 BadgeClass `alignment`: "An object describing which objectives or educational
+        # standards this badge aligns to, if any" (AlignmentObject: targetName and targetUrl
+        # required; targetDescription, targetFramework, targetCode optional; "targetCode: If
+        # applicable, a locally unique string identifier that identifies the alignment target
+        # within its framework"): each ESCO skill of the template, its UUID as the code.
+        doc["alignment"] = [{"targetName": label, "targetUrl": uris[label], "targetFramework": "ESCO",
+                             "targetCode": uris[label].rsplit("/", 1)[-1]}
+                            for label in tpl.get("skills") or [] if label in uris]
     if image_url:
         doc["image"] = image_url
     return doc

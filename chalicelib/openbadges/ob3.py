@@ -92,6 +92,27 @@ def jwk_verification_method(key_id: str, controller: str, jwk: dict) -> dict:
     return {"id": key_id, "type": "JsonWebKey", "controller": controller, "publicKeyJwk": public}
 
 
+def esco_alignment(tpl: dict) -> list[dict]:
+    """The template's ESCO skills (issue 20) as OB 3.0 `Alignment`s, in the order of its skills.
+
+    OB 3.0, Alignment: "Describes an alignment between an achievement and a node in an
+    educational framework": `type` "MUST be an unordered set. One of the items MUST be the
+    IRI 'Alignment'", `targetName` "Name of the alignment", `targetUrl` "URL linking to the
+    official description of the alignment target" (the ESCO URI, which resolves to ESCO's
+    page), `targetFramework` "Name of the framework the alignment target", `targetCode` "If
+    applicable, a locally unique string identifier that identifies the alignment target
+    within its framework" (the ESCO concept's UUID), `targetType` "The type of the alignment
+    target node", an AlignmentTargetType: "ceasn:Competency" ("An alignment to a
+    CTDL-ASN/CTDL competency"), "ceterms:Credential", "CFItem", "CFRubric", "CFRubricCriterion",
+    "CFRubricCriterionLevel", "CTDL", or an extension term matching `(ext:)[a-z|A-Z|0-9|.|-|_]+`.
+    An ESCO skill is a competency; "ceterms:Skill" is not among the values the schema allows.
+    The terms are defined by the OB 3.0 context (`Alignment` -> schema.org AlignmentObject)."""
+    uris = tpl.get("skill_uris") or {}
+    return [{"type": ["Alignment"], "targetName": label, "targetUrl": uris[label], "targetFramework": "ESCO",
+             "targetCode": uris[label].rsplit("/", 1)[-1], "targetType": "ceasn:Competency"}
+            for label in tpl.get("skills") or [] if label in uris]
+
+
 def credential(c: dict, urls: Urls, *, image_url: str | None, issuer_image_url: str | None,
                hashed_identity: str, status: dict) -> dict:
     """The unsigned OpenBadgeCredential for a stored credential `c`."""
@@ -112,6 +133,8 @@ def credential(c: dict, urls: Urls, *, image_url: str | None, issuer_image_url: 
     }
     if tpl.get("skills"):
         achievement["tag"] = list(tpl["skills"])
+    if alignment := esco_alignment(tpl):
+        achievement["alignment"] = alignment
     if image_url:
         achievement["image"] = _image(image_url)
     issuer_doc = {"id": urls.issuer(issuer["id"]), "type": ["Profile"], "name": issuer["name"], "url": issuer["url"]}

@@ -30,6 +30,7 @@ claims = LazyModule("chalicelib.services.claims")
 share_cards = LazyModule("chalicelib.services.share_cards")
 wallet = LazyModule("chalicelib.services.wallet")
 web = LazyModule("chalicelib.web")
+taxonomy = LazyModule("chalicelib.services.taxonomy")
 
 LD = "application/ld+json"
 DID_LD = "application/did+ld+json"  # DID Core 1.0: the JSON-LD representation's media type
@@ -127,6 +128,22 @@ def openapi_document() -> Response:
 
     return Response(body=openapi.document_json(bp.current_app), status_code=200,
                     headers={"Content-Type": http.JSON, "Cache-Control": "public, max-age=300", **OPEN})
+
+
+# ---------------------------------------------------------------- ESCO skills (issue 20)
+
+
+@guard.public("/skills/search")
+def skills_search() -> Response:
+    """Search ESCO skills (or occupations: `kind=occupation`) by label: `q` 2 to 100 characters."""
+    request = _request()
+    q = http.query_param(request, "q", max_length=200)
+    kind = http.query_param(request, "kind", choices=("skill", "occupation")) or "skill"
+    limit = http.limit_param(request, default=10, maximum=25)
+    results = taxonomy.search(q, kind, limit)
+    # ESCO is CC BY 4.0: every answer carries its attribution
+    return http.json_response({"results": results, "attribution": taxonomy.attribution()},
+                              headers={"Cache-Control": "public, max-age=3600", **OPEN})
 
 
 # ---------------------------------------------------------------- verification pages

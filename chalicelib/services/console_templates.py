@@ -52,16 +52,68 @@ def list_templates(member: member_rules.Member, *, state: str | None, q: str | N
 # ------------------------------------------------------------------ the editor's form
 
 
-def split_skills(text: str) -> list[str]:
+# An ESCO skill in the skills field (issue 20): "Label <URI>", or "<URI>" alone for ESCO's own
+# label. The type-ahead writes it; without JavaScript it can be typed or pasted.
+_WITH_URI = re.compile(r"^(?P<name>[^<>]*?)\s*<\s*(?P<uri>[^<>\s]+)\s*>$")
+
+
+def split_skills(text: str) -> list[str | dict]:
     """Tags as typed: separated by commas or new lines, trimmed, each once (first
-    spelling kept, compared without case)."""
+    spelling kept, compared without case); `Label <URI>` is an ESCO skill ({"name", "uri"},
+    without "name" when only the URI is given)."""
     seen, skills = set(), []
-    for skill in re.split(r"[,\n]", text or ""):
-        skill = skill.strip()
-        if skill and skill.casefold() not in seen:
-            seen.add(skill.casefold())
+    for part in re.split(r"[,\n]", text or ""):
+        part = part.strip()
+        with_uri = _WITH_URI.match(part)
+        skill: str | dict = part
+        if with_uri:
+            skill = {"uri": with_uri["uri"], **({"name": with_uri["name"]} if with_uri["name"] else {})}
+        seen_as = (with_uri["uri"] if with_uri else part).casefold()
+        if part and seen_as not in seen:
+            seen.add(seen_as)
             skills.append(skill)
     return skills
+
+
+def skills_text(skills: list) -> str:
+    """The field's text for a template's skills (the inverse of `split_skills`). A label
+    with a comma cannot stand in the comma-separated field: its URI alone stands for it."""
+    parts = []
+    for s in skills or []:
+        if isinstance(s, dict):
+            parts.append(f"<{s['uri']}>" if "," in s["name"] else f"{s['name']} <{s['uri']}>")
+        else:
+            parts.append(s)
+    return ", ".join(parts)
+
+
+def skill_labels(skills: list) -> list[str]:
+    return [s if isinstance(s, str) else s.get("name") or s.get("uri", "") for s in skills or []]
+
+
+def skill_suggestions(q: str | None) -> list[dict]:
+    """The type-ahead's ESCO skills for what is typed so far (none until 2 characters)."""
+    from ..domain import taxonomy as taxonomy_rules
+    from . import taxonomy
+
+    q = (q or "").strip()
+    if not taxonomy_rules.MIN_QUERY <= len(q) <= taxonomy_rules.MAX_QUERY:
+        return []
+    return [{**s, "token": skills_text([{"name": s["label"], "uri": s["uri"]}])}
+            for s in taxonomy.search(q, "skill", 8)]
+
+
+def pick_skill(text: str | None, uri: str | None) -> str:
+    """The skills field with the ESCO skill `uri` added (as `Label <URI>`), unless it is
+    there already; an unknown URI changes nothing."""
+    from . import taxonomy
+
+    known = taxonomy.skill(uri)
+    current = split_skills(text or "")
+    if known is None or any(isinstance(s, dict) and s["uri"] == known["uri"] for s in current):
+        return text or ""
+    token = skills_text([{"name": known["label"], "uri": known["uri"]}])
+    return f"{(text or '').rstrip().rstrip(',')}, {token}" if (text or "").strip() else token
 
 
 def _payload(form: schemas.TemplateFormIn) -> dict:
@@ -93,17 +145,24 @@ def check(form: schemas.TemplateFormIn) -> tuple[schemas.TemplateIn | None, list
     from .. import schemas
 
     try:
-        return schemas.TemplateIn.model_validate(_payload(form)), []
+        data = schemas.TemplateIn.model_validate(_payload(form))
     except ValidationError as exc:
         problems = []
         for error in exc.errors(include_url=False, include_input=False):
             field = _field(error["loc"])
-            where = ".".join(str(p) for p in error["loc"][1:]) if field == "skills" else ""
+            where = str(error["loc"][1]) if field == "skills" and len(error["loc"]) > 1 else ""
             message = error["msg"].removeprefix("Value error, ")
             problems.append({"field": field, "label": _(LABELS[field]),
                              "problem": _("tag %(number)s: %(problem)s", number=int(where) + 1, problem=message)
                              if where.isdigit() else message})
         return None, problems
+    from . import taxonomy
+
+    field = "skills"  # (by name: the catalogs take the words of _("..."), not a key)
+    unknown = [{"field": field, "label": _(LABELS[field]),
+                "problem": _("tag %(number)s: %(uri)s is not an ESCO skill", number=n + 1, uri=s.uri)}
+               for n, s in enumerate(data.skills) if isinstance(s, schemas.SkillRef) and taxonomy.skill(s.uri) is None]
+    return (None, unknown) if unknown else (data, [])
 
 
 def form_values(view: dict | None = None, form: schemas.TemplateFormIn | None = None) -> dict:
@@ -115,7 +174,7 @@ def form_values(view: dict | None = None, form: schemas.TemplateFormIn | None = 
     return {"template_id": view.get("id"), "name": view.get("name", ""), "description": view.get("description", ""),
             "criteria_narrative": view["criteria"].get("narrative", ""),
             "criteria_url": view["criteria"].get("url", ""),
-            "skills": ", ".join(view.get("skills") or []), "kind": view.get("kind", "badge"),
+            "skills": skills_text(view.get("skills") or []), "kind": view.get("kind", "badge"),
             "expiry_unit": expiry.get("unit", "never"), "expiry_amount": str(expiry.get("amount") or "")}
 
 
@@ -167,7 +226,7 @@ def sample(member: member_rules.Member, badge: dict) -> dict:
                    "logo_url": public_url(issuer.logo_key) if issuer else None},
         "badge": {"name": badge.get("name") or "(the template's name)",
                   "description": badge.get("description") or "(the template's description)",
-                  "criteria": badge.get("criteria") or {}, "skills": badge.get("skills") or [],
+                  "criteria": badge.get("criteria") or {}, "skills": skill_labels(badge.get("skills") or []),
                   "kind": badge.get("kind") or "badge", "image_url": badge.get("image_url")},
         "evidence": [],
     }

@@ -71,8 +71,10 @@ def _dt(value: str | None) -> datetime | None:
 
 
 def snapshot(issuer: Any, template: Any) -> dict:
-    """Issuer and template exactly as they are now; stored with the credential for good."""
-    return {
+    """Issuer and template exactly as they are now; stored with the credential for good.
+    A template's ESCO skills keep their URIs (`skill_uris`, {label: URI}; issue 20): the
+    credential's OB documents align to them and the earner's skill profile counts by them."""
+    snap = {
         "issuer": {
             "id": issuer.tenant_id,
             "name": issuer.name,
@@ -92,6 +94,9 @@ def snapshot(issuer: Any, template: Any) -> dict:
             "image_key": template.image_key,
         },
     }
+    if template.skill_uris:  # (absent otherwise: snapshots without ESCO skills stay as they were)
+        snap["template"]["skill_uris"] = dict(template.skill_uris)
+    return snap
 
 
 def _dates(data: schemas.IssueIn, template: Any, now: datetime) -> tuple[datetime, datetime | None]:

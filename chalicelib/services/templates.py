@@ -9,7 +9,7 @@ from ..config import get_settings
 from ..domain import ids
 from ..domain import templates as rules
 from ..domain.clock import iso
-from ..domain.errors import Conflict, NotFound, PayloadTooLarge, ValidationFailed
+from ..domain.errors import BadRequest, Conflict, NotFound, PayloadTooLarge, ValidationFailed
 from ..domain.images import validate_png
 from ..store import object_keys
 from ..store import templates as store
@@ -31,7 +31,7 @@ def template_view(item: Any) -> dict:
         "name": item.name,
         "description": item.description,
         "criteria": item.criteria,
-        "skills": item.skills,
+        "skills": skills_view(item.skills, item.skill_uris),
         "kind": item.kind,
         "expiry": item.expiry,
         "state": item.state,
@@ -42,8 +42,36 @@ def template_view(item: Any) -> dict:
     }
 
 
+def skills_view(labels: list[str] | None, uris: dict[str, str] | None) -> list[str | dict]:
+    """The skills as the API takes them: free text as a string, an ESCO skill as {"name", "uri"}."""
+    uris = uris or {}
+    return [{"name": label, "uri": uris[label]} if label in uris else label for label in labels or []]
+
+
+def _skills(items: list[str | dict]) -> tuple[list[str], dict[str, str]]:
+    """(labels, {label: ESCO URI}): the labels stay the template's `skills` (everything that
+    reads them keeps working); an ESCO skill must be one the index knows."""
+    from . import taxonomy
+
+    labels: list[str] = []
+    uris: dict[str, str] = {}
+    for skill in items:
+        if isinstance(skill, str):
+            labels.append(skill)
+            continue
+        known = taxonomy.skill(skill["uri"])
+        if known is None:
+            raise BadRequest(f"{skill['uri'][:200]} is not an ESCO skill URI", code="unknown_skill")
+        label = skill.get("name") or known["label"]
+        labels.append(label)
+        uris.setdefault(label, known["uri"])
+    return labels, uris
+
+
 def _fields(model: schemas.TemplateIn | schemas.TemplatePatch) -> dict:
     data = model.model_dump(mode="json", exclude_unset=True, exclude_none=False)
+    if data.get("skills") is not None:
+        data["skills"], data["skill_uris"] = _skills(data["skills"])
     if "criteria" in data and data["criteria"] is not None:
         data["criteria"] = {k: v for k, v in data["criteria"].items() if v is not None}
     if "expiry" in data and data["expiry"] is not None:
@@ -55,6 +83,7 @@ def create(tenant_id: str, data: schemas.TemplateIn) -> dict:
     now = iso(clock.utcnow())
     fields = _fields(data)
     fields.setdefault("skills", [])
+    fields.setdefault("skill_uris", {})
     fields.setdefault("kind", "badge")
     fields.setdefault("expiry", {"unit": "never"})
     item = store.create(
@@ -122,7 +151,8 @@ def duplicate(tenant_id: str, template_id: str) -> dict:
     now = iso(clock.utcnow())
     copy = store.create(tenant_id, ids.new_local_id(), {
         "name": f"Copy of {item.name}"[:200].rstrip(), "description": item.description, "criteria": item.criteria,
-        "skills": list(item.skills or []), "kind": item.kind, "expiry": item.expiry, "image_key": item.image_key,
+        "skills": list(item.skills or []), "skill_uris": dict(item.skill_uris or {}), "kind": item.kind,
+        "expiry": item.expiry, "image_key": item.image_key,
         "state": "draft", "created_at": now, "updated_at": now, "version": 1})
     return template_view(copy)
 

@@ -131,6 +131,7 @@ class TemplateItem(Item):
     description = UnicodeAttribute()
     criteria = JSONAttribute()
     skills = JSONAttribute()
+    skill_uris = JSONAttribute(null=True)  # {label: ESCO skill URI} for the skills that have one (issue 20)
     kind = UnicodeAttribute()
     expiry = JSONAttribute()
     state = UnicodeAttribute()

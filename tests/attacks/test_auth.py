@@ -16,7 +16,8 @@ from tests.helpers import Browser, active_template, auth, claim_token_from, csrf
 EARNER_OR_PUBLIC = ("/badges/", "/claim/", "/_local/", "/ob/", "/.well-known/", "/verify", "/imports", "/hooks/",
                     "/signin", "/signout", "/wallet", "/profiles/", "/u/", "/health", "/openapi.json", "/favicon.", "/console",
                     "/status",  # (the public status page and its subscription forms, routes/status.py)
-                    "/mail/", "/oembed", "/static/")  # a reminder's signed unsubscribe link; embeds; copy.js
+                    "/mail/", "/oembed", "/static/",  # a reminder's signed unsubscribe link; embeds; copy.js
+                    "/skills/search")  # ESCO skills search (issue 20): public, tests/integration/test_taxonomy.py
 
 
 def guarded_routes():

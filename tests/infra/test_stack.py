@@ -237,6 +237,8 @@ def test_the_lambda_package_ships_compiled_bytecode_and_no_working_tree_cache(sy
         templates = [n for n in names if n.startswith("chalicelib/web/templates/") and n.endswith((".html", ".txt"))]
         modules = [n for n in names if n.startswith("chalicelib/web/compiled/tmpl_") and n.endswith(".py")]
         assert templates and len(modules) == len(templates)
+        # the ESCO index the skills search reads (issue 20, scripts/esco_index.py)
+        assert [n for n in names if n.startswith("chalicelib/data/esco-") and n.endswith(".json.gz")]
 
 
 def _granted(tpl, function: str) -> list[tuple[set, str]]:

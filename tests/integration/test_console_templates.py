@@ -242,8 +242,9 @@ def test_the_live_preview_shows_the_public_page_as_typed_and_writes_nothing(clie
     csrf = console_csrf(admin, f"/console/templates/{template_id}")
     upload(admin, f"/console/templates/{template_id}/image", {"csrf": csrf}, {"image": ("b.png", PNG, "image/png")})
     editor = admin.text(admin.get(f"/console/templates/{template_id}"))
-    # the editor asks htmx for the preview as the form changes, and it lands in the preview section
-    assert 'hx-post="/console/templates/preview" hx-trigger="input changed delay:400ms" ' \
+    # the editor asks htmx for the preview as the form changes (and when an ESCO skill is picked,
+    # issue 20), and it lands in the preview section
+    assert 'hx-post="/console/templates/preview" hx-trigger="input changed delay:400ms, skill-picked" ' \
            'hx-target="#template-preview"' in editor
     assert '<section id="template-preview"' in editor
 

@@ -22,8 +22,10 @@ class Laurel:
         self.monkeypatch = monkeypatch
         self.web = LaurelWeb(client)
         self.tenant, self.key = new_issuer()
-        # expiry: 2 years after issue (template default in tests/helpers.py)
-        self.template = active_template(client, self.key)
+        # expiry: 2 years after issue (template default in tests/helpers.py); one skill is an ESCO
+        # skill, so every credential here carries an OB 3.0 `alignment` the verifiers read (issue 20)
+        self.template = active_template(client, self.key, skills=[
+            "Data quality", {"name": "Haskell", "uri": "http://data.europa.eu/esco/skill/000f1d3d-220f-4789-9c0a-cc742521fb02"}])
 
     def credential(self, state: str, email: str = EMAIL) -> str:
         """A credential id in `state`: valid; expired (issued and accepted three years

@@ -77,6 +77,33 @@ def console_template_preview(member: Any) -> Response:
     return _editor(member, template, values=shown["values"], problems=shown["problems"], preview=shown["preview"])
 
 
+# ------------------------------------------------------------------ ESCO skills for the skills field (issue 20)
+
+
+@guard.member("/console/templates/skills", action="templates.edit")
+def console_template_skills(member: Any) -> Response:
+    """The editor's type-ahead: ESCO skills matching `q` (htmx: the list under the skills
+    field; without JavaScript: a page listing them, each with the line to copy)."""
+    q = (http.query_param(request(), "q", max_length=200) or "").strip()
+    suggestions = console_templates.skill_suggestions(q)
+    if request().headers.get("hx-request") == "true":
+        return page("console/_skill_suggestions.html", member, q=q, suggestions=suggestions)
+    return page("console/skills.html", member, q=q, suggestions=suggestions)
+
+
+@guard.member("/console/templates/skills/pick", action="templates.edit")
+def console_template_skill_pick(member: Any) -> Response:
+    """A picked suggestion: the skills field again (htmx swaps it in), the ESCO skill added
+    as `Label <URI>` to what was typed. Changes nothing stored: the form is saved as usual."""
+    r = request()
+    value = console_templates.pick_skill(http.query_param(r, "skills", max_length=6000),
+                                         http.query_param(r, "uri", max_length=200))
+    # `skill-picked` (htmx fires it on the picked button, inside the editor, once the new field is in):
+    # the preview follows
+    return page("console/_skills_input.html", member, headers={"HX-Trigger-After-Settle": "skill-picked"},
+                skills_value=value)
+
+
 # ------------------------------------------------------------------ one template
 
 

@@ -13,6 +13,7 @@ import re
 from typing import Any
 from urllib.parse import urlsplit
 
+from ...domain import taxonomy
 from .fetching import dates, get, json_object
 from .report import Failed, Report
 
@@ -162,7 +163,9 @@ def _revocation_list(issuer: dict, assertion: dict, report: Report) -> None:
 def _summarise(assertion: dict, badge: dict, issuer: dict, report: Report) -> None:
     report.summary = {"name": badge.get("name"), "issuer": issuer.get("name"), "issued_at": assertion.get("issuedOn"),
                       "expires_at": assertion.get("expires"), "image": _id_of(badge.get("image")),
-                      "id": assertion.get("id")}
+                      "id": assertion.get("id"),
+                      # issue 20: the skills it names (tags, alignments; an ESCO skill with its URI)
+                      "skills": taxonomy.badge_skills(badge.get("tags"), badge.get("alignment"))}
 
 
 def _revoked_notice(notice: dict, report: Report) -> None:

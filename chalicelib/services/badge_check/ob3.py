@@ -6,6 +6,7 @@ import json
 from typing import Any
 from urllib.parse import unquote
 
+from ...domain import taxonomy
 from ...openbadges import ob3
 from . import contexts as contexts_mod
 from . import keys
@@ -48,7 +49,9 @@ def _summarise_vc(vc: dict, report: Report) -> None:
     report.summary = {"name": vc.get("name") or achievement.get("name"),
                       "issuer": issuer.get("name") if isinstance(issuer, dict) else issuer,
                       "issued_at": vc.get("validFrom"), "expires_at": vc.get("validUntil"),
-                      "image": image.get("id"), "id": vc.get("id")}
+                      "image": image.get("id"), "id": vc.get("id"),
+                      # issue 20: the skills it names (tags, alignments; an ESCO skill with its URI)
+                      "skills": taxonomy.badge_skills(achievement.get("tag"), achievement.get("alignment"))}
 
 
 def _vc_basics(vc: dict, report: Report, claims: dict | None = None) -> str:
