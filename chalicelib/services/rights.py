@@ -252,6 +252,10 @@ def restrict(person: Person) -> dict:
     from . import cdn
 
     cdn.credentials_changed(changed)  # one invalidation for all of them
+    if person.earner_id:  # out of every index and aggregate (issue 20); a failure fails the request: run it again
+        from . import skill_profile
+
+        skill_profile.refresh(person.earner_id)
     return {"hidden": hidden}
 
 
@@ -300,7 +304,17 @@ def erase(person: Person) -> dict:
     # they go too, so erased data does not come back through a link still valid (issue 15)
     for tenant_id in sorted({i.tenant_id for i in items}):
         counts["files"] += objects.delete_prefix(object_keys.org_exports_prefix(tenant_id))
+    if person.earner_id:
+        # issue 20: the person's counts leave the aggregates and they leave every index (talent,
+        # workforce) while the account still says what was counted; erase_person then deletes the
+        # stored profile with the rest of the account, and the refresh after it tells the indexes
+        # the earner is gone (profile_changed(None)). A failure stops here: erasure is run again.
+        from . import skill_profile
+
+        skill_profile.refresh(person.earner_id)
     counts["earner_items"] = store.erase_person(person.earner_id, set(person.emails))
+    if person.earner_id:
+        skill_profile.refresh(person.earner_id)
     from . import cdn
 
     cdn.credentials_changed(items)  # last, with everything erased: one invalidation for all of them
