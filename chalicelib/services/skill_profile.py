@@ -160,3 +160,49 @@ def changed_for_credential(item: Any) -> None:
     from .wallet import owner_of
 
     changed(owner_of(item))
+
+
+def page(earner_id: str) -> dict:
+    """The wallet's skills page (issue 20, item 2): every skill the earner holds with
+    where it came from (hidden, expired and revoked sources marked), the network's
+    insights next to each, and the two settings. It also repairs: a stored profile whose
+    counted set differs from the live one (a refresh that failed after its change) is
+    refreshed now."""
+    from ..domain import insights as rules_insights
+    from ..domain.errors import NotFound
+    from ..store import earners as store
+    from ..store import skills as skill_store
+    from . import insights
+
+    earner = store.get_earner(earner_id)
+    if earner is None:
+        raise NotFound("this account no longer exists", code="earner_not_found")
+    profile = compute(earner_id)
+    stored = skill_store.get(earner_id)
+    expected = rules_insights.contributions(rules_insights.counted(
+        profile, counted_in_insights=counted_in_insights(earner)))
+    if set(stored.applied if stored else ()) != set(expected) or (stored is None and profile.skills):
+        profile = refresh(earner_id)
+    found = insights.for_skills((s.key, s.label) for s in profile.skills)
+    return {
+        "skills": [{"key": s.key, "label": s.label, "uri": s.uri, "counted": s.counted,
+                    "sources": [{"kind": src.kind, "id": src.id, "name": src.name, "issuer": src.issuer,
+                                 "state": src.state, "private": src.private, "issued_at": src.issued_at[:10]}
+                                for src in s.sources],
+                    "insight": found.get(s.key)} for s in profile.skills],
+        "skills_public": bool(earner.skills_public),
+        "counted_in_insights": not earner.insights_opt_out,
+        "profile_public": bool(earner.profile_public) and not earner.restricted_at,
+        "restricted": bool(earner.restricted_at),
+        "min_group": rules.MIN_GROUP,
+    }
+
+
+def public_skills(earner: Any) -> list[dict]:
+    """The skills a public profile shows: only when the earner chose to show them, and
+    only those others may count (domain/skills.counts: accepted, not revoked, not
+    hidden). The caller has checked the profile itself is public."""
+    if earner is None or not earner.skills_public or earner.restricted_at:
+        return []
+    profile = compute(earner.earner_id)
+    return [{"key": s.key, "label": s.label, "uri": s.uri} for s in profile.skills if s.counted]
