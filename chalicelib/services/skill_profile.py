@@ -71,7 +71,7 @@ def _indexed(earner: Any, profile: rules.Profile) -> rules.IndexedProfile | None
 ATTEMPTS = 5
 
 
-def _stored_form(profile: rules.Profile) -> list[dict]:
+def stored_form(profile: rules.Profile) -> list[dict]:
     """The profile as stored in `EARNER#<earner>/SKILLS` (and exported): every skill with
     its sources, the earner's own view (hidden sources included, marked)."""
     return [{"key": s.key, "label": s.label, "uri": s.uri, "counted": s.counted,
@@ -128,7 +128,7 @@ def refresh(earner_id: str) -> rules.Profile:
         stored = skill_store.get(earner_id)
         now_counted = insights.contributions(insights.counted(profile, counted_in_insights=counted_in_insights(earner)))
         change = insights.delta(stored.applied if stored else (), now_counted)
-        if skill_store.apply(earner_id, stored, change, _stored_form(profile), iso(clock.utcnow()),
+        if skill_store.apply(earner_id, stored, change, stored_form(profile), iso(clock.utcnow()),
                              delete=earner is None):
             break
     else:

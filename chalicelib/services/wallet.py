@@ -547,8 +547,10 @@ def public_profile(earner_id: str) -> dict:
     name = earner.display_name or (shown[0]["recipient"] if shown else None)
     for e in shown:
         e["url"] = verify_url(e["id"])
+    from .skill_profile import public_skills
+
     return {"name": name, "url": profile_url(earner_id, earner.vanity_name), "headline": earner.headline,
-            "photo_url": _photo_path(earner),
+            "photo_url": _photo_path(earner), "skills": public_skills(earner),  # issue 20: when the earner chose
             "credentials": [e for e in shown if e["state"] == "valid"],
             "expired": [e for e in shown if e["state"] == "expired"]}
 
