@@ -140,3 +140,25 @@ def test_the_issuer_dashboard_shows_insights_for_its_template_skills(client, org
     assert tpl2
     rare = {i.key: i for i in insights.for_tenant(other)}[skill_rules.key("Rare skill")]
     assert rare.holders is None
+
+
+def test_the_console_dashboard_section_shows_insights_with_the_same_hiding(client):
+    from tests.console_helpers import new_organization
+    from tests.console_helpers import sign_in as console_sign_in
+
+    tenant, key = new_organization("Acme Academy", "ada@acme.example")
+    admin = console_sign_in(client, "ada@acme.example")
+    tpl = active_template(client, key, name="Python for data", skills=["Python", "SQL"])
+    for i in range(10):
+        _accepted(client, key, tpl, f"n{i}@example.com")
+    _accepted(client, key, active_template(client, key, name="Rare", skills=["Rare skill"]), "r@example.com")
+    html = admin.text(admin.get("/console/dashboard"))
+    section = html.split('id="skill-insights"', 1)[1].split("</section>", 1)[0]
+    assert "Python: 10 holders" in section and "SQL (10)" in section
+    assert "Python for data · Acme Academy (10)" in section
+    assert "Rare skill: fewer than 10 holders" in section
+    # another organization's dashboard names only its own template skills
+    new_organization("Other Org", "bob@other.example")
+    other = console_sign_in(client, "bob@other.example")
+    other_html = other.text(other.get("/console/dashboard"))
+    assert "Python: 10 holders" not in other_html and "Your templates name no skills yet." in other_html
