@@ -4,14 +4,15 @@ per-skill aggregates, and what of the aggregates may be shown.
 Pure: no I/O, no clock reads. services/skill_profile.py applies the contributions on
 the write path; services/insights.py reads the aggregates and passes them here.
 
-An earner's contribution is a set of counter ids, each "<skill key>\\t<counter sk>":
-for every skill they let others count (domain/skills.counts),
+An earner's contribution is a set of counter ids, each "<skill key>\\t<kind>\\t<arg>"
+(store/keys.py lays each out as a sort key of `SKILLSTAT#<skill key>`): for every skill
+they let others count (domain/skills.counts),
 
-- `HOLDERS`: one holder;
-- `Q#<YYYY>Q<n>`: the quarter they first held it (the earliest counted source's
+- holders: one holder;
+- quarter `<YYYY>Q<n>`: the quarter they first held it (the earliest counted source's
   `issued_at`), so a skill's growth per quarter is the first-seen counts;
-- `CO#<other key>`: one holder who also holds the other skill (both directions);
-- `CRED#<tenant>#<template>`: one holder who holds it from that Laurel credential.
+- co `<other key>`: one holder who also holds the other skill (both directions);
+- cred `<tenant>#<template>`: one holder who holds it from that Laurel credential.
 
 The stored profile keeps the set applied; a refresh applies only the difference
 (`delta`), so counting is exactly-once however often a refresh runs.
@@ -28,10 +29,11 @@ from dataclasses import dataclass, field
 from . import skills as rules
 
 SEP = "\t"  # skill keys never hold a tab (domain/skills.key joins words with spaces)
-HOLDERS = "HOLDERS"
-QUARTER = "Q#"
-CO = "CO#"
-CRED = "CRED#"
+HOLDERS = "holders"
+QUARTER = "quarter"
+CO = "co"
+CRED = "cred"
+KINDS = (HOLDERS, QUARTER, CO, CRED)
 # An earner counts in the aggregates with at most this many skills (those held from the
 # most sources first): co-occurrence grows with the square of it (40 skills: 1,560
 # pairs), and the stored set of what was applied must stay far below DynamoDB's 400 KB.
@@ -80,13 +82,14 @@ def counted(profile: rules.Profile, *, counted_in_insights: bool) -> dict[str, C
     return out
 
 
-def counter_id(skill_key: str, sk: str) -> str:
-    return f"{skill_key}{SEP}{sk}"
+def counter_id(skill_key: str, kind: str, arg: str = "") -> str:
+    return f"{skill_key}{SEP}{kind}{SEP}{arg}"
 
 
-def split_counter(counter: str) -> tuple[str, str]:
-    skill_key, _, sk = counter.partition(SEP)
-    return skill_key, sk
+def split_counter(counter: str) -> tuple[str, str, str]:
+    """(skill key, kind, arg) of a counter id."""
+    skill_key, kind, arg = (counter.split(SEP, 2) + ["", ""])[:3]
+    return skill_key, kind, arg
 
 
 def contributions(skills: Mapping[str, Counted]) -> dict[str, dict[str, str]]:
@@ -96,12 +99,12 @@ def contributions(skills: Mapping[str, Counted]) -> dict[str, dict[str, str]]:
     for k, c in skills.items():
         out[counter_id(k, HOLDERS)] = {"label": c.label}
         if c.quarter:
-            out[counter_id(k, QUARTER + c.quarter)] = {}
+            out[counter_id(k, QUARTER, c.quarter)] = {}
         for other in skills.values():
             if other.key != k:
-                out[counter_id(k, CO + other.key)] = {"label": other.label}
+                out[counter_id(k, CO, other.key)] = {"label": other.label}
         for template, name, issuer in c.credentials:
-            out[counter_id(k, CRED + template)] = {"name": name, "issuer": issuer}
+            out[counter_id(k, CRED, template)] = {"name": name, "issuer": issuer}
     return out
 
 
@@ -132,9 +135,11 @@ def shown(count: int) -> bool:
 
 @dataclass(frozen=True)
 class Stat:
-    """One aggregate item of a skill, as read: its sort key, count and names."""
+    """One aggregate item of a skill, as read: its kind and argument (see the module's
+    docstring), count and names."""
 
-    sk: str
+    kind: str
+    arg: str
     count: int
     attrs: Mapping[str, str] = field(default_factory=dict)
 
@@ -163,7 +168,7 @@ def insight(skill_key: str, label: str, stats: Iterable[Stat],
     growth, co, creds = [], [], []
     hidden = 0
     for s in stats:
-        if s.sk == HOLDERS:
+        if s.kind == HOLDERS:
             holders = s.count
             label = s.attrs.get("label") or label
             continue
@@ -172,13 +177,12 @@ def insight(skill_key: str, label: str, stats: Iterable[Stat],
         if not shown(s.count):
             hidden += 1
             continue
-        if s.sk.startswith(QUARTER):
-            growth.append((s.sk[len(QUARTER):], s.count))
-        elif s.sk.startswith(CO):
-            other = s.sk[len(CO):]
-            co.append((other, s.attrs.get("label") or other.split(":", 1)[-1], s.count))
-        elif s.sk.startswith(CRED):
-            creds.append((s.sk[len(CRED):], s.attrs.get("name") or "", s.attrs.get("issuer") or "", s.count))
+        if s.kind == QUARTER:
+            growth.append((s.arg, s.count))
+        elif s.kind == CO:
+            co.append((s.arg, s.attrs.get("label") or s.arg.split(":", 1)[-1], s.count))
+        elif s.kind == CRED:
+            creds.append((s.arg, s.attrs.get("name") or "", s.attrs.get("issuer") or "", s.count))
     if not shown(holders):
         # a skill held by fewer than MIN_GROUP people says nothing at all: its other groups
         # are subsets of its holders, so they are under MIN_GROUP too

@@ -622,3 +622,23 @@ def skill_profile_key(earner_id: str) -> tuple[str, str]:
 
 def skill_stats_pk(skill_key: str) -> str:
     return f"{SKILL_STATS_PREFIX}{skill_key}"
+
+
+# the sort key of each kind of aggregate (domain/insights.py's kinds): holders, first-seen
+# per quarter (`<YYYY>Q<n>`), held with another skill (its key), taught by a credential
+# (`<tenant>#<template>`)
+SKILL_STAT_SKS = {"holders": "HOLDERS", "quarter": "Q#", "co": "CO#", "cred": "CRED#"}
+
+
+def skill_stat_sk(kind: str, arg: str = "") -> str:
+    return SKILL_STAT_SKS[kind] + ("" if kind == "holders" else arg)
+
+
+def skill_stat_kind(sk: str) -> tuple[str, str] | None:
+    """(kind, arg) of an aggregate's sort key; None for one this code does not know."""
+    if sk == SKILL_STAT_SKS["holders"]:
+        return "holders", ""
+    for kind, prefix in SKILL_STAT_SKS.items():
+        if kind != "holders" and sk.startswith(prefix):
+            return kind, sk[len(prefix):]
+    return None

@@ -62,7 +62,8 @@ def get(earner_id: str) -> Stored | None:
 
 
 def _counter_update(table: str, counter: str, change: int, attrs: Mapping[str, str]) -> dict:
-    skill_key, sk = rules.split_counter(counter)
+    skill_key, kind, arg = rules.split_counter(counter)
+    sk = keys.skill_stat_sk(kind, arg)
     names = {"#n": "n"}
     values: dict[str, Any] = {":d": {"N": str(change)}}
     expression = "ADD #n :d"
@@ -154,8 +155,11 @@ def stats(skill_key: str) -> list[rules.Stat]:
     for _ in range(MAX_STAT_PAGES):
         answer = _client().query(**kwargs)
         for raw in answer.get("Items", []):
+            kind = keys.skill_stat_kind(raw["sk"]["S"])
+            if kind is None:
+                continue
             attrs = {k: v["S"] for k, v in raw.items() if k in ("label", "name", "issuer") and "S" in v}
-            out.append(rules.Stat(raw["sk"]["S"], int(Decimal(raw.get("n", {}).get("N", "0"))), attrs))
+            out.append(rules.Stat(kind[0], kind[1], int(Decimal(raw.get("n", {}).get("N", "0"))), attrs))
         if "LastEvaluatedKey" not in answer:
             break
         kwargs["ExclusiveStartKey"] = answer["LastEvaluatedKey"]

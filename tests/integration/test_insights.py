@@ -60,7 +60,7 @@ def test_two_refreshes_count_once(client, org):
     skill_profile.refresh(earner_id)
     assert _stats(PY)["HOLDERS"] == 1
     stored = next(i for i in scan_table() if i["pk"] == f"EARNER#{earner_id}" and i["sk"] == "SKILLS")
-    assert f"{PY}\tHOLDERS" in stored["applied"]
+    assert f"{PY}\tholders\t" in stored["applied"]
 
 
 def test_concurrent_refreshes_count_once(client, org, monkeypatch):
