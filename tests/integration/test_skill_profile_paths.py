@@ -233,3 +233,30 @@ def test_a_failed_refresh_does_not_fail_the_change_and_is_repaired(client, org, 
     monkeypatch.setattr(store, "apply", real)
     skill_profile.page(earner)
     assert _holders() == 1
+
+
+def test_erasure_tells_every_index_the_earner_is_gone(client, org, monkeypatch):
+    from chalicelib.services import talent, workforce
+
+    key, tpl = org
+    earner = _account("a@example.com")
+    wallet.decide(earner, _issued(client, key, tpl, "a@example.com"), "accept")
+    told: list = []
+    monkeypatch.setattr(talent, "profile_changed", lambda eid, view: told.append(("talent", eid, view)))
+    monkeypatch.setattr(workforce, "profile_changed", lambda eid, view: told.append(("workforce", eid, view)))
+    rights.erase_earner(earner)
+    assert told and told[-2:] == [("talent", earner, None), ("workforce", earner, None)]
+    assert all(view is None for _, _, view in told)
+
+
+def test_an_expired_credential_still_counts_and_expiry_needs_no_refresh(client, org, refreshes):
+    """domain/skills.counts: "An expired credential still counts (the person learned the
+    skill; the profile marks it expired)", so the expiry sweep changes no count."""
+    key, tpl = org
+    earner = _account("a@example.com")
+    cid = _issued(client, key, tpl, "a@example.com", issued_at="2020-01-10T09:00:00Z",
+                  expires_at="2021-01-10T09:00:00Z")
+    wallet.decide(earner, cid, "accept")
+    assert _holders() == 1
+    page = skill_profile.page(earner)
+    assert page["skills"][0]["sources"][0]["state"] == "expired"
