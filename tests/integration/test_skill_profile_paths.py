@@ -138,6 +138,7 @@ def test_revocation_by_api_and_console_and_by_replacement(client, org):
     earner = _account("a@example.com")
     cid = _issued(client, key, tpl, "a@example.com")
     wallet.decide(earner, cid, "accept")
+    assert _holders() == 1
     assert post(client, f"/credentials/{cid}/revoke", key, {"reason": "error"}).status_code == 200
     assert _holders() == 0
     cid2 = _issued(client, key, tpl, "a@example.com", duplicate_policy="allow")
@@ -158,6 +159,7 @@ def test_console_revocation_goes_through_the_same_service(client, org):
     earner = _account("a@example.com")
     cid = _issued(client, key, tpl, "a@example.com")
     wallet.decide(earner, cid, "accept")
+    assert _holders() == 1
     tenant = cid.split("-")[0]
     owner = member_rules.Member(tenant_id=tenant, member_id="m1", email="o@acme.example", role="admin")
     console_credentials.revoke(owner, cid, ConsoleRevokeIn(reason="Issued in error", suppress_email="yes", confirm="yes"))
@@ -177,6 +179,7 @@ def test_restriction_and_erasure(client, org):
     key, tpl = org
     earner = _account("a@example.com")
     wallet.decide(earner, _issued(client, key, tpl, "a@example.com"), "accept")
+    assert _holders() == 1
     rights.restrict_earner(earner)
     assert _holders() == 0
     rights.erase_earner(earner)
