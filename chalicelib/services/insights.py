@@ -27,10 +27,10 @@ def occupations(skill_key: str) -> tuple[tuple[str, str], ...]:
     uri = skill_rules.uri_of(skill_key)
     if not uri:
         return ()
-    try:
-        from . import taxonomy  # type: ignore[attr-defined]
+    import importlib
 
-        needing: Any = getattr(taxonomy, "occupations_needing", None)
+    try:  # (the taxonomy service comes with issue 20's taxonomy work; without it: no occupations)
+        needing: Any = getattr(importlib.import_module("chalicelib.services.taxonomy"), "occupations_needing", None)
     except ImportError:
         needing = None
     if needing is None:
@@ -39,6 +39,8 @@ def occupations(skill_key: str) -> tuple[tuple[str, str], ...]:
     for o in needing(uri) or []:
         if isinstance(o, dict) and o.get("uri"):
             out.append((str(o["uri"]), str(o.get("label") or o["uri"])))
+        elif isinstance(o, (tuple, list)) and len(o) == 2:
+            out.append((str(o[0]), str(o[1])))
     return tuple(out[:rules.TOP])
 
 

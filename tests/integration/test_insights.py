@@ -175,3 +175,28 @@ def test_consent_opted_out_hidden_revoked_restricted_erased_are_not_counted(clie
     wallet.update_profile(people["restricted"][0], None, True)  # showing the profile lifts the restriction
     assert _stats(PY)["HOLDERS"] == 3
     assert not [i for i in scan_table() if i["pk"] == f"EARNER#{people['erased'][0]}"]
+
+
+def test_occupations_come_from_the_taxonomy_when_it_is_there(client, monkeypatch):
+    """`services/taxonomy.occupations_needing` is the taxonomy work's; without it an
+    insight names no occupation, and a free-text skill never has one."""
+    import sys
+    import types
+
+    esco = skill_rules.key("python", "http://data.europa.eu/esco/skill/" + "0" * 8 + "-0000-0000-0000-" + "0" * 12)
+    monkeypatch.setitem(sys.modules, "chalicelib.services.taxonomy", types.ModuleType("chalicelib.services.taxonomy"))
+    assert insights.occupations(esco) == ()  # a taxonomy without the function
+    fake = types.ModuleType("chalicelib.services.taxonomy")
+    asked = []
+
+    def occupations_needing(uri):
+        asked.append(uri)
+        return [{"uri": "http://data.europa.eu/esco/occupation/x", "label": "Data engineer", "essential": []}]
+
+    fake.occupations_needing = occupations_needing
+    monkeypatch.setitem(sys.modules, "chalicelib.services.taxonomy", fake)
+    assert insights.occupations(esco) == (("http://data.europa.eu/esco/occupation/x", "Data engineer"),)
+    assert asked == [skill_rules.uri_of(esco)]
+    assert insights.occupations(PY) == ()  # free text: no ESCO URI to ask about
+    assert insights.for_skill(esco, "Python").occupations == (("http://data.europa.eu/esco/occupation/x",
+                                                                  "Data engineer"),)
