@@ -1,6 +1,9 @@
 """Demo data for `make run`: an issuer, an active template with a generated badge
-image, and one credential waiting to be claimed. Goes through the same services
-as the API does."""
+image, and one credential waiting to be claimed; and (issue 20) a small skills network,
+so the demo earner sees their skills with the network's insights: a second issuer
+whose credential the demo earner and NETWORK_SIZE other demo earners accepted, sharing
+the demo template's skills (more than the minimum group of 10, so nothing is hidden).
+Goes through the same services as the API and the wallet do."""
 
 from __future__ import annotations
 
@@ -63,5 +66,40 @@ def seed(recipient: str = "ada.lovelace@example.com", admin: str = DEMO_ADMIN) -
 
     # signs in at /console/signin; holds the workforce and recruiting permissions (issue 20's demo)
     members.add_first_admin(tenant_id, admin, name="Demo Admin", grants=["workforce", "recruiting"])
+    _skills_network(recipient)
     return {"tenant_id": tenant_id, "api_key": api_key, "template_id": template["id"], "console_admin": admin,
             "credential_id": credential["id"], "verification_url": credential["verification_url"]}
+
+
+NETWORK_SIZE = 12  # other demo earners: above domain/skills.MIN_GROUP (10), so the insights show
+NETWORK_SKILLS = ["Serverless", "AWS Lambda", "DynamoDB", "Python"]
+
+
+def _skills_network(recipient: str) -> None:
+    """A second issuer's credential, accepted by the demo earner and NETWORK_SIZE others
+    (each an account, as a first sign-in makes it, accepting in the wallet: the real
+    write path of the skill profile and its aggregates). No mail is sent for them."""
+    from . import schemas
+    from .domain import ids
+    from .services import credentials, issuers, templates, wallet
+
+    issuer, _ = issuers.create_issuer(schemas.IssuerIn.model_validate(
+        {"name": "Open Cloud Guild", "url": "https://guild.example.org", "email": "badges@guild.example.org"}))
+    tenant_id = issuer["id"]
+    template = templates.create(tenant_id, schemas.TemplateIn.model_validate({
+        "name": "Serverless Data Engineering",
+        "description": "Builds data pipelines on serverless services.",
+        "criteria": {"narrative": "Built and operated a serverless data pipeline for a term."},
+        "skills": NETWORK_SKILLS, "kind": "micro-credential", "expiry": {"unit": "years", "amount": 3}}))
+    templates.set_image(tenant_id, template["id"], badge_png("DATA"))
+    templates.activate(tenant_id, template["id"])
+    people = [(recipient, "Ada", "Lovelace")] + [(f"engineer{n:02d}@example.com", "Engineer", f"{n:02d}")
+                                                  for n in range(1, NETWORK_SIZE + 1)]
+    for n, (email, first, last) in enumerate(people):
+        # first seen: 11 in 2026's first quarter (shown), 2 in its second (a group under 10: hidden)
+        month = 1 + n % 3 if n < 11 else 4 + n % 3
+        credential = credentials.issue(tenant_id, schemas.IssueIn.model_validate({
+            "template_id": template["id"], "email": email, "first_name": first, "last_name": last,
+            "issued_at": f"2026-{month:02d}-15T09:00:00Z", "suppress_email": True}))
+        earner_id = wallet.sign_in(email, ids.email_hash(email))
+        wallet.decide(earner_id, credential["id"], "accept")

@@ -391,6 +391,12 @@ class DeleteAccountIn(CsrfIn):
     confirm: Literal["delete"]
 
 
+class SkillSettingsIn(CsrfIn):
+    """The skills page's two checkboxes (issue 20): a box left unticked is not sent."""
+    skills_public: Literal["yes"] | None = None
+    insights: Literal["yes"] | None = None
+
+
 class DataRequestIn(Strict):
     """An operator acting on a person's request (access, restriction, erasure)."""
     email: Email

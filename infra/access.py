@@ -68,8 +68,10 @@ OWNERS = "EMAIL#*"
 # addresses that declined reminders with a mail's one-click link (issue 19: `MAILOPTOUT#<emailhash>`): set
 # and removed by the API's link page, read by the events worker before an expiry reminder goes out
 OPTED_OUT = "MAILOPTOUT#*"
+# the per-skill aggregates of insights (issue 20: `SKILLSTAT#<skill key>`), moved by the API's write paths
+SKILL_STATS = "SKILLSTAT#*"
 ANY_KEY = (TENANT, "OPS#AUDIT", PLATFORM, *PROBE_ITEMS, *STATUS_ITEMS, *ENGAGEMENT_PLATFORM, *EARNER_ITEMS,
-           *CONSOLE_ITEMS, RATE, SUPPRESSED, OPTED_OUT)
+           *CONSOLE_ITEMS, RATE, SUPPRESSED, OPTED_OUT, SKILL_STATS)
 INDEXES = ("by_tenant", "by_email", "by_expiry")
 
 

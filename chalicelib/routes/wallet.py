@@ -19,6 +19,8 @@
     POST /wallet/settings/language                 the language of the wallet and its mails
     POST /wallet/emails                            add an address (a code is mailed to it)
     POST /wallet/emails/remove
+    GET  /wallet/skills                            the skill profile: sources, insights, two settings
+    POST /wallet/skills/settings                   show skills on the profile; count them in insights
     GET  /wallet/privacy                           data rights: export, restrict, delete
     POST /wallet/export                            a ZIP of everything, linked by mail (1 hour)
     POST /wallet/restrict                          hide the profile and every credential at once
@@ -252,6 +254,25 @@ def wallet_remove_email(session: Any) -> Response:
     data = _form("RemoveEmailIn", session)
     wallet.remove_email(session.earner_id, data.email_hash, keep_session_id=session.session_id)
     return s.redirect("/wallet/settings?email=removed")
+
+
+# ------------------------------------------------------------------ skills (issue 20)
+
+skill_profile = LazyModule("chalicelib.services.skill_profile")
+
+
+@guard.earner("/wallet/skills")
+def wallet_skills(session: Any) -> Response:
+    saved = http.query_param(_request(), "saved", choices=("settings",))
+    return web.page("wallet_skills.html", p=skill_profile.page(session.earner_id), saved=saved, **_nav(session))
+
+
+@guard.earner("/wallet/skills/settings", "POST")
+def wallet_skill_settings(session: Any) -> Response:
+    data = _form("SkillSettingsIn", session)
+    wallet.set_skill_settings(session.earner_id, skills_public=data.skills_public == "yes",
+                              counted_in_insights=data.insights == "yes")
+    return s.redirect("/wallet/skills?saved=settings")
 
 
 # ------------------------------------------------------------------ data rights

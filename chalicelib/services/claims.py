@@ -81,6 +81,9 @@ def decide(credential_id: str, token: str, decision: str) -> dict:
 
     events.emit(item.tenant_id, f"credential.{status}", credential_view(item))
     engagement.transition(status, item, "pending")
+    from . import skill_profile
+
+    skill_profile.changed_for_credential(item)  # the address's account, if it has one
     url = verify_url(item.credential_id)
     if changes.get("private") or item.private:  # hidden (restricted even before it was accepted)
         from ..config import get_settings

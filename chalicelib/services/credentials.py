@@ -214,6 +214,10 @@ def issue(tenant_id: str, data: schemas.IssueIn, must_replace: str | None = None
     engagement.issued(item, now)
     for old in replacing:  # each replaced one was revoked from the status it had
         engagement.transition("revoked", old, old.status, now)
+        if old.accepted_at:  # its skills stop counting (plain issuance, replacing nothing, does no work here)
+            from . import skill_profile
+
+            skill_profile.changed_for_credential(old)
     mail_sent = False if data.suppress_email else notify.send_claim(item, token, issuer, suppressed=suppressed,
                                                                                  earner_locale=language)
     view["replaced"] = [c.credential_id for c in replacing]
@@ -295,6 +299,10 @@ def revoke(tenant_id: str, credential_id: str, data: schemas.RevokeIn, attempts:
     cdn.credentials_changed([item])  # its cached page, documents and status list (services/cdn.py)
     events.emit(tenant_id, "credential.revoked", credential_view(item))
     engagement.transition("revoked", item, from_status)
+    if item.accepted_at:  # an accepted credential's skills stop counting (issue 20)
+        from . import skill_profile
+
+        skill_profile.changed_for_credential(item)
     mail_sent = False if data.suppress_email else notify.send_revoked(item)
     return {**credential_view(item), "notice_mail_sent": mail_sent}
 

@@ -125,7 +125,17 @@ def confirm(import_id: str, token: str) -> dict:
                    "import the badge again", code="import_expired")
     if not store.confirm(item, ids.sha256_hex(token), cutoff):
         raise NotFound("this confirmation link is not valid", code="import_not_found")
+    _skills_changed(item)
     return view(item)
+
+
+def _skills_changed(item: Any) -> None:
+    """A confirmed import's skills join the profile of the address's account (issue 20);
+    a re-verification may find the badge revoked since."""
+    from ..store import earners
+    from . import skill_profile
+
+    skill_profile.changed(earners.email_owner(item.email_hash))
 
 
 def show(import_id: str) -> dict:
@@ -145,4 +155,5 @@ def reverify(import_id: str) -> dict:
         return view(item)
     report = badge_check.verify(badge_check.Input(text=source))
     store.record_check(item, report, report["checked_at"])
+    _skills_changed(item)
     return view(item)

@@ -131,6 +131,7 @@ def build_export(person: Person) -> bytes:
                 photo = data, earner.photo_key.rsplit(".", 1)[-1]
                 profile["photo"] = f"photo.{photo[1]}"
     items = _credentials(person)
+    skills = _skills_export(person)
     imports = [{"id": i.import_id, "status": i.status, "source": i.source, "report": i.report,
                 "created_at": i.created_at} for h in person.emails for i in import_store.for_recipient(h)]
     buffer = io.BytesIO()
@@ -139,6 +140,8 @@ def build_export(person: Person) -> bytes:
         z.writestr("credentials.json", json.dumps([_credential_record(i, now) for i in items], indent=2,
                                                   ensure_ascii=False))
         z.writestr("imports.json", json.dumps(imports, indent=2, ensure_ascii=False))
+        if skills is not None:
+            z.writestr("skills.json", json.dumps(skills, indent=2, ensure_ascii=False))
         if photo is not None:
             z.writestr(f"photo.{photo[1]}", photo[0])
         for item in items:
@@ -147,6 +150,20 @@ def build_export(person: Person) -> bytes:
                 z.writestr(f"images/{item.credential_id}.{ext}", data)
         z.writestr("README.txt", render("mail/export_readme.txt"))
     return buffer.getvalue()
+
+
+def _skills_export(person: Person) -> dict | None:
+    """Issue 20: the skill profile (every skill, where it came from, hidden ones marked)
+    and the earner's two skill settings. (Workforce links and talent settings are added
+    by their own services.) None for an address without an account."""
+    if not person.earner_id:
+        return None
+    from . import skill_profile
+
+    earner = store.get_earner(person.earner_id)
+    return {"settings": {"show_on_public_profile": bool(earner and earner.skills_public),
+                         "counted_in_network_insights": bool(earner and not earner.insights_opt_out)},
+            "skills": skill_profile.stored_form(skill_profile.compute(person.earner_id))}
 
 
 def _export_owner(person: Person) -> str:
@@ -252,6 +269,10 @@ def restrict(person: Person) -> dict:
     from . import cdn
 
     cdn.credentials_changed(changed)  # one invalidation for all of them
+    if person.earner_id:  # out of every index and aggregate (issue 20); a failure fails the request: run it again
+        from . import skill_profile
+
+        skill_profile.refresh(person.earner_id)
     return {"hidden": hidden}
 
 
@@ -300,7 +321,17 @@ def erase(person: Person) -> dict:
     # they go too, so erased data does not come back through a link still valid (issue 15)
     for tenant_id in sorted({i.tenant_id for i in items}):
         counts["files"] += objects.delete_prefix(object_keys.org_exports_prefix(tenant_id))
+    if person.earner_id:
+        # issue 20: the person's counts leave the aggregates and they leave every index (talent,
+        # workforce) while the account still says what was counted; erase_person then deletes the
+        # stored profile with the rest of the account, and the refresh after it tells the indexes
+        # the earner is gone (profile_changed(None)). A failure stops here: erasure is run again.
+        from . import skill_profile
+
+        skill_profile.refresh(person.earner_id)
     counts["earner_items"] = store.erase_person(person.earner_id, set(person.emails))
+    if person.earner_id:
+        skill_profile.refresh(person.earner_id)
     from . import cdn
 
     cdn.credentials_changed(items)  # last, with everything erased: one invalidation for all of them

@@ -49,6 +49,9 @@ def sign_in(email: str, email_hash: str) -> str:
             return owner
         earner_id = ids.random_token()
         if store.create_with_email(earner_id, email, email_hash, iso(clock.utcnow())):
+            from . import skill_profile
+
+            skill_profile.changed(earner_id)  # credentials accepted by claim link before the account existed
             return earner_id
     raise Conflict("this address is being signed in from another request; try again", code="concurrent_update")
 
@@ -63,6 +66,9 @@ def attach_email(earner_id: str, email: str, email_hash: str) -> str:
     locale = _earner(earner_id).locale  # the addresses' owner items carry it (earner_locale_for_email)
     if owner is None:
         if store.add_email(earner_id, email, email_hash, iso(clock.utcnow()), locale=locale):
+            from . import skill_profile
+
+            skill_profile.changed(earner_id)  # what was accepted through that address is theirs now
             return "added"
         owner = store.email_owner(email_hash)
         if owner is None or owner == earner_id:
@@ -83,6 +89,10 @@ def attach_email(earner_id: str, email: str, email_hash: str) -> str:
     for item in cred_store.batch_get({h.credential_id for h in held}).values():
         cred_store.set_holder(item, earner_id, previous=owner)
     store.end_sessions(owner)
+    from . import skill_profile
+
+    skill_profile.changed(owner)  # gone: its counts are taken back, its profile item deleted
+    skill_profile.changed(earner_id)  # and counted once, in the account they merged into
     return "merged"
 
 
@@ -108,6 +118,9 @@ def remove_email(earner_id: str, email_hash: str, keep_session_id: str | None = 
             raise Conflict("this is your only address; add another before removing it", code="last_email")
         raise NotFound("this address is not on your account", code="email_not_found")
     store.end_sessions(earner_id, ids.sha256_hex(keep_session_id) if keep_session_id else None)
+    from . import skill_profile
+
+    skill_profile.changed(earner_id)  # imports to that address (and pending credentials) leave the profile
 
 
 def settings(earner_id: str) -> dict:
@@ -134,6 +147,23 @@ def update_profile(earner_id: str, display_name: str | None, profile_public: boo
         changes["restricted_at"] = None  # showing something again is lifting the restriction
     if not store.update_profile(earner_id, iso(clock.utcnow()), **changes):
         raise NotFound("this account no longer exists", code="earner_not_found")
+    from . import skill_profile
+
+    skill_profile.changed(earner_id)  # a lifted restriction counts them again; the indexes show the new name
+
+
+def set_skill_settings(earner_id: str, *, skills_public: bool, counted_in_insights: bool) -> None:
+    """The skills page's two choices (issue 20): "show my skills on my public profile"
+    (off until chosen) and "count my skills in anonymous network insights" (on until the
+    earner opts out; the insights are "aggregated, with any group under 10 people
+    hidden"). Opting out takes their counts out of every aggregate at once: the refresh
+    below runs before the answer."""
+    from . import skill_profile
+
+    if not store.update_profile(earner_id, iso(clock.utcnow()), skills_public=True if skills_public else None,
+                                insights_opt_out=None if counted_in_insights else True):
+        raise NotFound("this account no longer exists", code="earner_not_found")
+    skill_profile.refresh(earner_id)
 
 
 def _earner(earner_id: str) -> Any:
@@ -439,6 +469,9 @@ def decide(earner_id: str, credential_id: str, decision: str) -> str:
     from . import engagement
 
     engagement.transition(status, item, "pending")
+    from . import skill_profile
+
+    skill_profile.changed(earner_id)
     return status
 
 
@@ -455,6 +488,9 @@ def set_private(earner_id: str, credential_id: str, private: bool) -> None:
         forget_baked(item)  # its public image stops answering; showing it again bakes a new one
     else:
         store.update_profile(earner_id, iso(clock.utcnow()), restricted_at=None)  # lifting the restriction
+    from . import skill_profile
+
+    skill_profile.changed(earner_id)  # a hidden credential's skills stop counting; shown, they count again
 
 
 def download_url(earner_id: str, credential_id: str) -> str:
@@ -511,8 +547,10 @@ def public_profile(earner_id: str) -> dict:
     name = earner.display_name or (shown[0]["recipient"] if shown else None)
     for e in shown:
         e["url"] = verify_url(e["id"])
+    from .skill_profile import public_skills
+
     return {"name": name, "url": profile_url(earner_id, earner.vanity_name), "headline": earner.headline,
-            "photo_url": _photo_path(earner),
+            "photo_url": _photo_path(earner), "skills": public_skills(earner),  # issue 20: when the earner chose
             "credentials": [e for e in shown if e["state"] == "valid"],
             "expired": [e for e in shown if e["state"] == "expired"]}
 

@@ -41,6 +41,10 @@ class EarnerItem(Item):
     photo_key = UnicodeAttribute(null=True)
     # the language the earner chose for their pages and mails (chalicelib/i18n.py LOCALES); none: automatic
     locale = UnicodeAttribute(null=True)
+    # issue 20 (profile): the public profile shows the earner's counted skills only when they chose
+    # so; their skills count in the network's anonymous insights unless they opted out
+    skills_public = BooleanAttribute(null=True)
+    insights_opt_out = BooleanAttribute(null=True)
 
 
 class EarnerEmailItem(Item):

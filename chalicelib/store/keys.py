@@ -62,6 +62,9 @@ models' docstrings point here; `<time>` is UTC ISO 8601, `<hash>` a SHA-256 hex)
 | single sign-on       | T#<tenant>                   | SSO                         |
 | sign-on domain       | SSODOMAIN#<domain>           | T#<tenant>                  |
 | sign-on state        | SSOSTATE#<hash of state>     | S                           |
+| skill profile        | EARNER#<earner>              | SKILLS                      |
+| skill aggregate      | SKILLSTAT#<skill key>        | HOLDERS, Q#<YYYY>Q<n>,      |
+|                      |                              | CO#<skill>, CRED#<t>#<tpl>  |
 
 (The console's items come with store/member_models.py.) Index entries:
 
@@ -602,3 +605,40 @@ def engagement_partitions(tenant_id: str) -> tuple[str, str, str]:
 
 def engagement_event_key(event_id: str) -> tuple[str, str]:
     return f"ENGEV#{event_id}", ENGAGEMENT_EVENT_SK
+
+
+# ------------------------------------------------------------------ skill profiles and insights (issue 20: profile)
+# The stored profile sits in the earner's partition (erasure deletes it with the rest); the
+# aggregates are one partition per skill (services/insights.py reads one Query per skill).
+# They hold counts of people, never who: the skill key is an ESCO id or the skill's words.
+
+SKILLS_SK = "SKILLS"
+SKILL_STATS_PREFIX = "SKILLSTAT#"
+
+
+def skill_profile_key(earner_id: str) -> tuple[str, str]:
+    return earner_pk(earner_id), SKILLS_SK
+
+
+def skill_stats_pk(skill_key: str) -> str:
+    return f"{SKILL_STATS_PREFIX}{skill_key}"
+
+
+# the sort key of each kind of aggregate (domain/insights.py's kinds): holders, first-seen
+# per quarter (`<YYYY>Q<n>`), held with another skill (its key), taught by a credential
+# (`<tenant>#<template>`)
+SKILL_STAT_SKS = {"holders": "HOLDERS", "quarter": "Q#", "co": "CO#", "cred": "CRED#"}
+
+
+def skill_stat_sk(kind: str, arg: str = "") -> str:
+    return SKILL_STAT_SKS[kind] + ("" if kind == "holders" else arg)
+
+
+def skill_stat_kind(sk: str) -> tuple[str, str] | None:
+    """(kind, arg) of an aggregate's sort key; None for one this code does not know."""
+    if sk == SKILL_STAT_SKS["holders"]:
+        return "holders", ""
+    for kind, prefix in SKILL_STAT_SKS.items():
+        if kind != "holders" and sk.startswith(prefix):
+            return kind, sk[len(prefix):]
+    return None

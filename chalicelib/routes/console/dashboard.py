@@ -14,6 +14,7 @@ from ...lazy import LazyModule
 from . import guard, page, request
 
 dashboard = LazyModule("chalicelib.services.dashboard")
+insights = LazyModule("chalicelib.services.insights")
 charts = LazyModule("chalicelib.web.charts")
 drawn = LazyModule("chalicelib.web.dashboard")
 web = LazyModule("chalicelib.web")
@@ -34,7 +35,9 @@ def _page(name: str, member: Any, board: Any, kind: str, **context: Any) -> Resp
 
 @guard.member("/console/dashboard", action="dashboard.view")
 def console_dashboard(member: Any) -> Response:
-    return _page("console/dashboard.html", member, dashboard.tenant(member.tenant_id, *_range()), "tenant")
+    # issue 20: the network's insights for the organization's template skills (groups under 10 hidden)
+    return _page("console/dashboard.html", member, dashboard.tenant(member.tenant_id, *_range()), "tenant",
+                 skill_insights=insights.for_tenant(member.tenant_id))
 
 
 @guard.member("/console/dashboard/templates/{template_id}", action="dashboard.view")
