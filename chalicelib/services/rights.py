@@ -130,6 +130,10 @@ def build_export(person: Person) -> bytes:
             if data is not None:
                 photo = data, earner.photo_key.rsplit(".", 1)[-1]
                 profile["photo"] = f"photo.{photo[1]}"
+    if person.earner_id:  # issue 20: the organizations the wallet is linked to (services/workforce.py)
+        from . import workforce
+
+        profile["employers"] = workforce.export(person.earner_id)
     items = _credentials(person)
     imports = [{"id": i.import_id, "status": i.status, "source": i.source, "report": i.report,
                 "created_at": i.created_at} for h in person.emails for i in import_store.for_recipient(h)]
@@ -242,6 +246,9 @@ def restrict(person: Person) -> dict:
     now = iso(clock.utcnow())
     if person.earner_id:
         store.set_restricted(person.earner_id, now)
+        from . import workforce
+
+        workforce.restricted(person.earner_id)  # issue 20: out of every employer's index at once
     hidden, changed = 0, []
     for item in _credentials(person):
         was_public = publicity(item) is Publicity.PUBLIC
@@ -300,7 +307,10 @@ def erase(person: Person) -> dict:
     # they go too, so erased data does not come back through a link still valid (issue 15)
     for tenant_id in sorted({i.tenant_id for i in items}):
         counts["files"] += objects.delete_prefix(object_keys.org_exports_prefix(tenant_id))
-    counts["earner_items"] = store.erase_person(person.earner_id, set(person.emails))
+    from . import workforce
+
+    counts["earner_items"] = workforce.forget(person.earner_id)  # issue 20: employer links and index entries
+    counts["earner_items"] += store.erase_person(person.earner_id, set(person.emails))
     from . import cdn
 
     cdn.credentials_changed(items)  # last, with everything erased: one invalidation for all of them
