@@ -8,7 +8,7 @@ skill, teams and their coverage, roles and their gaps. Every route needs the mem
     GET/POST  /console/workforce/teams                    teams; create one
     GET/POST  /console/workforce/teams/{team_id}          its coverage and members; change them
     POST      /console/workforce/teams/{team_id}/delete
-    GET/POST  /console/workforce/roles                    roles (?q= finds an ESCO occupation, ?occupation= picks one); create
+    GET/POST  /console/workforce/roles                    roles (?q= finds an occupation, ?occupation= picks it); create
     GET       /console/workforce/roles/{role_id}?team=    the role's gaps, in a team or among all linked employees
     POST      /console/workforce/roles/{role_id}/delete
 
