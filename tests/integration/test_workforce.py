@@ -459,3 +459,22 @@ def test_searches_and_changes_are_in_the_audit_log(client, acme):
     search = next(e for e in entries if e["route"] == "/console/workforce/search")
     target = json.loads(search["target"]) if isinstance(search["target"], str) else search["target"]
     assert target["skills"] == "python" and search["actor_type"] == "member"
+
+
+def test_a_search_reads_one_query_of_the_organizations_own_partition_and_never_scans(client, acme):
+    """Issue 20 item 6: "Search ... must not scan the credential table per request"."""
+    from tests.aws_calls import requests
+
+    tenant, admin = acme
+    _linked(client, acme)
+    _linked(client, acme, "alan@example.com", name="Alan Turing", skills=("Python",))
+    with requests() as calls:
+        html = _search(admin, "python")
+    assert "Grace Hopper" in _results(html) and "Alan Turing" in _results(html)
+    dynamo = [c for c in calls if c.name.startswith("dynamodb.")]
+    assert not [c for c in dynamo if c.name == "dynamodb.Scan"]
+    queries = [c.params for c in dynamo if c.name == "dynamodb.Query"]
+    workforce = [q for q in queries if f"T#{tenant}#WF" in json.dumps(q)]
+    assert len(workforce) == 1, queries
+    assert not [q for q in queries if "#C" in json.dumps(q.get("ExpressionAttributeValues", {}))], \
+        "no read of the credential table's partitions"
