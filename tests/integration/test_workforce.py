@@ -478,3 +478,31 @@ def test_a_search_reads_one_query_of_the_organizations_own_partition_and_never_s
     assert len(workforce) == 1, queries
     assert not [q for q in queries if "#C" in json.dumps(q.get("ExpressionAttributeValues", {}))], \
         "no read of the credential table's partitions"
+
+
+def test_the_invitation_mail_is_branded_and_in_the_recipients_wallet_language(client, acme):
+    """Like the organization's other mails: its sender name and footer; the language of the
+    recipient's wallet, else English, never the inviting member's."""
+    from chalicelib import i18n
+    from chalicelib.services import workforce
+    from chalicelib.store import issuers as issuer_store
+
+    tenant, admin = acme
+    csrf = console_csrf(admin, "/console/settings")
+    res = admin.post("/console/settings/mail", {"csrf": csrf, "from_name": "Acme People Team",
+                                                "reply_to": "people@acme.example", "footer": "Acme Corp, Leeds"})
+    assert res.status_code == 303, res.body
+    assert issuer_store.get_issuer(tenant).mail_from_name == "Acme People Team"
+    b, _, _ = _earner(client)
+    csrf = csrf_of(b.text(b.get("/wallet/settings")))
+    assert b.post("/wallet/settings/language", {"locale": "fr", "csrf": csrf}).status_code == 303
+    from chalicelib.domain.members import Member
+
+    ada = Member(tenant, "0" * 16, "ada@acme.example", "admin", grants=frozenset({"workforce"}))
+    with i18n.using("ja"):
+        assert workforce.invite(ada, f"{GRACE}\nnew.hire@example.com")["mailed"] == 2
+    mails = {m["to"][0]: m for m in sent_mail() if "/wallet/invitations/" in m["body"]}
+    assert '<html lang="fr">' in mails[GRACE]["body"]
+    assert '<html lang="en">' in mails["new.hire@example.com"]["body"]
+    for m in mails.values():
+        assert "Acme People Team" in m["from"] and "Acme Corp, Leeds" in m["body"]
