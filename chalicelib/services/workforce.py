@@ -327,29 +327,35 @@ def team_page(member: member_rules.Member, team_id: str) -> dict:
 
 def _taxonomy() -> Any:
     """The ESCO index (services/taxonomy.py, issue 20 item 1): `search(q, kind, limit)`,
-    `occupation(uri) -> {"uri", "label", "essential": [skill uris]} | None`, `skill(uri)`."""
+    `occupation(uri) -> {"uri", "label", "essential": [skill uris]} | None`, `skill(uri)`;
+    None where it is not installed (roles then take skills in words only)."""
     import importlib
 
     # imported by name: the taxonomy helper's module lands in parallel (issue 20 contract)
-    return importlib.import_module(f"{__package__}.taxonomy")
+    try:
+        return importlib.import_module(f"{__package__}.taxonomy")
+    except ImportError:
+        return None
 
 
 def occupations(q: str) -> list[dict]:
     q = " ".join((q or "").split())[:100]
-    if len(q) < 2:
+    taxonomy = _taxonomy()
+    if len(q) < 2 or taxonomy is None:
         return []
-    return list(_taxonomy().search(q, kind="occupation", limit=10))
+    return list(taxonomy.search(q, kind="occupation", limit=10))
 
 
 def _skill_label(uri: str) -> str:
-    found = _taxonomy().skill(uri) if hasattr(_taxonomy(), "skill") else None
-    label = (found or {}).get("label") if isinstance(found, dict) else None
+    found = _taxonomy().skill(uri)
+    label = found.get("label") if isinstance(found, dict) else None
     return label or uri.rsplit("/", 1)[-1]
 
 
 def occupation(uri: str) -> dict:
     """An ESCO occupation with its essential skills' labels (for the role form)."""
-    found = _taxonomy().occupation(uri) if (uri or "").startswith(skill_rules.ESCO_OCCUPATION) else None
+    taxonomy = _taxonomy()
+    found = taxonomy.occupation(uri) if taxonomy and (uri or "").startswith(skill_rules.ESCO_OCCUPATION) else None
     if not found:
         raise BadRequest("choose an occupation from the list", code="invalid_occupation")
     return {"uri": found["uri"], "label": found["label"],

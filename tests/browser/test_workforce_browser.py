@@ -99,6 +99,30 @@ def test_workforce_search_and_unlinking_on_a_phone(local_system, browser, artifa
     tour.check("search")
     console.screenshot(path=str(artifacts / "workforce-search-phone.png"), full_page=True)
 
+    # a team with her: its coverage; a role in words: its gaps against the team
+    wf = console.get_by_role("navigation", name="Workforce")
+    wf.get_by_role("link", name="Teams").click()
+    tour.check("teams")
+    console.get_by_label("Name").fill("Hut 8")
+    console.get_by_label(employee).check()
+    console.get_by_role("button", name="Save the team").click()
+    expect(console.get_by_role("heading", name="Hut 8")).to_be_visible()
+    coverage = console.get_by_role("region", name="Skill coverage")
+    expect(coverage.get_by_role("row").filter(has_text="Cryptanalysis")).to_contain_text("1 / 1")
+    tour.check("team")
+    team_url = console.url.split("?")[0]
+    wf.get_by_role("link", name="Roles").click()
+    tour.check("roles")
+    console.get_by_label("Name").fill("Codebreaker")
+    console.get_by_label(re.compile("Other required skills")).fill("Cryptanalysis\nGerman")
+    console.get_by_role("button", name="Create the role").click()
+    console.get_by_label("Compare with").select_option(label="Hut 8")
+    console.get_by_role("button", name="Show").click()
+    required = console.get_by_role("region", name="Required skills")
+    expect(required.get_by_role("row").filter(has_text="German")).to_contain_text("Nobody: a gap")
+    expect(required.get_by_role("row").filter(has_text="Cryptanalysis")).to_contain_text("1")
+    tour.check("role")
+
     # she unlinks on her privacy page; the organization's next search does not find her
     wallet.goto(f"{base}/wallet/privacy")
     expect(wallet.get_by_role("button", name="Unlink Northwind Traders")).to_be_visible()
@@ -109,10 +133,13 @@ def test_workforce_search_and_unlinking_on_a_phone(local_system, browser, artifa
     wallet.wait_for_url(f"{base}/wallet/privacy?done=unlinked")
     expect(wallet.get_by_role("button", name="Unlink Northwind Traders")).to_have_count(0)
     axe(wallet)
-    console.reload()
+    console.goto(f"{base}/console/workforce/search?q=cryptanalysis")
     expect(console.get_by_role("heading", name=re.compile("0 employees hold"))).to_be_visible()
     tour.check("search-after-unlink")
-    assert tour.steps == ["employees", "invited", "search", "search-after-unlink"]
+    console.goto(team_url)
+    expect(console.get_by_text("0 members still linked.")).to_be_visible()
+    assert "Cryptanalysis" not in console.locator("main").inner_text()
+    assert tour.steps == ["employees", "invited", "search", "teams", "team", "roles", "role", "search-after-unlink"]
     assert tour.foreign == [], f"requests outside Laurel: {tour.foreign}"
     assert tour.complaints == [], "failed requests, script errors or console complaints:\n" + "\n".join(
         sorted(set(tour.complaints)))

@@ -506,3 +506,19 @@ def test_the_invitation_mail_is_branded_and_in_the_recipients_wallet_language(cl
     assert '<html lang="en">' in mails["new.hire@example.com"]["body"]
     for m in mails.values():
         assert "Acme People Team" in m["from"] and "Acme Corp, Leeds" in m["body"]
+
+
+def test_the_invitation_link_asks_a_signed_out_earner_to_sign_in_and_comes_back(client, acme):
+    from urllib.parse import parse_qs, urlsplit
+
+    _, admin = acme
+    _earner(client)
+    _invite(admin, GRACE)
+    link = _invitation_link(GRACE)
+    stranger = Browser(client)
+    res = stranger.get(link)
+    assert res.status_code == 303
+    assert parse_qs(urlsplit(res.headers["Location"]).query)["next"] == [link]
+    before = scan_table()
+    assert stranger.post(link, {"decision": "accept", "csrf": "x"}).status_code == 401
+    assert scan_table() == before
