@@ -80,6 +80,7 @@ models' docstrings point here; `<time>` is UTC ISO 8601, `<hash>` a SHA-256 hex)
 | by_tenant | LOGINS#<emailhash>              | <expires>                                     | sign-in req.   |
 | by_tenant | EARNER#<earner>#SESSIONS        | <created>                                     | wallet session |
 | by_tenant | T#<tenant>#MSESSIONS#<member>   | <created>                                     | console sess.  |
+| by_tenant | T#<tenant>#WFLINKS              | <earner>                                      | employer link  |
 | by_email  | E#<emailhash>                   | T#<tenant>#<template>#<created>#<random>      | credential     |
 | by_email  | E#<emailhash>                   | X#IMPORT#<created>#<import>                   | import         |
 | by_email  | E#<emailhash>                   | X#LMSEV#<tenant>#<event sk>                   | LMS event      |
@@ -643,6 +644,12 @@ def workforce_invitations_pk(tenant_id: str) -> str:
 
 def workforce_invitation_key(tenant_id: str, token_hash: str) -> tuple[str, str]:
     return workforce_invitations_pk(tenant_id), token_hash
+
+
+def workforce_links_pk(tenant_id: str) -> str:
+    """by_tenant partition listing the earners linked to an organization (sort key: the
+    earner id): what offboarding deletes, restricted earners' links included."""
+    return f"{tenant_pk(tenant_id)}#WFLINKS"
 
 
 def team_key(tenant_id: str, team_id: str) -> tuple[str, str]:

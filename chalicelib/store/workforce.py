@@ -69,7 +69,8 @@ def link(invitation: WorkforceInvitationItem, link_fields: dict[str, Any], emplo
     def build(tx: Any) -> None:
         tx.delete(invitation, condition=WorkforceInvitationItem.pk.exists()
                   & (WorkforceInvitationItem.expires_at > now))
-        tx.save(EmployerLinkItem(*keys.employer_key(earner_id, tenant_id), **link_fields))
+        tx.save(EmployerLinkItem(*keys.employer_key(earner_id, tenant_id), **link_fields,
+                                 gsi1pk=keys.workforce_links_pk(tenant_id), gsi1sk=earner_id))
         tx.save(EmployeeItem(*keys.employee_key(tenant_id, earner_id), **employee_fields))
     return transact(build)
 
@@ -170,3 +171,18 @@ def put_role(fields: dict[str, Any]) -> None:
 
 def delete_role(tenant_id: str, role_id: str) -> None:
     RoleItem(*keys.role_key(tenant_id, role_id)).delete()
+
+
+# ------------------------------------------------------------------ the organization leaves (offboarding)
+
+
+def tenant_keys(tenant_id: str) -> list[tuple[str, str]]:
+    """Every workforce item of an organization: its employees' links (first: a refresh
+    running meanwhile writes an entry only while its link exists), the entries, the
+    invitations, teams and roles."""
+    found = [(i.pk, i.sk) for i in EmployerLinkItem.by_tenant.query(keys.workforce_links_pk(tenant_id))]
+    found += [(i.pk, i.sk) for i in EmployeeItem.query(keys.workforce_pk(tenant_id), consistent_read=True)]
+    found += [(i.pk, i.sk) for i in WorkforceInvitationItem.query(keys.workforce_invitations_pk(tenant_id),
+                                                                    consistent_read=True)]
+    found += [(i.pk, i.sk) for i in teams(tenant_id)] + [(i.pk, i.sk) for i in roles(tenant_id)]
+    return found

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from pynamodb.attributes import JSONAttribute, ListAttribute, NumberAttribute, UnicodeAttribute
 
-from .models import Item, _TableMeta
+from .models import ByTenant, Item, _TableMeta
 
 
 class EmployeeItem(Item):
@@ -46,6 +46,9 @@ class EmployerLinkItem(Item):
     organization = UnicodeAttribute()  # the organization's name when they linked
     invited_email = UnicodeAttribute(null=True)
     linked_at = UnicodeAttribute()
+    gsi1pk = UnicodeAttribute(null=True)  # T#<tenant>#WFLINKS: the organization's links (offboarding)
+    gsi1sk = UnicodeAttribute(null=True)  # the earner
+    by_tenant = ByTenant()
 
 
 class WorkforceInvitationItem(Item):

@@ -522,3 +522,28 @@ def test_the_invitation_link_asks_a_signed_out_earner_to_sign_in_and_comes_back(
     before = scan_table()
     assert stranger.post(link, {"decision": "accept", "csrf": "x"}).status_code == 401
     assert scan_table() == before
+
+
+def test_an_organization_that_leaves_takes_its_workforce_data_with_it(client, acme):
+    """Offboarding deletes the employees' links to it (a restricted employee's too), its
+    index of their skills, pending invitations, teams and roles; the employees' wallets
+    keep everything else."""
+    from chalicelib.services import offboarding
+
+    tenant, admin = acme
+    _, grace, _ = _linked(client, acme)
+    alan_b, alan, _ = _linked(client, acme, "alan@example.com", name="Alan Turing")
+    assert alan_b.post("/wallet/restrict", {"csrf": csrf_of(alan_b.text(alan_b.get("/wallet/privacy")))}
+                       ).status_code == 303
+    csrf = console_csrf(admin, "/console/workforce/teams")
+    assert admin.post("/console/workforce/teams", {"csrf": csrf, "name": "Core", "members": grace}).status_code == 303
+    assert admin.post("/console/workforce/roles", {"csrf": csrf, "name": "Analyst", "skills": "SQL"}
+                      ).status_code == 303
+    _invite(admin, "later@example.com")
+    plan = offboarding.dry_run(tenant)
+    assert plan["delete"]["workforce"]["count"] == 2 + 1 + 1 + 1 + 1  # 2 links, Grace's entry, invitation, team, role
+    offboarding.confirm(tenant, plan["confirmation"]["token"])
+    left = [i for i in scan_table() if i["pk"].startswith(f"T#{tenant}#WF") or f"EMPLOYER#{tenant}" == i["sk"]
+            or i["sk"].startswith(("TEAM#", "ROLE#"))]
+    assert left == []
+    assert [i for i in scan_table() if i["pk"] == f"EARNER#{grace}" and i["sk"] == "PROFILE"], "the wallet stays"
