@@ -171,11 +171,10 @@ def decide(earner_id: str, code: str, decision: str) -> str:
     link = {"tenant_id": item.tenant_id, "earner_id": earner_id, "organization": organization,
             "invited_email": item.email, "linked_at": now}
     shown = _counted(earner_store.get_earner(earner_id))
-    name, skills = shown if shown else ("", {})
-    if not store.link(item, link, _entry_fields(item.tenant_id, earner_id, link, name, skills, now), now):
+    # restricted (shown None): linked, but in the organization's index only once the restriction is lifted
+    entry = _entry_fields(item.tenant_id, earner_id, link, shown[0], shown[1], now) if shown else None
+    if not store.link(item, link, entry, now):
         raise NotFound("this invitation link is not valid, or it was used already", code="invitation_not_found")
-    if shown is None:  # restricted: linked, but not in the index until the restriction is lifted
-        store.delete_employees(earner_id, [item.tenant_id])
     return "linked"
 
 

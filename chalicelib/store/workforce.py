@@ -60,7 +60,7 @@ def get_link(earner_id: str, tenant_id: str) -> EmployerLinkItem | None:
         return None
 
 
-def link(invitation: WorkforceInvitationItem, link_fields: dict[str, Any], employee_fields: dict[str, Any],
+def link(invitation: WorkforceInvitationItem, link_fields: dict[str, Any], employee_fields: dict[str, Any] | None,
          now: str) -> bool:
     """Use the invitation (single use: deleted on the condition that it is still there and
     not past its end), and write the earner's link and the employee entry, all at once."""
@@ -71,7 +71,8 @@ def link(invitation: WorkforceInvitationItem, link_fields: dict[str, Any], emplo
                   & (WorkforceInvitationItem.expires_at > now))
         tx.save(EmployerLinkItem(*keys.employer_key(earner_id, tenant_id), **link_fields,
                                  gsi1pk=keys.workforce_links_pk(tenant_id), gsi1sk=earner_id))
-        tx.save(EmployeeItem(*keys.employee_key(tenant_id, earner_id), **employee_fields))
+        if employee_fields is not None:  # None: a restricted earner, linked but in no index
+            tx.save(EmployeeItem(*keys.employee_key(tenant_id, earner_id), **employee_fields))
     return transact(build)
 
 

@@ -547,3 +547,17 @@ def test_an_organization_that_leaves_takes_its_workforce_data_with_it(client, ac
             or i["sk"].startswith(("TEAM#", "ROLE#"))]
     assert left == []
     assert [i for i in scan_table() if i["pk"] == f"EARNER#{grace}" and i["sk"] == "PROFILE"], "the wallet stays"
+
+
+def test_a_restricted_earner_may_link_but_the_organization_sees_nothing_until_it_is_lifted(client, acme):
+    tenant, admin = acme
+    b, earner_id, _ = _earner(client)
+    assert b.post("/wallet/restrict", {"csrf": csrf_of(b.text(b.get("/wallet/privacy")))}).status_code == 303
+    _invite(admin, GRACE)
+    link = _invitation_link(GRACE)
+    page = b.text(b.get(link))
+    assert "Everything in your wallet is hidden now" in page and "Data Steward" not in page
+    assert _answer(b, link).headers["Location"] == "/wallet/privacy?done=linked"
+    assert [i for i in scan_table() if i["sk"] == f"EMPLOYER#{tenant}"]
+    assert not [i for i in scan_table() if i["pk"] == f"T#{tenant}#WF"]
+    assert "Grace Hopper" not in admin.text(admin.get("/console/workforce"))
