@@ -793,3 +793,39 @@ class StatusLinkIn(Strict):
     @property
     def secret(self) -> str:
         return self.token.split(".", 1)[1]
+
+
+# ------------------------------------------------------------------ workforce skills (issue 20, item 3)
+
+_Line = Annotated[str, StringConstraints(strip_whitespace=True, max_length=100, pattern=r"^[^\x00-\x1f\x7f]*$")]
+
+
+class WorkforceDecisionIn(CsrfIn):
+    """The earner's answer to an organization's request to link their wallet."""
+
+    decision: Literal["accept", "decline"]
+
+
+class WorkforceUnlinkIn(CsrfIn):
+    pass
+
+
+class WorkforceInviteFormIn(Strict):
+    """One address or a pasted list (domain/workforce.addresses splits and checks them)."""
+
+    emails: Annotated[str, StringConstraints(min_length=1, max_length=70000)]
+
+
+class TeamFormIn(Strict):
+    name: _Line
+    members: Annotated[list[Annotated[str, StringConstraints(max_length=100)]], Field(max_length=500)] = []
+
+
+class RoleFormIn(Strict):
+    name: _Line
+    occupation: Annotated[str, StringConstraints(max_length=300)] | None = None
+    essential: Annotated[list[Annotated[str, StringConstraints(max_length=300)]], Field(max_length=300)] = []
+    skills: Annotated[str, StringConstraints(max_length=20000)] | None = None  # one skill a line, in words
+
+    def free_text(self) -> list[str]:
+        return [line for line in (self.skills or "").splitlines() if line.strip()]

@@ -103,7 +103,9 @@ def table_uses() -> dict[str, TableUse]:
         # PLATFORM: the signing keys
         # PLATFORM written too: the first signer of a container may register the deployed KMS key or
         # migrate Ed25519 generation 1 (services/signing.py)
-        n.BULK_WORKER: TableUse(READS, (TENANT, PLATFORM, SUPPRESSED, OWNERS), WRITES, (TENANT, PLATFORM),
+        # EARNER#* written (deletes only): an offboarding continued here deletes the earners' links to the
+        # leaving organization (issue 20, `EARNER#<earner>/EMPLOYER#<tenant>`, found through by_tenant)
+        n.BULK_WORKER: TableUse(READS, (TENANT, PLATFORM, SUPPRESSED, OWNERS), WRITES, (TENANT, PLATFORM, "EARNER#*"),
                                 ("by_tenant", "by_email")),
         # one delivery attempt (services/events.deliver): the delivery and its endpoint, the attempt recorded;
         # an expiry mail the sweep queued (services/expiry.deliver_mail): the credential and its issuer's

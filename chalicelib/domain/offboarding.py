@@ -25,6 +25,7 @@ CATEGORIES = (
     "console_sessions",
     "console_members",  # members, invitations, their addresses' pointers
     "single_sign_on",  # the settings, the domains they claim, the client secret in Secrets Manager
+    "workforce",  # issue 20: employees' links to it, its index of their skills, invitations, teams, roles
     "webhook_deliveries",
     "webhook_endpoints",
     "lms_events",

@@ -25,6 +25,9 @@
     POST /wallet/export                            a ZIP of everything, linked by mail (1 hour)
     POST /wallet/restrict                          hide the profile and every credential at once
     POST /wallet/delete                            the right to be forgotten
+    GET  /wallet/invitations/{invitation}          an organization asks to link: who, and what it would see
+    POST /wallet/invitations/{invitation}          accept (link) or decline
+    POST /wallet/employers/{tenant_id}/unlink      end an organization's access at once
     GET  /profiles/{earner_id}                     the public profile (only public credentials)
     GET  /profiles/{earner_id}/photo/{file_name}   its photo (only while the profile is public)
     GET  /u/{name}                                 the public profile by its vanity address
@@ -50,6 +53,7 @@ guard = Guard(bp)
 signin = LazyModule("chalicelib.services.signin")
 wallet = LazyModule("chalicelib.services.wallet")
 rights = LazyModule("chalicelib.services.rights")
+workforce = LazyModule("chalicelib.services.workforce")
 rules = LazyModule("chalicelib.domain.earners")
 schemas = LazyModule("chalicelib.schemas")
 web = LazyModule("chalicelib.web")
@@ -280,9 +284,10 @@ def wallet_skill_settings(session: Any) -> Response:
 
 @guard.earner("/wallet/privacy")
 def wallet_privacy(session: Any) -> Response:
-    done = http.query_param(_request(), "done", choices=("exported", "restricted"))
+    done = http.query_param(_request(), "done", choices=("exported", "restricted", "linked", "declined",
+                                                          "unlinked"))
     return web.page("wallet_privacy.html", done=done, emails=wallet.settings(session.earner_id)["emails"],
-                    **_nav(session))
+                    employers=workforce.links(session.earner_id), **_nav(session))
 
 
 @guard.earner("/wallet/export", "POST")
@@ -309,6 +314,28 @@ def wallet_delete(session: Any) -> Response:
                     title=_("Your account was deleted"),
                     message=_("Your addresses, your name and everything derived from them are gone from Laurel. "
                               "Pages of your credentials now say they were removed."), link=None)
+
+
+# ------------------------------------------------------------------ employers (issue 20, item 3)
+
+
+@guard.earner("/wallet/invitations/{invitation}")
+def wallet_invitation(session: Any, invitation: str) -> Response:
+    return web.page("wallet_invitation.html", i=workforce.invitation(session.earner_id, invitation), **_nav(session))
+
+
+@guard.earner("/wallet/invitations/{invitation}", "POST")
+def wallet_invitation_decide(session: Any, invitation: str) -> Response:
+    data = _form("WorkforceDecisionIn", session)
+    done = workforce.decide(session.earner_id, invitation, data.decision)
+    return s.redirect(f"/wallet/privacy?done={done}")
+
+
+@guard.earner("/wallet/employers/{tenant_id}/unlink", "POST")
+def wallet_unlink(session: Any, tenant_id: str) -> Response:
+    _form("WorkforceUnlinkIn", session)
+    workforce.unlink(session.earner_id, tenant_id)
+    return s.redirect("/wallet/privacy?done=unlinked")
 
 
 # ------------------------------------------------------------------ public profiles

@@ -510,6 +510,23 @@ def _send_invitation(member: Any, inviter: Any) -> bool:
                  "invitation")
 
 
+def send_workforce_invitation(tenant_id: str, email: str, code: str, until: str, inviter: str) -> bool:
+    """Issue 20: an organization asks to see an employee's skills (courtesy: the console
+    can invite again). In the recipient's wallet language, else English; the organization's
+    branding, like its other mails."""
+    with i18n.using(_recipients_language(email)):
+        from ..store import issuers as issuer_store
+
+        issuer = issuer_store.get_issuer(tenant_id)
+        brand = branding(tenant_id, issuer) if issuer else None
+        organization = issuer.name if issuer else _("an organization")
+        link = f"{get_settings().public_base_url}/wallet/invitations/{code}"
+        return _send(_message(email, _("%(organization)s asks to see the skills in your Laurel wallet",
+                                       organization=organization), "workforce_invitation", brand,
+                              organization=organization, inviter=inviter, link=link, until=until, email=email),
+                     "workforce_invitation")
+
+
 def send_import_confirmation(email: str, name: str, issuer: str, url: str, hours: int) -> None:
     """The link that confirms an import to the badge's recipient (required)."""
     _send_required(_message(email, _("Confirm adding %(name)s to your Laurel collection", name=name), "import",

@@ -41,6 +41,7 @@ from ..store import issuers as issuer_store
 from ..store import keys, object_keys
 from ..store import members as member_store
 from ..store import offboarding as store
+from ..store import workforce as workforce_store
 from . import clock
 from .sso import secret_name as sso_secret_name
 
@@ -108,6 +109,7 @@ def _survey(tenant_id: str, issuer: Any) -> _Survey:
     console = member_store.console_keys(tenant_id)
     s.children |= {"console_sessions": console["sessions"], "console_members": console["members"],
                    "single_sign_on": console["single_sign_on"]}
+    s.children["workforce"] = workforce_store.tenant_keys(tenant_id)
     # the tenant's objects: images, its bulk jobs' error reports and kept uploads, and
     # its exports' files (issue 15)
     image_prefixes = (object_keys.template_images_prefix(tenant_id), object_keys.issuer_logos_prefix(tenant_id),
@@ -132,7 +134,8 @@ def _plan(s: _Survey, credentials: Any = None) -> _Plan:
     delete["api_keys"] = [(k.pk, k.sk) for k in s.api_keys]
     shown["api_keys"] = [k.key_id for k in s.api_keys]
     for category in ("webhook_deliveries", "lms_events", "scheduled_rows", "bulk_job_failures", "idempotency_records",
-                     "engagement_counters", "console_sessions", "console_members", "single_sign_on"):
+                     "engagement_counters", "console_sessions", "console_members", "single_sign_on",
+                     "workforce"):
         delete[category] = s.children[category]
     for category, prefix in (("webhook_endpoints", keys.WEBHOOK_ENDPOINT_PREFIX),
                              ("integrations", keys.INTEGRATION_PREFIX), ("bulk_jobs", keys.JOB_PREFIX),
@@ -169,7 +172,8 @@ def _digest(s: _Survey) -> str:
     # is deleted (the run's re-survey passes catch what arrives late): sessions come and go
     # with sign-ins; engagement counters grow as the credentials it keeps are viewed; an
     # export's files come and go as its job runs and the bucket's lifecycle expires them.
-    moving = ("console_sessions", "engagement_counters")
+    # Employees link and unlink on their own too (issue 20: the workforce items).
+    moving = ("console_sessions", "engagement_counters", "workforce")
     exports = object_keys.org_exports_prefix(s.tenant_id)
     seen += [f"{pk}|{sk}" for category, child_keys in s.children.items() if category not in moving
              for pk, sk in child_keys]

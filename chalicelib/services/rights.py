@@ -130,6 +130,10 @@ def build_export(person: Person) -> bytes:
             if data is not None:
                 photo = data, earner.photo_key.rsplit(".", 1)[-1]
                 profile["photo"] = f"photo.{photo[1]}"
+    if person.earner_id:  # issue 20: the organizations the wallet is linked to (services/workforce.py)
+        from . import workforce
+
+        profile["employers"] = workforce.export(person.earner_id)
     items = _credentials(person)
     skills = _skills_export(person)
     imports = [{"id": i.import_id, "status": i.status, "source": i.source, "report": i.report,
@@ -259,6 +263,9 @@ def restrict(person: Person) -> dict:
     now = iso(clock.utcnow())
     if person.earner_id:
         store.set_restricted(person.earner_id, now)
+        from . import workforce
+
+        workforce.restricted(person.earner_id)  # issue 20: out of every employer's index at once
     hidden, changed = 0, []
     for item in _credentials(person):
         was_public = publicity(item) is Publicity.PUBLIC
@@ -321,6 +328,8 @@ def erase(person: Person) -> dict:
     # they go too, so erased data does not come back through a link still valid (issue 15)
     for tenant_id in sorted({i.tenant_id for i in items}):
         counts["files"] += objects.delete_prefix(object_keys.org_exports_prefix(tenant_id))
+    from . import workforce
+
     if person.earner_id:
         # issue 20: the person's counts leave the aggregates and they leave every index (talent,
         # workforce) while the account still says what was counted; erase_person then deletes the
@@ -329,7 +338,8 @@ def erase(person: Person) -> dict:
         from . import skill_profile
 
         skill_profile.refresh(person.earner_id)
-    counts["earner_items"] = store.erase_person(person.earner_id, set(person.emails))
+    counts["earner_items"] = workforce.forget(person.earner_id)  # issue 20: employer links and index entries
+    counts["earner_items"] += store.erase_person(person.earner_id, set(person.emails))
     if person.earner_id:
         skill_profile.refresh(person.earner_id)
     from . import cdn

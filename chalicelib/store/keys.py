@@ -65,6 +65,11 @@ models' docstrings point here; `<time>` is UTC ISO 8601, `<hash>` a SHA-256 hex)
 | skill profile        | EARNER#<earner>              | SKILLS                      |
 | skill aggregate      | SKILLSTAT#<skill key>        | HOLDERS, Q#<YYYY>Q<n>,      |
 |                      |                              | CO#<skill>, CRED#<t>#<tpl>  |
+| employee entry       | T#<tenant>#WF                | <earner>                    |
+| earner's employer    | EARNER#<earner>              | EMPLOYER#<tenant>           |
+| workforce invitation | T#<tenant>#WFINV             | <hash of token>             |
+| team                 | T#<tenant>                   | TEAM#<team>                 |
+| role                 | T#<tenant>                   | ROLE#<role>                 |
 
 (The console's items come with store/member_models.py.) Index entries:
 
@@ -78,6 +83,7 @@ models' docstrings point here; `<time>` is UTC ISO 8601, `<hash>` a SHA-256 hex)
 | by_tenant | LOGINS#<emailhash>              | <expires>                                     | sign-in req.   |
 | by_tenant | EARNER#<earner>#SESSIONS        | <created>                                     | wallet session |
 | by_tenant | T#<tenant>#MSESSIONS#<member>   | <created>                                     | console sess.  |
+| by_tenant | T#<tenant>#WFLINKS              | <earner>                                      | employer link  |
 | by_email  | E#<emailhash>                   | T#<tenant>#<template>#<created>#<random>      | credential     |
 | by_email  | E#<emailhash>                   | X#IMPORT#<created>#<import>                   | import         |
 | by_email  | E#<emailhash>                   | X#LMSEV#<tenant>#<event sk>                   | LMS event      |
@@ -642,3 +648,53 @@ def skill_stat_kind(sk: str) -> tuple[str, str] | None:
         if kind != "holders" and sk.startswith(prefix):
             return kind, sk[len(prefix):]
     return None
+
+
+# ------------------------------------------------------------------ workforce (issue 20; store/workforce.py)
+# | employee entry (index)  | T#<tenant>#WF        | <earner>                     |
+# | the earner's link       | EARNER#<earner>      | EMPLOYER#<tenant>            |
+# | workforce invitation    | T#<tenant>#WFINV     | <hash of token>              |
+# | team                    | T#<tenant>           | TEAM#<team>                  |
+# | role                    | T#<tenant>           | ROLE#<role>                  |
+# The earner's link is the consent (it stays while the earner is restricted, so lifting
+# the restriction fills the entry again); the employee entry is what the organization
+# sees, present only while the earner is linked and counted. One Query of T#<tenant>#WF
+# is every page's read.
+
+EMPLOYER_PREFIX = "EMPLOYER#"
+TEAM_PREFIX = "TEAM#"
+ROLE_PREFIX = "ROLE#"
+
+
+def workforce_pk(tenant_id: str) -> str:
+    return f"{tenant_pk(tenant_id)}#WF"
+
+
+def employee_key(tenant_id: str, earner_id: str) -> tuple[str, str]:
+    return workforce_pk(tenant_id), earner_id
+
+
+def employer_key(earner_id: str, tenant_id: str) -> tuple[str, str]:
+    return earner_pk(earner_id), f"{EMPLOYER_PREFIX}{tenant_id}"
+
+
+def workforce_invitations_pk(tenant_id: str) -> str:
+    return f"{tenant_pk(tenant_id)}#WFINV"
+
+
+def workforce_invitation_key(tenant_id: str, token_hash: str) -> tuple[str, str]:
+    return workforce_invitations_pk(tenant_id), token_hash
+
+
+def workforce_links_pk(tenant_id: str) -> str:
+    """by_tenant partition listing the earners linked to an organization (sort key: the
+    earner id): what offboarding deletes, restricted earners' links included."""
+    return f"{tenant_pk(tenant_id)}#WFLINKS"
+
+
+def team_key(tenant_id: str, team_id: str) -> tuple[str, str]:
+    return tenant_pk(tenant_id), f"{TEAM_PREFIX}{team_id}"
+
+
+def role_key(tenant_id: str, role_id: str) -> tuple[str, str]:
+    return tenant_pk(tenant_id), f"{ROLE_PREFIX}{role_id}"

@@ -302,3 +302,13 @@ def test_a_probe_run_writes_only_probe_items_and_only_calls_what_its_role_allows
     refused = [c for c in made if not allows(statements, c[0], c[1] if c[0].startswith(("dynamodb", "s3")) else "",
                                              c[2])]
     assert not refused
+
+
+def test_an_offboarding_continued_by_the_bulk_worker_may_delete_the_earners_links_to_it(synth):
+    """Issue 20: an organization that leaves takes its employees' links (`EARNER#<earner>/
+    EMPLOYER#<tenant>`) with it, and the bulk worker continues offboardings from the queue."""
+    _, tpl, _ = synth
+    bulk = function_statements(tpl, "BulkWorker")
+    assert allows(bulk, "dynamodb:BatchWriteItem", "table", "EARNER#e1")
+    assert allows(bulk, "dynamodb:Query", "index:by_tenant")
+    assert not allows(bulk, "dynamodb:GetItem", "table", "SESSION#abc")

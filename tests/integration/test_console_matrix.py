@@ -87,7 +87,17 @@ def _objects(client, tenant_id: str, key: str, monkeypatch) -> dict:
     job = bulk.preview_job(tenant_id, f"email,first_name,last_name,template_id\nx@example.com,X,Y,{template_id}\n"
                            .encode(), "text/csv", bulk.JobOptions(mode="valid_rows", suppress_email=True))
     return {"member_id": rita.member_id, "template_id": template_id, "credential_id": credential["id"],
-            "job_id": job["id"], **_admin_objects(tenant_id, template_id, monkeypatch)}
+            "job_id": job["id"], **_admin_objects(tenant_id, template_id, monkeypatch), **_workforce_objects(tenant_id)}
+
+
+def _workforce_objects(tenant_id: str) -> dict:
+    """A team and a role of organization A (issue 20: workforce skills)."""
+    from chalicelib.domain.members import Member
+    from chalicelib.services import workforce
+
+    ada = Member(tenant_id, "0" * 16, "ada@acme.example", "admin", grants=frozenset({"workforce"}))
+    return {"team_id": workforce.save_team(ada, None, "Matrix team", []),
+            "role_id": workforce.create_role(ada, "Matrix role", None, [], ["Python"])}
 
 
 def _admin_objects(tenant_id: str, template_id: str, monkeypatch) -> dict:

@@ -9,6 +9,7 @@ package by subject:
     dashboard.py    GET /console/dashboard, /console/dashboard/templates/{template_id}
     sso.py          POST /console/sso, GET /console/sso/callback, GET/POST /console/settings/sso
     reports.py      GET/POST /console/reports, GET /console/reports/{job_id}
+    workforce.py    /console/workforce: linked employees, skill search, teams, roles (issue 20)
 
 Every member route names its action in the role matrix (domain/members.py); the guard
 refuses before the view runs, checks the form's CSRF token and audits every write.
@@ -67,4 +68,5 @@ from . import (  # noqa: E402,F401
     signin,
     sso,
     templates,  # the template editor
+    workforce,  # workforce skills: linked employees, search, teams, roles (issue 20)
 )
