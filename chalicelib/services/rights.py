@@ -139,6 +139,11 @@ def build_export(person: Person) -> bytes:
         z.writestr("credentials.json", json.dumps([_credential_record(i, now) for i in items], indent=2,
                                                   ensure_ascii=False))
         z.writestr("imports.json", json.dumps(imports, indent=2, ensure_ascii=False))
+        if person.earner_id:  # issue 20 item 7: the talent search opt-in and organizations' messages
+            from . import talent
+
+            z.writestr("opportunities.json", json.dumps(talent.export(person.earner_id), indent=2,
+                                                         ensure_ascii=False))
         if photo is not None:
             z.writestr(f"photo.{photo[1]}", photo[0])
         for item in items:
@@ -242,6 +247,9 @@ def restrict(person: Person) -> dict:
     now = iso(clock.utcnow())
     if person.earner_id:
         store.set_restricted(person.earner_id, now)
+        from . import talent
+
+        talent.forget(person.earner_id)  # issue 20 item 7: out of the talent index, messages unnamed
     hidden, changed = 0, []
     for item in _credentials(person):
         was_public = publicity(item) is Publicity.PUBLIC
@@ -300,6 +308,10 @@ def erase(person: Person) -> dict:
     # they go too, so erased data does not come back through a link still valid (issue 15)
     for tenant_id in sorted({i.tenant_id for i in items}):
         counts["files"] += objects.delete_prefix(object_keys.org_exports_prefix(tenant_id))
+    if person.earner_id:  # issue 20 item 7: before the account goes (its settings name the index entries)
+        from . import talent
+
+        talent.forget(person.earner_id, erase=True)
     counts["earner_items"] = store.erase_person(person.earner_id, set(person.emails))
     from . import cdn
 
