@@ -236,20 +236,20 @@ def save_settings(earner_id: str, *, open: bool, kinds: list[str], city: str, co
 # ------------------------------------------------------------------ console: search
 
 
-def _matches(entry: Any, wanted: list[list[str]], credential: str, issuer: str, country: str | None,
+def _matches(d: dict, wanted: list[list[str]], credential: str, issuer: str, country: str | None,
              city: str) -> bool:
-    held = set(entry.skills)
+    held = set(d.get("skills") or ())
     if not all(held & set(variants) for variants in wanted):
         return False
-    if credential and not (credential.casefold() in " | ".join(entry.credentials).casefold()
-                           or credential in entry.templates):
+    if credential and not (credential.casefold() in " | ".join(d.get("credentials") or ()).casefold()
+                           or credential in (d.get("templates") or ())):
         return False
-    if issuer and not (issuer in entry.issuers
-                       or any(issuer.casefold() in (n or "").casefold() for n in entry.issuer_names)):
+    if issuer and not (issuer in (d.get("issuers") or ())
+                       or any(issuer.casefold() in (n or "").casefold() for n in d.get("issuer_names") or ())):
         return False
-    if country and entry.country != country:
+    if country and d.get("country") != country:
         return False
-    return not (city and city not in (entry.city_norm or ""))
+    return not (city and city not in (d.get("city_norm") or ""))
 
 
 def search(member: Any, *, skills: list[str], credential: str = "", issuer: str = "", country: str | None = None,
@@ -288,9 +288,12 @@ def search(member: Any, *, skills: list[str], credential: str = "", issuer: str 
         items, last = store.entries_page(wanted[0][variant], limit=QUERY_LIMIT, start=start)
         queries += 1
         for entry in items:
-            if entry.earner_id not in seen and _matches(entry, wanted, credential, issuer, country, place):
+            if entry.earner_id not in seen and _matches(entry.data or {}, wanted, credential, issuer, country, place):
                 seen.add(entry.earner_id)
                 found.append(entry)
+                if len(found) >= PAGE_RESULTS:  # a full page: the next one starts after this entry
+                    last = entry.earner_id if entry is not items[-1] or last is not None else None
+                    break
         if last is None:
             variant, start = variant + 1, None
         else:
@@ -308,14 +311,15 @@ def search(member: Any, *, skills: list[str], credential: str = "", issuer: str 
 
 
 def _result(tenant_id: str, entry: Any, wanted: list[list[str]]) -> dict:
-    labels = entry.labels.as_dict() if entry.labels is not None else {}
-    matching = [labels.get(k, k) for variants in wanted for k in variants if k in entry.skills]
-    return {"handle": seal(tenant_id, entry.earner_id), "name": entry.display_name or "",
+    d = entry.data or {}
+    labels, held = d.get("labels") or {}, d.get("skills") or []
+    matching = [labels.get(k, k) for variants in wanted for k in variants if k in held]
+    return {"handle": seal(tenant_id, entry.earner_id), "name": d.get("display_name") or "",
             "matching": list(dict.fromkeys(matching)),
-            "skills": [labels.get(k, k) for k in entry.skills][:30],
-            "credentials": list(entry.credentials)[:20],
-            "issuers": [n for n in dict.fromkeys(entry.issuer_names) if n],
-            "kinds": list(entry.kinds), "city": entry.city or "", "country": entry.country or ""}
+            "skills": [labels.get(k, k) for k in held][:30],
+            "credentials": list(d.get("credentials") or ())[:20],
+            "issuers": [n for n in dict.fromkeys(d.get("issuer_names") or ()) if n],
+            "kinds": list(d.get("kinds") or ()), "city": d.get("city") or "", "country": d.get("country") or ""}
 
 
 # ------------------------------------------------------------------ console: contact

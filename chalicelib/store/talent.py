@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from pynamodb.attributes import BooleanAttribute, ListAttribute, MapAttribute, UnicodeAttribute, UnicodeSetAttribute
+from pynamodb.attributes import BooleanAttribute, JSONAttribute, UnicodeAttribute, UnicodeSetAttribute
 
 from . import keys
 from .conditional import transact, update_if
@@ -37,25 +37,16 @@ class TalentSettingsItem(Item):
 
 
 class TalentEntryItem(Item):
-    """What a search filters on and shows, for one earner under one skill: every counted
-    skill key (so the other skills of a search filter in memory), labels, kinds, issuers,
-    templates, credential names, location, display name. Never an address."""
+    """What a search filters on and shows, for one earner under one skill (`data`, one
+    JSON document): every counted skill key `skills` (so the other skills of a search
+    filter in memory), `labels`, `kinds`, `issuers`, `issuer_names`, `templates`,
+    `credentials`, `city`, `city_norm`, `country`, `display_name`. Never an address."""
 
     class Meta(_TableMeta):
         pass
 
     earner_id = UnicodeAttribute()
-    display_name = UnicodeAttribute(null=True)
-    skills = ListAttribute(of=UnicodeAttribute)
-    labels: MapAttribute = MapAttribute(default=dict)
-    kinds = ListAttribute(of=UnicodeAttribute, default=list)
-    issuers = ListAttribute(of=UnicodeAttribute, default=list)
-    issuer_names = ListAttribute(of=UnicodeAttribute, default=list)
-    templates = ListAttribute(of=UnicodeAttribute, default=list)
-    credentials = ListAttribute(of=UnicodeAttribute, default=list)
-    city = UnicodeAttribute(null=True)
-    city_norm = UnicodeAttribute(null=True)
-    country = UnicodeAttribute(null=True)
+    data: JSONAttribute = JSONAttribute()
 
 
 class EarnerMessageItem(Item):
@@ -141,12 +132,31 @@ def write_entries(earner_id: str, entries: list[dict[str, Any]], stale: list[str
                                  TalentSettingsItem.updated_at.set(now)])
     with TalentEntryItem.batch_write() as batch:
         for e in entries:
-            fields = {k: v for k, v in e.items() if k != "skill"}
-            batch.save(TalentEntryItem(*keys.talent_key(e["skill"], earner_id), earner_id=earner_id, **fields))
+            batch.save(_entry(earner_id, e))
         for skill in stale:
             batch.delete(TalentEntryItem(*keys.talent_key(skill, earner_id)))
     actions: list[Any] = [TalentSettingsItem.indexed.set(held) if held else TalentSettingsItem.indexed.remove()]
     update_if(settings, actions, TalentSettingsItem.pk.exists(), refresh=False)
+
+
+def _entry(earner_id: str, entry: dict[str, Any]) -> TalentEntryItem:
+    return TalentEntryItem(*keys.talent_key(entry["skill"], earner_id), earner_id=earner_id,
+                           data={k: v for k, v in entry.items() if k != "skill"})
+
+
+def load_entries(earners: list[tuple[str, list[dict[str, Any]]]], now: str) -> int:
+    """Bulk-load the index of earners not indexed yet (a benchmark's or a migration's
+    network): the same items `write_entries` leaves (the entries and the settings'
+    record of them), batched across earners. Returns how many items were written."""
+    written = 0
+    with TalentEntryItem.batch_write() as batch:
+        for earner_id, entries in earners:
+            for e in entries:
+                batch.save(_entry(earner_id, e))
+            batch.save(TalentSettingsItem(*keys.talent_settings_key(earner_id), earner_id=earner_id, open=True,
+                                          indexed={e["skill"] for e in entries} or None, updated_at=now))
+            written += len(entries) + 1
+    return written
 
 
 def entries_page(skill_key: str, *, limit: int, start: str | None) -> tuple[list[TalentEntryItem], str | None]:

@@ -295,3 +295,41 @@ def test_export_includes_opt_in_and_messages(world):
     got = json.loads(zipfile.ZipFile(io.BytesIO(data)).read("opportunities.json"))
     assert got["open_to_opportunities"] is True and got["country"] == "BR"
     assert got["messages"][0]["subject"] == "A role for you"
+
+
+def test_search_reads_one_skill_partition_in_bounded_pages_and_pages_on_with_a_sealed_cursor(world, monkeypatch):
+    """Never a Scan, never the credential table: Queries of TALENT#<first skill> with a
+    Limit; a full page ends with a "more" link whose cursor names no earner."""
+    from chalicelib.services import talent
+    from tests.aws_calls import requests
+
+    client, key_a = world["client"], world["key_a"]
+    _opt(world["grace"])
+    tpl = active_template(client, key_a, name="Data Steward 2", skills=["Data quality", "Governance"],
+                          kind="certification")
+    cid = body(issue(client, key_a, tpl, "mary@example.com"))["id"]
+    mary = Browser(client)
+    wallet_sign_in(mary, "mary@example.com")
+    _accept(mary, cid)
+    csrf = csrf_of(mary.text(mary.get("/wallet/settings")))
+    mary.post("/wallet/settings/profile", {"csrf": csrf, "display_name": "Mary Jackson", "profile": "private"})
+    _opt(mary)
+    monkeypatch.setattr(talent, "PAGE_RESULTS", 1)
+    with requests() as calls:
+        status, html = _search(world["ada"], skills=["Governance", "Data quality"])
+    assert status == 200
+    dynamo = [c for c in calls if c.name.startswith("dynamodb.")]
+    assert not [c for c in dynamo if c.name == "dynamodb.Scan"]
+    queries = [c for c in dynamo if c.name == "dynamodb.Query"]
+    talent_queries = [c for c in queries if "TALENT#" in json.dumps(c.params)]
+    assert talent_queries and all('"TALENT#text:governance"' in json.dumps(c.params)
+                                  and c.params["Limit"] == talent.QUERY_LIMIT for c in talent_queries), queries
+    assert "#C#" not in json.dumps([c.params for c in dynamo])  # no credential read
+    first = "Grace Hopper" if "Grace Hopper" in html else "Mary Jackson"
+    assert ("Grace Hopper" in html) != ("Mary Jackson" in html)
+    more = re.search(r'href="(/console/talent\?[^"]*more=[^"]+)"', html)
+    assert more, html
+    assert _earner_id(world["grace"]) not in more.group(1)
+    html2 = world["ada"].text(world["ada"].get(more.group(1).replace("&amp;", "&")))
+    second = "Mary Jackson" if first == "Grace Hopper" else "Grace Hopper"
+    assert second in html2 and first not in html2
