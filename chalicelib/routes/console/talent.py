@@ -38,8 +38,9 @@ def console_talent(member: Any) -> Response:
          "city": http.query_param(req, "city", max_length=100) or ""}
     cursor = http.query_param(req, "more", max_length=600)
     found = talent.search(member, **q, cursor=cursor) if any(s.strip() for s in skills) else None
-    return page("console/talent.html", member, section="talent", q=q, found=found, countries=talent.countries(),
-                may_contact=member.may("talent.contact"))
+    countries = talent.countries()
+    return page("console/talent.html", member, section="talent", q=q, found=found, countries=countries,
+                country_names=dict(countries), may_contact=member.may("talent.contact"))
 
 
 @guard.member("/console/talent/contact", action="talent.contact")
