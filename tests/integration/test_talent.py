@@ -333,3 +333,23 @@ def test_search_reads_one_skill_partition_in_bounded_pages_and_pages_on_with_a_s
     html2 = world["ada"].text(world["ada"].get(more.group(1).replace("&amp;", "&")))
     second = "Mary Jackson" if first == "Grace Hopper" else "Grace Hopper"
     assert second in html2 and first not in html2
+
+
+def test_erasure_while_opted_in_removes_her_from_the_index_and_her_name_and_reply_from_messages(world):
+    from chalicelib.services import rights
+
+    grace, ada = world["grace"], world["ada"]
+    _opt(grace)
+    _, location = _contact(ada)
+    ref = location.rsplit("/", 1)[1]
+    page = grace.text(grace.get("/wallet/messages"))
+    hashes = re.findall(r'<option value="([0-9a-f]{64})">', page)
+    grace.post(f"/wallet/messages/{ref}/reply", {"csrf": csrf_of(page), "text": "Call me.", "email_hash": hashes[0]})
+    _, location2 = _contact(ada, subject="Second")  # (replied: the contact is no longer open)
+    rights.erase_earner(_earner_id(grace))
+    assert "Grace Hopper" not in _search(ada, skills=["Governance"])[1]
+    assert not [i for i in scan_table() if i["pk"].startswith("TALENT#")]
+    html = ada.text(ada.get("/console/talent/messages"))
+    assert "Grace Hopper" not in html and "No longer available" in html
+    stored = json.dumps(scan_table(), default=str).lower()
+    assert "grace hopper" not in stored and GRACE not in stored and "call me." not in stored
