@@ -134,6 +134,9 @@ def update_profile(earner_id: str, display_name: str | None, profile_public: boo
         changes["restricted_at"] = None  # showing something again is lifting the restriction
     if not store.update_profile(earner_id, iso(clock.utcnow()), **changes):
         raise NotFound("this account no longer exists", code="earner_not_found")
+    from . import talent
+
+    talent.reindex(earner_id)  # issue 20: the talent index shows the name (and a lifted restriction lets it back)
 
 
 def _earner(earner_id: str) -> Any:

@@ -353,3 +353,33 @@ def test_erasure_while_opted_in_removes_her_from_the_index_and_her_name_and_repl
     assert "Grace Hopper" not in html and "No longer available" in html
     stored = json.dumps(scan_table(), default=str).lower()
     assert "grace hopper" not in stored and GRACE not in stored and "call me." not in stored
+
+
+def test_a_new_name_reaches_the_index_at_once(world):
+    grace, ada = world["grace"], world["ada"]
+    _opt(grace)
+    csrf = csrf_of(grace.text(grace.get("/wallet/settings")))
+    assert grace.post("/wallet/settings/profile", {"csrf": csrf, "display_name": "G. Hopper",
+                                                   "profile": "private"}).status_code == 303
+    html = _search(ada, skills=["Governance"])[1]
+    assert "G. Hopper" in html and "Grace Hopper" not in html
+
+
+def test_the_organizations_daily_contact_limit_answers_429_and_writes_nothing(world, monkeypatch):
+    from chalicelib.services import talent
+
+    grace, ada = world["grace"], world["ada"]
+    _opt(grace)
+    _, location = _contact(ada)
+    ref = location.rsplit("/", 1)[1]
+    grace.post(f"/wallet/messages/{ref}/decline", {"csrf": csrf_of(grace.text(grace.get("/wallet/messages")))})
+    monkeypatch.setattr(talent, "CONTACT_LIMIT", talent.Limit("talent-contact", 1, 86400))
+    before, mails = [i for i in scan_table() if "MSG" in i["pk"] + i["sk"]], len(sent_mail())
+    html = _search(ada, skills=["Governance"])[1]
+    link = re.search(r'href="(/console/talent/contact\?c=[^"]+)"', html).group(1).replace("&amp;", "&")
+    form = ada.text(ada.get(link))
+    handle = re.search(r'name="candidate" value="([^"]+)"', form).group(1)
+    res = ada.post("/console/talent/contact", {"csrf": csrf_of(form), "candidate": handle, "subject": "Again",
+                                               "text": "Hello again"})
+    assert res.status_code == 429 and res.headers.get("Retry-After"), res.status_code
+    assert [i for i in scan_table() if "MSG" in i["pk"] + i["sk"]] == before and len(sent_mail()) == mails
