@@ -256,3 +256,11 @@ def withdraw(messages: list[EarnerMessageItem], now: str, *, erase: bool = False
             actions += [OrgMessageItem.status.set("withdrawn"), OrgMessageItem.decided_at.set(now)]
         update_if(org, actions, OrgMessageItem.pk.exists(), refresh=False)
         OpenContactItem(*keys.open_contact_key(msg.tenant_id, org.candidate_hash)).delete()
+
+
+def tenant_message_keys(tenant_id: str) -> list[tuple[str, str]]:
+    """Every message copy and open-contact marker of an organization (offboarding)."""
+    found: list[tuple[str, str]] = []
+    for pk in (keys.org_messages_pk(tenant_id), keys.open_contact_key(tenant_id, "")[0]):
+        found += [(i.pk, i.sk) for i in Item.query(pk, attributes_to_get=["pk", "sk"], consistent_read=True)]
+    return found

@@ -383,3 +383,20 @@ def test_the_organizations_daily_contact_limit_answers_429_and_writes_nothing(wo
                                                "text": "Hello again"})
     assert res.status_code == 429 and res.headers.get("Retry-After"), res.status_code
     assert [i for i in scan_table() if "MSG" in i["pk"] + i["sk"]] == before and len(sent_mail()) == mails
+
+
+def test_offboarding_an_organization_deletes_its_messages_and_open_contacts(world):
+    """The organization's copies name candidates (and hold replies): they go with it."""
+    from chalicelib.services import ops
+
+    _opt(world["grace"])
+    _contact(world["ada"])
+    tenant_id, client = world["a"], world["client"]
+    assert [i for i in scan_table() if i["pk"] in (f"T#{tenant_id}#MSG", f"T#{tenant_id}#MSGOPEN")]
+    operator = {"Authorization": f"Bearer {ops.create_operator_key('tests')}", "Content-Type": "application/json"}
+    plan = body(client.http.post(f"/ops/issuers/{tenant_id}/offboarding", headers=operator))
+    assert plan["delete"]["talent_messages"]["count"] == 2, plan["delete"]
+    res = client.http.post(f"/ops/issuers/{tenant_id}/offboarding/confirm", headers=operator,
+                           body=json.dumps({"token": plan["confirmation"]["token"]}))
+    assert res.status_code == 200, res.body
+    assert not [i for i in scan_table() if i["pk"].startswith(f"T#{tenant_id}#MSG")]
