@@ -31,8 +31,9 @@ Query is made partition-local as DynamoDB's is (`_partition_local_queries`). Und
 moto most of a search's milliseconds are moto serialising the Query's answer (about
 85 % in a profile here; Laurel's own part, filtering and sealing handles, is a few
 milliseconds): the figure is an upper bound, the calls are the measure. Takes
-about 4-6 minutes on this shared 2-core machine, nearly all of it moto storing the
-100,000-credential network's index.
+about 75 s on this 2-core machine when it is otherwise idle (6 minutes while other
+test runs share it), nearly all of it moto storing the 100,000-credential network's
+index.
 """
 
 from __future__ import annotations
