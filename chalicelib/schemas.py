@@ -829,3 +829,28 @@ class RoleFormIn(Strict):
 
     def free_text(self) -> list[str]:
         return [line for line in (self.skills or "").splitlines() if line.strip()]
+
+
+# ------------------------------------------------------------------ talent search (issue 20 item 4)
+
+
+class TalentSettingsIn(CsrfIn):
+    """The wallet's "open to opportunities" form."""
+    open: Literal["yes", "no"]
+    kinds: list[Literal["certification", "micro-credential", "badge"]] = Field(default_factory=list, max_length=3)
+    city: _Line = ""
+    country: Annotated[str, StringConstraints(strip_whitespace=True, max_length=2)] = ""
+
+
+class TalentContactIn(CsrfIn):
+    candidate: Annotated[str, StringConstraints(min_length=1, max_length=400)]
+    subject: Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=150,
+                                              pattern=r"^[^\x00-\x1f\x7f]*$")]
+    text: Annotated[str, StringConstraints(min_length=1, max_length=2000,
+                                           pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$")]
+
+
+class TalentReplyIn(CsrfIn):
+    text: Annotated[str, StringConstraints(min_length=1, max_length=2000,
+                                           pattern=r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f]*$")]
+    email_hash: Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]

@@ -60,6 +60,8 @@ ENGAGEMENT_PLATFORM = ("ENGPLATFORM", "ENGEV#*")
 EARNER_ITEMS = ("EARNER#*", "EMAIL#*", "IMPORT#*", "IMPORTSLOT#*", "LOGIN#*", "SESSION#*", "NAME#*")
 CONSOLE_ITEMS = ("MEMBEREMAIL#*", "CSESSION#*", "SSODOMAIN#*", "SSOSTATE#*")
 RATE = "RATE#*"
+# issue 20 talent search: per-skill index of opted-in earners (`TALENT#<skill key>/<earner>`)
+TALENT_INDEX = "TALENT#*"
 # the suppression list every mail sender reads before sending (issue 17 item 6: `SUPPRESS#<emailhash>`)
 SUPPRESSED = "SUPPRESS#*"
 # the language an address's owner chose (issue 19: copied onto `EMAIL#<hash>/OWNER`), read by every
@@ -71,7 +73,7 @@ OPTED_OUT = "MAILOPTOUT#*"
 # the per-skill aggregates of insights (issue 20: `SKILLSTAT#<skill key>`), moved by the API's write paths
 SKILL_STATS = "SKILLSTAT#*"
 ANY_KEY = (TENANT, "OPS#AUDIT", PLATFORM, *PROBE_ITEMS, *STATUS_ITEMS, *ENGAGEMENT_PLATFORM, *EARNER_ITEMS,
-           *CONSOLE_ITEMS, RATE, SUPPRESSED, OPTED_OUT, SKILL_STATS)
+           *CONSOLE_ITEMS, RATE, SUPPRESSED, OPTED_OUT, SKILL_STATS, TALENT_INDEX)
 INDEXES = ("by_tenant", "by_email", "by_expiry")
 
 

@@ -35,6 +35,7 @@ CATEGORIES = (
     "bulk_jobs",
     "export_jobs",  # issue 15: reports and organization exports (their files go with "images")
     "idempotency_records",
+    "talent_messages",  # issue 20: its messages to candidates and their open-contact markers
     "engagement_counters",  # its days, templates' days, totals (the platform's days hold no tenant id: they stay)
     "recipient_slots",
     "rejected_credentials",

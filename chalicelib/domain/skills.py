@@ -115,6 +115,8 @@ class IndexedProfile:
     templates: tuple[str, ...] = ()  # "<tenant_id>#<template_id>" of counted credentials
     credential_names: tuple[str, ...] = ()
     kinds: tuple[str, ...] = ()  # credential kinds held (counted)
+    # added by the talent work: tenant id -> the issuer's name (search results show it)
+    issuer_names: dict[str, str] = field(default_factory=dict)
 
 
 def indexed(profile: Profile, display_name: str, *, restricted: bool = False) -> IndexedProfile | None:
@@ -134,4 +136,5 @@ def indexed(profile: Profile, display_name: str, *, restricted: bool = False) ->
                                       if src.issuer_id and src.template_id)),
         credential_names=tuple(dict.fromkeys(src.name for src in sources)),
         kinds=tuple(dict.fromkeys(src.credential_kind for src in sources if src.kind == "credential")),
+        issuer_names={src.issuer_id: src.issuer for src in sources if src.issuer_id},
     )

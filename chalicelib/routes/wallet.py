@@ -21,6 +21,11 @@
     POST /wallet/emails/remove
     GET  /wallet/skills                            the skill profile: sources, insights, two settings
     POST /wallet/skills/settings                   show skills on the profile; count them in insights
+    GET  /wallet/opportunities                     "open to opportunities": talent search opt-in (issue 20)
+    POST /wallet/opportunities
+    GET  /wallet/messages                          organizations' messages; reply or decline
+    POST /wallet/messages/{message_id}/reply       reply: the address is revealed to the organization
+    POST /wallet/messages/{message_id}/decline
     GET  /wallet/privacy                           data rights: export, restrict, delete
     POST /wallet/export                            a ZIP of everything, linked by mail (1 hour)
     POST /wallet/restrict                          hide the profile and every credential at once
@@ -54,6 +59,7 @@ signin = LazyModule("chalicelib.services.signin")
 wallet = LazyModule("chalicelib.services.wallet")
 rights = LazyModule("chalicelib.services.rights")
 workforce = LazyModule("chalicelib.services.workforce")
+talent = LazyModule("chalicelib.services.talent")
 rules = LazyModule("chalicelib.domain.earners")
 schemas = LazyModule("chalicelib.schemas")
 web = LazyModule("chalicelib.web")
@@ -277,6 +283,44 @@ def wallet_skill_settings(session: Any) -> Response:
     wallet.set_skill_settings(session.earner_id, skills_public=data.skills_public == "yes",
                               counted_in_insights=data.insights == "yes")
     return s.redirect("/wallet/skills?saved=settings")
+
+
+# ------------------------------------------------------------------ talent search (issue 20 item 4)
+
+
+@guard.earner("/wallet/opportunities")
+def wallet_opportunities(session: Any) -> Response:
+    saved = http.query_param(_request(), "saved", choices=("1",))
+    return web.page("wallet_opportunities.html", t=talent.settings(session.earner_id), saved=saved, **_nav(session))
+
+
+@guard.earner("/wallet/opportunities", "POST")
+def wallet_opportunities_save(session: Any) -> Response:
+    data = _form("TalentSettingsIn", session)
+    talent.save_settings(session.earner_id, open=data.open == "yes", kinds=list(data.kinds), city=data.city,
+                         country=data.country or None)
+    return s.redirect("/wallet/opportunities?saved=1")
+
+
+@guard.earner("/wallet/messages")
+def wallet_messages(session: Any) -> Response:
+    done = http.query_param(_request(), "done", choices=("replied", "declined"))
+    return web.page("wallet_messages.html", messages=talent.earner_messages(session.earner_id),
+                    emails=wallet.settings(session.earner_id)["emails"], done=done, **_nav(session))
+
+
+@guard.earner("/wallet/messages/{message_id}/reply", "POST")
+def wallet_message_reply(session: Any, message_id: str) -> Response:
+    data = _form("TalentReplyIn", session)
+    talent.reply(session.earner_id, message_id, data.text, data.email_hash)
+    return s.redirect("/wallet/messages?done=replied")
+
+
+@guard.earner("/wallet/messages/{message_id}/decline", "POST")
+def wallet_message_decline(session: Any, message_id: str) -> Response:
+    _form("CsrfIn", session)
+    talent.decline(session.earner_id, message_id)
+    return s.redirect("/wallet/messages?done=declined")
 
 
 # ------------------------------------------------------------------ data rights

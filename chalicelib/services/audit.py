@@ -110,6 +110,25 @@ def record_request(request: Any, actor: Actor, response: Any, routes: Any = None
     return _append(fields)
 
 
+def record_member_action(tenant_id: str, member_id: str, method: str, route: str, target: dict) -> bool:
+    """An action a console member takes that is not a write but must be on record all the
+    same (issue 20: "every search and contact is audited": a talent search is a GET)."""
+    fields = {
+        "entry_id": ids.random_token(16),
+        "at": _stamp(clock.utcnow_precise()),
+        "tenant_id": tenant_id,
+        "actor_type": "member",
+        "actor_id": member_id,
+        "method": method,
+        "route": route[:300],
+        "target": {str(k)[:50]: str(v)[:200] for k, v in target.items()},
+        "source_ip": None,
+        "status": 200,
+        "request_id": None,
+    }
+    return _append(fields)
+
+
 def record_cli(command: str, target: dict) -> bool:
     """An operator command run from the CLI (`python -m chalicelib.cli`, e.g. a key
     rotation): the same log as the operator API, the actor being the local user."""

@@ -595,3 +595,30 @@ def send_status_notice(to: str, subject: str, notice: dict, unsubscribe_url: str
     message = _message(to, subject, "status_notice", notice=notice, unsubscribe_url=unsubscribe_url,
                        status_url=f"{get_settings().public_base_url}/status", headers=_one_click(unsubscribe_url))
     return _send(message, "status_notice")
+
+
+# ------------------------------------------------------------------ talent search (issue 20 item 4)
+
+
+def send_talent_message(to: str, *, organization: str, subject: str, locale: str | None) -> bool:
+    """An organization wrote to an earner through Laurel (courtesy: the message is stored
+    and shown in the wallet). In the earner's wallet language, else English; it names the
+    organization and links to the wallet, never the recruiter's address, and carries no
+    Reply-To: answering is the earner's choice, made in the wallet."""
+    with i18n.using(i18n.resolve(locale)):
+        link = f"{get_settings().public_base_url}/wallet/messages"
+        return _send(_message(to, _("%(organization)s wrote to you on Laurel", organization=organization),
+                              "talent_message", organization=organization, topic=subject, link=link),
+                     "talent_message")
+
+
+def send_talent_reply(to: str, *, reply_to: str, name: str, subject: str, text: str) -> None:
+    """An earner's reply to an organization's message, to the recruiter who wrote, with
+    Reply-To = the earner's address: the moment the address is revealed (required: the
+    reply is recorded only once the mail went). In the recruiter's language, else English."""
+    with i18n.using(_recipients_language(to)):
+        html = render("mail/talent_reply.html", brand={}, name=name, topic=subject, text=text, address=reply_to)
+        plain = render("mail/talent_reply.txt", brand={}, name=name, topic=subject, text=text, address=reply_to)
+        message = mail.Message(to=to, subject=_("Re: %(subject)s", subject=subject), html=html, text=plain,
+                               reply_to=reply_to)
+        _send_required(message, "talent_reply", "your reply")

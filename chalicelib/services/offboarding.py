@@ -41,6 +41,7 @@ from ..store import issuers as issuer_store
 from ..store import keys, object_keys
 from ..store import members as member_store
 from ..store import offboarding as store
+from ..store import talent as talent_store
 from ..store import workforce as workforce_store
 from . import clock
 from .sso import secret_name as sso_secret_name
@@ -105,6 +106,7 @@ def _survey(tenant_id: str, issuer: Any) -> _Survey:
         "bulk_job_failures": [k for j in s.ids_with(keys.JOB_PREFIX) for k in store.job_failure_keys(tenant_id, j)],
         "idempotency_records": store.idempotency_keys(tenant_id),
         "engagement_counters": engagement_store.tenant_counter_keys(tenant_id),
+        "talent_messages": talent_store.tenant_message_keys(tenant_id),
     }
     console = member_store.console_keys(tenant_id)
     s.children |= {"console_sessions": console["sessions"], "console_members": console["members"],
@@ -135,7 +137,7 @@ def _plan(s: _Survey, credentials: Any = None) -> _Plan:
     shown["api_keys"] = [k.key_id for k in s.api_keys]
     for category in ("webhook_deliveries", "lms_events", "scheduled_rows", "bulk_job_failures", "idempotency_records",
                      "engagement_counters", "console_sessions", "console_members", "single_sign_on",
-                     "workforce"):
+                     "workforce", "talent_messages"):
         delete[category] = s.children[category]
     for category, prefix in (("webhook_endpoints", keys.WEBHOOK_ENDPOINT_PREFIX),
                              ("integrations", keys.INTEGRATION_PREFIX), ("bulk_jobs", keys.JOB_PREFIX),

@@ -146,6 +146,11 @@ def build_export(person: Person) -> bytes:
         z.writestr("imports.json", json.dumps(imports, indent=2, ensure_ascii=False))
         if skills is not None:
             z.writestr("skills.json", json.dumps(skills, indent=2, ensure_ascii=False))
+        if person.earner_id:  # issue 20 item 7: the talent search opt-in and organizations' messages
+            from . import talent
+
+            z.writestr("opportunities.json", json.dumps(talent.export(person.earner_id), indent=2,
+                                                         ensure_ascii=False))
         if photo is not None:
             z.writestr(f"photo.{photo[1]}", photo[0])
         for item in items:
@@ -266,6 +271,9 @@ def restrict(person: Person) -> dict:
         from . import workforce
 
         workforce.restricted(person.earner_id)  # issue 20: out of every employer's index at once
+        from . import talent
+
+        talent.forget(person.earner_id)  # issue 20 item 7: out of the talent index, messages unnamed
     hidden, changed = 0, []
     for item in _credentials(person):
         was_public = publicity(item) is Publicity.PUBLIC
@@ -328,6 +336,10 @@ def erase(person: Person) -> dict:
     # they go too, so erased data does not come back through a link still valid (issue 15)
     for tenant_id in sorted({i.tenant_id for i in items}):
         counts["files"] += objects.delete_prefix(object_keys.org_exports_prefix(tenant_id))
+    if person.earner_id:  # issue 20 item 7: before the account goes (its settings name the index entries)
+        from . import talent
+
+        talent.forget(person.earner_id, erase=True)
     from . import workforce
 
     if person.earner_id:

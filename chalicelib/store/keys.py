@@ -70,6 +70,11 @@ models' docstrings point here; `<time>` is UTC ISO 8601, `<hash>` a SHA-256 hex)
 | workforce invitation | T#<tenant>#WFINV             | <hash of token>             |
 | team                 | T#<tenant>                   | TEAM#<team>                 |
 | role                 | T#<tenant>                   | ROLE#<role>                 |
+| talent settings      | EARNER#<earner>              | TALENT                      |
+| talent index entry   | TALENT#<skill key>           | <earner>                    |
+| message (earner's)   | EARNER#<earner>              | MSG#<time>#<message>        |
+| message (org's copy) | T#<tenant>#MSG               | <time>#<message>            |
+| open contact         | T#<tenant>#MSGOPEN           | <hash of tenant, earner>    |
 
 (The console's items come with store/member_models.py.) Index entries:
 
@@ -698,3 +703,44 @@ def team_key(tenant_id: str, team_id: str) -> tuple[str, str]:
 
 def role_key(tenant_id: str, role_id: str) -> tuple[str, str]:
     return tenant_pk(tenant_id), f"{ROLE_PREFIX}{role_id}"
+
+
+# ------------------------------------------------------------------ talent search (issue 20 item 4, store/talent.py)
+# | talent settings      | EARNER#<earner>     | TALENT                  |  opt-in, kinds, location, indexed keys
+# | talent index entry   | TALENT#<skill key>  | <earner>                |  only opted-in earners
+# | message (earner's)   | EARNER#<earner>     | MSG#<time>#<message>    |
+# | message (org's copy) | T#<tenant>#MSG      | <time>#<message>        |
+# | open contact         | T#<tenant>#MSGOPEN  | <hash of tenant+earner> |  one open contact per candidate
+# The earner's items live in their partition (erasure deletes them with the account); the
+# organization's copy and open-contact marker in the tenant's (offboarding deletes them).
+
+TALENT_SETTINGS_SK = "TALENT"
+MESSAGE_PREFIX = "MSG#"
+
+
+def talent_settings_key(earner_id: str) -> tuple[str, str]:
+    return earner_pk(earner_id), TALENT_SETTINGS_SK
+
+
+def talent_pk(skill_key: str) -> str:
+    return f"TALENT#{skill_key}"
+
+
+def talent_key(skill_key: str, earner_id: str) -> tuple[str, str]:
+    return talent_pk(skill_key), earner_id
+
+
+def earner_message_key(earner_id: str, at: str, message_id: str) -> tuple[str, str]:
+    return earner_pk(earner_id), f"{MESSAGE_PREFIX}{at}#{message_id}"
+
+
+def org_messages_pk(tenant_id: str) -> str:
+    return f"{tenant_pk(tenant_id)}#MSG"
+
+
+def org_message_key(tenant_id: str, at: str, message_id: str) -> tuple[str, str]:
+    return org_messages_pk(tenant_id), f"{at}#{message_id}"
+
+
+def open_contact_key(tenant_id: str, candidate_hash: str) -> tuple[str, str]:
+    return f"{tenant_pk(tenant_id)}#MSGOPEN", candidate_hash

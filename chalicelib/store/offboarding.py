@@ -14,6 +14,7 @@ Everything is found through the tenant's own partitions and the `by_tenant` inde
 | webhook deliveries    | Query `by_tenant` `T#<tenant>#WHE#<endpoint>#D`           |
 | idempotency records   | Query `T#<tenant>#IDEMPOTENCY`                            |
 | engagement counters   | Query `T#<tenant>#ENGD`, `#ENGT`, `#ENGC` (store/engagement.py) |
+| talent messages       | Query `T#<tenant>#MSG`, `#MSGOPEN` (store/talent.py)      |
 
 Deletes are BatchWriteItem (25 keys a request), except for pending credentials: an
 earner may accept one at any moment, so each is a DeleteItem on condition that it

@@ -223,6 +223,12 @@ def test_item_access_names_its_keys_and_no_role_scans(synth):
         assert allows(api, action, "table", "NAME#grace-hopper"), action
     for action in ("s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:DeleteObjectVersion"):
         assert allows(api, action, "photos/e1/0a1b.jpg"), action
+    # issue 20: only the API reads and keeps the talent index (TALENT#<skill key>)
+    for action in ("dynamodb:Query", "dynamodb:PutItem", "dynamodb:BatchWriteItem"):
+        assert allows(api, action, "table", "TALENT#text:python"), action
+    for function in FUNCTIONS:
+        if function != "APIHandler":
+            assert not allows(function_statements(tpl, function), "dynamodb:Query", "table", "TALENT#text:python")
     aggregator = function_statements(tpl, "EngagementAggregator")
     assert allows(aggregator, "dynamodb:UpdateItem", "table", "T#acme#ENGD")
     assert not allows(aggregator, "dynamodb:UpdateItem", "table", "T#acme#C#abc")

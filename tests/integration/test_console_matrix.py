@@ -87,7 +87,8 @@ def _objects(client, tenant_id: str, key: str, monkeypatch) -> dict:
     job = bulk.preview_job(tenant_id, f"email,first_name,last_name,template_id\nx@example.com,X,Y,{template_id}\n"
                            .encode(), "text/csv", bulk.JobOptions(mode="valid_rows", suppress_email=True))
     return {"member_id": rita.member_id, "template_id": template_id, "credential_id": credential["id"],
-            "job_id": job["id"], **_admin_objects(tenant_id, template_id, monkeypatch), **_workforce_objects(tenant_id)}
+            "job_id": job["id"], "message_id": _talent_message(tenant_id, rita.member_id),
+            **_admin_objects(tenant_id, template_id, monkeypatch), **_workforce_objects(tenant_id)}
 
 
 def _workforce_objects(tenant_id: str) -> dict:
@@ -98,6 +99,19 @@ def _workforce_objects(tenant_id: str) -> dict:
     ada = Member(tenant_id, "0" * 16, "ada@acme.example", "admin", grants=frozenset({"workforce"}))
     return {"team_id": workforce.save_team(ada, None, "Matrix team", []),
             "role_id": workforce.create_role(ada, "Matrix role", None, [], ["Python"])}
+
+
+
+def _talent_message(tenant_id: str, member_id: str) -> str:
+    """A message of organization A to a candidate (issue 20 talent search)."""
+    from chalicelib.services import talent
+    from chalicelib.store import talent as store
+
+    at = "2026-01-05T10:00:00Z"
+    assert store.put_message("e" * 32, tenant_id, message_id="a" * 16, at=at, organization="Acme Academy",
+                             member_id=member_id, member_email="rita@acme.example", candidate="Grace",
+                             candidate_hash="0" * 64, subject="A role", text="Hello")
+    return talent.message_ref(at, "a" * 16)
 
 
 def _admin_objects(tenant_id: str, template_id: str, monkeypatch) -> dict:

@@ -10,6 +10,7 @@ package by subject:
     sso.py          POST /console/sso, GET /console/sso/callback, GET/POST /console/settings/sso
     reports.py      GET/POST /console/reports, GET /console/reports/{job_id}
     workforce.py    /console/workforce: linked employees, skill search, teams, roles (issue 20)
+    talent.py       GET /console/talent, GET/POST /console/talent/contact, GET /console/talent/messages[/{id}]
 
 Every member route names its action in the role matrix (domain/members.py); the guard
 refuses before the view runs, checks the form's CSRF token and audits every write.
@@ -67,6 +68,7 @@ from . import (  # noqa: E402,F401
     settings,  # organization settings
     signin,
     sso,
+    talent,  # talent search and contact through Laurel (issue 20)
     templates,  # the template editor
     workforce,  # workforce skills: linked employees, search, teams, roles (issue 20)
 )
