@@ -96,8 +96,9 @@ def _skills_network(recipient: str) -> None:
     people = [(recipient, "Ada", "Lovelace")] + [(f"engineer{n:02d}@example.com", "Engineer", f"{n:02d}")
                                                   for n in range(1, NETWORK_SIZE + 1)]
     for n, (email, first, last) in enumerate(people):
-        # first seen: 11 in 2026's first quarter (shown), 2 in its second (a group under 10: hidden)
-        month = 1 + n % 3 if n < 11 else 4 + n % 3
+        # first seen: all 13 in 2026's first quarter (a quarter under 10 would be hidden, and
+        # so would the others, as holders minus the shown quarters would name it)
+        month = 1 + n % 3
         credential = credentials.issue(tenant_id, schemas.IssueIn.model_validate({
             "template_id": template["id"], "email": email, "first_name": first, "last_name": last,
             "issued_at": f"2026-{month:02d}-15T09:00:00Z", "suppress_email": True}))

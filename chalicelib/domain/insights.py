@@ -160,6 +160,21 @@ class Insight:
         return self.holders is not None
 
 
+def _no_complement(holders: int, growth: list[tuple[str, int]], hidden: int) -> tuple[list[tuple[str, int]], int]:
+    """The quarters split the holders exactly (each holder is counted in the quarter they
+    first held the skill), so a hidden quarter's size would be the holders minus the shown
+    quarters (second review: the demo's hidden 2 = 13 - 11). Complementary suppression:
+    while the quarters left out add up to fewer than MIN_GROUP people (but some), the
+    smallest shown quarter is left out too, so no subtraction names a group under 10."""
+    shown_q = sorted(growth, key=lambda q: (q[1], q[0]))
+    rest = holders - sum(c for _, c in shown_q)
+    while shown_q and 0 < rest < rules.MIN_GROUP:
+        _, count = shown_q.pop(0)
+        rest += count
+        hidden += 1
+    return shown_q, hidden
+
+
 def insight(skill_key: str, label: str, stats: Iterable[Stat],
             occupations: Iterable[tuple[str, str]] = ()) -> Insight:
     """The insight of one skill from its aggregate items, every group under MIN_GROUP
@@ -187,6 +202,7 @@ def insight(skill_key: str, label: str, stats: Iterable[Stat],
         # a skill held by fewer than MIN_GROUP people says nothing at all: its other groups
         # are subsets of its holders, so they are under MIN_GROUP too
         return Insight(skill_key, label, None, (), (), (), tuple(occupations), 0)
+    growth, hidden = _no_complement(holders, growth, hidden)
     growth.sort()
     co.sort(key=lambda c: (-c[2], c[1].casefold()))
     creds.sort(key=lambda c: (-c[3], c[1].casefold()))

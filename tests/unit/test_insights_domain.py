@@ -104,11 +104,26 @@ def test_each_group_under_ten_is_left_out():
              rules.Stat("quarter", "2024Q1", 0)]
     got = rules.insight(PY, "python", stats, (("http://data.europa.eu/esco/occupation/x", "Developer"),))
     assert got.label == "Python" and got.holders == 40
-    assert got.growth == (("2026Q1", 31),)
+    # 2026Q1's 31 alone would give the hidden 2025Q4 away (40 - 31 = 9): it goes too
+    assert got.growth == ()
     assert got.co_skills == ((SQL, "SQL", 12),)
     assert got.credentials == (("acme#t1", "Course", "Acme", 10),)
-    assert got.hidden_groups == 3
+    assert got.hidden_groups == 4
     assert got.occupations == (("http://data.europa.eu/esco/occupation/x", "Developer"),)
+
+
+def test_no_hidden_quarter_can_be_found_by_subtraction():
+    def growth(holders, *quarters):
+        stats = [rules.Stat("holders", "", holders, {"label": "Python"})]
+        stats += [rules.Stat("quarter", q, n) for q, n in quarters]
+        return rules.insight(PY, "python", stats).growth
+
+    assert growth(13, ("2026Q1", 11), ("2026Q2", 2)) == ()  # 13 - 11 = 2 would be named
+    assert growth(25, ("2026Q1", 15), ("2026Q2", 10)) == (("2026Q1", 15), ("2026Q2", 10))  # nothing hidden
+    # 3 hidden: the smallest shown quarter (10) goes with them, 13 left out is not a group under 10
+    assert growth(43, ("2025Q4", 3), ("2026Q1", 10), ("2026Q2", 30)) == (("2026Q2", 30),)
+    assert growth(52, ("2025Q4", 12), ("2026Q1", 10), ("2026Q2", 30)) == (
+        ("2025Q4", 12), ("2026Q1", 10), ("2026Q2", 30))
 
 
 def test_co_skills_and_credentials_are_ordered_by_count_and_capped():
