@@ -117,24 +117,43 @@ class IndexedProfile:
     kinds: tuple[str, ...] = ()  # credential kinds held (counted)
     # added by the talent work: tenant id -> the issuer's name (search results show it)
     issuer_names: dict[str, str] = field(default_factory=dict)
+    # (skill key, counted source) pairs: what each field above was built from
+    counted: tuple[tuple[str, Source], ...] = ()
+
+    def only_kinds(self, kinds: Iterable[str]) -> IndexedProfile | None:
+        """The part of the profile that comes from Laurel credentials of the given kinds
+        (talent search: the earner is "open to opportunities, per credential kind"; a
+        skill held only from a badge is not findable by someone who chose certifications;
+        imported badges have no Laurel kind and are left out)."""
+        chosen = set(kinds)
+        pairs = [(k, src) for k, src in self.counted if src.kind == "credential" and src.credential_kind in chosen]
+        return _from_pairs(self.earner_id, self.display_name, self.labels, pairs)
 
 
-def indexed(profile: Profile, display_name: str, *, restricted: bool = False) -> IndexedProfile | None:
-    if restricted:
+def _from_pairs(earner_id: str, display_name: str, labels: dict[str, str],
+                pairs: list[tuple[str, Source]]) -> IndexedProfile | None:
+    if not pairs:
         return None
-    skills = [s for s in profile.skills if s.counted]
-    if not skills:
-        return None
-    sources = [src for s in skills for src in s.sources if counts(src)]
+    keys = tuple(dict.fromkeys(k for k, _ in pairs))
+    sources = list(dict.fromkeys(src for _, src in pairs))
     return IndexedProfile(
-        earner_id=profile.earner_id,
+        earner_id=earner_id,
         display_name=display_name,
-        skills=tuple(s.key for s in skills),
-        labels={s.key: s.label for s in skills},
+        skills=keys,
+        labels={k: labels.get(k, k) for k in keys},
         issuers=tuple(dict.fromkeys(src.issuer_id for src in sources if src.issuer_id)),
         templates=tuple(dict.fromkeys(f"{src.issuer_id}#{src.template_id}" for src in sources
                                       if src.issuer_id and src.template_id)),
         credential_names=tuple(dict.fromkeys(src.name for src in sources)),
         kinds=tuple(dict.fromkeys(src.credential_kind for src in sources if src.kind == "credential")),
         issuer_names={src.issuer_id: src.issuer for src in sources if src.issuer_id},
+        counted=tuple(pairs),
     )
+
+
+def indexed(profile: Profile, display_name: str, *, restricted: bool = False) -> IndexedProfile | None:
+    if restricted:
+        return None
+    skills = [s for s in profile.skills if s.counted]
+    pairs = [(s.key, src) for s in skills for src in s.sources if counts(src)]
+    return _from_pairs(profile.earner_id, display_name, {s.key: s.label for s in skills}, pairs)

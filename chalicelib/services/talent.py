@@ -157,7 +157,10 @@ def profile_changed(earner_id: str, view: IndexedProfile | None) -> None:
         return
     had = set(settings.indexed or ())
     chosen = set(settings.kinds or ())
-    if view is None or not settings.open or not chosen & set(view.kinds):
+    # only what comes from credentials of the kinds the earner chose (second review: a skill
+    # held only from a badge made someone who chose certifications findable by it)
+    view = view.only_kinds(chosen) if view is not None and settings.open else None
+    if view is None:
         if had:
             store.write_entries(earner_id, [], sorted(had), iso(clock.utcnow()))
         return
@@ -200,6 +203,19 @@ def forget(earner_id: str, *, erase: bool = False) -> None:
     if settings is not None and settings.indexed:
         store.write_entries(earner_id, [], sorted(settings.indexed), iso(clock.utcnow()))
     store.withdraw(store.earner_messages(earner_id, limit=1000), iso(clock.utcnow()), erase=erase)
+
+
+def merged(source_earner_id: str, target_earner_id: str) -> None:
+    """Two accounts became one (services/wallet.attach_email): the merged-away account
+    leaves the index and its messages move to the surviving account, where the person
+    reads and answers them and from where erasure reaches them (second review: they were
+    left behind, so erasing the surviving account left the organization's copies named)."""
+    from ..store import talent as store
+
+    settings = store.get_settings(source_earner_id)
+    if settings is not None and settings.indexed:
+        store.write_entries(source_earner_id, [], sorted(settings.indexed), iso(clock.utcnow()))
+    store.move_to(source_earner_id, target_earner_id)
 
 
 # ------------------------------------------------------------------ the earner's opt-in page
@@ -428,9 +444,13 @@ def _own_message(earner_id: str, ref: str) -> tuple[Any, Any]:
     org = store.org_message(msg.tenant_id, at, mid) if msg is not None else None
     if msg is None or org is None:
         raise NotFound("no such message", code="message_not_found")
-    if msg.status != "open":
-        from ..domain.errors import Conflict
+    from ..domain.errors import Conflict
 
+    if msg.status == "withdrawn" or org.status == "withdrawn":
+        # ended when the earner stopped being findable (opt-out, restriction): replying now
+        # would reveal the address to an organization the earner left
+        raise Conflict("this conversation ended when you stopped being findable", code="message_closed")
+    if msg.status != "open" or org.status != "open":
         raise Conflict("you answered this message already", code="message_answered")
     return msg, org
 

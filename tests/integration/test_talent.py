@@ -88,7 +88,12 @@ def test_an_earner_who_did_not_opt_in_is_never_found_and_nothing_is_indexed(worl
 
 def test_opt_in_finds_her_by_two_skills_issuer_credential_and_place_and_opt_out_removes_her_at_once(world):
     ada, grace = world["ada"], world["grace"]
-    assert _opt(grace).status_code == 303
+    assert _opt(grace).status_code == 303  # certifications only: her badge's Python is not findable
+    entries = [i for i in scan_table() if i["pk"].startswith("TALENT#")]
+    assert sorted(i["pk"] for i in entries) == ["TALENT#text:data quality", "TALENT#text:governance"]
+    assert "Python Basics" not in json.dumps(entries, default=str)
+    assert "Grace Hopper" not in _search(ada, skills=["Python"])[1]
+    assert _opt(grace, kinds=("certification", "badge")).status_code == 303
     entries = [i for i in scan_table() if i["pk"].startswith("TALENT#")]
     assert sorted(i["pk"] for i in entries) == ["TALENT#text:data quality", "TALENT#text:governance",
                                                   "TALENT#text:python"]
@@ -204,6 +209,25 @@ def test_decline_shows_only_declined(world):
     assert "Declined" in html and GRACE not in html
     # declined: the organization may write again
     assert _contact(ada, subject="Another role")[0] == 303
+
+
+def test_a_reply_after_opting_out_is_refused_and_mails_nothing(world):
+    """Opting out ends open conversations: the wallet offers no reply any more, and a reply
+    posted from a page opened before is refused before any mail reveals her address."""
+    grace, ada = world["grace"], world["ada"]
+    _opt(grace)
+    _, location = _contact(ada)
+    ref = location.rsplit("/", 1)[1]
+    page = grace.text(grace.get("/wallet/messages"))
+    email_hash = re.search(r'name="email_hash">\s*<option value="([0-9a-f]{64})"', page).group(1)
+    _opt(grace, "no")
+    assert "Reply and share my address" not in grace.text(grace.get("/wallet/messages"))
+    before = len(sent_mail())
+    res = grace.post(f"/wallet/messages/{ref}/reply", {"csrf": csrf_of(page), "text": "Yes!",
+                                                       "email_hash": email_hash})
+    assert res.status_code == 409 and "stopped being findable" in grace.text(res)
+    assert len(sent_mail()) == before
+    assert GRACE not in ada.text(ada.get(f"/console/talent/messages/{ref}"))
 
 
 def test_opt_out_and_erasure_unname_her_messages(world):
@@ -400,3 +424,45 @@ def test_offboarding_an_organization_deletes_its_messages_and_open_contacts(worl
                            body=json.dumps({"token": plan["confirmation"]["token"]}))
     assert res.status_code == 200, res.body
     assert not [i for i in scan_table() if i["pk"].startswith(f"T#{tenant_id}#MSG")]
+
+
+def test_a_merged_away_accounts_messages_and_links_follow_the_person_and_erasure_reaches_them(client):
+    """Second review: merging accounts left the merged-away account's messages, opt-in and
+    employer links behind, so erasing the surviving account left the organization a named
+    message with the person's address. Now the messages move over, the links end, and the
+    surviving account's erasure leaves nothing naming the person."""
+    from chalicelib.domain import ids
+    from chalicelib.services import wallet
+    from chalicelib.store import earners
+    from tests.helpers import delete_account
+    from tests.integration import test_workforce as wf
+
+    tenant, _ = new_organization("Acme Corp", "ada@acme.example")
+    wf._grant(tenant, "ada@acme.example", ("workforce", "recruiting"))
+    admin = sign_in(client, "ada@acme.example")
+    old, old_id, _ = wf._linked(client, (tenant, admin), GRACE, skills=("Python",), credential="Data Steward")
+    assert _opt(old, kinds=("badge", "certification", "micro-credential"), city="Lyon", country="FR").status_code == 303
+    html = _search(admin, skills=["Python"])[1]
+    assert "Grace Hopper" in html
+    handle = re.search(r'/console/talent/contact\?c=([^"&]+)', html).group(1)
+    from urllib.parse import unquote
+
+    handle = unquote(handle.replace("&amp;", "&"))
+    page = admin.get("/console/talent/contact?c=" + handle)
+    assert admin.post("/console/talent/contact", {"candidate": handle, "subject": "Job", "text": "Hello",
+                                                  "csrf": csrf_of(admin.text(page))}).status_code == 303
+    msgs = old.text(old.get("/wallet/messages"))
+    ref = re.search(r'/wallet/messages/([^/"]+)/reply', msgs).group(1)
+    assert old.post(f"/wallet/messages/{ref}/reply", {"text": "Hi there", "email_hash": ids.email_hash(GRACE),
+                                                      "csrf": csrf_of(msgs)}).status_code == 303
+    work = Browser(client)
+    wallet_sign_in(work, "grace.work@example.com")
+    work_id = earners.email_owner(ids.email_hash("grace.work@example.com"))
+    assert wallet.attach_email(work_id, GRACE, ids.email_hash(GRACE)) == "merged"
+    assert "Job" in work.text(work.get("/wallet/messages"))  # her conversation followed her
+    assert not [i for i in scan_table() if old_id in json.dumps(i, default=str)], "the merged-away account left items"
+    assert "Grace Hopper" not in _search(admin, skills=["Python"])[1]  # not findable twice, nor by the old account
+    delete_account(work)
+    left = json.dumps(scan_table(), default=str)
+    assert GRACE not in left and "Grace Hopper" not in left
+    assert "Grace Hopper" not in admin.text(admin.get("/console/talent/messages"))
