@@ -89,8 +89,14 @@ def attach_email(earner_id: str, email: str, email_hash: str) -> str:
     for item in cred_store.batch_get({h.credential_id for h in held}).values():
         cred_store.set_holder(item, earner_id, previous=owner)
     store.end_sessions(owner)
-    from . import skill_profile
+    from . import skill_profile, talent, workforce
 
+    # issue 20 (second review): the merged-away account's talent messages move over and it
+    # leaves the talent index; its employer links end (the organizations lose access at once;
+    # the person links again from the surviving account if they wish), so nothing of it is
+    # left where the surviving account's erasure would not reach
+    talent.merged(owner, earner_id)
+    workforce.forget(owner)
     skill_profile.changed(owner)  # gone: its counts are taken back, its profile item deleted
     skill_profile.changed(earner_id)  # and counted once, in the account they merged into
     return "merged"

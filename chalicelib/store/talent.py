@@ -255,7 +255,28 @@ def withdraw(messages: list[EarnerMessageItem], now: str, *, erase: bool = False
         if org.status == "open":
             actions += [OrgMessageItem.status.set("withdrawn"), OrgMessageItem.decided_at.set(now)]
         update_if(org, actions, OrgMessageItem.pk.exists(), refresh=False)
+        if msg.status == "open":  # the wallet stops offering a reply to a conversation that ended
+            update_if(msg, [EarnerMessageItem.status.set("withdrawn")],
+                      EarnerMessageItem.pk.exists() & (EarnerMessageItem.status == "open"), refresh=False)
         OpenContactItem(*keys.open_contact_key(msg.tenant_id, org.candidate_hash)).delete()
+
+
+def move_to(source_earner_id: str, target_earner_id: str) -> int:
+    """A merge of accounts: the merged-away account's messages move to the account it
+    merged into (same sort keys, so the organizations' copies still find them and a later
+    erasure of that account reaches them); its opt-in settings go (its index entries were
+    removed first by the caller). Returns how many messages moved."""
+    moved = earner_messages(source_earner_id, limit=1000)
+    with EarnerMessageItem.batch_write() as batch:
+        for msg in moved:
+            copy = EarnerMessageItem(keys.earner_pk(target_earner_id), msg.sk, **{
+                name: getattr(msg, name) for name in EarnerMessageItem.get_attributes() if name not in ("pk", "sk")})
+            batch.save(copy)
+            batch.delete(msg)
+    settings = get_settings(source_earner_id)
+    if settings is not None:
+        settings.delete()
+    return len(moved)
 
 
 def tenant_message_keys(tenant_id: str) -> list[tuple[str, str]]:
