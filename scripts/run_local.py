@@ -193,7 +193,12 @@ def main() -> int:
         import local_engagement
 
         local_engagement.start(app, Path(get_settings().engagement_spool))
-        STATE_FILE.write_text(json.dumps(info, indent=2) + "\n")  # written once the API answers and queues are read
+        # Written once the API answers and queues are read, and whole: the file appears by a
+        # rename, so a reader waiting for it (the tests' fixture, scripts/outage.py) never reads
+        # it empty or half written (CI read it between its creation and its write).
+        partial = STATE_FILE.with_name(STATE_FILE.name + ".partial")
+        partial.write_text(json.dumps(info, indent=2) + "\n")
+        os.replace(partial, STATE_FILE)
         print(
             "\nLaurel is running.\n"
             f"  API:               {base}\n"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -64,3 +65,16 @@ def api(info: dict, method: str, path: str, payload: dict | None = None) -> dict
         headers={"Authorization": f"Bearer {info['api_key']}", "Content-Type": "application/json"})
     with urllib.request.urlopen(request, timeout=30) as resp:  # noqa: S310 - loopback
         return json.load(resp)
+
+
+def open_mail(context, base: str, to: str, subject: str):
+    """A new page of `context` showing the newest mail to `to` whose subject contains
+    `subject`, from the local outbox. It goes to the mail's address rather than clicking
+    its link, so the page is the mail once this returns: reading the body right after a
+    click raced the navigation under load and read the outbox's list instead (CI)."""
+    outbox = context.new_page()
+    outbox.goto(f"{base}/_local/outbox")
+    link = outbox.get_by_role("row").filter(has_text=to).filter(has_text=subject).first \
+        .get_by_role("link", name=re.compile(re.escape(subject)))
+    outbox.goto(base + link.get_attribute("href"))
+    return outbox

@@ -22,6 +22,7 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from tests.browser.conftest import axe
+from tests.local_system import open_mail
 
 ROWS = 20
 
@@ -90,10 +91,7 @@ class Tour:
 
     def mail(self, to: str, subject: str) -> str:
         """The text of the newest mail to `to` whose subject contains `subject`, from the local outbox."""
-        outbox = self.page.context.new_page()
-        outbox.goto(f"{self.base}/_local/outbox")
-        outbox.get_by_role("row").filter(has_text=to).filter(has_text=subject).first \
-            .get_by_role("link", name=re.compile(re.escape(subject))).click()
+        outbox = open_mail(self.page.context, self.base, to, subject)
         text = outbox.locator("body").inner_text()
         outbox.close()
         return text

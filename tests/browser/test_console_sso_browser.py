@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import axe
+from tests.local_system import open_mail
 from tests.oidc_provider import client as op_client
 from tests.oidc_provider import oidc_provider
 
@@ -51,10 +52,7 @@ def _sign_in_by_code(page, base: str, email: str) -> None:
     page.get_by_label("Work email address").first.fill(email)
     page.get_by_role("button", name="Email me a sign-in link").click()
     expect(page.get_by_role("heading", name="Check your mail")).to_be_visible()
-    mail = page.context.new_page()
-    mail.goto(f"{base}/_local/outbox")
-    mail.get_by_role("row").filter(has_text=email).filter(has_text="console sign-in").first \
-        .get_by_role("link", name=re.compile("console sign-in")).click()
+    mail = open_mail(page.context, base, email, "console sign-in")
     code = re.search(r"\b([0-9]{6})\b", mail.locator("body").inner_text()).group(1)
     mail.close()
     page.get_by_label("6-digit code").fill(code)

@@ -13,7 +13,7 @@ import re
 from playwright.sync_api import expect
 
 from tests.browser.conftest import axe
-from tests.local_system import api
+from tests.local_system import api, open_mail
 
 TYPO, FIXED = "grace.hoper@example.com", "grace.hopper@example.com"
 
@@ -46,10 +46,7 @@ def test_a_bounced_claim_mail_is_shown_and_the_address_corrected(local_system, b
     page.get_by_label("Work email address").first.fill(info["console_admin"])
     page.get_by_role("button", name="Email me a sign-in link").click()
     expect(page.get_by_role("heading", name="Check your mail")).to_be_visible()
-    outbox = context.new_page()
-    outbox.goto(f"{base}/_local/outbox")
-    outbox.get_by_role("row").filter(has_text=info["console_admin"]).first \
-        .get_by_role("link", name=re.compile("console sign-in")).click()
+    outbox = open_mail(context, base, info["console_admin"], "console sign-in")
     code = re.search(r"\b([0-9]{6})\b", outbox.locator("body").inner_text()).group(1)
     page.get_by_label("6-digit code").fill(code)
     page.get_by_role("button", name="Sign in").click()

@@ -13,7 +13,7 @@ import re
 from playwright.sync_api import expect
 
 from tests.browser.conftest import axe
-from tests.local_system import api
+from tests.local_system import api, open_mail
 
 EARNER = "dorothy.vaughan@example.com"
 PHONE = {"width": 390, "height": 844}
@@ -27,10 +27,7 @@ def _check(page, artifacts, name: str) -> None:
 
 
 def _outbox_link(page, base: str, to: str, subject: str, link_name) -> str:
-    outbox = page.context.new_page()
-    outbox.goto(f"{base}/_local/outbox")
-    outbox.get_by_role("row").filter(has_text=to).filter(has_text=subject).first \
-        .get_by_role("link", name=re.compile(re.escape(subject))).click()
+    outbox = open_mail(page.context, base, to, subject)
     text = outbox.locator("body").inner_text()
     href = outbox.get_by_role("link", name=link_name).first.get_attribute("href") if link_name else None
     outbox.close()
