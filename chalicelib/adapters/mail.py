@@ -5,9 +5,6 @@ Messages are rendered by the app (moto does not implement SES templates).
 
 from __future__ import annotations
 
-import json
-import re
-import urllib.request
 from dataclasses import dataclass
 from typing import Any
 
@@ -79,36 +76,3 @@ def send(message: Message) -> str:
 
 def ensure_sender_identity() -> None:
     client("sesv2").create_email_identity(EmailIdentity=get_settings().mail_from)
-
-
-def local_message(message_id: str) -> dict:
-    """One message of the local outbox."""
-    from ..domain.errors import NotFound
-
-    for message in local_outbox():
-        if message["id"] == message_id:
-            return message
-    raise NotFound("No such message in the local outbox.", code="message_not_found")
-
-
-def local_outbox() -> list[dict]:
-    """The mail the embedded SES accepted (local stage only), newest first.
-
-    moto server exposes its state at /moto-api/data.json; SES keeps sent messages there.
-    """
-    endpoint = get_settings().local_aws_endpoint
-    if not endpoint:
-        return []
-    with urllib.request.urlopen(f"{endpoint}/moto-api/data.json", timeout=5) as resp:  # noqa: S310 - loopback only
-        data = json.load(resp)
-    messages = data.get("ses", {}).get("Message", [])
-    return [
-        {
-            "id": m.get("id"),
-            "to": ", ".join(m.get("destinations", {}).get("ToAddresses", [])),
-            "subject": m.get("subject", ""),
-            "html": m.get("body", ""),
-            "links": list(dict.fromkeys(re.findall(r'href="([^"]+)"', m.get("body", "")))),
-        }
-        for m in reversed(messages)
-    ]

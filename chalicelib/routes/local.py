@@ -14,7 +14,6 @@ from ._guards import Guard
 bp = Blueprint(__name__)
 guard = Guard(bp)
 
-mail = LazyModule("chalicelib.adapters.mail")
 notify = LazyModule("chalicelib.services.notify")
 web = LazyModule("chalicelib.web")
 mail_feedback = LazyModule("chalicelib.services.mail_feedback")
@@ -31,7 +30,7 @@ def local_outbox() -> Response:
 
 @guard.public("/_local/outbox/{message_id}", errors="html")
 def local_outbox_message(message_id: str) -> Response:
-    message = mail.local_message(message_id)
+    message = notify.local_message(message_id)
     return Response(body=message["html"], headers={"Content-Type": "text/html; charset=utf-8"})
 
 
@@ -43,7 +42,7 @@ def local_outbox_feedback(message_id: str) -> Response:
     from .jobs import mail_events
 
     data = http.parse_form(bp.current_request, schemas.LocalFeedbackIn)
-    message = mail.local_message(message_id)
+    message = notify.local_message(message_id)
     about = next((m.group(1) for link in message["links"] if (m := CREDENTIAL_LINK.search(link))), None)
     mail_events(mail_feedback.simulated_event(data.kind, message["to"], about), None)
     return Response(body="", status_code=303, headers={"Location": f"/_local/outbox?fed={data.kind}",

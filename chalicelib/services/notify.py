@@ -62,10 +62,10 @@ from .. import i18n
 from ..adapters import mail, objects
 from ..config import get_settings
 from ..domain.clock import iso, parse_iso
-from ..domain.errors import AddressSuppressed, BadRequest, ServiceUnavailable
+from ..domain.errors import AddressSuppressed, BadRequest, NotFound, ServiceUnavailable
 from ..i18n import _
 from ..web import render
-from . import clock
+from . import audit, clock
 
 
 def claim_url(credential_id: str, token: str) -> str:
@@ -311,55 +311,84 @@ def resubscribe(token: str) -> dict:
 
 
 def _keep_local_copy(message: mail.Message, message_id: str) -> None:
-    """The embedded SES keeps only a mail's HTML part: on the local stage, the whole
-    message (text part, headers, time) goes beside it, for the outbox page."""
+    """On the local stage, the whole message (both parts, headers, time) is kept for the
+    outbox page. The outbox used to read the embedded SES's state through moto's
+    /moto-api/data.json, which serializes every object moto ever made: 3 s with the demo
+    data alone, past its timeout under the browser tests' load (CI)."""
     import json
 
     from ..store import object_keys
 
+    sent_at = clock.utcnow_precise().strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     record = {"id": message_id, "to": message.to, "from": mail.from_address(message.from_name),
-              "reply_to": message.reply_to, "subject": message.subject, "text": message.text,
-              "headers": [list(h) for h in message.headers], "sent_at": iso(clock.utcnow())}
+              "reply_to": message.reply_to, "subject": message.subject, "html": message.html, "text": message.text,
+              "headers": [list(h) for h in message.headers], "sent_at": sent_at}
     try:
-        objects.put(object_keys.local_mail_key(message_id), json.dumps(record).encode(), "application/json")
-    except Exception:  # noqa: BLE001 - the mail is sent; the outbox then shows its HTML part only
+        objects.put(object_keys.local_mail_key(sent_at, message_id), json.dumps(record).encode(), "application/json")
+    except Exception:  # noqa: BLE001 - the mail is sent; the outbox then misses it (the log says so)
         from ..logs import logger
 
         logger().exception("local copy of a mail not kept")
 
 
-def _local_details(message: dict) -> dict:
+LOCAL_OUTBOX_SHOWN = 150  # the newest mails the outbox page lists (each is one read)
+
+
+def _local_details(key: str) -> dict:
     import json
+    import re
 
-    from ..store import object_keys
-
-    raw = objects.get_if_present(object_keys.local_mail_key(message["id"]))
-    kept = json.loads(raw) if raw else {}
-    headers = [("From", kept.get("from", "")), ("To", message["to"])]
+    kept = json.loads(objects.get(key))
+    headers = [("From", kept.get("from", "")), ("To", kept["to"])]
     headers += [("Reply-To", kept["reply_to"])] if kept.get("reply_to") else []
     headers += [tuple(h) for h in kept.get("headers", [])]
-    return {**message, "text": kept.get("text"), "sent_at": kept.get("sent_at"), "headers": headers}
+    links = list(dict.fromkeys(re.findall(r'href="([^"]+)"', kept.get("html", ""))))
+    return {**kept, "links": links, "headers": headers}
 
 
 def local_outbox() -> list[dict]:
-    """The local outbox, newest first: each mail's HTML part, text part, headers and time."""
-    return [_local_details(m) for m in mail.local_outbox()]
+    """The local outbox, newest first (the newest LOCAL_OUTBOX_SHOWN): each mail's HTML
+    part, text part, headers and time."""
+    from ..store import object_keys
+
+    if not get_settings().local_aws_endpoint:
+        return []
+    keys = sorted(objects.list_keys(object_keys.LOCAL_MAIL_PREFIX), reverse=True)[:LOCAL_OUTBOX_SHOWN]
+    return [_local_details(key) for key in keys]
+
+
+def local_message(message_id: str) -> dict:
+    """One mail of the local outbox, by its SES message id."""
+    from ..store import object_keys
+
+    if get_settings().local_aws_endpoint:
+        for key in objects.list_keys(object_keys.LOCAL_MAIL_PREFIX):
+            if object_keys.local_mail_id(key) == message_id:
+                return _local_details(key)
+    raise NotFound("No such message in the local outbox.", code="message_not_found")
 
 
 def _logged(item: Any, kind: str, outcome: str) -> str:
     """Record a mail about a credential in its history. The mail is out (or refused)
-    already: a failure to record it is logged, never turned into a failed request."""
-    from pynamodb.exceptions import PynamoDBException
-
+    already: a failure to record it is logged, never turned into a failed request.
+    Inside an audited request the record goes with the request's audit entry, in one
+    write (services/audit.join), and still before the answer goes out."""
     from ..store import credentials as credential_store
 
-    try:
-        credential_store.log_mail(item, at=iso(clock.utcnow()), kind=kind, ok=outcome == SENT,
-                                  suppressed=outcome == SUPPRESSED)
-    except PynamoDBException:
-        from ..logs import logger
+    at, ok, suppressed = iso(clock.utcnow()), outcome == SENT, outcome == SUPPRESSED
 
-        logger().exception("mail not recorded in the credential's history", extra={"mail": kind})
+    def alone() -> None:
+        from pynamodb.exceptions import PynamoDBException
+
+        try:
+            credential_store.log_mail(item, at=at, kind=kind, ok=ok, suppressed=suppressed)
+        except PynamoDBException:
+            from ..logs import logger
+
+            logger().exception("mail not recorded in the credential's history", extra={"mail": kind})
+
+    if not audit.join(credential_store.mail_logged(item, at=at, kind=kind, ok=ok, suppressed=suppressed), alone):
+        alone()
     return outcome
 
 

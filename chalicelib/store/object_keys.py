@@ -23,8 +23,8 @@ tests/unit/test_house_rules.py checks that no other module spells a layout.
 |                                          | app only while the profile is public)     |   it: routes/wallet)  |
 | uploads/<tenant>/<job>/preview.json      | a console upload's file and valid rows    | never (deleted after  |
 |                                          | (personal data), kept for its confirm     |   30 days)            |
-| localmail/<SES message id>.json          | the local stage only (`make run`): a sent | never (the outbox     |
-|                                          | mail's text part, headers and time        |   page reads it)      |
+| localmail/<sent at>_<SES message id>.json| the local stage only (`make run`): a sent | never (the outbox     |
+|                                          | mail, both parts, headers and time        |   page reads it)      |
 
 Everything under `assets/` is what the CDN serves (infra/stack.py's `/assets/*`
 behaviour); `exports/` is private and expires within a day (infra's lifecycle rule).
@@ -189,7 +189,16 @@ def bulk_upload_key(tenant_id: str, job_id: str) -> str:
     return f"{bulk_uploads_prefix(tenant_id)}{job_id}/preview.json"
 
 
-def local_mail_key(message_id: str) -> str:
-    """The local stage's copy of a sent mail (services/notify.py): the embedded SES keeps
-    only the HTML part, the outbox shows the text part, the headers and the time too."""
-    return f"localmail/{message_id}.json"
+LOCAL_MAIL_PREFIX = "localmail/"
+
+
+def local_mail_key(sent_at: str, message_id: str) -> str:
+    """The local stage's copy of a sent mail (services/notify.py), the outbox's only
+    source: one listing of the prefix gives the newest first (the time leads the key)
+    and finds a message by its id (the key's end)."""
+    return f"{LOCAL_MAIL_PREFIX}{sent_at}_{message_id}.json"
+
+
+def local_mail_id(key: str) -> str:
+    """The SES message id a local mail's key names."""
+    return key.rsplit("_", 1)[-1].removesuffix(".json")
