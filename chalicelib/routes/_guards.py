@@ -151,9 +151,10 @@ class Guard:
                     prefix = () if bound is None else (bound,)
                     return view(*prefix, *self._data(body, optional_body), **params)
 
-                response = http.answer(run, lambda exc: refusal(exc, request))
-                if caller:  # refusals of the key itself name no actor and are not audited
-                    audit.record_request(request, caller[0], response, self.bp.current_app.routes)
+                with audit.audited_request():
+                    response = http.answer(run, lambda exc: refusal(exc, request))
+                    if caller:  # refusals of the key itself name no actor and are not audited
+                        audit.record_request(request, caller[0], response, self.bp.current_app.routes)
                 return response
 
             self._register(path, methods or ("GET",), handler, view, audience, body, optional_body=optional_body)
@@ -268,9 +269,10 @@ class Guard:
                     return view(member, **params)
 
                 back = {"href": "/console", "text": N_("Back to the console")}
-                response = http.answer(run, lambda exc: refusal(exc, request, "html", link=back))
-                if caller and audited:
-                    audit.record_request(request, caller[0], response, self.bp.current_app.routes)
+                with audit.audited_request():
+                    response = http.answer(run, lambda exc: refusal(exc, request, "html", link=back))
+                    if caller and audited:
+                        audit.record_request(request, caller[0], response, self.bp.current_app.routes)
                 return response
 
             self._register(path, methods or ("GET",), handler, view, "member", None)

@@ -19,11 +19,22 @@ request still answers as it would have: the action itself is done, and a 5xx
 would make the client retry a non-idempotent action (issue twice, rotate twice).
 The failure is never silent: an error log line with the whole entry (so it can be
 recovered from the logs) and an `AuditWriteFailed` metric to alarm on.
+
+Joined writes (issue 13: "≤ 6 calls" per issuance). Inside an audited request (the
+guard's `audited_request`), a small write that must not fail the request either (the
+credential's mail history, services/notify) waits for the request's entry and goes in
+its write: one TransactWriteItems instead of an UpdateItem and a PutItem. When no entry
+is written (a read, a refusal, an unaudited route) or the joined write fails for any
+reason, each joined write runs alone as it would have, then the entry alone: a failure
+of one never costs the other.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -46,6 +57,53 @@ class Actor:
     kind: str  # api_key | operator
     id: str
     tenant_id: str | None = None  # the issuer an API key belongs to
+
+
+@dataclass(frozen=True)
+class Joined:
+    update: Any  # store.conditional.Update, built by the store that owns the item
+    alone: Callable[[], object]  # the same write on its own, with its own failure policy
+
+
+_JOINED: ContextVar[list[Joined] | None] = ContextVar("laurel_audit_joined", default=None)
+
+
+@contextmanager
+def audited_request() -> Iterator[None]:
+    """The span of one audited request (the guards of the issuer, operator and console
+    routes): writes `join`ed inside it go with its entry (record_request), and any left
+    when it ends are written alone."""
+    token = _JOINED.set([])
+    try:
+        yield
+    finally:
+        left = _take()
+        _JOINED.reset(token)
+        _alone(left)
+
+
+def join(update: Any, alone: Callable[[], object]) -> bool:
+    """Inside an audited request: `update` is written with the request's audit entry,
+    else by `alone()`. Outside one (jobs, public and earner routes): False, and the caller
+    writes it itself, now."""
+    pending = _JOINED.get()
+    if pending is None:
+        return False
+    pending.append(Joined(update, alone))
+    return True
+
+
+def _take() -> list[Joined]:
+    pending = _JOINED.get()
+    if not pending:
+        return []
+    _JOINED.set([])
+    return pending
+
+
+def _alone(joined: list[Joined]) -> None:
+    for write in joined:
+        write.alone()
 
 
 def _logger() -> Logger:
@@ -104,10 +162,12 @@ def record_request(request: Any, actor: Actor, response: Any, routes: Any = None
         "status": int(status),
         "request_id": str(context.get("requestId") or "")[:100] or None,
     }
+    joined = _take()
     if status >= 400:
+        _alone(joined)
         _logger().info("refused action", extra={"audit": fields})
         return False
-    return _append(fields)
+    return _append(fields, joined)
 
 
 def record_member_action(tenant_id: str, member_id: str, method: str, route: str, target: dict) -> bool:
@@ -150,9 +210,16 @@ def record_cli(command: str, target: dict) -> bool:
     return _append(fields)
 
 
-def _append(fields: dict) -> bool:
+def _append(fields: dict, joined: list[Joined] | None = None) -> bool:
     from ..store import audit as store
 
+    if joined:
+        try:
+            if store.append_joined(fields, [write.update for write in joined]):
+                return True
+        except Exception:  # noqa: BLE001 - nothing was written: each is written alone below
+            _logger().warning("joined audit write failed; writing apart", exc_info=True)
+        _alone(joined)
     try:
         store.append(fields)
     except Exception:  # noqa: BLE001 - any failure: the action stands, the gap is reported

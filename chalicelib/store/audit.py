@@ -6,19 +6,45 @@ ever read. See `audit_models.py` for the key layout.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
 from pynamodb.exceptions import PutError
 
 from . import keys, paging
 from .audit_models import AuditItem
+from .conditional import Update, transact
+
+if TYPE_CHECKING:
+    from pynamodb.transactions import TransactWrite
+
+
+def _entry(fields: dict) -> AuditItem:
+    tenant_id = fields.get("tenant_id")
+    pk = keys.tenant_audit_pk(tenant_id) if tenant_id else keys.OPS_AUDIT_PK
+    sk = keys.audit_sk(fields["at"], fields["entry_id"])
+    return AuditItem(pk, sk, gsi1pk=keys.audit_day_pk(fields["at"][:10]), gsi1sk=sk, **fields)
+
+
+def append_joined(fields: dict, joined: Sequence[Update]) -> bool:
+    """Write one entry and the `joined` updates of other items (built by the stores that
+    own them) in ONE TransactWriteItems: all of it or nothing. False when a condition
+    did not hold (a joined item changed or is gone): nothing was written, and the caller
+    writes them apart. Other errors raise. The entry's own condition is append's."""
+    item = _entry(fields)
+
+    def build(tx: TransactWrite) -> None:
+        tx.save(item, condition=AuditItem.pk.does_not_exist())
+        for update in joined:
+            tx.update(update.item, actions=update.actions, condition=update.condition)
+
+    return transact(build)
 
 
 def append(fields: dict) -> AuditItem:
     """Write one entry; its key (time + 128 random bits) is new, and the condition
     makes sure an existing entry is never overwritten."""
-    tenant_id = fields.get("tenant_id")
-    pk = keys.tenant_audit_pk(tenant_id) if tenant_id else keys.OPS_AUDIT_PK
-    sk = keys.audit_sk(fields["at"], fields["entry_id"])
-    item = AuditItem(pk, sk, gsi1pk=keys.audit_day_pk(fields["at"][:10]), gsi1sk=sk, **fields)
+    item = _entry(fields)
     try:
         item.save(condition=AuditItem.pk.does_not_exist())
     except PutError as exc:

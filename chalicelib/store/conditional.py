@@ -4,12 +4,23 @@ plain False (someone else changed the item first); every other error still raise
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from pynamodb.exceptions import UpdateError
 
 if TYPE_CHECKING:
     from pynamodb.transactions import TransactWrite
+
+
+@dataclass(frozen=True)
+class Update:
+    """A conditional update of one item, built by the store module that owns the item and
+    run by another one inside its own transaction (store/audit.append_joined)."""
+
+    item: Any
+    actions: list
+    condition: Any
 
 
 def update_if(item: Any, actions: list, condition: Any, *, refresh: bool = True) -> bool:

@@ -18,7 +18,7 @@ from pynamodb.transactions import TransactWrite
 
 from ..domain.credentials import ACCEPTED_STATUSES, BLOCKING_STATUSES
 from . import keys, paging
-from .conditional import update_if
+from .conditional import Update, update_if
 from .models import CredentialItem, MailLogEntry, MarkerItem, RecipientSlotItem
 
 
@@ -428,14 +428,24 @@ def set_holder(item: CredentialItem, earner_id: str, *, previous: str | None = N
 MAX_MAIL_LOG = 30
 
 
-def log_mail(item: CredentialItem, *, at: str, kind: str, ok: bool, suppressed: bool = False) -> bool:
-    """Add one mail to the credential's history (`mail_log`); False if the credential is gone."""
+def mail_logged(item: CredentialItem, *, at: str, kind: str, ok: bool, suppressed: bool = False) -> Update:
+    """The write that adds one mail to the credential's history (`mail_log`) while the
+    credential exists and its history has room: log_mail's first try, for a caller that
+    joins it to another write (the request's audit entry, store/audit.append_joined)."""
     entry = MailLogEntry(at=at, kind=kind, ok=ok, suppressed=suppressed or None)
     log = CredentialItem.mail_log
+    return Update(item, [log.set((log | []).append([entry]))],
+                  CredentialItem.pk.exists() & (log.does_not_exist() | (size_of(log) < MAX_MAIL_LOG)))
+
+
+def log_mail(item: CredentialItem, *, at: str, kind: str, ok: bool, suppressed: bool = False) -> bool:
+    """Add one mail to the credential's history (`mail_log`); False if the credential is gone."""
+    append = mail_logged(item, at=at, kind=kind, ok=ok, suppressed=suppressed)
     # the caller keeps its copy of the item as it was: nothing is read back
-    if update_if(item, [log.set((log | []).append([entry]))],
-                 CredentialItem.pk.exists() & (log.does_not_exist() | (size_of(log) < MAX_MAIL_LOG)), refresh=False):
+    if update_if(item, append.actions, append.condition, refresh=False):
         return True
+    log = CredentialItem.mail_log
+    entry = MailLogEntry(at=at, kind=kind, ok=ok, suppressed=suppressed or None)
     return update_if(item, [log[MAX_MAIL_LOG - 1].set(entry)], CredentialItem.pk.exists() & log.exists(),
                      refresh=False)
 

@@ -235,3 +235,86 @@ def test_a_failed_audit_write_keeps_the_answer_and_is_reported(client, monkeypat
     metrics = [json.loads(line) for line in out.splitlines() if line.startswith("{") and '"_aws"' in line]
     names = {m["Name"] for e in metrics for d in e["_aws"]["CloudWatchMetrics"] for m in d["Metrics"]}
     assert "AuditWriteFailed" in names
+
+
+# ------------------------------------------------------------------ joined writes (issue 13: "≤ 6 calls")
+
+
+def _credential_item(credential_id):
+    [item] = [i for i in scan_table() if i.get("credential_id") == credential_id and i["sk"] == "C"]
+    return item
+
+
+def _mail_kinds(credential_id):
+    return [(e["kind"], e["ok"]) for e in _credential_item(credential_id).get("mail_log", [])]
+
+
+def test_an_issuances_mail_record_goes_in_one_transaction_with_its_audit_entry(client):
+    from tests.aws_calls import requests
+
+    _, key = new_issuer()
+    tpl = active_template(client, key)
+    issue(client, key, tpl, email="first@example.com")  # the first takes a block of status indexes
+    with requests() as calls:
+        cred = body(issue(client, key, tpl))
+    last = calls[-1]
+    assert [c.name for c in calls[-2:]] == ["sesv2.SendEmail", "dynamodb.TransactWriteItems"]
+    writes = last.params["TransactItems"]
+    assert [next(iter(w)) for w in writes] == ["Put", "Update"]
+    assert writes[0]["Put"]["Item"]["pk"]["S"].endswith("#AUDIT")
+    assert writes[1]["Update"]["Key"]["pk"]["S"] == _credential_item(cred["id"])["pk"]
+    assert not [c for c in calls if c.name in ("dynamodb.UpdateItem", "dynamodb.PutItem")]
+    assert _mail_kinds(cred["id"]) == [("claim", True)]
+    assert entries(client, key)["items"][0]["action"] == "POST /credentials"
+
+
+def test_a_full_mail_history_still_gets_the_new_mail_and_the_request_its_entry(client, monkeypatch):
+    """The joined update's condition (room in the history) fails: the transaction writes
+    nothing, then each is written alone, the history's last line replaced as before."""
+    from chalicelib.store import credentials as credential_store
+
+    monkeypatch.setattr(credential_store, "MAX_MAIL_LOG", 1)
+    _, key = new_issuer()
+    tpl = active_template(client, key)
+    cred = body(issue(client, key, tpl))
+    assert _mail_kinds(cred["id"]) == [("claim", True)]
+    assert post(client, f"/credentials/{cred['id']}/resend", key, {}).status_code == 200
+    assert _mail_kinds(cred["id"]) == [("resend", True)]
+    assert [e["action"] for e in entries(client, key)["items"][:2]] == [
+        "POST /credentials/{credential_id}/resend", "POST /credentials"]
+
+
+def test_a_failed_joined_write_costs_neither_the_mail_record_nor_the_entry(client, monkeypatch):
+    from chalicelib.store import audit as store
+
+    def throttled(fields, joined):
+        raise RuntimeError("ProvisionedThroughputExceeded")
+
+    monkeypatch.setattr(store, "append_joined", throttled)
+    _, key = new_issuer()
+    tpl = active_template(client, key)
+    cred = body(issue(client, key, tpl))
+    assert _mail_kinds(cred["id"]) == [("claim", True)]
+    assert entries(client, key)["items"][0]["action"] == "POST /credentials"
+
+
+def test_a_mail_sent_by_a_refused_request_is_still_recorded(client, monkeypatch):
+    """A request that sent a mail and then answered 4xx leaves no audit entry (the rule of
+    this log), but the mail it sent is in the credential's history."""
+    from chalicelib.domain.errors import BadRequest
+    from chalicelib.services import notify
+
+    _, key = new_issuer()
+    tpl = active_template(client, key)
+    cred = body(issue(client, key, tpl))
+    resend = notify.resend_claim
+
+    def resend_then_refuse(item, token):
+        resend(item, token)
+        raise BadRequest("refused after the mail went out", code="invalid_request")
+
+    monkeypatch.setattr(notify, "resend_claim", resend_then_refuse)
+    res = post(client, f"/credentials/{cred['id']}/resend", key, {})
+    assert res.status_code == 400
+    assert _mail_kinds(cred["id"]) == [("claim", True), ("resend", True)]
+    assert entries(client, key)["items"][0]["action"] == "POST /credentials"
