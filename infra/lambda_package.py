@@ -54,13 +54,21 @@ def _compile_web_templates(tree: Path) -> None:
     `compiled/` when present): no template is parsed or compiled on a cold start."""
     import importlib.util
 
+    import sys
+
     spec = importlib.util.spec_from_file_location("_laurel_web", tree / "chalicelib" / "web" / "__init__.py")
     web = importlib.util.module_from_spec(spec)
     assert spec.loader is not None
-    spec.loader.exec_module(web)
-    target = tree / "chalicelib" / "web" / "compiled"
-    target.mkdir(exist_ok=True)
-    web.compile_templates(target)
+    # the module imports `chalicelib.i18n` by its absolute name: from the tree being packaged
+    # when the caller has no chalicelib on its path (benchmarks/cold_start.py runs from infra/)
+    sys.path.append(str(tree))
+    try:
+        spec.loader.exec_module(web)
+        target = tree / "chalicelib" / "web" / "compiled"
+        target.mkdir(exist_ok=True)
+        web.compile_templates(target)
+    finally:
+        sys.path.remove(str(tree))
 
 
 def _compile_catalogs(tree: Path) -> None:
