@@ -54,8 +54,6 @@ def _compile_web_templates(tree: Path) -> None:
     `compiled/` when present): no template is parsed or compiled on a cold start."""
     import importlib.util
 
-    import sys
-
     spec = importlib.util.spec_from_file_location("_laurel_web", tree / "chalicelib" / "web" / "__init__.py")
     web = importlib.util.module_from_spec(spec)
     assert spec.loader is not None

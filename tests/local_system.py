@@ -78,3 +78,17 @@ def open_mail(context, base: str, to: str, subject: str):
         .get_by_role("link", name=re.compile(re.escape(subject)))
     outbox.goto(base + link.get_attribute("href"))
     return outbox
+
+
+_OUTBOX_ROW = re.compile(r'<tr>\s*<td>([^<]*)</td>\s*<td><a href="/_local/outbox/([^"]+)">')
+
+
+def sent_mail(info: dict, to: str) -> list[str]:
+    """The HTML of every mail to `to`, newest first, read from the local outbox as a
+    developer would (the page and each mail's own page)."""
+    def get(path: str) -> str:
+        with urllib.request.urlopen(info["api_url"] + path, timeout=30) as resp:  # noqa: S310 - loopback
+            return resp.read().decode()
+
+    ids = [message_id for address, message_id in _OUTBOX_ROW.findall(get("/_local/outbox")) if to in address]
+    return [get(f"/_local/outbox/{message_id}") for message_id in ids]

@@ -103,7 +103,19 @@ def _take() -> list[Joined]:
 
 def _alone(joined: list[Joined]) -> None:
     for write in joined:
-        write.alone()
+        try:
+            write.alone()
+        except Exception:  # noqa: BLE001 - one write's failure never costs the others or the entry
+            _logger().exception("a write joined to an audit entry failed alone too")
+
+
+def _entry_written(fields: dict) -> bool:
+    from ..store import audit as store
+
+    try:
+        return store.exists(fields)
+    except Exception:  # noqa: BLE001 - cannot tell: write apart (the entry's condition refuses a second copy)
+        return False
 
 
 def _logger() -> Logger:
@@ -217,8 +229,12 @@ def _append(fields: dict, joined: list[Joined] | None = None) -> bool:
         try:
             if store.append_joined(fields, [write.update for write in joined]):
                 return True
-        except Exception:  # noqa: BLE001 - nothing was written: each is written alone below
+        except Exception:  # noqa: BLE001 - written or not: the entry's own key says which, below
             _logger().warning("joined audit write failed; writing apart", exc_info=True)
+            # A transaction can commit and still end in an error (its answer lost): then the
+            # entry is there, and writing the joined lines again would write them twice.
+            if _entry_written(fields):
+                return True
         _alone(joined)
     try:
         store.append(fields)

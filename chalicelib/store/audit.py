@@ -41,6 +41,16 @@ def append_joined(fields: dict, joined: Sequence[Update]) -> bool:
     return transact(build)
 
 
+def exists(fields: dict) -> bool:
+    """Is the entry these fields name written? (A strongly consistent GetItem of its key.)"""
+    item = _entry(fields)
+    try:
+        AuditItem.get(item.pk, item.sk, consistent_read=True, attributes_to_get=["pk"])
+    except AuditItem.DoesNotExist:
+        return False
+    return True
+
+
 def append(fields: dict) -> AuditItem:
     """Write one entry; its key (time + 128 random bits) is new, and the condition
     makes sure an existing entry is never overwritten."""

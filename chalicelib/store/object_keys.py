@@ -201,4 +201,4 @@ def local_mail_key(sent_at: str, message_id: str) -> str:
 
 def local_mail_id(key: str) -> str:
     """The SES message id a local mail's key names."""
-    return key.rsplit("_", 1)[-1].removesuffix(".json")
+    return key.removeprefix(LOCAL_MAIL_PREFIX).split("_", 1)[-1].removesuffix(".json")

@@ -318,3 +318,47 @@ def test_a_mail_sent_by_a_refused_request_is_still_recorded(client, monkeypatch)
     assert res.status_code == 400
     assert _mail_kinds(cred["id"]) == [("claim", True), ("resend", True)]
     assert entries(client, key)["items"][0]["action"] == "POST /credentials"
+
+
+def test_a_joined_write_that_committed_but_answered_an_error_is_not_written_twice(client, monkeypatch):
+    """The transaction went through and its answer was lost (a timeout on the way back):
+    the entry's own key shows it was written, so neither the mail line nor the entry is
+    written a second time, and no gap is reported."""
+    from chalicelib.services import audit
+    from chalicelib.store import audit as store
+
+    commit = store.append_joined
+    reported = []
+
+    def committed_then_lost(fields, joined):
+        assert commit(fields, joined)
+        raise RuntimeError("read timeout on the answer")
+
+    monkeypatch.setattr(store, "append_joined", committed_then_lost)
+    monkeypatch.setattr(audit, "_failure_metric", lambda: reported.append(1))
+    _, key = new_issuer()
+    tpl = active_template(client, key)
+    cred = body(issue(client, key, tpl))
+    assert _mail_kinds(cred["id"]) == [("claim", True)]
+    assert [e["action"] for e in entries(client, key)["items"]].count("POST /credentials") == 1
+    assert reported == []
+
+
+def test_a_joined_write_failing_alone_too_does_not_cost_the_entry(client, monkeypatch):
+    from chalicelib.store import audit as store
+    from chalicelib.store import credentials as credential_store
+
+    def throttled(fields, joined):
+        raise RuntimeError("ProvisionedThroughputExceeded")
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("not a PynamoDB error")
+
+    monkeypatch.setattr(store, "append_joined", throttled)
+    monkeypatch.setattr(credential_store, "log_mail", broken)
+    _, key = new_issuer()
+    tpl = active_template(client, key)
+    res = issue(client, key, tpl)
+    assert res.status_code == 201
+    assert _mail_kinds(body(res)["id"]) == []
+    assert entries(client, key)["items"][0]["action"] == "POST /credentials"

@@ -20,7 +20,7 @@ from urllib.parse import urlencode, urlsplit
 import pytest
 
 from chalicelib.domain.webhooks import SIGNATURE_HEADER, verify
-from tests.local_system import ROOT, api, local_system  # noqa: F401 - the fixture
+from tests.local_system import ROOT, api, local_system, sent_mail  # noqa: F401 - the fixture
 
 DEMO_EARNER = "ada.lovelace@example.com"
 
@@ -70,17 +70,11 @@ def _csrf(html: str) -> str:
 
 
 def _newest_signin_link(info: dict, to: str) -> str:
-    """The path of the newest sign-in link mailed to `to` (moto server keeps SES's mail)."""
-    conn = http.client.HTTPConnection(urlsplit(info["aws_endpoint"]).hostname, urlsplit(info["aws_endpoint"]).port,
-                                      timeout=30)
-    conn.request("GET", "/moto-api/data.json")
-    messages = json.loads(conn.getresponse().read())["ses"]["Message"]
-    conn.close()
-    for m in reversed(messages):
-        if to in m["destinations"]["ToAddresses"]:
-            found = re.search(r'href="https?://[^/"]+(/signin/[a-z2-7]+\?token=[a-z2-7]+)"', m["body"])
-            if found:
-                return found.group(1)
+    """The path of the newest sign-in link mailed to `to` (from the local outbox)."""
+    for html in sent_mail(info, to):
+        found = re.search(r'href="https?://[^/"]+(/signin/[a-z2-7]+\?token=[a-z2-7]+)"', html)
+        if found:
+            return found.group(1)
     raise AssertionError(f"no sign-in mail to {to}")
 
 
@@ -265,13 +259,8 @@ def test_viewing_and_sharing_a_credential_moves_its_counters_under_make_run(loca
     info = local_system
     cred = api(info, "POST", "/credentials", {"template_id": info["template_id"], "email": "viewer@example.com",
                                                "first_name": "Vi", "last_name": "Ewer"})
-    conn = http.client.HTTPConnection(urlsplit(info["aws_endpoint"]).hostname, urlsplit(info["aws_endpoint"]).port,
-                                      timeout=30)
-    conn.request("GET", "/moto-api/data.json")
-    mails = json.loads(conn.getresponse().read())["ses"]["Message"]
-    conn.close()
-    token = next(re.search(rf"/claim/{cred['id']}\?token=([a-z2-7]+)", m["body"]).group(1) for m in reversed(mails)
-                 if f"/claim/{cred['id']}?token=" in m["body"])
+    token = next(re.search(rf"/claim/{cred['id']}\?token=([a-z2-7]+)", html).group(1)
+                 for html in sent_mail(info, "viewer@example.com") if f"/claim/{cred['id']}?token=" in html)
     visitor = Visitor(info["api_url"])
     status, _, page = visitor.request("POST", f"/claim/{cred['id']}", {"token": token, "decision": "accept"})
     assert status == 200 and f"/badges/{cred['id']}" in page  # issue 19: the page offering to share
